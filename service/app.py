@@ -1,0 +1,72 @@
+"""``create_app(settings)``: the Starlette application serving the whole service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+
+from service.body_limit import BodySizeLimit
+from service.context import Services
+from service.db import Database
+from service.errors import N_
+from service.graphql_endpoint import GraphQLEndpoint
+from service.health import healthz, readiness_endpoint
+from service.i18n.catalogs import load_translations
+from service.i18n.negotiation import negotiate
+from service.schema import build_schema
+from service.settings import SUPPORTED_LOCALES, Settings
+
+
+def build_services(settings: Settings) -> Services:
+    """Database engines and compiled catalogs; a broken catalog stops start-up here."""
+    settings.check_startable()
+    return Services(
+        settings=settings,
+        db=Database(settings.resolved_database_url),
+        translations=load_translations(settings.locales_dir, SUPPORTED_LOCALES),
+    )
+
+
+def create_app(settings: Settings, services: Services | None = None) -> Starlette:
+    services = services or build_services(settings)
+    graphql = GraphQLEndpoint(build_schema(settings), services)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await services.reload_territory()
+        yield
+        await services.db.dispose()
+
+    def too_large_message(accept_language: str | None, limit: int) -> str:
+        locale = negotiate(accept_language, SUPPORTED_LOCALES, settings.default_locale)
+        return services.translator(locale).gettext(
+            N_("The request body is larger than the limit of %(limit)s bytes."),
+            limit=services.translator(locale).number(limit),
+        )
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readiness_endpoint(services), methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(
+                BodySizeLimit,
+                max_bytes=settings.max_body_bytes,
+                message_for=too_large_message,
+            )
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app
+
+
+def create_app_from_environment() -> Starlette:
+    """Factory for worker processes started by ``serve --workers N``."""
+    return create_app(Settings.from_environ())

@@ -1,0 +1,86 @@
+"""What every resolver receives: the app-wide services and the per-request context."""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+
+from service.db import Database
+from service.i18n.translator import Translator
+from service.settings import Settings
+from service.territory import rules as territory_rules
+from service.territory.geometry import CommuneLocator
+from service.territory.loaders import TerritoryLoaders
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """Built once per process: settings, database, catalogs, reference indexes, clock."""
+
+    settings: Settings
+    db: Database
+    translations: dict[str, gettext.GNUTranslations]
+    commune_locator: CommuneLocator = field(
+        default_factory=lambda: CommuneLocator.from_geojson({"features": []})
+    )
+    clock: Clock = utc_now
+
+    def translator(self, locale: str) -> Translator:
+        return Translator(locale, self.translations[locale])
+
+    async def reload_territory(self) -> None:
+        """Rebuild the commune index from the boundaries in the database."""
+        async with self.db.reading() as session:
+            self.commune_locator = await territory_rules.build_commune_locator(session)
+
+
+@dataclass(frozen=True)
+class Loaders:
+    """Every domain's DataLoaders, fresh for each request so no data leaks between callers."""
+
+    territory: TerritoryLoaders
+
+    @classmethod
+    def create(cls, db: Database) -> Loaders:
+        return cls(territory=TerritoryLoaders.create(db))
+
+
+@dataclass
+class Context:
+    """The per-request context given to resolvers as ``info.context``."""
+
+    services: Services
+    translator: Translator
+    loaders: Loaders
+    request: Request | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    @property
+    def now(self) -> datetime:
+        return self.services.clock()
+
+    @classmethod
+    def create(cls, services: Services, locale: str, request: Request | None = None) -> Context:
+        return cls(
+            services=services,
+            translator=services.translator(locale),
+            loaders=Loaders.create(services.db),
+            request=request,
+        )

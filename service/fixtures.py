@@ -1,0 +1,15 @@
+"""Load the reference data of ``fixtures/`` into the database, domain by domain."""
+
+from __future__ import annotations
+
+from service.db import Database
+from service.settings import Settings
+from service.territory.rules import load_territory_fixtures
+
+
+async def load_fixtures(settings: Settings, db: Database) -> dict[str, int]:
+    """Insert or update every domain's reference data; returns counts per table."""
+    counts: dict[str, int] = {}
+    async with db.writing() as session:
+        counts.update(await load_territory_fixtures(session, settings.fixtures_dir))
+    return counts

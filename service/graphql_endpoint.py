@@ -1,0 +1,268 @@
+"""``/graphql``: GraphQL over HTTP, written to the spec rather than adapted from a framework view.
+
+Media types: ``application/graphql-response+json`` (the spec's) answers request errors with 400
+and no ``data``; ``application/json`` (legacy clients, and the default) answers them with 200
+and ``errors``. GET runs queries only; batching is off; every error a person may read comes out
+in the negotiated language, with a stable ``extensions.code`` for programs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError, GraphQLSyntaxError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
+
+from service.context import Context, Services
+from service.errors import N_
+from service.i18n.negotiation import negotiate
+from service.i18n.translator import Translator
+from service.limits import QUERY_TOO_DEEP, TOO_MANY_ALIASES
+from service.schema import INTERNAL_ERROR
+from service.settings import SUPPORTED_LOCALES
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+APPLICATION_JSON = "application/json"
+
+
+@dataclass
+class RequestError(Exception):
+    """The request is not a GraphQL request we can run; answered without executing."""
+
+    code: str
+    message: str
+    params: dict[str, Any]
+    status: int = 400  # the status under graphql-response+json (JSON clients get 200)
+    transport_status: int | None = None  # a status for every media type (405, 415...)
+
+
+def _error(code: str, message: str, *, transport_status: int | None = None, **params: Any) -> Any:
+    return RequestError(code, message, params, transport_status=transport_status)
+
+
+def response_media_type(accept: str | None) -> str | None:
+    """The media type to answer with, or None when the client accepts neither JSON type."""
+    if not accept:
+        return APPLICATION_JSON
+    best: tuple[float, int, str] | None = None
+    for part in accept.split(","):
+        media, _, params = part.strip().partition(";")
+        media = media.strip().lower()
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality <= 0:
+            continue
+        if media == GRAPHQL_RESPONSE_JSON:
+            candidate = (quality, 1, GRAPHQL_RESPONSE_JSON)
+        elif media in (APPLICATION_JSON, "application/*", "*/*"):
+            candidate = (quality, 0, APPLICATION_JSON)
+        else:
+            continue
+        if best is None or candidate[:2] > best[:2]:
+            best = candidate
+    return best[2] if best else None
+
+
+class GraphQLEndpoint:
+    """The Starlette endpoint serving one schema."""
+
+    def __init__(self, schema: strawberry.Schema, services: Services) -> None:
+        self.schema = schema
+        self.services = services
+
+    async def handle(self, request: Request) -> Response:
+        locale = negotiate(
+            request.headers.get("accept-language"),
+            SUPPORTED_LOCALES,
+            self.services.settings.default_locale,
+        )
+        translator = self.services.translator(locale)
+        if self._wants_ide(request):
+            return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+        media_type = response_media_type(request.headers.get("accept"))
+        if media_type is None:
+            error = _error(
+                "NOT_ACCEPTABLE",
+                N_("Accept application/graphql-response+json or application/json."),
+                transport_status=406,
+            )
+            return self._respond_error(error, APPLICATION_JSON, translator)
+        try:
+            params = await self._request_params(request)
+            result = await self._execute(request, params, translator)
+        except RequestError as error:
+            return self._respond_error(error, media_type, translator)
+        return self._respond_result(result, media_type, translator)
+
+    def _wants_ide(self, request: Request) -> bool:
+        return (
+            self.services.settings.graphiql
+            and request.method == "GET"
+            and "query" not in request.query_params
+            and "text/html" in request.headers.get("accept", "")
+        )
+
+    async def _request_params(self, request: Request) -> dict[str, Any]:
+        if request.method == "GET":
+            params: dict[str, Any] = dict(request.query_params)
+            for name in ("variables", "extensions"):
+                if params.get(name):
+                    params[name] = _parse_json(params[name], name)
+            return params
+        content_type, _, options = request.headers.get("content-type", "").partition(";")
+        charset = options.strip().lower().removeprefix("charset=").strip('"')
+        if content_type.strip().lower() != APPLICATION_JSON or charset not in ("", "utf-8"):
+            raise _error(
+                "UNSUPPORTED_MEDIA_TYPE",
+                N_("Send the request body as application/json in UTF-8."),
+                transport_status=415,
+            )
+        body = await request.body()
+        if not body:
+            raise _error("BAD_REQUEST", N_("The request has no body."))
+        parsed = _parse_json(body, "body")
+        if not isinstance(parsed, dict):
+            raise _error(
+                "BAD_REQUEST",
+                N_("The request body must be one JSON object; batched requests are not accepted."),
+            )
+        return parsed
+
+    async def _execute(
+        self, request: Request, params: dict[str, Any], translator: Translator
+    ) -> ExecutionResult:
+        query = params.get("query")
+        if not isinstance(query, str) or not query.strip():
+            raise _error("BAD_REQUEST", N_("The request has no GraphQL query string."))
+        operation_name = params.get("operationName")
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise _error("BAD_REQUEST", N_("operationName must be a string."))
+        for name in ("variables", "extensions"):
+            if params.get(name) is not None and not isinstance(params[name], dict):
+                raise _error("BAD_REQUEST", N_("%(name)s must be a JSON object."), name=name)
+        allowed = (
+            {OperationType.QUERY}
+            if request.method == "GET"
+            else {OperationType.QUERY, OperationType.MUTATION}
+        )
+        context = Context.create(self.services, translator.locale, request)
+        try:
+            return await self.schema.execute(
+                query,
+                variable_values=params.get("variables"),
+                context_value=context,
+                operation_name=operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=params.get("extensions"),
+            )
+        except InvalidOperationTypeError:
+            raise _error(
+                "METHOD_NOT_ALLOWED",
+                N_("Only queries can be sent with GET; send mutations with POST."),
+                transport_status=405,
+            ) from None
+        except CannotGetOperationTypeError:
+            raise _error(
+                "OPERATION_NOT_FOUND",
+                N_("Say which operation of the document to run with a matching operationName."),
+            ) from None
+
+    def _respond_result(
+        self, result: ExecutionResult, media_type: str, translator: Translator
+    ) -> Response:
+        errors = [_format_error(error, translator) for error in result.errors or []]
+        if _is_request_error(result):
+            status = 400 if media_type == GRAPHQL_RESPONSE_JSON else 200
+            return self._json({"errors": errors}, status, media_type, translator)
+        body: dict[str, Any] = {"data": result.data}
+        if errors:
+            body["errors"] = errors
+        if result.extensions:
+            body["extensions"] = result.extensions
+        return self._json(body, 200, media_type, translator)
+
+    def _respond_error(
+        self, error: RequestError, media_type: str, translator: Translator
+    ) -> Response:
+        status = error.transport_status or (
+            error.status if media_type == GRAPHQL_RESPONSE_JSON else 200
+        )
+        message = translator.gettext(error.message, **error.params)
+        body = {"errors": [{"message": message, "extensions": {"code": error.code}}]}
+        response = self._json(body, status, media_type, translator)
+        if status == 405:
+            response.headers["Allow"] = "POST"
+        return response
+
+    def _json(self, body: Any, status: int, media_type: str, translator: Translator) -> Response:
+        return Response(
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+            status_code=status,
+            media_type=f"{media_type}; charset=utf-8",
+            headers={"Content-Language": translator.locale, "Vary": "Accept, Accept-Language"},
+        )
+
+
+def _parse_json(raw: str | bytes, name: str) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        if name == "body":
+            raise _error("BAD_REQUEST", N_("The request body is not valid JSON.")) from None
+        raise _error("BAD_REQUEST", N_("%(name)s is not valid JSON."), name=name) from None
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """Parse, validation and variable errors: nothing was executed, so there is no data."""
+    if isinstance(result, PreExecutionError):
+        return True
+    return result.data is None and all(error.path is None for error in result.errors or [])
+
+
+# Codes and translated messages for errors raised by graphql-core and our validation rules.
+_LIMIT_MESSAGES = {
+    QUERY_TOO_DEEP: N_("The query is nested deeper than the limit of %(limit)s levels."),
+    TOO_MANY_ALIASES: N_("The query uses more than %(limit)s aliases."),
+}
+
+
+def _format_error(error: GraphQLError, translator: Translator) -> dict[str, Any]:
+    formatted: dict[str, Any] = dict(error.formatted)
+    extensions = dict(formatted.get("extensions") or {})
+    code = extensions.get("code")
+    if code in _LIMIT_MESSAGES:
+        formatted["message"] = translator.gettext(_LIMIT_MESSAGES[code], limit=extensions["limit"])
+    elif error.message == INTERNAL_ERROR and error.original_error is None:
+        extensions["code"] = INTERNAL_ERROR
+        formatted["message"] = translator.gettext(
+            N_("An unexpected error occurred. It has been logged; please try again later.")
+        )
+    elif isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
+        too_long = "tokens" in error.message
+        extensions["code"] = "QUERY_TOO_LONG" if too_long else "GRAPHQL_PARSE_FAILED"
+        formatted["message"] = translator.gettext(
+            N_("The query could not be read: %(detail)s"), detail=error.message
+        )
+    elif code is None and error.path is None:
+        extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
+        formatted["message"] = translator.gettext(
+            N_("The query does not fit the schema: %(detail)s"), detail=error.message
+        )
+    if extensions:
+        formatted["extensions"] = extensions
+    return formatted

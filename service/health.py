@@ -1,0 +1,37 @@
+"""``/healthz`` (the process answers) and ``/readyz`` (it can serve: database and schema)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from service.context import Services
+from service.db import DatabaseUnavailable
+from service.migrate import current_revision_async, head_revision
+
+
+async def healthz(_: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+
+def readiness_endpoint(services: Services):  # type: ignore[no-untyped-def]
+    head = head_revision()
+
+    async def readyz(_: Request) -> JSONResponse:
+        checks: dict[str, str] = {}
+        try:
+            async with services.db.read_engine.connect() as connection:
+                revision = await current_revision_async(connection)
+            checks["database"] = "ok"
+            checks["migrations"] = "current" if revision == head else f"at {revision}, not {head}"
+        except Exception as error:  # noqa: BLE001  (any failure means "not ready")
+            checks["database"] = str(DatabaseUnavailable(type(error).__name__))
+            checks["migrations"] = "unknown"
+        ready = checks["database"] == "ok" and checks["migrations"] == "current"
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    return readyz

@@ -1,0 +1,52 @@
+"""Schema migrations with Alembic, driven from code (no alembic.ini needed to run them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from service.db import create_sync_engine, sync_url
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # '%' must be doubled for configparser; URLs may carry percent-encoded passwords.
+    config.set_main_option("sqlalchemy.url", sync_url(database_url).replace("%", "%%"))
+    return config
+
+
+def upgrade(database_url: str) -> None:
+    """Bring the database to the newest revision (creating it if it is empty)."""
+    command.upgrade(alembic_config(database_url), "head")
+
+
+def check(database_url: str) -> None:
+    """Raise if the models hold changes that no migration describes (``alembic check``)."""
+    command.check(alembic_config(database_url))
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+def current_revision(database_url: str) -> str | None:
+    engine = create_sync_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+async def current_revision_async(connection: AsyncConnection) -> str | None:
+    return await connection.run_sync(
+        lambda sync: MigrationContext.configure(sync).get_current_revision()
+    )

@@ -1,0 +1,34 @@
+"""Alembic environment: the service's metadata, on SQLite (batch mode) or PostgreSQL."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from service.db import create_sync_engine, metadata
+from service.models import import_all_models
+
+import_all_models()
+config = context.config
+
+
+def run_migrations() -> None:
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL given to Alembic")
+    engine = create_sync_engine(url)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            # SQLite cannot ALTER most things: batch mode copies the table instead.
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    raise RuntimeError("offline (SQL script) migrations are not supported")
+run_migrations()

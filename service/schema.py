@@ -1,0 +1,76 @@
+"""The GraphQL schema: root types assembled from the domains, limits, and error masking."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from service.errors import DomainError
+from service.limits import max_aliases_rule, max_depth_rule
+from service.settings import Settings
+from service.territory.queries import TerritoryQuery
+
+logger = logging.getLogger("service.graphql")
+
+INTERNAL_ERROR = "INTERNAL_ERROR"
+# Parsed documents and validation results are reused across requests; bounded, so unique
+# query texts from the internet cannot grow memory without limit.
+CACHE_SIZE = 512
+
+
+
+@strawberry.type(description="Everything one can read: public data, and more for staff.")
+class Query(TerritoryQuery):
+    pass
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """True for errors that come from a bug or an outage, whose details must not leak."""
+    original = error.original_error
+    if original is None or isinstance(original, (GraphQLError, DomainError)):
+        return False
+    # Input coercion (a scalar refusing a variable) happens before resolvers run: it
+    # describes the caller's input, not our internals.
+    return not (error.path is None and isinstance(original, (ValueError, TypeError)))
+
+
+class ServiceSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Log only what needs an engineer, with the path but never the variables: they may
+        # hold a resident's personal data. Bad queries are the caller's business, not ours.
+        for error in errors:
+            if is_unexpected(error):
+                logger.error(
+                    "unexpected error at %s", error.path, exc_info=error.original_error
+                )
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The schema with its limits: tokens, depth and aliases, then caches, then masking."""
+    rules = [max_depth_rule(settings.max_query_depth), max_aliases_rule(settings.max_aliases)]
+    extensions: list[Any] = [
+        lambda: MaxTokensLimiter(settings.max_query_tokens),
+        lambda: AddValidationRules(rules),
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: MaskErrors(should_mask_error=is_unexpected, error_message=INTERNAL_ERROR),
+    ]
+    return ServiceSchema(query=Query, extensions=extensions)
+
+
+def export_sdl(settings: Settings | None = None) -> str:
+    """The schema as SDL, as committed in graphql/schema.graphql."""
+    return str(build_schema(settings or Settings())).rstrip() + "\n"

@@ -1,0 +1,48 @@
+"""Helpers every domain's GraphQL types use: described enums and payload errors."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
+
+import strawberry
+
+from service.errors import DomainError
+from service.i18n.translator import Translator
+
+E = TypeVar("E", bound=enum.Enum)
+ErrorT = TypeVar("ErrorT")
+
+
+def described_enum(
+    enum_class: type[E], *, name: str, description: str, values: Mapping[E, str]
+) -> type[E]:
+    """Expose a domain enum in GraphQL with a description for the type and every value.
+
+    The domain module stays free of strawberry; a missing value description is a bug here,
+    not a silent gap in the schema.
+    """
+    missing = [member.name for member in enum_class if member not in values]
+    if missing:
+        raise ValueError(f"{name}: no description for {', '.join(missing)}")
+    exposed = strawberry.enum(enum_class, name=name, description=description)
+    for value in exposed.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = values[enum_class[value.name]]
+    return exposed
+
+
+def payload_errors(
+    errors: Iterable[DomainError],
+    translator: Translator,
+    make: Callable[..., ErrorT],
+) -> list[ErrorT]:
+    """Turn domain errors into a payload's typed errors, messages in the caller's language."""
+    return [
+        make(
+            field=error.field,
+            code=error.code,
+            message=translator.gettext(error.message, **error.params),
+        )
+        for error in errors
+    ]

@@ -1,0 +1,149 @@
+"""Settings, built once from the environment (``SERVICE_*``) and passed down.
+
+Nothing else in the service reads ``os.environ``: tests build ``Settings(...)`` directly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+Environment = Literal["development", "production"]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEMO_KEY_PREFIX = "demo-"
+MIN_SECRET_KEY_LENGTH = 32
+SUPPORTED_LOCALES = ("fr", "en", "es", "de", "ar")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service needs to know about where and how it runs."""
+
+    environment: Environment = "development"
+    data_dir: Path = Path("var")
+    # Empty means the embedded default: a SQLite file in data_dir.
+    database_url: str = ""
+    # Oldest first, newest last: the last one signs, every one verifies (rotation).
+    secret_keys: tuple[str, ...] = ()
+    graphiql: bool = False
+    default_locale: str = "fr"
+    fixtures_dir: Path = PROJECT_ROOT / "fixtures"
+    locales_dir: Path = PROJECT_ROOT / "locales"
+    max_body_bytes: int = 1_000_000
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_query_tokens: int = 4_000
+    max_page_size: int = 100
+    log_level: str = "info"
+    # Set by `serve --demo` only; never read from the environment.
+    demo: bool = field(default=False)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'service.db').as_posix()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``SERVICE_*`` variables; unknown values raise a SettingsError."""
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        environment = env.get("SERVICE_ENV", defaults.environment)
+        if environment not in ("development", "production"):
+            raise SettingsError(
+                f"SERVICE_ENV must be 'development' or 'production', not {environment!r}"
+            )
+        keys = tuple(k.strip() for k in env.get("SERVICE_SECRET_KEYS", "").split(",") if k.strip())
+        return cls(
+            environment=environment,  # type: ignore[arg-type]  # checked just above
+            data_dir=Path(env.get("SERVICE_DATA_DIR", str(defaults.data_dir))),
+            database_url=env.get("SERVICE_DATABASE_URL", ""),
+            secret_keys=keys,
+            graphiql=_flag(env, "SERVICE_GRAPHIQL", defaults.graphiql),
+            default_locale=_choice(env, "SERVICE_DEFAULT_LOCALE", defaults.default_locale),
+            max_body_bytes=_positive(env, "SERVICE_MAX_BODY_BYTES", defaults.max_body_bytes),
+            max_query_depth=_positive(env, "SERVICE_MAX_QUERY_DEPTH", defaults.max_query_depth),
+            max_aliases=_positive(env, "SERVICE_MAX_ALIASES", defaults.max_aliases),
+            max_query_tokens=_positive(env, "SERVICE_MAX_QUERY_TOKENS", defaults.max_query_tokens),
+            max_page_size=_positive(env, "SERVICE_MAX_PAGE_SIZE", defaults.max_page_size),
+            log_level=env.get("SERVICE_LOG_LEVEL", defaults.log_level).lower(),
+        )
+
+    def for_demo(self) -> Settings:
+        """Demo mode: GraphiQL on, and a generated secret kept in the data dir if none is set."""
+        if self.environment == "production":
+            raise SettingsError("--demo is refused when SERVICE_ENV=production")
+        keys = self.secret_keys or (demo_secret_key(self.data_dir),)
+        return replace(self, demo=True, graphiql=True, secret_keys=keys)
+
+    def check_startable(self) -> None:
+        """Refuse to run production with a missing, short or generated demo secret."""
+        if self.environment != "production":
+            return
+        if not self.secret_keys:
+            raise SettingsError("SERVICE_SECRET_KEYS is required when SERVICE_ENV=production")
+        for key in self.secret_keys:
+            if key.startswith(DEMO_KEY_PREFIX):
+                raise SettingsError("a demo secret key cannot be used when SERVICE_ENV=production")
+            if len(key) < MIN_SECRET_KEY_LENGTH:
+                raise SettingsError(
+                    f"every secret key must have at least {MIN_SECRET_KEY_LENGTH} characters"
+                )
+
+
+def demo_secret_key(data_dir: Path) -> str:
+    """A random key for demo mode, kept in the data dir so tokens survive a restart."""
+    path = data_dir / "demo-secret-key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = DEMO_KEY_PREFIX + secrets.token_urlsafe(32)
+    path.write_text(key + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {raw!r}")
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, not {value}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name) or default
+    if value not in SUPPORTED_LOCALES:
+        raise SettingsError(f"{name} must be one of {', '.join(SUPPORTED_LOCALES)}, not {value!r}")
+    return value
