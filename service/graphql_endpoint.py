@@ -1,9 +1,11 @@
 """``/graphql``: GraphQL over HTTP, written to the spec rather than adapted from a framework view.
 
-Media types: ``application/graphql-response+json`` (the spec's) answers request errors with 400
-and no ``data``; ``application/json`` (legacy clients, and the default) answers them with 200
-and ``errors``. GET runs queries only; batching is off; every error a person may read comes out
-in the negotiated language, with a stable ``extensions.code`` for programs.
+A malformed HTTP request (bad JSON, wrong parameter types) gets 400 whatever the media type.
+A well-formed request whose document cannot run (parse, validation, variable errors) gets 400
+and no ``data`` under ``application/graphql-response+json`` (the spec's media type), and 200
+with ``errors`` under ``application/json`` (legacy clients, and the default). GET runs queries
+only; batching is off; every error a person may read comes out in the negotiated language,
+with a stable ``extensions.code`` for programs.
 """
 
 from __future__ import annotations
@@ -41,12 +43,13 @@ class RequestError(Exception):
     code: str
     message: str
     params: dict[str, Any]
-    status: int = 400  # the status under graphql-response+json (JSON clients get 200)
-    transport_status: int | None = None  # a status for every media type (405, 415...)
+    status: int = 400
+    # A document-level error: legacy application/json clients get it with status 200.
+    about_document: bool = False
 
 
-def _error(code: str, message: str, *, transport_status: int | None = None, **params: Any) -> Any:
-    return RequestError(code, message, params, transport_status=transport_status)
+def _error(code: str, message: str, *, status: int = 400, **params: Any) -> Any:
+    return RequestError(code, message, params, status=status)
 
 
 def response_media_type(accept: str | None) -> str | None:
@@ -99,7 +102,7 @@ class GraphQLEndpoint:
             error = _error(
                 "NOT_ACCEPTABLE",
                 N_("Accept application/graphql-response+json or application/json."),
-                transport_status=406,
+                status=406,
             )
             return self._respond_error(error, APPLICATION_JSON, translator)
         try:
@@ -130,7 +133,7 @@ class GraphQLEndpoint:
             raise _error(
                 "UNSUPPORTED_MEDIA_TYPE",
                 N_("Send the request body as application/json in UTF-8."),
-                transport_status=415,
+                status=415,
             )
         body = await request.body()
         if not body:
@@ -174,13 +177,15 @@ class GraphQLEndpoint:
             raise _error(
                 "METHOD_NOT_ALLOWED",
                 N_("Only queries can be sent with GET; send mutations with POST."),
-                transport_status=405,
+                status=405,
             ) from None
         except CannotGetOperationTypeError:
-            raise _error(
+            error = _error(
                 "OPERATION_NOT_FOUND",
                 N_("Say which operation of the document to run with a matching operationName."),
-            ) from None
+            )
+            error.about_document = True
+            raise error from None
 
     def _respond_result(
         self, result: ExecutionResult, media_type: str, translator: Translator
@@ -199,9 +204,8 @@ class GraphQLEndpoint:
     def _respond_error(
         self, error: RequestError, media_type: str, translator: Translator
     ) -> Response:
-        status = error.transport_status or (
-            error.status if media_type == GRAPHQL_RESPONSE_JSON else 200
-        )
+        legacy = error.about_document and media_type == APPLICATION_JSON
+        status = 200 if legacy else error.status
         message = translator.gettext(error.message, **error.params)
         body = {"errors": [{"message": message, "extensions": {"code": error.code}}]}
         response = self._json(body, status, media_type, translator)
