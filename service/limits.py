@@ -23,6 +23,9 @@ from graphql import (
 )
 
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+# Introspection reads the in-memory schema only; the standard introspection query nests ~14
+# levels (type references), and the token limit already bounds any hostile variant.
+INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 
 
@@ -61,6 +64,8 @@ def _depth(
     deepest = 0
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
+            if selection.name.value in INTROSPECTION_ROOTS:
+                continue
             if selection.selection_set is None:
                 depth = 1
             elif cap <= 0:

@@ -1,0 +1,137 @@
+"""Start and stop the real service (`python -m service serve --demo`) for a benchmark run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+
+
+class ServerFailed(RuntimeError):
+    """The server did not become ready; the message carries the end of its log."""
+
+
+@dataclass(frozen=True)
+class Server:
+    pid: int
+    port: int
+    log_path: Path
+    startup_seconds: float
+    cpus: frozenset[int] | None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+
+def free_port() -> int:
+    # The port is released before the server binds it: a tiny race, acceptable for a local run
+    # (a clash shows up as a start-up failure with the server's log, not as wrong figures).
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def split_cpus() -> tuple[frozenset[int] | None, frozenset[int] | None]:
+    """One core for the server, the others for the load generator (None: cannot pin)."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None, None
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < 2:
+        return None, None
+    return frozenset(available[:1]), frozenset(available[1:])
+
+
+@contextmanager
+def running_server(
+    *, cpus: frozenset[int] | None, log_level: str = "warning", ready_timeout: float = 60.0
+) -> Iterator[Server]:
+    """Yield a ready server on a free port with a throw-away data dir; always stop it."""
+    with tempfile.TemporaryDirectory(prefix="alm-bench-") as data_dir:
+        port = free_port()
+        log_path = Path(data_dir) / "server.log"
+        env = {
+            **os.environ,
+            "SERVICE_DATA_DIR": data_dir,
+            # Access logs at "info" would cost the single worker a log line per request and
+            # measure the terminal as much as the service; warnings and errors are still kept.
+            "SERVICE_LOG_LEVEL": log_level,
+        }
+        env.pop("SERVICE_DATABASE_URL", None)  # the embedded SQLite file in the temp dir
+        command = [sys.executable, "-m", "service", "serve", "--demo", "--port", str(port)]
+        started = time.perf_counter()
+        with open(log_path, "wb") as log:
+            # A new session keeps a terminal Ctrl-C away from the server: we stop it ourselves,
+            # after the load generator, so it never dies mid-measurement with a confusing trace.
+            process = subprocess.Popen(
+                command,
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            if cpus is not None:
+                # Pinned before the interpreter starts any thread; threads inherit the mask.
+                os.sched_setaffinity(process.pid, cpus)
+            _wait_ready(process, port, log_path, ready_timeout)
+            yield Server(
+                pid=process.pid,
+                port=port,
+                log_path=log_path,
+                startup_seconds=time.perf_counter() - started,
+                cpus=cpus,
+            )
+        finally:
+            _stop(process)
+
+
+def _wait_ready(process: subprocess.Popen[bytes], port: int, log_path: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    # trust_env=False: an HTTP(S)_PROXY in the environment must not capture 127.0.0.1.
+    with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=2.0, trust_env=False) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise ServerFailed(
+                    f"the server exited with code {process.returncode}:\n{_tail(log_path)}"
+                )
+            try:
+                if client.get("/readyz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass  # not listening yet
+            time.sleep(0.05)
+    raise ServerFailed(f"the server was not ready after {timeout:.0f} s:\n{_tail(log_path)}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)  # uvicorn shuts down gracefully on SIGTERM
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no server log)"

@@ -1,0 +1,51 @@
+"""Fixtures: a real database (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set),
+migrated and loaded once per session; a fresh app and client per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.app import build_services, create_app
+from service.context import Services
+from service.settings import Settings
+from tests.support import prepare_database, throwaway_database
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One database for the session, migrated, with the fixtures loaded."""
+    folder = tmp_path_factory.mktemp("db")
+    with throwaway_database(os.environ.get("TEST_DATABASE_URL"), folder) as url:
+        prepare_database(Settings(database_url=url, data_dir=folder))
+        yield url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path, secret_keys=("k" * 32,))
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    services = build_services(settings)
+    await services.reload_territory()
+    yield services
+    await services.db.dispose()
+
+
+@pytest.fixture
+async def client(settings: Settings, services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, services)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client

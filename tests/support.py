@@ -1,0 +1,87 @@
+"""Helpers shared by the tests: databases to throw away, operations, GraphQL calls."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from service import migrate
+from service.db import Database
+from service.fixtures import load_fixtures
+from service.settings import PROJECT_ROOT, Settings
+
+OPERATIONS_DIR = PROJECT_ROOT / "graphql" / "operations"
+
+
+def operation(name: str) -> str:
+    """The text of ``graphql/operations/<name>.graphql``: tests run what clients run."""
+    return (OPERATIONS_DIR / f"{name}.graphql").read_text(encoding="utf-8")
+
+
+@contextlib.contextmanager
+def throwaway_database(base_url: str | None, folder: Path) -> Iterator[str]:
+    """A new empty database: a SQLite file in ``folder``, or a fresh PostgreSQL database
+    created on the server of ``base_url`` and dropped afterwards."""
+    if not base_url:
+        yield f"sqlite+aiosqlite:///{(folder / 'test.db').as_posix()}"
+        return
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(make_url(base_url).set(drivername="postgresql+psycopg"),
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def prepare_database(settings: Settings) -> None:
+    """Migrate and load the fixtures, as ``serve --demo`` does."""
+    migrate.upgrade(settings.resolved_database_url)
+
+    async def load() -> None:
+        db = Database(settings.resolved_database_url)
+        try:
+            await load_fixtures(settings, db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(load())
+
+
+async def graphql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    language: str | None = None,
+    accept: str = "application/graphql-response+json",
+) -> httpx.Response:
+    headers = {"accept": accept}
+    if language:
+        headers["accept-language"] = language
+    return await client.post("/graphql", json={"query": query, "variables": variables},
+                             headers=headers)
+
+
+async def data_of(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None, **kwargs: Any
+) -> dict[str, Any]:
+    """Run an operation that must succeed; return its data."""
+    response = await graphql(client, query, variables, **kwargs)
+    body = response.json()
+    assert response.status_code == 200, body
+    assert "errors" not in body, body["errors"]
+    data: dict[str, Any] = body["data"]
+    return data
