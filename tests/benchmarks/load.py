@@ -1,0 +1,249 @@
+"""Closed-loop HTTP load generator, run in its own process on its own core.
+
+Why raw asyncio streams rather than httpx: an httpx AsyncClient spends ~100-200 µs of Python per
+request (request/response models, header normalisation, connection-pool bookkeeping), which on one
+core caps a client near the rate of the server under test, so the benchmark would measure the
+client. Here each of `concurrency` clients holds one HTTP/1.1 keep-alive connection and loops:
+write a pre-built request, read the head up to the blank line, read exactly content-length bytes,
+check the JSON. That is a few µs of Python per request on uvloop, and the child reports its own CPU
+use next to the server's so a reader can tell which side was saturated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import multiprocessing
+import os
+import signal
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from tests.benchmarks.scenarios import is_success, request_maker
+
+HOST = "127.0.0.1"
+# In-flight requests still unanswered this long after the end are counted as timeouts.
+GRACE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    scenario: str
+    port: int
+    concurrency: int
+    warmup: float
+    duration: float
+    seed: int
+    server_pid: int | None
+    cpus: frozenset[int] | None
+
+
+def run_load(spec: LoadSpec) -> dict[str, Any]:
+    """Run one scenario in a child process and return its figures."""
+    # spawn, not fork: the child starts clean (no inherited event loop, sockets or threads).
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child_main, args=(spec, sender), name="bench-load")
+    child.start()
+    sender.close()
+    try:
+        timeout = spec.warmup + spec.duration + GRACE_SECONDS + 30.0
+        if not receiver.poll(timeout):
+            raise RuntimeError(f"the load generator gave no result within {timeout:.0f} s")
+        result: dict[str, Any] = receiver.recv()
+        child.join(timeout=10)
+        if "failure" in result:
+            raise RuntimeError(f"the load generator failed: {result['failure']}")
+        return result
+    finally:
+        receiver.close()
+        if child.is_alive():  # Ctrl-C or an error in the parent: do not leave it behind
+            child.terminate()
+            child.join()
+
+
+def _child_main(spec: LoadSpec, sender: Connection) -> None:
+    # A terminal Ctrl-C reaches the whole process group; the parent decides what happens next.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if spec.cpus is not None:
+        os.sched_setaffinity(0, spec.cpus)
+    try:
+        try:
+            import uvloop  # installed with uvicorn[standard]; the server runs on it too
+
+            result = uvloop.run(_run(spec))
+        except ImportError:
+            result = asyncio.run(_run(spec))
+    except Exception as error:  # report it to the parent rather than dying silently
+        result = {"failure": f"{type(error).__name__}: {error}"}
+    sender.send(result)
+    sender.close()
+
+
+class _Tally:
+    """What the clients observed; only completions inside the measured window are kept."""
+
+    def __init__(self, measure_from: float, measure_until: float) -> None:
+        self.measure_from = measure_from
+        self.measure_until = measure_until
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.warmup_errors = 0
+        self.error_samples: list[str] = []
+
+    def in_window(self, at: float) -> bool:
+        return self.measure_from <= at <= self.measure_until
+
+    def error(self, at: float, description: str) -> None:
+        if self.in_window(at):
+            self.errors += 1
+        else:
+            self.warmup_errors += 1
+        if len(self.error_samples) < 5 and description not in self.error_samples:
+            self.error_samples.append(description)
+
+
+async def _run(spec: LoadSpec) -> dict[str, Any]:
+    start = time.perf_counter()
+    measure_from = start + spec.warmup
+    measure_until = measure_from + spec.duration
+    tally = _Tally(measure_from, measure_until)
+    cpu: dict[str, tuple[float, float | None]] = {}
+
+    def snapshot(label: str) -> None:
+        cpu[label] = (time.process_time(), _process_cpu_seconds(spec.server_pid))
+
+    loop = asyncio.get_running_loop()
+    loop.call_later(spec.warmup, snapshot, "from")
+    loop.call_later(spec.warmup + spec.duration, snapshot, "until")
+    tasks = [
+        asyncio.ensure_future(_client(spec, index, tally)) for index in range(spec.concurrency)
+    ]
+    _, pending = await asyncio.wait(tasks, timeout=spec.warmup + spec.duration + GRACE_SECONDS)
+    for task in pending:
+        task.cancel()
+    tally.errors += len(pending)
+    if pending:
+        tally.error_samples.append(f"{len(pending)} requests unanswered after {GRACE_SECONDS} s")
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]  # a bug in the client, not a load error
+    return _summary(spec, tally, cpu)
+
+
+async def _client(spec: LoadSpec, index: int, tally: _Tally) -> None:
+    # A distinct, reproducible stream of requests per client (seeded).
+    next_request = request_maker(spec.scenario, spec.port, spec.seed * 1000 + index)
+    connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+    while (sent := time.perf_counter()) < tally.measure_until:
+        try:
+            if connection is None:
+                connection = await asyncio.open_connection(HOST, spec.port)
+            reader, writer = connection
+            writer.write(next_request())
+            head = await reader.readuntil(b"\r\n\r\n")
+            status, length, keep_alive = _parse_head(head)
+            body = await reader.readexactly(length)
+        except (OSError, EOFError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as e:
+            tally.error(time.perf_counter(), f"{type(e).__name__}: {e}")
+            connection = await _close(connection)
+            await asyncio.sleep(0.01)  # a dead server must not turn this into a busy loop
+            continue
+        done = time.perf_counter()
+        if status != 200:
+            tally.error(done, f"HTTP {status}: {body[:200]!r}")
+        elif not _succeeded(spec.scenario, body):
+            tally.error(done, f"GraphQL error: {body[:200]!r}")
+        elif tally.in_window(done):
+            tally.latencies.append(done - sent)
+        if not keep_alive:
+            connection = await _close(connection)
+    await _close(connection)
+
+
+def _parse_head(head: bytes) -> tuple[int, int, bool]:
+    """Status, content-length and keep-alive of a response head (uvicorn always sends a length)."""
+    lowered = head.lower()
+    status = int(head[9:12])
+    at = lowered.find(b"\r\ncontent-length:")
+    if at < 0:
+        raise EOFError("response without content-length")
+    end = lowered.index(b"\r\n", at + 2)
+    length = int(lowered[at + 17 : end])
+    return status, length, b"\r\nconnection: close" not in lowered
+
+
+def _succeeded(scenario: str, body: bytes) -> bool:
+    try:
+        return is_success(scenario, json.loads(body))
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
+async def _close(
+    connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None,
+) -> None:
+    if connection is not None:
+        writer = connection[1]
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except OSError:
+            pass
+    return None
+
+
+def _process_cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU of another process, from /proc (None where there is no /proc)."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return None
+    # After the command name: state is field 3, utime field 14, stime field 15 (proc(5)).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _summary(
+    spec: LoadSpec, tally: _Tally, cpu: dict[str, tuple[float, float | None]]
+) -> dict[str, Any]:
+    latencies = sorted(tally.latencies)
+    client_cpu = server_cpu = None
+    if "from" in cpu and "until" in cpu:
+        client_cpu = (cpu["until"][0] - cpu["from"][0]) / spec.duration
+        server_from, server_until = cpu["from"][1], cpu["until"][1]
+        if server_from is not None and server_until is not None:
+            server_cpu = (server_until - server_from) / spec.duration
+    return {
+        "scenario": spec.scenario,
+        "concurrency": spec.concurrency,
+        "duration_s": spec.duration,
+        "warmup_s": spec.warmup,
+        "requests": len(latencies),
+        "requests_per_second": len(latencies) / spec.duration,
+        "latency_ms": {
+            "p50": _percentile(latencies, 50),
+            "p95": _percentile(latencies, 95),
+            "p99": _percentile(latencies, 99),
+            "max": latencies[-1] * 1000 if latencies else None,
+        },
+        "errors": tally.errors,
+        "warmup_errors": tally.warmup_errors,
+        "error_samples": tally.error_samples,
+        # Fractions of one core over the measured window (1.0 = one core fully busy).
+        "client_cpu": client_cpu,
+        "server_cpu": server_cpu,
+    }
+
+
+def _percentile(ordered: list[float], percent: float) -> float | None:
+    """Nearest-rank percentile, in milliseconds."""
+    if not ordered:
+        return None
+    rank = max(1, math.ceil(percent / 100 * len(ordered)))
+    return ordered[rank - 1] * 1000

@@ -1,0 +1,104 @@
+"""Settings from the environment, and the refusals that protect production."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.settings import Settings, SettingsError
+
+STRONG_KEY = "s" * 40
+
+
+def test_defaults_are_the_embedded_sqlite_under_var() -> None:
+    # when
+    settings = Settings.from_environ({})
+    # then
+    assert settings.environment == "development"
+    assert settings.resolved_database_url == "sqlite+aiosqlite:///var/service.db"
+    assert settings.graphiql is False
+
+
+def test_every_variable_is_read() -> None:
+    # when
+    settings = Settings.from_environ(
+        {
+            "SERVICE_ENV": "production",
+            "SERVICE_DATA_DIR": "/srv/feedback",
+            "SERVICE_DATABASE_URL": "postgresql+psycopg://app@db/feedback",
+            "SERVICE_SECRET_KEYS": f"old{STRONG_KEY}, new{STRONG_KEY}",
+            "SERVICE_GRAPHIQL": "yes",
+            "SERVICE_DEFAULT_LOCALE": "en",
+            "SERVICE_MAX_BODY_BYTES": "2048",
+            "SERVICE_MAX_QUERY_DEPTH": "8",
+            "SERVICE_MAX_ALIASES": "5",
+            "SERVICE_MAX_QUERY_TOKENS": "900",
+            "SERVICE_MAX_PAGE_SIZE": "50",
+            "SERVICE_LOG_LEVEL": "WARNING",
+        }
+    )
+    # then
+    assert settings.data_dir == Path("/srv/feedback")
+    assert settings.secret_keys == (f"old{STRONG_KEY}", f"new{STRONG_KEY}")  # rotation order kept
+    assert (settings.max_body_bytes, settings.max_query_depth, settings.max_aliases) == (2048, 8, 5)
+    assert (settings.max_query_tokens, settings.max_page_size) == (900, 50)
+    assert settings.graphiql is True
+    assert settings.default_locale == "en"
+    assert settings.log_level == "warning"
+    settings.check_startable()
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"SERVICE_ENV": "staging"}, "SERVICE_ENV"),
+        ({"SERVICE_GRAPHIQL": "maybe"}, "SERVICE_GRAPHIQL"),
+        ({"SERVICE_MAX_QUERY_DEPTH": "0"}, "SERVICE_MAX_QUERY_DEPTH"),
+        ({"SERVICE_MAX_BODY_BYTES": "1MB"}, "SERVICE_MAX_BODY_BYTES"),
+        ({"SERVICE_DEFAULT_LOCALE": "it"}, "SERVICE_DEFAULT_LOCALE"),
+    ],
+)
+def test_bad_values_are_refused_with_the_variable_named(
+    environ: dict[str, str], message: str
+) -> None:
+    # when / then
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_environ(environ)
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ((), "SERVICE_SECRET_KEYS is required"),
+        (("short",), "at least 32 characters"),
+        (("demo-" + STRONG_KEY,), "demo secret key"),
+    ],
+)
+def test_production_refuses_missing_short_or_demo_secrets(
+    keys: tuple[str, ...], message: str
+) -> None:
+    # given
+    settings = Settings(environment="production", secret_keys=keys)
+    # when / then
+    with pytest.raises(SettingsError, match=message):
+        settings.check_startable()
+
+
+def test_demo_generates_a_secret_once_and_keeps_it(tmp_path: Path) -> None:
+    # when
+    first = Settings(data_dir=tmp_path).for_demo()
+    second = Settings(data_dir=tmp_path).for_demo()
+    # then
+    assert first.secret_keys == second.secret_keys
+    assert first.secret_keys[0].startswith("demo-")
+    assert first.graphiql and first.demo
+    assert (tmp_path / "demo-secret-key").stat().st_mode & 0o077 == 0  # readable by owner only
+
+
+def test_demo_is_refused_in_production(tmp_path: Path) -> None:
+    # given
+    settings = Settings(environment="production", data_dir=tmp_path, secret_keys=(STRONG_KEY,))
+    # when / then
+    with pytest.raises(SettingsError, match="--demo"):
+        settings.for_demo()
