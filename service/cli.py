@@ -176,9 +176,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from service.app import create_app
 
+    generated = args.demo and not settings.secret_keys
     if args.demo:
-        generated = not settings.secret_keys
         settings = settings.for_demo()
+    settings.check_startable()  # configuration first: no database work for a refused start
+    if args.demo:
         _prepare_demo(settings)
         if generated:
             print(
@@ -187,7 +189,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             )
     else:
         _ensure_migrated(settings)
-    settings.check_startable()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
     where = f"http://{args.host}:{args.port}"
     print(f"serving on {where}/graphql" + (" (GraphiQL enabled)" if settings.graphiql else ""))

@@ -149,7 +149,8 @@ async def _client(spec: LoadSpec, index: int, tally: _Tally) -> None:
             body = await reader.readexactly(length)
         except (OSError, EOFError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as e:
             tally.error(time.perf_counter(), f"{type(e).__name__}: {e}")
-            connection = await _close(connection)
+            await _close(connection)
+            connection = None
             await asyncio.sleep(0.01)  # a dead server must not turn this into a busy loop
             continue
         done = time.perf_counter()
@@ -160,7 +161,8 @@ async def _client(spec: LoadSpec, index: int, tally: _Tally) -> None:
         elif tally.in_window(done):
             tally.latencies.append(done - sent)
         if not keep_alive:
-            connection = await _close(connection)
+            await _close(connection)
+            connection = None
     await _close(connection)
 
 
@@ -193,7 +195,6 @@ async def _close(
             await writer.wait_closed()
         except OSError:
             pass
-    return None
 
 
 def _process_cpu_seconds(pid: int | None) -> float | None:

@@ -101,7 +101,9 @@ def running_server(
             _stop(process)
 
 
-def _wait_ready(process: subprocess.Popen[bytes], port: int, log_path: Path, timeout: float) -> None:
+def _wait_ready(
+    process: subprocess.Popen[bytes], port: int, log_path: Path, timeout: float
+) -> None:
     deadline = time.monotonic() + timeout
     # trust_env=False: an HTTP(S)_PROXY in the environment must not capture 127.0.0.1.
     with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=2.0, trust_env=False) as client:

@@ -1,0 +1,212 @@
+"""`python -m tests.benchmarks`: throughput and latency of the real server, plus the commune lookup.
+
+Not part of the test suite (timings have no place there): it reports figures against the budgets
+of ARCHITECTURE §9 and exits 0 even when one is missed, printing MISSED next to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from tests.benchmarks.commune_lookup import (
+    GEOJSON,
+    measure_commune_lookups,
+    random_alm_points,
+)
+from tests.benchmarks.load import LoadSpec, run_load
+from tests.benchmarks.report import add_ratios, lookup_verdict, render, write_json
+from tests.benchmarks.scenarios import ALL_SCENARIOS, HTTP_SCENARIOS
+from tests.benchmarks.server import PROJECT_ROOT, ServerFailed, running_server, split_cpus
+
+DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.json"
+EXIT_INTERRUPTED = 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    scenarios = _scenarios(args.scenarios)
+    if args.quick:
+        args.duration, args.warmup, lookup_points = 1.0, 0.3, 20_000
+    else:
+        lookup_points = 100_000
+    # `kill <pid>` must stop the server too, exactly like Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return _run(args, scenarios, lookup_points)
+    except KeyboardInterrupt:
+        print("\ninterrupted: server stopped, no results written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except ServerFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, scenarios: list[str], lookup_points: int) -> int:
+    server_cpus, client_cpus = split_cpus()
+    lookup = None
+    if "commune_lookup" in scenarios:
+        # Before the server starts, so that nothing else competes for the core.
+        lookup = _commune_lookup(lookup_points, args.seed)
+    http_scenarios = [s for s in scenarios if s in HTTP_SCENARIOS]
+    levels = list(dict.fromkeys(c for c in (args.concurrency, args.low_concurrency) if c > 0))
+    http: list[dict[str, Any]] = []
+    startup = 0.0
+    if http_scenarios:
+        with running_server(cpus=server_cpus) as server:
+            startup = server.startup_seconds
+            for scenario in http_scenarios:
+                for concurrency in levels:
+                    spec = LoadSpec(
+                        scenario=scenario,
+                        port=server.port,
+                        concurrency=concurrency,
+                        warmup=args.warmup,
+                        duration=args.duration,
+                        seed=args.seed,
+                        server_pid=server.pid,
+                        cpus=client_cpus,
+                    )
+                    print(f"running {scenario} with {concurrency} clients…", file=sys.stderr)
+                    http.append(run_load(spec))
+    add_ratios(http)
+    meta = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _commit(),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "server_cpus": sorted(server_cpus) if server_cpus else None,
+        "client_cpus": sorted(client_cpus) if client_cpus else None,
+        "server_workers": 1,
+        "server_startup_s": startup,
+        "duration_s": args.duration,
+        "warmup_s": args.warmup,
+        "seed": args.seed,
+    }
+    print(render(meta, http, lookup))
+    write_json(args.output, {"meta": meta, "http": http, "commune_lookup": lookup})
+    print(f"\nwrote {args.output}")
+    return 0  # benchmarks report; they never fail CI
+
+
+def _commune_lookup(points: int, seed: int) -> dict[str, Any]:
+    from service.territory.geometry import load_commune_locator
+
+    start = time.perf_counter()
+    locator = load_commune_locator(GEOJSON)
+    build_ms = (time.perf_counter() - start) * 1000
+    repeat = 3
+    result: dict[str, Any] = dict(
+        measure_commune_lookups(locator, random_alm_points(points, seed), repeat=repeat)
+    )
+    result.update(build_ms=build_ms, repeat=repeat, seed=seed)
+    result["budget"] = lookup_verdict(result)
+    return result
+
+
+def _commit() -> str | None:
+    try:
+        # Read-only: the benchmark never changes the repository's state.
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _scenarios(raw: str) -> list[str]:
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    unknown = [name for name in names if name not in ALL_SCENARIOS]
+    if unknown or not names:
+        raise SystemExit(
+            f"error: unknown scenarios {unknown}; choose among {', '.join(ALL_SCENARIOS)}"
+        )
+    return list(dict.fromkeys(names))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.benchmarks",
+        description="Benchmark the real server (one worker, one core) and the commune lookup.",
+    )
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(ALL_SCENARIOS),
+        help=f"comma-separated, among {', '.join(ALL_SCENARIOS)} (default: all); "
+        "ratios need trivial",
+    )
+    parser.add_argument(
+        "--duration", type=_positive_float, default=5.0, help="measured seconds per run"
+    )
+    parser.add_argument(
+        "--warmup", type=_non_negative_float, default=1.0, help="unmeasured seconds before each run"
+    )
+    parser.add_argument(
+        "--concurrency", type=_positive_int, default=32, help="concurrent clients (default 32)"
+    )
+    parser.add_argument(
+        "--low-concurrency",
+        type=_non_negative_int,
+        default=8,
+        help="second pass with this many clients, for 'p99 with 8 clients' (0: skip)",
+    )
+    parser.add_argument("--seed", type=int, default=2026, help="seed of the random points")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 1 s per scenario, short warm-up"
+    )
+    parser.add_argument(
+        "--output", type=Path, default=DEFAULT_OUTPUT, help=f"JSON file (default {DEFAULT_OUTPUT})"
+    )
+    return parser
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, not {raw}")
+    return value
+
+
+def _non_negative_float(raw: str) -> float:
+    value = float(raw)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, not {raw}")
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, not {raw}")
+    return value
+
+
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, not {raw}")
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())
