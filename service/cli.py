@@ -159,9 +159,7 @@ def _export_schema(settings: Settings, args: argparse.Namespace) -> int:
     if args.check:
         committed = path.read_text(encoding="utf-8") if path.exists() else ""
         if committed != sdl:
-            print(
-                f"{path} is not current: run `python -m service export-schema`", file=sys.stderr
-            )
+            print(f"{path} is not current: run `python -m service export-schema`", file=sys.stderr)
             return EXIT_CHECK_FAILED
         print(f"{path} is current")
         return 0
@@ -189,7 +187,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             )
     else:
         _ensure_migrated(settings)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
+    )
     where = f"http://{args.host}:{args.port}"
     print(f"serving on {where}/graphql" + (" (GraphiQL enabled)" if settings.graphiql else ""))
     if args.workers == 1:

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Connection, Engine, create_engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 # Stable constraint names, so Alembic can alter and drop them on both databases.
 NAMING_CONVENTION: dict[str, str] = {

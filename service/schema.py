@@ -29,7 +29,6 @@ INTERNAL_ERROR = "INTERNAL_ERROR"
 CACHE_SIZE = 512
 
 
-
 @strawberry.type(description="Everything one can read: public data, and more for staff.")
 class Query(TerritoryQuery):
     pass
@@ -53,9 +52,7 @@ class ServiceSchema(strawberry.Schema):
         # hold a resident's personal data. Bad queries are the caller's business, not ours.
         for error in errors:
             if is_unexpected(error):
-                logger.error(
-                    "unexpected error at %s", error.path, exc_info=error.original_error
-                )
+                logger.error("unexpected error at %s", error.path, exc_info=error.original_error)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -34,8 +34,9 @@ def throwaway_database(base_url: str | None, folder: Path) -> Iterator[str]:
         yield f"sqlite+aiosqlite:///{(folder / 'test.db').as_posix()}"
         return
     name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(make_url(base_url).set(drivername="postgresql+psycopg"),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        make_url(base_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
@@ -71,8 +72,9 @@ async def graphql(
     headers = {"accept": accept}
     if language:
         headers["accept-language"] = language
-    return await client.post("/graphql", json={"query": query, "variables": variables},
-                             headers=headers)
+    return await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
 
 
 async def data_of(

@@ -19,7 +19,11 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "service", *args],
-        capture_output=True, text=True, env=environment, cwd=PROJECT_ROOT, timeout=60,
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=PROJECT_ROOT,
+        timeout=60,
     )
 
 

@@ -15,7 +15,7 @@ GRJ = "application/graphql-response+json"
 
 def nested_query(depth: int) -> str:
     """A valid query nesting Body.parent ``depth`` times."""
-    return "{ body(code: \"alm-eau\") " + "{ parent " * depth + "{ code }" + " }" * depth + " }"
+    return '{ body(code: "alm-eau") ' + "{ parent " * depth + "{ code }" + " }" * depth + " }"
 
 
 async def test_post_answers_in_the_spec_media_type_when_asked(client: httpx.AsyncClient) -> None:
@@ -119,7 +119,8 @@ async def test_batched_requests_are_refused(client: httpx.AsyncClient) -> None:
 async def test_a_body_that_is_not_json_is_415(client: httpx.AsyncClient) -> None:
     # when
     response = await client.post(
-        "/graphql", content=b"query=%7B__typename%7D",
+        "/graphql",
+        content=b"query=%7B__typename%7D",
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     # then

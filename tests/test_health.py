@@ -27,7 +27,8 @@ async def test_readyz_is_ready_on_a_migrated_database(client: httpx.AsyncClient)
     # then
     assert response.status_code == 200
     assert response.json() == {
-        "status": "ready", "checks": {"database": "ok", "migrations": "current"},
+        "status": "ready",
+        "checks": {"database": "ok", "migrations": "current"},
     }
 
 

@@ -11,9 +11,7 @@ from service.settings import PROJECT_ROOT
 SERVICE_DIR = PROJECT_ROOT / "service"
 FORBIDDEN = ("strawberry", "starlette", "graphql", "uvicorn")
 DOMAIN_ROLES = ("models.py", "rules.py", "errors.py")
-DOMAIN_FILES = sorted(
-    path for role in DOMAIN_ROLES for path in SERVICE_DIR.glob(f"*/{role}")
-)
+DOMAIN_FILES = sorted(path for role in DOMAIN_ROLES for path in SERVICE_DIR.glob(f"*/{role}"))
 
 
 def imported_modules(source: str) -> set[str]:

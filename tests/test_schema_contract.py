@@ -50,13 +50,12 @@ def test_every_type_field_argument_and_enum_value_is_described() -> None:
                 if not field.description:
                     missing.append(f"{name}.{field_name}")
                 missing += [
-                    f"{name}.{field_name}({arg})" for arg, a in field.args.items()
+                    f"{name}.{field_name}({arg})"
+                    for arg, a in field.args.items()
                     if not a.description
                 ]
         if isinstance(graphql_type, GraphQLInputObjectType):
-            missing += [
-                f"{name}.{f}" for f, v in graphql_type.fields.items() if not v.description
-            ]
+            missing += [f"{name}.{f}" for f, v in graphql_type.fields.items() if not v.description]
         if isinstance(graphql_type, GraphQLEnumType):
             missing += [f"{name}.{v}" for v, d in graphql_type.values.items() if not d.description]
     # then

@@ -43,14 +43,17 @@ def catalog_problems(catalog: Catalog, language: str) -> list[str]:
     for message in catalog:
         if not message.id:
             continue  # the header
-        msgid = message.id if isinstance(message.id, str) else message.id[0]
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        msgid = next(iter(_ids(message.id)))
+        raw: object = message.string
+        strings: list[str] = (
+            [s for s in raw if isinstance(s, str)] if isinstance(raw, tuple) else [str(raw or "")]
+        )
         if message.fuzzy:
             problems.append(f"{language}: fuzzy entry {msgid!r}")
         if any(not s for s in strings):
             problems.append(f"{language}: untranslated entry {msgid!r}")
             continue
-        expected = set(PLACEHOLDER.findall(" ".join(_ids(message.id))))
+        expected = {name for part in _ids(message.id) for name in PLACEHOLDER.findall(part)}
         for translated in strings:
             found = set(PLACEHOLDER.findall(translated))
             # A plural form may leave out %(count)s (Arabic's "one" form says it in words).
@@ -62,8 +65,10 @@ def catalog_problems(catalog: Catalog, language: str) -> list[str]:
     return problems
 
 
-def _ids(message_id: str | tuple[str, ...] | list[str]) -> Iterable[str]:
-    return (message_id,) if isinstance(message_id, str) else message_id
+def _ids(message_id: object) -> Iterable[str]:
+    if isinstance(message_id, str):
+        return (message_id,)
+    return [part for part in message_id if isinstance(part, str)]  # type: ignore[attr-defined]
 
 
 def compile_catalog(catalog: Catalog) -> gettext.GNUTranslations:

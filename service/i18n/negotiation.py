@@ -42,5 +42,6 @@ def negotiate(
 ) -> str:
     """The best supported language: an explicit choice first, then the header, then default."""
     preferred = parse_accept_language(explicit or "") + parse_accept_language(header or "")
-    chosen = negotiate_locale(preferred, list(available), sep="-", aliases=None)
-    return chosen if chosen in available else default
+    # No aliases: babel's table maps bare languages to regions we do not list ("de" -> "de_DE").
+    chosen = negotiate_locale(preferred, list(available), sep="-", aliases={})
+    return chosen if chosen is not None and chosen in available else default

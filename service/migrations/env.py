@@ -6,15 +6,15 @@ from alembic import context
 
 from service.db import create_sync_engine, metadata
 from service.models import import_all_models
+from service.settings import Settings
 
 import_all_models()
 config = context.config
 
 
 def run_migrations() -> None:
-    url = config.get_main_option("sqlalchemy.url")
-    if not url:
-        raise RuntimeError("no database URL given to Alembic")
+    # Set by service.migrate; when the alembic CLI runs, from the service's own settings.
+    url = config.get_main_option("sqlalchemy.url") or Settings.from_environ().resolved_database_url
     engine = create_sync_engine(url)
     with engine.connect() as connection:
         context.configure(

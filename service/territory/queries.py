@@ -36,8 +36,12 @@ class TerritoryQuery:
     async def commune_at(
         self,
         info: Info[Context, None],
-        latitude: Annotated[float, strawberry.argument(description="Latitude in degrees (WGS 84).")],
-        longitude: Annotated[float, strawberry.argument(description="Longitude in degrees (WGS 84).")],
+        latitude: Annotated[
+            float, strawberry.argument(description="Latitude in degrees (WGS 84).")
+        ],
+        longitude: Annotated[
+            float, strawberry.argument(description="Longitude in degrees (WGS 84).")
+        ],
     ) -> CommuneAtResult:
         errors = rules.coordinate_errors(latitude, longitude)
         if errors:
@@ -49,7 +53,9 @@ class TerritoryQuery:
         row = await info.context.loaders.territory.communes.load(code) if code else None
         return CommuneAtResult(commune=CommuneType.from_row(row) if row else None, errors=[])
 
-    @strawberry.field(description="Every body that handles items: ALM, its directorates, town halls.")
+    @strawberry.field(
+        description="Every body that handles items: ALM, its directorates, town halls."
+    )
     async def bodies(self, info: Info[Context, None]) -> list[BodyType]:
         async with info.context.db.reading() as session:
             rows = await rules.list_bodies(session)
@@ -59,7 +65,9 @@ class TerritoryQuery:
     async def body(
         self,
         info: Info[Context, None],
-        code: Annotated[strawberry.ID, strawberry.argument(description="Body code, e.g. mairie-49007.")],
+        code: Annotated[
+            strawberry.ID, strawberry.argument(description="Body code, e.g. mairie-49007.")
+        ],
     ) -> BodyType | None:
         row = await info.context.loaders.territory.bodies.load(str(code))
         return BodyType.from_row(row) if row else None

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.errors import DomainError, N_
+from service.errors import N_, DomainError
 from service.territory.errors import TerritoryErrorCode
 from service.territory.geometry import CommuneLocator
 from service.territory.models import Body, BodyKind, Commune, CommuneBoundary

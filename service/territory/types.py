@@ -10,7 +10,7 @@ from service.schema_support import described_enum
 from service.territory.errors import TerritoryErrorCode
 from service.territory.models import Body, BodyKind, Commune
 
-BodyKindType = described_enum(
+described_enum(
     BodyKind,
     name="BodyKind",
     description="What kind of public body handles items.",
@@ -22,7 +22,7 @@ BodyKindType = described_enum(
     },
 )
 
-TerritoryErrorCodeType = described_enum(
+described_enum(
     TerritoryErrorCode,
     name="TerritoryErrorCode",
     description="Why a territory input was refused.",
@@ -59,7 +59,7 @@ class CommuneType:
 class BodyType:
     code: strawberry.ID = strawberry.field(description="Stable identifier, e.g. mairie-49007.")
     name: str = strawberry.field(description="Name as residents know it.")
-    kind: BodyKindType = strawberry.field(description="What kind of body this is.")
+    kind: BodyKind = strawberry.field(description="What kind of body this is.")
     commune_code: strawberry.Private[str | None]
     parent_code: strawberry.Private[str | None]
 
@@ -92,7 +92,7 @@ class BodyType:
 class TerritoryError:
     field: str | None = strawberry.field(description="The argument at fault, if one is.")
     message: str = strawberry.field(description="What went wrong, in the caller's language.")
-    code: TerritoryErrorCodeType = strawberry.field(description="Stable code for programs.")
+    code: TerritoryErrorCode = strawberry.field(description="Stable code for programs.")
 
 
 @strawberry.type(description="The commune found at a point, or why the point was refused.")

@@ -10,7 +10,10 @@ from service.settings import SUPPORTED_LOCALES
 
 def test_tags_are_ordered_by_quality_then_by_position() -> None:
     assert parse_accept_language("de;q=0.5, en-GB, fr;q=0.9, es;q=0.9, *;q=0.1, it;q=0") == [
-        "en-gb", "fr", "es", "de",
+        "en-gb",
+        "fr",
+        "es",
+        "de",
     ]
 
 

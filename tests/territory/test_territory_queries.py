@@ -22,7 +22,9 @@ async def test_communes_lists_the_29_communes_of_alm_by_name(client: httpx.Async
     assert sum(c["population"] for c in communes) == 312_612
     angers = communes[0]
     assert angers == {
-        "code": "49007", "name": "Angers", "postalCodes": ["49000", "49100"],
+        "code": "49007",
+        "name": "Angers",
+        "postalCodes": ["49000", "49100"],
         "population": 159_022,
     }
 
@@ -54,7 +56,9 @@ async def test_commune_at_a_real_place(
     client: httpx.AsyncClient, latitude: float, longitude: float, expected: str
 ) -> None:
     # when
-    data = await data_of(client, operation("CommuneAt"), {"latitude": latitude, "longitude": longitude})
+    data = await data_of(
+        client, operation("CommuneAt"), {"latitude": latitude, "longitude": longitude}
+    )
     # then
     assert data["communeAt"]["errors"] == []
     assert data["communeAt"]["commune"]["code"] == expected
@@ -91,7 +95,9 @@ async def test_invalid_coordinates_get_a_typed_error_in_the_callers_language(
     assert result["commune"] is None
     assert len(result["errors"]) == 1
     assert result["errors"][0] == {
-        "field": "latitude", "code": "LATITUDE_OUT_OF_RANGE", "message": message,
+        "field": "latitude",
+        "code": "LATITUDE_OUT_OF_RANGE",
+        "message": message,
     }
 
 
