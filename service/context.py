@@ -19,6 +19,16 @@ from service.territory.loaders import TerritoryLoaders
 Clock = Callable[[], datetime]
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling. Everyone is anonymous until staff sessions and API clients exist."""
+
+    kind: str = "anonymous"
+
+
+ANONYMOUS = Caller()
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -62,6 +72,7 @@ class Context:
     services: Services
     translator: Translator
     loaders: Loaders
+    caller: Caller = ANONYMOUS
     request: Request | None = None
 
     @property

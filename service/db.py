@@ -32,6 +32,8 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata: MetaData = SQLModel.metadata
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Every engine is created with hide_parameters=True: SQL parameters may hold a resident's
+# personal data, and SQLAlchemy would otherwise put them in exception messages and logs.
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -93,17 +95,21 @@ class Database:
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
             _ensure_sqlite_dir(self.url)
-            self.read_engine: AsyncEngine = create_async_engine(self.url)
+            self.read_engine: AsyncEngine = create_async_engine(self.url, hide_parameters=True)
             # One connection for writes: SQLite has one writer anyway, and queueing in the
             # pool is cheaper than spinning on the busy timeout.
             self.write_engine: AsyncEngine = create_async_engine(
-                self.url, pool_size=1, max_overflow=0, pool_timeout=30
+                self.url, pool_size=1, max_overflow=0, pool_timeout=30, hide_parameters=True
             )
             _configure_sqlite(self.read_engine.sync_engine, immediate=False)
             _configure_sqlite(self.write_engine.sync_engine, immediate=True)
         else:
             self.read_engine = create_async_engine(
-                self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                self.url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                hide_parameters=True,
             )
             self.write_engine = self.read_engine
 
@@ -141,7 +147,7 @@ def create_sync_engine(url: str) -> Engine:
     sync = sync_url(url)
     if sync.startswith("sqlite"):
         _ensure_sqlite_dir(sync)
-        engine = create_engine(sync)
+        engine = create_engine(sync, hide_parameters=True)
         _configure_sqlite(engine, immediate=True)
         return engine
-    return create_engine(sync, pool_pre_ping=True)
+    return create_engine(sync, pool_pre_ping=True, hide_parameters=True)

@@ -54,3 +54,28 @@ async def increment_concurrently(url: str) -> tuple[int, int]:
     for db in databases:
         await db.dispose()
     return before, after
+
+
+def test_sql_errors_never_carry_the_parameters_into_messages(tmp_path: Path) -> None:
+    # given: a statement that fails with a personal value as its parameter
+    from sqlalchemy import text
+
+    db = Database(f"sqlite:///{tmp_path / 'x.db'}")
+
+    async def fail() -> str:
+        try:
+            async with db.writing() as session:
+                await session.exec(
+                    text("INSERT INTO missing VALUES (:v)"), params={"v": "jo@example.org"}
+                )  # type: ignore[call-overload]
+        except Exception as error:  # noqa: BLE001
+            return str(error)
+        finally:
+            await db.dispose()
+        return ""
+
+    # when
+    message = asyncio.run(fail())
+    # then
+    assert "no such table" in message
+    assert "jo@example.org" not in message

@@ -227,3 +227,59 @@ async def test_graphiql_is_not_served_unless_enabled(client: httpx.AsyncClient) 
     # then: no IDE, a JSON answer about the missing query
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/json")
+
+
+async def test_parsing_and_validation_are_cached_despite_the_limits(
+    client: httpx.AsyncClient,
+) -> None:
+    # given: the caches strawberry's extensions share across requests
+    from strawberry.extensions.parser_cache import _get_parse_cache
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    from service.schema import CACHE_SIZE
+
+    query = "query CacheProbe { communes { code } }"
+    await graphql(client, query)
+    parse_hits = _get_parse_cache(CACHE_SIZE).cache_info().hits  # type: ignore[attr-defined]
+    validate_hits = _get_validate_cache(CACHE_SIZE).cache_info().hits  # type: ignore[attr-defined]
+    # when: the same document again
+    await graphql(client, query)
+    # then: neither parsed nor validated again
+    assert _get_parse_cache(CACHE_SIZE).cache_info().hits == parse_hits + 1  # type: ignore[attr-defined]
+    assert _get_validate_cache(CACHE_SIZE).cache_info().hits == validate_hits + 1  # type: ignore[attr-defined]
+
+
+async def test_an_unexpected_failure_is_masked_and_logged_without_variables(
+    tmp_path: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given: a service whose database is down
+    from service.app import build_services, create_app
+    from service.settings import Settings
+
+    settings = Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    services = build_services(settings)
+    transport = httpx.ASGITransport(app=create_app(settings, services))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as down:
+        # when
+        response = await graphql(
+            down,
+            "query Commune($code: ID!) { commune(code: $code) { name } }",
+            {"code": "secret-49007@example.org"},
+            language="en",
+        )
+    await services.db.dispose()
+    # then: the caller learns nothing of our internals...
+    body = response.json()
+    assert response.status_code == 200
+    assert body["data"] == {"commune": None}
+    assert body["errors"] == [
+        {
+            "message": "An unexpected error occurred. It has been logged; please try again later.",
+            "locations": [{"line": 1, "column": 29}],
+            "path": ["commune"],
+            "extensions": {"code": "INTERNAL_ERROR"},
+        }
+    ]
+    # ...and the log has the failure but not the variables
+    assert "unexpected error at ['commune']" in caplog.text
+    assert "secret-49007@example.org" not in caplog.text

@@ -24,7 +24,7 @@ from tests.benchmarks.commune_lookup import (
     measure_commune_lookups,
     random_alm_points,
 )
-from tests.benchmarks.load import LoadSpec, run_load
+from tests.benchmarks.load import Slice, Target, run_slices, summarize
 from tests.benchmarks.report import add_ratios, lookup_verdict, render, write_json
 from tests.benchmarks.scenarios import ALL_SCENARIOS, HTTP_SCENARIOS
 from tests.benchmarks.server import PROJECT_ROOT, ServerFailed, running_server, split_cpus
@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     scenarios = _scenarios(args.scenarios)
     if args.quick:
-        args.duration, args.warmup, lookup_points = 1.0, 0.3, 20_000
+        args.duration, args.warmup, args.slices, lookup_points = 1.0, 0.3, 1, 20_000
     else:
         lookup_points = 100_000
     # `kill <pid>` must stop the server too, exactly like Ctrl-C does.
@@ -60,25 +60,23 @@ def _run(args: argparse.Namespace, scenarios: list[str], lookup_points: int) -> 
         lookup = _commune_lookup(lookup_points, args.seed)
     http_scenarios = [s for s in scenarios if s in HTTP_SCENARIOS]
     levels = list(dict.fromkeys(c for c in (args.concurrency, args.low_concurrency) if c > 0))
+    plan = _plan(http_scenarios, levels, args)
     http: list[dict[str, Any]] = []
     startup = 0.0
-    if http_scenarios:
+    if plan:
         with running_server(cpus=server_cpus) as server:
             startup = server.startup_seconds
-            for scenario in http_scenarios:
-                for concurrency in levels:
-                    spec = LoadSpec(
-                        scenario=scenario,
-                        port=server.port,
-                        concurrency=concurrency,
-                        warmup=args.warmup,
-                        duration=args.duration,
-                        seed=args.seed,
-                        server_pid=server.pid,
-                        cpus=client_cpus,
-                    )
-                    print(f"running {scenario} with {concurrency} clients…", file=sys.stderr)
-                    http.append(run_load(spec))
+            target = Target(port=server.port, server_pid=server.pid, cpus=client_cpus)
+
+            def progress(index: int, result: dict[str, Any]) -> None:
+                rate = len(result["latencies"]) / result["duration_s"]
+                print(
+                    f"[{index + 1}/{len(plan)}] {result['scenario']} with "
+                    f"{result['concurrency']} clients: {rate:,.0f} req/s",
+                    file=sys.stderr,
+                )
+
+            http = summarize(run_slices(target, plan, progress))
     add_ratios(http)
     meta = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -91,6 +89,7 @@ def _run(args: argparse.Namespace, scenarios: list[str], lookup_points: int) -> 
         "server_workers": 1,
         "server_startup_s": startup,
         "duration_s": args.duration,
+        "slices": args.slices,
         "warmup_s": args.warmup,
         "seed": args.seed,
     }
@@ -98,6 +97,31 @@ def _run(args: argparse.Namespace, scenarios: list[str], lookup_points: int) -> 
     write_json(args.output, {"meta": meta, "http": http, "commune_lookup": lookup})
     print(f"\nwrote {args.output}")
     return 0  # benchmarks report; they never fail CI
+
+
+def _plan(scenarios: list[str], levels: list[int], args: argparse.Namespace) -> list[Slice]:
+    """Interleave the scenarios: each gets `slices` slices of duration/slices seconds, round robin.
+
+    The machine (a VM) has slow phases lasting seconds; run back to back, one scenario could get
+    a slow phase and another none, and their ratio would mean nothing. Interleaved, each scenario
+    samples the same phases, so the ratios to trivial stay stable from run to run.
+    """
+    plan = []
+    for round_number in range(args.slices):
+        # The first slice warms the server for that scenario; later ones only refill the pipe.
+        warmup = args.warmup if round_number == 0 else min(args.warmup, 0.25)
+        for scenario in scenarios:
+            for concurrency in levels:
+                plan.append(
+                    Slice(
+                        scenario=scenario,
+                        concurrency=concurrency,
+                        warmup=warmup,
+                        duration=args.duration / args.slices,
+                        seed=args.seed * 1000 + len(plan),
+                    )
+                )
+    return plan
 
 
 def _commune_lookup(points: int, seed: int) -> dict[str, Any]:
@@ -169,6 +193,12 @@ def _parser() -> argparse.ArgumentParser:
         type=_non_negative_int,
         default=8,
         help="second pass with this many clients, for 'p99 with 8 clients' (0: skip)",
+    )
+    parser.add_argument(
+        "--slices",
+        type=_positive_int,
+        default=5,
+        help="split each duration into this many slices, interleaved across scenarios",
     )
     parser.add_argument("--seed", type=int, default=2026, help="seed of the random points")
     parser.add_argument(

@@ -30,8 +30,9 @@ def render(meta: dict[str, Any], http: list[dict[str, Any]], lookup: dict[str, A
     lines = [
         f"server: 1 worker pinned to CPU {_cpus(meta['server_cpus'])}, "
         f"ready in {meta['server_startup_s']:.1f} s; load generator on CPU "
-        f"{_cpus(meta['client_cpus'])}; {meta['duration_s']:g} s per scenario after "
-        f"{meta['warmup_s']:g} s warm-up; seed {meta['seed']}",
+        f"{_cpus(meta['client_cpus'])}; {meta['duration_s']:g} s per scenario and clients, "
+        f"in {meta['slices']} interleaved slices, after {meta['warmup_s']:g} s warm-up; "
+        f"seed {meta['seed']}",
         "",
     ]
     if http:
