@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import gettext
+import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 from starlette.requests import Request
 
 from service.db import Database
 from service.i18n.translator import Translator
+from service.privacy.rules import keyed_hash
+from service.routing.loaders import RoutingLoaders
 from service.settings import Settings
 from service.territory import rules as territory_rules
 from service.territory.geometry import CommuneLocator
 from service.territory.loaders import TerritoryLoaders
+from service.tracking.rules import TrackingTokens
+
+logger = logging.getLogger("service")
 
 Clock = Callable[[], datetime]
 
@@ -48,6 +56,22 @@ class Services:
     def translator(self, locale: str) -> Translator:
         return Translator(locale, self.translations[locale])
 
+    @cached_property
+    def secret_keys(self) -> tuple[str, ...]:
+        if self.settings.secret_keys:
+            return self.settings.secret_keys
+        # Development without keys: tokens work until the process stops. Production refuses
+        # to start without keys (Settings.check_startable).
+        logger.warning("no SERVICE_SECRET_KEYS: tracking tokens will not survive a restart")
+        return (secrets.token_urlsafe(32),)
+
+    @cached_property
+    def tracking_tokens(self) -> TrackingTokens:
+        return TrackingTokens(self.secret_keys, self.settings.tracking_token_days)
+
+    def device_hash(self, device_key: str) -> str:
+        return keyed_hash(self.secret_keys[-1], "support-device", device_key)
+
     async def reload_territory(self) -> None:
         """Rebuild the commune index from the boundaries in the database."""
         async with self.db.reading() as session:
@@ -59,10 +83,11 @@ class Loaders:
     """Every domain's DataLoaders, fresh for each request so no data leaks between callers."""
 
     territory: TerritoryLoaders
+    routing: RoutingLoaders
 
     @classmethod
     def create(cls, db: Database) -> Loaders:
-        return cls(territory=TerritoryLoaders.create(db))
+        return cls(territory=TerritoryLoaders.create(db), routing=RoutingLoaders.create(db))
 
 
 @dataclass

@@ -5,4 +5,8 @@ from __future__ import annotations
 
 def import_all_models() -> None:
     """Import each domain's models module (registering its tables on the shared metadata)."""
+    import service.items.models  # noqa: F401
+    import service.outbox.models  # noqa: F401
+    import service.privacy.models  # noqa: F401
+    import service.routing.models  # noqa: F401
     import service.territory.models  # noqa: F401

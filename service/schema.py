@@ -18,8 +18,13 @@ from strawberry.types import ExecutionContext
 
 from service.errors import DomainError
 from service.limits import max_aliases_rule, max_depth_rule
+from service.reports.mutations import ReportMutation
+from service.reports.queries import ReportQuery
+from service.routing.queries import RoutingQuery
 from service.settings import Settings
 from service.territory.queries import TerritoryQuery
+from service.tracking.mutations import TrackingMutation
+from service.tracking.queries import TrackingQuery
 
 logger = logging.getLogger("service.graphql")
 
@@ -30,7 +35,12 @@ CACHE_SIZE = 512
 
 
 @strawberry.type(description="Everything one can read: public data, and more for staff.")
-class Query(TerritoryQuery):
+class Query(TerritoryQuery, RoutingQuery, ReportQuery, TrackingQuery):
+    pass
+
+
+@strawberry.type(description="Everything one can do.")
+class Mutation(ReportMutation, TrackingMutation):
     pass
 
 
@@ -65,7 +75,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message=INTERNAL_ERROR),
     ]
-    return ServiceSchema(query=Query, extensions=extensions)
+    return ServiceSchema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 def export_sdl(settings: Settings | None = None) -> str:

@@ -36,12 +36,17 @@ def payload_errors(
     errors: Iterable[DomainError],
     translator: Translator,
     make: Callable[..., ErrorT],
+    codes: type[enum.Enum] | None = None,
 ) -> list[ErrorT]:
-    """Turn domain errors into a payload's typed errors, messages in the caller's language."""
+    """Turn domain errors into a payload's typed errors, messages in the caller's language.
+
+    ``codes`` is the payload's own error-code enum when it gathers codes from several
+    domains: each domain code is mapped to the member of the same name.
+    """
     return [
         make(
             field=error.field,
-            code=error.code,
+            code=codes[error.code.name] if codes else error.code,
             message=translator.gettext(error.message, **error.params),
         )
         for error in errors

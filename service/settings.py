@@ -5,6 +5,7 @@ Nothing else in the service reads ``os.environ``: tests build ``Settings(...)`` 
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -43,7 +44,13 @@ class Settings:
     max_aliases: int = 30
     max_query_tokens: int = 4_000
     max_page_size: int = 100
+    # A tracking token stops working this many days after its item was resolved or closed.
+    tracking_token_days: int = 365
     log_level: str = "info"
+    delivery_max_attempts: int = 8
+    delivery_backoff_seconds: float = 30.0
+    delivery_backoff_cap_seconds: float = 3600.0
+    delivery_poll_seconds: float = 2.0
     # Set by `serve --demo` only; never read from the environment.
     demo: bool = field(default=False)
 
@@ -81,7 +88,22 @@ class Settings:
             max_aliases=_positive(env, "SERVICE_MAX_ALIASES", defaults.max_aliases),
             max_query_tokens=_positive(env, "SERVICE_MAX_QUERY_TOKENS", defaults.max_query_tokens),
             max_page_size=_positive(env, "SERVICE_MAX_PAGE_SIZE", defaults.max_page_size),
+            tracking_token_days=_positive(
+                env, "SERVICE_TRACKING_TOKEN_DAYS", defaults.tracking_token_days
+            ),
             log_level=env.get("SERVICE_LOG_LEVEL", defaults.log_level).lower(),
+            delivery_max_attempts=_positive(
+                env, "SERVICE_DELIVERY_MAX_ATTEMPTS", defaults.delivery_max_attempts
+            ),
+            delivery_backoff_seconds=_positive_float(
+                env, "SERVICE_DELIVERY_BACKOFF_SECONDS", defaults.delivery_backoff_seconds
+            ),
+            delivery_backoff_cap_seconds=_positive_float(
+                env, "SERVICE_DELIVERY_BACKOFF_CAP_SECONDS", defaults.delivery_backoff_cap_seconds
+            ),
+            delivery_poll_seconds=_positive_float(
+                env, "SERVICE_DELIVERY_POLL_SECONDS", defaults.delivery_poll_seconds
+            ),
         )
 
     def for_demo(self) -> Settings:
@@ -139,6 +161,19 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
     if value <= 0:
         raise SettingsError(f"{name} must be positive, not {value}")
+    return value
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise SettingsError(f"{name} must be a positive number, not {raw!r}")
     return value
 
 

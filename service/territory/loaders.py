@@ -16,7 +16,7 @@ from service.territory.models import Body, Commune
 T = TypeVar("T")
 
 
-def _keyed_loader(
+def keyed_loader(
     db: Database, fetch: Callable[[AsyncSession, Sequence[str]], Awaitable[Mapping[str, T]]]
 ) -> DataLoader[str, T | None]:
     """A loader running ``fetch`` once per batch of keys, in its own short read session."""
@@ -38,7 +38,7 @@ class TerritoryLoaders:
     @classmethod
     def create(cls, db: Database) -> TerritoryLoaders:
         return cls(
-            communes=_keyed_loader(db, rules.communes_by_code),
-            bodies=_keyed_loader(db, rules.bodies_by_code),
-            town_halls=_keyed_loader(db, rules.town_halls_by_commune),
+            communes=keyed_loader(db, rules.communes_by_code),
+            bodies=keyed_loader(db, rules.bodies_by_code),
+            town_halls=keyed_loader(db, rules.town_halls_by_commune),
         )

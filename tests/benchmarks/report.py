@@ -73,6 +73,14 @@ def render(meta: dict[str, Any], http: list[dict[str, Any]], lookup: dict[str, A
             f"warning: the load generator used {_percent(r['client_cpu'])} of its core for "
             f"{r['scenario']} at {r['concurrency']} clients: that rate may be the client's limit"
         )
+    # A closed loop of ≥ 8 clients keeps one worker busy: less than its core means something
+    # else ran on that core during the run, and the rates are low for reasons of the machine.
+    starved = [r for r in http if r["server_cpu"] is not None and r["server_cpu"] < 0.9]
+    for r in starved:
+        lines.append(
+            f"warning: the server used only {_percent(r['server_cpu'])} of its core for "
+            f"{r['scenario']} at {r['concurrency']} clients: another process shared its core?"
+        )
     return "\n".join(lines)
 
 

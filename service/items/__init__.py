@@ -1,0 +1,1 @@
+"""The spine every submission shares: reference, status lifecycle, history, idempotency."""

@@ -1,0 +1,15 @@
+"""Error codes of the item spine."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ItemErrorCode(enum.Enum):
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    INVALID_IDEMPOTENCY_KEY = "INVALID_IDEMPOTENCY_KEY"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    NOT_FOUND = "NOT_FOUND"
+    TEXT_TOO_LONG = "TEXT_TOO_LONG"
+    TEXT_REQUIRED = "TEXT_REQUIRED"
+    INVALID_CHANNEL = "INVALID_CHANNEL"

@@ -1,0 +1,189 @@
+"""GraphQL types shared by every kind of item: status, kind, history, pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from service.context import Context
+from service.i18n.translator import Translator
+from service.items.lifecycle import STATUS_CLASS, STATUS_LABELS, Status, StatusClass
+from service.items.models import EventKind, Item, ItemEvent, ItemKind
+from service.items.rules import Audience, Channel, as_utc
+from service.items.rules import history as item_history
+from service.privacy.rules import mask_personal_data
+from service.routing.types import CategoryType
+from service.schema_support import described_enum
+from service.territory.types import BodyType, CommuneType
+
+described_enum(
+    Status,
+    name="ItemStatus",
+    description="Where an item stands; the same lifecycle for every kind of item.",
+    values={
+        Status.SUBMITTED: "Received, not yet looked at.",
+        Status.ACKNOWLEDGED: "Seen by the handling body.",
+        Status.IN_PROGRESS: "Being dealt with.",
+        Status.RESOLVED: "Dealt with; the resident may say whether it is fixed.",
+        Status.REJECTED: "Not taken up, with a reason the resident sees.",
+        Status.DUPLICATE: "The same as another item, which carries on.",
+        Status.CLOSED: "Finished.",
+    },
+)
+described_enum(
+    StatusClass,
+    name="StatusClass",
+    description="How a status reads in lists and statistics.",
+    values={
+        StatusClass.OPEN: "Still to be dealt with.",
+        StatusClass.FIXED: "Dealt with.",
+        StatusClass.CLOSED: "Finished without a fix (rejected, duplicate, closed).",
+    },
+)
+described_enum(
+    ItemKind,
+    name="ItemKind",
+    description="The kinds of items residents send.",
+    values={
+        ItemKind.REPORT: "A problem located in public space.",
+        ItemKind.SERVICE_REQUEST: "A request for a municipal service.",
+        ItemKind.SENSOR_QUESTION: "A question about a sensor, expecting an answer.",
+    },
+)
+described_enum(
+    EventKind,
+    name="HistoryEventKind",
+    description="What happened to an item.",
+    values={
+        EventKind.CREATED: "The item was received.",
+        EventKind.STATUS_CHANGED: "Its status changed.",
+        EventKind.PUBLIC_ANSWER: "The handling body answered.",
+        EventKind.PRIVATE_NOTE: "A note between staff.",
+        EventKind.REROUTED: "It was sent to another body or category.",
+        EventKind.MERGED: "It was merged with another item.",
+        EventKind.INFORMATION_ADDED: "The resident added information.",
+        EventKind.FEEDBACK: "The resident said whether it was fixed.",
+        EventKind.DELIVERY_FAILED: "It could not be delivered to the handling body.",
+    },
+)
+described_enum(
+    Channel,
+    name="Channel",
+    description="How an item reached the service.",
+    values={
+        Channel.APP: "The mobile app.",
+        Channel.WEB: "The website.",
+        Channel.COUNTER: "At a town-hall counter, entered by an agent.",
+        Channel.PHONE: "By phone, entered by an agent.",
+        Channel.LETTER: "By letter, entered by an agent.",
+        Channel.EMAIL: "By e-mail, entered by an agent.",
+    },
+)
+
+
+def status_label(status: Status, translator: Translator) -> str:
+    return translator.gettext(STATUS_LABELS[status])
+
+
+def status_class(status: Status) -> StatusClass:
+    return STATUS_CLASS[status]
+
+
+@strawberry.type(description="One line of an item's history.")
+class HistoryEntry:
+    kind: EventKind = strawberry.field(description="What happened.")
+    at: datetime = strawberry.field(description="When (UTC).")
+    status: Status | None = strawberry.field(description="The status it moved to, if it moved.")
+    status_label: str | None = strawberry.field(description="That status, in your language.")
+    text: str | None = strawberry.field(description="The answer, reason or information given.")
+
+    @classmethod
+    def from_row(cls, row: ItemEvent, translator: Translator, *, public: bool) -> HistoryEntry:
+        status = Status(row.to_status) if row.to_status else None
+        text = mask_personal_data(row.text) if public and row.text else row.text
+        return cls(
+            kind=EventKind(row.kind),
+            at=as_utc(row.created_at),
+            status=status,
+            status_label=status_label(status, translator) if status else None,
+            text=text,
+        )
+
+
+@strawberry.type(description="Where a page of results stands.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="Whether another page follows.")
+    end_cursor: str | None = strawberry.field(
+        description="Pass it as `after` to get the next page."
+    )
+
+
+@strawberry.type(description="What every view of an item shows.")
+class ItemView:
+    reference: str = strawberry.field(description="Public reference, e.g. ALM-2026-004217.")
+    kind: ItemKind = strawberry.field(description="Report, service request or sensor question.")
+    status: Status = strawberry.field(description="Where it stands.")
+    status_class: StatusClass = strawberry.field(description="Open, fixed or closed.")
+    status_label: str = strawberry.field(description="The status in the caller's language.")
+    latitude: float | None = strawberry.field(description="Latitude of the pin (WGS 84).")
+    longitude: float | None = strawberry.field(description="Longitude of the pin (WGS 84).")
+    support_count: int = strawberry.field(description="How many people said « me too ».")
+    created_at: datetime = strawberry.field(description="When it was received (UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
+    resolved_at: datetime | None = strawberry.field(description="When it was resolved (UTC).")
+    item_id: strawberry.Private[int]
+    commune_code: strawberry.Private[str]
+    category_code: strawberry.Private[str | None]
+    body_code: strawberry.Private[str]
+
+    @staticmethod
+    def common(row: Item, translator: Translator) -> dict[str, Any]:
+        """The constructor arguments every view shares."""
+        status = Status(row.status)
+        assert row.id is not None
+        return {
+            "reference": row.reference,
+            "kind": ItemKind(row.kind),
+            "status": status,
+            "status_class": status_class(status),
+            "status_label": status_label(status, translator),
+            "latitude": row.latitude,
+            "longitude": row.longitude,
+            "support_count": row.support_count,
+            "created_at": as_utc(row.created_at),
+            "updated_at": as_utc(row.updated_at),
+            "resolved_at": as_utc(row.resolved_at) if row.resolved_at else None,
+            "item_id": row.id,
+            "commune_code": row.commune_code,
+            "category_code": row.category_code,
+            "body_code": row.body_code,
+        }
+
+    @strawberry.field(description="The commune where it is.")
+    async def commune(self, info: Info[Context, None]) -> CommuneType:
+        row = await info.context.loaders.territory.communes.load(self.commune_code)
+        assert row is not None  # a foreign key guarantees it
+        return CommuneType.from_row(row)
+
+    @strawberry.field(description="Its category, for reports.")
+    async def category(self, info: Info[Context, None]) -> CategoryType | None:
+        if self.category_code is None:
+            return None
+        row = await info.context.loaders.routing.categories.load(self.category_code)
+        return CategoryType.from_row(row, info) if row else None
+
+    @strawberry.field(description="The body handling it.")
+    async def handling_body(self, info: Info[Context, None]) -> BodyType:
+        row = await info.context.loaders.territory.bodies.load(self.body_code)
+        assert row is not None  # a foreign key guarantees it
+        return BodyType.from_row(row)
+
+    async def _history(
+        self, info: Info[Context, None], audiences: frozenset[Audience], *, public: bool
+    ) -> list[HistoryEntry]:
+        async with info.context.db.reading() as session:
+            rows = await item_history(session, self.item_id, audiences)
+        return [HistoryEntry.from_row(r, info.context.translator, public=public) for r in rows]

@@ -1,0 +1,1 @@
+"""Personal data: contact details and consents, kept apart and never public."""

@@ -1,0 +1,1 @@
+"""Reports (signalements): problems located in public space."""

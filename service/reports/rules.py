@@ -1,0 +1,298 @@
+"""Reports: submit one (validated, routed, stored once), list them publicly, find the ones
+nearby, and count "me too" supports."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.db import Database
+from service.errors import N_, DomainError, ValidationFailed, raise_if_any
+from service.items import rules as items
+from service.items.lifecycle import OPEN_STATUSES, Status
+from service.items.models import Item, ItemKind
+from service.privacy import rules as privacy
+from service.reports.errors import ReportErrorCode
+from service.routing import rules as routing
+from service.territory.geometry import CommuneLocator
+from service.territory.rules import coordinate_errors
+
+MAX_DESCRIPTION = 4_000
+MAX_ADDRESS = 300
+DEVICE_KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
+EARTH_RADIUS_M = 6_371_000.0
+METRES_PER_DEGREE = 111_320.0
+MAX_NEARBY_RADIUS_M = 2_000
+NEARBY_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    category_code: str
+    latitude: float
+    longitude: float
+    address_text: str | None
+    description: str
+    idempotency_key: str
+    channel: str
+    language: str
+    contact: privacy.ContactRequest | None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    item: Item
+    replayed: bool  # True when an earlier submission with the same key was returned
+
+
+def validation_errors(request: ReportRequest) -> list[DomainError]:
+    """Everything wrong with a report that can be told without the database."""
+    errors = coordinate_errors(request.latitude, request.longitude)
+    errors += items.text_errors(
+        request.description, field="description", maximum=MAX_DESCRIPTION, required=True
+    )
+    errors += items.text_errors(request.address_text, field="addressText", maximum=MAX_ADDRESS)
+    errors += items.idempotency_key_errors(request.idempotency_key)
+    if request.contact is not None:
+        errors += privacy.contact_errors(request.contact)
+    return errors
+
+
+def outside_alm() -> DomainError:
+    return DomainError(
+        ReportErrorCode.OUTSIDE_ALM,
+        N_("This place is outside the 29 communes of Angers Loire Métropole."),
+        field="latitude",
+    )
+
+
+def _fingerprint(request: ReportRequest) -> str:
+    # The contact is left out: a hash of an e-mail address is still personal data.
+    return items.fingerprint(
+        {
+            "category": request.category_code,
+            "latitude": request.latitude,
+            "longitude": request.longitude,
+            "address": request.address_text,
+            "description": request.description,
+            "channel": request.channel,
+            "contact": request.contact is not None,
+        }
+    )
+
+
+async def submit_report(
+    db: Database, locator: CommuneLocator, request: ReportRequest, *, scope: str, now: datetime
+) -> Submitted:
+    """Validate, route and store a report once per idempotency key.
+
+    A retry with the same key and the same content returns the first report; with other
+    content it is refused. Concurrent retries cannot create two reports: SQLite serialises
+    writers (BEGIN IMMEDIATE), and on PostgreSQL the unique key makes the loser re-read.
+    """
+    raise_if_any(validation_errors(request))
+    commune_code = locator.locate(request.latitude, request.longitude)
+    if commune_code is None:
+        raise ValidationFailed([outside_alm()])
+    fingerprint = _fingerprint(request)
+    try:
+        async with db.writing() as session:
+            existing = await items.find_by_idempotency_key(session, scope, request.idempotency_key)
+            if existing is not None:
+                return _replay(existing, fingerprint)
+            category = await routing.get_category(session, request.category_code)
+            if category is None:
+                raise ValidationFailed([routing.unknown_category(request.category_code)])
+            decision = await routing.route_item(
+                session, commune_code=commune_code, category=category, today=now.date()
+            )
+            item = await items.insert_item(
+                session,
+                items.NewItem(
+                    kind=ItemKind.REPORT,
+                    commune_code=commune_code,
+                    category_code=category.code,
+                    decision=decision,
+                    latitude=request.latitude,
+                    longitude=request.longitude,
+                    address_text=(request.address_text or "").strip() or None,
+                    description=request.description.strip(),
+                    channel=request.channel,
+                    language=request.language,
+                    idempotency_scope=scope,
+                    idempotency_key=request.idempotency_key,
+                    request_fingerprint=fingerprint,
+                ),
+                now,
+            )
+            if request.contact is not None:
+                assert item.id is not None
+                await privacy.store_contact(
+                    session, item.id, request.contact, channel=request.channel, now=now
+                )
+            return Submitted(item, replayed=False)
+    except IntegrityError:
+        async with db.reading() as session:
+            existing = await items.find_by_idempotency_key(session, scope, request.idempotency_key)
+        if existing is None:
+            raise
+        return _replay(existing, fingerprint)
+
+
+def _replay(existing: Item, fingerprint: str) -> Submitted:
+    if existing.request_fingerprint != fingerprint:
+        raise ValidationFailed([items.reused_key()])
+    return Submitted(existing, replayed=True)
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    south: float
+    west: float
+    north: float
+    east: float
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    commune_code: str | None = None
+    category_code: str | None = None
+    statuses: frozenset[Status] | None = None
+    since: datetime | None = None
+    bbox: BoundingBox | None = None
+
+
+def _filtered(statement, report_filter: ReportFilter):  # type: ignore[no-untyped-def]
+    statement = statement.where(Item.kind == ItemKind.REPORT.value)
+    if report_filter.commune_code:
+        statement = statement.where(Item.commune_code == report_filter.commune_code)
+    if report_filter.category_code:
+        statement = statement.where(Item.category_code == report_filter.category_code)
+    if report_filter.statuses:
+        statement = statement.where(col(Item.status).in_([s.value for s in report_filter.statuses]))
+    if report_filter.since:
+        statement = statement.where(col(Item.created_at) >= report_filter.since)
+    if box := report_filter.bbox:
+        statement = statement.where(
+            col(Item.latitude).between(box.south, box.north),
+            col(Item.longitude).between(box.west, box.east),
+        )
+    return statement
+
+
+async def list_reports(
+    session: AsyncSession, report_filter: ReportFilter, *, first: int, after_id: int | None
+) -> tuple[list[Item], bool]:
+    """Newest first, by keyset (``id < after_id``): stable pages however deep one goes."""
+    statement = _filtered(select(Item), report_filter)
+    if after_id is not None:
+        statement = statement.where(col(Item.id) < after_id)
+    rows = list(
+        (await session.exec(statement.order_by(col(Item.id).desc()).limit(first + 1))).all()
+    )
+    return rows[:first], len(rows) > first
+
+
+async def count_reports(session: AsyncSession, report_filter: ReportFilter) -> int:
+    statement = _filtered(select(func.count()).select_from(Item), report_filter)
+    return int((await session.exec(statement)).one())
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def radius_errors(radius_m: int) -> list[DomainError]:
+    if 1 <= radius_m <= MAX_NEARBY_RADIUS_M:
+        return []
+    return [
+        DomainError(
+            ReportErrorCode.RADIUS_OUT_OF_RANGE,
+            N_("The radius must be between 1 and %(limit)s metres."),
+            field="radiusMeters",
+            limit=MAX_NEARBY_RADIUS_M,
+        )
+    ]
+
+
+async def nearby_reports(
+    session: AsyncSession,
+    latitude: float,
+    longitude: float,
+    radius_m: int,
+    category_code: str | None,
+) -> list[tuple[Item, float]]:
+    """Reports within the radius, open ones first, then nearest: "already reported?"."""
+    dlat = radius_m / METRES_PER_DEGREE
+    dlon = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
+    box = BoundingBox(latitude - dlat, longitude - dlon, latitude + dlat, longitude + dlon)
+    statement = _filtered(select(Item), ReportFilter(category_code=category_code, bbox=box))
+    candidates = (await session.exec(statement)).all()
+    found = [
+        (item, distance)
+        for item in candidates
+        if item.latitude is not None
+        and item.longitude is not None
+        and (distance := distance_m(latitude, longitude, item.latitude, item.longitude)) <= radius_m
+    ]
+    found.sort(key=lambda pair: (Status(pair[0].status) not in OPEN_STATUSES, pair[1]))
+    return found[:NEARBY_LIMIT]
+
+
+def device_key_errors(device_key: str) -> list[DomainError]:
+    if DEVICE_KEY.match(device_key):
+        return []
+    return [
+        DomainError(
+            ReportErrorCode.INVALID_DEVICE_KEY,
+            N_("The device key must be 8 to 100 letters, digits or . _ : -"),
+            field="deviceKey",
+        )
+    ]
+
+
+def not_found(reference: str) -> DomainError:
+    return DomainError(
+        ReportErrorCode.NOT_FOUND,
+        N_("There is no report %(reference)s."),
+        field="reference",
+        reference=reference,
+    )
+
+
+async def support_report(
+    db: Database, reference: str, device_hash: str, now: datetime
+) -> tuple[Item, bool]:
+    """Count a "me too" once per device; returns the report and whether it counted now."""
+    async with db.writing() as session:
+        item = await items.get_by_reference(session, reference)
+        if item is None or item.kind != ItemKind.REPORT.value:
+            raise ValidationFailed([not_found(reference)])
+        inserted = (
+            await session.exec(  # type: ignore[call-overload]
+                text(
+                    "INSERT INTO support (item_id, device_hash, created_at) "
+                    "VALUES (:item, :device, :now) "
+                    "ON CONFLICT (item_id, device_hash) DO NOTHING RETURNING id"
+                ),
+                params={"item": item.id, "device": device_hash, "now": now},
+            )
+        ).first()
+        if inserted is not None:
+            await session.exec(  # type: ignore[call-overload]
+                text("UPDATE item SET support_count = support_count + 1 WHERE id = :item"),
+                params={"item": item.id},
+            )
+            await session.refresh(item)
+        return item, inserted is not None

@@ -1,0 +1,186 @@
+"""GraphQL types of reports: what the public may read, and what a submission answers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from service.context import Context
+from service.items.lifecycle import Status
+from service.items.models import Item
+from service.items.rules import Audience
+from service.items.types import HistoryEntry, ItemView, PageInfo
+from service.privacy.rules import mask_personal_data
+from service.reports.errors import ReportErrorCode
+from service.schema_support import described_enum
+
+described_enum(
+    ReportErrorCode,
+    name="ReportErrorCode",
+    description="Why a report submission or a support was refused.",
+    values={
+        ReportErrorCode.UNKNOWN_CATEGORY: "No category has this code.",
+        ReportErrorCode.OUTSIDE_ALM: "The point is outside the 29 communes of ALM.",
+        ReportErrorCode.LATITUDE_OUT_OF_RANGE: "The latitude is not between -90 and 90.",
+        ReportErrorCode.LONGITUDE_OUT_OF_RANGE: "The longitude is not between -180 and 180.",
+        ReportErrorCode.TEXT_REQUIRED: "A required text is empty.",
+        ReportErrorCode.TEXT_TOO_LONG: "A text is longer than its limit.",
+        ReportErrorCode.INVALID_IDEMPOTENCY_KEY: "The idempotency key is not 8-100 safe "
+        "characters.",
+        ReportErrorCode.IDEMPOTENCY_KEY_REUSED: "The key was used for a different submission.",
+        ReportErrorCode.INVALID_EMAIL: "The e-mail address is not valid.",
+        ReportErrorCode.INVALID_PHONE: "The phone number is not valid.",
+        ReportErrorCode.CONTACT_INCOMPLETE: "A contact needs an e-mail address or a phone.",
+        ReportErrorCode.CONSENT_REQUIRED: "A contact needs the resident's explicit consent.",
+        ReportErrorCode.NAME_TOO_LONG: "The contact name is too long.",
+        ReportErrorCode.NOT_FOUND: "No report has this reference.",
+        ReportErrorCode.INVALID_DEVICE_KEY: "The device key is not 8-100 safe characters.",
+        ReportErrorCode.RADIUS_OUT_OF_RANGE: "The radius is not between 1 and 2,000 metres.",
+    },
+)
+
+
+@strawberry.type(description="Why a report submission or a support was refused.")
+class ReportError:
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+    message: str = strawberry.field(description="What went wrong, in the caller's language.")
+    code: ReportErrorCode = strawberry.field(description="Stable code for programs.")
+
+
+@strawberry.type(name="Report", description="A problem reported in public space (public view).")
+class ReportType(ItemView):
+    description: str = strawberry.field(
+        description="What the resident wrote, e-mail addresses and phone numbers masked."
+    )
+    address_text: str | None = strawberry.field(description="The address given, masked alike.")
+
+    @classmethod
+    def from_row(cls, row: Item, info: Info[Context, None]) -> ReportType:
+        return cls(
+            **ItemView.common(row, info.context.translator),
+            description=row.public_description,
+            address_text=mask_personal_data(row.address_text) if row.address_text else None,
+        )
+
+    @strawberry.field(description="Its public history, oldest first.")
+    async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
+        return await self._history(info, frozenset({Audience.PUBLIC}), public=True)
+
+
+@strawberry.type(description="A report in a list, with its cursor.")
+class ReportEdge:
+    cursor: str = strawberry.field(description="Where this report stands in the list.")
+    node: ReportType = strawberry.field(description="The report.")
+
+
+@strawberry.type(description="A page of reports, newest first.")
+class ReportConnection:
+    edges: list[ReportEdge] = strawberry.field(description="The reports of this page.")
+    page_info: PageInfo = strawberry.field(description="How to get the next page.")
+    total_count: int = strawberry.field(description="How many reports match the filter.")
+
+
+@strawberry.type(description="A report near a point, with its distance.")
+class NearbyReport:
+    report: ReportType = strawberry.field(description="The report.")
+    distance_meters: int = strawberry.field(description="Distance from the point, in metres.")
+
+
+@strawberry.type(description="Reports near a point, or why the question was refused.")
+class NearbyReportsResult:
+    reports: list[NearbyReport] = strawberry.field(
+        description="Open reports first, then the nearest; at most 20."
+    )
+    errors: list[ReportError] = strawberry.field(description="Empty unless the input is invalid.")
+
+
+@strawberry.input(description="Filters of the public list of reports; all optional.")
+class ReportFilterInput:
+    commune: strawberry.ID | None = strawberry.field(default=None, description="INSEE code.")
+    category: strawberry.ID | None = strawberry.field(default=None, description="Category code.")
+    status: list[Status] | None = strawberry.field(default=None, description="Any of these.")
+    since: datetime | None = strawberry.field(default=None, description="Received from then on.")
+    bbox: BoundingBoxInput | None = strawberry.field(
+        default=None, description="Only reports whose pin lies in this box."
+    )
+
+
+@strawberry.input(description="A box on the map, in degrees (WGS 84).")
+class BoundingBoxInput:
+    south: float = strawberry.field(description="Southern latitude.")
+    west: float = strawberry.field(description="Western longitude.")
+    north: float = strawberry.field(description="Northern latitude.")
+    east: float = strawberry.field(description="Eastern longitude.")
+
+
+@strawberry.input(description="How to contact the resident, only with their explicit consent.")
+class ContactInput:
+    name: str | None = strawberry.field(default=None, description="Name, if they wish.")
+    email: str | None = strawberry.field(default=None, description="E-mail address.")
+    phone: str | None = strawberry.field(default=None, description="Phone number.")
+    follow_up_consent: bool = strawberry.field(
+        description="The resident agrees to be contacted about this report. Required."
+    )
+    consent_text_version: str = strawberry.field(
+        description="Version of the consent text the resident read, e.g. 2026-01."
+    )
+    share_with_handling_body: bool = strawberry.field(
+        default=False,
+        description="The resident agrees that the handling body receives these details.",
+    )
+
+
+class ResidentChannel(enum.Enum):
+    APP = "app"
+    WEB = "web"
+
+
+described_enum(
+    ResidentChannel,
+    name="ResidentChannel",
+    description="Where a resident sends a report from (agents use other channels).",
+    values={ResidentChannel.APP: "The mobile app.", ResidentChannel.WEB: "The website."},
+)
+
+
+@strawberry.input(description="A new report.")
+class ReportCreateInput:
+    category_code: strawberry.ID = strawberry.field(description="From `categories`.")
+    latitude: float = strawberry.field(description="Latitude of the problem (WGS 84).")
+    longitude: float = strawberry.field(description="Longitude of the problem (WGS 84).")
+    description: str = strawberry.field(description="What is wrong, up to 4,000 characters.")
+    idempotency_key: str = strawberry.field(
+        description="Made by the client for this submission; a retry with it returns the same "
+        "report instead of a second one. 8-100 letters, digits or . _ : -"
+    )
+    address_text: str | None = strawberry.field(
+        default=None, description="The address, if known, up to 300 characters."
+    )
+    channel: ResidentChannel = strawberry.field(
+        default=ResidentChannel.WEB, description="Where it was sent from."
+    )
+    contact: ContactInput | None = strawberry.field(
+        default=None, description="Only if the resident wants to be contacted."
+    )
+
+
+@strawberry.type(description="The result of a report submission.")
+class ReportCreatePayload:
+    report: ReportType | None = strawberry.field(description="The report; null on errors.")
+    tracking_token: str | None = strawberry.field(
+        description="Keep it: with it the resident follows the report without an account. "
+        "The same for a retried submission."
+    )
+    errors: list[ReportError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="The result of a « me too ».")
+class ReportSupportPayload:
+    report: ReportType | None = strawberry.field(description="The report, with its new count.")
+    counted: bool = strawberry.field(
+        description="False when this device had already supported it (counted once)."
+    )
+    errors: list[ReportError] = strawberry.field(description="Empty on success.")

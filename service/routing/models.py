@@ -1,0 +1,76 @@
+"""Tables of routing: categories, per-commune competence overrides, and routes to bodies."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+
+class Competence(enum.Enum):
+    """Who is competent for a category: ALM, the commune, or a delegated operator."""
+
+    METROPOLE = "metropole"
+    COMMUNE = "commune"
+    OPERATOR = "operator"
+
+
+class RouteKind(enum.Enum):
+    """How a body receives items."""
+
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+    TRIAGE = "triage"  # its agents work the queue in this service
+
+
+class CategoryGroup(SQLModel, table=True):
+    __tablename__ = "category_group"
+
+    code: str = Field(primary_key=True, max_length=40)
+    label: str = Field(max_length=200)  # English msgid, translated per request
+    position: int = 0
+
+
+class Category(SQLModel, table=True):
+    """A kind of problem a resident recognises, with who handles it by default."""
+
+    __tablename__ = "category"
+
+    code: str = Field(primary_key=True, max_length=60)
+    group_code: str = Field(foreign_key="category_group.code", max_length=40)
+    label: str = Field(max_length=200)  # English msgid
+    competence: str = Field(max_length=20)  # a Competence value
+    # The ALM directorate in charge when the competence is metropolitan.
+    metropole_body_code: str | None = Field(default=None, foreign_key="body.code", max_length=64)
+    position: int = 0
+
+
+class CompetenceOverride(SQLModel, table=True):
+    """A commune's exception to a category's default competence, from a date on."""
+
+    __tablename__ = "competence_override"
+    __table_args__ = (UniqueConstraint("category_code", "commune_code", "effective_from"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    category_code: str = Field(foreign_key="category.code", max_length=60)
+    commune_code: str = Field(foreign_key="commune.code", max_length=5)
+    competence: str = Field(max_length=20)
+    # The operator (or any body) that takes over; required for the operator competence.
+    body_code: str | None = Field(default=None, foreign_key="body.code", max_length=64)
+    effective_from: date
+
+
+class Route(SQLModel, table=True):
+    """How one body receives its items. A body without an active route keeps them in triage."""
+
+    __tablename__ = "route"
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_code: str = Field(foreign_key="body.code", max_length=64, index=True)
+    kind: str = Field(max_length=20)  # a RouteKind value
+    url: str | None = Field(default=None, max_length=500)
+    # Shared with the receiver to sign deliveries (HMAC-SHA256); never exposed by the API.
+    signing_secret: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    active: bool = True

@@ -1,0 +1,204 @@
+"""Which body handles an item, and how it receives it.
+
+point → commune (territory) → category → competence (the category's default, or the commune's
+override in force that day) → body → route. A body without an active route still gets the
+item: it waits in its triage queue, counted as unrouted. Differences between communes are rows
+in ``competence_override``, never code.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.errors import N_, DomainError
+from service.items.models import DeliveryState
+from service.routing.errors import RoutingErrorCode
+from service.routing.models import (
+    Category,
+    CategoryGroup,
+    Competence,
+    CompetenceOverride,
+    Route,
+    RouteKind,
+)
+from service.territory.models import Body, BodyKind
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    competence: Competence
+    body_code: str
+    route: Route | None
+    reason: str  # for staff and the audit trail: which rule applied
+
+    @property
+    def delivery_state(self) -> DeliveryState:
+        if self.route is None:
+            return DeliveryState.UNROUTED
+        if self.route.kind == RouteKind.TRIAGE.value:
+            return DeliveryState.TRIAGE
+        return DeliveryState.PENDING
+
+
+def unknown_category(category_code: str) -> DomainError:
+    return DomainError(
+        RoutingErrorCode.UNKNOWN_CATEGORY,
+        N_("There is no category %(category)s."),
+        field="categoryCode",
+        category=category_code,
+    )
+
+
+async def get_category(session: AsyncSession, code: str) -> Category | None:
+    return await session.get(Category, code)
+
+
+async def route_item(
+    session: AsyncSession, *, commune_code: str, category: Category, today: date
+) -> RoutingDecision:
+    """Decide the body and route of an item in ``commune_code`` of ``category``."""
+    override = (
+        await session.exec(
+            select(CompetenceOverride)
+            .where(
+                CompetenceOverride.category_code == category.code,
+                CompetenceOverride.commune_code == commune_code,
+                CompetenceOverride.effective_from <= today,
+            )
+            .order_by(col(CompetenceOverride.effective_from).desc())
+            .limit(1)
+        )
+    ).first()
+    if override is not None:
+        competence = Competence(override.competence)
+        rule = f"override from {override.effective_from.isoformat()} in {commune_code}"
+    else:
+        competence = Competence(category.competence)
+        rule = "category default"
+    body_code = await _competent_body(session, competence, category, commune_code, override)
+    route = (
+        await session.exec(
+            select(Route)
+            .where(Route.body_code == body_code, col(Route.active).is_(True))
+            .order_by(col(Route.id))
+            .limit(1)
+        )
+    ).first()
+    how = route.kind if route else "none (unrouted: kept in the body's triage queue)"
+    reason = f"{category.code}: {competence.value} by {rule} -> {body_code}; route {how}"
+    return RoutingDecision(competence, body_code, route, reason)
+
+
+async def _competent_body(
+    session: AsyncSession,
+    competence: Competence,
+    category: Category,
+    commune_code: str,
+    override: CompetenceOverride | None,
+) -> str:
+    if override is not None and override.body_code:
+        return override.body_code
+    if competence is Competence.METROPOLE:
+        return category.metropole_body_code or "alm"
+    town_hall = (
+        await session.exec(
+            select(Body).where(
+                Body.kind == BodyKind.COMMUNE.value, Body.commune_code == commune_code
+            )
+        )
+    ).first()
+    # Every commune has a town hall in the fixtures; ALM is the safe fallback, never a drop.
+    return town_hall.code if town_hall else "alm"
+
+
+async def list_category_groups(session: AsyncSession) -> list[CategoryGroup]:
+    statement = select(CategoryGroup).order_by(col(CategoryGroup.position))
+    return list((await session.exec(statement)).all())
+
+
+async def list_categories(session: AsyncSession) -> list[Category]:
+    statement = select(Category).order_by(col(Category.group_code), col(Category.position))
+    return list((await session.exec(statement)).all())
+
+
+def catalog_version(entries: list[tuple[str, ...]]) -> str:
+    """A short fingerprint of what the picker shows (codes, translated labels, order)."""
+    digest = hashlib.sha256()
+    for entry in entries:
+        digest.update("\x1f".join(entry).encode() + b"\x1e")
+    return digest.hexdigest()[:16]
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+async def load_routing_fixtures(session: AsyncSession, fixtures_dir: Path) -> dict[str, int]:
+    """Insert or update category groups, categories, overrides and routes (idempotent)."""
+    folder = fixtures_dir / "routing"
+    groups = _rows(folder / "category_groups.csv")
+    for row in groups:
+        await session.merge(
+            CategoryGroup(code=row["code"], label=row["label"], position=int(row["position"]))
+        )
+    await session.flush()
+    categories = _rows(folder / "categories.csv")
+    for row in categories:
+        Competence(row["competence"])  # refuse an unknown competence
+        await session.merge(
+            Category(
+                code=row["code"],
+                group_code=row["group_code"],
+                label=row["label"],
+                competence=row["competence"],
+                metropole_body_code=row["metropole_body_code"] or None,
+                position=int(row["position"]),
+            )
+        )
+    await session.flush()
+    overrides = _rows(folder / "competence_overrides.csv")
+    for row in overrides:
+        effective = date.fromisoformat(row["effective_from"])
+        existing = (
+            await session.exec(
+                select(CompetenceOverride).where(
+                    CompetenceOverride.category_code == row["category_code"],
+                    CompetenceOverride.commune_code == row["commune_code"],
+                    CompetenceOverride.effective_from == effective,
+                )
+            )
+        ).first() or CompetenceOverride(
+            category_code=row["category_code"],
+            commune_code=row["commune_code"],
+            competence=row["competence"],
+            effective_from=effective,
+        )
+        existing.competence = Competence(row["competence"]).value
+        existing.body_code = row["body_code"] or None
+        session.add(existing)
+    routes = _rows(folder / "routes.csv")
+    for row in routes:
+        kind = RouteKind(row["kind"]).value
+        existing_route = (
+            await session.exec(
+                select(Route).where(Route.body_code == row["body_code"], Route.kind == kind)
+            )
+        ).first() or Route(body_code=row["body_code"], kind=kind)
+        existing_route.url = row["url"] or None
+        existing_route.email = row["email"] or None
+        session.add(existing_route)
+    await session.flush()
+    return {
+        "category groups": len(groups),
+        "categories": len(categories),
+        "competence overrides": len(overrides),
+        "routes": len(routes),
+    }

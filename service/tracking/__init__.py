@@ -1,0 +1,1 @@
+"""Following an item without an account: signed tracking tokens and what they allow."""

@@ -1,0 +1,87 @@
+"""What a resident can do with their tracking token: add information, give feedback."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from service.context import Context
+from service.errors import DomainError, ValidationFailed
+from service.items import rules as items
+from service.tracking import rules
+from service.tracking.queries import tracking_errors
+from service.tracking.types import TrackedItem, TrackedResult
+
+TokenArgument = Annotated[str, strawberry.argument(description="The token given at submission.")]
+
+
+@strawberry.type
+class TrackingMutation:
+    @strawberry.mutation(
+        description="Add information to one's item (seen by the handling body, not the public)."
+    )
+    async def tracked_add_information(
+        self,
+        info: Info[Context, None],
+        token: TokenArgument,
+        text: Annotated[str, strawberry.argument(description="Up to 4,000 characters.")],
+    ) -> TrackedResult:
+        errors = items.text_errors(text, field="text", maximum=rules.MAX_INFORMATION, required=True)
+        if errors:
+            return TrackedResult(item=None, errors=tracking_errors(errors, info))
+        return await _with_item(
+            info, token, lambda session, item, now: rules.add_information(session, item, text, now)
+        )
+
+    @strawberry.mutation(
+        description="Say whether the resolved item was fixed, rate the answer, and reopen it "
+        "within 30 days if it was not fixed."
+    )
+    async def tracked_feedback(
+        self,
+        info: Info[Context, None],
+        token: TokenArgument,
+        fixed: Annotated[bool, strawberry.argument(description="Was it fixed?")],
+        satisfaction: Annotated[
+            int | None, strawberry.argument(description="How satisfied, 1 to 5.")
+        ] = None,
+        comment: Annotated[
+            str | None, strawberry.argument(description="A comment, up to 2,000 characters.")
+        ] = None,
+        reopen: Annotated[
+            bool, strawberry.argument(description="Reopen it (only when not fixed).")
+        ] = False,
+    ) -> TrackedResult:
+        errors = items.text_errors(comment, field="comment", maximum=rules.MAX_COMMENT)
+        if errors:
+            return TrackedResult(item=None, errors=tracking_errors(errors, info))
+        return await _with_item(
+            info,
+            token,
+            lambda session, item, now: rules.give_feedback(
+                session,
+                item,
+                fixed=fixed,
+                rating=satisfaction,
+                comment=comment,
+                reopen=reopen,
+                now=now,
+            ),
+        )
+
+
+async def _with_item(info: Info[Context, None], token: str, change) -> TrackedResult:  # type: ignore[no-untyped-def]
+    """Open the token's item in a write transaction, apply ``change``, answer the new state."""
+    context = info.context
+    now = context.now
+    try:
+        async with context.db.writing() as session:
+            item = await context.services.tracking_tokens.item_for(session, token, now)
+            change(session, item, now)
+    except ValidationFailed as failed:
+        return TrackedResult(item=None, errors=tracking_errors(failed.errors, info))
+    except DomainError as error:
+        return TrackedResult(item=None, errors=tracking_errors([error], info))
+    return TrackedResult(item=TrackedItem.from_row(item, info), errors=[])

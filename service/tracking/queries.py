@@ -1,0 +1,38 @@
+"""The resident's query: read their item with its token."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from service.context import Context
+from service.errors import DomainError
+from service.schema_support import payload_errors
+from service.tracking.errors import TrackingErrorCode
+from service.tracking.types import TrackedItem, TrackedResult, TrackingError
+
+
+def tracking_errors(errors: list[DomainError], info: Info[Context, None]) -> list[TrackingError]:
+    return payload_errors(errors, info.context.translator, TrackingError, TrackingErrorCode)
+
+
+@strawberry.type
+class TrackingQuery:
+    @strawberry.field(
+        description="The item a tracking token opens, with its history and the answers "
+        "addressed to the resident."
+    )
+    async def tracked(
+        self,
+        info: Info[Context, None],
+        token: Annotated[str, strawberry.argument(description="The token given at submission.")],
+    ) -> TrackedResult:
+        context = info.context
+        try:
+            async with context.db.reading() as session:
+                item = await context.services.tracking_tokens.item_for(session, token, context.now)
+        except DomainError as error:
+            return TrackedResult(item=None, errors=tracking_errors([error], info))
+        return TrackedResult(item=TrackedItem.from_row(item, info), errors=[])

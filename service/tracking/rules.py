@@ -1,0 +1,129 @@
+"""Tracking tokens: a resident follows their item without an account.
+
+A token is the item's id and a per-item nonce, signed (itsdangerous, a salt for this purpose
+alone, keys oldest first: the newest signs, all verify). The same item always gets the same
+token, so an idempotent retry hands back the token of the first submission; changing the
+nonce revokes it. It carries no personal data: it is signed, not encrypted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.errors import N_, DomainError
+from service.items import rules as items
+from service.items.lifecycle import Status
+from service.items.models import EventKind, Item
+from service.outbox import rules as outbox
+from service.tracking.errors import TrackingErrorCode
+
+SALT = "tracking-token-v1"
+REOPEN_WITHIN = timedelta(days=30)
+MAX_COMMENT = 2000
+MAX_INFORMATION = 4000
+
+
+class TrackingTokens:
+    def __init__(self, secret_keys: Sequence[str], valid_days: int) -> None:
+        self._serializer = URLSafeSerializer(list(secret_keys), salt=SALT)
+        self.valid_for = timedelta(days=valid_days)
+
+    def issue(self, item: Item) -> str:
+        return str(self._serializer.dumps({"i": item.id, "n": item.token_nonce}))
+
+    async def item_for(self, session: AsyncSession, token: str, now: datetime) -> Item:
+        """The item a token opens, or a DomainError saying why it opens nothing."""
+        try:
+            payload = self._serializer.loads(token)
+            item_id, nonce = int(payload["i"]), str(payload["n"])
+        except (BadSignature, KeyError, TypeError, ValueError):
+            raise invalid_token() from None
+        item = await session.get(Item, item_id)
+        if item is None or item.token_nonce != nonce:
+            raise invalid_token()
+        finished = item.closed_at or item.resolved_at
+        if finished is not None and now > items.as_utc(finished) + self.valid_for:
+            raise DomainError(
+                TrackingErrorCode.TOKEN_EXPIRED,
+                N_("This tracking code has expired: the item was closed over a year ago."),
+                field="token",
+            )
+        return item
+
+
+def invalid_token() -> DomainError:
+    return DomainError(
+        TrackingErrorCode.TOKEN_INVALID,
+        N_("This tracking code is not valid. Check that it was copied whole."),
+        field="token",
+    )
+
+
+def add_information(session: AsyncSession, item: Item, text: str, now: datetime) -> None:
+    """Extra details from the resident: seen by them and the handling body, not the public."""
+    items.add_event(
+        session,
+        item,
+        EventKind.INFORMATION_ADDED,
+        items.Audience.RESIDENT,
+        actor="resident",
+        now=now,
+        text=text.strip(),
+    )
+    item.updated_at = now
+    session.add(item)
+    outbox.append(session, "item.information_added", item_id=item.id, now=now)
+
+
+def give_feedback(
+    session: AsyncSession,
+    item: Item,
+    *,
+    fixed: bool,
+    rating: int | None,
+    comment: str | None,
+    reopen: bool,
+    now: datetime,
+) -> None:
+    """The resident's word on the outcome; "not fixed" may reopen it within 30 days."""
+    status = Status(item.status)
+    if status not in (Status.RESOLVED, Status.CLOSED) or item.resolved_at is None:
+        raise DomainError(
+            TrackingErrorCode.FEEDBACK_NOT_ALLOWED,
+            N_("You can give your opinion once the item is resolved."),
+            field="fixed",
+        )
+    if rating is not None and not 1 <= rating <= 5:
+        raise DomainError(
+            TrackingErrorCode.INVALID_RATING,
+            N_("The rating goes from 1 to 5."),
+            field="satisfaction",
+        )
+    if reopen:
+        too_late = now > items.as_utc(item.resolved_at) + REOPEN_WITHIN
+        if fixed or status is not Status.RESOLVED or too_late:
+            raise DomainError(
+                TrackingErrorCode.REOPEN_NOT_ALLOWED,
+                N_("An item can be reopened only if it was not fixed, within 30 days."),
+                field="reopen",
+            )
+    item.feedback_fixed = fixed
+    item.feedback_rating = rating
+    items.add_event(
+        session,
+        item,
+        EventKind.FEEDBACK,
+        items.Audience.RESIDENT,
+        actor="resident",
+        now=now,
+        text=(comment or "").strip() or None,
+    )
+    if reopen:
+        items.change_status(session, item, Status.ACKNOWLEDGED, actor="resident", now=now)
+    else:
+        item.updated_at = now
+        session.add(item)
