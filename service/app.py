@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +18,7 @@ from service.graphql_endpoint import GraphQLEndpoint
 from service.health import healthz, readiness_endpoint
 from service.i18n.catalogs import load_translations
 from service.i18n.negotiation import negotiate
+from service.routing.delivery import run_delivery_worker
 from service.schema import build_schema
 from service.settings import SUPPORTED_LOCALES, Settings
 
@@ -38,8 +40,18 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await services.reload_territory()
-        yield
-        await services.db.dispose()
+        # Every process runs the delivery worker: deliveries are claimed before sending, so
+        # two processes never send the same one at once.
+        stop = asyncio.Event()
+        worker = asyncio.create_task(
+            run_delivery_worker(services.db, settings, stop, services.clock)
+        )
+        try:
+            yield
+        finally:
+            stop.set()
+            await worker  # finishes the round in progress (each HTTP call is capped at 10 s)
+            await services.db.dispose()
 
     def too_large_message(accept_language: str | None, limit: int) -> str:
         locale = negotiate(accept_language, SUPPORTED_LOCALES, settings.default_locale)

@@ -64,11 +64,9 @@ def redacted(url: str) -> str:
 
 
 def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
-    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
-
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        dbapi_connection.isolation_level = None  # the driver's own BEGIN would be deferred
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -76,9 +74,14 @@ def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql(begin)
+    if immediate:
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    # Reads emit no BEGIN: each SELECT runs on its own snapshot (autocommit), which is all a
+    # read needs and saves a round trip to the driver thread per session.
 
 
 def _ensure_sqlite_dir(url: str) -> None:

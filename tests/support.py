@@ -87,3 +87,38 @@ async def data_of(
     assert "errors" not in body, body["errors"]
     data: dict[str, Any] = body["data"]
     return data
+
+
+# Real places (checked against the commune polygons in tests/territory).
+ANGERS_TOWN_HALL = (47.4712, -0.5502)
+PONTS_DE_CE_TOWN_HALL = (47.42528, -0.52417)
+BEHUARD = (47.38, -0.64278)
+CHALONNES_OUTSIDE_ALM = (47.351, -0.762)
+
+
+def report_input(**overrides: Any) -> dict[str, Any]:
+    """A valid ReportCreateInput (a pothole at Angers town hall), with overrides."""
+    latitude, longitude = overrides.pop("point", ANGERS_TOWN_HALL)
+    values: dict[str, Any] = {
+        "categoryCode": "pothole",
+        "latitude": latitude,
+        "longitude": longitude,
+        "description": "Nid-de-poule profond devant l'arrêt de bus.",
+        "idempotencyKey": f"key-{uuid.uuid4()}",
+        "channel": "APP",
+    }
+    values.update(overrides)
+    return values
+
+
+async def submit_report(
+    client: httpx.AsyncClient, language: str | None = "fr", **overrides: Any
+) -> dict[str, Any]:
+    """Run ReportCreate; return its payload (report, trackingToken, errors)."""
+    response = await graphql(
+        client, operation("ReportCreate"), {"input": report_input(**overrides)}, language=language
+    )
+    body = response.json()
+    assert response.status_code == 200, body
+    payload: dict[str, Any] = body["data"]["reportCreate"]
+    return payload

@@ -1,0 +1,349 @@
+"""Deliver item changes to the bodies' webhooks: plan from the outbox, send, retry, give up.
+
+Planning runs in the caller's transaction: the deliveries it creates and the consumer position
+it advances commit together, so a crash loses nothing and a replay finds the rows already there.
+Sending never holds a transaction across network I/O: a short write transaction *claims* due
+deliveries (pushes their ``next_attempt_at`` one lease ahead, so other workers skip them), the
+POSTs run outside any transaction, and one short write transaction per delivery records each
+outcome. Receivers deduplicate on ``X-ALM-Delivery-Id``: a delivery is sent at least once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.db import Database
+from service.items.models import DeliveryState, EventKind, Item
+from service.items.rules import Audience, add_event
+from service.outbox import rules as outbox
+from service.outbox.models import ConsumerPosition, Delivery, OutboxEntry
+from service.privacy.models import ConsentPurpose, Contact
+from service.privacy.rules import active_consents
+from service.routing.models import Route, RouteKind
+from service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+CONSUMER = "delivery"
+PLAN_BATCH = 200
+SEND_BATCH = 50
+HTTP_TIMEOUT_SECONDS = 10.0
+# How long a claim keeps other workers away. A round's sends run concurrently, each capped at
+# HTTP_TIMEOUT_SECONDS, so a live worker always records its outcome well before this; a worker
+# that dies mid-send leaves the delivery to be retried once the lease runs out.
+CLAIM_SECONDS = 120.0
+# E-mail routes are planned (nothing is lost while there is no mail relay) but not sent: their
+# deliveries wait, pending, for a mail sender to be written. Only webhooks are sent today.
+PLANNED_KINDS = (RouteKind.WEBHOOK.value, RouteKind.EMAIL.value)
+SENT_KINDS = (RouteKind.WEBHOOK.value,)
+# An item's delivery_state follows its deliveries unless the item is worked in this service.
+UNTRACKED_STATES = (DeliveryState.TRIAGE.value, DeliveryState.UNROUTED.value)
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+
+
+@dataclass(frozen=True)
+class SendCounts:
+    """What one sending round did."""
+
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    delivery_id: int
+    delivery_uid: str
+    reference: str  # for logs: never personal data
+    url: str | None
+    secret: str | None
+    body: bytes
+
+
+async def plan_deliveries(session: AsyncSession, now: datetime) -> int:
+    """Create the deliveries of the next outbox entries, in the caller's transaction.
+
+    Returns how many deliveries were created. Idempotent: an entry already planned for a
+    route is not planned again, whatever the position says.
+    """
+    # Lock the position row (PostgreSQL) so two planners take turns instead of planning the same
+    # batch; SQLite writers are already serialised by BEGIN IMMEDIATE.
+    await session.exec(  # type: ignore[call-overload]
+        text(
+            "INSERT INTO outbox_consumer (name, position) VALUES (:name, 0) "
+            "ON CONFLICT (name) DO NOTHING"
+        ),
+        params={"name": CONSUMER},
+    )
+    locked = select(ConsumerPosition).where(ConsumerPosition.name == CONSUMER).with_for_update()
+    await session.exec(locked)
+    entries = await outbox.entries_after(
+        session, await outbox.position_of(session, CONSUMER), PLAN_BATCH
+    )
+    created = 0
+    for entry in entries:
+        created += await _plan_entry(session, entry, now)
+    if entries and entries[-1].id is not None:
+        await outbox.advance(session, CONSUMER, entries[-1].id)
+    return created
+
+
+async def _plan_entry(session: AsyncSession, entry: OutboxEntry, now: datetime) -> int:
+    item = await session.get(Item, entry.item_id) if entry.item_id is not None else None
+    if item is None or item.id is None or entry.id is None:
+        return 0
+    routes = await session.exec(
+        select(Route)
+        .where(
+            Route.body_code == item.body_code,
+            col(Route.active).is_(True),
+            col(Route.kind).in_(PLANNED_KINDS),
+        )
+        .order_by(col(Route.id))
+    )
+    created = 0
+    for route in routes.all():
+        assert route.id is not None
+        existing = await session.exec(
+            select(Delivery.id).where(Delivery.outbox_id == entry.id, Delivery.route_id == route.id)
+        )
+        if existing.first() is not None:
+            continue
+        session.add(
+            Delivery(
+                delivery_uid=str(uuid.uuid4()),
+                outbox_id=entry.id,
+                route_id=route.id,
+                item_id=item.id,
+                status=PENDING,
+                next_attempt_at=now,
+            )
+        )
+        created += 1
+    if created and item.delivery_state == DeliveryState.DELIVERED.value:
+        item.delivery_state = DeliveryState.PENDING.value  # a newer change is on its way
+        session.add(item)
+    return created
+
+
+async def send_due_deliveries(
+    db: Database, http: httpx.AsyncClient, settings: Settings, now: datetime
+) -> SendCounts:
+    """Send the webhook deliveries due at ``now`` (one bounded batch) and record the outcomes."""
+    claimed = await _claim(db, now)
+    if not claimed:
+        return SendCounts()
+    async with db.reading() as session:
+        outgoing = [await _prepare(session, delivery) for delivery in claimed]
+    outcomes = await asyncio.gather(
+        *(_send_and_record(db, http, settings, message, now) for message in outgoing)
+    )
+    return SendCounts(*(outcomes.count(status) for status in (DELIVERED, PENDING, FAILED)))
+
+
+async def _claim(db: Database, now: datetime) -> list[Delivery]:
+    async with db.writing() as session:
+        due = await session.exec(
+            select(Delivery)
+            .join(Route, col(Route.id) == col(Delivery.route_id))
+            .where(
+                Delivery.status == PENDING,
+                col(Delivery.next_attempt_at) <= now,
+                col(Route.kind).in_(SENT_KINDS),
+                col(Route.active).is_(True),
+            )
+            .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
+            .limit(SEND_BATCH)
+            # PostgreSQL: rows another worker is claiming are skipped, not waited for.
+            .with_for_update(skip_locked=True, of=Delivery)
+        )
+        deliveries = list(due.all())
+        for delivery in deliveries:
+            delivery.next_attempt_at = now + timedelta(seconds=CLAIM_SECONDS)
+            session.add(delivery)
+    return deliveries
+
+
+async def _prepare(session: AsyncSession, delivery: Delivery) -> _Outgoing:
+    route = await session.get(Route, delivery.route_id)
+    entry = await session.get(OutboxEntry, delivery.outbox_id)
+    item = await session.get(Item, delivery.item_id)
+    assert route is not None and entry is not None and item is not None and delivery.id
+    body: dict[str, Any] = {
+        "deliveryId": delivery.delivery_uid,
+        "event": entry.topic,
+        "occurredAt": _utc(entry.created_at).isoformat(),
+        "item": {
+            "reference": item.reference,
+            "kind": item.kind,
+            "status": item.status,
+            "category": item.category_code,
+            "commune": item.commune_code,
+            "latitude": item.latitude,
+            "longitude": item.longitude,
+            "addressText": item.address_text,
+            "description": item.public_description,
+            "createdAt": _utc(item.created_at).isoformat(),
+            "language": item.language,
+        },
+    }
+    # The resident's words and contact go to the body only with their consent, checked at each
+    # send: a consent withdrawn before a retry is honoured.
+    if ConsentPurpose.SHARE_WITH_OPERATOR in await active_consents(session, item.id or 0):
+        contact = (await session.exec(select(Contact).where(Contact.item_id == item.id))).first()
+        if contact is not None:
+            body["contact"] = {"name": contact.name, "email": contact.email, "phone": contact.phone}
+        body["item"]["description"] = item.description
+    return _Outgoing(
+        delivery_id=delivery.id,
+        delivery_uid=delivery.delivery_uid,
+        reference=item.reference,
+        url=route.url,
+        secret=route.signing_secret,
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+    )
+
+
+async def _send_and_record(
+    db: Database, http: httpx.AsyncClient, settings: Settings, message: _Outgoing, now: datetime
+) -> str:
+    try:
+        return await _record(db, settings, message, await _post(http, message, now), now)
+    except Exception as error:  # the claim expires and the delivery is retried
+        _log(logging.ERROR, "recording failed", message, type(error).__name__)
+        return "error"
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """The X-ALM-Signature value: HMAC-SHA256 of ``"<timestamp>.<raw body>"``."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return f"sha256={digest.hexdigest()}"
+
+
+async def _post(http: httpx.AsyncClient, message: _Outgoing, now: datetime) -> str | None:
+    """None when the receiver accepted the delivery, else a short reason without personal data."""
+    if not message.url or not message.secret:
+        return "route has no URL or no signing secret"
+    timestamp = str(int(now.timestamp()))
+    headers = {
+        "Content-Type": "application/json",
+        "X-ALM-Delivery-Id": message.delivery_uid,
+        "X-ALM-Timestamp": timestamp,
+        "X-ALM-Signature": signature(message.secret, timestamp, message.body),
+    }
+    try:
+        # httpx timeouts bound each phase; this bounds the whole exchange (a slow drip of
+        # bytes could otherwise outlive the claim). The response body is never read.
+        async with asyncio.timeout(HTTP_TIMEOUT_SECONDS):
+            request = http.stream("POST", message.url, content=message.body, headers=headers)
+            async with request as response:
+                status = response.status_code
+    except (TimeoutError, httpx.TimeoutException):
+        return "timeout"
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
+        return f"connection error ({type(error).__name__})"
+    return None if 200 <= status < 300 else f"HTTP {status}"
+
+
+async def _record(
+    db: Database, settings: Settings, message: _Outgoing, error: str | None, now: datetime
+) -> str:
+    async with db.writing() as session:
+        delivery = await session.get(Delivery, message.delivery_id)
+        if delivery is None or delivery.status != PENDING:
+            return "skipped"  # another worker finished it after our claim expired
+        item = await session.get(Item, delivery.item_id)
+        assert item is not None
+        delivery.attempts += 1
+        track = item.delivery_state not in UNTRACKED_STATES
+        if error is None:
+            delivery.status, delivery.delivered_at = DELIVERED, now
+            if track and not await _later_undelivered(session, delivery):
+                item.delivery_state = DeliveryState.DELIVERED.value
+            _log(logging.INFO, "delivered", message, f"attempt {delivery.attempts}")
+        elif delivery.attempts >= settings.delivery_max_attempts:
+            delivery.status, delivery.last_error = FAILED, error
+            if track:
+                item.delivery_state = DeliveryState.FAILED.value
+            why = f"route {delivery.route_id}, {delivery.attempts} attempts, last: {error}"
+            note = f"Delivery {delivery.delivery_uid} failed ({why})"
+            add_event(
+                session,
+                item,
+                EventKind.DELIVERY_FAILED,
+                Audience.STAFF,
+                actor="system",
+                now=now,
+                text=note,
+            )
+            _log(logging.ERROR, "failed for good", message, why)
+        else:
+            delay = min(
+                settings.delivery_backoff_seconds * 2 ** (delivery.attempts - 1),
+                settings.delivery_backoff_cap_seconds,
+            )
+            delivery.last_error = error
+            delivery.next_attempt_at = now + timedelta(seconds=delay)
+            _log(logging.WARNING, "will retry", message, f"{error}; in {delay:g} s")
+        session.add(delivery)
+        session.add(item)
+        return delivery.status
+
+
+async def _later_undelivered(session: AsyncSession, delivery: Delivery) -> bool:
+    """Whether a newer change of the same item is still pending or failed."""
+    later = await session.exec(
+        select(Delivery.id).where(
+            Delivery.item_id == delivery.item_id,
+            col(Delivery.outbox_id) > delivery.outbox_id,
+            Delivery.status != DELIVERED,
+        )
+    )
+    return later.first() is not None
+
+
+def _log(level: int, what: str, message: _Outgoing, detail: str) -> None:
+    # Delivery ids and item references only: never a description or a contact.
+    logger.log(
+        level, "delivery %s of %s %s: %s", message.delivery_uid, message.reference, what, detail
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes for timezone-aware columns; they were stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def run_delivery_worker(
+    db: Database, settings: Settings, stop: asyncio.Event, clock: Callable[[], datetime]
+) -> None:
+    """Plan and send deliveries every ``delivery_poll_seconds`` until ``stop`` is set."""
+    timeout = httpx.Timeout(HTTP_TIMEOUT_SECONDS)
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
+        while not stop.is_set():
+            try:
+                async with db.writing() as session:
+                    await plan_deliveries(session, clock())
+                await send_due_deliveries(db, http, settings, clock())
+            except Exception as error:  # one bad round must not stop deliveries for good
+                # The type only: exception messages may quote data; tracebacks at debug level.
+                logger.error("delivery round failed: %s", type(error).__name__)
+                logger.debug("delivery round failure", exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), settings.delivery_poll_seconds)
