@@ -39,7 +39,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        await services.reload_territory()
+        await services.reload_reference()
         # Every process runs the delivery worker: deliveries are claimed before sending, so
         # two processes never send the same one at once.
         stop = asyncio.Event()

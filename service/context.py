@@ -15,11 +15,8 @@ from starlette.requests import Request
 from service.db import Database
 from service.i18n.translator import Translator
 from service.privacy.rules import keyed_hash
-from service.routing.loaders import RoutingLoaders
+from service.reference import ReferenceData, load_reference_data
 from service.settings import Settings
-from service.territory import rules as territory_rules
-from service.territory.geometry import CommuneLocator
-from service.territory.loaders import TerritoryLoaders
 from service.tracking.rules import TrackingTokens
 
 logger = logging.getLogger("service")
@@ -48,9 +45,7 @@ class Services:
     settings: Settings
     db: Database
     translations: dict[str, gettext.GNUTranslations]
-    commune_locator: CommuneLocator = field(
-        default_factory=lambda: CommuneLocator.from_geojson({"features": []})
-    )
+    reference: ReferenceData = field(default_factory=ReferenceData)
     clock: Clock = utc_now
 
     def translator(self, locale: str) -> Translator:
@@ -72,22 +67,10 @@ class Services:
     def device_hash(self, device_key: str) -> str:
         return keyed_hash(self.secret_keys[-1], "support-device", device_key)
 
-    async def reload_territory(self) -> None:
-        """Rebuild the commune index from the boundaries in the database."""
+    async def reload_reference(self) -> None:
+        """Replace the in-memory reference data with what the database holds now."""
         async with self.db.reading() as session:
-            self.commune_locator = await territory_rules.build_commune_locator(session)
-
-
-@dataclass(frozen=True)
-class Loaders:
-    """Every domain's DataLoaders, fresh for each request so no data leaks between callers."""
-
-    territory: TerritoryLoaders
-    routing: RoutingLoaders
-
-    @classmethod
-    def create(cls, db: Database) -> Loaders:
-        return cls(territory=TerritoryLoaders.create(db), routing=RoutingLoaders.create(db))
+            self.reference = await load_reference_data(session)
 
 
 @dataclass
@@ -96,7 +79,8 @@ class Context:
 
     services: Services
     translator: Translator
-    loaders: Loaders
+    # The snapshot in force when the request began: consistent for the whole request.
+    reference: ReferenceData
     caller: Caller = ANONYMOUS
     request: Request | None = None
 
@@ -117,6 +101,6 @@ class Context:
         return cls(
             services=services,
             translator=services.translator(locale),
-            loaders=Loaders.create(services.db),
+            reference=services.reference,
             request=request,
         )

@@ -9,6 +9,8 @@ recipe), on a separate engine for writes.
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -84,6 +86,17 @@ def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
     # read needs and saves a round trip to the driver thread per session.
 
 
+class _InlineCursor(sqlite3.Cursor):
+    async def _async_soft_close(self) -> None:
+        """AsyncSession calls this on results still holding a cursor; a sync cursor keeps its
+        rows fetchable as they are, so there is nothing to do."""
+
+
+class _InlineConnection(sqlite3.Connection):
+    def cursor(self, factory: Any = _InlineCursor) -> Any:
+        return super().cursor(factory)
+
+
 def _ensure_sqlite_dir(url: str) -> None:
     database = make_url(url).database
     if database and database != ":memory:":
@@ -91,58 +104,92 @@ def _ensure_sqlite_dir(url: str) -> None:
 
 
 class Database:
-    """The engines of one database and the sessions the service opens on them."""
+    """The engines of one database and the sessions the service opens on them.
+
+    Every caller gets an ``AsyncSession``. On PostgreSQL it runs on psycopg's native async
+    driver. On SQLite it drives a *synchronous* pysqlite engine inline: a local file answers
+    in microseconds and WAL readers never wait, whereas the async driver (aiosqlite) costs two
+    thread hops per statement — measured 684 µs against 39 µs per statement here. Writers of
+    this process take turns on an asyncio lock, so none of them blocks the event loop waiting
+    for another; only a writer of another process can make one wait (up to the busy timeout).
+    """
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = async_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
+        self._write_lock = asyncio.Lock()
+        self._async_engine: AsyncEngine | None = None
         if self.is_sqlite:
-            _ensure_sqlite_dir(self.url)
-            self.read_engine: AsyncEngine = create_async_engine(self.url, hide_parameters=True)
-            # One connection for writes: SQLite has one writer anyway, and queueing in the
-            # pool is cheaper than spinning on the busy timeout.
-            self.write_engine: AsyncEngine = create_async_engine(
-                self.url, pool_size=1, max_overflow=0, pool_timeout=30, hide_parameters=True
+            plain = sync_url(self.url)
+            _ensure_sqlite_dir(plain)
+            # Never blocks on checkout (unbounded overflow): a blocking wait would freeze the
+            # event loop, since sessions are used inline.
+            inline = {"factory": _InlineConnection}
+            self.read_engine: Engine = create_engine(
+                plain,
+                pool_size=pool_size,
+                max_overflow=-1,
+                hide_parameters=True,
+                connect_args=inline,
             )
-            _configure_sqlite(self.read_engine.sync_engine, immediate=False)
-            _configure_sqlite(self.write_engine.sync_engine, immediate=True)
+            # One connection for writes: SQLite has one writer anyway.
+            self.write_engine: Engine = create_engine(
+                plain, pool_size=1, max_overflow=0, hide_parameters=True, connect_args=inline
+            )
+            _configure_sqlite(self.read_engine, immediate=False)
+            _configure_sqlite(self.write_engine, immediate=True)
         else:
-            self.read_engine = create_async_engine(
+            self._async_engine = create_async_engine(
                 self.url,
                 pool_size=pool_size,
                 max_overflow=pool_size,
                 pool_pre_ping=True,
                 hide_parameters=True,
             )
-            self.write_engine = self.read_engine
+            self.read_engine = self.write_engine = self._async_engine.sync_engine
+
+    def _session(self, engine: Engine) -> AsyncSession:
+        if self._async_engine is not None:
+            return AsyncSession(self._async_engine, expire_on_commit=False)
+        session = AsyncSession(expire_on_commit=False)
+        # An AsyncSession only accepts async engines in its constructor; bound afterwards to a
+        # sync engine, its methods run the sync session in a greenlet that never has to wait.
+        session.sync_session.bind = engine
+        return session
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
         """A session for reads; nothing it does is committed."""
-        async with AsyncSession(self.read_engine, expire_on_commit=False) as session:
+        async with self._session(self.read_engine) as session:
             yield session
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:
         """A session whose transaction is committed on success, rolled back on error."""
-        async with AsyncSession(self.write_engine, expire_on_commit=False) as session:
-            async with session.begin():
-                yield session
+        if self.is_sqlite:
+            async with self._write_lock, self._session(self.write_engine) as session:
+                async with session.begin():
+                    yield session
+            return
+        async with self._session(self.write_engine) as session, session.begin():
+            yield session
 
     async def ping(self) -> None:
         """Raise DatabaseUnavailable unless a trivial query answers."""
         try:
-            async with self.read_engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            async with self.reading() as session:
+                await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
         except Exception as error:  # any driver error means "not reachable" to the caller
             raise DatabaseUnavailable(
                 f"database {redacted(self.url)} is not reachable: {type(error).__name__}"
             ) from error
 
     async def dispose(self) -> None:
-        await self.read_engine.dispose()
-        if self.write_engine is not self.read_engine:
-            await self.write_engine.dispose()
+        if self._async_engine is not None:
+            await self._async_engine.dispose()
+            return
+        self.read_engine.dispose()
+        self.write_engine.dispose()
 
 
 def create_sync_engine(url: str) -> Engine:

@@ -20,8 +20,8 @@ def readiness_endpoint(services: Services):  # type: ignore[no-untyped-def]
     async def readyz(_: Request) -> JSONResponse:
         checks: dict[str, str] = {}
         try:
-            async with services.db.read_engine.connect() as connection:
-                revision = await current_revision_async(connection)
+            async with services.db.reading() as session:
+                revision = await current_revision_async(session)
             checks["database"] = "ok"
             checks["migrations"] = "current" if revision == head else f"at {revision}, not {head}"
         except Exception as error:  # noqa: BLE001  (any failure means "not ready")

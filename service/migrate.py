@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import create_sync_engine, sync_url
 
@@ -46,7 +46,7 @@ def current_revision(database_url: str) -> str | None:
         engine.dispose()
 
 
-async def current_revision_async(connection: AsyncConnection) -> str | None:
-    return await connection.run_sync(
-        lambda sync: MigrationContext.configure(sync).get_current_revision()
+async def current_revision_async(session: AsyncSession) -> str | None:
+    return await session.run_sync(
+        lambda sync: MigrationContext.configure(sync.connection()).get_current_revision()
     )

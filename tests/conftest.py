@@ -38,7 +38,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 async def services(settings: Settings) -> AsyncIterator[Services]:
     services = build_services(settings)
-    await services.reload_territory()
+    await services.reload_reference()
     yield services
     await services.db.dispose()
 

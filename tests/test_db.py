@@ -1,11 +1,14 @@
-"""Concurrent writers never lose an update, on SQLite (BEGIN IMMEDIATE) and PostgreSQL."""
+"""Concurrent writers never lose an update, on SQLite (BEGIN IMMEDIATE) and PostgreSQL:
+coroutines of one process, and separate worker processes."""
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlmodel import select
 
 from service.db import Database
@@ -18,16 +21,6 @@ INCREMENTS = 100
 COUNTER = "49028"  # Béhuard's population serves as the counter, in a database of its own
 
 
-def test_concurrent_read_then_write_transactions_lose_no_update(tmp_path: Path) -> None:
-    # given: a database of its own
-    with throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path) as url:
-        prepare_database(Settings(database_url=url, data_dir=tmp_path))
-        # when: 4 writers, each with its own engines as separate worker processes would have
-        before, after = asyncio.run(increment_concurrently(url))
-    # then
-    assert after == before + WRITERS * INCREMENTS
-
-
 async def read_counter(db: Database) -> int:
     async with db.reading() as session:
         commune = await session.get(Commune, COUNTER)
@@ -35,39 +28,77 @@ async def read_counter(db: Database) -> int:
         return commune.population
 
 
-async def increment_concurrently(url: str) -> tuple[int, int]:
-    databases = [Database(url) for _ in range(WRITERS)]
-    before = await read_counter(databases[0])
+async def increment(db: Database, times: int) -> None:
+    for _ in range(times):
+        async with db.writing() as session:
+            # Read, then write what was read: the pattern that loses updates without
+            # BEGIN IMMEDIATE on SQLite (and without a row lock on PostgreSQL).
+            statement = select(Commune).where(Commune.code == COUNTER).with_for_update()
+            commune = (await session.exec(statement)).one()
+            await asyncio.sleep(0)  # let the other writers interleave
+            commune.population += 1
 
-    async def writer(db: Database) -> None:
-        for _ in range(INCREMENTS):
-            async with db.writing() as session:
-                # Read, then write what was read: the pattern that loses updates without
-                # BEGIN IMMEDIATE on SQLite (and without a row lock on PostgreSQL).
-                statement = select(Commune).where(Commune.code == COUNTER).with_for_update()
-                commune = (await session.exec(statement)).one()
-                await asyncio.sleep(0)  # let the other writers interleave
-                commune.population += 1
 
-    await asyncio.gather(*(writer(db) for db in databases))
-    after = await read_counter(databases[0])
-    for db in databases:
+def increment_in_a_process(url: str) -> None:
+    async def run() -> None:
+        db = Database(url)
+        await increment(db, INCREMENTS)
         await db.dispose()
-    return before, after
+
+    asyncio.run(run())
+
+
+def test_coroutines_of_one_process_lose_no_update(tmp_path: Path) -> None:
+    with throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path) as url:
+        # given
+        prepare_database(Settings(database_url=url, data_dir=tmp_path))
+
+        async def run() -> tuple[int, int]:
+            db = Database(url)
+            before = await read_counter(db)
+            # when: 4 concurrent writers sharing the process's database
+            await asyncio.gather(*(increment(db, INCREMENTS) for _ in range(WRITERS)))
+            after = await read_counter(db)
+            await db.dispose()
+            return before, after
+
+        before, after = asyncio.run(run())
+    # then
+    assert after == before + WRITERS * INCREMENTS
+
+
+def test_worker_processes_lose_no_update(tmp_path: Path) -> None:
+    with throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path) as url:
+        # given
+        prepare_database(Settings(database_url=url, data_dir=tmp_path))
+        db = Database(url)
+        before = asyncio.run(read_counter(db))
+        # when: 4 processes, as `serve --workers 4` runs them
+        context = multiprocessing.get_context("spawn")
+        processes = [
+            context.Process(target=increment_in_a_process, args=(url,)) for _ in range(WRITERS)
+        ]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(timeout=120)
+        after = asyncio.run(read_counter(db))
+        asyncio.run(db.dispose())
+    # then
+    assert [p.exitcode for p in processes] == [0] * WRITERS
+    assert after == before + WRITERS * INCREMENTS
 
 
 def test_sql_errors_never_carry_the_parameters_into_messages(tmp_path: Path) -> None:
     # given: a statement that fails with a personal value as its parameter
-    from sqlalchemy import text
-
     db = Database(f"sqlite:///{tmp_path / 'x.db'}")
 
     async def fail() -> str:
         try:
             async with db.writing() as session:
-                await session.exec(
+                await session.exec(  # type: ignore[call-overload]
                     text("INSERT INTO missing VALUES (:v)"), params={"v": "jo@example.org"}
-                )  # type: ignore[call-overload]
+                )
         except Exception as error:  # noqa: BLE001
             return str(error)
         finally:

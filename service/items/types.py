@@ -163,23 +163,19 @@ class ItemView:
         }
 
     @strawberry.field(description="The commune where it is.")
-    async def commune(self, info: Info[Context, None]) -> CommuneType:
-        row = await info.context.loaders.territory.communes.load(self.commune_code)
-        assert row is not None  # a foreign key guarantees it
-        return CommuneType.from_row(row)
+    def commune(self, info: Info[Context, None]) -> CommuneType:
+        return CommuneType.from_row(info.context.reference.communes[self.commune_code])
 
     @strawberry.field(description="Its category, for reports.")
-    async def category(self, info: Info[Context, None]) -> CategoryType | None:
+    def category(self, info: Info[Context, None]) -> CategoryType | None:
         if self.category_code is None:
             return None
-        row = await info.context.loaders.routing.categories.load(self.category_code)
+        row = info.context.reference.categories.get(self.category_code)
         return CategoryType.from_row(row, info) if row else None
 
     @strawberry.field(description="The body handling it.")
-    async def handling_body(self, info: Info[Context, None]) -> BodyType:
-        row = await info.context.loaders.territory.bodies.load(self.body_code)
-        assert row is not None  # a foreign key guarantees it
-        return BodyType.from_row(row)
+    def handling_body(self, info: Info[Context, None]) -> BodyType:
+        return BodyType.from_row(info.context.reference.bodies[self.body_code])
 
     async def _history(
         self, info: Info[Context, None], audiences: frozenset[Audience], *, public: bool

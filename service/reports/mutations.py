@@ -67,7 +67,7 @@ class ReportMutation:
         try:
             submitted = await rules.submit_report(
                 context.db,
-                context.services.commune_locator,
+                context.reference,
                 request,
                 scope=context.caller.kind,
                 now=context.now,

@@ -19,9 +19,9 @@ from service.items import rules as items
 from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import Item, ItemKind
 from service.privacy import rules as privacy
+from service.reference import ReferenceData
 from service.reports.errors import ReportErrorCode
 from service.routing import rules as routing
-from service.territory.geometry import CommuneLocator
 from service.territory.rules import coordinate_errors
 
 MAX_DESCRIPTION = 4_000
@@ -89,7 +89,7 @@ def _fingerprint(request: ReportRequest) -> str:
 
 
 async def submit_report(
-    db: Database, locator: CommuneLocator, request: ReportRequest, *, scope: str, now: datetime
+    db: Database, reference: ReferenceData, request: ReportRequest, *, scope: str, now: datetime
 ) -> Submitted:
     """Validate, route and store a report once per idempotency key.
 
@@ -98,21 +98,21 @@ async def submit_report(
     writers (BEGIN IMMEDIATE), and on PostgreSQL the unique key makes the loser re-read.
     """
     raise_if_any(validation_errors(request))
-    commune_code = locator.locate(request.latitude, request.longitude)
+    commune_code = reference.locator.locate(request.latitude, request.longitude)
     if commune_code is None:
         raise ValidationFailed([outside_alm()])
+    category = reference.categories.get(request.category_code)
+    if category is None:
+        raise ValidationFailed([routing.unknown_category(request.category_code)])
+    decision = routing.route_item(
+        reference, commune_code=commune_code, category=category, today=now.date()
+    )
     fingerprint = _fingerprint(request)
     try:
         async with db.writing() as session:
             existing = await items.find_by_idempotency_key(session, scope, request.idempotency_key)
             if existing is not None:
                 return _replay(existing, fingerprint)
-            category = await routing.get_category(session, request.category_code)
-            if category is None:
-                raise ValidationFailed([routing.unknown_category(request.category_code)])
-            decision = await routing.route_item(
-                session, commune_code=commune_code, category=category, today=now.date()
-            )
             item = await items.insert_item(
                 session,
                 items.NewItem(

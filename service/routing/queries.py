@@ -15,10 +15,9 @@ class RoutingQuery:
     @strawberry.field(
         description="The categories a resident can report, grouped, in the caller's language."
     )
-    async def categories(self, info: Info[Context, None]) -> CategoryCatalog:
-        async with info.context.db.reading() as session:
-            groups = await rules.list_category_groups(session)
-            categories = await rules.list_categories(session)
+    def categories(self, info: Info[Context, None]) -> CategoryCatalog:
+        groups = info.context.reference.groups_in_order()
+        categories = info.context.reference.categories_in_order()
         exposed = [CategoryType.from_row(row, info) for row in categories]
         exposed_groups = [group_row_to_type(row, exposed, info) for row in groups]
         language = info.context.translator.locale

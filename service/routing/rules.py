@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError
 from service.items.models import DeliveryState
+from service.reference import ReferenceData
 from service.routing.errors import RoutingErrorCode
 from service.routing.models import (
     Category,
@@ -28,7 +29,6 @@ from service.routing.models import (
     Route,
     RouteKind,
 )
-from service.territory.models import Body, BodyKind
 
 
 @dataclass(frozen=True)
@@ -56,48 +56,33 @@ def unknown_category(category_code: str) -> DomainError:
     )
 
 
-async def get_category(session: AsyncSession, code: str) -> Category | None:
-    return await session.get(Category, code)
-
-
-async def route_item(
-    session: AsyncSession, *, commune_code: str, category: Category, today: date
+def route_item(
+    reference: ReferenceData, *, commune_code: str, category: Category, today: date
 ) -> RoutingDecision:
     """Decide the body and route of an item in ``commune_code`` of ``category``."""
-    override = (
-        await session.exec(
-            select(CompetenceOverride)
-            .where(
-                CompetenceOverride.category_code == category.code,
-                CompetenceOverride.commune_code == commune_code,
-                CompetenceOverride.effective_from <= today,
-            )
-            .order_by(col(CompetenceOverride.effective_from).desc())
-            .limit(1)
-        )
-    ).first()
+    override = next(
+        (
+            o
+            for o in reference.overrides.get((category.code, commune_code), [])
+            if o.effective_from <= today
+        ),
+        None,
+    )
     if override is not None:
         competence = Competence(override.competence)
         rule = f"override from {override.effective_from.isoformat()} in {commune_code}"
     else:
         competence = Competence(category.competence)
         rule = "category default"
-    body_code = await _competent_body(session, competence, category, commune_code, override)
-    route = (
-        await session.exec(
-            select(Route)
-            .where(Route.body_code == body_code, col(Route.active).is_(True))
-            .order_by(col(Route.id))
-            .limit(1)
-        )
-    ).first()
+    body_code = _competent_body(reference, competence, category, commune_code, override)
+    route = reference.routes.get(body_code)
     how = route.kind if route else "none (unrouted: kept in the body's triage queue)"
     reason = f"{category.code}: {competence.value} by {rule} -> {body_code}; route {how}"
     return RoutingDecision(competence, body_code, route, reason)
 
 
-async def _competent_body(
-    session: AsyncSession,
+def _competent_body(
+    reference: ReferenceData,
     competence: Competence,
     category: Category,
     commune_code: str,
@@ -107,25 +92,9 @@ async def _competent_body(
         return override.body_code
     if competence is Competence.METROPOLE:
         return category.metropole_body_code or "alm"
-    town_hall = (
-        await session.exec(
-            select(Body).where(
-                Body.kind == BodyKind.COMMUNE.value, Body.commune_code == commune_code
-            )
-        )
-    ).first()
+    town_hall = reference.town_halls.get(commune_code)
     # Every commune has a town hall in the fixtures; ALM is the safe fallback, never a drop.
     return town_hall.code if town_hall else "alm"
-
-
-async def list_category_groups(session: AsyncSession) -> list[CategoryGroup]:
-    statement = select(CategoryGroup).order_by(col(CategoryGroup.position))
-    return list((await session.exec(statement)).all())
-
-
-async def list_categories(session: AsyncSession) -> list[Category]:
-    statement = select(Category).order_by(col(Category.group_code), col(Category.position))
-    return list((await session.exec(statement)).all())
 
 
 def catalog_version(entries: list[tuple[str, ...]]) -> str:

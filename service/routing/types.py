@@ -45,8 +45,8 @@ class CategoryType:
         )
 
     @strawberry.field(description="The group it belongs to.")
-    async def group(self, info: Info[Context, None]) -> CategoryGroupType | None:
-        row = await info.context.loaders.routing.groups.load(self.group_code)
+    def group(self, info: Info[Context, None]) -> CategoryGroupType | None:
+        row = info.context.reference.groups.get(self.group_code)
         if row is None:
             return None
         return CategoryGroupType(

@@ -16,24 +16,22 @@ from service.territory.types import BodyType, CommuneAtResult, CommuneType, Terr
 @strawberry.type
 class TerritoryQuery:
     @strawberry.field(description="The 29 communes of Angers Loire Métropole, by name.")
-    async def communes(self, info: Info[Context, None]) -> list[CommuneType]:
-        async with info.context.db.reading() as session:
-            rows = await rules.list_communes(session)
-        return [CommuneType.from_row(row) for row in rows]
+    def communes(self, info: Info[Context, None]) -> list[CommuneType]:
+        return [CommuneType.from_row(row) for row in info.context.reference.communes_by_name()]
 
     @strawberry.field(description="One commune by its INSEE code; null if it is not in ALM.")
-    async def commune(
+    def commune(
         self,
         info: Info[Context, None],
         code: Annotated[strawberry.ID, strawberry.argument(description="INSEE code, e.g. 49007.")],
     ) -> CommuneType | None:
-        row = await info.context.loaders.territory.communes.load(str(code))
+        row = info.context.reference.communes.get(str(code))
         return CommuneType.from_row(row) if row else None
 
     @strawberry.field(
         description="The commune containing a point (WGS 84); null outside Angers Loire Métropole."
     )
-    async def commune_at(
+    def commune_at(
         self,
         info: Info[Context, None],
         latitude: Annotated[
@@ -49,25 +47,24 @@ class TerritoryQuery:
                 commune=None,
                 errors=payload_errors(errors, info.context.translator, TerritoryError),
             )
-        code = info.context.services.commune_locator.locate(latitude, longitude)
-        row = await info.context.loaders.territory.communes.load(code) if code else None
+        reference = info.context.reference
+        code = reference.locator.locate(latitude, longitude)
+        row = reference.communes.get(code) if code else None
         return CommuneAtResult(commune=CommuneType.from_row(row) if row else None, errors=[])
 
     @strawberry.field(
         description="Every body that handles items: ALM, its directorates, town halls."
     )
-    async def bodies(self, info: Info[Context, None]) -> list[BodyType]:
-        async with info.context.db.reading() as session:
-            rows = await rules.list_bodies(session)
-        return [BodyType.from_row(row) for row in rows]
+    def bodies(self, info: Info[Context, None]) -> list[BodyType]:
+        return [BodyType.from_row(row) for row in info.context.reference.bodies_in_order()]
 
     @strawberry.field(description="One body by its code; null if there is none.")
-    async def body(
+    def body(
         self,
         info: Info[Context, None],
         code: Annotated[
             strawberry.ID, strawberry.argument(description="Body code, e.g. mairie-49007.")
         ],
     ) -> BodyType | None:
-        row = await info.context.loaders.territory.bodies.load(str(code))
+        row = info.context.reference.bodies.get(str(code))
         return BodyType.from_row(row) if row else None

@@ -6,15 +6,12 @@ import csv
 import json
 import math
 import unicodedata
-from collections.abc import Sequence
 from pathlib import Path
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError
 from service.territory.errors import TerritoryErrorCode
-from service.territory.geometry import CommuneLocator
 from service.territory.models import Body, BodyKind, Commune, CommuneBoundary
 
 
@@ -46,60 +43,6 @@ def name_sort_key(name: str) -> str:
     """Sort French names as a person expects: Écouflant beside Ecuillé, not after Z."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-async def list_communes(session: AsyncSession) -> list[Commune]:
-    communes = (await session.exec(select(Commune))).all()
-    return sorted(communes, key=lambda commune: name_sort_key(commune.name))
-
-
-async def communes_by_code(session: AsyncSession, codes: Sequence[str]) -> dict[str, Commune]:
-    statement = select(Commune).where(col(Commune.code).in_(codes))
-    return {c.code: c for c in (await session.exec(statement)).all()}
-
-
-async def list_bodies(session: AsyncSession, kind: BodyKind | None = None) -> list[Body]:
-    statement = select(Body)
-    if kind is not None:
-        statement = statement.where(Body.kind == kind.value)
-    bodies = (await session.exec(statement)).all()
-    return sorted(bodies, key=lambda body: (_KIND_ORDER[body.kind], name_sort_key(body.name)))
-
-
-_KIND_ORDER = {kind.value: position for position, kind in enumerate(BodyKind)}
-
-
-async def bodies_by_code(session: AsyncSession, codes: Sequence[str]) -> dict[str, Body]:
-    statement = select(Body).where(col(Body.code).in_(codes))
-    return {b.code: b for b in (await session.exec(statement)).all()}
-
-
-async def town_halls_by_commune(
-    session: AsyncSession, commune_codes: Sequence[str]
-) -> dict[str, Body]:
-    statement = select(Body).where(
-        Body.kind == BodyKind.COMMUNE.value, col(Body.commune_code).in_(commune_codes)
-    )
-    bodies = (await session.exec(statement)).all()
-    return {b.commune_code: b for b in bodies if b.commune_code}
-
-
-async def build_commune_locator(session: AsyncSession) -> CommuneLocator:
-    """The point-in-polygon index over the boundaries stored in the database."""
-    boundaries = (await session.exec(select(CommuneBoundary))).all()
-    return CommuneLocator.from_geojson(
-        {
-            "type": "FeatureCollection",
-            "features": [
-                {
-                    "type": "Feature",
-                    "properties": {"code": b.commune_code},
-                    "geometry": json.loads(b.geometry),
-                }
-                for b in boundaries
-            ],
-        }
-    )
 
 
 async def load_territory_fixtures(session: AsyncSession, fixtures_dir: Path) -> dict[str, int]:

@@ -50,8 +50,8 @@ class CommuneType:
         )
 
     @strawberry.field(description="The town hall of this commune.")
-    async def town_hall(self, info: Info[Context, None]) -> BodyType | None:
-        body = await info.context.loaders.territory.town_halls.load(str(self.code))
+    def town_hall(self, info: Info[Context, None]) -> BodyType | None:
+        body = info.context.reference.town_halls.get(str(self.code))
         return BodyType.from_row(body) if body else None
 
 
@@ -74,17 +74,17 @@ class BodyType:
         )
 
     @strawberry.field(description="The commune of a town hall; null for metropolitan bodies.")
-    async def commune(self, info: Info[Context, None]) -> CommuneType | None:
+    def commune(self, info: Info[Context, None]) -> CommuneType | None:
         if self.commune_code is None:
             return None
-        row = await info.context.loaders.territory.communes.load(self.commune_code)
+        row = info.context.reference.communes.get(self.commune_code)
         return CommuneType.from_row(row) if row else None
 
     @strawberry.field(description="The body this one belongs to (ALM for its directorates).")
-    async def parent(self, info: Info[Context, None]) -> BodyType | None:
+    def parent(self, info: Info[Context, None]) -> BodyType | None:
         if self.parent_code is None:
             return None
-        row = await info.context.loaders.territory.bodies.load(self.parent_code)
+        row = info.context.reference.bodies.get(self.parent_code)
         return BodyType.from_row(row) if row else None
 
 

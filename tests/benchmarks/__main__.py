@@ -2,6 +2,10 @@
 
 Not part of the test suite (timings have no place there): it reports figures against the budgets
 of ARCHITECTURE §9 and exits 0 even when one is missed, printing MISSED next to it.
+
+The HTTP scenarios run in up to two phases, each with a server of its own: the small database
+(fixtures, 1,000 reports if reportsPage runs, and what reportCreate adds), then, for
+nearbyReports, a database seeded with --seed-reports reports before its server starts.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -25,12 +30,43 @@ from tests.benchmarks.commune_lookup import (
     random_alm_points,
 )
 from tests.benchmarks.load import Slice, Target, run_slices, summarize
-from tests.benchmarks.report import add_ratios, lookup_verdict, render, write_json
+from tests.benchmarks.report import (
+    add_ratios,
+    add_verdicts,
+    lookup_verdict,
+    render,
+    unmeasured_budgets,
+    write_json,
+)
 from tests.benchmarks.scenarios import ALL_SCENARIOS, HTTP_SCENARIOS
-from tests.benchmarks.server import PROJECT_ROOT, ServerFailed, running_server, split_cpus
+from tests.benchmarks.seed import seed_database
+from tests.benchmarks.server import (
+    PROJECT_ROOT,
+    ServerFailed,
+    data_directory,
+    running_server,
+    service_environment,
+    split_cpus,
+)
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results" / "latest.json"
 EXIT_INTERRUPTED = 130
+DEFAULT_SEED_REPORTS = 100_000
+# Enough for reportsPage to read full pages from its first request, whichever scenarios run
+# before it; reportCreate, when it runs, adds thousands more during the phase.
+PAGE_SEED_REPORTS = 1_000
+# The scenarios that need the large seeded table (--seed-reports) get a server of their own: the
+# others keep measuring against the small database they always had, so that their figures stay
+# comparable from run to run and with earlier runs.
+LARGE_TABLE_SCENARIOS = ("nearbyReports",)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One server lifetime: a database prepared before it starts, and the scenarios run on it."""
+
+    scenarios: list[str]
+    seed_reports: int
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,12 +100,89 @@ def _run(args: argparse.Namespace, scenarios: list[str], lookup_points: int, rep
         lookup = _commune_lookup(lookup_points, repeat, args.seed)
     http_scenarios = [s for s in scenarios if s in HTTP_SCENARIOS]
     levels = list(dict.fromkeys(c for c in (args.concurrency, args.low_concurrency) if c > 0))
-    plan = _plan(http_scenarios, levels, args)
     http: list[dict[str, Any]] = []
-    startup = 0.0
-    if plan:
-        with running_server(cpus=server_cpus) as server:
-            startup = server.startup_seconds
+    phases: list[dict[str, Any]] = []
+    planned = _phases(http_scenarios, args.seed_reports) if levels else []
+    for phase in planned:
+        index = len(phases)
+        print(f"phase {index + 1}/{len(planned)}: {', '.join(phase.scenarios)}", file=sys.stderr)
+        summary, results = _run_phase(phase, levels, args, server_cpus, client_cpus)
+        for result in results:
+            result["phase"] = index
+        add_ratios(results)  # within the phase: its own trivial, same server, same database
+        http += results
+        phases.append(summary)
+    add_verdicts(http)
+    meta = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _commit(),
+        # Others may be editing the service while this runs: say whether the figures are those
+        # of the commit alone.
+        "service_modified": _service_modified(),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "server_cpus": sorted(server_cpus) if server_cpus else None,
+        "client_cpus": sorted(client_cpus) if client_cpus else None,
+        "server_workers": 1,
+        "phases": phases,
+        "duration_s": args.duration,
+        "slices": args.slices,
+        "warmup_s": args.warmup,
+        "seed": args.seed,
+    }
+    print(render(meta, http, lookup, unmeasured_budgets(http, http_scenarios)))
+    write_json(args.output, {"meta": meta, "http": http, "commune_lookup": lookup})
+    print(f"\nwrote {args.output}")
+    return 0  # benchmarks report; they never fail CI
+
+
+def _phases(scenarios: list[str], seed_reports: int) -> list[Phase]:
+    """Split the HTTP scenarios between a small database and, if needed, the large one.
+
+    Each phase runs trivial too when it was asked for: the ratios of a phase are to the trivial
+    rate of the same server, measured in the same interleaved rounds.
+    """
+    large = [s for s in scenarios if s in LARGE_TABLE_SCENARIOS]
+    small = [s for s in scenarios if s not in LARGE_TABLE_SCENARIOS]
+    phases = []
+    if small and (not large or small != ["trivial"]):
+        phases.append(Phase(small, PAGE_SEED_REPORTS if "reportsPage" in small else 0))
+    if large:
+        trivial = ["trivial"] if "trivial" in scenarios else []
+        phases.append(Phase(trivial + large, seed_reports))
+    return phases
+
+
+def _run_phase(
+    phase: Phase,
+    levels: list[int],
+    args: argparse.Namespace,
+    server_cpus: frozenset[int] | None,
+    client_cpus: frozenset[int] | None,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    plan = _plan(phase.scenarios, levels, args)
+    seeding = None
+    with data_directory() as data_dir:
+        if phase.seed_reports:
+            print(f"seeding {phase.seed_reports:,} reports...", file=sys.stderr)
+            # While no server runs: the inserts neither compete with it nor see its writes.
+            done = seed_database(
+                data_dir, service_environment(data_dir), phase.seed_reports, args.seed
+            )
+            seeding = {
+                "reports": done.reports,
+                "schema_s": done.schema_seconds,
+                "insert_s": done.insert_seconds,
+                "total_s": done.total_seconds,
+            }
+            print(
+                f"seeded {done.reports:,} reports in {done.total_seconds:.1f} s "
+                f"(migrate + fixtures {done.schema_seconds:.1f} s, "
+                f"inserts {done.insert_seconds:.1f} s)",
+                file=sys.stderr,
+            )
+        with running_server(cpus=server_cpus, data_dir=data_dir) as server:
             target = Target(port=server.port, server_pid=server.pid, cpus=client_cpus)
 
             def progress(index: int, result: dict[str, Any]) -> None:
@@ -80,27 +193,13 @@ def _run(args: argparse.Namespace, scenarios: list[str], lookup_points: int, rep
                     file=sys.stderr,
                 )
 
-            http = summarize(run_slices(target, plan, progress))
-    add_ratios(http)
-    meta = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": _commit(),
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "server_cpus": sorted(server_cpus) if server_cpus else None,
-        "client_cpus": sorted(client_cpus) if client_cpus else None,
-        "server_workers": 1,
-        "server_startup_s": startup,
-        "duration_s": args.duration,
-        "slices": args.slices,
-        "warmup_s": args.warmup,
-        "seed": args.seed,
+            results = summarize(run_slices(target, plan, progress))
+    summary = {
+        "scenarios": phase.scenarios,
+        "seeding": seeding,
+        "server_startup_s": server.startup_seconds,
     }
-    print(render(meta, http, lookup))
-    write_json(args.output, {"meta": meta, "http": http, "commune_lookup": lookup})
-    print(f"\nwrote {args.output}")
-    return 0  # benchmarks report; they never fail CI
+    return summary, results
 
 
 def _plan(scenarios: list[str], levels: list[int], args: argparse.Namespace) -> list[Slice]:
@@ -159,6 +258,21 @@ def _commit() -> str | None:
     return out.stdout.strip() or None
 
 
+def _service_modified() -> bool | None:
+    try:
+        # Read-only, like _commit.
+        out = subprocess.run(
+            ["git", "status", "--porcelain", "--", "service"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return bool(out.stdout.strip())
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -168,7 +282,9 @@ def _scenarios(raw: str) -> list[str]:
     unknown = [name for name in names if name not in ALL_SCENARIOS]
     if unknown or not names:
         raise ValueError(f"unknown scenarios {unknown}; choose among {', '.join(ALL_SCENARIOS)}")
-    return list(dict.fromkeys(names))
+    # In the canonical order, whatever the order given: the round robin relies on it (reportsPage
+    # after reportCreate) and runs with the same selection stay comparable.
+    return [name for name in ALL_SCENARIOS if name in names]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -203,7 +319,16 @@ def _parser() -> argparse.ArgumentParser:
         default=5,
         help="split each duration into this many slices, interleaved across scenarios",
     )
-    parser.add_argument("--seed", type=int, default=2026, help="seed of the random points")
+    parser.add_argument(
+        "--seed", type=int, default=2026, help="seed of the random points and seeded reports"
+    )
+    parser.add_argument(
+        "--seed-reports",
+        type=_non_negative_int,
+        default=DEFAULT_SEED_REPORTS,
+        help="reports inserted directly in the database before the server of nearbyReports "
+        f"starts (default {DEFAULT_SEED_REPORTS:,})",
+    )
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 1 s per scenario, short warm-up"
     )

@@ -2,20 +2,51 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
-HTTP_SCENARIOS = ("trivial", "communes", "communeAt")
+# The order is the order of the round robin: reportsPage comes after reportCreate, so that in
+# each round it reads a table reportCreate has just grown, as a live service would.
+HTTP_SCENARIOS = (
+    "trivial",
+    "communes",
+    "communeAt",
+    "reportCreate",
+    "reportsPage",
+    "nearbyReports",
+)
 IN_PROCESS_SCENARIOS = ("commune_lookup",)
 ALL_SCENARIOS = HTTP_SCENARIOS + IN_PROCESS_SCENARIOS
 # Points are drawn in this box (the area around Angers Loire Métropole), so some fall outside
 # every commune: the null answer is part of the real workload of a map click.
 LONGITUDE_RANGE = (-0.75, -0.38)
 LATITUDE_RANGE = (47.38, 47.60)
+# A box wholly inside the commune of Angers (checked on a 101 × 101 grid with the locator):
+# reports placed here are always accepted and always routed the same way.
+ANGERS_LATITUDE_RANGE = (47.455, 47.485)
+ANGERS_LONGITUDE_RANGE = (-0.575, -0.535)
+# Two metropolitan categories (routed to a directorate) and two communal ones (to the mairie),
+# so submissions exercise both branches of the routing.
+CREATE_CATEGORIES = ("pothole", "graffiti", "light_out", "water_leak")
+REPORTS_PAGE_SIZE = 20
+NEARBY_CATEGORY = "pothole"
+NEARBY_RADIUS_M = 250
+FRENCH_DESCRIPTIONS = (
+    "Nid-de-poule profond au milieu de la chaussée, dangereux pour les vélos.",
+    "Le lampadaire devant le numéro 12 ne s'allume plus depuis trois jours.",
+    "Tags sur le mur de l'école, côté rue, refaits ce week-end.",
+    "Fuite d'eau sur le trottoir, une flaque se forme même quand il ne pleut pas.",
+    "La plaque d'égout est descellée et bouge au passage des voitures.",
+    "Un grand trou s'est formé devant l'arrêt de bus, les piétons l'évitent par la route.",
+    "L'éclairage du passage piéton clignote toute la nuit.",
+    "Graffiti injurieux sur l'abribus, à nettoyer rapidement s'il vous plaît.",
+)
 
 RequestMaker = Callable[[], bytes]
 
@@ -28,16 +59,43 @@ def request_maker(scenario: str, port: int, seed: int) -> RequestMaker:
         return _constant(port, {"query": _operation("Communes"), "operationName": "Communes"})
     if scenario == "communeAt":
         return _commune_at(port, random.Random(seed))
+    if scenario == "reportCreate":
+        return _report_create(port, random.Random(seed), seed)
+    if scenario == "reportsPage":
+        # Always the first page: what the public list and the map show on opening.
+        page = {
+            "query": _operation("Reports"),
+            "operationName": "Reports",
+            "variables": {"first": REPORTS_PAGE_SIZE},
+        }
+        return _constant(port, page)
+    if scenario == "nearbyReports":
+        return _nearby_reports(port, random.Random(seed))
     raise ValueError(f"unknown HTTP scenario {scenario!r}")
 
 
 def is_success(scenario: str, payload: Any) -> bool:
-    """A 200 with data and no GraphQL error (and, for communeAt, no domain error either)."""
+    """A 200 with data and no GraphQL error, and for payloads with domain errors, none of them."""
     if not isinstance(payload, dict) or "errors" in payload or not payload.get("data"):
         return False
+    data = payload["data"]
     if scenario == "communeAt":
-        return not payload["data"]["communeAt"]["errors"]
+        return not data["communeAt"]["errors"]
+    if scenario == "reportCreate":
+        # Exactly an empty list: a missing or null `errors` is as wrong as a non-empty one.
+        created = data["reportCreate"]
+        return bool(created["errors"] == [] and created["report"] is not None)
+    if scenario == "reportsPage":
+        # A page with nothing in it would measure an empty table: the database is seeded first.
+        return bool(data["reports"]["edges"])
+    if scenario == "nearbyReports":
+        return bool(data["nearbyReports"]["errors"] == [])
     return True
+
+
+def random_angers_point(rng: random.Random) -> tuple[float, float]:
+    """(latitude, longitude) uniformly in the box inside Angers."""
+    return rng.uniform(*ANGERS_LATITUDE_RANGE), rng.uniform(*ANGERS_LONGITUDE_RANGE)
 
 
 def _operation(name: str) -> str:
@@ -75,5 +133,47 @@ def _commune_at(port: int, rng: random.Random) -> RequestMaker:
         longitude = rng.uniform(min_lon, max_lon)
         body = f'{prefix}{{"latitude":{latitude!r},"longitude":{longitude!r}}}}}'
         return _request(port, body.encode())
+
+    return make
+
+
+def _report_create(port: int, rng: random.Random, seed: int) -> RequestMaker:
+    document = json.dumps(_operation("ReportCreate"))
+    prefix = f'{{"operationName":"ReportCreate","query":{document},"variables":'
+    counter = itertools.count(1)
+    # Unique across clients (the seed differs per client and slice) and across runs against the
+    # same database (the pid): a reused key would be answered as a replay, not a new report.
+    key_prefix = f"bench-{os.getpid()}-{seed}"
+
+    def make() -> bytes:
+        latitude, longitude = random_angers_point(rng)
+        variables = {
+            "input": {
+                "categoryCode": rng.choice(CREATE_CATEGORIES),
+                "latitude": latitude,
+                "longitude": longitude,
+                "description": rng.choice(FRENCH_DESCRIPTIONS),
+                "idempotencyKey": f"{key_prefix}-{next(counter)}",
+                "channel": "APP",
+            }
+        }
+        return _request(port, f"{prefix}{json.dumps(variables)}}}".encode())
+
+    return make
+
+
+def _nearby_reports(port: int, rng: random.Random) -> RequestMaker:
+    document = json.dumps(_operation("NearbyReports"))
+    prefix = f'{{"operationName":"NearbyReports","query":{document},"variables":'
+
+    def make() -> bytes:
+        latitude, longitude = random_angers_point(rng)
+        variables = {
+            "latitude": latitude,
+            "longitude": longitude,
+            "radiusMeters": NEARBY_RADIUS_M,
+            "categoryCode": NEARBY_CATEGORY,
+        }
+        return _request(port, f"{prefix}{json.dumps(variables)}}}".encode())
 
     return make

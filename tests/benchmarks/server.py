@@ -56,49 +56,64 @@ def split_cpus() -> tuple[frozenset[int] | None, frozenset[int] | None]:
 
 
 @contextmanager
-def running_server(
-    *, cpus: frozenset[int] | None, log_level: str = "warning", ready_timeout: float = 60.0
-) -> Iterator[Server]:
-    """Yield a ready server on a free port with a throw-away data dir; always stop it."""
+def data_directory() -> Iterator[Path]:
+    """A throw-away data dir (database, demo key, server log), removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="alm-bench-") as data_dir:
-        port = free_port()
-        log_path = Path(data_dir) / "server.log"
-        env = {
-            **os.environ,
-            "SERVICE_DATA_DIR": data_dir,
-            # Access logs at "info" would cost the single worker a log line per request and
-            # measure the terminal as much as the service; warnings and errors are still kept.
-            "SERVICE_LOG_LEVEL": log_level,
-        }
-        env.pop("SERVICE_DATABASE_URL", None)  # the embedded SQLite file in the temp dir
-        command = [sys.executable, "-m", "service", "serve", "--demo", "--port", str(port)]
-        started = time.perf_counter()
-        with open(log_path, "wb") as log:
-            # A new session keeps a terminal Ctrl-C away from the server: we stop it ourselves,
-            # after the load generator, so it never dies mid-measurement with a confusing trace.
-            process = subprocess.Popen(
-                command,
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            if cpus is not None:
-                # Pinned before the interpreter starts any thread; threads inherit the mask.
-                os.sched_setaffinity(process.pid, cpus)
-            _wait_ready(process, port, log_path, ready_timeout)
-            yield Server(
-                pid=process.pid,
-                port=port,
-                log_path=log_path,
-                startup_seconds=time.perf_counter() - started,
-                cpus=cpus,
-            )
-        finally:
-            _stop(process)
+        yield Path(data_dir)
+
+
+def service_environment(data_dir: Path, log_level: str = "warning") -> dict[str, str]:
+    """The environment of every service process of a run: the server and the seeding commands."""
+    env = {
+        **os.environ,
+        "SERVICE_DATA_DIR": str(data_dir),
+        # Access logs at "info" would cost the single worker a log line per request and
+        # measure the terminal as much as the service; warnings and errors are still kept.
+        "SERVICE_LOG_LEVEL": log_level,
+    }
+    env.pop("SERVICE_DATABASE_URL", None)  # the embedded SQLite file in the data dir
+    return env
+
+
+@contextmanager
+def running_server(
+    *,
+    cpus: frozenset[int] | None,
+    data_dir: Path,
+    log_level: str = "warning",
+    ready_timeout: float = 60.0,
+) -> Iterator[Server]:
+    """Yield a ready server on a free port using `data_dir` (possibly seeded); always stop it."""
+    port = free_port()
+    log_path = data_dir / "server.log"
+    command = [sys.executable, "-m", "service", "serve", "--demo", "--port", str(port)]
+    started = time.perf_counter()
+    with open(log_path, "wb") as log:
+        # A new session keeps a terminal Ctrl-C away from the server: we stop it ourselves,
+        # after the load generator, so it never dies mid-measurement with a confusing trace.
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=service_environment(data_dir, log_level),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        if cpus is not None:
+            # Pinned before the interpreter starts any thread; threads inherit the mask.
+            os.sched_setaffinity(process.pid, cpus)
+        _wait_ready(process, port, log_path, ready_timeout)
+        yield Server(
+            pid=process.pid,
+            port=port,
+            log_path=log_path,
+            startup_seconds=time.perf_counter() - started,
+            cpus=cpus,
+        )
+    finally:
+        _stop(process)
 
 
 def _wait_ready(

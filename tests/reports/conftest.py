@@ -26,7 +26,7 @@ def fresh_settings(tmp_path: Path) -> Iterator[Settings]:
 @pytest.fixture
 async def fresh_services(fresh_settings: Settings) -> AsyncIterator[Services]:
     services = build_services(fresh_settings)
-    await services.reload_territory()
+    await services.reload_reference()
     yield services
     await services.db.dispose()
 

@@ -104,6 +104,7 @@ async def test_an_override_applies_only_from_its_effective_date(
                 effective_from=tomorrow,
             )
         )
+    await services.reload_reference()  # as an administrator's edit will
     # when: today, then tomorrow
     today = await submit_report(client, categoryCode="graffiti", point=TRELAZE_TOWN_HALL)
     real_clock = services.clock

@@ -79,6 +79,7 @@ async def test_keys_rotate_old_tokens_keep_working_until_their_key_is_dropped(
             database_url=settings.database_url, data_dir=settings.data_dir, secret_keys=keys
         )
         services = build_services(rotated)
+        await services.reload_reference()
         transport = httpx.ASGITransport(app=create_app(rotated, services))
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as other:
             result = await tracked(other, token)
