@@ -16,6 +16,7 @@ from service.db import Database
 from service.i18n.translator import Translator
 from service.privacy.rules import keyed_hash
 from service.reference import ReferenceData, load_reference_data
+from service.response_cache import PublicResponseCache
 from service.settings import Settings
 from service.tracking.rules import TrackingTokens
 
@@ -61,6 +62,12 @@ class Services:
         return (secrets.token_urlsafe(32),)
 
     @cached_property
+    def response_cache(self) -> PublicResponseCache:
+        return PublicResponseCache(
+            self.settings.public_cache_seconds, self.settings.public_cache_entries
+        )
+
+    @cached_property
     def tracking_tokens(self) -> TrackingTokens:
         return TrackingTokens(self.secret_keys, self.settings.tracking_token_days)
 
@@ -71,6 +78,7 @@ class Services:
         """Replace the in-memory reference data with what the database holds now."""
         async with self.db.reading() as session:
             self.reference = await load_reference_data(session)
+        self.response_cache.invalidate()
 
 
 @dataclass

@@ -29,6 +29,7 @@ from service.errors import N_
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import Translator
 from service.limits import QUERY_TOO_DEEP, TOO_MANY_ALIASES
+from service.response_cache import PublicResponseCache, is_public_read, may_write
 from service.schema import INTERNAL_ERROR
 from service.settings import SUPPORTED_LOCALES
 
@@ -107,10 +108,36 @@ class GraphQLEndpoint:
             return self._respond_error(error, APPLICATION_JSON, translator)
         try:
             params = await self._request_params(request)
+            cache_key = self._cache_key(params, translator.locale)
+            if cache_key is not None and (body := self.cache.get(cache_key)) is not None:
+                return self._bytes(body, 200, media_type, translator)
             result = await self._execute(request, params, translator)
         except RequestError as error:
             return self._respond_error(error, media_type, translator)
-        return self._respond_result(result, media_type, translator)
+        response = self._respond_result(result, media_type, translator)
+        if cache_key is not None and response.status_code == 200 and not result.errors:
+            self.cache.put(cache_key, bytes(response.body))
+        elif may_write(params["query"], params.get("operationName")):
+            self.cache.invalidate()
+        return response
+
+    @property
+    def cache(self) -> PublicResponseCache:
+        return self.services.response_cache
+
+    def _cache_key(self, params: dict[str, Any], locale: str) -> str | None:
+        """The cache key of a public read by an anonymous caller, else None (not cached)."""
+        query, operation_name = params.get("query"), params.get("operationName")
+        variables = params.get("variables")
+        if (
+            not self.cache.enabled
+            or not isinstance(query, str)
+            or not isinstance(operation_name, str | None)
+            or not isinstance(variables, dict | None)
+            or not is_public_read(query, operation_name)
+        ):
+            return None
+        return self.cache.key(query, operation_name, variables, locale)
 
     def _wants_ide(self, request: Request) -> bool:
         return (
@@ -214,8 +241,12 @@ class GraphQLEndpoint:
         return response
 
     def _json(self, body: Any, status: int, media_type: str, translator: Translator) -> Response:
+        encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return self._bytes(encoded, status, media_type, translator)
+
+    def _bytes(self, body: bytes, status: int, media_type: str, translator: Translator) -> Response:
         return Response(
-            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+            body,
             status_code=status,
             media_type=f"{media_type}; charset=utf-8",
             headers={"Content-Language": translator.locale, "Vary": "Accept, Accept-Language"},

@@ -44,6 +44,9 @@ class Settings:
     max_aliases: int = 30
     max_query_tokens: int = 4_000
     max_page_size: int = 100
+    # Public answers are served from memory this long (0 turns the cache off).
+    public_cache_seconds: float = 2.0
+    public_cache_entries: int = 1024
     # A tracking token stops working this many days after its item was resolved or closed.
     tracking_token_days: int = 365
     log_level: str = "info"
@@ -88,6 +91,12 @@ class Settings:
             max_aliases=_positive(env, "SERVICE_MAX_ALIASES", defaults.max_aliases),
             max_query_tokens=_positive(env, "SERVICE_MAX_QUERY_TOKENS", defaults.max_query_tokens),
             max_page_size=_positive(env, "SERVICE_MAX_PAGE_SIZE", defaults.max_page_size),
+            public_cache_seconds=_non_negative_float(
+                env, "SERVICE_PUBLIC_CACHE_SECONDS", defaults.public_cache_seconds
+            ),
+            public_cache_entries=_positive(
+                env, "SERVICE_PUBLIC_CACHE_ENTRIES", defaults.public_cache_entries
+            ),
             tracking_token_days=_positive(
                 env, "SERVICE_TRACKING_TOKEN_DAYS", defaults.tracking_token_days
             ),
@@ -165,6 +174,20 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
 
 
 def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if value <= 0:
+        raise SettingsError(f"{name} must be a positive number, not {value!r}")
+    return value
+
+
+def _non_negative_float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if value < 0:
+        raise SettingsError(f"{name} must be zero or more, not {value!r}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -172,8 +195,8 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, not {raw!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise SettingsError(f"{name} must be a positive number, not {raw!r}")
+    if not math.isfinite(value):
+        raise SettingsError(f"{name} must be a finite number, not {raw!r}")
     return value
 
 

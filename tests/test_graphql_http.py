@@ -238,7 +238,8 @@ async def test_parsing_and_validation_are_cached_despite_the_limits(
 
     from service.schema import CACHE_SIZE
 
-    query = "query CacheProbe { communes { code } }"
+    # (a tracked item is never served from the public response cache: it always executes)
+    query = 'query CacheProbe { tracked(token: "x") { errors { code } } }'
     await graphql(client, query)
     parse_hits = _get_parse_cache(CACHE_SIZE).cache_info().hits  # type: ignore[attr-defined]
     validate_hits = _get_validate_cache(CACHE_SIZE).cache_info().hits  # type: ignore[attr-defined]
