@@ -107,7 +107,7 @@ async def test_a_tracked_item_is_never_cached(
     [
         ("{ communes { code } }", True),
         (
-            'query A { reports { totalCount } } query B { tracked(token: "x") { errors { code } } }',
+            'query A { reports { totalCount } } query B { tracked(token: "x") { item { kind } } }',
             False,
         ),  # several operations and no operationName: not ours to guess
         ('{ reports { totalCount } tracked(token: "x") { errors { code } } }', False),
