@@ -110,9 +110,6 @@ async def submit_report(
     fingerprint = _fingerprint(request)
     try:
         async with db.writing() as session:
-            existing = await items.find_by_idempotency_key(session, scope, request.idempotency_key)
-            if existing is not None:
-                return _replay(existing, fingerprint)
             item = await items.insert_item(
                 session,
                 items.NewItem(
@@ -132,6 +129,12 @@ async def submit_report(
                 ),
                 now,
             )
+            if item is None:
+                existing = await items.find_by_idempotency_key(
+                    session, scope, request.idempotency_key
+                )
+                assert existing is not None  # the key is taken, inside this very transaction
+                return _replay(existing, fingerprint)
             if request.contact is not None:
                 assert item.id is not None
                 await privacy.store_contact(
