@@ -189,7 +189,9 @@ def _insert_item(sync_session: OrmSession, new: NewItem, now: datetime) -> Item 
         _INSERT_OUTBOX,
         {"topic": "item.created", "item_id": item_id, "payload": "{}", "created_at": now},
     )
-    return Item(id=item_id, **values)  # detached: what the caller answers with
+    # Detached, only read to answer; built without validation (the values were just stored):
+    # 10 µs instead of 100 µs.
+    return Item.model_construct(id=item_id, **values)
 
 
 def add_event(

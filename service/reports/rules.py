@@ -236,21 +236,28 @@ async def nearby_reports(
     radius_m: int,
     category_code: str | None,
 ) -> list[tuple[Item, float]]:
-    """Reports within the radius, open ones first, then nearest: "already reported?"."""
+    """Reports within the radius, open ones first, then nearest: "already reported?".
+
+    The box around the point is read as (id, position, status) only; the few reports that
+    make the cut are loaded whole afterwards (at 100,000 reports a box holds hundreds).
+    """
     dlat = radius_m / METRES_PER_DEGREE
     dlon = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
     box = BoundingBox(latitude - dlat, longitude - dlon, latitude + dlat, longitude + dlon)
-    statement = _filtered(select(Item), ReportFilter(category_code=category_code, bbox=box))
-    candidates = (await session.exec(statement)).all()
-    found = [
-        (item, distance)
-        for item in candidates
-        if item.latitude is not None
-        and item.longitude is not None
-        and (distance := distance_m(latitude, longitude, item.latitude, item.longitude)) <= radius_m
-    ]
-    found.sort(key=lambda pair: (Status(pair[0].status) not in OPEN_STATUSES, pair[1]))
-    return found[:NEARBY_LIMIT]
+    columns = select(Item.id, Item.latitude, Item.longitude, Item.status)
+    statement = _filtered(columns, ReportFilter(category_code=category_code, bbox=box))
+    ranked: list[tuple[bool, float, int]] = []
+    for item_id, item_lat, item_lon, status in (await session.exec(statement)).all():
+        distance = distance_m(latitude, longitude, item_lat, item_lon)
+        if distance <= radius_m:
+            ranked.append((Status(status) not in OPEN_STATUSES, distance, item_id))
+    ranked.sort()
+    chosen = ranked[:NEARBY_LIMIT]
+    if not chosen:
+        return []
+    rows = await session.exec(select(Item).where(col(Item.id).in_([i for _, _, i in chosen])))
+    by_id = {item.id: item for item in rows.all()}
+    return [(by_id[item_id], distance) for _, distance, item_id in chosen]
 
 
 def device_key_errors(device_key: str) -> list[DomainError]:
