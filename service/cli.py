@@ -214,6 +214,21 @@ def _prepare_demo(settings: Settings) -> None:
     migrate.upgrade(settings.resolved_database_url)
     counts = asyncio.run(_run_fixture_load(settings))
     print("demo: database ready, " + ", ".join(f"{n} {table}" for table, n in counts.items()))
+    created = asyncio.run(_load_demo_data(settings))
+    print(f"demo: {created} example reports added (invented data, see fixtures/demo)")
+
+
+async def _load_demo_data(settings: Settings) -> int:
+    from service.app import build_services
+    from service.context import utc_now
+    from service.demo import load_demo_reports
+
+    services = build_services(settings)
+    try:
+        await services.reload_reference()
+        return await load_demo_reports(services, utc_now())
+    finally:
+        await services.db.dispose()
 
 
 def _forward_to_workers(settings: Settings) -> None:

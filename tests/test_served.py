@@ -130,3 +130,17 @@ def test_two_workers_serve_the_same_data(tmp_path: Path) -> None:
         stop(process)
     # then
     assert answers == {'{"data":{"communeAt":{"commune":{"name":"Angers"}}}}'}
+
+
+def test_demo_mode_serves_example_reports_in_several_states(server: str) -> None:
+    # when
+    response = post(
+        server,
+        json={"query": "{ reports(first: 100) { totalCount edges { node { status } } } }"},
+        headers={"accept-language": "fr"},
+    )
+    # then
+    reports = response.json()["data"]["reports"]
+    assert reports["totalCount"] == 12
+    statuses = {edge["node"]["status"] for edge in reports["edges"]}
+    assert {"SUBMITTED", "ACKNOWLEDGED", "IN_PROGRESS", "RESOLVED", "REJECTED"} <= statuses

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -93,52 +93,55 @@ async def plan_deliveries(session: AsyncSession, now: datetime) -> int:
     )
     locked = select(ConsumerPosition).where(ConsumerPosition.name == CONSUMER).with_for_update()
     await session.exec(locked)
-    entries = await outbox.entries_after(
-        session, await outbox.position_of(session, CONSUMER), PLAN_BATCH
-    )
-    created = 0
-    for entry in entries:
-        created += await _plan_entry(session, entry, now)
-    if entries and entries[-1].id is not None:
-        await outbox.advance(session, CONSUMER, entries[-1].id)
-    return created
-
-
-async def _plan_entry(session: AsyncSession, entry: OutboxEntry, now: datetime) -> int:
-    item = await session.get(Item, entry.item_id) if entry.item_id is not None else None
-    if item is None or item.id is None or entry.id is None:
+    position = await outbox.position_of(session, CONSUMER)
+    window = select(OutboxEntry.id).where(col(OutboxEntry.id) > position)
+    ids = (await session.exec(window.order_by(col(OutboxEntry.id)).limit(PLAN_BATCH))).all()
+    last = ids[-1] if ids else None
+    if last is None:
         return 0
-    routes = await session.exec(
-        select(Route)
+    # Only entries whose item's body has a webhook or e-mail route need a delivery: one joined
+    # query finds them, instead of loading every item of the window (most bodies work their
+    # queue in this service). This runs inside the write lock, so it must stay short.
+    wanted = (
+        select(OutboxEntry.id, Item.id, Route.id, Item.delivery_state)
+        .join(Item, col(Item.id) == col(OutboxEntry.item_id))
+        .join(Route, col(Route.body_code) == col(Item.body_code))
         .where(
-            Route.body_code == item.body_code,
+            col(OutboxEntry.id) > position,
+            col(OutboxEntry.id) <= last,
             col(Route.active).is_(True),
             col(Route.kind).in_(PLANNED_KINDS),
         )
-        .order_by(col(Route.id))
+        .order_by(col(OutboxEntry.id), col(Route.id))
     )
     created = 0
-    for route in routes.all():
-        assert route.id is not None
-        existing = await session.exec(
-            select(Delivery.id).where(Delivery.outbox_id == entry.id, Delivery.route_id == route.id)
-        )
-        if existing.first() is not None:
-            continue
-        session.add(
-            Delivery(
-                delivery_uid=str(uuid.uuid4()),
-                outbox_id=entry.id,
-                route_id=route.id,
-                item_id=item.id,
-                status=PENDING,
-                next_attempt_at=now,
+    for outbox_id, item_id, route_id, delivery_state in (await session.exec(wanted)).all():
+        inserted = (
+            await session.exec(  # type: ignore[call-overload]
+                text(
+                    "INSERT INTO delivery (delivery_uid, outbox_id, route_id, item_id, status, "
+                    "attempts, next_attempt_at) VALUES (:uid, :outbox, :route, :item, :status, 0, "
+                    ":now) ON CONFLICT (outbox_id, route_id) DO NOTHING RETURNING id"
+                ).bindparams(bindparam("now", type_=Delivery.__table__.c.next_attempt_at.type)),  # type: ignore[attr-defined]
+                params={
+                    "uid": str(uuid.uuid4()),
+                    "outbox": outbox_id,
+                    "route": route_id,
+                    "item": item_id,
+                    "status": PENDING,
+                    "now": now,
+                },
             )
-        )
+        ).first()
+        if inserted is None:
+            continue  # planned already (a replay)
         created += 1
-    if created and item.delivery_state == DeliveryState.DELIVERED.value:
-        item.delivery_state = DeliveryState.PENDING.value  # a newer change is on its way
-        session.add(item)
+        if delivery_state == DeliveryState.DELIVERED.value:
+            item = await session.get(Item, item_id)
+            assert item is not None
+            item.delivery_state = DeliveryState.PENDING.value  # a newer change is on its way
+            session.add(item)
+    await outbox.advance(session, CONSUMER, last)
     return created
 
 
