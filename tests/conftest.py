@@ -10,10 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.app import build_services, create_app
 from service.context import Services
 from service.settings import Settings
-from tests.support import prepare_database, throwaway_database
+from tests.support import prepare_database, running_service, throwaway_database
 
 
 @pytest.fixture(scope="session")
@@ -36,16 +35,16 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def services(settings: Settings) -> AsyncIterator[Services]:
-    services = build_services(settings)
-    await services.reload_reference()
-    yield services
-    await services.db.dispose()
+async def running(settings: Settings) -> AsyncIterator[tuple[Services, httpx.AsyncClient]]:
+    async with running_service(settings) as pair:
+        yield pair
 
 
 @pytest.fixture
-async def client(settings: Settings, services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, services)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
+def services(running: tuple[Services, httpx.AsyncClient]) -> Services:
+    return running[0]
+
+
+@pytest.fixture
+def client(running: tuple[Services, httpx.AsyncClient]) -> httpx.AsyncClient:
+    return running[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from service import migrate
+from service.app import build_services, create_app
+from service.context import Services
 from service.db import Database
 from service.fixtures import load_fixtures
 from service.settings import PROJECT_ROOT, Settings
@@ -122,3 +124,23 @@ async def submit_report(
     assert response.status_code == 200, body
     payload: dict[str, Any] = body["data"]["reportCreate"]
     return payload
+
+
+@contextlib.asynccontextmanager
+async def running_service(
+    settings: Settings, *, load_reference: bool = True
+) -> AsyncIterator[tuple[Services, httpx.AsyncClient]]:
+    """The service's objects and an in-process HTTP client to it, disposed afterwards.
+
+    ``load_reference`` is what the app's start-up does; leave it off for a database that is
+    not there or not migrated.
+    """
+    services = build_services(settings)
+    try:
+        if load_reference:
+            await services.reload_reference()
+        transport = httpx.ASGITransport(app=create_app(settings, services))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield services, client
+    finally:
+        await services.db.dispose()

@@ -254,13 +254,11 @@ async def test_an_unexpected_failure_is_masked_and_logged_without_variables(
     tmp_path: object, caplog: pytest.LogCaptureFixture
 ) -> None:
     # given: a service whose database is down
-    from service.app import build_services, create_app
     from service.settings import Settings
+    from tests.support import running_service
 
     settings = Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
-    services = build_services(settings)
-    transport = httpx.ASGITransport(app=create_app(settings, services))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as down:
+    async with running_service(settings, load_reference=False) as (_, down):
         # when
         response = await graphql(
             down,
@@ -268,7 +266,6 @@ async def test_an_unexpected_failure_is_masked_and_logged_without_variables(
             {"reference": "secret-49007@example.org"},
             language="en",
         )
-    await services.db.dispose()
     # then: the caller learns nothing of our internals...
     body = response.json()
     assert response.status_code == 200

@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.app import build_services, create_app
 from service.settings import Settings
+from tests.support import running_service
 
 pytestmark = pytest.mark.anyio
 
@@ -35,14 +35,9 @@ async def test_readyz_is_ready_on_a_migrated_database(client: httpx.AsyncClient)
 async def test_readyz_is_503_on_a_database_that_was_never_migrated(tmp_path: Path) -> None:
     # given: an empty SQLite file
     settings = Settings(data_dir=tmp_path)
-    services = build_services(settings)
-    app = create_app(settings, services)
     # when
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as client:
+    async with running_service(settings, load_reference=False) as (_, client):
         response = await client.get("/readyz")
-    await services.db.dispose()
     # then
     assert response.status_code == 503
     body = response.json()
@@ -53,14 +48,9 @@ async def test_readyz_is_503_on_a_database_that_was_never_migrated(tmp_path: Pat
 async def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
     # given: nothing listens on port 1
     settings = Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
-    services = build_services(settings)
-    app = create_app(settings, services)
     # when
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as client:
+    async with running_service(settings, load_reference=False) as (_, client):
         response = await client.get("/readyz")
-    await services.db.dispose()
     # then
     assert response.status_code == 503
     assert response.json()["checks"]["database"].startswith("OperationalError")

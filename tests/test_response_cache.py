@@ -12,11 +12,10 @@ import httpx
 import pytest
 from sqlalchemy import event
 
-from service.app import build_services, create_app
 from service.context import Services
 from service.response_cache import is_public_read
 from service.settings import Settings
-from tests.support import data_of, graphql, operation, submit_report
+from tests.support import data_of, graphql, operation, running_service, submit_report
 
 pytestmark = pytest.mark.anyio
 
@@ -75,16 +74,12 @@ async def test_each_language_has_its_own_entry(client: httpx.AsyncClient) -> Non
 async def test_entries_expire(settings: Settings) -> None:
     # given: a cache that keeps answers 50 ms
     short = replace(settings, public_cache_seconds=0.05)
-    services = build_services(short)
-    await services.reload_reference()
-    transport = httpx.ASGITransport(app=create_app(short, services))
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    async with running_service(short) as (services, client):
         await graphql(client, operation("Reports"), {"first": 2})
         # when
         await asyncio.sleep(0.1)
         with statements(services) as seen:
             await graphql(client, operation("Reports"), {"first": 2})
-    await services.db.dispose()
     # then
     assert seen != []
 

@@ -9,10 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.app import build_services, create_app
 from service.context import Services
 from service.settings import Settings
-from tests.support import prepare_database, throwaway_database
+from tests.support import prepare_database, running_service, throwaway_database
 
 
 @pytest.fixture
@@ -24,17 +23,18 @@ def fresh_settings(tmp_path: Path) -> Iterator[Settings]:
 
 
 @pytest.fixture
-async def fresh_services(fresh_settings: Settings) -> AsyncIterator[Services]:
-    services = build_services(fresh_settings)
-    await services.reload_reference()
-    yield services
-    await services.db.dispose()
+async def fresh_running(
+    fresh_settings: Settings,
+) -> AsyncIterator[tuple[Services, httpx.AsyncClient]]:
+    async with running_service(fresh_settings) as pair:
+        yield pair
 
 
 @pytest.fixture
-async def fresh_client(
-    fresh_settings: Settings, fresh_services: Services
-) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(fresh_settings, fresh_services))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
+def fresh_services(fresh_running: tuple[Services, httpx.AsyncClient]) -> Services:
+    return fresh_running[0]
+
+
+@pytest.fixture
+def fresh_client(fresh_running: tuple[Services, httpx.AsyncClient]) -> httpx.AsyncClient:
+    return fresh_running[1]

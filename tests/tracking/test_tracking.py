@@ -9,12 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
-from service.app import build_services, create_app
 from service.context import Services
 from service.items import rules as items
 from service.items.lifecycle import Status
 from service.settings import Settings
-from tests.support import data_of, operation, submit_report
+from tests.support import data_of, operation, running_service, submit_report
 
 pytestmark = pytest.mark.anyio
 
@@ -78,13 +77,8 @@ async def test_keys_rotate_old_tokens_keep_working_until_their_key_is_dropped(
         rotated = Settings(
             database_url=settings.database_url, data_dir=settings.data_dir, secret_keys=keys
         )
-        services = build_services(rotated)
-        await services.reload_reference()
-        transport = httpx.ASGITransport(app=create_app(rotated, services))
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as other:
-            result = await tracked(other, token)
-        await services.db.dispose()
-        return result
+        async with running_service(rotated) as (_, other):
+            return await tracked(other, token)
 
     # when: a new key is added (it signs), then the old one is dropped
     rotated = await read_with((*settings.secret_keys, new_key))
