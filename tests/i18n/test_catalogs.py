@@ -90,3 +90,33 @@ def test_a_fuzzy_entry_or_a_wrong_placeholder_fails_loudly(tmp_path: Path) -> No
     assert "placeholders of 'The query uses more than %(limit)s aliases.' differ" in str(
         raised.value
     )
+
+
+def test_the_template_holds_every_message_the_code_and_fixtures_use(tmp_path: Path) -> None:
+    # given: a fresh extraction, as the README's workflow runs it
+    import subprocess
+    import sys
+
+    fresh = tmp_path / "messages.pot"
+    pybabel = Path(sys.executable).with_name("pybabel")
+    subprocess.run(
+        [
+            str(pybabel),
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "N_",
+            "--no-location",
+            "-o",
+            str(fresh),
+            ".",
+        ],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    with fresh.open("rb") as handle:
+        extracted = {m.id for m in read_po(handle) if m.id}
+    # then: no message is missing from the committed template, none is left over
+    assert extracted == template_ids(), "run the extract/update commands of the README"
