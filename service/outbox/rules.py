@@ -6,7 +6,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.outbox.models import ConsumerPosition, OutboxEntry
@@ -34,16 +33,6 @@ def append(
 async def position_of(session: AsyncSession, consumer: str) -> int:
     row = await session.get(ConsumerPosition, consumer)
     return row.position if row else 0
-
-
-async def entries_after(session: AsyncSession, position: int, limit: int) -> list[OutboxEntry]:
-    statement = (
-        select(OutboxEntry)
-        .where(col(OutboxEntry.id) > position)
-        .order_by(col(OutboxEntry.id))
-        .limit(limit)
-    )
-    return list((await session.exec(statement)).all())
 
 
 async def advance(session: AsyncSession, consumer: str, position: int) -> None:
