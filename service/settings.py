@@ -62,7 +62,7 @@ class Settings:
         """The database URL, defaulting to a SQLite file under the data directory."""
         if self.database_url:
             return self.database_url
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'service.db').as_posix()}"
+        return f"sqlite:///{(self.data_dir / 'service.db').as_posix()}"
 
     @property
     def is_sqlite(self) -> bool:

@@ -33,7 +33,7 @@ def throwaway_database(base_url: str | None, folder: Path) -> Iterator[str]:
     """A new empty database: a SQLite file in ``folder``, or a fresh PostgreSQL database
     created on the server of ``base_url`` and dropped afterwards."""
     if not base_url:
-        yield f"sqlite+aiosqlite:///{(folder / 'test.db').as_posix()}"
+        yield f"sqlite:///{(folder / 'test.db').as_posix()}"
         return
     name = f"test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(

@@ -16,7 +16,7 @@ def test_defaults_are_the_embedded_sqlite_under_var() -> None:
     settings = Settings.from_environ({})
     # then
     assert settings.environment == "development"
-    assert settings.resolved_database_url == "sqlite+aiosqlite:///var/service.db"
+    assert settings.resolved_database_url == "sqlite:///var/service.db"
     assert settings.graphiql is False
 
 
