@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 CONSUMER = "delivery"
 PLAN_BATCH = 200
+MAX_PLAN_BATCHES = 20  # per round: up to 4,000 outbox entries every poll
 SEND_BATCH = 50
 HTTP_TIMEOUT_SECONDS = 10.0
 # How long a claim keeps other workers away. A round's sends run concurrently, each capped at
@@ -333,6 +334,23 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+async def plan_until_caught_up(db: Database, now: datetime) -> int:
+    """Plan batch after batch, each in its own short transaction, until the outbox is read
+    through (at most MAX_PLAN_BATCHES a round): a burst of submissions is not left behind,
+    and submissions take the write lock between batches. Returns deliveries created."""
+    created = 0
+    for _ in range(MAX_PLAN_BATCHES):
+        async with db.writing() as session:
+            created += await plan_deliveries(session, now)
+            position = await outbox.position_of(session, CONSUMER)
+            later = select(OutboxEntry.id).where(col(OutboxEntry.id) > position).limit(1)
+            more = (await session.exec(later)).first() is not None
+        if not more:
+            break
+        await asyncio.sleep(0)
+    return created
+
+
 async def run_delivery_worker(
     db: Database, settings: Settings, stop: asyncio.Event, clock: Callable[[], datetime]
 ) -> None:
@@ -341,8 +359,7 @@ async def run_delivery_worker(
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
         while not stop.is_set():
             try:
-                async with db.writing() as session:
-                    await plan_deliveries(session, clock())
+                await plan_until_caught_up(db, clock())
                 await send_due_deliveries(db, http, settings, clock())
             except Exception as error:  # one bad round must not stop deliveries for good
                 # The type only: exception messages may quote data; tracebacks at debug level.

@@ -389,3 +389,15 @@ async def test_the_worker_survives_a_failed_round_and_stops_when_asked(
     assert len(receiver.requests) == 1
     [row] = await deliveries(db)
     assert row.status == "delivered"
+
+
+async def test_a_burst_of_changes_is_planned_in_one_round(db: Database) -> None:
+    # given: 450 items of a webhook body, more than two planning batches
+    await add_route(db, "http://127.0.0.1:9/unused")
+    for number in range(1, 451):
+        await add_item(db, number=number)
+    # when: one round of the worker's planning
+    created = await delivery.plan_until_caught_up(db, T0)
+    # then: every change has its delivery, none twice
+    assert created == 450
+    assert len({d.outbox_id for d in await deliveries(db)}) == 450
