@@ -17,6 +17,7 @@ from service import migrate
 from service.db import Database, DatabaseUnavailable, redacted
 from service.i18n.catalogs import CatalogError
 from service.settings import PROJECT_ROOT, Settings, SettingsError
+from service.staff.models import Role
 
 EXIT_CHECK_FAILED = 1
 EXIT_CONFIGURATION = 3
@@ -67,6 +68,20 @@ def _parser() -> argparse.ArgumentParser:
 
     fixtures = commands.add_parser("load-fixtures", help="load reference data from fixtures/")
     fixtures.set_defaults(run=_load_fixtures)
+
+    staff = commands.add_parser("staff", help="manage staff accounts")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    create = staff_commands.add_parser("create", help="create a staff account (the first admin)")
+    create.add_argument("--email", required=True, help="work e-mail address (the login)")
+    create.add_argument("--name", required=True, help="full name")
+    create.add_argument("--body", required=True, help="body code, e.g. alm or mairie-49007")
+    create.add_argument(
+        "--role", required=True, choices=[role.value for role in Role], help="what they may do"
+    )
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    create.set_defaults(run=_staff_create)
 
     export = commands.add_parser("export-schema", help="write graphql/schema.graphql")
     export.add_argument(
@@ -149,6 +164,54 @@ def _ensure_migrated(settings: Settings) -> None:
             "run `python -m service migrate` first",
             EXIT_DATABASE,
         )
+
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def _staff_create(settings: Settings, args: argparse.Namespace) -> int:
+    _ensure_migrated(settings)
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        import getpass
+
+        password = getpass.getpass("password: ")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise CommandFailed(
+            f"the password must have at least {MIN_PASSWORD_LENGTH} characters", EXIT_CHECK_FAILED
+        )
+    email = asyncio.run(_create_staff(settings, args, password))
+    print(f"created {args.role} {email} for {args.body}")
+    return 0
+
+
+async def _create_staff(settings: Settings, args: argparse.Namespace, password: str) -> str:
+    from sqlalchemy.exc import IntegrityError
+
+    from service.context import utc_now
+    from service.staff import rules as staff_rules
+    from service.territory.models import Body
+
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.writing() as session:
+            if await session.get(Body, args.body) is None:
+                raise CommandFailed(f"there is no body {args.body!r}", EXIT_CHECK_FAILED)
+            user = await staff_rules.create_staff(
+                session,
+                email=args.email,
+                name=args.name,
+                body_code=args.body,
+                role=Role(args.role),
+                password=password,
+                now=utc_now(),
+            )
+            return user.email
+    except IntegrityError:
+        raise CommandFailed(f"{args.email} already has an account", EXIT_CHECK_FAILED) from None
+    finally:
+        await db.dispose()
 
 
 def _export_schema(settings: Settings, args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 
+from itsdangerous import Signer
 from starlette.requests import Request
 
 from service.db import Database
@@ -18,6 +19,8 @@ from service.privacy.rules import keyed_hash
 from service.reference import ReferenceData, load_reference_data
 from service.response_cache import PublicResponseCache
 from service.settings import Settings
+from service.staff.rules import StaffIdentity
+from service.staff.throttle import LoginThrottle
 from service.tracking.rules import TrackingTokens
 
 logger = logging.getLogger("service")
@@ -27,12 +30,32 @@ Clock = Callable[[], datetime]
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling. Everyone is anonymous until staff sessions and API clients exist."""
+    """Who is calling: anonymous (residents, the public) or a staff member."""
 
-    kind: str = "anonymous"
+    staff: StaffIdentity | None = None
+    # The session token from the cookie, kept to check the CSRF token of mutations.
+    session_token: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """Also the idempotency scope of submissions."""
+        return f"staff:{self.staff.staff_id}" if self.staff else "anonymous"
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.staff is None
 
 
 ANONYMOUS = Caller()
+
+
+@dataclass(frozen=True)
+class CookieToSet:
+    """A cookie a resolver asks the HTTP layer to set (or clear, with max_age 0)."""
+
+    name: str
+    value: str
+    max_age: int
 
 
 def utc_now() -> datetime:
@@ -74,6 +97,19 @@ class Services:
     def device_hash(self, device_key: str) -> str:
         return keyed_hash(self.secret_keys[-1], "support-device", device_key)
 
+    @cached_property
+    def login_throttle(self) -> LoginThrottle:
+        return LoginThrottle()
+
+    @cached_property
+    def session_cookies(self) -> Signer:
+        """Signs the session cookie: a forged one is refused before any database lookup."""
+        return Signer(list(self.secret_keys), salt="staff-session-cookie")
+
+    def csrf_token(self, session_token: str) -> str:
+        """The CSRF token of a session: derived, so nothing more to store."""
+        return keyed_hash(self.secret_keys[-1], "csrf", session_token)
+
     async def reload_reference(self) -> None:
         """Replace the in-memory reference data with what the database holds now."""
         async with self.db.reading() as session:
@@ -91,6 +127,7 @@ class Context:
     reference: ReferenceData
     caller: Caller = ANONYMOUS
     request: Request | None = None
+    cookies: list[CookieToSet] = field(default_factory=list)
 
     @property
     def settings(self) -> Settings:
@@ -105,10 +142,17 @@ class Context:
         return self.services.clock()
 
     @classmethod
-    def create(cls, services: Services, locale: str, request: Request | None = None) -> Context:
+    def create(
+        cls,
+        services: Services,
+        locale: str,
+        request: Request | None = None,
+        caller: Caller = ANONYMOUS,
+    ) -> Context:
         return cls(
             services=services,
             translator=services.translator(locale),
             reference=services.reference,
+            caller=caller,
             request=request,
         )

@@ -10,12 +10,14 @@ with a stable ``extensions.code`` for programs.
 
 from __future__ import annotations
 
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
+from itsdangerous import BadSignature
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
@@ -24,7 +26,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from service.context import Context, Services
+from service.context import ANONYMOUS, Caller, Context, Services
 from service.errors import N_
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import Translator
@@ -32,6 +34,8 @@ from service.limits import QUERY_TOO_DEEP, TOO_MANY_ALIASES
 from service.response_cache import PublicResponseCache, is_public_read, may_write
 from service.schema import INTERNAL_ERROR
 from service.settings import SUPPORTED_LOCALES
+from service.staff import rules as staff_rules
+from service.staff.rules import SESSION_COOKIE
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
@@ -107,19 +111,73 @@ class GraphQLEndpoint:
             )
             return self._respond_error(error, APPLICATION_JSON, translator)
         try:
+            caller = await self._caller(request)
             params = await self._request_params(request)
-            cache_key = self._cache_key(params, translator.locale)
+            cache_key = self._cache_key(params, translator.locale) if caller.is_anonymous else None
             if cache_key is not None and (body := self.cache.get(cache_key)) is not None:
                 return self._bytes(body, 200, media_type, translator)
-            result = await self._execute(request, params, translator)
+            writes = may_write(str(params.get("query") or ""), params.get("operationName"))
+            if writes and caller.session_token is not None:
+                self._check_csrf(request, caller.session_token)
+            context = Context.create(self.services, translator.locale, request, caller)
+            result = await self._execute(request, params, context)
         except RequestError as error:
             return self._respond_error(error, media_type, translator)
         response = self._respond_result(result, media_type, translator)
         if cache_key is not None and response.status_code == 200 and not result.errors:
             self.cache.put(cache_key, bytes(response.body))
-        elif may_write(params["query"], params.get("operationName")):
+        elif writes:
             self.cache.invalidate()
+        for cookie in context.cookies:
+            response.set_cookie(
+                cookie.name,
+                cookie.value,
+                max_age=cookie.max_age,
+                httponly=True,
+                samesite="lax",
+                secure=request.url.scheme == "https",
+                path="/",
+            )
         return response
+
+    async def _caller(self, request: Request) -> Caller:
+        """Staff by personal access token (Authorization: Bearer) or session cookie; else
+        anonymous. A token that opens nothing is an error; a stale cookie is just ignored."""
+        services = self.services
+        now = services.clock()
+        authorization = request.headers.get("authorization", "")
+        if authorization:
+            scheme, _, token = authorization.partition(" ")
+            identity = None
+            if scheme.lower() == "bearer":
+                async with services.db.reading() as session:
+                    identity = await staff_rules.identity_for_token(session, token.strip(), now)
+            if identity is None:
+                raise _error(
+                    "NOT_AUTHENTICATED",
+                    N_("This access token is not valid, or was revoked."),
+                    status=401,
+                )
+            return Caller(staff=identity)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            return ANONYMOUS
+        try:
+            token = services.session_cookies.unsign(cookie).decode()
+        except BadSignature:
+            return ANONYMOUS
+        async with services.db.reading() as session:
+            identity = await staff_rules.identity_for_session(session, token, now)
+        return Caller(staff=identity, session_token=token) if identity else ANONYMOUS
+
+    def _check_csrf(self, request: Request, session_token: str) -> None:
+        expected = self.services.csrf_token(session_token)
+        if not hmac.compare_digest(request.headers.get("x-csrf-token", ""), expected):
+            raise _error(
+                "CSRF_FAILED",
+                N_("Send the X-CSRF-Token header given at login with this change."),
+                status=403,
+            )
 
     @property
     def cache(self) -> PublicResponseCache:
@@ -174,7 +232,7 @@ class GraphQLEndpoint:
         return parsed
 
     async def _execute(
-        self, request: Request, params: dict[str, Any], translator: Translator
+        self, request: Request, params: dict[str, Any], context: Context
     ) -> ExecutionResult:
         query = params.get("query")
         if not isinstance(query, str) or not query.strip():
@@ -190,7 +248,6 @@ class GraphQLEndpoint:
             if request.method == "GET"
             else {OperationType.QUERY, OperationType.MUTATION}
         )
-        context = Context.create(self.services, translator.locale, request)
         try:
             return await self.schema.execute(
                 query,

@@ -22,6 +22,8 @@ from service.reports.mutations import ReportMutation
 from service.reports.queries import ReportQuery
 from service.routing.queries import RoutingQuery
 from service.settings import Settings
+from service.staff.mutations import StaffMutation
+from service.staff.queries import StaffQuery
 from service.territory.queries import TerritoryQuery
 from service.tracking.mutations import TrackingMutation
 from service.tracking.queries import TrackingQuery
@@ -35,12 +37,12 @@ CACHE_SIZE = 512
 
 
 @strawberry.type(description="Everything one can read: public data, and more for staff.")
-class Query(TerritoryQuery, RoutingQuery, ReportQuery, TrackingQuery):
+class Query(TerritoryQuery, RoutingQuery, ReportQuery, TrackingQuery, StaffQuery):
     pass
 
 
 @strawberry.type(description="Everything one can do.")
-class Mutation(ReportMutation, TrackingMutation):
+class Mutation(ReportMutation, TrackingMutation, StaffMutation):
     pass
 
 

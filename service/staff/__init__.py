@@ -1,0 +1,1 @@
+"""Staff: accounts attached to a body, roles, sessions and personal access tokens."""

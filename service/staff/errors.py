@@ -1,0 +1,16 @@
+"""Error codes of staff."""
+
+from __future__ import annotations
+
+import enum
+
+
+class StaffErrorCode(enum.Enum):
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    INVALID_SCOPE = "INVALID_SCOPE"
+    NOT_FOUND = "NOT_FOUND"
+    TEXT_REQUIRED = "TEXT_REQUIRED"
+    TEXT_TOO_LONG = "TEXT_TOO_LONG"

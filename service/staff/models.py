@@ -1,0 +1,59 @@
+"""Tables of staff: accounts, browser sessions, personal access tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from service.items.models import utc_datetime
+
+
+class Role(enum.Enum):
+    AGENT = "agent"  # works the items of their body
+    SUPERVISOR = "supervisor"  # also assigns, re-routes, manages answer templates
+    ADMIN = "admin"  # manages staff, bodies, routes, categories
+    COUNCIL = "council"  # reads trends only: no items, no personal data
+
+
+class StaffUser(SQLModel, table=True):
+    __tablename__ = "staff_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)  # stored lower-case
+    name: str = Field(max_length=100)
+    body_code: str = Field(foreign_key="body.code", max_length=64, index=True)
+    role: str = Field(max_length=20)  # a Role value
+    # scrypt (memory-hard), with its parameters and salt: see service.staff.passwords.
+    password_hash: str = Field(max_length=200)
+    active: bool = True
+    created_at: datetime = Field(sa_column=utc_datetime(nullable=False))
+
+
+class StaffSession(SQLModel, table=True):
+    """A browser session: the cookie carries a random token, only its hash is stored."""
+
+    __tablename__ = "staff_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    staff_id: int = Field(foreign_key="staff_user.id", index=True)
+    created_at: datetime = Field(sa_column=utc_datetime(nullable=False))
+    expires_at: datetime = Field(sa_column=utc_datetime(nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=utc_datetime())
+
+
+class AccessToken(SQLModel, table=True):
+    """A personal access token for scripts: shown once, stored hashed, scoped, revocable."""
+
+    __tablename__ = "staff_access_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    staff_id: int = Field(foreign_key="staff_user.id", index=True)
+    name: str = Field(max_length=100)
+    scopes: str = Field(max_length=200)  # space-separated
+    created_at: datetime = Field(sa_column=utc_datetime(nullable=False))
+    last_used_at: datetime | None = Field(default=None, sa_column=utc_datetime())
+    revoked_at: datetime | None = Field(default=None, sa_column=utc_datetime())

@@ -1,0 +1,153 @@
+"""Staff mutations: log in and out, create and revoke personal access tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from service.context import Context, CookieToSet
+from service.errors import N_, DomainError
+from service.privacy.rules import keyed_hash
+from service.schema_support import payload_errors
+from service.staff import rules
+from service.staff.errors import StaffErrorCode
+from service.staff.types import (
+    AccessTokenCreatePayload,
+    AccessTokenRevokePayload,
+    AccessTokenType,
+    Me,
+    StaffError,
+    StaffLoginPayload,
+    StaffLogoutPayload,
+)
+
+
+def staff_errors(errors: list[DomainError], info: Info[Context, None]) -> list[StaffError]:
+    return payload_errors(errors, info.context.translator, StaffError, StaffErrorCode)
+
+
+def not_authenticated() -> DomainError:
+    return DomainError(
+        StaffErrorCode.NOT_AUTHENTICATED, N_("Please log in as a staff member first.")
+    )
+
+
+def _origin_key(info: Info[Context, None]) -> str:
+    """A keyed hash of the network origin, for throttling: the address itself is not kept."""
+    request = info.context.request
+    host = request.client.host if request is not None and request.client else "unknown"
+    return keyed_hash(info.context.services.secret_keys[-1], "login-origin", host)
+
+
+@strawberry.type
+class StaffMutation:
+    @strawberry.mutation(
+        description="Log in as a staff member; sets an HttpOnly session cookie (8 hours)."
+    )
+    async def staff_login(
+        self,
+        info: Info[Context, None],
+        email: Annotated[str, strawberry.argument(description="Work e-mail address.")],
+        password: Annotated[str, strawberry.argument(description="Password.")],
+    ) -> StaffLoginPayload:
+        context = info.context
+        services = context.services
+        now = context.now
+        try:
+            async with context.db.writing() as session:
+                user, token = await rules.log_in(
+                    session,
+                    services.login_throttle,
+                    email=email,
+                    password=password,
+                    origin_key=_origin_key(info),
+                    account_key=keyed_hash(
+                        services.secret_keys[-1], "login-account", email.strip().lower()
+                    ),
+                    now=now,
+                )
+        except DomainError as error:
+            return StaffLoginPayload(me=None, errors=staff_errors([error], info))
+        context.cookies.append(
+            CookieToSet(
+                rules.SESSION_COOKIE,
+                services.session_cookies.sign(token).decode(),
+                int(rules.SESSION_LIFETIME.total_seconds()),
+            )
+        )
+        identity = rules.identity_of(user, "session")
+        return StaffLoginPayload(
+            me=Me.from_identity(identity, services.csrf_token(token)), errors=[]
+        )
+
+    @strawberry.mutation(description="Log out: the session stops working at once.")
+    async def staff_logout(self, info: Info[Context, None]) -> StaffLogoutPayload:
+        context = info.context
+        staff = context.caller.staff
+        if staff is not None and staff.session_id is not None:
+            async with context.db.writing() as session:
+                await rules.log_out(session, staff.session_id, context.now)
+        context.cookies.append(CookieToSet(rules.SESSION_COOKIE, "", 0))
+        return StaffLogoutPayload(done=True)
+
+    @strawberry.mutation(
+        description="Create a personal access token for a script, with chosen scopes."
+    )
+    async def staff_access_token_create(
+        self,
+        info: Info[Context, None],
+        name: Annotated[str, strawberry.argument(description="What it is for.")],
+        scopes: Annotated[
+            list[str], strawberry.argument(description="items:read, items:write, staff:read.")
+        ],
+    ) -> AccessTokenCreatePayload:
+        context = info.context
+        staff = context.caller.staff
+        errors = [not_authenticated()] if staff is None else rules.scope_errors(scopes)
+        if not name.strip() or len(name) > 100:
+            errors.append(
+                DomainError(
+                    StaffErrorCode.TEXT_REQUIRED,
+                    N_("Give the token a name of at most %(limit)s characters."),
+                    field="name",
+                    limit=100,
+                )
+            )
+        if errors or staff is None:
+            return AccessTokenCreatePayload(
+                access_token=None, secret=None, errors=staff_errors(errors, info)
+            )
+        async with context.db.writing() as session:
+            access, secret = await rules.create_access_token(
+                session, staff.staff_id, name, scopes, context.now
+            )
+        return AccessTokenCreatePayload(
+            access_token=AccessTokenType.from_row(access), secret=secret, errors=[]
+        )
+
+    @strawberry.mutation(description="Revoke one of one's access tokens: it stops at once.")
+    async def staff_access_token_revoke(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The token's id.")],  # noqa: A002
+    ) -> AccessTokenRevokePayload:
+        context = info.context
+        staff = context.caller.staff
+        if staff is None:
+            return AccessTokenRevokePayload(
+                access_token=None, errors=staff_errors([not_authenticated()], info)
+            )
+        try:
+            token_id = int(str(id))
+        except ValueError:
+            token_id = -1
+        try:
+            async with context.db.writing() as session:
+                access = await rules.revoke_access_token(
+                    session, staff.staff_id, token_id, context.now
+                )
+        except DomainError as error:
+            return AccessTokenRevokePayload(access_token=None, errors=staff_errors([error], info))
+        return AccessTokenRevokePayload(access_token=AccessTokenType.from_row(access), errors=[])

@@ -1,0 +1,228 @@
+"""Staff rules: accounts, logging in and out, sessions, personal access tokens.
+
+Secrets handed to a browser or a script (session tokens, access tokens) are random; only
+their SHA-256 is stored, so a copy of the database opens nothing. Revoking is a timestamp,
+checked on every request: it takes effect at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.errors import N_, DomainError
+from service.items.rules import as_utc
+from service.staff import passwords
+from service.staff.errors import StaffErrorCode
+from service.staff.models import AccessToken, Role, StaffSession, StaffUser
+from service.staff.throttle import LoginThrottle
+
+SESSION_COOKIE = "alm_staff"
+SESSION_LIFETIME = timedelta(hours=8)
+ACCESS_TOKEN_PREFIX = "alm_pat_"
+# What a personal access token may do; the staff member's role still applies on top.
+TOKEN_SCOPES = frozenset({"items:read", "items:write", "staff:read"})
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StaffIdentity:
+    """Who a staff request comes from, and through what."""
+
+    staff_id: int
+    name: str
+    body_code: str
+    role: Role
+    via: str  # "session" or "token"
+    session_id: int | None = None
+    scopes: frozenset[str] = TOKEN_SCOPES
+
+
+async def create_staff(
+    session: AsyncSession,
+    *,
+    email: str,
+    name: str,
+    body_code: str,
+    role: Role,
+    password: str,
+    now: datetime,
+) -> StaffUser:
+    user = StaffUser(
+        email=email.strip().lower(),
+        name=name.strip(),
+        body_code=body_code,
+        role=role.value,
+        password_hash=passwords.hash_password(password),
+        created_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+def invalid_credentials() -> DomainError:
+    # One message for a wrong e-mail and a wrong password: it must not tell which.
+    return DomainError(
+        StaffErrorCode.INVALID_CREDENTIALS,
+        N_("The e-mail address or the password is not right."),
+        field="password",
+    )
+
+
+async def log_in(
+    session: AsyncSession,
+    throttle: LoginThrottle,
+    *,
+    email: str,
+    password: str,
+    origin_key: str,
+    account_key: str,
+    now: datetime,
+) -> tuple[StaffUser, str]:
+    """Check the credentials and open a session; returns the user and the session token."""
+    if throttle.blocked(account_key, origin_key):
+        raise DomainError(
+            StaffErrorCode.TOO_MANY_ATTEMPTS,
+            N_("Too many failed attempts. Please wait a few minutes before trying again."),
+            field="password",
+        )
+    statement = select(StaffUser).where(StaffUser.email == email.strip().lower())
+    user = (await session.exec(statement)).first()
+    valid = passwords.verify_password(
+        password, user.password_hash if user else passwords.DUMMY_HASH
+    )
+    if user is None or not valid or not user.active:
+        throttle.failed(account_key, origin_key)
+        raise invalid_credentials()
+    throttle.succeeded(account_key)
+    token = secrets.token_urlsafe(32)
+    assert user.id is not None
+    session.add(
+        StaffSession(
+            token_hash=token_hash(token),
+            staff_id=user.id,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    return user, token
+
+
+async def identity_for_session(
+    session: AsyncSession, token: str, now: datetime
+) -> StaffIdentity | None:
+    statement = (
+        select(StaffSession, StaffUser)
+        .join(StaffUser, StaffUser.id == StaffSession.staff_id)  # type: ignore[arg-type]
+        .where(StaffSession.token_hash == token_hash(token))
+    )
+    row = (await session.exec(statement)).first()
+    if row is None:
+        return None
+    staff_session, user = row
+    if (
+        staff_session.revoked_at is not None
+        or as_utc(staff_session.expires_at) <= now
+        or not user.active
+    ):
+        return None
+    return identity_of(user, "session", session_id=staff_session.id)
+
+
+async def identity_for_token(
+    session: AsyncSession, token: str, now: datetime
+) -> StaffIdentity | None:
+    if not token.startswith(ACCESS_TOKEN_PREFIX):
+        return None
+    statement = (
+        select(AccessToken, StaffUser)
+        .join(StaffUser, StaffUser.id == AccessToken.staff_id)  # type: ignore[arg-type]
+        .where(AccessToken.token_hash == token_hash(token))
+    )
+    row = (await session.exec(statement)).first()
+    if row is None:
+        return None
+    access, user = row
+    if access.revoked_at is not None or not user.active:
+        return None
+    return identity_of(user, "token", scopes=frozenset(access.scopes.split()))
+
+
+def identity_of(
+    user: StaffUser,
+    via: str,
+    *,
+    session_id: int | None = None,
+    scopes: frozenset[str] = TOKEN_SCOPES,
+) -> StaffIdentity:
+    assert user.id is not None
+    return StaffIdentity(
+        staff_id=user.id,
+        name=user.name,
+        body_code=user.body_code,
+        role=Role(user.role),
+        via=via,
+        session_id=session_id,
+        scopes=scopes,
+    )
+
+
+async def log_out(session: AsyncSession, session_id: int, now: datetime) -> None:
+    staff_session = await session.get(StaffSession, session_id)
+    if staff_session is not None and staff_session.revoked_at is None:
+        staff_session.revoked_at = now
+        session.add(staff_session)
+
+
+def scope_errors(scopes: list[str]) -> list[DomainError]:
+    unknown = sorted(set(scopes) - TOKEN_SCOPES)
+    if scopes and not unknown:
+        return []
+    return [
+        DomainError(
+            StaffErrorCode.INVALID_SCOPE,
+            N_("Choose scopes among: %(scopes)s."),
+            field="scopes",
+            scopes=", ".join(sorted(TOKEN_SCOPES)),
+        )
+    ]
+
+
+async def create_access_token(
+    session: AsyncSession, staff_id: int, name: str, scopes: list[str], now: datetime
+) -> tuple[AccessToken, str]:
+    """A new token, returned in clear this once; only its hash is kept."""
+    token = ACCESS_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    access = AccessToken(
+        token_hash=token_hash(token),
+        staff_id=staff_id,
+        name=name.strip(),
+        scopes=" ".join(sorted(set(scopes))),
+        created_at=now,
+    )
+    session.add(access)
+    await session.flush()
+    return access, token
+
+
+async def revoke_access_token(
+    session: AsyncSession, staff_id: int, token_id: int, now: datetime
+) -> AccessToken:
+    access = await session.get(AccessToken, token_id)
+    if access is None or access.staff_id != staff_id:  # another's token is "not found"
+        raise DomainError(
+            StaffErrorCode.NOT_FOUND, N_("There is no such access token."), field="id"
+        )
+    if access.revoked_at is None:
+        access.revoked_at = now
+        session.add(access)
+    return access
