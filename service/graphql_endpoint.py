@@ -27,7 +27,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from service.context import ANONYMOUS, Caller, Context, Services
-from service.errors import N_
+from service.errors import N_, DomainError
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import Translator
 from service.limits import QUERY_TOO_DEEP, TOO_MANY_ALIASES
@@ -337,7 +337,12 @@ def _format_error(error: GraphQLError, translator: Translator) -> dict[str, Any]
     formatted: dict[str, Any] = dict(error.formatted)
     extensions = dict(formatted.get("extensions") or {})
     code = extensions.get("code")
-    if code in _LIMIT_MESSAGES:
+    original = error.original_error
+    if isinstance(original, DomainError):
+        # A resolver's refusal (not authenticated, forbidden...): typed and translated.
+        extensions["code"] = original.code.value
+        formatted["message"] = translator.gettext(original.message, **original.params)
+    elif code in _LIMIT_MESSAGES:
         formatted["message"] = translator.gettext(_LIMIT_MESSAGES[code], limit=extensions["limit"])
     elif error.message == INTERNAL_ERROR and error.original_error is None:
         extensions["code"] = INTERNAL_ERROR

@@ -63,6 +63,8 @@ class Item(SQLModel, table=True):
     # Changing it revokes the tracking token issued for the item.
     token_nonce: str = Field(max_length=32)
     support_count: int = 0
+    # The agent working it, if someone took it (staff triage).
+    assigned_to_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
     feedback_fixed: bool | None = None
     feedback_rating: int | None = None
     created_at: datetime = Field(sa_column=utc_datetime(nullable=False))

@@ -57,3 +57,17 @@ class AccessToken(SQLModel, table=True):
     created_at: datetime = Field(sa_column=utc_datetime(nullable=False))
     last_used_at: datetime | None = Field(default=None, sa_column=utc_datetime())
     revoked_at: datetime | None = Field(default=None, sa_column=utc_datetime())
+
+
+class AuditEntry(SQLModel, table=True):
+    """One staff action: who, when, what, on which item, why. Never personal data itself."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=utc_datetime(nullable=False))
+    staff_id: int = Field(foreign_key="staff_user.id", index=True)
+    body_code: str = Field(max_length=64, index=True)  # the actor's body when acting
+    action: str = Field(max_length=40)
+    item_id: int | None = Field(default=None, foreign_key="item.id", index=True)
+    detail: str | None = Field(default=None, max_length=500)

@@ -13,6 +13,7 @@ from service.privacy.rules import keyed_hash
 from service.schema_support import payload_errors
 from service.staff import rules
 from service.staff.errors import StaffErrorCode
+from service.staff.permissions import not_authenticated
 from service.staff.types import (
     AccessTokenCreatePayload,
     AccessTokenRevokePayload,
@@ -26,12 +27,6 @@ from service.staff.types import (
 
 def staff_errors(errors: list[DomainError], info: Info[Context, None]) -> list[StaffError]:
     return payload_errors(errors, info.context.translator, StaffError, StaffErrorCode)
-
-
-def not_authenticated() -> DomainError:
-    return DomainError(
-        StaffErrorCode.NOT_AUTHENTICATED, N_("Please log in as a staff member first.")
-    )
 
 
 def _origin_key(info: Info[Context, None]) -> str:

@@ -45,6 +45,11 @@ class StaffIdentity:
     session_id: int | None = None
     scopes: frozenset[str] = TOKEN_SCOPES
 
+    @property
+    def actor(self) -> str:
+        """How the item history names this staff member."""
+        return f"staff:{self.staff_id}"
+
 
 async def create_staff(
     session: AsyncSession,

@@ -39,6 +39,7 @@ described_enum(
         StaffErrorCode.NOT_FOUND: "Nothing of the caller's has this id.",
         StaffErrorCode.TEXT_REQUIRED: "A required text is empty.",
         StaffErrorCode.TEXT_TOO_LONG: "A text is longer than its limit.",
+        StaffErrorCode.INVALID_TRANSITION: "The item cannot go from its status to that one.",
     },
 )
 

@@ -1,0 +1,257 @@
+"""Triage: the queue of a staff member's bodies, and the audited actions on its items.
+
+Every action writes the item's history (what the resident and the public may see, and staff
+notes) and the audit log (all of it: who, when, what, why), in one transaction.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.errors import N_, DomainError
+from service.items import rules as items
+from service.items.lifecycle import Status
+from service.items.models import DeliveryState, EventKind, Item
+from service.staff.errors import StaffErrorCode
+from service.staff.models import AuditEntry, Role, StaffUser
+from service.staff.permissions import ASSIGNING_ROLES, forbidden
+from service.staff.rules import StaffIdentity
+
+MAX_TEXT = 4_000
+
+
+class Assignment(enum.Enum):
+    ANYONE = "anyone"
+    ME = "me"
+    UNASSIGNED = "unassigned"
+
+
+class QueueOrder(enum.Enum):
+    OLDEST_FIRST = "oldest_first"
+    NEWEST_FIRST = "newest_first"
+    MOST_SUPPORTED = "most_supported"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    statuses: frozenset[Status] | None = None
+    kind: str | None = None
+    category_code: str | None = None
+    commune_code: str | None = None
+    created_before: datetime | None = None
+    assignment: Assignment = Assignment.ANYONE
+    delivery_failed: bool = False
+    unrouted: bool = False
+
+
+def _scoped(statement, bodies: frozenset[str], identity: StaffIdentity, f: QueueFilter):  # type: ignore[no-untyped-def]
+    statement = statement.where(col(Item.body_code).in_(sorted(bodies)))
+    if f.kind:
+        statement = statement.where(Item.kind == f.kind)
+    if f.category_code:
+        statement = statement.where(Item.category_code == f.category_code)
+    if f.commune_code:
+        statement = statement.where(Item.commune_code == f.commune_code)
+    if f.created_before:
+        statement = statement.where(col(Item.created_at) < f.created_before)
+    if f.assignment is Assignment.ME:
+        statement = statement.where(Item.assigned_to_id == identity.staff_id)
+    if f.assignment is Assignment.UNASSIGNED:
+        statement = statement.where(col(Item.assigned_to_id).is_(None))
+    if f.delivery_failed:
+        statement = statement.where(Item.delivery_state == DeliveryState.FAILED.value)
+    if f.unrouted:
+        statement = statement.where(Item.delivery_state == DeliveryState.UNROUTED.value)
+    return statement
+
+
+async def queue(
+    session: AsyncSession,
+    identity: StaffIdentity,
+    bodies: frozenset[str],
+    f: QueueFilter,
+    order: QueueOrder,
+    *,
+    first: int,
+    after: tuple[int, int] | None,
+) -> tuple[list[Item], bool, int, dict[Status, int]]:
+    """A page of the queue (keyset: (support count, id)), its total, and counts per status."""
+    statement = _scoped(select(Item), bodies, identity, f)
+    if f.statuses:
+        statement = statement.where(col(Item.status).in_([s.value for s in f.statuses]))
+    if order is QueueOrder.MOST_SUPPORTED:
+        if after is not None:
+            supports, last_id = after
+            statement = statement.where(
+                (col(Item.support_count) < supports)
+                | ((col(Item.support_count) == supports) & (col(Item.id) > last_id))
+            )
+        statement = statement.order_by(col(Item.support_count).desc(), col(Item.id))
+    elif order is QueueOrder.NEWEST_FIRST:
+        if after is not None:
+            statement = statement.where(col(Item.id) < after[1])
+        statement = statement.order_by(col(Item.id).desc())
+    else:
+        if after is not None:
+            statement = statement.where(col(Item.id) > after[1])
+        statement = statement.order_by(col(Item.id))
+    rows = list((await session.exec(statement.limit(first + 1))).all())
+    per_status = _scoped(
+        select(Item.status, func.count()).group_by(Item.status), bodies, identity, f
+    )
+    counts = {Status(s): n for s, n in (await session.exec(per_status)).all()}
+    total = sum(n for s, n in counts.items() if not f.statuses or s in f.statuses)
+    return rows[:first], len(rows) > first, total, counts
+
+
+def not_found(reference: str) -> DomainError:
+    # An item outside the caller's bodies is "not found": its existence is not theirs to know.
+    return DomainError(
+        StaffErrorCode.NOT_FOUND,
+        N_("There is no item %(reference)s in your queue."),
+        field="reference",
+        reference=reference,
+    )
+
+
+async def item_in_scope(session: AsyncSession, reference: str, bodies: frozenset[str]) -> Item:
+    item = await items.get_by_reference(session, reference.strip().upper())
+    if item is None or item.body_code not in bodies:
+        raise not_found(reference)
+    return item
+
+
+def audit(
+    session: AsyncSession,
+    identity: StaffIdentity,
+    action: str,
+    item: Item | None,
+    now: datetime,
+    detail: str | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=now,
+            staff_id=identity.staff_id,
+            body_code=identity.body_code,
+            action=action,
+            item_id=item.id if item else None,
+            detail=detail[:500] if detail else None,
+        )
+    )
+
+
+def text_errors(public_answer: str | None, private_note: str | None) -> list[DomainError]:
+    return items.text_errors(
+        public_answer, field="publicAnswer", maximum=MAX_TEXT
+    ) + items.text_errors(private_note, field="privateNote", maximum=MAX_TEXT)
+
+
+def reason_errors(reason: str) -> list[DomainError]:
+    return items.text_errors(reason, field="reason", maximum=MAX_TEXT, required=True)
+
+
+def transition(
+    session: AsyncSession,
+    identity: StaffIdentity,
+    item: Item,
+    target: Status,
+    now: datetime,
+    *,
+    public_answer: str | None = None,
+    private_note: str | None = None,
+) -> None:
+    """Move the item with an optional public answer (the resident and the public see it) and
+    an optional private note (staff only); both go to the audit log with the change."""
+    before = item.status
+    items.change_status(
+        session,
+        item,
+        target,
+        actor=identity.actor,
+        now=now,
+        public_text=(public_answer or "").strip() or None,
+    )
+    if private_note and private_note.strip():
+        items.add_event(
+            session,
+            item,
+            EventKind.PRIVATE_NOTE,
+            items.Audience.STAFF,
+            actor=identity.actor,
+            now=now,
+            text=private_note.strip(),
+        )
+    audit(session, identity, "status_changed", item, now, f"{before} -> {target.value}")
+
+
+def annotate(
+    session: AsyncSession,
+    identity: StaffIdentity,
+    item: Item,
+    now: datetime,
+    *,
+    public_answer: str | None,
+    private_note: str | None,
+) -> None:
+    """An answer and/or a note without changing the status."""
+    if public_answer and public_answer.strip():
+        items.add_event(
+            session,
+            item,
+            EventKind.PUBLIC_ANSWER,
+            items.Audience.PUBLIC,
+            actor=identity.actor,
+            now=now,
+            text=public_answer.strip(),
+        )
+        audit(session, identity, "answered", item, now)
+    if private_note and private_note.strip():
+        items.add_event(
+            session,
+            item,
+            EventKind.PRIVATE_NOTE,
+            items.Audience.STAFF,
+            actor=identity.actor,
+            now=now,
+            text=private_note.strip(),
+        )
+        audit(session, identity, "noted", item, now)
+    item.updated_at = now
+    session.add(item)
+
+
+async def assign(
+    session: AsyncSession,
+    identity: StaffIdentity,
+    item: Item,
+    assignee_id: int | None,
+    bodies: frozenset[str],
+    now: datetime,
+) -> None:
+    """Agents take an item for themselves; supervisors and admins assign anyone of theirs."""
+    if assignee_id not in (None, identity.staff_id) and identity.role not in ASSIGNING_ROLES:
+        raise forbidden()
+    if assignee_id is not None:
+        assignee = await session.get(StaffUser, assignee_id)
+        if (
+            assignee is None
+            or not assignee.active
+            or assignee.body_code not in bodies
+            or Role(assignee.role) is Role.COUNCIL
+        ):
+            raise DomainError(
+                StaffErrorCode.NOT_FOUND,
+                N_("There is no agent with this id in your bodies."),
+                field="staffId",
+            )
+    item.assigned_to_id = assignee_id
+    item.updated_at = now
+    session.add(item)
+    audit(session, identity, "assigned", item, now, f"to staff:{assignee_id}")

@@ -1,0 +1,233 @@
+"""Triage queries and mutations: thin — check who acts, one rules call, a payload."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.types import Info
+
+from service.context import Context
+from service.errors import DomainError, ValidationFailed
+from service.items.lifecycle import Status
+from service.items.models import Item
+from service.items.types import PageInfo
+from service.schema_support import payload_errors
+from service.staff import triage
+from service.staff.errors import StaffErrorCode
+from service.staff.permissions import covered_bodies, require_item_work
+from service.staff.rules import StaffIdentity
+from service.staff.triage_types import (
+    ItemActionPayload,
+    QueueFilterInput,
+    StaffItem,
+    StaffItemEdge,
+    StatusCount,
+    TriageQueue,
+)
+from service.staff.types import StaffError
+
+Reference = Annotated[str, strawberry.argument(description="The item's reference.")]
+PublicAnswer = Annotated[
+    str | None, strawberry.argument(description="An answer the resident and the public see.")
+]
+PrivateNote = Annotated[str | None, strawberry.argument(description="A note for staff only.")]
+
+
+def _cursor(item: Item) -> str:
+    return base64.urlsafe_b64encode(f"q:{item.support_count}:{item.id}".encode()).decode()
+
+
+def _after(cursor: str | None) -> tuple[int, int] | None:
+    if not cursor:
+        return None
+    try:
+        kind, supports, item_id = base64.urlsafe_b64decode(cursor).decode().split(":")
+        return (int(supports), int(item_id)) if kind == "q" else None
+    except ValueError:
+        return None
+
+
+def _errors(errors: list[DomainError], info: Info[Context, None]) -> list[StaffError]:
+    return payload_errors(errors, info.context.translator, StaffError, StaffErrorCode)
+
+
+Action = Callable[[AsyncSession, StaffIdentity, Item, frozenset[str]], Awaitable[None] | None]
+
+
+async def _act(info: Info[Context, None], reference: str, action: Action) -> ItemActionPayload:
+    """Check the caller, open the item in their scope, apply ``action``, answer the item."""
+    context = info.context
+    try:
+        identity = require_item_work(context.caller.staff, "items:write")
+        bodies = covered_bodies(identity, context.reference)
+        async with context.db.writing() as session:
+            item = await triage.item_in_scope(session, reference, bodies)
+            outcome = action(session, identity, item, bodies)
+            if outcome is not None:
+                await outcome
+    except ValidationFailed as failed:
+        return ItemActionPayload(item=None, errors=_errors(failed.errors, info))
+    except DomainError as error:
+        return ItemActionPayload(item=None, errors=_errors([error], info))
+    return ItemActionPayload(item=StaffItem.from_row(item, info), errors=[])
+
+
+@strawberry.type
+class TriageQuery:
+    @strawberry.field(
+        description="The items of my bodies, filtered and sorted, a page at a time (staff)."
+    )
+    async def triage_queue(
+        self,
+        info: Info[Context, None],
+        filter: Annotated[  # noqa: A002  (the argument's public name)
+            QueueFilterInput | None, strawberry.argument(description="What to keep.")
+        ] = None,
+        order: Annotated[
+            triage.QueueOrder, strawberry.argument(description="How to sort.")
+        ] = triage.QueueOrder.OLDEST_FIRST,
+        first: Annotated[int, strawberry.argument(description="Page size.")] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="`endCursor` of the previous page.")
+        ] = None,
+    ) -> TriageQueue | None:
+        context = info.context
+        # A refusal is a typed error (NOT_AUTHENTICATED, FORBIDDEN), never an empty queue.
+        identity = require_item_work(context.caller.staff, "items:read")
+        value = filter or QueueFilterInput()
+        queue_filter = triage.QueueFilter(
+            statuses=frozenset(value.status) if value.status else None,
+            kind=value.kind,
+            category_code=str(value.category) if value.category else None,
+            commune_code=str(value.commune) if value.commune else None,
+            created_before=value.created_before,
+            assignment=value.assigned,
+            delivery_failed=value.delivery_failed,
+            unrouted=value.unrouted,
+        )
+        size = max(1, min(first, context.settings.max_page_size))
+        async with context.db.reading() as session:
+            rows, has_next, total, counts = await triage.queue(
+                session,
+                identity,
+                covered_bodies(identity, context.reference),
+                queue_filter,
+                order,
+                first=size,
+                after=_after(after),
+            )
+        edges = [StaffItemEdge(cursor=_cursor(r), node=StaffItem.from_row(r, info)) for r in rows]
+        return TriageQueue(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None
+            ),
+            total_count=total,
+            counts_by_status=[
+                StatusCount(status=s, count=n)
+                for s, n in sorted(counts.items(), key=lambda pair: list(Status).index(pair[0]))
+            ],
+        )
+
+
+@strawberry.type
+class TriageMutation:
+    @strawberry.mutation(description="Say the item was seen (the resident sees it).")
+    async def item_acknowledge(
+        self, info: Info[Context, None], reference: Reference
+    ) -> ItemActionPayload:
+        now = info.context.now
+        return await _act(
+            info,
+            reference,
+            lambda s, who, item, _: triage.transition(s, who, item, Status.ACKNOWLEDGED, now),
+        )
+
+    @strawberry.mutation(
+        description="Move the item to a status, with a public answer and/or a private note."
+    )
+    async def item_transition(
+        self,
+        info: Info[Context, None],
+        reference: Reference,
+        status: Annotated[Status, strawberry.argument(description="The new status.")],
+        public_answer: PublicAnswer = None,
+        private_note: PrivateNote = None,
+    ) -> ItemActionPayload:
+        now = info.context.now
+        errors = triage.text_errors(public_answer, private_note)
+        if errors:
+            return ItemActionPayload(item=None, errors=_errors(errors, info))
+        return await _act(
+            info,
+            reference,
+            lambda s, who, item, _: triage.transition(
+                s, who, item, status, now, public_answer=public_answer, private_note=private_note
+            ),
+        )
+
+    @strawberry.mutation(description="Answer publicly and/or note privately, status unchanged.")
+    async def item_answer(
+        self,
+        info: Info[Context, None],
+        reference: Reference,
+        public_answer: PublicAnswer = None,
+        private_note: PrivateNote = None,
+    ) -> ItemActionPayload:
+        now = info.context.now
+        errors = triage.text_errors(public_answer, private_note)
+        if errors:
+            return ItemActionPayload(item=None, errors=_errors(errors, info))
+        return await _act(
+            info,
+            reference,
+            lambda s, who, item, _: triage.annotate(
+                s, who, item, now, public_answer=public_answer, private_note=private_note
+            ),
+        )
+
+    @strawberry.mutation(description="Reject the item with a reason the resident sees (required).")
+    async def item_reject(
+        self,
+        info: Info[Context, None],
+        reference: Reference,
+        reason: Annotated[str, strawberry.argument(description="Why, for the resident.")],
+    ) -> ItemActionPayload:
+        now = info.context.now
+        errors = triage.reason_errors(reason)
+        if errors:
+            return ItemActionPayload(item=None, errors=_errors(errors, info))
+        return await _act(
+            info,
+            reference,
+            lambda s, who, item, _: triage.transition(
+                s, who, item, Status.REJECTED, now, public_answer=reason
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Assign the item: agents take it for themselves; supervisors and admins "
+        "assign anyone of their bodies; null to unassign."
+    )
+    async def item_assign(
+        self,
+        info: Info[Context, None],
+        reference: Reference,
+        staff_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Who works it; null: nobody.")
+        ] = None,
+    ) -> ItemActionPayload:
+        now = info.context.now
+        try:
+            assignee = int(str(staff_id)) if staff_id is not None else None
+        except ValueError:
+            assignee = -1
+        return await _act(
+            info,
+            reference,
+            lambda s, who, item, bodies: triage.assign(s, who, item, assignee, bodies, now),
+        )

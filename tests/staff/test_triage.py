@@ -1,0 +1,253 @@
+"""Triage: each body's queue holds its items only; actions are audited and reach the
+resident's and the public's views as they should; refusals are typed errors."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from service.context import Services
+from service.staff import rules
+from service.staff.models import AuditEntry, Role
+from tests.support import PONTS_DE_CE_TOWN_HALL, data_of, operation, submit_report
+
+pytestmark = pytest.mark.anyio
+
+
+class Staff:
+    """A staff member with a personal access token, calling the real API."""
+
+    def __init__(self, client: httpx.AsyncClient, staff_id: int, token: str) -> None:
+        self.client, self.staff_id, self.token = client, staff_id, token
+
+    async def call(self, name: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.client.post(
+            "/graphql",
+            json={"query": operation(name), "variables": variables},
+            headers={"authorization": f"Bearer {self.token}", "accept-language": "en"},
+        )
+        body: dict[str, Any] = response.json()
+        return body
+
+
+async def staff(
+    services: Services,
+    client: httpx.AsyncClient,
+    body: str,
+    role: Role,
+    scopes: tuple[str, ...] = ("items:read", "items:write"),
+) -> Staff:
+    async with services.db.writing() as session:
+        user = await rules.create_staff(
+            session,
+            email=f"{uuid.uuid4().hex[:10]}@angers.fr",
+            name="Agent",
+            body_code=body,
+            role=role,
+            password="correct horse battery",
+            now=services.clock(),
+        )
+        assert user.id is not None
+        _, token = await rules.create_access_token(
+            session, user.id, "tests", list(scopes), services.clock()
+        )
+    return Staff(client, user.id, token)
+
+
+async def queue_references(member: Staff, **variables: Any) -> list[str]:
+    data = (await member.call("TriageQueue", {"first": 100, **variables}))["data"]
+    return [edge["node"]["reference"] for edge in data["triageQueue"]["edges"]]
+
+
+async def test_each_body_sees_its_own_items_only(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: graffiti in Angers (its town hall) and in Les Ponts-de-Cé; a pothole (ALM roads)
+    angers = (await submit_report(client, categoryCode="graffiti"))["report"]["reference"]
+    ponts = (await submit_report(client, categoryCode="graffiti", point=PONTS_DE_CE_TOWN_HALL))[
+        "report"
+    ]["reference"]
+    pothole = (await submit_report(client))["report"]["reference"]
+    agent_a = await staff(services, client, "mairie-49007", Role.AGENT)
+    agent_b = await staff(services, client, "mairie-49246", Role.AGENT)
+    alm = await staff(services, client, "alm", Role.AGENT)
+    # when
+    seen_a, seen_b, seen_alm = (
+        await queue_references(agent_a),
+        await queue_references(agent_b),
+        await queue_references(alm),
+    )
+    # then
+    assert angers in seen_a and ponts not in seen_a and pothole not in seen_a
+    assert ponts in seen_b and angers not in seen_b
+    assert pothole in seen_alm and angers not in seen_alm  # ALM covers its directorates
+    # and commune B cannot act on commune A's item: for B it does not exist
+    refused = (await agent_b.call("ItemAcknowledge", {"reference": angers}))["data"]
+    assert [e["code"] for e in refused["itemAcknowledge"]["errors"]] == ["NOT_FOUND"]
+
+
+async def test_an_answer_reaches_resident_and_public_a_note_stays_with_staff(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given
+    payload = await submit_report(client, categoryCode="graffiti")
+    reference, token = payload["report"]["reference"], payload["trackingToken"]
+    agent = await staff(services, client, "mairie-49007", Role.AGENT)
+    # when
+    await agent.call("ItemAcknowledge", {"reference": reference})
+    result = await agent.call(
+        "ItemTransition",
+        {
+            "reference": reference,
+            "status": "RESOLVED",
+            "publicAnswer": "Tags effacés ce matin.",
+            "privateNote": "Équipe nettoyage n°3.",
+        },
+    )
+    # then: staff see both
+    texts = [h["text"] for h in result["data"]["itemTransition"]["item"]["history"]]
+    assert "Tags effacés ce matin." in texts and "Équipe nettoyage n°3." in texts
+    # the public and the resident see the answer, never the note
+    public = await data_of(client, operation("Report"), {"reference": reference})
+    tracked = await data_of(client, operation("Tracked"), {"token": token})
+    for history in (public["report"]["history"], tracked["tracked"]["item"]["history"]):
+        texts = [h["text"] for h in history]
+        assert "Tags effacés ce matin." in texts
+        assert "Équipe nettoyage n°3." not in texts
+    # and the audit log has every action, with who did it
+    async with services.db.reading() as session:
+        entries = (
+            await session.exec(select(AuditEntry).where(AuditEntry.staff_id == agent.staff_id))
+        ).all()
+    assert [(e.action, e.detail) for e in entries] == [
+        ("status_changed", "submitted -> acknowledged"),
+        ("status_changed", "acknowledged -> resolved"),
+    ]
+
+
+async def test_a_rejection_needs_a_reason_the_resident_reads(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given
+    payload = await submit_report(client, categoryCode="graffiti")
+    reference = payload["report"]["reference"]
+    agent = await staff(services, client, "mairie-49007", Role.AGENT)
+    # when
+    empty = await agent.call("ItemReject", {"reference": reference, "reason": "  "})
+    done = await agent.call(
+        "ItemReject",
+        {
+            "reference": reference,
+            "reason": "Ce mur est une propriété privée.",
+        },
+    )
+    # then
+    assert [e["code"] for e in empty["data"]["itemReject"]["errors"]] == ["TEXT_REQUIRED"]
+    assert done["data"]["itemReject"]["item"]["status"] == "REJECTED"
+    tracked = await data_of(client, operation("Tracked"), {"token": payload["trackingToken"]})
+    assert tracked["tracked"]["item"]["history"][-1]["text"] == "Ce mur est une propriété privée."
+
+
+async def test_an_invalid_transition_is_a_typed_error(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    reference = (await submit_report(client, categoryCode="graffiti"))["report"]["reference"]
+    agent = await staff(services, client, "mairie-49007", Role.AGENT)
+    await agent.call("ItemTransition", {"reference": reference, "status": "CLOSED"})
+    again = await agent.call("ItemTransition", {"reference": reference, "status": "IN_PROGRESS"})
+    assert [e["code"] for e in again["data"]["itemTransition"]["errors"]] == ["INVALID_TRANSITION"]
+
+
+async def test_agents_take_items_supervisors_assign_them(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given
+    reference = (await submit_report(client, categoryCode="graffiti"))["report"]["reference"]
+    agent = await staff(services, client, "mairie-49007", Role.AGENT)
+    colleague = await staff(services, client, "mairie-49007", Role.AGENT)
+    supervisor = await staff(services, client, "mairie-49007", Role.SUPERVISOR)
+    elsewhere = await staff(services, client, "mairie-49246", Role.AGENT)
+    # when / then: an agent takes it, but may not hand it to a colleague
+    taken = await agent.call("ItemAssign", {"reference": reference, "staffId": agent.staff_id})
+    assert taken["data"]["itemAssign"]["item"]["assignedTo"] == str(agent.staff_id)
+    handed = await agent.call("ItemAssign", {"reference": reference, "staffId": colleague.staff_id})
+    assert [e["code"] for e in handed["data"]["itemAssign"]["errors"]] == ["FORBIDDEN"]
+    # a supervisor assigns within the body, not to another commune's agent
+    moved = await supervisor.call(
+        "ItemAssign", {"reference": reference, "staffId": colleague.staff_id}
+    )
+    assert moved["data"]["itemAssign"]["item"]["assignedTo"] == str(colleague.staff_id)
+    outside = await supervisor.call(
+        "ItemAssign", {"reference": reference, "staffId": elsewhere.staff_id}
+    )
+    assert [e["code"] for e in outside["data"]["itemAssign"]["errors"]] == ["NOT_FOUND"]
+    # and the queue filters by assignment
+    assert reference in await queue_references(colleague, filter={"assigned": "ME"})
+    assert reference not in await queue_references(colleague, filter={"assigned": "UNASSIGNED"})
+
+
+async def test_the_queue_counts_statuses_and_sorts_by_support(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: a body with three items, one much supported
+    body_point = (47.42528, -0.52417)  # Les Ponts-de-Cé
+    refs = [
+        (await submit_report(client, categoryCode="noise", point=body_point))["report"]["reference"]
+        for _ in range(3)
+    ]
+    for device in ("device-a-0001", "device-b-0002"):
+        await data_of(
+            client, operation("ReportSupport"), {"reference": refs[1], "deviceKey": device}
+        )
+    agent = await staff(services, client, "mairie-49246", Role.AGENT)
+    await agent.call("ItemAcknowledge", {"reference": refs[2]})
+    # when
+    data = (
+        await agent.call(
+            "TriageQueue",
+            {
+                "filter": {"category": "noise"},
+                "order": "MOST_SUPPORTED",
+                "first": 1,
+            },
+        )
+    )["data"]["triageQueue"]
+    # then
+    counts = {c["status"]: c["count"] for c in data["countsByStatus"]}
+    assert counts["ACKNOWLEDGED"] >= 1 and counts["SUBMITTED"] >= 2
+    assert data["edges"][0]["node"]["reference"] == refs[1]
+    assert data["pageInfo"]["hasNextPage"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "role", "scopes", "code"),
+    [
+        ("alm", Role.COUNCIL, ("items:read", "items:write"), "FORBIDDEN"),
+        ("mairie-49007", Role.AGENT, ("staff:read",), "FORBIDDEN"),
+    ],
+)
+async def test_council_members_and_narrow_tokens_are_refused_with_a_typed_error(
+    client: httpx.AsyncClient,
+    services: Services,
+    body: str,
+    role: Role,
+    scopes: tuple[str, ...],
+    code: str,
+) -> None:
+    member = await staff(services, client, body, role, scopes)
+    result = await member.call("TriageQueue")
+    assert result["data"] == {"triageQueue": None}
+    assert [e["extensions"]["code"] for e in result["errors"]] == [code]
+
+
+async def test_anonymous_callers_are_asked_to_log_in(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/graphql", json={"query": operation("TriageQueue")}, headers={"accept-language": "fr"}
+    )
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "NOT_AUTHENTICATED"
+    assert error["message"] == "Veuillez d'abord vous connecter avec un compte agent."
