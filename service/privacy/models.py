@@ -40,3 +40,14 @@ class Consent(SQLModel, table=True):
     channel: str = Field(max_length=60)
     given_at: datetime = Field(sa_column=utc_datetime(nullable=False))
     withdrawn_at: datetime | None = Field(default=None, sa_column=utc_datetime())
+
+
+class ContactAccess(SQLModel, table=True):
+    """Each time a staff member read a resident's contact: who, when, which item."""
+
+    __tablename__ = "contact_access"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=utc_datetime(nullable=False))
+    staff_id: int = Field(foreign_key="staff_user.id", index=True)
+    item_id: int = Field(foreign_key="item.id", index=True)

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError
 from service.privacy.errors import PrivacyErrorCode
-from service.privacy.models import Consent, ConsentPurpose, Contact
+from service.privacy.models import Consent, ConsentPurpose, Contact, ContactAccess
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MAX_EMAIL = 254
@@ -154,3 +154,21 @@ def keyed_hash(secret: str, purpose: str, value: str) -> str:
     pseudonyms for different purposes. Rotating the newest key starts a new series.
     """
     return hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+async def read_contact(
+    session: AsyncSession, item_id: int, staff_id: int, now: datetime
+) -> Contact:
+    """A resident's contact, for the handling body's staff (the caller checks that), only
+    while the follow-up consent holds; every read is logged."""
+    contact = (await session.exec(select(Contact).where(Contact.item_id == item_id))).first()
+    if contact is None or ConsentPurpose.FOLLOW_UP_CONTACT not in await active_consents(
+        session, item_id
+    ):
+        raise DomainError(
+            PrivacyErrorCode.NO_CONTACT,
+            N_("The resident left no contact for this item, or withdrew their consent."),
+            field="reference",
+        )
+    session.add(ContactAccess(at=now, staff_id=staff_id, item_id=item_id))
+    return contact

@@ -13,14 +13,18 @@ from service.privacy.rules import ContactRequest
 from service.reports import rules
 from service.reports.errors import ReportErrorCode
 from service.reports.types import (
+    AssistedReportCreateInput,
+    AssistedReportCreatePayload,
     ContactInput,
     ReportCreateInput,
     ReportCreatePayload,
     ReportError,
+    ReportFieldsInput,
     ReportSupportPayload,
     ReportType,
 )
 from service.schema_support import payload_errors
+from service.staff.permissions import require_item_work
 
 
 def to_contact(value: ContactInput | None) -> ContactRequest | None:
@@ -33,6 +37,20 @@ def to_contact(value: ContactInput | None) -> ContactRequest | None:
         follow_up_consent=value.follow_up_consent,
         consent_text_version=value.consent_text_version,
         share_with_body=value.share_with_handling_body,
+    )
+
+
+def to_request(input: ReportFieldsInput, channel: str, language: str) -> rules.ReportRequest:  # noqa: A002
+    return rules.ReportRequest(
+        category_code=str(input.category_code),
+        latitude=input.latitude,
+        longitude=input.longitude,
+        address_text=input.address_text,
+        description=input.description,
+        idempotency_key=input.idempotency_key,
+        channel=channel,
+        language=language,
+        contact=to_contact(input.contact),
     )
 
 
@@ -53,22 +71,11 @@ class ReportMutation:
         ],
     ) -> ReportCreatePayload:
         context = info.context
-        request = rules.ReportRequest(
-            category_code=str(input.category_code),
-            latitude=input.latitude,
-            longitude=input.longitude,
-            address_text=input.address_text,
-            description=input.description,
-            idempotency_key=input.idempotency_key,
-            channel=input.channel.value,
-            language=context.translator.locale,
-            contact=to_contact(input.contact),
-        )
         try:
             submitted = await rules.submit_report(
                 context.db,
                 context.reference,
-                request,
+                to_request(input, input.channel.value, context.translator.locale),
                 scope=context.caller.kind,
                 now=context.now,
             )
@@ -79,6 +86,49 @@ class ReportMutation:
         return ReportCreatePayload(
             report=ReportType.from_row(submitted.item, info),
             tracking_token=context.services.tracking_tokens.issue(submitted.item),
+            errors=[],
+        )
+
+    @strawberry.mutation(
+        description="An agent at a counter or on the phone reports for a resident without "
+        "digital access (staff only); hands over the reference and a short code."
+    )
+    async def assisted_report_create(
+        self,
+        info: Info[Context, None],
+        input: Annotated[  # noqa: A002  (the argument's public name)
+            AssistedReportCreateInput, strawberry.argument(description="The report.")
+        ],
+    ) -> AssistedReportCreatePayload:
+        context = info.context
+        try:
+            require_item_work(context.caller.staff, "items:write")
+            submitted = await rules.submit_report(
+                context.db,
+                context.reference,
+                to_request(input, input.channel.value, context.translator.locale),
+                scope=context.caller.kind,
+                now=context.now,
+            )
+        except ValidationFailed as failed:
+            return AssistedReportCreatePayload(
+                report=None,
+                tracking_token=None,
+                short_code=None,
+                errors=report_errors(failed.errors, info),
+            )
+        except DomainError as error:
+            return AssistedReportCreatePayload(
+                report=None,
+                tracking_token=None,
+                short_code=None,
+                errors=report_errors([error], info),
+            )
+        tokens = context.services.tracking_tokens
+        return AssistedReportCreatePayload(
+            report=ReportType.from_row(submitted.item, info),
+            tracking_token=tokens.issue(submitted.item),
+            short_code=tokens.short_code(submitted.item),
             errors=[],
         )
 

@@ -39,6 +39,8 @@ described_enum(
         ReportErrorCode.NOT_FOUND: "No report has this reference.",
         ReportErrorCode.INVALID_DEVICE_KEY: "The device key is not 8-100 safe characters.",
         ReportErrorCode.RADIUS_OUT_OF_RANGE: "The radius is not between 1 and 2,000 metres.",
+        ReportErrorCode.NOT_AUTHENTICATED: "This needs a staff session or access token.",
+        ReportErrorCode.FORBIDDEN: "The caller's role or scopes do not allow this.",
     },
 )
 
@@ -146,8 +148,8 @@ described_enum(
 )
 
 
-@strawberry.input(description="A new report.")
-class ReportCreateInput:
+@strawberry.input(description="What every report submission carries.")
+class ReportFieldsInput:
     category_code: strawberry.ID = strawberry.field(description="From `categories`.")
     latitude: float = strawberry.field(description="Latitude of the problem (WGS 84).")
     longitude: float = strawberry.field(description="Longitude of the problem (WGS 84).")
@@ -159,12 +161,54 @@ class ReportCreateInput:
     address_text: str | None = strawberry.field(
         default=None, description="The address, if known, up to 300 characters."
     )
-    channel: ResidentChannel = strawberry.field(
-        default=ResidentChannel.WEB, description="Where it was sent from."
-    )
     contact: ContactInput | None = strawberry.field(
         default=None, description="Only if the resident wants to be contacted."
     )
+
+
+@strawberry.input(description="A new report from a resident.")
+class ReportCreateInput(ReportFieldsInput):
+    channel: ResidentChannel = strawberry.field(
+        default=ResidentChannel.WEB, description="Where it was sent from."
+    )
+
+
+class AssistedChannel(enum.Enum):
+    COUNTER = "counter"
+    PHONE = "phone"
+    LETTER = "letter"
+
+
+described_enum(
+    AssistedChannel,
+    name="AssistedChannel",
+    description="How a resident without digital access reached an agent.",
+    values={
+        AssistedChannel.COUNTER: "At a town-hall counter.",
+        AssistedChannel.PHONE: "By phone.",
+        AssistedChannel.LETTER: "By letter.",
+    },
+)
+
+
+@strawberry.input(description="A report an agent enters for a resident (staff only).")
+class AssistedReportCreateInput(ReportFieldsInput):
+    channel: AssistedChannel = strawberry.field(
+        default=AssistedChannel.COUNTER, description="How the resident reached the agent."
+    )
+
+
+@strawberry.type(description="The result of an assisted submission.")
+class AssistedReportCreatePayload:
+    report: ReportType | None = strawberry.field(description="The report; null on errors.")
+    tracking_token: str | None = strawberry.field(
+        description="The full tracking token (for an e-mail or a QR code)."
+    )
+    short_code: str | None = strawberry.field(
+        description="A short code to read out or write down (e.g. K7PM-3XQD); with the "
+        "reference, it opens the report like the token (`trackedByCode`)."
+    )
+    errors: list[ReportError] = strawberry.field(description="Empty on success.")
 
 
 @strawberry.type(description="The result of a report submission.")

@@ -15,6 +15,7 @@ from service.errors import DomainError, ValidationFailed
 from service.items.lifecycle import Status
 from service.items.models import Item
 from service.items.types import PageInfo
+from service.privacy.rules import read_contact
 from service.schema_support import payload_errors
 from service.staff import triage
 from service.staff.errors import StaffErrorCode
@@ -22,7 +23,9 @@ from service.staff.permissions import covered_bodies, require_item_work
 from service.staff.rules import StaffIdentity
 from service.staff.triage_types import (
     ItemActionPayload,
+    ItemContactPayload,
     QueueFilterInput,
+    ResidentContact,
     StaffItem,
     StaffItemEdge,
     StatusCount,
@@ -230,4 +233,27 @@ class TriageMutation:
             info,
             reference,
             lambda s, who, item, bodies: triage.assign(s, who, item, assignee, bodies, now),
+        )
+
+    @strawberry.mutation(
+        description="Read the resident's contact: for the handling body's staff only, while "
+        "the resident's consent holds. Every read is logged."
+    )
+    async def item_contact(
+        self, info: Info[Context, None], reference: Reference
+    ) -> ItemContactPayload:
+        context = info.context
+        try:
+            identity = require_item_work(context.caller.staff, "items:read")
+            bodies = covered_bodies(identity, context.reference)
+            async with context.db.writing() as session:
+                item = await triage.item_in_scope(session, reference, bodies)
+                assert item.id is not None
+                contact = await read_contact(session, item.id, identity.staff_id, context.now)
+                triage.audit(session, identity, "contact_read", item, context.now)
+        except DomainError as error:
+            return ItemContactPayload(contact=None, errors=_errors([error], info))
+        return ItemContactPayload(
+            contact=ResidentContact(name=contact.name, email=contact.email, phone=contact.phone),
+            errors=[],
         )

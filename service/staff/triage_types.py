@@ -125,3 +125,16 @@ class QueueFilterInput:
 class ItemActionPayload:
     item: StaffItem | None = strawberry.field(description="The item after the action.")
     errors: list[StaffError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="How to reach the resident about one item (logged read).")
+class ResidentContact:
+    name: str | None = strawberry.field(description="Their name, if given.")
+    email: str | None = strawberry.field(description="Their e-mail address, if given.")
+    phone: str | None = strawberry.field(description="Their phone number, if given.")
+
+
+@strawberry.type(description="The resident's contact, or why it cannot be read.")
+class ItemContactPayload:
+    contact: ResidentContact | None = strawberry.field(description="Null on errors.")
+    errors: list[StaffError] = strawberry.field(description="Empty on success.")

@@ -40,6 +40,7 @@ described_enum(
         StaffErrorCode.TEXT_REQUIRED: "A required text is empty.",
         StaffErrorCode.TEXT_TOO_LONG: "A text is longer than its limit.",
         StaffErrorCode.INVALID_TRANSITION: "The item cannot go from its status to that one.",
+        StaffErrorCode.NO_CONTACT: "No contact was left, or the consent was withdrawn.",
     },
 )
 

@@ -36,3 +36,22 @@ class TrackingQuery:
         except DomainError as error:
             return TrackedResult(item=None, errors=tracking_errors([error], info))
         return TrackedResult(item=TrackedItem.from_row(item, info), errors=[])
+
+    @strawberry.field(
+        description="The item a reference and its short code open (the code an agent gave a "
+        "resident at the counter or on the phone)."
+    )
+    async def tracked_by_code(
+        self,
+        info: Info[Context, None],
+        reference: Annotated[str, strawberry.argument(description="E.g. ALM-2026-004217.")],
+        code: Annotated[str, strawberry.argument(description="E.g. K7PM-3XQD.")],
+    ) -> TrackedResult:
+        context = info.context
+        tokens = context.services.tracking_tokens
+        try:
+            async with context.db.reading() as session:
+                item = await tokens.item_for_code(session, reference, code, context.now)
+        except DomainError as error:
+            return TrackedResult(item=None, errors=tracking_errors([error], info))
+        return TrackedResult(item=TrackedItem.from_row(item, info), errors=[])

@@ -8,6 +8,9 @@ nonce revokes it. It carries no personal data: it is signed, not encrypted.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -30,10 +33,29 @@ MAX_INFORMATION = 4000
 class TrackingTokens:
     def __init__(self, secret_keys: Sequence[str], valid_days: int) -> None:
         self._serializer = URLSafeSerializer(list(secret_keys), salt=SALT)
+        self._short_key = hashlib.sha256(f"short-code:{secret_keys[-1]}".encode()).digest()
         self.valid_for = timedelta(days=valid_days)
 
     def issue(self, item: Item) -> str:
         return str(self._serializer.dumps({"i": item.id, "n": item.token_nonce}))
+
+    def short_code(self, item: Item) -> str:
+        """8 characters (40 bits) to read out or write down; with the reference it opens the
+        item like the token. Derived, not stored; revoked with the nonce like the token."""
+        digest = hmac.new(
+            self._short_key, f"{item.id}:{item.token_nonce}".encode(), hashlib.sha256
+        ).digest()
+        code = base64.b32encode(digest[:5]).decode()  # A-Z2-7: no 0/O or 1/I to confuse
+        return f"{code[:4]}-{code[4:]}"
+
+    async def item_for_code(
+        self, session: AsyncSession, reference: str, code: str, now: datetime
+    ) -> Item:
+        item = await items.get_by_reference(session, reference.strip().upper())
+        given = code.strip().upper().replace(" ", "").replace("-", "")
+        if item is None or not hmac.compare_digest(self.short_code(item).replace("-", ""), given):
+            raise invalid_token()
+        return await self.item_for(session, self.issue(item), now)
 
     async def item_for(self, session: AsyncSession, token: str, now: datetime) -> Item:
         """The item a token opens, or a DomainError saying why it opens nothing."""

@@ -78,13 +78,25 @@ async def test_no_public_query_returns_the_contact_or_personal_data_typed_in_fre
     assert report["addressText"] == "Devant le 12, tél. […]"
 
 
-async def test_the_public_schema_has_no_field_for_contact_data(client: httpx.AsyncClient) -> None:
-    # when
+async def test_contact_data_has_one_door_in_the_schema_and_it_is_closed_to_the_public(
+    client: httpx.AsyncClient,
+) -> None:
+    # when: every field of every type
     data = await data_of(client, "{ __schema { types { name fields { name } } } }")
-    # then
-    names = {
-        field["name"].lower()
+    holders = {
+        (graphql_type["name"], field["name"])
         for graphql_type in data["__schema"]["types"]
         for field in graphql_type["fields"] or []
+        if field["name"].lower() in {"email", "phone", "contact"}
     }
-    assert not names & {"email", "phone", "contact", "name_of_resident"}
+    # then: only the staff-only, logged `itemContact` mutation and the type it returns
+    assert holders == {
+        ("Mutation", "itemContact"),
+        ("ItemContactPayload", "contact"),
+        ("ResidentContact", "email"),
+        ("ResidentContact", "phone"),
+    }
+    # and an anonymous caller knocking on it is refused
+    refused = await data_of(client, operation("ItemContact"), {"reference": "ALM-2026-000001"})
+    assert refused["itemContact"]["contact"] is None
+    assert [e["code"] for e in refused["itemContact"]["errors"]] == ["NOT_AUTHENTICATED"]
