@@ -24,7 +24,7 @@ from service.routing.queries import RoutingQuery
 from service.settings import Settings
 from service.staff.mutations import StaffMutation
 from service.staff.queries import StaffQuery
-from service.staff.triage_schema import TriageMutation, TriageQuery
+from service.staff.triage_schema import AuditQuery, TriageMutation, TriageQuery
 from service.territory.queries import TerritoryQuery
 from service.tracking.mutations import TrackingMutation
 from service.tracking.queries import TrackingQuery
@@ -38,7 +38,9 @@ CACHE_SIZE = 512
 
 
 @strawberry.type(description="Everything one can read: public data, and more for staff.")
-class Query(TerritoryQuery, RoutingQuery, ReportQuery, TrackingQuery, StaffQuery, TriageQuery):
+class Query(
+    TerritoryQuery, RoutingQuery, ReportQuery, TrackingQuery, StaffQuery, TriageQuery, AuditQuery
+):
     pass
 
 

@@ -292,3 +292,11 @@ async def history(
         .order_by(col(ItemEvent.id))
     )
     return list((await session.exec(statement)).all())
+
+
+async def references_of(session: AsyncSession, item_ids: set[int]) -> dict[int, str]:
+    """The public references of some items, in one statement."""
+    if not item_ids:
+        return {}
+    statement = select(Item.id, Item.reference).where(col(Item.id).in_(sorted(item_ids)))
+    return {item_id: ref for item_id, ref in (await session.exec(statement)).all() if item_id}

@@ -14,14 +14,19 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.errors import N_, DomainError
+from service.errors import N_, DomainError, ValidationFailed
 from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import DeliveryState, EventKind, Item
+from service.outbox import rules as outbox
+from service.reference import ReferenceData
+from service.reports.rules import outside_alm
+from service.routing import rules as routing
 from service.staff.errors import StaffErrorCode
 from service.staff.models import AuditEntry, Role, StaffUser
 from service.staff.permissions import ASSIGNING_ROLES, forbidden
 from service.staff.rules import StaffIdentity
+from service.territory.rules import coordinate_errors
 
 MAX_TEXT = 4_000
 
@@ -255,3 +260,99 @@ async def assign(
     item.updated_at = now
     session.add(item)
     audit(session, identity, "assigned", item, now, f"to staff:{assignee_id}")
+
+
+async def audit_entries(
+    session: AsyncSession,
+    bodies: frozenset[str],
+    *,
+    item_id: int | None,
+    staff_id: int | None,
+    action: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    first: int,
+    before_id: int | None,
+) -> tuple[list[AuditEntry], bool]:
+    """Actions taken by the staff of these bodies, newest first (keyset on id)."""
+    statement = select(AuditEntry).where(col(AuditEntry.body_code).in_(sorted(bodies)))
+    if item_id is not None:
+        statement = statement.where(AuditEntry.item_id == item_id)
+    if staff_id is not None:
+        statement = statement.where(AuditEntry.staff_id == staff_id)
+    if action:
+        statement = statement.where(AuditEntry.action == action)
+    if since:
+        statement = statement.where(col(AuditEntry.at) >= since)
+    if until:
+        statement = statement.where(col(AuditEntry.at) < until)
+    if before_id is not None:
+        statement = statement.where(col(AuditEntry.id) < before_id)
+    statement = statement.order_by(col(AuditEntry.id).desc()).limit(first + 1)
+    rows = list((await session.exec(statement)).all())
+    return rows[:first], len(rows) > first
+
+
+def reroute(
+    session: AsyncSession,
+    identity: StaffIdentity,
+    item: Item,
+    reference: ReferenceData,
+    now: datetime,
+    *,
+    category_code: str | None,
+    point: tuple[float, float] | None,
+    body_code: str | None,
+) -> None:
+    """Change the category, move the pin or hand the item to another body; routing runs
+    again (unless a body is named), the new body hears of it, all of it audited."""
+    if identity.role not in ASSIGNING_ROLES:
+        raise forbidden()
+    category = reference.categories.get(category_code or item.category_code or "")
+    if category is None:
+        raise ValidationFailed([routing.unknown_category(category_code or "")])
+    commune_code = item.commune_code
+    if point is not None:
+        errors = coordinate_errors(*point)
+        located = reference.locator.locate(*point) if not errors else None
+        if errors or located is None:
+            raise ValidationFailed(errors or [outside_alm()])
+        commune_code = located
+        item.latitude, item.longitude = point
+    decision = routing.route_item(
+        reference, commune_code=commune_code, category=category, today=now.date()
+    )
+    if body_code is not None:
+        if body_code not in reference.bodies:
+            raise DomainError(
+                StaffErrorCode.NOT_FOUND,
+                N_("There is no body %(body)s."),
+                field="bodyCode",
+                body=body_code,
+            )
+        route = reference.routes.get(body_code)
+        decision = routing.RoutingDecision(
+            decision.competence,
+            body_code,
+            route,
+            f"handed to {body_code} by {identity.actor}",
+        )
+    before = f"{item.category_code}/{item.commune_code}/{item.body_code}"
+    item.category_code, item.commune_code = category.code, commune_code
+    item.body_code, item.competence = decision.body_code, decision.competence.value
+    item.routing_reason, item.delivery_state = decision.reason, decision.delivery_state.value
+    item.assigned_to_id = None  # the new body decides who works it
+    item.updated_at = now
+    session.add(item)
+    items.add_event(
+        session,
+        item,
+        EventKind.REROUTED,
+        items.Audience.PUBLIC,
+        actor=identity.actor,
+        now=now,
+        text=reference.bodies[decision.body_code].name,
+    )
+    outbox.append(session, "item.rerouted", item_id=item.id, now=now)
+    after = f"{item.category_code}/{item.commune_code}/{item.body_code}"
+    audit(session, identity, "rerouted", item, now, f"{before} -> {after}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -12,6 +13,7 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
+from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import Item
 from service.items.types import PageInfo
@@ -19,9 +21,17 @@ from service.privacy.rules import read_contact
 from service.schema_support import payload_errors
 from service.staff import triage
 from service.staff.errors import StaffErrorCode
-from service.staff.permissions import covered_bodies, require_item_work
+from service.staff.models import Role
+from service.staff.permissions import (
+    covered_bodies,
+    forbidden,
+    not_authenticated,
+    require_item_work,
+)
 from service.staff.rules import StaffIdentity
 from service.staff.triage_types import (
+    AuditEntryType,
+    AuditLogPage,
     ItemActionPayload,
     ItemContactPayload,
     QueueFilterInput,
@@ -134,6 +144,67 @@ class TriageQuery:
                 StatusCount(status=s, count=n)
                 for s, n in sorted(counts.items(), key=lambda pair: list(Status).index(pair[0]))
             ],
+        )
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(
+        description="The audit log of my bodies' staff, newest first (administrators)."
+    )
+    async def audit_log(
+        self,
+        info: Info[Context, None],
+        reference: Annotated[str | None, strawberry.argument(description="One item.")] = None,
+        staff_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="One staff member.")
+        ] = None,
+        action: Annotated[str | None, strawberry.argument(description="One action.")] = None,
+        since: Annotated[datetime | None, strawberry.argument(description="From.")] = None,
+        until: Annotated[datetime | None, strawberry.argument(description="Until.")] = None,
+        first: Annotated[int, strawberry.argument(description="Page size.")] = 50,
+        after: Annotated[
+            str | None, strawberry.argument(description="`endCursor` of the previous page.")
+        ] = None,
+    ) -> AuditLogPage | None:
+        context = info.context
+        identity = context.caller.staff
+        if identity is None:
+            raise not_authenticated()
+        if identity.role is not Role.ADMIN or "staff:read" not in identity.scopes:
+            raise forbidden()
+        bodies = covered_bodies(identity, context.reference)
+        async with context.db.reading() as session:
+            item_id = None
+            if reference:
+                item = await items.get_by_reference(session, reference.strip().upper())
+                item_id = item.id if item else -1
+            rows, has_next = await triage.audit_entries(
+                session,
+                bodies,
+                item_id=item_id,
+                staff_id=int(str(staff_id)) if staff_id and str(staff_id).isdigit() else None,
+                action=action,
+                since=since,
+                until=until,
+                first=max(1, min(first, context.settings.max_page_size)),
+                before_id=int(after) if after and after.isdigit() else None,
+            )
+            references = await items.references_of(session, {r.item_id for r in rows if r.item_id})
+        entries = [
+            AuditEntryType(
+                at=items.as_utc(r.at),
+                staff_id=strawberry.ID(str(r.staff_id)),
+                body_code=r.body_code,
+                action=r.action,
+                reference=references.get(r.item_id) if r.item_id else None,
+                detail=r.detail,
+            )
+            for r in rows
+        ]
+        end = str(rows[-1].id) if rows else None
+        return AuditLogPage(
+            entries=entries, page_info=PageInfo(has_next_page=has_next, end_cursor=end)
         )
 
 
@@ -256,4 +327,39 @@ class TriageMutation:
         return ItemContactPayload(
             contact=ResidentContact(name=contact.name, email=contact.email, phone=contact.phone),
             errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Change the category, move the pin or hand the item to another body "
+        "(supervisors and admins): routing runs again and the new body hears of it."
+    )
+    async def item_reroute(
+        self,
+        info: Info[Context, None],
+        reference: Reference,
+        category_code: Annotated[
+            strawberry.ID | None, strawberry.argument(description="The right category.")
+        ] = None,
+        latitude: Annotated[float | None, strawberry.argument(description="New pin.")] = None,
+        longitude: Annotated[float | None, strawberry.argument(description="New pin.")] = None,
+        body_code: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Hand it to this body instead of routing."),
+        ] = None,
+    ) -> ItemActionPayload:
+        context = info.context
+        point = (latitude, longitude) if latitude is not None and longitude is not None else None
+        return await _act(
+            info,
+            reference,
+            lambda s, who, item, _: triage.reroute(
+                s,
+                who,
+                item,
+                context.reference,
+                context.now,
+                category_code=str(category_code) if category_code else None,
+                point=point,
+                body_code=str(body_code) if body_code else None,
+            ),
         )

@@ -138,3 +138,19 @@ class ResidentContact:
 class ItemContactPayload:
     contact: ResidentContact | None = strawberry.field(description="Null on errors.")
     errors: list[StaffError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(name="AuditEntry", description="One staff action, as the audit log keeps it.")
+class AuditEntryType:
+    at: datetime = strawberry.field(description="When (UTC).")
+    staff_id: strawberry.ID = strawberry.field(description="Who acted.")
+    body_code: str = strawberry.field(description="The body they acted for.")
+    action: str = strawberry.field(description="What they did (status_changed, rerouted...).")
+    reference: str | None = strawberry.field(description="The item concerned, if any.")
+    detail: str | None = strawberry.field(description="How (e.g. « submitted -> resolved »).")
+
+
+@strawberry.type(description="A page of the audit log, newest first.")
+class AuditLogPage:
+    entries: list[AuditEntryType] = strawberry.field(description="The entries of this page.")
+    page_info: PageInfo = strawberry.field(description="How to get the next page.")

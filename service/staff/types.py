@@ -41,6 +41,10 @@ described_enum(
         StaffErrorCode.TEXT_TOO_LONG: "A text is longer than its limit.",
         StaffErrorCode.INVALID_TRANSITION: "The item cannot go from its status to that one.",
         StaffErrorCode.NO_CONTACT: "No contact was left, or the consent was withdrawn.",
+        StaffErrorCode.UNKNOWN_CATEGORY: "No category has this code.",
+        StaffErrorCode.OUTSIDE_ALM: "The point is outside the 29 communes of ALM.",
+        StaffErrorCode.LATITUDE_OUT_OF_RANGE: "The latitude is not between -90 and 90.",
+        StaffErrorCode.LONGITUDE_OUT_OF_RANGE: "The longitude is not between -180 and 180.",
     },
 )
 

@@ -251,3 +251,60 @@ async def test_anonymous_callers_are_asked_to_log_in(client: httpx.AsyncClient) 
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "NOT_AUTHENTICATED"
     assert error["message"] == "Veuillez d'abord vous connecter avec un compte agent."
+
+
+async def test_a_supervisor_reroutes_and_the_new_body_takes_over(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: graffiti reported in Angers that is really a damaged road sign
+    reference = (await submit_report(client, categoryCode="graffiti"))["report"]["reference"]
+    supervisor = await staff(services, client, "mairie-49007", Role.SUPERVISOR)
+    agent = await staff(services, client, "mairie-49007", Role.AGENT)
+    roads = await staff(services, client, "alm", Role.AGENT)
+    # when: an agent may not, the supervisor may
+    refused = await agent.call("ItemReroute", {"reference": reference, "categoryCode": "road_sign"})
+    moved = await supervisor.call(
+        "ItemReroute", {"reference": reference, "categoryCode": "road_sign"}
+    )
+    # then
+    assert [e["code"] for e in refused["data"]["itemReroute"]["errors"]] == ["FORBIDDEN"]
+    item = moved["data"]["itemReroute"]["item"]
+    assert item["handlingBody"]["code"] == "alm-voirie"
+    assert item["category"]["code"] == "road_sign"
+    assert reference in await queue_references(roads)
+    assert reference not in await queue_references(supervisor)
+    public = await data_of(client, operation("Report"), {"reference": reference})
+    assert public["report"]["history"][-1]["kind"] == "REROUTED"
+
+
+async def test_moving_the_pin_outside_alm_is_refused(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    reference = (await submit_report(client, categoryCode="graffiti"))["report"]["reference"]
+    supervisor = await staff(services, client, "mairie-49007", Role.SUPERVISOR)
+    result = await supervisor.call(
+        "ItemReroute", {"reference": reference, "latitude": 47.351, "longitude": -0.762}
+    )
+    assert [e["code"] for e in result["data"]["itemReroute"]["errors"]] == ["OUTSIDE_ALM"]
+
+
+async def test_admins_read_their_bodies_audit_log_and_nobody_elses(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: actions in Angers
+    reference = (await submit_report(client, categoryCode="graffiti"))["report"]["reference"]
+    agent = await staff(services, client, "mairie-49007", Role.AGENT)
+    await agent.call("ItemAcknowledge", {"reference": reference})
+    scopes = ("items:read", "items:write", "staff:read")
+    admin_a = await staff(services, client, "mairie-49007", Role.ADMIN, scopes)
+    admin_b = await staff(services, client, "mairie-49246", Role.ADMIN, scopes)
+    # when
+    seen_a = (await admin_a.call("AuditLog", {"reference": reference}))["data"]["auditLog"]
+    seen_b = (await admin_b.call("AuditLog", {"reference": reference}))["data"]["auditLog"]
+    by_agent = await agent.call("AuditLog", {"reference": reference})
+    # then
+    assert [(e["action"], e["reference"]) for e in seen_a["entries"]] == [
+        ("status_changed", reference)
+    ]
+    assert seen_b["entries"] == []
+    assert [e["extensions"]["code"] for e in by_agent["errors"]] == ["FORBIDDEN"]
