@@ -65,6 +65,8 @@ class Item(SQLModel, table=True):
     support_count: int = 0
     # The agent working it, if someone took it (staff triage).
     assigned_to_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
+    # For a duplicate: the item that carries on (supports and followers go there).
+    duplicate_of_id: int | None = Field(default=None, foreign_key="item.id")
     feedback_fixed: bool | None = None
     feedback_rating: int | None = None
     created_at: datetime = Field(sa_column=utc_datetime(nullable=False))

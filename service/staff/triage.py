@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -356,3 +356,50 @@ def reroute(
     outbox.append(session, "item.rerouted", item_id=item.id, now=now)
     after = f"{item.category_code}/{item.commune_code}/{item.body_code}"
     audit(session, identity, "rerouted", item, now, f"{before} -> {after}")
+
+
+async def mark_duplicate(
+    session: AsyncSession,
+    identity: StaffIdentity,
+    item: Item,
+    original_reference: str,
+    bodies: frozenset[str],
+    now: datetime,
+) -> None:
+    """Close ``item`` as a duplicate of the original: its supports move there (a device that
+    supported both counts once), and its resident is told where to follow it."""
+    original = await item_in_scope(session, original_reference, bodies)
+    if original.id == item.id or original.duplicate_of_id is not None:
+        raise DomainError(
+            StaffErrorCode.INVALID_TRANSITION,
+            N_("Choose as original another item that is not itself a duplicate."),
+            field="originalReference",
+        )
+    await session.exec(  # type: ignore[call-overload]
+        text(
+            "UPDATE support SET item_id = :original WHERE item_id = :duplicate AND device_hash "
+            "NOT IN (SELECT device_hash FROM support WHERE item_id = :original)"
+        ),
+        params={"original": original.id, "duplicate": item.id},
+    )
+    await session.exec(  # type: ignore[call-overload]
+        text(
+            "UPDATE item SET support_count = (SELECT count(*) FROM support WHERE item_id = item.id)"
+            " WHERE id IN (:original, :duplicate)"
+        ),
+        params={"original": original.id, "duplicate": item.id},
+    )
+    await session.refresh(original)
+    await session.refresh(item)
+    item.duplicate_of_id = original.id
+    transition(session, identity, item, Status.DUPLICATE, now, public_answer=original.reference)
+    items.add_event(
+        session,
+        original,
+        EventKind.MERGED,
+        items.Audience.PUBLIC,
+        actor=identity.actor,
+        now=now,
+        text=item.reference,
+    )
+    audit(session, identity, "merged", original, now, f"{item.reference} -> {original.reference}")

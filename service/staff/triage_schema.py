@@ -363,3 +363,24 @@ class TriageMutation:
                 body_code=str(body_code) if body_code else None,
             ),
         )
+
+    @strawberry.mutation(
+        description="Close the item as a duplicate of another of yours: its supports move to "
+        "the original and its resident is told where to follow it."
+    )
+    async def item_mark_duplicate(
+        self,
+        info: Info[Context, None],
+        reference: Reference,
+        original_reference: Annotated[
+            str, strawberry.argument(description="The item that carries on.")
+        ],
+    ) -> ItemActionPayload:
+        now = info.context.now
+        return await _act(
+            info,
+            reference,
+            lambda s, who, item, bodies: triage.mark_duplicate(
+                s, who, item, original_reference, bodies, now
+            ),
+        )

@@ -8,7 +8,7 @@ from strawberry.types import Info
 from service.context import Context
 from service.items.lifecycle import Status
 from service.items.models import Item
-from service.items.rules import Audience, as_utc
+from service.items.rules import Audience, as_utc, references_of
 from service.items.types import HistoryEntry, ItemView
 from service.schema_support import described_enum
 from service.tracking.errors import TrackingErrorCode
@@ -49,6 +49,7 @@ class TrackedItem(ItemView):
     )
     feedback_fixed: bool | None = strawberry.field(description="What the resident said.")
     feedback_rating: int | None = strawberry.field(description="Their rating, 1 to 5.")
+    duplicate_of_id: strawberry.Private[int | None]
 
     @classmethod
     def from_row(cls, row: Item, info: Info[Context, None]) -> TrackedItem:
@@ -64,7 +65,19 @@ class TrackedItem(ItemView):
             and info.context.now <= resolved + REOPEN_WITHIN,
             feedback_fixed=row.feedback_fixed,
             feedback_rating=row.feedback_rating,
+            duplicate_of_id=row.duplicate_of_id,
         )
+
+    @strawberry.field(
+        description="When it was closed as a duplicate: the reference of the item that "
+        "carries on (its public page has the answers)."
+    )
+    async def duplicate_of(self, info: Info[Context, None]) -> str | None:
+        if self.duplicate_of_id is None:
+            return None
+        async with info.context.db.reading() as session:
+            references = await references_of(session, {self.duplicate_of_id})
+        return references.get(self.duplicate_of_id)
 
     @strawberry.field(
         description="Its history as the resident sees it: public lines and those for them."

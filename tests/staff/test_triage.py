@@ -308,3 +308,36 @@ async def test_admins_read_their_bodies_audit_log_and_nobody_elses(
     ]
     assert seen_b["entries"] == []
     assert [e["extensions"]["code"] for e in by_agent["errors"]] == ["FORBIDDEN"]
+
+
+async def test_a_duplicate_hands_its_supports_and_its_resident_to_the_original(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: the same graffiti reported twice; one device supported both, one only the copy
+    original = (await submit_report(client, categoryCode="graffiti"))["report"]["reference"]
+    copy = await submit_report(client, categoryCode="graffiti")
+    for reference, device in (
+        (original, "device-both-1"),
+        (copy["report"]["reference"], "device-both-1"),
+        (copy["report"]["reference"], "device-copy-2"),
+    ):
+        await data_of(
+            client, operation("ReportSupport"), {"reference": reference, "deviceKey": device}
+        )
+    agent = await staff(services, client, "mairie-49007", Role.AGENT)
+    # when
+    result = await agent.call(
+        "ItemMarkDuplicate",
+        {
+            "reference": copy["report"]["reference"],
+            "originalReference": original,
+        },
+    )
+    # then: the copy is closed, the original counts each device once
+    assert result["data"]["itemMarkDuplicate"]["item"]["status"] == "DUPLICATE"
+    public = await data_of(client, operation("Report"), {"reference": original})
+    assert public["report"]["supportCount"] == 2
+    assert public["report"]["history"][-1]["kind"] == "MERGED"
+    # and the copy's resident is told where to follow it
+    tracked = await data_of(client, operation("Tracked"), {"token": copy["trackingToken"]})
+    assert tracked["tracked"]["item"]["duplicateOf"] == original
