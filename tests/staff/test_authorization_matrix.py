@@ -1,0 +1,198 @@
+"""The authorization matrix: every staff operation, driven through the real API by every kind
+of caller, on an item of commune A (Angers). Refusals are typed errors, never silent nulls;
+commune B never reaches commune A's items, notes, contacts or audit log."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from service.context import Services
+from service.staff import rules
+from service.staff.models import Role, StaffUser
+from tests.support import report_input, submit_report
+
+pytestmark = pytest.mark.anyio
+
+CONTACT = {
+    "email": "resident@example.org",
+    "followUpConsent": True,
+    "consentTextVersion": "2026-01",
+}
+OK, ANON, FORBID, MISSING = "ok", "NOT_AUTHENTICATED", "FORBIDDEN", "NOT_FOUND"
+
+# operation -> (GraphQL document, variables given the item's reference)
+OPERATIONS: dict[str, tuple[str, Any]] = {
+    "queue": ("{ triageQueue(first: 100) { edges { node { reference } } } }", lambda r: {}),
+    "acknowledge": (
+        "mutation($r: String!) { itemAcknowledge(reference: $r) { errors { code } } }",
+        lambda r: {"r": r},
+    ),
+    "note": (
+        'mutation($r: String!) { itemAnswer(reference: $r, privateNote: "n") { errors { code } } }',
+        lambda r: {"r": r},
+    ),
+    "reject": (
+        'mutation($r: String!) { itemReject(reference: $r, reason: "no") { errors { code } } }',
+        lambda r: {"r": r},
+    ),
+    "reroute": (
+        'mutation($r: String!) { itemReroute(reference: $r, categoryCode: "noise") '
+        "{ errors { code } } }",
+        lambda r: {"r": r},
+    ),
+    "contact": (
+        "mutation($r: String!) { itemContact(reference: $r) { errors { code } } }",
+        lambda r: {"r": r},
+    ),
+    "audit": (
+        "query($r: String) { auditLog(reference: $r) { entries { action } } }",
+        lambda r: {"r": r},
+    ),
+    "assisted": (
+        "mutation($i: AssistedReportCreateInput!) { assistedReportCreate(input: $i) "
+        "{ errors { code } } }",
+        lambda r: {"i": {k: v for k, v in report_input().items() if k != "channel"}},
+    ),
+}
+
+EXPECTED: dict[str, dict[str, str]] = {
+    "anonymous": dict.fromkeys(OPERATIONS, ANON),
+    "agent of A": {
+        "queue": OK,
+        "acknowledge": OK,
+        "note": OK,
+        "reject": OK,
+        "reroute": FORBID,
+        "contact": OK,
+        "audit": FORBID,
+        "assisted": OK,
+    },
+    # Outside one's bodies an item does not exist, whatever the role: NOT_FOUND comes first.
+    "agent of B": {
+        "queue": OK,
+        "acknowledge": MISSING,
+        "note": MISSING,
+        "reject": MISSING,
+        "reroute": MISSING,
+        "contact": MISSING,
+        "audit": FORBID,
+        "assisted": OK,
+    },
+    "ALM agent": {
+        "queue": OK,
+        "acknowledge": MISSING,
+        "note": MISSING,
+        "reject": MISSING,
+        "reroute": MISSING,
+        "contact": MISSING,
+        "audit": FORBID,
+        "assisted": OK,
+    },
+    "supervisor of A": {
+        "queue": OK,
+        "acknowledge": OK,
+        "note": OK,
+        "reject": OK,
+        "reroute": OK,
+        "contact": OK,
+        "audit": FORBID,
+        "assisted": OK,
+    },
+    "admin of A": {
+        "queue": OK,
+        "acknowledge": OK,
+        "note": OK,
+        "reject": OK,
+        "reroute": OK,
+        "contact": OK,
+        "audit": OK,
+        "assisted": OK,
+    },
+    "ALM admin": {
+        "queue": OK,
+        "acknowledge": MISSING,
+        "note": MISSING,
+        "reject": MISSING,
+        "reroute": MISSING,
+        "contact": MISSING,
+        "audit": OK,
+        "assisted": OK,
+    },
+    "council member": dict.fromkeys(OPERATIONS, FORBID),
+}
+WHO: dict[str, tuple[str, Role] | None] = {
+    "anonymous": None,
+    "agent of A": ("mairie-49007", Role.AGENT),
+    "agent of B": ("mairie-49246", Role.AGENT),
+    "ALM agent": ("alm", Role.AGENT),
+    "supervisor of A": ("mairie-49007", Role.SUPERVISOR),
+    "admin of A": ("mairie-49007", Role.ADMIN),
+    "ALM admin": ("alm", Role.ADMIN),
+    "council member": ("alm", Role.COUNCIL),
+}
+
+
+async def token_for(services: Services, body: str, role: Role) -> str:
+    async with services.db.writing() as session:
+        # Callers here use access tokens: an unusable password hash keeps the test fast.
+        user = StaffUser(
+            email=f"{uuid.uuid4().hex[:10]}@angers.fr",
+            name="M",
+            body_code=body,
+            role=role.value,
+            password_hash="!",
+            created_at=services.clock(),
+        )
+        session.add(user)
+        await session.flush()
+        assert user.id is not None
+        _, token = await rules.create_access_token(
+            session,
+            user.id,
+            "matrix",
+            ["items:read", "items:write", "staff:read"],
+            services.clock(),
+        )
+    return token
+
+
+def outcome(name: str, body: dict[str, Any], reference: str) -> str:
+    if body.get("errors"):
+        return str(body["errors"][0]["extensions"]["code"])
+    data = next(iter(body["data"].values()))
+    if data.get("errors"):
+        return str(data["errors"][0]["code"])
+    if name == "queue":  # the item must be there for its body, and only there
+        found = {e["node"]["reference"] for e in data["edges"]}
+        return OK if reference in found else "not in queue"
+    return OK
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+async def test_every_caller_gets_exactly_what_its_role_allows(
+    client: httpx.AsyncClient, services: Services, who: str
+) -> None:
+    # given
+    member = WHO[who]
+    headers = {"authorization": f"Bearer {await token_for(services, *member)}"} if member else {}
+    results: dict[str, str] = {}
+    for name, (document, variables) in OPERATIONS.items():
+        reference = (await submit_report(client, categoryCode="graffiti", contact=CONTACT))[
+            "report"
+        ]["reference"]  # a fresh item of commune A for each operation
+        # when
+        response = await client.post(
+            "/graphql",
+            json={"query": document, "variables": variables(reference)},
+            headers=headers,
+        )
+        results[name] = outcome(name, response.json(), reference)
+    # then
+    expected = dict(EXPECTED[who])
+    if expected["queue"] == OK and who in ("agent of B", "ALM agent", "ALM admin"):
+        expected["queue"] = "not in queue"  # they may look, but A's item is not theirs
+    assert results == expected
