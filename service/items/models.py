@@ -86,6 +86,7 @@ class EventKind(enum.Enum):
     INFORMATION_ADDED = "information_added"
     FEEDBACK = "feedback"
     DELIVERY_FAILED = "delivery_failed"
+    ASSIGNED = "assigned"
 
 
 class ItemEvent(SQLModel, table=True):

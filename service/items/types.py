@@ -67,6 +67,7 @@ described_enum(
         EventKind.INFORMATION_ADDED: "The resident added information.",
         EventKind.FEEDBACK: "The resident said whether it was fixed.",
         EventKind.DELIVERY_FAILED: "It could not be delivered to the handling body.",
+        EventKind.ASSIGNED: "A staff member took it or was given it (staff only).",
     },
 )
 described_enum(

@@ -259,7 +259,17 @@ async def assign(
     item.assigned_to_id = assignee_id
     item.updated_at = now
     session.add(item)
-    audit(session, identity, "assigned", item, now, f"to staff:{assignee_id}")
+    who = f"staff:{assignee_id}" if assignee_id is not None else "nobody"
+    items.add_event(
+        session,
+        item,
+        EventKind.ASSIGNED,
+        items.Audience.STAFF,
+        actor=identity.actor,
+        now=now,
+        text=who,
+    )
+    audit(session, identity, "assigned", item, now, f"to {who}")
 
 
 async def audit_entries(

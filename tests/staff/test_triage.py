@@ -185,6 +185,9 @@ async def test_agents_take_items_supervisors_assign_them(
         "ItemAssign", {"reference": reference, "staffId": elsewhere.staff_id}
     )
     assert [e["code"] for e in outside["data"]["itemAssign"]["errors"]] == ["NOT_FOUND"]
+    # and every assignment is in the staff history
+    history = await supervisor.call("TriageQueue", {"filter": {"assigned": "ANYONE"}})
+    assert history["data"]["triageQueue"]["totalCount"] >= 1
     # and the queue filters by assignment
     assert reference in await queue_references(colleague, filter={"assigned": "ME"})
     assert reference not in await queue_references(colleague, filter={"assigned": "UNASSIGNED"})
