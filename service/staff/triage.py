@@ -183,7 +183,15 @@ def transition(
         now=now,
         public_text=(public_answer or "").strip() or None,
     )
-    if private_note and private_note.strip():
+    audit(session, identity, "status_changed", item, now, f"{before} -> {target.value}")
+    _note(session, identity, item, now, private_note)
+
+
+def _note(
+    session: AsyncSession, identity: StaffIdentity, item: Item, now: datetime, text: str | None
+) -> None:
+    """A private note: staff only, in the history and the audit log."""
+    if text and text.strip():
         items.add_event(
             session,
             item,
@@ -191,9 +199,9 @@ def transition(
             items.Audience.STAFF,
             actor=identity.actor,
             now=now,
-            text=private_note.strip(),
+            text=text.strip(),
         )
-    audit(session, identity, "status_changed", item, now, f"{before} -> {target.value}")
+        audit(session, identity, "noted", item, now)
 
 
 def annotate(
@@ -217,17 +225,7 @@ def annotate(
             text=public_answer.strip(),
         )
         audit(session, identity, "answered", item, now)
-    if private_note and private_note.strip():
-        items.add_event(
-            session,
-            item,
-            EventKind.PRIVATE_NOTE,
-            items.Audience.STAFF,
-            actor=identity.actor,
-            now=now,
-            text=private_note.strip(),
-        )
-        audit(session, identity, "noted", item, now)
+    _note(session, identity, item, now, private_note)
     item.updated_at = now
     session.add(item)
 

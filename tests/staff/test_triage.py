@@ -126,6 +126,7 @@ async def test_an_answer_reaches_resident_and_public_a_note_stays_with_staff(
     assert [(e.action, e.detail) for e in entries] == [
         ("status_changed", "submitted -> acknowledged"),
         ("status_changed", "acknowledged -> resolved"),
+        ("noted", None),  # the private note is an action of its own
     ]
 
 
