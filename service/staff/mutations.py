@@ -83,7 +83,7 @@ class StaffMutation:
         staff = context.caller.staff
         if staff is not None and staff.session_id is not None:
             async with context.db.writing() as session:
-                await rules.log_out(session, staff.session_id, context.now)
+                await rules.log_out(session, staff, context.now)
         context.cookies.append(CookieToSet(rules.SESSION_COOKIE, "", 0))
         return StaffLogoutPayload(done=True)
 

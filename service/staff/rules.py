@@ -19,7 +19,7 @@ from service.errors import N_, DomainError
 from service.items.rules import as_utc
 from service.staff import passwords
 from service.staff.errors import StaffErrorCode
-from service.staff.models import AccessToken, Role, StaffSession, StaffUser
+from service.staff.models import AccessToken, AuditEntry, Role, StaffSession, StaffUser
 from service.staff.throttle import LoginThrottle
 
 SESSION_COOKIE = "alm_staff"
@@ -111,6 +111,7 @@ async def log_in(
     throttle.succeeded(account_key)
     token = secrets.token_urlsafe(32)
     assert user.id is not None
+    session.add(AuditEntry(at=now, staff_id=user.id, body_code=user.body_code, action="logged_in"))
     session.add(
         StaffSession(
             token_hash=token_hash(token),
@@ -181,11 +182,21 @@ def identity_of(
     )
 
 
-async def log_out(session: AsyncSession, session_id: int, now: datetime) -> None:
-    staff_session = await session.get(StaffSession, session_id)
+async def log_out(session: AsyncSession, identity: StaffIdentity, now: datetime) -> None:
+    if identity.session_id is None:
+        return
+    staff_session = await session.get(StaffSession, identity.session_id)
     if staff_session is not None and staff_session.revoked_at is None:
         staff_session.revoked_at = now
         session.add(staff_session)
+        session.add(
+            AuditEntry(
+                at=now,
+                staff_id=identity.staff_id,
+                body_code=identity.body_code,
+                action="logged_out",
+            )
+        )
 
 
 def scope_errors(scopes: list[str]) -> list[DomainError]:

@@ -15,7 +15,7 @@ from sqlmodel import select
 from service.context import Services
 from service.settings import Settings
 from service.staff import rules
-from service.staff.models import AccessToken, Role, StaffUser
+from service.staff.models import AccessToken, AuditEntry, Role, StaffUser
 from tests.support import graphql, operation, running_service
 
 pytestmark = pytest.mark.anyio
@@ -148,6 +148,13 @@ async def test_logout_ends_the_session_at_once_even_for_a_copied_cookie(
     # then
     client.cookies.set("alm_staff", copied)
     assert await me(client) is None
+    # and both ends of the session are in the audit log
+    async with services.db.reading() as session:
+        user = (await session.exec(select(StaffUser).where(StaffUser.email == email))).one()
+        actions = (
+            await session.exec(select(AuditEntry.action).where(AuditEntry.staff_id == user.id))
+        ).all()
+    assert list(actions) == ["logged_in", "logged_out"]
 
 
 async def test_a_cookie_mutation_without_the_csrf_token_is_refused(

@@ -61,6 +61,8 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
 
 EXPECTED: dict[str, dict[str, str]] = {
     "anonymous": dict.fromkeys(OPERATIONS, ANON),
+    # A tracking token opens one's own item through `tracked`, and nothing of staff.
+    "resident with a tracking token": dict.fromkeys(OPERATIONS, ANON),
     "agent of A": {
         "queue": OK,
         "acknowledge": OK,
@@ -126,6 +128,7 @@ EXPECTED: dict[str, dict[str, str]] = {
 }
 WHO: dict[str, tuple[str, Role] | None] = {
     "anonymous": None,
+    "resident with a tracking token": None,
     "agent of A": ("mairie-49007", Role.AGENT),
     "agent of B": ("mairie-49246", Role.AGENT),
     "ALM agent": ("alm", Role.AGENT),
@@ -179,6 +182,9 @@ async def test_every_caller_gets_exactly_what_its_role_allows(
     # given
     member = WHO[who]
     headers = {"authorization": f"Bearer {await token_for(services, *member)}"} if member else {}
+    if who == "resident with a tracking token":
+        tracking = (await submit_report(client, categoryCode="graffiti"))["trackingToken"]
+        headers = {"authorization": f"Bearer {tracking}"}
     results: dict[str, str] = {}
     for name, (document, variables) in OPERATIONS.items():
         reference = (await submit_report(client, categoryCode="graffiti", contact=CONTACT))[
