@@ -12,9 +12,12 @@ from functools import cached_property
 
 from itsdangerous import Signer
 from starlette.requests import Request
+from strawberry.dataloader import DataLoader
 
 from service.db import Database
 from service.i18n.translator import Translator
+from service.items.models import ItemEvent
+from service.items.rules import Audience, histories
 from service.privacy.rules import keyed_hash
 from service.reference import ReferenceData, load_reference_data
 from service.response_cache import PublicResponseCache
@@ -117,6 +120,23 @@ class Services:
         self.response_cache.invalidate()
 
 
+HistoryKey = tuple[int, frozenset[Audience]]
+HistoryLoader = DataLoader[HistoryKey, list[ItemEvent]]
+
+
+def history_loader(db: Database) -> HistoryLoader:
+    async def load(keys: list[HistoryKey]) -> list[list[ItemEvent]]:
+        found: dict[HistoryKey, list[ItemEvent]] = {}
+        async with db.reading() as session:
+            for audiences in {a for _, a in keys}:
+                ids = sorted({i for i, a in keys if a == audiences})
+                for item_id, events in (await histories(session, ids, audiences)).items():
+                    found[(item_id, audiences)] = events
+        return [found[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 @dataclass
 class Context:
     """The per-request context given to resolvers as ``info.context``."""
@@ -128,6 +148,15 @@ class Context:
     caller: Caller = ANONYMOUS
     request: Request | None = None
     cookies: list[CookieToSet] = field(default_factory=list)
+    _history_loader: HistoryLoader | None = None
+
+    @property
+    def history_loader(self) -> HistoryLoader:
+        """Item histories of this request, batched: a list asking for each item's history
+        costs one statement, not one per item. Per request: no data leaks between callers."""
+        if self._history_loader is None:
+            self._history_loader = history_loader(self.db)
+        return self._history_loader
 
     @property
     def settings(self) -> Settings:

@@ -279,19 +279,22 @@ async def get_by_reference(session: AsyncSession, reference: str) -> Item | None
     return (await session.exec(select(Item).where(Item.reference == reference))).first()
 
 
-async def history(
-    session: AsyncSession, item_id: int, audiences: frozenset[Audience]
-) -> list[ItemEvent]:
-    """The item's events the reader may see, oldest first."""
+async def histories(
+    session: AsyncSession, item_ids: list[int], audiences: frozenset[Audience]
+) -> dict[int, list[ItemEvent]]:
+    """The events of several items the reader may see, oldest first, in one statement."""
     statement = (
         select(ItemEvent)
         .where(
-            ItemEvent.item_id == item_id,
+            col(ItemEvent.item_id).in_(item_ids),
             col(ItemEvent.audience).in_([a.value for a in audiences]),
         )
         .order_by(col(ItemEvent.id))
     )
-    return list((await session.exec(statement)).all())
+    found: dict[int, list[ItemEvent]] = {item_id: [] for item_id in item_ids}
+    for event in (await session.exec(statement)).all():
+        found[event.item_id].append(event)
+    return found
 
 
 async def references_of(session: AsyncSession, item_ids: set[int]) -> dict[int, str]:

@@ -13,7 +13,6 @@ from service.i18n.translator import Translator
 from service.items.lifecycle import STATUS_CLASS, STATUS_LABELS, Status, StatusClass
 from service.items.models import EventKind, Item, ItemEvent, ItemKind
 from service.items.rules import Audience, Channel, as_utc
-from service.items.rules import history as item_history
 from service.privacy.rules import mask_personal_data
 from service.routing.types import CategoryType
 from service.schema_support import described_enum
@@ -181,6 +180,5 @@ class ItemView:
     async def _history(
         self, info: Info[Context, None], audiences: frozenset[Audience], *, public: bool
     ) -> list[HistoryEntry]:
-        async with info.context.db.reading() as session:
-            rows = await item_history(session, self.item_id, audiences)
+        rows = await info.context.history_loader.load((self.item_id, audiences))
         return [HistoryEntry.from_row(r, info.context.translator, public=public) for r in rows]

@@ -119,6 +119,14 @@ async def test_a_page_costs_the_same_number_of_statements_for_5_or_50_reports(
         await data_of(fresh_client, operation("Reports"), {"first": 50})
     # then: the page and its count; communes and categories come from memory
     assert len(small) == len(large) == 2
+    # and each report's history too costs one statement for the whole page, not one per report
+    with_history = "query($n: Int) { reports(first: $n) { edges { node { history { kind } } } } }"
+    with counting_statements(fresh_services) as small:
+        await data_of(fresh_client, with_history, {"n": 5})
+    with counting_statements(fresh_services) as large:
+        data = await data_of(fresh_client, with_history, {"n": 50})
+    assert len(small) == len(large) == 3
+    assert all(edge["node"]["history"][0]["kind"] == "CREATED" for edge in data["reports"]["edges"])
 
 
 async def test_nearby_reports_show_open_ones_of_the_same_category_nearest_first(
