@@ -184,24 +184,31 @@ def transition(
         public_text=(public_answer or "").strip() or None,
     )
     audit(session, identity, "status_changed", item, now, f"{before} -> {target.value}")
-    _note(session, identity, item, now, private_note)
+    _write(session, identity, item, now, "noted", private_note)
 
 
-def _note(
-    session: AsyncSession, identity: StaffIdentity, item: Item, now: datetime, text: str | None
+# A text staff write on an item: which history line it makes, who sees it, how it is audited.
+_WRITINGS = {
+    "answered": (EventKind.PUBLIC_ANSWER, items.Audience.PUBLIC),
+    "noted": (EventKind.PRIVATE_NOTE, items.Audience.STAFF),
+}
+
+
+def _write(
+    session: AsyncSession,
+    identity: StaffIdentity,
+    item: Item,
+    now: datetime,
+    action: str,
+    text: str | None,
 ) -> None:
-    """A private note: staff only, in the history and the audit log."""
+    """Add a public answer or a private note to the history and the audit log (if any text)."""
     if text and text.strip():
+        kind, audience = _WRITINGS[action]
         items.add_event(
-            session,
-            item,
-            EventKind.PRIVATE_NOTE,
-            items.Audience.STAFF,
-            actor=identity.actor,
-            now=now,
-            text=text.strip(),
+            session, item, kind, audience, actor=identity.actor, now=now, text=text.strip()
         )
-        audit(session, identity, "noted", item, now)
+        audit(session, identity, action, item, now)
 
 
 def annotate(
@@ -214,18 +221,8 @@ def annotate(
     private_note: str | None,
 ) -> None:
     """An answer and/or a note without changing the status."""
-    if public_answer and public_answer.strip():
-        items.add_event(
-            session,
-            item,
-            EventKind.PUBLIC_ANSWER,
-            items.Audience.PUBLIC,
-            actor=identity.actor,
-            now=now,
-            text=public_answer.strip(),
-        )
-        audit(session, identity, "answered", item, now)
-    _note(session, identity, item, now, private_note)
+    _write(session, identity, item, now, "answered", public_answer)
+    _write(session, identity, item, now, "noted", private_note)
     item.updated_at = now
     session.add(item)
 
