@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -14,7 +16,7 @@ async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
 
 
-def readiness_endpoint(services: Services):  # type: ignore[no-untyped-def]
+def readiness_endpoint(services: Services) -> Callable[[Request], Awaitable[JSONResponse]]:
     head = head_revision()
 
     async def readyz(_: Request) -> JSONResponse:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.items import rules as items
+from service.items.models import Item
 from service.tracking import rules
 from service.tracking.queries import tracking_errors
 from service.tracking.types import TrackedItem, TrackedResult
@@ -72,7 +76,9 @@ class TrackingMutation:
         )
 
 
-async def _with_item(info: Info[Context, None], token: str, change) -> TrackedResult:  # type: ignore[no-untyped-def]
+async def _with_item(
+    info: Info[Context, None], token: str, change: Callable[[AsyncSession, Item, datetime], None]
+) -> TrackedResult:
     """Open the token's item in a write transaction, apply ``change``, answer the new state."""
     context = info.context
     now = context.now
