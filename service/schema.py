@@ -24,6 +24,7 @@ from service.routing.queries import RoutingQuery
 from service.settings import Settings
 from service.staff.mutations import StaffMutation
 from service.staff.queries import StaffQuery
+from service.staff.template_schema import TemplateMutation, TemplateQuery
 from service.staff.triage_schema import AuditQuery, TriageMutation, TriageQuery
 from service.territory.queries import TerritoryQuery
 from service.tracking.mutations import TrackingMutation
@@ -39,13 +40,22 @@ CACHE_SIZE = 512
 
 @strawberry.type(description="Everything one can read: public data, and more for staff.")
 class Query(
-    TerritoryQuery, RoutingQuery, ReportQuery, TrackingQuery, StaffQuery, TriageQuery, AuditQuery
+    TerritoryQuery,
+    RoutingQuery,
+    ReportQuery,
+    TrackingQuery,
+    StaffQuery,
+    TriageQuery,
+    AuditQuery,
+    TemplateQuery,
 ):
     pass
 
 
 @strawberry.type(description="Everything one can do.")
-class Mutation(ReportMutation, TrackingMutation, StaffMutation, TriageMutation):
+class Mutation(
+    ReportMutation, TrackingMutation, StaffMutation, TriageMutation, TemplateMutation
+):
     pass
 
 

@@ -104,6 +104,9 @@ class ItemEvent(SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=20)
     to_status: str | None = Field(default=None, max_length=20)
     text: str | None = Field(default=None, sa_column=Column(Text))
+    # The language ``text`` is written in, when staff wrote it (answers, reasons): a resident
+    # reading another language is told so.
+    language: str | None = Field(default=None, max_length=5)
     created_at: datetime = Field(sa_column=utc_datetime(nullable=False))
 
 

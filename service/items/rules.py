@@ -205,6 +205,7 @@ def add_event(
     text: str | None = None,
     from_status: Status | None = None,
     to_status: Status | None = None,
+    language: str | None = None,
 ) -> None:
     assert item.id is not None
     session.add(
@@ -214,6 +215,7 @@ def add_event(
             audience=audience.value,
             actor=actor,
             text=text,
+            language=language if text else None,
             from_status=from_status.value if from_status else None,
             to_status=to_status.value if to_status else None,
             created_at=now,
@@ -239,8 +241,11 @@ def change_status(
     actor: str,
     now: datetime,
     public_text: str | None = None,
+    text_language: str | None = None,
 ) -> None:
-    """Move an item along the lifecycle, recording the change in its history and the outbox."""
+    """Move an item along the lifecycle, recording the change in its history and the outbox.
+
+    ``text_language`` is the language staff wrote ``public_text`` in."""
     current = Status(item.status)
     if not can_transition(current, target):
         raise invalid_transition(current, target)
@@ -265,6 +270,7 @@ def change_status(
         from_status=current,
         to_status=target,
         text=public_text,
+        language=text_language,
     )
     outbox.append(
         session,

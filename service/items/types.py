@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from babel import Locale
 from strawberry.types import Info
 
 from service.context import Context
+from service.errors import N_
 from service.i18n.translator import Translator
 from service.items.lifecycle import STATUS_CLASS, STATUS_LABELS, Status, StatusClass
 from service.items.models import EventKind, Item, ItemEvent, ItemKind
@@ -92,6 +94,14 @@ def status_class(status: Status) -> StatusClass:
     return STATUS_CLASS[status]
 
 
+def language_note(written_in: str | None, translator: Translator) -> str | None:
+    """« Written in French. » in the reader's language, when the text is not in it."""
+    if not written_in or written_in == translator.locale:
+        return None
+    name = Locale.parse(written_in).get_display_name(translator.locale) or written_in
+    return translator.gettext(N_("Written in %(language)s."), language=name)
+
+
 @strawberry.type(description="One line of an item's history.")
 class HistoryEntry:
     kind: EventKind = strawberry.field(description="What happened.")
@@ -99,6 +109,13 @@ class HistoryEntry:
     status: Status | None = strawberry.field(description="The status it moved to, if it moved.")
     status_label: str | None = strawberry.field(description="That status, in your language.")
     text: str | None = strawberry.field(description="The answer, reason or information given.")
+    text_language: str | None = strawberry.field(
+        description="The language staff wrote the text in (fr, en, es, de, ar), if staff did."
+    )
+    language_note: str | None = strawberry.field(
+        description="When the text is in another language than yours, a note saying which "
+        "(« Written in French. »), in your language; null otherwise."
+    )
 
     @classmethod
     def from_row(cls, row: ItemEvent, translator: Translator, *, public: bool) -> HistoryEntry:
@@ -110,6 +127,8 @@ class HistoryEntry:
             status=status,
             status_label=status_label(status, translator) if status else None,
             text=text,
+            text_language=row.language,
+            language_note=language_note(row.language, translator) if text else None,
         )
 
 

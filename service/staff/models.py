@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from service.items.models import utc_datetime
 
@@ -71,3 +72,21 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=40)
     item_id: int | None = Field(default=None, foreign_key="item.id", index=True)
     detail: str | None = Field(default=None, max_length=500)
+
+
+
+class AnswerTemplate(SQLModel, table=True):
+    """A reusable public answer of a body, in one language (the same code in several
+    languages lets the resident read it in theirs)."""
+
+    __tablename__ = "answer_template"
+    __table_args__ = (UniqueConstraint("body_code", "code", "language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    body_code: str = Field(foreign_key="body.code", max_length=64, index=True)
+    code: str = Field(max_length=60)  # e.g. "pothole-scheduled"
+    language: str = Field(max_length=5)  # a supported locale
+    title: str = Field(max_length=120)  # what staff pick it by
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(sa_column=utc_datetime(nullable=False))
+    updated_by_id: int = Field(foreign_key="staff_user.id")

@@ -22,6 +22,7 @@ from service.outbox import rules as outbox
 from service.reference import ReferenceData
 from service.reports.rules import outside_alm
 from service.routing import rules as routing
+from service.settings import SUPPORTED_LOCALES
 from service.staff.errors import StaffErrorCode
 from service.staff.models import AuditEntry, Role, StaffUser
 from service.staff.permissions import ASSIGNING_ROLES, forbidden
@@ -29,6 +30,8 @@ from service.staff.rules import StaffIdentity
 from service.territory.rules import coordinate_errors
 
 MAX_TEXT = 4_000
+# What staff write is taken to be in ALM's reference language unless they say otherwise.
+DEFAULT_ANSWER_LANGUAGE = "fr"
 
 
 class Assignment(enum.Enum):
@@ -152,10 +155,25 @@ def audit(
     )
 
 
-def text_errors(public_answer: str | None, private_note: str | None) -> list[DomainError]:
-    return items.text_errors(
-        public_answer, field="publicAnswer", maximum=MAX_TEXT
-    ) + items.text_errors(private_note, field="privateNote", maximum=MAX_TEXT)
+def answer_language_errors(language: str | None) -> list[DomainError]:
+    if language is None or language in SUPPORTED_LOCALES:
+        return []
+    return [
+        DomainError(
+            StaffErrorCode.UNSUPPORTED_LANGUAGE,
+            N_("Choose one of the supported languages: %(languages)s."),
+            field="answerLanguage",
+            languages=", ".join(SUPPORTED_LOCALES),
+        )
+    ]
+
+
+def answer_twice(field: str) -> DomainError:
+    return DomainError(
+        StaffErrorCode.TEXT_TWICE,
+        N_("Type an answer or choose a template, not both."),
+        field=field,
+    )
 
 
 def reason_errors(reason: str) -> list[DomainError]:
@@ -171,6 +189,7 @@ def transition(
     *,
     public_answer: str | None = None,
     private_note: str | None = None,
+    answer_language: str = DEFAULT_ANSWER_LANGUAGE,
 ) -> None:
     """Move the item with an optional public answer (the resident and the public see it) and
     an optional private note (staff only); both go to the audit log with the change."""
@@ -182,6 +201,7 @@ def transition(
         actor=identity.actor,
         now=now,
         public_text=(public_answer or "").strip() or None,
+        text_language=answer_language,
     )
     audit(session, identity, "status_changed", item, now, f"{before} -> {target.value}")
     _write(session, identity, item, now, "noted", private_note)
@@ -201,12 +221,20 @@ def _write(
     now: datetime,
     action: str,
     text: str | None,
+    language: str = DEFAULT_ANSWER_LANGUAGE,
 ) -> None:
     """Add a public answer or a private note to the history and the audit log (if any text)."""
     if text and text.strip():
         kind, audience = _WRITINGS[action]
         items.add_event(
-            session, item, kind, audience, actor=identity.actor, now=now, text=text.strip()
+            session,
+            item,
+            kind,
+            audience,
+            actor=identity.actor,
+            now=now,
+            text=text.strip(),
+            language=language,
         )
         audit(session, identity, action, item, now)
 
@@ -219,9 +247,10 @@ def annotate(
     *,
     public_answer: str | None,
     private_note: str | None,
+    answer_language: str = DEFAULT_ANSWER_LANGUAGE,
 ) -> None:
     """An answer and/or a note without changing the status."""
-    _write(session, identity, item, now, "answered", public_answer)
+    _write(session, identity, item, now, "answered", public_answer, answer_language)
     _write(session, identity, item, now, "noted", private_note)
     item.updated_at = now
     session.add(item)

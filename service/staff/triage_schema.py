@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -19,7 +20,7 @@ from service.items.models import Item
 from service.items.types import PageInfo
 from service.privacy.rules import read_contact
 from service.schema_support import payload_errors
-from service.staff import triage
+from service.staff import templates, triage
 from service.staff.errors import StaffErrorCode
 from service.staff.models import Role
 from service.staff.permissions import (
@@ -48,6 +49,20 @@ PublicAnswer = Annotated[
     str | None, strawberry.argument(description="An answer the resident and the public see.")
 ]
 PrivateNote = Annotated[str | None, strawberry.argument(description="A note for staff only.")]
+TemplateCode = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="Answer with this template of the item's body (or yours), in the "
+        "resident's language when it has that translation, else in French. Instead of typing."
+    ),
+]
+AnswerLanguage = Annotated[
+    str | None,
+    strawberry.argument(
+        description="The language you typed the answer in (fr, en, es, de, ar); default fr. "
+        "A resident reading another language is told which one it is written in."
+    ),
+]
 
 
 def _cursor(item: Item) -> str:
@@ -87,6 +102,59 @@ async def _act(info: Info[Context, None], reference: str, action: Action) -> Ite
     except DomainError as error:
         return ItemActionPayload(item=None, errors=_errors([error], info))
     return ItemActionPayload(item=StaffItem.from_row(item, info), errors=[])
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A public text as staff give it: typed (in a language), or a template's code."""
+
+    typed: str | None
+    template_code: strawberry.ID | None
+    language: str | None
+    field: str = "publicAnswer"
+
+    def errors(self) -> list[DomainError]:
+        errors = triage.answer_language_errors(self.language)
+        if self.template_code is not None and (self.typed or "").strip():
+            errors.append(triage.answer_twice(self.field))
+        return errors + items.text_errors(self.typed, field=self.field, maximum=triage.MAX_TEXT)
+
+    async def resolve(
+        self, session: AsyncSession, identity: StaffIdentity, item: Item
+    ) -> tuple[str | None, str]:
+        if self.template_code is None:
+            return self.typed, self.language or triage.DEFAULT_ANSWER_LANGUAGE
+        return await templates.answer_from_template(
+            session,
+            str(self.template_code),
+            bodies=[item.body_code, identity.body_code],
+            language=item.language,
+            reference=item.reference,
+        )
+
+
+Answering = Callable[[AsyncSession, StaffIdentity, Item, str | None, str], None]
+
+
+async def _answering(
+    info: Info[Context, None],
+    reference: str,
+    answer: _Answer,
+    private_note: str | None,
+    action: Answering,
+) -> ItemActionPayload:
+    """Check the texts, then act on the item with the public text resolved."""
+    errors = answer.errors() + items.text_errors(
+        private_note, field="privateNote", maximum=triage.MAX_TEXT
+    )
+    if errors:
+        return ItemActionPayload(item=None, errors=_errors(errors, info))
+
+    async def act(s: AsyncSession, who: StaffIdentity, item: Item, _: frozenset[str]) -> None:
+        text, language = await answer.resolve(s, who, item)
+        action(s, who, item, text, language)
+
+    return await _act(info, reference, act)
 
 
 @strawberry.type
@@ -222,7 +290,8 @@ class TriageMutation:
         )
 
     @strawberry.mutation(
-        description="Move the item to a status, with a public answer and/or a private note."
+        description="Move the item to a status, with a public answer (typed, or from a "
+        "template) and/or a private note."
     )
     async def item_transition(
         self,
@@ -231,55 +300,88 @@ class TriageMutation:
         status: Annotated[Status, strawberry.argument(description="The new status.")],
         public_answer: PublicAnswer = None,
         private_note: PrivateNote = None,
+        answer_template_code: TemplateCode = None,
+        answer_language: AnswerLanguage = None,
     ) -> ItemActionPayload:
-        now = info.context.now
-        errors = triage.text_errors(public_answer, private_note)
-        if errors:
-            return ItemActionPayload(item=None, errors=_errors(errors, info))
-        return await _act(
+        answer = _Answer(public_answer, answer_template_code, answer_language)
+        return await _answering(
             info,
             reference,
-            lambda s, who, item, _: triage.transition(
-                s, who, item, status, now, public_answer=public_answer, private_note=private_note
+            answer,
+            private_note,
+            lambda s, who, item, text, language: triage.transition(
+                s,
+                who,
+                item,
+                status,
+                info.context.now,
+                public_answer=text,
+                private_note=private_note,
+                answer_language=language,
             ),
         )
 
-    @strawberry.mutation(description="Answer publicly and/or note privately, status unchanged.")
+    @strawberry.mutation(
+        description="Answer publicly (typed, or from a template) and/or note privately, "
+        "status unchanged."
+    )
     async def item_answer(
         self,
         info: Info[Context, None],
         reference: Reference,
         public_answer: PublicAnswer = None,
         private_note: PrivateNote = None,
+        answer_template_code: TemplateCode = None,
+        answer_language: AnswerLanguage = None,
     ) -> ItemActionPayload:
-        now = info.context.now
-        errors = triage.text_errors(public_answer, private_note)
-        if errors:
-            return ItemActionPayload(item=None, errors=_errors(errors, info))
-        return await _act(
+        answer = _Answer(public_answer, answer_template_code, answer_language)
+        return await _answering(
             info,
             reference,
-            lambda s, who, item, _: triage.annotate(
-                s, who, item, now, public_answer=public_answer, private_note=private_note
+            answer,
+            private_note,
+            lambda s, who, item, text, language: triage.annotate(
+                s,
+                who,
+                item,
+                info.context.now,
+                public_answer=text,
+                private_note=private_note,
+                answer_language=language,
             ),
         )
 
-    @strawberry.mutation(description="Reject the item with a reason the resident sees (required).")
+    @strawberry.mutation(
+        description="Reject the item with a reason the resident sees (typed, or from a template)."
+    )
     async def item_reject(
         self,
         info: Info[Context, None],
         reference: Reference,
-        reason: Annotated[str, strawberry.argument(description="Why, for the resident.")],
+        reason: Annotated[
+            str | None, strawberry.argument(description="Why, for the resident.")
+        ] = None,
+        answer_template_code: TemplateCode = None,
+        answer_language: AnswerLanguage = None,
     ) -> ItemActionPayload:
-        now = info.context.now
-        errors = triage.reason_errors(reason)
-        if errors:
-            return ItemActionPayload(item=None, errors=_errors(errors, info))
-        return await _act(
+        if answer_template_code is None:
+            errors = triage.reason_errors(reason or "")
+            if errors:
+                return ItemActionPayload(item=None, errors=_errors(errors, info))
+        answer = _Answer(reason, answer_template_code, answer_language, field="reason")
+        return await _answering(
             info,
             reference,
-            lambda s, who, item, _: triage.transition(
-                s, who, item, Status.REJECTED, now, public_answer=reason
+            answer,
+            None,
+            lambda s, who, item, text, language: triage.transition(
+                s,
+                who,
+                item,
+                Status.REJECTED,
+                info.context.now,
+                public_answer=text,
+                answer_language=language,
             ),
         )
 

@@ -45,6 +45,10 @@ described_enum(
         StaffErrorCode.OUTSIDE_ALM: "The point is outside the 29 communes of ALM.",
         StaffErrorCode.LATITUDE_OUT_OF_RANGE: "The latitude is not between -90 and 90.",
         StaffErrorCode.LONGITUDE_OUT_OF_RANGE: "The longitude is not between -180 and 180.",
+        StaffErrorCode.INVALID_TEMPLATE_CODE: "A template code is not lower-case letters, "
+        "digits and dashes.",
+        StaffErrorCode.UNSUPPORTED_LANGUAGE: "The language is not one of fr, en, es, de, ar.",
+        StaffErrorCode.TEXT_TWICE: "Both a typed answer and a template were given.",
     },
 )
 
