@@ -26,7 +26,10 @@ OK, ANON, FORBID, MISSING = "ok", "NOT_AUTHENTICATED", "FORBIDDEN", "NOT_FOUND"
 
 # operation -> (GraphQL document, variables given the item's reference)
 OPERATIONS: dict[str, tuple[str, Any]] = {
-    "queue": ("{ triageQueue(first: 100) { edges { node { reference } } } }", lambda r: {}),
+    "queue": (
+        "{ triageQueue(first: 100, order: NEWEST_FIRST) { edges { node { reference } } } }",
+        lambda r: {},
+    ),
     "acknowledge": (
         "mutation($r: String!) { itemAcknowledge(reference: $r) { errors { code } } }",
         lambda r: {"r": r},

@@ -59,7 +59,9 @@ async def staff(
 
 
 async def queue_references(member: Staff, **variables: Any) -> list[str]:
-    data = (await member.call("TriageQueue", {"first": 100, **variables}))["data"]
+    # Newest first: the page holds what this test just made, whatever earlier tests left.
+    variables = {"first": 100, "order": "NEWEST_FIRST", **variables}
+    data = (await member.call("TriageQueue", variables))["data"]
     return [edge["node"]["reference"] for edge in data["triageQueue"]["edges"]]
 
 
