@@ -16,7 +16,7 @@ from pathlib import Path
 from service import migrate
 from service.db import Database, DatabaseUnavailable, redacted
 from service.i18n.catalogs import CatalogError
-from service.settings import PROJECT_ROOT, Settings, SettingsError
+from service.settings import PROJECT_ROOT, SUPPORTED_LOCALES, Settings, SettingsError
 from service.staff.models import Role
 
 EXIT_CHECK_FAILED = 1
@@ -89,6 +89,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--output", type=Path, default=SCHEMA_PATH, help="where to write it")
     export.set_defaults(run=_export_schema)
+
+    i18n = commands.add_parser("i18n", help="message catalogs: update them, check them")
+    i18n.add_argument(
+        "action",
+        choices=["update", "check"],
+        help="update: extract new messages into every catalog; check: fail on a stale "
+        "template or an incomplete catalog",
+    )
+    i18n.set_defaults(run=_i18n)
     return parser
 
 
@@ -229,6 +238,22 @@ def _export_schema(settings: Settings, args: argparse.Namespace) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(sdl, encoding="utf-8")
     print(f"wrote {path}")
+    return 0
+
+
+def _i18n(settings: Settings, args: argparse.Namespace) -> int:
+    from service.i18n import workflow
+
+    if args.action == "update":
+        workflow.update(PROJECT_ROOT)
+        print("catalogs updated: translate the new entries in every language, then run check")
+        return 0
+    found = workflow.problems(PROJECT_ROOT, SUPPORTED_LOCALES)
+    for problem in found:
+        print(problem, file=sys.stderr)
+    if found:
+        return EXIT_CHECK_FAILED
+    print(f"catalogs complete: {', '.join(SUPPORTED_LOCALES)}")
     return 0
 
 

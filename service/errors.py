@@ -17,6 +17,11 @@ def N_(message: str) -> str:
     return message
 
 
+def NP_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a plural msgid pair for extraction; ``Translator.ngettext`` picks the form."""
+    return singular, plural
+
+
 class DomainError(Exception):
     """One refusal: ``code`` is a member of the domain's error-code enum."""
 

@@ -86,6 +86,16 @@ def response_media_type(accept: str | None) -> str | None:
     return best[2] if best else None
 
 
+def _explicit_locale(params: dict[str, Any], request: Request) -> str | None:
+    """A language the caller names for this request, above Accept-Language: the request's
+    ``extensions.locale`` or the URL's ``?locale=`` (for integrators whose HTTP stack sets
+    headers once, and for links)."""
+    extensions = params.get("extensions")
+    if isinstance(extensions, dict) and isinstance(extensions.get("locale"), str):
+        return str(extensions["locale"])
+    return request.query_params.get("locale")
+
+
 class GraphQLEndpoint:
     """The Starlette endpoint serving one schema."""
 
@@ -113,6 +123,16 @@ class GraphQLEndpoint:
         try:
             caller = await self._caller(request)
             params = await self._request_params(request)
+            explicit = _explicit_locale(params, request)
+            if explicit is not None:
+                translator = self.services.translator(
+                    negotiate(
+                        request.headers.get("accept-language"),
+                        SUPPORTED_LOCALES,
+                        self.services.settings.default_locale,
+                        explicit,
+                    )
+                )
             cache_key = self._cache_key(params, translator.locale) if caller.is_anonymous else None
             if cache_key is not None and (body := self.cache.get(cache_key)) is not None:
                 return self._bytes(body, 200, media_type, translator)

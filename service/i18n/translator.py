@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_decimal
 
 LOCAL_TIMEZONE = ZoneInfo("Europe/Paris")
@@ -33,4 +33,9 @@ class Translator:
         return format_decimal(value, locale=self.locale)
 
     def datetime(self, value: datetime) -> str:
-        return format_datetime(value, format="medium", tzinfo=LOCAL_TIMEZONE, locale=self.locale)
+        """A date and time of Angers for people: « 29 nov. 2026, 17:05 » (no seconds)."""
+        local = value.astimezone(LOCAL_TIMEZONE)
+        pattern = get_datetime_format("medium", locale=self.locale)
+        return pattern.replace("{1}", format_date(local, "medium", locale=self.locale)).replace(
+            "{0}", format_time(local, "short", locale=self.locale)
+        )

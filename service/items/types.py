@@ -10,7 +10,7 @@ from babel import Locale
 from strawberry.types import Info
 
 from service.context import Context
-from service.errors import N_
+from service.errors import N_, NP_
 from service.i18n.translator import Translator
 from service.items.lifecycle import STATUS_CLASS, STATUS_LABELS, Status, StatusClass
 from service.items.models import EventKind, Item, ItemEvent, ItemKind
@@ -94,6 +94,14 @@ def status_class(status: Status) -> StatusClass:
     return STATUS_CLASS[status]
 
 
+KIND_LABELS = {
+    ItemKind.REPORT: N_("Report"),
+    ItemKind.SERVICE_REQUEST: N_("Service request"),
+    ItemKind.SENSOR_QUESTION: N_("Question about a sensor"),
+}
+SUPPORT_LABEL = NP_("%(count)s person supports this", "%(count)s people support this")
+
+
 def language_note(written_in: str | None, translator: Translator) -> str | None:
     """« Written in French. » in the reader's language, when the text is not in it."""
     if not written_in or written_in == translator.locale:
@@ -116,6 +124,9 @@ class HistoryEntry:
         description="When the text is in another language than yours, a note saying which "
         "(« Written in French. »), in your language; null otherwise."
     )
+    at_label: str = strawberry.field(
+        description="When, as a date and time of Angers (Europe/Paris) written the caller's way."
+    )
 
     @classmethod
     def from_row(cls, row: ItemEvent, translator: Translator, *, public: bool) -> HistoryEntry:
@@ -129,6 +140,7 @@ class HistoryEntry:
             text=text,
             text_language=row.language,
             language_note=language_note(row.language, translator) if text else None,
+            at_label=translator.datetime(as_utc(row.created_at)),
         )
 
 
@@ -180,6 +192,23 @@ class ItemView:
             "category_code": row.category_code,
             "body_code": row.body_code,
         }
+
+    @strawberry.field(
+        description="« 12 people support this », in the caller's language and plural rules."
+    )
+    def support_label(self, info: Info[Context, None]) -> str:
+        return info.context.translator.ngettext(*SUPPORT_LABEL, self.support_count)
+
+    @strawberry.field(
+        description="When it was received, as a date and time of Angers (Europe/Paris) written "
+        "the caller's way."
+    )
+    def created_at_label(self, info: Info[Context, None]) -> str:
+        return info.context.translator.datetime(self.created_at)
+
+    @strawberry.field(description="Its kind, in the caller's language.")
+    def kind_label(self, info: Info[Context, None]) -> str:
+        return info.context.translator.gettext(KIND_LABELS[self.kind])
 
     @strawberry.field(description="The commune where it is.")
     def commune(self, info: Info[Context, None]) -> CommuneType:

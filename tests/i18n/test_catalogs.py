@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from service.i18n import workflow
 from service.i18n.catalogs import CatalogError, catalog_problems, load_translations
 from service.settings import PROJECT_ROOT, SUPPORTED_LOCALES
 
@@ -15,8 +16,7 @@ LOCALES = PROJECT_ROOT / "locales"
 
 
 def template_ids() -> set[str]:
-    with (LOCALES / "messages.pot").open("rb") as handle:
-        return {m.id for m in read_po(handle) if m.id}  # type: ignore[misc]
+    return workflow.msgids(LOCALES / "messages.pot")
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LOCALES)
@@ -25,7 +25,7 @@ def test_each_catalog_translates_every_msgid_of_the_template(language: str) -> N
     with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle, locale=language)
     # when
-    translated = {m.id for m in catalog if m.id and m.string}
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string}
     # then
     assert catalog_problems(catalog, language) == []
     assert template_ids() <= translated
@@ -93,30 +93,28 @@ def test_a_fuzzy_entry_or_a_wrong_placeholder_fails_loudly(tmp_path: Path) -> No
 
 
 def test_the_template_holds_every_message_the_code_and_fixtures_use(tmp_path: Path) -> None:
-    # given: a fresh extraction, as the README's workflow runs it
-    import subprocess
-    import sys
-
+    # given: a fresh extraction, as `python -m service i18n update` makes it
     fresh = tmp_path / "messages.pot"
-    pybabel = Path(sys.executable).with_name("pybabel")
-    subprocess.run(
-        [
-            str(pybabel),
-            "extract",
-            "-F",
-            "babel.cfg",
-            "-k",
-            "N_",
-            "--no-location",
-            "-o",
-            str(fresh),
-            ".",
-        ],
-        cwd=PROJECT_ROOT,
-        check=True,
-        capture_output=True,
-    )
-    with fresh.open("rb") as handle:
-        extracted = {m.id for m in read_po(handle) if m.id}
+    workflow.extract(PROJECT_ROOT, fresh)
     # then: no message is missing from the committed template, none is left over
-    assert extracted == template_ids(), "run the extract/update commands of the README"
+    assert workflow.msgids(fresh) == template_ids(), "run `python -m service i18n update`"
+
+
+def test_the_catalog_check_passes_on_the_project_and_fails_on_a_broken_copy(
+    tmp_path: Path,
+) -> None:
+    # given: a copy of the catalogs with one plural form emptied and one msgid unknown to it
+    locales = copy_locales(tmp_path)
+    path = locales / "ar" / "LC_MESSAGES" / "messages.po"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('msgstr[2] "شخصان يدعمان هذا"', 'msgstr[2] ""'), encoding="utf-8")
+    template = locales / "messages.pot"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace('msgid "Report"\nmsgstr ""\n\n', ""), encoding="utf-8")
+    # when
+    clean = workflow.problems(PROJECT_ROOT, SUPPORTED_LOCALES)
+    broken = workflow.problems(PROJECT_ROOT, SUPPORTED_LOCALES, locales)
+    # then
+    assert clean == []
+    assert "ar: untranslated entry '%(count)s person supports this'" in broken
+    assert any(p.startswith("template: new message 'Report'") for p in broken)
