@@ -35,7 +35,7 @@ class Translator:
     def datetime(self, value: datetime) -> str:
         """A date and time of Angers for people: « 29 nov. 2026, 17:05 » (no seconds)."""
         local = value.astimezone(LOCAL_TIMEZONE)
-        pattern = get_datetime_format("medium", locale=self.locale)
+        pattern = str(get_datetime_format("medium", locale=self.locale))
         return pattern.replace("{1}", format_date(local, "medium", locale=self.locale)).replace(
             "{0}", format_time(local, "short", locale=self.locale)
         )
