@@ -15,7 +15,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from service.db import Database
 from service.errors import N_, DomainError, ValidationFailed, raise_if_any
 from service.items import rules as items
-from service.items.rules import as_utc
 from service.privacy.rules import mask_personal_data
 from service.reports.rules import device_key_errors
 from service.sensors.errors import SensorErrorCode
@@ -69,7 +68,7 @@ _UPSERT = text(
     ":concerns, :comment, :now, :now) ON CONFLICT (sensor_id, device_hash) DO UPDATE SET "
     "acceptance = excluded.acceptance, understood = excluded.understood, "
     "concerns = excluded.concerns, comment = excluded.comment, updated_at = excluded.updated_at "
-    "RETURNING id, created_at"
+    "RETURNING id"
 )
 
 
@@ -107,13 +106,20 @@ async def give_opinion(
             "comment": comment or None,
             "now": now,
         }
-        opinion_id, created_at = (
+        earlier = (
+            await session.exec(
+                select(SensorOpinion.id).where(
+                    SensorOpinion.sensor_id == sensor.id, SensorOpinion.device_hash == device_hash
+                )
+            )
+        ).first()
+        opinion_id = (
             await session.exec(_UPSERT, params=values)  # type: ignore[call-overload]
-        ).one()
+        ).scalar_one()
         opinion = await session.get(SensorOpinion, opinion_id)
         assert opinion is not None
         await session.refresh(opinion)
-    return Given(opinion, sensor, replaced=as_utc(created_at) != as_utc(now))
+    return Given(opinion, sensor, replaced=earlier is not None)
 
 
 @dataclass
