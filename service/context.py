@@ -107,7 +107,10 @@ class Services:
 
     @cached_property
     def opinion_throttle(self) -> OpinionThrottle:
-        return OpinionThrottle()
+        return OpinionThrottle(
+            per_device=self.settings.opinions_per_device_hour,
+            per_origin=self.settings.opinions_per_origin_hour,
+        )
 
     @cached_property
     def session_cookies(self) -> Signer:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -127,7 +129,44 @@ def parse_statuses(raw: str | None) -> tuple[SensorStatus, ...] | None:
         return None
 
 
+async def register_version(services: Services) -> tuple[object, ...]:
+    """Changes whenever the map would: every edit of a sensor (its DTPR sign included)
+    moves its updated_at; a reload of the reference data (names of communes and bodies)
+    replaces the snapshot. One aggregate statement, however large the register."""
+    statement = select(func.count(), func.max(Sensor.updated_at), func.max(Sensor.id))
+    async with services.db.reading() as session:
+        count, updated, last = (await session.exec(statement)).one()
+    return (count, str(updated), last, id(services.reference))
+
+
+@dataclass(frozen=True)
+class Rendered:
+    version: tuple[object, ...]
+    body: bytes
+    etag: str
+
+
 def sensors_geojson_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
+    # The map is read far more often than the register changes: each process keeps the last
+    # rendering per (language, statuses) — at most 5 × 7 entries — and checks it is current
+    # with one cheap statement, so every worker serves the same bytes and the same ETag.
+    rendered: dict[tuple[str, tuple[SensorStatus, ...]], Rendered] = {}
+
+    async def render(translator: Translator, statuses: tuple[SensorStatus, ...]) -> Rendered:
+        key = (translator.locale, statuses)
+        version = await register_version(services)
+        cached = rendered.get(key)
+        if cached is not None and cached.version == version:
+            return cached
+        body = json.dumps(
+            await feature_collection(services, translator, statuses),
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+        fresh = Rendered(version, body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+        rendered[key] = fresh
+        return fresh
+
     async def sensors_geojson(request: Request) -> Response:
         settings = services.settings
         locale = negotiate(
@@ -142,12 +181,8 @@ def sensors_geojson_endpoint(services: Services) -> Callable[[Request], Awaitabl
                 {"error": "BAD_REQUEST", "message": "status: planned, active and/or removed"},
                 status_code=400,
             )
-        body = json.dumps(
-            await feature_collection(services, translator, statuses),
-            ensure_ascii=False,
-            separators=(",", ":"),
-        ).encode()
-        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        current = await render(translator, statuses)
+        etag = current.etag
         headers = {
             "ETag": etag,
             "Cache-Control": CACHE_CONTROL,
@@ -157,6 +192,6 @@ def sensors_geojson_endpoint(services: Services) -> Callable[[Request], Awaitabl
         }
         if etag_matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
-        return Response(body, media_type=MEDIA_TYPE, headers=headers)
+        return Response(current.body, media_type=MEDIA_TYPE, headers=headers)
 
     return sensors_geojson

@@ -7,19 +7,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import DateTime, Integer, bindparam, func, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
 from service.errors import N_, DomainError, ValidationFailed, raise_if_any
 from service.items import rules as items
+from service.items.rules import as_utc
 from service.privacy.rules import mask_personal_data
 from service.reports.rules import device_key_errors
 from service.sensors.errors import SensorErrorCode
 from service.sensors.models import Concern, Sensor, SensorOpinion, SensorStatus, Understood
-from service.sensors.rules import get_sensor, not_found
+from service.sensors.rules import not_found
 
 MAX_COMMENT = 1_000
 # k-anonymity: a count below this is shown as "fewer than 5", never as its value.
@@ -56,20 +58,32 @@ def opinion_errors(request: OpinionRequest) -> list[DomainError]:
 @dataclass(frozen=True)
 class Given:
     opinion: SensorOpinion
-    sensor: Sensor
     replaced: bool  # True when it replaced an earlier opinion of the same device
 
 
 # One statement, on SQLite and PostgreSQL alike: the unique (sensor, device) pair makes a
-# second opinion replace the first, whatever the concurrency; created_at keeps the first time.
-_UPSERT = text(
-    "INSERT INTO sensor_opinion (sensor_id, device_hash, acceptance, understood, concerns, "
-    "comment, created_at, updated_at) VALUES (:sensor, :device, :acceptance, :understood, "
-    ":concerns, :comment, :now, :now) ON CONFLICT (sensor_id, device_hash) DO UPDATE SET "
-    "acceptance = excluded.acceptance, understood = excluded.understood, "
-    "concerns = excluded.concerns, comment = excluded.comment, updated_at = excluded.updated_at "
-    "RETURNING id"
+# second opinion replace the first, whatever the concurrency; created_at keeps the first time,
+# so a created_at older than this submission means it replaced one.
+_UPSERT = (
+    text(
+        "INSERT INTO sensor_opinion (sensor_id, device_hash, acceptance, understood, concerns, "
+        "comment, created_at, updated_at) VALUES (:sensor, :device, :acceptance, :understood, "
+        ":concerns, :comment, :now, :now) ON CONFLICT (sensor_id, device_hash) DO UPDATE SET "
+        "acceptance = excluded.acceptance, understood = excluded.understood, "
+        "concerns = excluded.concerns, comment = excluded.comment, "
+        "updated_at = excluded.updated_at RETURNING id, created_at"
+    )
+    .bindparams(bindparam("now", type_=DateTime(timezone=True)))
+    .columns(id=Integer, created_at=DateTime(timezone=True))
 )
+
+
+def removed() -> DomainError:
+    return DomainError(
+        SensorErrorCode.SENSOR_REMOVED,
+        N_("This sensor has been removed: it no longer takes opinions."),
+        field="sensorSlug",
+    )
 
 
 async def give_opinion(
@@ -79,80 +93,77 @@ async def give_opinion(
 
     A retry (same idempotency key, or simply the same opinion again) leaves the same single
     row: opinions are idempotent by construction. The comment is kept masked of e-mail
-    addresses and phone numbers: an anonymous opinion must stay anonymous.
+    addresses and phone numbers: an anonymous opinion must stay anonymous. Two statements:
+    the sensor's id and status, then the upsert.
     """
     raise_if_any(opinion_errors(request))
+    slug = request.sensor_slug.strip().lower()
     async with db.writing() as session:
-        sensor = await get_sensor(session, request.sensor_slug)
-        if sensor is None:
+        found = (
+            await session.exec(select(Sensor.id, Sensor.status).where(Sensor.slug == slug))
+        ).first()
+        if found is None:
             raise ValidationFailed([not_found(request.sensor_slug)])
-        if sensor.status == SensorStatus.REMOVED.value:
-            raise ValidationFailed(
-                [
-                    DomainError(
-                        SensorErrorCode.SENSOR_REMOVED,
-                        N_("This sensor has been removed: it no longer takes opinions."),
-                        field="sensorSlug",
-                    )
-                ]
-            )
+        sensor_id, status = found
+        if status == SensorStatus.REMOVED.value:
+            raise ValidationFailed([removed()])
         comment = mask_personal_data(request.comment.strip()) if request.comment else None
-        values = {
-            "sensor": sensor.id,
-            "device": device_hash,
+        values: dict[str, Any] = {
+            "sensor_id": sensor_id,
+            "device_hash": device_hash,
             "acceptance": request.acceptance,
             "understood": request.understood.value,
             "concerns": " ".join(sorted(c.value for c in request.concerns)),
             "comment": comment or None,
+        }
+        params = {
+            "sensor": sensor_id,
+            "device": device_hash,
+            **{k: values[k] for k in ("acceptance", "understood", "concerns", "comment")},
             "now": now,
         }
-        earlier = (
-            await session.exec(
-                select(SensorOpinion.id).where(
-                    SensorOpinion.sensor_id == sensor.id, SensorOpinion.device_hash == device_hash
-                )
-            )
-        ).first()
-        opinion_id = (
-            await session.exec(_UPSERT, params=values)  # type: ignore[call-overload]
-        ).scalar_one()
-        opinion = await session.get(SensorOpinion, opinion_id)
-        assert opinion is not None
-        await session.refresh(opinion)
-    return Given(opinion, sensor, replaced=earlier is not None)
+        opinion_id, created_at = (
+            await session.exec(_UPSERT, params=params)  # type: ignore[call-overload]
+        ).one()
+    created = as_utc(created_at)
+    opinion = SensorOpinion.model_construct(
+        id=opinion_id, created_at=created, updated_at=now, **values
+    )
+    return Given(opinion, replaced=created != now)
 
 
 @dataclass
 class OpinionThrottle:
     """At most ``per_device`` opinions an hour from one device and ``per_origin`` from one
-    network origin (a square's public Wi-Fi is shared: kept generous). In the process's
-    memory, keyed by keyed hashes; with N workers the bound is N times higher."""
+    network origin (a square's public Wi-Fi is shared: keep it generous).
+
+    Fixed one-hour windows counted in the process's memory, keyed by keyed hashes: O(1) per
+    call whatever the limits. A burst straddling two windows may reach twice a limit, and with
+    N worker processes the bound is N times higher: documented approximations, still bounds.
+    """
 
     per_device: int = 20
     per_origin: int = 300
     window_seconds: float = 3600.0
     monotonic: Callable[[], float] = time.monotonic
-    _seen: dict[str, list[float]] = field(default_factory=dict)
+    _counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> (window, n)
 
-    def _recent(self, key: str) -> list[float]:
-        cutoff = self.monotonic() - self.window_seconds
-        recent = [t for t in self._seen.get(key, []) if t > cutoff]
-        if recent:
-            self._seen[key] = recent
-        else:
-            self._seen.pop(key, None)
-        return recent
+    def _count(self, key: str, window: int) -> int:
+        seen_window, n = self._counts.get(key, (window, 0))
+        return n if seen_window == window else 0
 
     def allow(self, device_key: str, origin_key: str | None) -> bool:
         """Count one attempt; False (and nothing counted) when over either limit."""
-        if len(self._recent("d:" + device_key)) >= self.per_device:
-            return False
-        if origin_key and len(self._recent("o:" + origin_key)) >= self.per_origin:
-            return False
-        now = self.monotonic()
-        self._seen.setdefault("d:" + device_key, []).append(now)
+        window = int(self.monotonic() // self.window_seconds)
+        keys = [("d:" + device_key, self.per_device)]
         if origin_key:
-            self._seen.setdefault("o:" + origin_key, []).append(now)
+            keys.append(("o:" + origin_key, self.per_origin))
+        if any(self._count(key, window) >= limit for key, limit in keys):
+            return False
+        if len(self._counts) > 100_000:  # forget the keys of past windows
+            self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
+        for key, _ in keys:
+            self._counts[key] = (window, self._count(key, window) + 1)
         return True
 
 

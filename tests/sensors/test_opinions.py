@@ -13,6 +13,7 @@ from sqlmodel import select
 from service.context import Services
 from service.sensors.models import SensorOpinion
 from service.sensors.opinions import OpinionThrottle
+from service.settings import Settings, SettingsError
 from service.staff.models import Role
 from tests.sensors.support import create_sensor, staff, unique_slug
 from tests.support import data_of, graphql, operation
@@ -236,3 +237,14 @@ async def test_a_comment_is_never_public_and_kept_masked(
     async with services.db.reading() as session:
         comments = [r.comment for r in (await session.exec(select(SensorOpinion))).all()]
     assert "Écrivez-moi : […]" in comments
+
+
+def test_the_limits_are_settings() -> None:
+    # when
+    settings = Settings.from_environ(
+        {"SERVICE_OPINIONS_PER_DEVICE_HOUR": "3", "SERVICE_OPINIONS_PER_ORIGIN_HOUR": "50"}
+    )
+    # then
+    assert (settings.opinions_per_device_hour, settings.opinions_per_origin_hour) == (3, 50)
+    with pytest.raises(SettingsError, match="SERVICE_OPINIONS_PER_DEVICE_HOUR"):
+        Settings.from_environ({"SERVICE_OPINIONS_PER_DEVICE_HOUR": "0"})

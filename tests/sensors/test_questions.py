@@ -165,3 +165,22 @@ async def test_the_accountable_body_publishes_a_reply_to_the_opinions(
     assert published["sensorReplyPublish"]["errors"] == []
     assert page["sensor"]["publicReply"] == text and page["sensor"]["publicReplyAt"]
     assert f"sensor {slug}" in [e["detail"] for e in log["entries"]]
+
+
+async def test_a_question_sent_to_the_wrong_body_is_handed_over(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: a question routed to ALM's roads directorate, which is not the right body
+    roads = await staff(services, client, "alm-voirie", Role.SUPERVISOR)
+    waste = await staff(services, client, "alm-dechets", Role.AGENT)
+    slug = (await create_sensor(roads))["slug"]
+    reference = (await ask(client, slug))["question"]["reference"]
+    # when
+    handed = await roads.call("ItemReroute", {"reference": reference, "bodyCode": "alm-dechets"})
+    queue = await waste.call("TriageQueue", {"filter": {"kind": "sensor_question"}, "first": 100})
+    public = await data_of(client, operation("SensorQuestion"), {"reference": reference})
+    # then
+    assert handed["itemReroute"]["errors"] == []
+    assert reference in [e["node"]["reference"] for e in queue["triageQueue"]["edges"]]
+    assert public["sensorQuestion"]["handlingBody"]["code"] == "alm-dechets"
+    assert "REROUTED" in [h["kind"] for h in public["sensorQuestion"]["history"]]
