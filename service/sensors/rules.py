@@ -307,15 +307,22 @@ def _date_errors(sensor: Sensor) -> list[DomainError]:
     ]
 
 
+def require_staff(identity: StaffIdentity | None) -> StaffIdentity:
+    """A staff member who may write (council members read trends only): checked before the
+    input, so a stranger learns nothing from validation errors."""
+    if identity is None:
+        raise not_authenticated()
+    if identity.role is Role.COUNCIL or "items:write" not in identity.scopes:
+        raise forbidden()
+    return identity
+
+
 def may_manage(
     identity: StaffIdentity | None, body_code: str, reference: ReferenceData
 ) -> StaffIdentity:
     """Administrators of the metropole manage every sensor; the staff of a body (and of the
     bodies above it) manage the sensors that body is accountable for."""
-    if identity is None:
-        raise not_authenticated()
-    if identity.role is Role.COUNCIL or "items:write" not in identity.scopes:
-        raise forbidden()
+    identity = require_staff(identity)
     own_body = reference.bodies.get(identity.body_code)
     if identity.role is Role.ADMIN and own_body and own_body.kind == BodyKind.METROPOLE.value:
         return identity
@@ -404,6 +411,8 @@ async def create_sensor(
     is_example: bool = False,
 ) -> Sensor:
     """Add a sensor to the register (audited): its slug is what the sign prints."""
+    if not is_example:
+        require_staff(identity)
     slug = slug.strip().lower()
     raise_if_any(slug_errors(slug))
     async with db.writing() as session:
@@ -457,6 +466,7 @@ async def update_sensor(
 ) -> Sensor:
     """Edit a sensor (its staff, audited with the names of the fields that changed).
     Removing one is an edit too: status removed, the date kept; its page stays public."""
+    require_staff(identity)
     async with db.writing() as session:
         sensor = await get_sensor(session, slug)
         if sensor is None:
@@ -495,6 +505,7 @@ async def publish_reply(
 ) -> Sensor:
     """The accountable body's public answer to the opinions on its sensor (an empty text
     withdraws it), audited."""
+    require_staff(identity)
     raise_if_any(_text_errors(text, "text", MAX_DESCRIPTION))
     async with db.writing() as session:
         sensor = await get_sensor(session, slug)

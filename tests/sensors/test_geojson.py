@@ -85,13 +85,18 @@ async def test_an_unchanged_map_answers_304_and_a_change_a_new_etag(
     again = await client.get("/sensors.geojson", headers={"if-none-match": etag})
     weak = await client.get("/sensors.geojson", headers={"if-none-match": f"W/{etag}"})
     agent = await staff(services, client, "alm-voirie", Role.AGENT)
-    await create_sensor(agent)
+    slug = (await create_sensor(agent))["slug"]
     changed = await client.get("/sensors.geojson", headers={"if-none-match": etag})
+    await agent.call("SensorUpdate", {"input": {"slug": slug, "name": "Renamed"}})
+    edited = await client.get(
+        "/sensors.geojson", headers={"if-none-match": changed.headers["etag"]}
+    )
     # then
     assert "max-age" in first.headers["cache-control"]
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
     assert weak.status_code == 304
     assert changed.status_code == 200 and changed.headers["etag"] != etag
+    assert edited.status_code == 200 and "Renamed" in edited.text
 
 
 async def test_removed_sensors_on_demand_and_a_bad_status_refused(

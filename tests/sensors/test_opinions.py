@@ -3,6 +3,7 @@ rate-limited; aggregates per sensor and per place with counts under 5 withheld."
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -248,3 +249,22 @@ def test_the_limits_are_settings() -> None:
     assert (settings.opinions_per_device_hour, settings.opinions_per_origin_hour) == (3, 50)
     with pytest.raises(SettingsError, match="SERVICE_OPINIONS_PER_DEVICE_HOUR"):
         Settings.from_environ({"SERVICE_OPINIONS_PER_DEVICE_HOUR": "0"})
+
+
+async def test_concurrent_opinions_of_one_device_leave_one_row(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given
+    slug = await a_sensor(client, services)
+    # when: the app retries 10 times at once (a flaky network), with different answers
+    results = await asyncio.gather(
+        *(give(client, slug, "device-flaky", acceptance=1 + n % 5) for n in range(10))
+    )
+    # then
+    assert all(r["errors"] == [] for r in results)
+    assert sum(1 for r in results if not r["replaced"]) == 1
+    assert (await summary(client, slug))["opinions"]["fewerThanFive"] is True
+    async with services.db.reading() as session:
+        rows = (await session.exec(select(SensorOpinion))).all()
+    counted = {(r.sensor_id, r.device_hash) for r in rows}
+    assert len(counted) == len(rows)  # never two opinions of one device on one sensor

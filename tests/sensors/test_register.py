@@ -272,3 +272,13 @@ async def test_an_unknown_slug_reads_as_null(client: httpx.AsyncClient) -> None:
     data = await data_of(client, operation("Sensor"), {"slug": "no-such-sensor"})
     # then
     assert data["sensor"] is None
+
+
+async def test_a_stranger_learns_nothing_from_validation(client: httpx.AsyncClient) -> None:
+    # when: anonymous, with an invalid input
+    response = await graphql(
+        client, operation("SensorCreate"), {"input": sensor_input(slug="Bad Slug", name="")}
+    )
+    # then
+    errors = response.json()["data"]["sensorCreate"]["errors"]
+    assert len(errors) == 1 and errors[0]["code"] == "NOT_AUTHENTICATED"
