@@ -21,6 +21,7 @@ from service.i18n.catalogs import load_translations
 from service.i18n.negotiation import negotiate
 from service.routing.delivery import run_delivery_worker
 from service.schema import build_schema
+from service.sensors.geojson import sensors_geojson_endpoint
 from service.settings import SUPPORTED_LOCALES, Settings
 
 
@@ -69,6 +70,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     app = Starlette(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            Route("/sensors.geojson", sensors_geojson_endpoint(services), methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readiness_endpoint(services), methods=["GET"]),
         ],

@@ -302,19 +302,22 @@ def _prepare_demo(settings: Settings) -> None:
     migrate.upgrade(settings.resolved_database_url)
     counts = asyncio.run(_run_fixture_load(settings))
     print("demo: database ready, " + ", ".join(f"{n} {table}" for table, n in counts.items()))
-    created = asyncio.run(_load_demo_data(settings))
+    created, sensors = asyncio.run(_load_demo_data(settings))
     print(f"demo: {created} example reports added (invented data, see fixtures/demo)")
+    print(f"demo: {sensors} example sensors added (invented data, see fixtures/demo)")
 
 
-async def _load_demo_data(settings: Settings) -> int:
+async def _load_demo_data(settings: Settings) -> tuple[int, int]:
     from service.app import build_services
     from service.context import utc_now
     from service.demo import load_demo_reports
+    from service.sensors.demo import load_demo_sensors
 
     services = build_services(settings)
     try:
         await services.reload_reference()
-        return await load_demo_reports(services, utc_now())
+        reports = await load_demo_reports(services, utc_now())
+        return reports, await load_demo_sensors(services, utc_now())
     finally:
         await services.db.dispose()
 

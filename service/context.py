@@ -21,6 +21,7 @@ from service.items.rules import Audience, histories
 from service.privacy.rules import keyed_hash
 from service.reference import ReferenceData, load_reference_data
 from service.response_cache import PublicResponseCache
+from service.sensors.opinions import OpinionThrottle
 from service.settings import Settings
 from service.staff.rules import StaffIdentity
 from service.staff.throttle import LoginThrottle
@@ -103,6 +104,13 @@ class Services:
     @cached_property
     def login_throttle(self) -> LoginThrottle:
         return LoginThrottle()
+
+    @cached_property
+    def opinion_throttle(self) -> OpinionThrottle:
+        return OpinionThrottle(
+            per_device=self.settings.opinions_per_device_hour,
+            per_origin=self.settings.opinions_per_origin_hour,
+        )
 
     @cached_property
     def session_cookies(self) -> Signer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.db import Database
 from service.routing.rules import load_routing_fixtures
+from service.sensors.rules import load_dtpr_fixtures
 from service.settings import Settings
 from service.territory.rules import load_territory_fixtures
 
@@ -14,4 +15,5 @@ async def load_fixtures(settings: Settings, db: Database) -> dict[str, int]:
     async with db.writing() as session:
         counts.update(await load_territory_fixtures(session, settings.fixtures_dir))
         counts.update(await load_routing_fixtures(session, settings.fixtures_dir))
+        counts.update(await load_dtpr_fixtures(session, settings.fixtures_dir))
     return counts

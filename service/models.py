@@ -9,5 +9,6 @@ def import_all_models() -> None:
     import service.outbox.models  # noqa: F401
     import service.privacy.models  # noqa: F401
     import service.routing.models  # noqa: F401
+    import service.sensors.models  # noqa: F401
     import service.staff.models  # noqa: F401
     import service.territory.models  # noqa: F401

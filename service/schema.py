@@ -21,6 +21,8 @@ from service.limits import max_aliases_rule, max_depth_rule
 from service.reports.mutations import ReportMutation
 from service.reports.queries import ReportQuery
 from service.routing.queries import RoutingQuery
+from service.sensors.mutations import SensorMutation
+from service.sensors.queries import SensorQuery
 from service.settings import Settings
 from service.staff.mutations import StaffMutation
 from service.staff.queries import StaffQuery
@@ -43,6 +45,7 @@ class Query(
     TerritoryQuery,
     RoutingQuery,
     ReportQuery,
+    SensorQuery,
     TrackingQuery,
     StaffQuery,
     TriageQuery,
@@ -54,7 +57,12 @@ class Query(
 
 @strawberry.type(description="Everything one can do.")
 class Mutation(
-    ReportMutation, TrackingMutation, StaffMutation, TriageMutation, TemplateMutation
+    ReportMutation,
+    SensorMutation,
+    TrackingMutation,
+    StaffMutation,
+    TriageMutation,
+    TemplateMutation,
 ):
     pass
 

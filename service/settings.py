@@ -54,6 +54,9 @@ class Settings:
     delivery_backoff_seconds: float = 30.0
     delivery_backoff_cap_seconds: float = 3600.0
     delivery_poll_seconds: float = 2.0
+    # Opinions on sensors accepted per hour from one device, and from one network origin.
+    opinions_per_device_hour: int = 20
+    opinions_per_origin_hour: int = 300
     # Set by `serve --demo` only; never read from the environment.
     demo: bool = field(default=False)
 
@@ -112,6 +115,12 @@ class Settings:
             ),
             delivery_poll_seconds=_positive_float(
                 env, "SERVICE_DELIVERY_POLL_SECONDS", defaults.delivery_poll_seconds
+            ),
+            opinions_per_device_hour=_positive(
+                env, "SERVICE_OPINIONS_PER_DEVICE_HOUR", defaults.opinions_per_device_hour
+            ),
+            opinions_per_origin_hour=_positive(
+                env, "SERVICE_OPINIONS_PER_ORIGIN_HOUR", defaults.opinions_per_origin_hour
             ),
         )
 

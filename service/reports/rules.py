@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, text
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -46,10 +45,7 @@ class ReportRequest:
     contact: privacy.ContactRequest | None
 
 
-@dataclass(frozen=True)
-class Submitted:
-    item: Item
-    replayed: bool  # True when an earlier submission with the same key was returned
+Submitted = items.Submitted
 
 
 def validation_errors(request: ReportRequest) -> list[DomainError]:
@@ -107,52 +103,30 @@ async def submit_report(
     decision = routing.route_item(
         reference, commune_code=commune_code, category=category, today=now.date()
     )
-    fingerprint = _fingerprint(request)
-    try:
-        async with db.writing() as session:
-            item = await items.insert_item(
-                session,
-                items.NewItem(
-                    kind=ItemKind.REPORT,
-                    commune_code=commune_code,
-                    category_code=category.code,
-                    decision=decision,
-                    latitude=request.latitude,
-                    longitude=request.longitude,
-                    address_text=(request.address_text or "").strip() or None,
-                    description=request.description.strip(),
-                    channel=request.channel,
-                    language=request.language,
-                    idempotency_scope=scope,
-                    idempotency_key=request.idempotency_key,
-                    request_fingerprint=fingerprint,
-                ),
-                now,
-            )
-            if item is None:
-                existing = await items.find_by_idempotency_key(
-                    session, scope, request.idempotency_key
-                )
-                assert existing is not None  # the key is taken, inside this very transaction
-                return _replay(existing, fingerprint)
-            if request.contact is not None:
-                assert item.id is not None
-                await privacy.store_contact(
-                    session, item.id, request.contact, channel=request.channel, now=now
-                )
-            return Submitted(item, replayed=False)
-    except IntegrityError:
-        async with db.reading() as session:
-            existing = await items.find_by_idempotency_key(session, scope, request.idempotency_key)
-        if existing is None:
-            raise
-        return _replay(existing, fingerprint)
+    new = items.NewItem(
+        kind=ItemKind.REPORT,
+        commune_code=commune_code,
+        category_code=category.code,
+        decision=decision,
+        latitude=request.latitude,
+        longitude=request.longitude,
+        address_text=(request.address_text or "").strip() or None,
+        description=request.description.strip(),
+        channel=request.channel,
+        language=request.language,
+        idempotency_scope=scope,
+        idempotency_key=request.idempotency_key,
+        request_fingerprint=_fingerprint(request),
+    )
+    contact = request.contact
+    if contact is None:
+        return await items.submit_once(db, new, now)
 
+    async def store_contact(session: AsyncSession, item: Item) -> None:
+        assert item.id is not None and contact is not None
+        await privacy.store_contact(session, item.id, contact, channel=request.channel, now=now)
 
-def _replay(existing: Item, fingerprint: str) -> Submitted:
-    if existing.request_fingerprint != fingerprint:
-        raise ValidationFailed([items.reused_key()])
-    return Submitted(existing, replayed=True)
+    return await items.submit_once(db, new, now, store_contact)
 
 
 @dataclass(frozen=True)

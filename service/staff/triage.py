@@ -22,6 +22,7 @@ from service.outbox import rules as outbox
 from service.reference import ReferenceData
 from service.reports.rules import outside_alm
 from service.routing import rules as routing
+from service.routing.models import Competence
 from service.settings import SUPPORTED_LOCALES
 from service.staff.errors import StaffErrorCode
 from service.staff.models import AuditEntry, Role, StaffUser
@@ -342,6 +343,10 @@ def reroute(
     again (unless a body is named), the new body hears of it, all of it audited."""
     if identity.role not in ASSIGNING_ROLES:
         raise forbidden()
+    if item.category_code is None and category_code is None and point is None and body_code:
+        # An item without a category (a question about a sensor) can only be handed over.
+        _hand_over(session, identity, item, reference, now, body_code)
+        return
     category = reference.categories.get(category_code or item.category_code or "")
     if category is None:
         raise ValidationFailed([routing.unknown_category(category_code or "")])
@@ -390,6 +395,47 @@ def reroute(
     outbox.append(session, "item.rerouted", item_id=item.id, now=now)
     after = f"{item.category_code}/{item.commune_code}/{item.body_code}"
     audit(session, identity, "rerouted", item, now, f"{before} -> {after}")
+
+
+def _hand_over(
+    session: AsyncSession,
+    identity: StaffIdentity,
+    item: Item,
+    reference: ReferenceData,
+    now: datetime,
+    body_code: str,
+) -> None:
+    if body_code not in reference.bodies:
+        raise DomainError(
+            StaffErrorCode.NOT_FOUND,
+            N_("There is no body %(body)s."),
+            field="bodyCode",
+            body=body_code,
+        )
+    route = reference.routes.get(body_code)
+    decision = routing.RoutingDecision(
+        Competence(item.competence),
+        body_code,
+        route,
+        f"handed to {body_code} by {identity.actor}",
+    )
+    before = item.body_code
+    item.body_code, item.routing_reason = body_code, decision.reason
+    item.delivery_state = decision.delivery_state.value
+    item.assigned_to_id = None
+    item.updated_at = now
+    session.add(item)
+    items.add_event(
+        session,
+        item,
+        EventKind.REROUTED,
+        items.Audience.PUBLIC,
+        actor=identity.actor,
+        now=now,
+        text=reference.bodies[body_code].name,
+    )
+    outbox.append(session, "item.rerouted", item_id=item.id, now=now)
+    audit(session, identity, "rerouted", item, now, f"{before} -> {body_code}")
 
 
 async def mark_duplicate(

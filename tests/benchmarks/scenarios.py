@@ -20,6 +20,8 @@ HTTP_SCENARIOS = (
     "reportCreate",
     "reportsPage",
     "nearbyReports",
+    "sensorOpinionCreate",
+    "sensorsGeojson",
 )
 IN_PROCESS_SCENARIOS = ("commune_lookup",)
 ALL_SCENARIOS = HTTP_SCENARIOS + IN_PROCESS_SCENARIOS
@@ -37,6 +39,8 @@ CREATE_CATEGORIES = ("pothole", "graffiti", "light_out", "water_leak")
 REPORTS_PAGE_SIZE = 20
 NEARBY_CATEGORY = "pothole"
 NEARBY_RADIUS_M = 250
+# An example sensor of `serve --demo` (fixtures/demo/sensors.json).
+OPINION_SENSOR = "exemple-fraternite-parking-01"
 FRENCH_DESCRIPTIONS = (
     "Nid-de-poule profond au milieu de la chaussée, dangereux pour les vélos.",
     "Le lampadaire devant le numéro 12 ne s'allume plus depuis trois jours.",
@@ -71,11 +75,18 @@ def request_maker(scenario: str, port: int, seed: int) -> RequestMaker:
         return _constant(port, page)
     if scenario == "nearbyReports":
         return _nearby_reports(port, random.Random(seed))
+    if scenario == "sensorOpinionCreate":
+        return _sensor_opinion_create(port, random.Random(seed), seed)
+    if scenario == "sensorsGeojson":
+        request = f"GET /sensors.geojson HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\n\r\n".encode("ascii")
+        return lambda: request
     raise ValueError(f"unknown HTTP scenario {scenario!r}")
 
 
 def is_success(scenario: str, payload: Any) -> bool:
     """A 200 with data and no GraphQL error, and for payloads with domain errors, none of them."""
+    if scenario == "sensorsGeojson":
+        return isinstance(payload, dict) and payload.get("type") == "FeatureCollection"
     if not isinstance(payload, dict) or "errors" in payload or not payload.get("data"):
         return False
     data = payload["data"]
@@ -90,6 +101,8 @@ def is_success(scenario: str, payload: Any) -> bool:
         return bool(data["reports"]["edges"])
     if scenario == "nearbyReports":
         return bool(data["nearbyReports"]["errors"] == [])
+    if scenario == "sensorOpinionCreate":
+        return bool(data["sensorOpinionCreate"]["errors"] == [])
     return True
 
 
@@ -173,6 +186,36 @@ def _nearby_reports(port: int, rng: random.Random) -> RequestMaker:
             "longitude": longitude,
             "radiusMeters": NEARBY_RADIUS_M,
             "categoryCode": NEARBY_CATEGORY,
+        }
+        return _request(port, f"{prefix}{json.dumps(variables)}}}".encode())
+
+    return make
+
+
+def _sensor_opinion_create(port: int, rng: random.Random, seed: int) -> RequestMaker:
+    document = json.dumps(_operation("SensorOpinionCreate"))
+    prefix = f'{{"operationName":"SensorOpinionCreate","query":{document},"variables":'
+    counter = itertools.count(1)
+    key_prefix = f"bench-{os.getpid()}-{seed}"
+
+    def make() -> bytes:
+        # A new device one time in four, else one of 1,000 devices changing its mind: the mix
+        # of inserts and replacements a sign with a QR code would see.
+        number = next(counter)
+        device = (
+            f"{key_prefix}-{number}"
+            if number % 4 == 0
+            else f"bench-device-{rng.randrange(1000):04d}"
+        )
+        variables = {
+            "input": {
+                "sensorSlug": OPINION_SENSOR,
+                "acceptance": rng.randint(1, 5),
+                "understood": rng.choice(("YES", "PARTLY", "NO")),
+                "concerns": rng.sample(["PRIVACY", "COST", "USEFULNESS"], rng.randint(0, 2)),
+                "deviceKey": device,
+                "idempotencyKey": f"{key_prefix}-{number}",
+            }
         }
         return _request(port, f"{prefix}{json.dumps(variables)}}}".encode())
 

@@ -70,6 +70,9 @@ def service_environment(data_dir: Path, log_level: str = "warning") -> dict[str,
         # Access logs at "info" would cost the single worker a log line per request and
         # measure the terminal as much as the service; warnings and errors are still kept.
         "SERVICE_LOG_LEVEL": log_level,
+        # Every client of the load generator comes from 127.0.0.1: lift the per-origin limit
+        # of sensor opinions (the per-device one still applies; devices vary).
+        "SERVICE_OPINIONS_PER_ORIGIN_HOUR": "1000000000",
     }
     env.pop("SERVICE_DATABASE_URL", None)  # the embedded SQLite file in the data dir
     return env

@@ -1,0 +1,1 @@
+"""Sensor transparency: the DTPR taxonomy, the public sensor register, residents\x27 opinions."""
