@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, text
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +17,7 @@ from service.errors import N_, DomainError, ValidationFailed, raise_if_any
 from service.items import rules as items
 from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import Item, ItemKind
+from service.items.submission import Submitted, store_once
 from service.privacy import rules as privacy
 from service.reference import ReferenceData
 from service.reports.errors import ReportErrorCode
@@ -44,12 +44,6 @@ class ReportRequest:
     channel: str
     language: str
     contact: privacy.ContactRequest | None
-
-
-@dataclass(frozen=True)
-class Submitted:
-    item: Item
-    replayed: bool  # True when an earlier submission with the same key was returned
 
 
 def validation_errors(request: ReportRequest) -> list[DomainError]:
@@ -94,8 +88,7 @@ async def submit_report(
     """Validate, route and store a report once per idempotency key.
 
     A retry with the same key and the same content returns the first report; with other
-    content it is refused. Concurrent retries cannot create two reports: SQLite serialises
-    writers (BEGIN IMMEDIATE), and on PostgreSQL the unique key makes the loser re-read.
+    content it is refused (see ``items.submission.store_once``).
     """
     raise_if_any(validation_errors(request))
     commune_code = reference.locator.locate(request.latitude, request.longitude)
@@ -108,51 +101,26 @@ async def submit_report(
         reference, commune_code=commune_code, category=category, today=now.date()
     )
     fingerprint = _fingerprint(request)
-    try:
-        async with db.writing() as session:
-            item = await items.insert_item(
-                session,
-                items.NewItem(
-                    kind=ItemKind.REPORT,
-                    commune_code=commune_code,
-                    category_code=category.code,
-                    decision=decision,
-                    latitude=request.latitude,
-                    longitude=request.longitude,
-                    address_text=(request.address_text or "").strip() or None,
-                    description=request.description.strip(),
-                    channel=request.channel,
-                    language=request.language,
-                    idempotency_scope=scope,
-                    idempotency_key=request.idempotency_key,
-                    request_fingerprint=fingerprint,
-                ),
-                now,
-            )
-            if item is None:
-                existing = await items.find_by_idempotency_key(
-                    session, scope, request.idempotency_key
-                )
-                assert existing is not None  # the key is taken, inside this very transaction
-                return _replay(existing, fingerprint)
-            if request.contact is not None:
-                assert item.id is not None
-                await privacy.store_contact(
-                    session, item.id, request.contact, channel=request.channel, now=now
-                )
-            return Submitted(item, replayed=False)
-    except IntegrityError:
-        async with db.reading() as session:
-            existing = await items.find_by_idempotency_key(session, scope, request.idempotency_key)
-        if existing is None:
-            raise
-        return _replay(existing, fingerprint)
-
-
-def _replay(existing: Item, fingerprint: str) -> Submitted:
-    if existing.request_fingerprint != fingerprint:
-        raise ValidationFailed([items.reused_key()])
-    return Submitted(existing, replayed=True)
+    return await store_once(
+        db,
+        items.NewItem(
+            kind=ItemKind.REPORT,
+            commune_code=commune_code,
+            category_code=category.code,
+            decision=decision,
+            latitude=request.latitude,
+            longitude=request.longitude,
+            address_text=(request.address_text or "").strip() or None,
+            description=request.description.strip(),
+            channel=request.channel,
+            language=request.language,
+            idempotency_scope=scope,
+            idempotency_key=request.idempotency_key,
+            request_fingerprint=fingerprint,
+        ),
+        contact=request.contact,
+        now=now,
+    )
 
 
 @dataclass(frozen=True)
