@@ -21,6 +21,8 @@ from service.limits import max_aliases_rule, max_depth_rule
 from service.reports.mutations import ReportMutation
 from service.reports.queries import ReportQuery
 from service.routing.queries import RoutingQuery
+from service.service_requests.mutations import ServiceRequestMutation
+from service.service_requests.queries import ServiceRequestQuery
 from service.settings import Settings
 from service.staff.mutations import StaffMutation
 from service.staff.queries import StaffQuery
@@ -39,13 +41,22 @@ CACHE_SIZE = 512
 
 @strawberry.type(description="Everything one can read: public data, and more for staff.")
 class Query(
-    TerritoryQuery, RoutingQuery, ReportQuery, TrackingQuery, StaffQuery, TriageQuery, AuditQuery
+    TerritoryQuery,
+    RoutingQuery,
+    ReportQuery,
+    ServiceRequestQuery,
+    TrackingQuery,
+    StaffQuery,
+    TriageQuery,
+    AuditQuery,
 ):
     pass
 
 
 @strawberry.type(description="Everything one can do.")
-class Mutation(ReportMutation, TrackingMutation, StaffMutation, TriageMutation):
+class Mutation(
+    ReportMutation, ServiceRequestMutation, TrackingMutation, StaffMutation, TriageMutation
+):
     pass
 
 

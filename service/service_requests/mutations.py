@@ -1,0 +1,94 @@
+"""Mutations of service requests: submit one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from service.context import Context
+from service.errors import ValidationFailed
+from service.reports.mutations import to_contact
+from service.schema_support import payload_errors
+from service.service_requests import rules
+from service.service_requests.errors import ServiceRequestErrorCode
+from service.service_requests.models import ServiceRequestDetail
+from service.service_requests.types import (
+    ServiceRequestCreateInput,
+    ServiceRequestCreatePayload,
+    ServiceRequestError,
+    ServiceRequestType,
+)
+
+
+def to_request(
+    input: ServiceRequestCreateInput,  # noqa: A002
+    channel: str,
+    language: str,
+) -> rules.ServiceRequestRequest:
+    return rules.ServiceRequestRequest(
+        service_code=str(input.service_code),
+        answers=tuple(
+            rules.Answer(
+                code=a.code,
+                value=a.value,
+                values=tuple(a.values) if a.values is not None else None,
+            )
+            for a in input.answers
+        ),
+        commune_code=str(input.commune) if input.commune else None,
+        latitude=input.latitude,
+        longitude=input.longitude,
+        address_text=input.address_text,
+        description=input.description,
+        at_home=input.at_home_address,
+        idempotency_key=input.idempotency_key,
+        channel=channel,
+        language=language,
+        contact=to_contact(input.contact),
+    )
+
+
+@strawberry.type
+class ServiceRequestMutation:
+    @strawberry.mutation(
+        description="Request a service. Each answer is checked against its question; errors "
+        "name `answers.<code>`. No account needed; keep the tracking token."
+    )
+    async def service_request_create(
+        self,
+        info: Info[Context, None],
+        input: Annotated[  # noqa: A002  (the argument's public name)
+            ServiceRequestCreateInput, strawberry.argument(description="The request.")
+        ],
+    ) -> ServiceRequestCreatePayload:
+        context = info.context
+        try:
+            submitted = await rules.submit_service_request(
+                context.db,
+                context.reference,
+                to_request(input, input.channel.value, context.translator.locale),
+                scope=context.caller.kind,
+                now=context.now,
+            )
+        except ValidationFailed as failed:
+            return ServiceRequestCreatePayload(
+                service_request=None,
+                tracking_token=None,
+                errors=payload_errors(
+                    failed.errors,
+                    context.translator,
+                    ServiceRequestError,
+                    ServiceRequestErrorCode,
+                ),
+            )
+        item = submitted.item
+        async with context.db.reading() as session:
+            detail = await session.get(ServiceRequestDetail, item.id)
+        assert detail is not None
+        return ServiceRequestCreatePayload(
+            service_request=ServiceRequestType.from_row(item, detail, info, public=False),
+            tracking_token=context.services.tracking_tokens.issue(item),
+            errors=[],
+        )
