@@ -196,7 +196,7 @@ async def load_service_fixtures(
                 code=row["code"],
                 group_code=row["group_code"],
                 label=row["label"],
-                description=row["description"],
+                description=row["description_label"],
                 competence=row["competence"],
                 metropole_body_code=row["metropole_body_code"] or None,
                 location=LocationKind(row["location"]).value,
@@ -227,7 +227,7 @@ async def load_service_fixtures(
         question.required = _flag(row["required"])
         question.position = int(row["position"])
         question.label = row["label"]
-        question.description = row["description"] or None
+        question.description = row["description_label"] or None
         question.minimum = _number(row["minimum"])
         question.maximum = _number(row["maximum"])
         question.public = _flag(row["public"])
