@@ -8,8 +8,19 @@ import strawberry
 from strawberry.types import Info
 
 from service.context import Context
+from service.errors import DomainError
+from service.schema_support import payload_errors
 from service.service_requests import rules
-from service.service_requests.types import ServiceRequestType, ServiceType
+from service.service_requests.errors import ServiceRequestErrorCode
+from service.service_requests.models import ServiceRequestDetail
+from service.service_requests.types import (
+    HandledServiceRequestResult,
+    ServiceRequestError,
+    ServiceRequestType,
+    ServiceType,
+)
+from service.staff import triage
+from service.staff.permissions import covered_bodies, require_item_work
 
 
 @strawberry.type
@@ -56,3 +67,33 @@ class ServiceRequestQuery:
             return None
         item, detail = found
         return ServiceRequestType.from_row(item, detail, info, public=True)
+
+    @strawberry.field(
+        description="A service request with every answer and the address, for the staff of "
+        "the body handling it (others get NOT_FOUND)."
+    )
+    async def handled_service_request(
+        self,
+        info: Info[Context, None],
+        reference: Annotated[str, strawberry.argument(description="E.g. ALM-2026-004217.")],
+    ) -> HandledServiceRequestResult:
+        context = info.context
+        try:
+            identity = require_item_work(context.caller.staff, "items:read")
+            bodies = covered_bodies(identity, context.reference)
+            async with context.db.reading() as session:
+                item = await triage.item_in_scope(session, reference, bodies)
+                detail = await session.get(ServiceRequestDetail, item.id)
+            if detail is None:
+                raise triage.not_found(reference)
+        except DomainError as error:
+            return HandledServiceRequestResult(
+                service_request=None,
+                errors=payload_errors(
+                    [error], context.translator, ServiceRequestError, ServiceRequestErrorCode
+                ),
+            )
+        return HandledServiceRequestResult(
+            service_request=ServiceRequestType.from_row(item, detail, info, public=False),
+            errors=[],
+        )

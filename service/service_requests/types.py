@@ -79,6 +79,10 @@ described_enum(
         ServiceRequestErrorCode.CONSENT_REQUIRED: "A contact needs the resident's explicit "
         "consent.",
         ServiceRequestErrorCode.NAME_TOO_LONG: "The contact name is too long.",
+        ServiceRequestErrorCode.NOT_AUTHENTICATED: "This needs a staff session or access token.",
+        ServiceRequestErrorCode.FORBIDDEN: "The caller's role or scopes do not allow this.",
+        ServiceRequestErrorCode.NOT_FOUND: "No service request with this reference in the "
+        "caller's bodies.",
     },
 )
 
@@ -237,8 +241,12 @@ class ServiceRequestType(ItemView):
         description="What the resident wrote, e-mail addresses and phone numbers masked."
     )
     answers: list[ServiceRequestAnswer] = strawberry.field(
-        description="The answers: all of them for the resident who sent it, the public ones "
-        "otherwise."
+        description="The answers: all of them for the resident who sent it and the handling "
+        "body, the public ones otherwise."
+    )
+    address_text: str | None = strawberry.field(
+        description="The address given: for the resident who sent it and the handling body "
+        "only (null publicly)."
     )
     service_code: strawberry.Private[str]
     audiences: strawberry.Private[frozenset[Audience]]
@@ -260,6 +268,7 @@ class ServiceRequestType(ItemView):
             **common,
             description=row.public_description,
             answers=_answers(spec, detail, info, public),
+            address_text=None if public else row.address_text,
             service_code=detail.service_code,
             audiences=frozenset({Audience.PUBLIC})
             if public
@@ -275,6 +284,14 @@ class ServiceRequestType(ItemView):
     async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
         public = self.audiences == frozenset({Audience.PUBLIC})
         return await self._history(info, self.audiences, public=public)
+
+
+@strawberry.type(description="A service request for its handling body's staff, or why not.")
+class HandledServiceRequestResult:
+    service_request: ServiceRequestType | None = strawberry.field(
+        description="The request with every answer and the address; null on errors."
+    )
+    errors: list[ServiceRequestError] = strawberry.field(description="Empty on success.")
 
 
 @strawberry.input(description="The answer to one question of the service.")
