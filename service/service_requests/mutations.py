@@ -13,7 +13,6 @@ from service.reports.mutations import to_contact
 from service.schema_support import payload_errors
 from service.service_requests import rules
 from service.service_requests.errors import ServiceRequestErrorCode
-from service.service_requests.models import ServiceRequestDetail
 from service.service_requests.types import (
     ServiceRequestCreateInput,
     ServiceRequestCreatePayload,
@@ -65,7 +64,7 @@ class ServiceRequestMutation:
     ) -> ServiceRequestCreatePayload:
         context = info.context
         try:
-            submitted = await rules.submit_service_request(
+            submitted, detail = await rules.submit_service_request(
                 context.db,
                 context.reference,
                 to_request(input, input.channel.value, context.translator.locale),
@@ -84,9 +83,6 @@ class ServiceRequestMutation:
                 ),
             )
         item = submitted.item
-        async with context.db.reading() as session:
-            detail = await session.get(ServiceRequestDetail, item.id)
-        assert detail is not None
         return ServiceRequestCreatePayload(
             service_request=ServiceRequestType.from_row(item, detail, info, public=False),
             tracking_token=context.services.tracking_tokens.issue(item),

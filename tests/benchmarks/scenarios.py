@@ -7,6 +7,7 @@ import json
 import os
 import random
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ HTTP_SCENARIOS = (
     "reportCreate",
     "reportsPage",
     "nearbyReports",
+    "serviceRequestCreate",
 )
 IN_PROCESS_SCENARIOS = ("commune_lookup",)
 ALL_SCENARIOS = HTTP_SCENARIOS + IN_PROCESS_SCENARIOS
@@ -71,6 +73,8 @@ def request_maker(scenario: str, port: int, seed: int) -> RequestMaker:
         return _constant(port, page)
     if scenario == "nearbyReports":
         return _nearby_reports(port, random.Random(seed))
+    if scenario == "serviceRequestCreate":
+        return _service_request_create(port, random.Random(seed), seed)
     raise ValueError(f"unknown HTTP scenario {scenario!r}")
 
 
@@ -90,6 +94,9 @@ def is_success(scenario: str, payload: Any) -> bool:
         return bool(data["reports"]["edges"])
     if scenario == "nearbyReports":
         return bool(data["nearbyReports"]["errors"] == [])
+    if scenario == "serviceRequestCreate":
+        created = data["serviceRequestCreate"]
+        return bool(created["errors"] == [] and created["serviceRequest"] is not None)
     return True
 
 
@@ -173,6 +180,36 @@ def _nearby_reports(port: int, rng: random.Random) -> RequestMaker:
             "longitude": longitude,
             "radiusMeters": NEARBY_RADIUS_M,
             "categoryCode": NEARBY_CATEGORY,
+        }
+        return _request(port, f"{prefix}{json.dumps(variables)}}}".encode())
+
+    return make
+
+
+def _service_request_create(port: int, rng: random.Random, seed: int) -> RequestMaker:
+    """A bulky-waste pickup at an Angers address: four typed answers checked, a home-address
+    request stored with its details (the heaviest service of the fixtures)."""
+    document = json.dumps(_operation("ServiceRequestCreate"))
+    prefix = f'{{"operationName":"ServiceRequestCreate","query":{document},"variables":'
+    counter = itertools.count(1)
+    key_prefix = f"bench-sr-{os.getpid()}-{seed}"
+    pickup_day = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
+
+    def make() -> bytes:
+        variables = {
+            "input": {
+                "serviceCode": "bulky_waste_pickup",
+                "commune": "49007",
+                "addressText": f"{rng.randint(1, 120)} rue Lenepveu",
+                "answers": [
+                    {"code": "items", "values": rng.sample(["furniture", "mattress", "other"], 2)},
+                    {"code": "volume_m3", "value": str(rng.choice([1, 1.5, 2, 3]))},
+                    {"code": "preferred_date", "value": pickup_day},
+                    {"code": "access_notes", "value": "Devant le portail"},
+                ],
+                "idempotencyKey": f"{key_prefix}-{next(counter)}",
+                "channel": "APP",
+            }
         }
         return _request(port, f"{prefix}{json.dumps(variables)}}}".encode())
 

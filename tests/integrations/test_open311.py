@@ -269,3 +269,29 @@ async def test_xml_stays_well_formed_with_any_text_a_resident_types(
     assert document.findtext("request/description") == (
         "Arbre  dangereux <b>&amp;</b> « شجرة » ]]> fin"
     )
+
+
+async def test_a_home_address_request_posted_through_open311_stays_private(
+    client: httpx.AsyncClient, api_key: str
+) -> None:
+    # when
+    posted = await client.post(f"{V2}/requests.json", data=bulky_waste_form(api_key))
+    # then
+    assert posted.status_code == 200, posted.text
+    request_id = posted.json()[0]["service_request_id"]
+    assert (await client.get(f"{V2}/requests/{request_id}.json")).status_code == 404
+    listed = (await client.get(f"{V2}/requests.json")).json()
+    assert request_id not in [r["service_request_id"] for r in listed]
+    assert "Toussaint" not in str(listed)
+
+
+async def test_a_retry_with_the_same_idempotency_key_returns_the_same_request(
+    client: httpx.AsyncClient, api_key: str
+) -> None:
+    # given
+    form = tree_pruning_form(api_key, idempotency_key="open311-retry-0001")
+    # when
+    first = await client.post(f"{V2}/requests.json", data=form)
+    again = await client.post(f"{V2}/requests.json", data=form)
+    # then
+    assert first.json()[0]["service_request_id"] == again.json()[0]["service_request_id"]

@@ -50,6 +50,10 @@ class Open311Endpoint:
         except rules.Open311Error as error:
             status, root, entry = error.status, "errors", "error"
             content = [{"code": error.status, "description": d} for d in error.descriptions]
+        except Exception:  # a bug or an outage: logged without the form (personal data)
+            logger.exception("unexpected error on %s %s", request.method, request.url.path)
+            status, root, entry = 500, "errors", "error"
+            content = [{"code": 500, "description": "internal error"}]
         return self._respond(status, fmt, root, entry, content, locale)
 
     async def _route(

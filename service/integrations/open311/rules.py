@@ -397,7 +397,7 @@ async def submit(
         else service_requests.Answer(code=code, value=values[0])
         for code, values in posted.attributes.items()
     )
-    return await service_requests.submit_service_request(
+    submitted, _ = await service_requests.submit_service_request(
         db,
         reference,
         service_requests.ServiceRequestRequest(
@@ -417,6 +417,7 @@ async def submit(
         scope=scope,
         now=now,
     )
+    return submitted
 
 
 def _is_multi(reference: ReferenceData, service_code: str, question_code: str) -> bool:
