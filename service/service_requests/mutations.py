@@ -8,21 +8,25 @@ import strawberry
 from strawberry.types import Info
 
 from service.context import Context
-from service.errors import ValidationFailed
+from service.errors import DomainError, ValidationFailed
 from service.reports.mutations import to_contact
 from service.schema_support import payload_errors
 from service.service_requests import rules
 from service.service_requests.errors import ServiceRequestErrorCode
 from service.service_requests.types import (
+    AssistedServiceRequestCreateInput,
+    AssistedServiceRequestCreatePayload,
     ServiceRequestCreateInput,
     ServiceRequestCreatePayload,
     ServiceRequestError,
+    ServiceRequestFieldsInput,
     ServiceRequestType,
 )
+from service.staff.permissions import require_item_work
 
 
 def to_request(
-    input: ServiceRequestCreateInput,  # noqa: A002
+    input: ServiceRequestFieldsInput,  # noqa: A002
     channel: str,
     language: str,
 ) -> rules.ServiceRequestRequest:
@@ -86,5 +90,44 @@ class ServiceRequestMutation:
         return ServiceRequestCreatePayload(
             service_request=ServiceRequestType.from_row(item, detail, info, public=False),
             tracking_token=context.services.tracking_tokens.issue(item),
+            errors=[],
+        )
+
+    @strawberry.mutation(
+        description="An agent at a counter or on the phone requests a service for a resident "
+        "without digital access (staff only); hands over the reference and a short code."
+    )
+    async def assisted_service_request_create(
+        self,
+        info: Info[Context, None],
+        input: Annotated[  # noqa: A002  (the argument's public name)
+            AssistedServiceRequestCreateInput, strawberry.argument(description="The request.")
+        ],
+    ) -> AssistedServiceRequestCreatePayload:
+        context = info.context
+        try:
+            require_item_work(context.caller.staff, "items:write")
+            submitted, detail = await rules.submit_service_request(
+                context.db,
+                context.reference,
+                to_request(input, input.channel.value, context.translator.locale),
+                scope=context.caller.kind,
+                now=context.now,
+            )
+        except (ValidationFailed, DomainError) as failure:
+            errors = failure.errors if isinstance(failure, ValidationFailed) else [failure]
+            return AssistedServiceRequestCreatePayload(
+                service_request=None,
+                tracking_token=None,
+                short_code=None,
+                errors=payload_errors(
+                    errors, context.translator, ServiceRequestError, ServiceRequestErrorCode
+                ),
+            )
+        tokens = context.services.tracking_tokens
+        return AssistedServiceRequestCreatePayload(
+            service_request=ServiceRequestType.from_row(submitted.item, detail, info, public=False),
+            tracking_token=tokens.issue(submitted.item),
+            short_code=tokens.short_code(submitted.item),
             errors=[],
         )

@@ -9,7 +9,7 @@ from service.context import Context
 from service.items.models import Item
 from service.items.rules import Audience
 from service.items.types import HistoryEntry, ItemView
-from service.reports.types import ContactInput, ResidentChannel
+from service.reports.types import AssistedChannel, ContactInput, ResidentChannel
 from service.routing.models import Competence
 from service.schema_support import described_enum
 from service.service_requests import rules
@@ -307,8 +307,8 @@ class ServiceAnswerInput:
     )
 
 
-@strawberry.input(description="A request for a service, from a resident.")
-class ServiceRequestCreateInput:
+@strawberry.input(description="What every service request carries.")
+class ServiceRequestFieldsInput:
     service_code: strawberry.ID = strawberry.field(description="From `services`.")
     idempotency_key: str = strawberry.field(
         description="Made by the client for this submission; a retry with it returns the same "
@@ -339,9 +339,35 @@ class ServiceRequestCreateInput:
     contact: ContactInput | None = strawberry.field(
         default=None, description="Only if the resident wants to be contacted."
     )
+
+
+@strawberry.input(description="A request for a service, from a resident.")
+class ServiceRequestCreateInput(ServiceRequestFieldsInput):
     channel: ResidentChannel = strawberry.field(
         default=ResidentChannel.WEB, description="Where it was sent from."
     )
+
+
+@strawberry.input(description="A service request an agent enters for a resident (staff only).")
+class AssistedServiceRequestCreateInput(ServiceRequestFieldsInput):
+    channel: AssistedChannel = strawberry.field(
+        default=AssistedChannel.COUNTER, description="How the resident reached the agent."
+    )
+
+
+@strawberry.type(description="The result of an assisted service request.")
+class AssistedServiceRequestCreatePayload:
+    service_request: ServiceRequestType | None = strawberry.field(
+        description="The request; null on errors."
+    )
+    tracking_token: str | None = strawberry.field(
+        description="The full tracking token (for an e-mail or a QR code)."
+    )
+    short_code: str | None = strawberry.field(
+        description="A short code to read out or write down; with the reference, it opens the "
+        "request like the token (`trackedByCode`)."
+    )
+    errors: list[ServiceRequestError] = strawberry.field(description="Empty on success.")
 
 
 @strawberry.type(description="The result of a service request.")
