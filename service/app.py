@@ -19,6 +19,7 @@ from service.graphql_endpoint import GraphQLEndpoint
 from service.health import healthz, readiness_endpoint
 from service.i18n.catalogs import load_translations
 from service.i18n.negotiation import negotiate
+from service.integrations.open311.endpoint import Open311Endpoint
 from service.routing.delivery import run_delivery_worker
 from service.schema import build_schema
 from service.sensors.geojson import sensors_geojson_endpoint
@@ -38,6 +39,7 @@ def build_services(settings: Settings) -> Services:
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
     services = services or build_services(settings)
     graphql = GraphQLEndpoint(build_schema(settings), services)
+    open311 = Open311Endpoint(services)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -71,6 +73,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/sensors.geojson", sensors_geojson_endpoint(services), methods=["GET"]),
+            Route("/open311/v2/{path:path}", open311.handle, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readiness_endpoint(services), methods=["GET"]),
         ],

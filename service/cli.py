@@ -83,6 +83,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     create.set_defaults(run=_staff_create)
 
+    api_client = commands.add_parser("api-client", help="manage integrators' API keys")
+    api_commands = api_client.add_subparsers(dest="api_command", required=True, metavar="ACTION")
+    api_create = api_commands.add_parser(
+        "create", help="create a client and print its key (shown once; only a hash is kept)"
+    )
+    api_create.add_argument("--name", required=True, help="short name, e.g. vivre-a-angers")
+    api_create.set_defaults(run=_api_client_create)
+    api_revoke = api_commands.add_parser("revoke", help="revoke a client's key at once")
+    api_revoke.add_argument("--name", required=True, help="the client's name")
+    api_revoke.set_defaults(run=_api_client_revoke)
+
     export = commands.add_parser("export-schema", help="write graphql/schema.graphql")
     export.add_argument(
         "--check", action="store_true", help="fail if the committed schema is not current"
@@ -221,6 +232,57 @@ async def _create_staff(settings: Settings, args: argparse.Namespace, password: 
         raise CommandFailed(f"{args.email} already has an account", EXIT_CHECK_FAILED) from None
     finally:
         await db.dispose()
+
+
+def _api_client_create(settings: Settings, args: argparse.Namespace) -> int:
+    from service.integrations import rules as api_clients
+
+    if not api_clients.valid_client_name(args.name):
+        raise CommandFailed(
+            "a client name is 2-55 lower-case letters, digits, - or _", EXIT_CHECK_FAILED
+        )
+    _ensure_migrated(settings)
+    key = asyncio.run(_create_api_client(settings, args.name))
+    print(f"created API client {args.name}; its key (shown once, keep it secret):")
+    print(key)
+    return 0
+
+
+async def _create_api_client(settings: Settings, name: str) -> str:
+    from sqlalchemy.exc import IntegrityError
+
+    from service.context import utc_now
+    from service.integrations import rules as api_clients
+
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.writing() as session:
+            _, key = await api_clients.create_api_client(session, name, utc_now())
+            return key
+    except IntegrityError:
+        raise CommandFailed(f"there is already an API client {name!r}", EXIT_CHECK_FAILED) from None
+    finally:
+        await db.dispose()
+
+
+def _api_client_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    _ensure_migrated(settings)
+
+    async def revoke() -> bool:
+        from service.context import utc_now
+        from service.integrations import rules as api_clients
+
+        db = Database(settings.resolved_database_url)
+        try:
+            async with db.writing() as session:
+                return await api_clients.revoke_api_client(session, args.name, utc_now())
+        finally:
+            await db.dispose()
+
+    if not asyncio.run(revoke()):
+        raise CommandFailed(f"there is no active API client {args.name!r}", EXIT_CHECK_FAILED)
+    print(f"revoked API client {args.name}")
+    return 0
 
 
 def _export_schema(settings: Settings, args: argparse.Namespace) -> int:

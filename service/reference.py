@@ -1,4 +1,5 @@
-"""Reference data held in memory: communes, bodies, categories, competence overrides, routes.
+"""Reference data held in memory: communes, bodies, categories, competence overrides, routes,
+the service catalogue.
 
 Every request reads it and administrators change it rarely, so each process keeps a snapshot,
 loaded at start-up and replaced whole (never mutated) when it changes: after `load-fixtures`
@@ -16,6 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.routing.models import Category, CategoryGroup, CompetenceOverride, Route
+from service.service_requests.catalogue import ServiceCatalogue, load_service_catalogue
 from service.territory.geometry import CommuneLocator
 from service.territory.models import Body, BodyKind, Commune, CommuneBoundary
 from service.territory.rules import name_sort_key
@@ -32,6 +34,8 @@ class ReferenceData:
     overrides: dict[tuple[str, str], list[CompetenceOverride]] = field(default_factory=dict)
     # The active route of each body (the lowest id when several are active).
     routes: dict[str, Route] = field(default_factory=dict)
+    # Services residents may request, with their typed questions and availability.
+    services: ServiceCatalogue = field(default_factory=ServiceCatalogue)
     locator: CommuneLocator = field(
         default_factory=lambda: CommuneLocator.from_geojson({"features": []})
     )
@@ -97,5 +101,6 @@ async def load_reference_data(session: AsyncSession) -> ReferenceData:
         categories={c.code: c for c in await all_of(Category)},
         overrides=dict(overrides),
         routes=routes,
+        services=await load_service_catalogue(session),
         locator=locator,
     )

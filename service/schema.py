@@ -23,6 +23,8 @@ from service.reports.queries import ReportQuery
 from service.routing.queries import RoutingQuery
 from service.sensors.mutations import SensorMutation
 from service.sensors.queries import SensorQuery
+from service.service_requests.mutations import ServiceRequestMutation
+from service.service_requests.queries import ServiceRequestQuery
 from service.settings import Settings
 from service.staff.mutations import StaffMutation
 from service.staff.queries import StaffQuery
@@ -46,6 +48,7 @@ class Query(
     RoutingQuery,
     ReportQuery,
     SensorQuery,
+    ServiceRequestQuery,
     TrackingQuery,
     StaffQuery,
     TriageQuery,
@@ -59,6 +62,7 @@ class Query(
 class Mutation(
     ReportMutation,
     SensorMutation,
+    ServiceRequestMutation,
     TrackingMutation,
     StaffMutation,
     TriageMutation,

@@ -7,19 +7,16 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.db import Database
-from service.errors import N_, DomainError, ValidationFailed
+from service.errors import N_, DomainError
 from service.items.errors import ItemErrorCode
 from service.items.lifecycle import STATUS_CLASS, Status, StatusClass, can_transition
 from service.items.models import EventKind, Item, ItemEvent, ItemKind
@@ -195,50 +192,6 @@ def _insert_item(sync_session: OrmSession, new: NewItem, now: datetime) -> Item 
     # Detached, only read to answer; built without validation (the values were just stored):
     # 10 µs instead of 100 µs.
     return Item.model_construct(id=item_id, **values)
-
-
-@dataclass(frozen=True)
-class Submitted:
-    item: Item
-    replayed: bool  # True when an earlier submission with the same key was returned
-
-
-# Called in the creating transaction with the new item: contact, links to other tables.
-AfterInsert = Callable[[AsyncSession, Item], Awaitable[None]]
-
-
-async def submit_once(
-    db: Database, new: NewItem, now: datetime, after_insert: AfterInsert | None = None
-) -> Submitted:
-    """Store a new item once per idempotency key, whatever its kind.
-
-    A retry with the same key and the same content returns the first item; with other
-    content it is refused. Concurrent retries cannot create two items: SQLite serialises
-    writers (BEGIN IMMEDIATE), and on PostgreSQL the unique key makes the loser re-read.
-    """
-    scope, key = new.idempotency_scope, new.idempotency_key
-    try:
-        async with db.writing() as session:
-            item = await insert_item(session, new, now)
-            if item is None:
-                existing = await find_by_idempotency_key(session, scope, key)
-                assert existing is not None  # the key is taken, inside this very transaction
-                return _replay(existing, new.request_fingerprint)
-            if after_insert is not None:
-                await after_insert(session, item)
-            return Submitted(item, replayed=False)
-    except IntegrityError:
-        async with db.reading() as session:
-            existing = await find_by_idempotency_key(session, scope, key)
-        if existing is None:
-            raise
-        return _replay(existing, new.request_fingerprint)
-
-
-def _replay(existing: Item, fingerprint: str) -> Submitted:
-    if existing.request_fingerprint != fingerprint:
-        raise ValidationFailed([reused_key()])
-    return Submitted(existing, replayed=True)
 
 
 def add_event(

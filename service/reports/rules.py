@@ -17,6 +17,7 @@ from service.errors import N_, DomainError, ValidationFailed, raise_if_any
 from service.items import rules as items
 from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import Item, ItemKind
+from service.items.submission import Submitted, store_once
 from service.privacy import rules as privacy
 from service.reference import ReferenceData
 from service.reports.errors import ReportErrorCode
@@ -43,9 +44,6 @@ class ReportRequest:
     channel: str
     language: str
     contact: privacy.ContactRequest | None
-
-
-Submitted = items.Submitted
 
 
 def validation_errors(request: ReportRequest) -> list[DomainError]:
@@ -90,8 +88,7 @@ async def submit_report(
     """Validate, route and store a report once per idempotency key.
 
     A retry with the same key and the same content returns the first report; with other
-    content it is refused. Concurrent retries cannot create two reports: SQLite serialises
-    writers (BEGIN IMMEDIATE), and on PostgreSQL the unique key makes the loser re-read.
+    content it is refused (see ``items.submission.store_once``).
     """
     raise_if_any(validation_errors(request))
     commune_code = reference.locator.locate(request.latitude, request.longitude)
@@ -103,30 +100,27 @@ async def submit_report(
     decision = routing.route_item(
         reference, commune_code=commune_code, category=category, today=now.date()
     )
-    new = items.NewItem(
-        kind=ItemKind.REPORT,
-        commune_code=commune_code,
-        category_code=category.code,
-        decision=decision,
-        latitude=request.latitude,
-        longitude=request.longitude,
-        address_text=(request.address_text or "").strip() or None,
-        description=request.description.strip(),
-        channel=request.channel,
-        language=request.language,
-        idempotency_scope=scope,
-        idempotency_key=request.idempotency_key,
-        request_fingerprint=_fingerprint(request),
+    fingerprint = _fingerprint(request)
+    return await store_once(
+        db,
+        items.NewItem(
+            kind=ItemKind.REPORT,
+            commune_code=commune_code,
+            category_code=category.code,
+            decision=decision,
+            latitude=request.latitude,
+            longitude=request.longitude,
+            address_text=(request.address_text or "").strip() or None,
+            description=request.description.strip(),
+            channel=request.channel,
+            language=request.language,
+            idempotency_scope=scope,
+            idempotency_key=request.idempotency_key,
+            request_fingerprint=fingerprint,
+        ),
+        contact=request.contact,
+        now=now,
     )
-    contact = request.contact
-    if contact is None:
-        return await items.submit_once(db, new, now)
-
-    async def store_contact(session: AsyncSession, item: Item) -> None:
-        assert item.id is not None and contact is not None
-        await privacy.store_contact(session, item.id, contact, channel=request.channel, now=now)
-
-    return await items.submit_once(db, new, now, store_contact)
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
-from service.items.models import DeliveryState, EventKind, Item
+from service.items.models import DeliveryState, EventKind, Item, ItemKind
 from service.items.rules import Audience, add_event
 from service.outbox import rules as outbox
 from service.outbox.models import ConsumerPosition, Delivery, OutboxEntry
 from service.privacy.models import ConsentPurpose, Contact
-from service.privacy.rules import active_consents
+from service.privacy.rules import active_consents, mask_personal_data
 from service.routing.models import Route, RouteKind
+from service.service_requests.models import ServiceRequestDetail
 from service.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -207,6 +208,17 @@ async def _prepare(session: AsyncSession, delivery: Delivery) -> _Outgoing:
             "language": item.language,
         },
     }
+    if item.kind == ItemKind.SERVICE_REQUEST.value:
+        # The body handles the request: it needs the service and every answer.
+        detail = await session.get(ServiceRequestDetail, item.id)
+        if detail is not None:
+            answers: dict[str, Any] = json.loads(detail.answers)
+            body["item"]["service"] = detail.service_code
+            # Free-text answers are masked like the description, unless the resident agreed.
+            body["item"]["answers"] = {
+                code: mask_personal_data(value) if isinstance(value, str) else value
+                for code, value in answers.items()
+            }
     # The resident's words and contact go to the body only with their consent, checked at each
     # send: a consent withdrawn before a retry is honoured.
     if ConsentPurpose.SHARE_WITH_OPERATOR in await active_consents(session, item.id or 0):
@@ -214,6 +226,8 @@ async def _prepare(session: AsyncSession, delivery: Delivery) -> _Outgoing:
         if contact is not None:
             body["contact"] = {"name": contact.name, "email": contact.email, "phone": contact.phone}
         body["item"]["description"] = item.description
+        if "answers" in body["item"]:
+            body["item"]["answers"] = answers
     return _Outgoing(
         delivery_id=delivery.id,
         delivery_uid=delivery.delivery_uid,

@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -47,6 +48,19 @@ class RoutingDecision:
         return DeliveryState.PENDING
 
 
+class Routable(Protocol):
+    """What routing needs to know of a category or a service."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def competence(self) -> str: ...
+
+    @property
+    def metropole_body_code(self) -> str | None: ...
+
+
 def unknown_category(category_code: str) -> DomainError:
     return DomainError(
         RoutingErrorCode.UNKNOWN_CATEGORY,
@@ -57,7 +71,7 @@ def unknown_category(category_code: str) -> DomainError:
 
 
 def route_item(
-    reference: ReferenceData, *, commune_code: str, category: Category, today: date
+    reference: ReferenceData, *, commune_code: str, category: Routable, today: date
 ) -> RoutingDecision:
     """Decide the body and route of an item in ``commune_code`` of ``category``."""
     override = next(
@@ -84,7 +98,7 @@ def route_item(
 def _competent_body(
     reference: ReferenceData,
     competence: Competence,
-    category: Category,
+    category: Routable,
     commune_code: str,
     override: CompetenceOverride | None,
 ) -> str:

@@ -19,6 +19,7 @@ from service.db import Database
 from service.errors import N_, DomainError, ValidationFailed, raise_if_any
 from service.items import rules as items
 from service.items.models import Item, ItemKind
+from service.items.submission import Submitted, store_once
 from service.privacy import rules as privacy
 from service.reference import ReferenceData
 from service.routing.models import Competence
@@ -689,7 +690,7 @@ def route_question(reference: ReferenceData, sensor: Sensor) -> RoutingDecision:
 
 async def submit_question(
     db: Database, reference: ReferenceData, request: QuestionRequest, *, scope: str, now: datetime
-) -> items.Submitted:
+) -> Submitted:
     """A resident's question about a sensor, stored as an item of the spine (reference,
     history, tracking token) routed to the sensor's accountable body; once per key."""
     errors = items.text_errors(
@@ -731,10 +732,8 @@ async def submit_question(
     async def link(session: AsyncSession, item: Item) -> None:
         assert item.id is not None and sensor_id is not None
         session.add(SensorQuestion(item_id=item.id, sensor_id=sensor_id))
-        if contact is not None:
-            await privacy.store_contact(session, item.id, contact, channel=request.channel, now=now)
 
-    return await items.submit_once(db, new, now, link)
+    return await store_once(db, new, contact=contact, now=now, store_extra=link)
 
 
 async def sensor_of_question(session: AsyncSession, item_id: int) -> Sensor | None:

@@ -110,7 +110,7 @@ def render(
     ]
     if http:
         header = (
-            f"{'scenario':<15}{'clients':>8}{'req/s':>10}{'×trivial':>10}{'p50 ms':>9}"
+            f"{'scenario':<21}{'clients':>8}{'req/s':>10}{'×trivial':>10}{'p50 ms':>9}"
             f"{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'server CPU':>12}{'client CPU':>12}"
             "  budget"
         )
@@ -120,7 +120,7 @@ def render(
             for r in (r for r in http if r["phase"] == index):
                 latency = r["latency_ms"]
                 lines.append(
-                    f"{r['scenario']:<15}{r['concurrency']:>8}{r['requests_per_second']:>10,.0f}"
+                    f"{r['scenario']:<21}{r['concurrency']:>8}{r['requests_per_second']:>10,.0f}"
                     f"{_ratio(r['ratio_to_trivial']):>10}{_ms(latency['p50']):>9}"
                     f"{_ms(latency['p95']):>9}{_ms(latency['p99']):>9}{r['errors']:>8}"
                     f"{_percent(r['server_cpu']):>12}{_percent(r['client_cpu']):>12}"

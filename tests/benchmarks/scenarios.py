@@ -7,6 +7,7 @@ import json
 import os
 import random
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ HTTP_SCENARIOS = (
     "nearbyReports",
     "sensorOpinionCreate",
     "sensorsGeojson",
+    "serviceRequestCreate",
 )
 IN_PROCESS_SCENARIOS = ("commune_lookup",)
 ALL_SCENARIOS = HTTP_SCENARIOS + IN_PROCESS_SCENARIOS
@@ -77,6 +79,8 @@ def request_maker(scenario: str, port: int, seed: int) -> RequestMaker:
         return _nearby_reports(port, random.Random(seed))
     if scenario == "sensorOpinionCreate":
         return _sensor_opinion_create(port, random.Random(seed), seed)
+    if scenario == "serviceRequestCreate":
+        return _service_request_create(port, random.Random(seed), seed)
     if scenario == "sensorsGeojson":
         request = f"GET /sensors.geojson HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\n\r\n".encode("ascii")
         return lambda: request
@@ -103,6 +107,9 @@ def is_success(scenario: str, payload: Any) -> bool:
         return bool(data["nearbyReports"]["errors"] == [])
     if scenario == "sensorOpinionCreate":
         return bool(data["sensorOpinionCreate"]["errors"] == [])
+    if scenario == "serviceRequestCreate":
+        created = data["serviceRequestCreate"]
+        return bool(created["errors"] == [] and created["serviceRequest"] is not None)
     return True
 
 
@@ -215,6 +222,36 @@ def _sensor_opinion_create(port: int, rng: random.Random, seed: int) -> RequestM
                 "concerns": rng.sample(["PRIVACY", "COST", "USEFULNESS"], rng.randint(0, 2)),
                 "deviceKey": device,
                 "idempotencyKey": f"{key_prefix}-{number}",
+            }
+        }
+        return _request(port, f"{prefix}{json.dumps(variables)}}}".encode())
+
+    return make
+
+
+def _service_request_create(port: int, rng: random.Random, seed: int) -> RequestMaker:
+    """A bulky-waste pickup at an Angers address: four typed answers checked, a home-address
+    request stored with its details (the heaviest service of the fixtures)."""
+    document = json.dumps(_operation("ServiceRequestCreate"))
+    prefix = f'{{"operationName":"ServiceRequestCreate","query":{document},"variables":'
+    counter = itertools.count(1)
+    key_prefix = f"bench-sr-{os.getpid()}-{seed}"
+    pickup_day = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
+
+    def make() -> bytes:
+        variables = {
+            "input": {
+                "serviceCode": "bulky_waste_pickup",
+                "commune": "49007",
+                "addressText": f"{rng.randint(1, 120)} rue Lenepveu",
+                "answers": [
+                    {"code": "items", "values": rng.sample(["furniture", "mattress", "other"], 2)},
+                    {"code": "volume_m3", "value": str(rng.choice([1, 1.5, 2, 3]))},
+                    {"code": "preferred_date", "value": pickup_day},
+                    {"code": "access_notes", "value": "Devant le portail"},
+                ],
+                "idempotencyKey": f"{key_prefix}-{next(counter)}",
+                "channel": "APP",
             }
         }
         return _request(port, f"{prefix}{json.dumps(variables)}}}".encode())

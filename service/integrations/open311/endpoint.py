@@ -1,0 +1,163 @@
+"""The Open311 GeoReport v2 HTTP endpoints, beside GraphQL, under ``/open311/v2/``.
+
+``discovery``, ``services``, ``services/{code}``, ``requests`` (GET and POST) and
+``requests/{id}``, each as ``.json`` or ``.xml``. Errors are ``[{code, description}]`` with
+400, 403 or 404, as the specification says; descriptions are in the caller's language.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from service.context import Services
+from service.errors import ValidationFailed
+from service.i18n.negotiation import negotiate
+from service.i18n.translator import Translator
+from service.integrations import rules as api_clients
+from service.integrations.open311 import rules, xml
+from service.settings import SUPPORTED_LOCALES
+
+logger = logging.getLogger("service.open311")
+PREFIX = "/open311/v2/"
+FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+
+
+class Open311Endpoint:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def handle(self, request: Request) -> Response:
+        resource, _, extension = request.url.path[len(PREFIX) :].rpartition(".")
+        fmt = extension if extension in FORMATS else "json"
+        locale = negotiate(
+            request.query_params.get("locale") or request.headers.get("accept-language"),
+            SUPPORTED_LOCALES,
+            self.services.settings.default_locale,
+        )
+        translator = self.services.translator(locale)
+        try:
+            if extension not in FORMATS or not resource:
+                raise rules.Open311Error(404, ["no such resource: end the path in .json or .xml"])
+            rules.check_jurisdiction(request.query_params.get("jurisdiction_id"))
+            status, root, entry, content = await self._route(request, resource, translator)
+        except rules.Open311Error as error:
+            status, root, entry = error.status, "errors", "error"
+            content = [{"code": error.status, "description": d} for d in error.descriptions]
+        except Exception:  # a bug or an outage: logged without the form (personal data)
+            logger.exception("unexpected error on %s %s", request.method, request.url.path)
+            status, root, entry = 500, "errors", "error"
+            content = [{"code": 500, "description": "internal error"}]
+        return self._respond(status, fmt, root, entry, content, locale)
+
+    async def _route(
+        self, request: Request, resource: str, tr: Translator
+    ) -> tuple[int, str, str | None, Any]:
+        reference = self.services.reference
+        parts = resource.split("/")
+        if request.method == "POST":
+            if parts != ["requests"]:
+                raise rules.Open311Error(404, ["only requests accepts POST"])
+            return 200, "service_requests", "request", await self._post(request, tr)
+        if parts == ["discovery"]:
+            return 200, "discovery", None, self._discovery(request)
+        if parts == ["services"]:
+            return 200, "services", "service", rules.service_list(reference, tr)
+        if len(parts) == 2 and parts[0] == "services":
+            return (
+                200,
+                "service_definition",
+                None,
+                rules.service_definition(reference, parts[1], tr),
+            )
+        if parts == ["requests"]:
+            params = dict(request.query_params)
+            query = rules.parse_request_query(params, self.services.clock())
+            async with self.services.db.reading() as session:
+                found = await rules.find_requests(session, reference, query, tr)
+            return 200, "service_requests", "request", found
+        if len(parts) == 2 and parts[0] == "requests":
+            query = rules.RequestQuery(ids=(parts[1].strip().upper(),))
+            async with self.services.db.reading() as session:
+                found = await rules.find_requests(session, reference, query, tr)
+            if not found:
+                raise rules.Open311Error(404, [f"no public request has the id {parts[1][:40]}"])
+            return 200, "service_requests", "request", found
+        raise rules.Open311Error(404, ["no such resource"])
+
+    async def _post(self, request: Request, tr: Translator) -> list[dict[str, Any]]:
+        if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
+            raise rules.Open311Error(400, ["send the request as application/x-www-form-urlencoded"])
+        try:
+            fields = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True)
+        except (UnicodeDecodeError, ValueError):
+            raise rules.Open311Error(400, ["the form is not valid UTF-8"]) from None
+        async with self.services.db.reading() as session:
+            client = await api_clients.authenticate(session, dict(fields).get("api_key"))
+        if client is None:
+            raise rules.Open311Error(403, ["a valid api_key is required to post requests"])
+        rules.check_jurisdiction(dict(fields).get("jurisdiction_id"))
+        posted = rules.parse_posted(fields)
+        try:
+            submitted = await rules.submit(
+                self.services.db,
+                self.services.reference,
+                posted,
+                client,
+                language=tr.locale,
+                now=self.services.clock(),
+            )
+        except ValidationFailed as failed:
+            raise rules.Open311Error(400, rules.describe(failed.errors, tr)) from None
+        self.services.response_cache.invalidate()
+        item = submitted.item
+        return [
+            {
+                "service_request_id": item.reference,
+                "service_notice": None,
+                "account_id": None,
+                "tracking_token": self.services.tracking_tokens.issue(item),
+            }
+        ]
+
+    def _discovery(self, request: Request) -> dict[str, Any]:
+        base = str(request.base_url).rstrip("/") + PREFIX.rstrip("/")
+        return {
+            "changeset": "2026-11-29T00:00:00+00:00",
+            "contact": "Angers Loire Métropole, open data",
+            "key_service": "Ask ALM for an api_key; it is created with "
+            "`python -m service api-client create`.",
+            "endpoints": [
+                {
+                    "specification": SPECIFICATION,
+                    "url": base,
+                    "changeset": "2026-11-29T00:00:00+00:00",
+                    "type": "production",
+                    "formats": list(FORMATS_ADVERTISED),
+                }
+            ],
+        }
+
+    @staticmethod
+    def _respond(
+        status: int, fmt: str, root: str, entry: str | None, content: Any, locale: str
+    ) -> Response:
+        if fmt == "xml":
+            body = xml.document(root, entry, content)
+        else:
+            body = json.dumps(content, ensure_ascii=False).encode()
+        return Response(
+            body,
+            status_code=status,
+            media_type=FORMATS[fmt],
+            headers={"Content-Language": locale, "Vary": "Accept-Language"},
+        )
+
+
+FORMATS_ADVERTISED = ("application/json", "text/xml")

@@ -1,0 +1,1 @@
+"""Service requests: the catalogue of municipal services with typed questions, and requests."""
