@@ -18,6 +18,8 @@ from strawberry.types import ExecutionContext
 
 from service.errors import DomainError
 from service.limits import max_aliases_rule, max_depth_rule
+from service.privacy.mutations import PrivacyMutation
+from service.privacy.queries import PrivacyQuery
 from service.reports.mutations import ReportMutation
 from service.reports.queries import ReportQuery
 from service.routing.queries import RoutingQuery
@@ -39,13 +41,20 @@ CACHE_SIZE = 512
 
 @strawberry.type(description="Everything one can read: public data, and more for staff.")
 class Query(
-    TerritoryQuery, RoutingQuery, ReportQuery, TrackingQuery, StaffQuery, TriageQuery, AuditQuery
+    TerritoryQuery,
+    RoutingQuery,
+    ReportQuery,
+    TrackingQuery,
+    StaffQuery,
+    TriageQuery,
+    AuditQuery,
+    PrivacyQuery,
 ):
     pass
 
 
 @strawberry.type(description="Everything one can do.")
-class Mutation(ReportMutation, TrackingMutation, StaffMutation, TriageMutation):
+class Mutation(ReportMutation, TrackingMutation, StaffMutation, TriageMutation, PrivacyMutation):
     pass
 
 

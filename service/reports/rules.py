@@ -19,6 +19,7 @@ from service.items import rules as items
 from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import Item, ItemKind
 from service.privacy import rules as privacy
+from service.privacy.crypto import FieldCipher
 from service.reference import ReferenceData
 from service.reports.errors import ReportErrorCode
 from service.routing import rules as routing
@@ -89,7 +90,13 @@ def _fingerprint(request: ReportRequest) -> str:
 
 
 async def submit_report(
-    db: Database, reference: ReferenceData, request: ReportRequest, *, scope: str, now: datetime
+    db: Database,
+    reference: ReferenceData,
+    request: ReportRequest,
+    *,
+    scope: str,
+    now: datetime,
+    cipher: FieldCipher | None = None,
 ) -> Submitted:
     """Validate, route and store a report once per idempotency key.
 
@@ -136,9 +143,14 @@ async def submit_report(
                 assert existing is not None  # the key is taken, inside this very transaction
                 return _replay(existing, fingerprint)
             if request.contact is not None:
-                assert item.id is not None
+                assert item.id is not None and cipher is not None, "a contact needs the cipher"
                 await privacy.store_contact(
-                    session, item.id, request.contact, channel=request.channel, now=now
+                    session,
+                    item.id,
+                    request.contact,
+                    channel=request.channel,
+                    now=now,
+                    cipher=cipher,
                 )
             return Submitted(item, replayed=False)
     except IntegrityError:
