@@ -84,7 +84,8 @@ async def test_free_text_is_redacted_after_five_years_and_the_item_stays(
             select(ItemEvent.text).where(ItemEvent.item_id == item.id)
         )).all()  # fmt: skip
         redacted = (await session.exec(select(OutboxEntry).where(
-            OutboxEntry.item_id == item.id, OutboxEntry.topic == "item.redacted"))).all()  # fmt: skip
+            OutboxEntry.item_id == item.id, OutboxEntry.topic == "item.redacted"
+        ))).all()  # fmt: skip
     assert kept is not None
     assert (kept.status, kept.category_code, kept.commune_code) == ("resolved", "pothole", "49007")
     assert (kept.description, kept.public_description, kept.address_text) == ("", "", None)

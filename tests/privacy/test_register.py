@@ -13,6 +13,9 @@ from tests.support import data_of, operation
 
 pytestmark = pytest.mark.anyio
 
+# Words that are the same in English and that language (the catalog still holds them).
+SAME_WORD = {"de": {"Name"}}
+
 
 async def register_in(client: httpx.AsyncClient, language: str) -> dict[str, Any]:
     data = await data_of(client, operation("ProcessingRegister"), language=language)
@@ -56,5 +59,7 @@ async def test_the_register_is_complete_in_every_language(
         ):
             assert label != english_label
         for data, english_data in zip(mine["data"], theirs["data"], strict=True):
-            assert data["label"] != english_data["label"]
+            assert data["label"] != english_data["label"] or data["label"] in SAME_WORD.get(
+                language, set()
+            )
             assert data["retentionLabel"] != english_data["retentionLabel"]
