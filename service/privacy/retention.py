@@ -29,7 +29,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from service.db import Database
 from service.items.lifecycle import OPEN_STATUSES
 from service.items.models import Item, ItemEvent, Support
-from service.outbox import rules as outbox
 from service.privacy import rules as privacy
 from service.privacy.models import Contact, ContactAccess, PrivacyAction
 from service.settings import Settings
@@ -92,28 +91,39 @@ def _has_free_text() -> ColumnElement[bool]:
     )
 
 
-def _due_ids(category: str, periods: RetentionPeriods, now: datetime) -> Any:
-    """The ids (item ids, or log ids for contact_reads) a category would purge at ``now``."""
+def _due_ids(category: str, periods: RetentionPeriods, now: datetime, after: int = 0) -> Any:
+    """The ids (item ids, or row ids) a category would purge at ``now``, in id order from
+    ``after`` on (keyset batches: each batch resumes where the last stopped)."""
     if category == "contacts":
         cutoff = now - timedelta(days=periods.contact_days)
         return (
             select(Contact.item_id)
             .join(Item, col(Item.id) == col(Contact.item_id))
-            .where(_finished_before(cutoff))
+            .where(_finished_before(cutoff), col(Contact.item_id) > after)
+            .order_by(col(Contact.item_id))
         )
     if category == "free_texts":
         cutoff = now - timedelta(days=periods.free_text_days)
-        return select(Item.id).where(_finished_before(cutoff), _has_free_text())
+        return (
+            select(Item.id)
+            .where(_finished_before(cutoff), _has_free_text(), col(Item.id) > after)
+            .order_by(col(Item.id))
+        )
     if category == "device_pseudonyms":
         cutoff = now - timedelta(days=periods.free_text_days)
         return (
             select(Support.id)
             .join(Item, col(Item.id) == col(Support.item_id))
-            .where(_finished_before(cutoff))
+            .where(_finished_before(cutoff), col(Support.id) > after)
+            .order_by(col(Support.id))
         )
     if category == "contact_reads":
         cutoff = now - timedelta(days=periods.access_log_days)
-        return select(ContactAccess.id).where(col(ContactAccess.at) < cutoff)
+        return (
+            select(ContactAccess.id)
+            .where(col(ContactAccess.at) < cutoff, col(ContactAccess.id) > after)
+            .order_by(col(ContactAccess.id))
+        )
     raise ValueError(category)
 
 
@@ -123,7 +133,7 @@ async def count_due(
     """What a purge at ``now`` would remove, per category (the dry run)."""
     counts = {}
     for category in CATEGORIES:
-        due = _due_ids(category, periods, now).subquery()
+        due = _due_ids(category, periods, now).order_by(None).subquery()
         counts[category] = (await session.exec(select(func.count()).select_from(due))).one()
     return counts
 
@@ -137,14 +147,27 @@ async def redact_free_text(session: AsyncSession, item: Item, now: datetime) -> 
     item.public_description = ""
     item.address_text = None
     session.add(item)
+    assert item.id is not None
+    return removed + await _redact_items(session, [item.id], now, items_too=False)
+
+
+async def _redact_items(
+    session: AsyncSession, ids: list[int], now: datetime, *, items_too: bool = True
+) -> int:
+    """Blank the free text of many items in two statements; one outbox entry per item."""
+    if items_too:
+        await session.exec(
+            update(Item)
+            .where(col(Item.id).in_(ids))
+            .values(description="", public_description="", address_text=None)
+        )
     events = await session.exec(
         update(ItemEvent)
-        .where(col(ItemEvent.item_id) == item.id, col(ItemEvent.text).is_not(None))
+        .where(col(ItemEvent.item_id).in_(ids), col(ItemEvent.text).is_not(None))
         .values(text=None)
     )
-    removed += events.rowcount
-    outbox.append(session, "item.redacted", item_id=item.id, now=now)
-    return removed
+    await privacy.announce(session, "item.redacted", ids, now)
+    return int(events.rowcount)
 
 
 async def purge(
@@ -167,13 +190,14 @@ async def purge(
         return planned
     done = dict.fromkeys(CATEGORIES, 0)
     for category in CATEGORIES:
+        last = 0
         while True:
             async with db.writing() as session:
-                ids = list(
-                    (await session.exec(_due_ids(category, periods, now).limit(BATCH))).all()
-                )
+                due = _due_ids(category, periods, now, after=last).limit(BATCH)
+                ids = list((await session.exec(due)).all())
                 if ids:
                     await _purge_batch(session, category, ids, now)
+                    last = ids[-1]
             done[category] += len(ids)
             if progress is not None:
                 progress(category, done[category], max(planned[category], done[category]))
@@ -186,12 +210,9 @@ async def purge(
 
 async def _purge_batch(session: AsyncSession, category: str, ids: list[int], now: datetime) -> None:
     if category == "contacts":
-        for item_id in ids:
-            await privacy.delete_contact(session, item_id, now)
+        await privacy.delete_contacts(session, ids, now)
     elif category == "free_texts":
-        items = (await session.exec(select(Item).where(col(Item.id).in_(ids)))).all()
-        for item in items:
-            await redact_free_text(session, item, now)
+        await _redact_items(session, ids, now)
     elif category == "device_pseudonyms":
         await session.exec(delete(Support).where(col(Support.id).in_(ids)))
     elif category == "contact_reads":

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import insert
 from sqlmodel import col, delete, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError
-from service.outbox import rules as outbox
+from service.outbox.models import OutboxEntry
 from service.privacy.crypto import FieldCipher, UndecryptableValue
 from service.privacy.errors import PrivacyErrorCode
 from service.privacy.models import (
@@ -307,11 +308,27 @@ def log(
 
 async def delete_contact(session: AsyncSession, item_id: int, now: datetime) -> bool:
     """Delete an item's contact; tell the consumers (the handling body's copy must go too)."""
-    deleted = await session.exec(delete(Contact).where(col(Contact.item_id) == item_id))
-    if not deleted.rowcount:
-        return False
-    outbox.append(session, "item.contact_deleted", item_id=item_id, now=now)
-    return True
+    return bool(await delete_contacts(session, [item_id], now))
+
+
+async def delete_contacts(session: AsyncSession, item_ids: list[int], now: datetime) -> int:
+    """Delete the contacts of these items; an outbox entry for each one deleted."""
+    present = select(Contact.item_id).where(col(Contact.item_id).in_(item_ids))
+    found = list((await session.exec(present)).all())
+    if found:
+        await session.exec(delete(Contact).where(col(Contact.item_id).in_(found)))
+    await announce(session, "item.contact_deleted", found, now)
+    return len(found)
+
+
+async def announce(session: AsyncSession, topic: str, item_ids: list[int], now: datetime) -> None:
+    """One outbox entry per item (no personal data in them), in one statement."""
+    if item_ids:
+        rows = [
+            {"topic": topic, "item_id": i, "payload": "{}", "created_at": now} for i in item_ids
+        ]
+        table = OutboxEntry.__table__  # type: ignore[attr-defined]
+        await session.exec(insert(table), params=rows)
 
 
 async def withdraw_consents(
