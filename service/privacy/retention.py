@@ -66,8 +66,7 @@ async def run_daily_purge(
     so two processes never remove the same row twice (the second finds nothing)."""
     while not stop.is_set():
         try:
-            counts = await purge(db, retention_periods(settings), clock())
-            logger.info("purge: %s", ", ".join(f"{n} {c}" for c, n in counts.items()))
+            await purge(db, retention_periods(settings), clock())
         except Exception:  # the next round retries; the service keeps serving
             logger.exception("purge failed")
         with contextlib.suppress(TimeoutError):
@@ -205,6 +204,7 @@ async def purge(
                 break
     async with db.writing() as session:
         privacy.log(session, PrivacyAction.PURGE, actor=actor, now=now, counts=done)
+    logger.info("purge: %s", ", ".join(f"{n} {c}" for c, n in done.items()))
     return done
 
 

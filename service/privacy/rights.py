@@ -5,6 +5,7 @@ Both are logged (kind, item, counts; never the data).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from service.privacy.declarations import registry
 from service.privacy.models import Consent, ContactAccess, PrivacyAction
 from service.privacy.retention import RetentionPeriods, redact_free_text
 
+logger = logging.getLogger(__name__)
 EXPORT_FORMAT = "alm-feedback-my-data/1"
 PURPOSE_TITLES = {code: purpose.title for code, purpose in registry().purposes.items()}
 
@@ -129,6 +131,7 @@ async def export_my_data(
         item_id=item.id,
         counts={"contacts": int(contact is not None), "history": len(events)},
     )
+    logger.info("personal data export of %s", item.reference)
     return document
 
 
@@ -190,4 +193,5 @@ async def erase_my_data(session: AsyncSession, item: Item, now: datetime) -> dic
     privacy.log(
         session, PrivacyAction.ERASE, actor="resident", now=now, item_id=item.id, counts=counts
     )
+    logger.info("personal data erasure of %s: %s", item.reference, counts)
     return counts
