@@ -142,8 +142,11 @@ def _ensure_reachable(settings: Settings) -> None:
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     _ensure_reachable(settings)
     url = settings.resolved_database_url
-    migrate.upgrade(url, cipher=_configured_cipher(settings))
+    cipher = _configured_cipher(settings)
+    migrate.upgrade(url, cipher=cipher)
     print(f"database {redacted(url)} is at revision {migrate.head_revision()}")
+    if cipher is not None:
+        _warn_of_stale_contacts(url, cipher)
     if args.check:
         try:
             migrate.check(url)
@@ -249,6 +252,20 @@ def _rekey(settings: Settings, _: argparse.Namespace) -> int:
         engine.dispose()
     print(f"rekey: {resealed} contacts now under key {cipher.current_key_id}")
     return 0
+
+
+def _warn_of_stale_contacts(url: str, cipher: FieldCipher) -> None:
+    from service.db import create_sync_engine
+    from service.privacy.rekey import contacts_to_reseal
+
+    engine = create_sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            stale = contacts_to_reseal(connection, cipher)
+    finally:
+        engine.dispose()
+    if stale:
+        print(f"{stale} contacts in plaintext or under an older key: run `python -m service rekey`")
 
 
 def _now() -> datetime:
