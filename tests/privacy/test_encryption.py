@@ -4,6 +4,7 @@ written in plaintext are converted by the migration."""
 from __future__ import annotations
 
 import base64
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -137,30 +138,35 @@ def test_a_tampered_or_moved_value_does_not_decrypt() -> None:
         cipher.decrypt(sealed[:-4] + "AAA=", "contact.email")
 
 
-async def test_the_migration_encrypts_contacts_stored_in_plaintext(tmp_path: Path) -> None:
-    import os
+async def database_before_encryption(url: str, settings: Settings) -> int:
+    """A database at revision 0006 with one contact in plaintext; returns its item id."""
+    migrate.upgrade(url, revision="0006")
+    db = Database(url)
+    try:
+        await load_fixtures(settings, db)
+        async with db.writing() as session:
+            item = legacy_item()
+            session.add(item)
+            await session.flush()
+            await session.exec(  # type: ignore[call-overload]
+                text(
+                    "INSERT INTO contact (item_id, name, email, phone, created_at) "
+                    "VALUES (:item, 'Camille Martin', 'camille@example.org', "
+                    "'+33612345678', CURRENT_TIMESTAMP)"
+                ),
+                params={"item": item.id},
+            )
+            assert item.id is not None
+            return item.id
+    finally:
+        await db.dispose()
 
+
+async def test_the_migration_encrypts_contacts_stored_in_plaintext(tmp_path: Path) -> None:
     with throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path) as url:
-        settings = Settings(database_url=url, data_dir=tmp_path, encryption_keys=(KEY_2026,))
         # given: the schema before encryption, with a contact in plaintext
-        migrate.upgrade(url, revision="0006")
-        db = Database(url)
-        try:
-            await load_fixtures(settings, db)
-            async with db.writing() as session:
-                item = legacy_item()
-                session.add(item)
-                await session.flush()
-                await session.exec(  # type: ignore[call-overload]
-                    text(
-                        "INSERT INTO contact (item_id, name, email, phone, created_at) "
-                        "VALUES (:item, 'Camille Martin', 'camille@example.org', "
-                        "'+33612345678', CURRENT_TIMESTAMP)"
-                    ),
-                    params={"item": item.id},
-                )
-        finally:
-            await db.dispose()
+        settings = Settings(database_url=url, data_dir=tmp_path, encryption_keys=(KEY_2026,))
+        item_id = await database_before_encryption(url, settings)
         # when
         migrate.upgrade(url, cipher=cipher_for((KEY_2026,), ()))
         # then
@@ -168,12 +174,28 @@ async def test_the_migration_encrypts_contacts_stored_in_plaintext(tmp_path: Pat
         assert "camille" not in dump.lower() and "612345678" not in dump
         async with running_service(settings) as (services, _):
             async with services.db.reading() as session:
-                row = await privacy.contact_of(session, item.id or 0)
+                row = await privacy.contact_of(session, item_id)
                 assert row is not None
                 details = privacy.open_contact(row, services.contact_cipher)
         assert details == privacy.ContactDetails(
             "Camille Martin", "camille@example.org", "+33612345678"
         )
+
+
+async def test_a_downgrade_decrypts_and_refuses_without_the_keys(tmp_path: Path) -> None:
+    with throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path) as url:
+        # given: an encrypted contact
+        settings = Settings(database_url=url, data_dir=tmp_path, encryption_keys=(KEY_2026,))
+        await database_before_encryption(url, settings)
+        cipher = cipher_for((KEY_2026,), ())
+        migrate.upgrade(url, cipher=cipher)
+        # when
+        with pytest.raises(RuntimeError, match="downgrade with the cipher"):
+            migrate.downgrade(url, "0006")
+        migrate.downgrade(url, "0006", cipher=cipher)
+        # then
+        assert "camille@example.org" in raw_contact_rows(url)
+        assert migrate.current_revision(url) == "0006"
 
 
 def legacy_item() -> Item:
