@@ -111,3 +111,27 @@ async def test_the_contact_read_log_is_kept_one_year(
     assert (kept["contact_reads"], gone["contact_reads"]) == (0, 1)
     async with services.db.reading() as session:
         assert (await session.exec(select(col(ContactAccess.id)))).all() == []
+
+
+async def test_serve_purges_at_start_up_and_logs_it(fresh_services: Services) -> None:
+    # given
+    import asyncio
+
+    from service.privacy.retention import run_daily_purge
+
+    services = fresh_services
+    stop = asyncio.Event()
+    # when
+    worker = asyncio.create_task(
+        run_daily_purge(services.db, services.settings, stop, services.clock)
+    )
+    for _ in range(100):
+        async with services.db.reading() as session:
+            logged = (await session.exec(select(PrivacyLogEntry))).all()
+        if logged:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(worker, 5)
+    # then
+    assert [(entry.action, entry.actor) for entry in logged] == [("purge", "system")]
