@@ -20,6 +20,7 @@ from service.health import healthz, readiness_endpoint
 from service.i18n.catalogs import load_translations
 from service.i18n.negotiation import negotiate
 from service.integrations.open311.endpoint import Open311Endpoint
+from service.privacy.retention import run_daily_purge
 from service.routing.delivery import run_delivery_worker
 from service.schema import build_schema
 from service.sensors.geojson import sensors_geojson_endpoint
@@ -53,12 +54,16 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         # two processes never send the same one at once.
         stop = asyncio.Event()
         worker = asyncio.create_task(
-            run_delivery_worker(services.db, settings, stop, services.clock)
+            run_delivery_worker(
+                services.db, settings, stop, services.clock, services.contact_cipher
+            )
         )
+        purger = asyncio.create_task(run_daily_purge(services.db, settings, stop, services.clock))
         try:
             yield
         finally:
             stop.set()
+            await purger
             await worker  # finishes the round in progress (each HTTP call is capped at 10 s)
             await services.db.dispose()
 

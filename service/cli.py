@@ -1,4 +1,4 @@
-"""``python -m service``: serve, migrate, load fixtures, export the schema.
+"""``python -m service``: serve, migrate, load fixtures, purge, rekey, export the schema.
 
 Exit codes: 0 done; 1 a check failed; 2 bad arguments; 3 bad configuration; 4 database
 unreachable or not migrated.
@@ -11,11 +11,14 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from service import migrate
 from service.db import Database, DatabaseUnavailable, redacted
 from service.i18n.catalogs import CatalogError
+from service.privacy.crypto import FieldCipher, cipher_for
+from service.privacy.models import PrivacyLogEntry
 from service.settings import PROJECT_ROOT, SUPPORTED_LOCALES, Settings, SettingsError
 from service.staff.models import Role
 
@@ -94,6 +97,19 @@ def _parser() -> argparse.ArgumentParser:
     api_revoke.add_argument("--name", required=True, help="the client's name")
     api_revoke.set_defaults(run=_api_client_revoke)
 
+    purge = commands.add_parser(
+        "purge", help="remove personal data past its retention period (counts per category)"
+    )
+    purge.add_argument(
+        "--dry-run", action="store_true", help="count what would be removed, change nothing"
+    )
+    purge.set_defaults(run=_purge)
+
+    rekey = commands.add_parser(
+        "rekey", help="encrypt contacts with the newest key (after a rotation, or old plaintext)"
+    )
+    rekey.set_defaults(run=_rekey)
+
     export = commands.add_parser("export-schema", help="write graphql/schema.graphql")
     export.add_argument(
         "--check", action="store_true", help="fail if the committed schema is not current"
@@ -146,8 +162,11 @@ def _ensure_reachable(settings: Settings) -> None:
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     _ensure_reachable(settings)
     url = settings.resolved_database_url
-    migrate.upgrade(url)
+    cipher = _configured_cipher(settings)
+    migrate.upgrade(url, cipher=cipher)
     print(f"database {redacted(url)} is at revision {migrate.head_revision()}")
+    if cipher is not None:
+        _warn_of_stale_contacts(url, cipher)
     if args.check:
         try:
             migrate.check(url)
@@ -156,6 +175,123 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
             return EXIT_CHECK_FAILED
         print("migrations match the models")
     return 0
+
+
+def _configured_cipher(settings: Settings) -> FieldCipher | None:
+    """The cipher of the configured keys; None when there are none (development)."""
+    if not (settings.encryption_keys or settings.secret_keys):
+        return None
+    return cipher_for(settings.encryption_keys, settings.secret_keys)
+
+
+class ProgressBar:
+    """A one-line progress bar on standard error: ``label [#####-----] done/total``."""
+
+    WIDTH = 30
+
+    def __init__(self) -> None:
+        self._label: str | None = None
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if self._label is not None and label != self._label:
+            print(file=sys.stderr)
+        self._label = label
+        filled = self.WIDTH * done // total if total else self.WIDTH
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        print(f"\r{label:<18} [{bar}] {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self._label is not None:
+            print(file=sys.stderr)
+
+
+def _purge(settings: Settings, args: argparse.Namespace) -> int:
+    _ensure_migrated(settings)
+    bar = ProgressBar()
+    try:
+        counts = asyncio.run(_run_purge(settings, dry_run=args.dry_run, progress=bar))
+    finally:
+        bar.close()
+    verb = "would remove" if args.dry_run else "removed"
+    print(f"purge {verb}: " + ", ".join(f"{n} {category}" for category, n in counts.items()))
+    return 0
+
+
+async def _run_purge(
+    settings: Settings, *, dry_run: bool, progress: ProgressBar | None = None
+) -> dict[str, int]:
+    from service.context import utc_now
+    from service.privacy.retention import purge, retention_periods
+
+    db = Database(settings.resolved_database_url)
+    try:
+        return await purge(
+            db,
+            retention_periods(settings),
+            utc_now(),
+            dry_run=dry_run,
+            actor="cli",
+            progress=progress,
+        )
+    finally:
+        await db.dispose()
+
+
+def _rekey(settings: Settings, _: argparse.Namespace) -> int:
+    from service.db import create_sync_engine
+    from service.privacy.models import PrivacyAction
+    from service.privacy.rekey import contacts_to_reseal, reseal_contacts
+
+    _ensure_migrated(settings)
+    cipher = _configured_cipher(settings)
+    if cipher is None:
+        raise CommandFailed("no SERVICE_ENCRYPTION_KEYS or SERVICE_SECRET_KEYS", EXIT_CONFIGURATION)
+    engine = create_sync_engine(settings.resolved_database_url)
+    bar = ProgressBar()
+    try:
+        with engine.begin() as connection:
+            total = contacts_to_reseal(connection, cipher)
+            done = 0
+
+            def advance(count: int) -> None:
+                nonlocal done
+                done += count
+                bar("contacts", done, total)
+
+            resealed = reseal_contacts(connection, cipher, advance)
+            connection.execute(
+                PrivacyLogEntry.__table__.insert().values(  # type: ignore[attr-defined]
+                    at=_now(),
+                    action=PrivacyAction.REKEY.value,
+                    actor="cli",
+                    counts=f'{{"contacts": {resealed}}}',
+                )
+            )
+    finally:
+        bar.close()
+        engine.dispose()
+    print(f"rekey: {resealed} contacts now under key {cipher.current_key_id}")
+    return 0
+
+
+def _warn_of_stale_contacts(url: str, cipher: FieldCipher) -> None:
+    from service.db import create_sync_engine
+    from service.privacy.rekey import contacts_to_reseal
+
+    engine = create_sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            stale = contacts_to_reseal(connection, cipher)
+    finally:
+        engine.dispose()
+    if stale:
+        print(f"{stale} contacts in plaintext or under an older key: run `python -m service rekey`")
+
+
+def _now() -> datetime:
+    from service.context import utc_now
+
+    return utc_now()
 
 
 def _load_fixtures(settings: Settings, _: argparse.Namespace) -> int:

@@ -18,6 +18,8 @@ from service.db import Database
 from service.i18n.translator import Translator
 from service.items.models import ItemEvent
 from service.items.rules import Audience, histories
+from service.privacy.crypto import FieldCipher, cipher_for
+from service.privacy.retention import RetentionPeriods, retention_periods
 from service.privacy.rules import keyed_hash
 from service.reference import ReferenceData, load_reference_data
 from service.response_cache import PublicResponseCache
@@ -97,6 +99,15 @@ class Services:
     @cached_property
     def tracking_tokens(self) -> TrackingTokens:
         return TrackingTokens(self.secret_keys, self.settings.tracking_token_days)
+
+    @property
+    def contact_cipher(self) -> FieldCipher:
+        """Encrypts personal fields at rest (SERVICE_ENCRYPTION_KEYS, or derived keys)."""
+        return cipher_for(self.settings.encryption_keys, self.secret_keys)
+
+    @property
+    def retention_periods(self) -> RetentionPeriods:
+        return retention_periods(self.settings)
 
     def device_hash(self, device_key: str) -> str:
         return keyed_hash(self.secret_keys[-1], "support-device", device_key)

@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import create_sync_engine, sync_url
+from service.privacy.crypto import FieldCipher
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -23,9 +24,20 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str) -> None:
-    """Bring the database to the newest revision (creating it if it is empty)."""
-    command.upgrade(alembic_config(database_url), "head")
+def upgrade(database_url: str, cipher: FieldCipher | None = None, revision: str = "head") -> None:
+    """Bring the database to the newest revision (creating it if it is empty).
+
+    ``cipher`` lets data migrations encrypt personal fields (0011 encrypts plaintext contacts).
+    """
+    config = alembic_config(database_url)
+    config.attributes["contact_cipher"] = cipher
+    command.upgrade(config, revision)
+
+
+def downgrade(database_url: str, revision: str, cipher: FieldCipher | None = None) -> None:
+    config = alembic_config(database_url)
+    config.attributes["contact_cipher"] = cipher
+    command.downgrade(config, revision)
 
 
 def check(database_url: str) -> None:

@@ -18,6 +18,8 @@ from strawberry.types import ExecutionContext
 
 from service.errors import DomainError
 from service.limits import max_aliases_rule, max_depth_rule
+from service.privacy.mutations import PrivacyMutation
+from service.privacy.queries import PrivacyQuery
 from service.reports.mutations import ReportMutation
 from service.reports.queries import ReportQuery
 from service.routing.queries import RoutingQuery
@@ -54,6 +56,7 @@ class Query(
     TriageQuery,
     AuditQuery,
     TemplateQuery,
+    PrivacyQuery,
 ):
     pass
 
@@ -67,6 +70,7 @@ class Mutation(
     StaffMutation,
     TriageMutation,
     TemplateMutation,
+    PrivacyMutation,
 ):
     pass
 

@@ -57,6 +57,17 @@ class Settings:
     # Opinions on sensors accepted per hour from one device, and from one network origin.
     opinions_per_device_hour: int = 20
     opinions_per_origin_hour: int = 300
+    # Personal data (see README, "Personal data"). URL-safe base64 keys of 32 bytes, oldest
+    # first: the last encrypts, all decrypt. Empty: derived from secret_keys.
+    encryption_keys: tuple[str, ...] = ()
+    # A contact is deleted this many days after its item was closed (or resolved).
+    contact_retention_days: int = 30
+    # The resident's free text of a finished item is redacted after this many days (5 years).
+    free_text_retention_days: int = 1826
+    # Staff reads of contacts (the access log) are kept this many days.
+    access_log_retention_days: int = 365
+    # `serve` runs the purge at start-up and then every this many hours.
+    purge_interval_hours: float = 24.0
     # Set by `serve --demo` only; never read from the environment.
     demo: bool = field(default=False)
 
@@ -104,6 +115,19 @@ class Settings:
                 env, "SERVICE_TRACKING_TOKEN_DAYS", defaults.tracking_token_days
             ),
             log_level=env.get("SERVICE_LOG_LEVEL", defaults.log_level).lower(),
+            encryption_keys=_encryption_keys(env),
+            contact_retention_days=_positive(
+                env, "SERVICE_CONTACT_RETENTION_DAYS", defaults.contact_retention_days
+            ),
+            free_text_retention_days=_positive(
+                env, "SERVICE_FREE_TEXT_RETENTION_DAYS", defaults.free_text_retention_days
+            ),
+            access_log_retention_days=_positive(
+                env, "SERVICE_ACCESS_LOG_RETENTION_DAYS", defaults.access_log_retention_days
+            ),
+            purge_interval_hours=_positive_float(
+                env, "SERVICE_PURGE_INTERVAL_HOURS", defaults.purge_interval_hours
+            ),
             delivery_max_attempts=_positive(
                 env, "SERVICE_DELIVERY_MAX_ATTEMPTS", defaults.delivery_max_attempts
             ),
@@ -156,6 +180,19 @@ def demo_secret_key(data_dir: Path) -> str:
     path.write_text(key + "\n", encoding="utf-8")
     path.chmod(0o600)
     return key
+
+
+def _encryption_keys(env: Mapping[str, str]) -> tuple[str, ...]:
+    from service.privacy.crypto import decode_key
+
+    raw = env.get("SERVICE_ENCRYPTION_KEYS", "")
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+    for key in keys:
+        try:
+            decode_key(key)
+        except ValueError as error:
+            raise SettingsError(f"SERVICE_ENCRYPTION_KEYS: {error}") from None
+    return keys
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:

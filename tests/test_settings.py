@@ -102,3 +102,28 @@ def test_demo_is_refused_in_production(tmp_path: Path) -> None:
     # when / then
     with pytest.raises(SettingsError, match="--demo"):
         settings.for_demo()
+
+
+def test_retention_periods_and_encryption_keys_come_from_the_environment() -> None:
+    # given
+    import base64
+
+    key = base64.urlsafe_b64encode(b"4" * 32).decode()
+    # when
+    settings = Settings.from_environ(
+        {
+            "SERVICE_CONTACT_RETENTION_DAYS": "10",
+            "SERVICE_FREE_TEXT_RETENTION_DAYS": "100",
+            "SERVICE_ACCESS_LOG_RETENTION_DAYS": "50",
+            "SERVICE_PURGE_INTERVAL_HOURS": "6",
+            "SERVICE_ENCRYPTION_KEYS": f" {key} ,{key}",
+        }
+    )
+    # then
+    assert (settings.contact_retention_days, settings.free_text_retention_days) == (10, 100)
+    assert (settings.access_log_retention_days, settings.purge_interval_hours) == (50, 6.0)
+    assert settings.encryption_keys == (key, key)
+    with pytest.raises(SettingsError, match="SERVICE_ENCRYPTION_KEYS"):
+        Settings.from_environ({"SERVICE_ENCRYPTION_KEYS": "c2hvcnQ="})
+    with pytest.raises(SettingsError, match="SERVICE_CONTACT_RETENTION_DAYS"):
+        Settings.from_environ({"SERVICE_CONTACT_RETENTION_DAYS": "0"})

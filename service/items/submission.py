@@ -15,6 +15,7 @@ from service.errors import ValidationFailed
 from service.items import rules as items
 from service.items.models import Item
 from service.privacy import rules as privacy
+from service.privacy.crypto import FieldCipher
 
 # What a kind of item stores beside the spine, in the same transaction (its own table).
 StoreExtra = Callable[[AsyncSession, Item], Awaitable[None]]
@@ -32,11 +33,12 @@ async def store_once(
     *,
     contact: privacy.ContactRequest | None,
     now: datetime,
+    cipher: FieldCipher | None = None,
     store_extra: StoreExtra | None = None,
 ) -> Submitted:
-    """Insert the item, its history, its outbox entry, its consented contact and whatever
-    ``store_extra`` adds, in one write transaction; or return the earlier item of the same
-    idempotency key (a retry), refusing it when the content differs.
+    """Insert the item, its history, its outbox entry, its consented contact (encrypted with
+    ``cipher``) and whatever ``store_extra`` adds, in one write transaction; or return the
+    earlier item of the same idempotency key (a retry), refusing it when the content differs.
 
     Concurrent retries cannot create two items: SQLite serialises writers (BEGIN IMMEDIATE),
     and on PostgreSQL the unique key makes the loser re-read.
@@ -52,7 +54,10 @@ async def store_once(
                 return _replay(existing, new.request_fingerprint)
             assert item.id is not None
             if contact is not None:
-                await privacy.store_contact(session, item.id, contact, channel=new.channel, now=now)
+                assert cipher is not None, "a contact is stored encrypted: pass the cipher"
+                await privacy.store_contact(
+                    session, item.id, contact, channel=new.channel, now=now, cipher=cipher
+                )
             if store_extra is not None:
                 await store_extra(session, item)
             return Submitted(item, replayed=False)

@@ -16,17 +16,19 @@ def run_migrations() -> None:
     # Set by service.migrate; when the alembic CLI runs, from the service's own settings.
     url = config.get_main_option("sqlalchemy.url") or Settings.from_environ().resolved_database_url
     engine = create_sync_engine(url)
-    with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=metadata,
-            # SQLite cannot ALTER most things: batch mode copies the table instead.
-            render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=metadata,
+                # SQLite cannot ALTER most things: batch mode copies the table instead.
+                render_as_batch=connection.dialect.name == "sqlite",
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:  # a migration that raises must not leave pooled connections open
+        engine.dispose()
 
 
 if context.is_offline_mode():

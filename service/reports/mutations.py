@@ -37,6 +37,7 @@ def to_contact(value: ContactInput | None) -> ContactRequest | None:
         follow_up_consent=value.follow_up_consent,
         consent_text_version=value.consent_text_version,
         share_with_body=value.share_with_handling_body,
+        satisfaction_survey=value.satisfaction_survey_consent,
     )
 
 
@@ -78,6 +79,7 @@ class ReportMutation:
                 to_request(input, input.channel.value, context.translator.locale),
                 scope=context.caller.kind,
                 now=context.now,
+                cipher=context.services.contact_cipher,
             )
         except ValidationFailed as failed:
             return ReportCreatePayload(
@@ -109,6 +111,7 @@ class ReportMutation:
                 to_request(input, input.channel.value, context.translator.locale),
                 scope=context.caller.kind,
                 now=context.now,
+                cipher=context.services.contact_cipher,
             )
         except ValidationFailed as failed:
             return AssistedReportCreatePayload(

@@ -19,6 +19,7 @@ from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import Item, ItemKind
 from service.items.submission import Submitted, store_once
 from service.privacy import rules as privacy
+from service.privacy.crypto import FieldCipher
 from service.reference import ReferenceData
 from service.reports.errors import ReportErrorCode
 from service.routing import rules as routing
@@ -83,7 +84,13 @@ def _fingerprint(request: ReportRequest) -> str:
 
 
 async def submit_report(
-    db: Database, reference: ReferenceData, request: ReportRequest, *, scope: str, now: datetime
+    db: Database,
+    reference: ReferenceData,
+    request: ReportRequest,
+    *,
+    scope: str,
+    now: datetime,
+    cipher: FieldCipher | None = None,
 ) -> Submitted:
     """Validate, route and store a report once per idempotency key.
 
@@ -120,6 +127,7 @@ async def submit_report(
         ),
         contact=request.contact,
         now=now,
+        cipher=cipher,
     )
 
 

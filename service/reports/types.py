@@ -133,6 +133,10 @@ class ContactInput:
         default=False,
         description="The resident agrees that the handling body receives these details.",
     )
+    satisfaction_survey_consent: bool = strawberry.field(
+        default=False,
+        description="The resident agrees to be asked afterwards how it went.",
+    )
 
 
 class ResidentChannel(enum.Enum):

@@ -32,8 +32,9 @@ from service.items.models import DeliveryState, EventKind, Item, ItemKind
 from service.items.rules import Audience, add_event
 from service.outbox import rules as outbox
 from service.outbox.models import ConsumerPosition, Delivery, OutboxEntry
-from service.privacy.models import ConsentPurpose, Contact
-from service.privacy.rules import active_consents, mask_personal_data
+from service.privacy.crypto import FieldCipher, cipher_for
+from service.privacy.models import ConsentPurpose
+from service.privacy.rules import active_consents, contact_of, mask_personal_data, open_contact
 from service.routing.models import Route, RouteKind
 from service.service_requests.models import ServiceRequestDetail
 from service.settings import Settings
@@ -148,14 +149,24 @@ async def plan_deliveries(session: AsyncSession, now: datetime) -> int:
 
 
 async def send_due_deliveries(
-    db: Database, http: httpx.AsyncClient, settings: Settings, now: datetime
+    db: Database,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    now: datetime,
+    cipher: FieldCipher | None = None,
 ) -> SendCounts:
-    """Send the webhook deliveries due at ``now`` (one bounded batch) and record the outcomes."""
+    """Send the webhook deliveries due at ``now`` (one bounded batch) and record the outcomes.
+
+    ``cipher`` decrypts the contacts residents agreed to share (default: from the settings)."""
+
+    def contact_cipher() -> FieldCipher:  # only needed when a shared contact goes out
+        return cipher or cipher_for(settings.encryption_keys, settings.secret_keys)
+
     claimed = await _claim(db, now)
     if not claimed:
         return SendCounts()
     async with db.reading() as session:
-        outgoing = [await _prepare(session, delivery) for delivery in claimed]
+        outgoing = [await _prepare(session, delivery, contact_cipher) for delivery in claimed]
     outcomes = await asyncio.gather(
         *(_send_and_record(db, http, settings, message, now) for message in outgoing)
     )
@@ -185,7 +196,9 @@ async def _claim(db: Database, now: datetime) -> list[Delivery]:
     return deliveries
 
 
-async def _prepare(session: AsyncSession, delivery: Delivery) -> _Outgoing:
+async def _prepare(
+    session: AsyncSession, delivery: Delivery, cipher: Callable[[], FieldCipher]
+) -> _Outgoing:
     route = await session.get(Route, delivery.route_id)
     entry = await session.get(OutboxEntry, delivery.outbox_id)
     item = await session.get(Item, delivery.item_id)
@@ -222,9 +235,10 @@ async def _prepare(session: AsyncSession, delivery: Delivery) -> _Outgoing:
     # The resident's words and contact go to the body only with their consent, checked at each
     # send: a consent withdrawn before a retry is honoured.
     if ConsentPurpose.SHARE_WITH_OPERATOR in await active_consents(session, item.id or 0):
-        contact = (await session.exec(select(Contact).where(Contact.item_id == item.id))).first()
+        contact = await contact_of(session, item.id or 0)
         if contact is not None:
-            body["contact"] = {"name": contact.name, "email": contact.email, "phone": contact.phone}
+            details = open_contact(contact, cipher() if contact.key_id else None)
+            body["contact"] = {"name": details.name, "email": details.email, "phone": details.phone}
         body["item"]["description"] = item.description
         if "answers" in body["item"]:
             body["item"]["answers"] = answers
@@ -366,7 +380,11 @@ async def plan_until_caught_up(db: Database, now: datetime) -> int:
 
 
 async def run_delivery_worker(
-    db: Database, settings: Settings, stop: asyncio.Event, clock: Callable[[], datetime]
+    db: Database,
+    settings: Settings,
+    stop: asyncio.Event,
+    clock: Callable[[], datetime],
+    cipher: FieldCipher | None = None,
 ) -> None:
     """Plan and send deliveries every ``delivery_poll_seconds`` until ``stop`` is set."""
     timeout = httpx.Timeout(HTTP_TIMEOUT_SECONDS)
@@ -374,7 +392,7 @@ async def run_delivery_worker(
         while not stop.is_set():
             try:
                 await plan_until_caught_up(db, clock())
-                await send_due_deliveries(db, http, settings, clock())
+                await send_due_deliveries(db, http, settings, clock(), cipher)
             except Exception as error:  # one bad round must not stop deliveries for good
                 # The type only: exception messages may quote data; tracebacks at debug level.
                 logger.error("delivery round failed: %s", type(error).__name__)

@@ -218,6 +218,7 @@ class SensorMutation:
                 ),
                 scope=context.caller.kind,
                 now=context.now,
+                cipher=context.services.contact_cipher,
             )
         except ValidationFailed as failed:
             return SensorQuestionCreatePayload(

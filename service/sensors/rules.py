@@ -21,6 +21,7 @@ from service.items import rules as items
 from service.items.models import Item, ItemKind
 from service.items.submission import Submitted, store_once
 from service.privacy import rules as privacy
+from service.privacy.crypto import FieldCipher
 from service.reference import ReferenceData
 from service.routing.models import Competence
 from service.routing.rules import RoutingDecision
@@ -689,7 +690,13 @@ def route_question(reference: ReferenceData, sensor: Sensor) -> RoutingDecision:
 
 
 async def submit_question(
-    db: Database, reference: ReferenceData, request: QuestionRequest, *, scope: str, now: datetime
+    db: Database,
+    reference: ReferenceData,
+    request: QuestionRequest,
+    *,
+    scope: str,
+    now: datetime,
+    cipher: FieldCipher | None = None,
 ) -> Submitted:
     """A resident's question about a sensor, stored as an item of the spine (reference,
     history, tracking token) routed to the sensor's accountable body; once per key."""
@@ -733,7 +740,9 @@ async def submit_question(
         assert item.id is not None and sensor_id is not None
         session.add(SensorQuestion(item_id=item.id, sensor_id=sensor_id))
 
-    return await store_once(db, new, contact=contact, now=now, store_extra=link)
+    return await store_once(
+        db, new, contact=contact, now=now, cipher=cipher, store_extra=link
+    )
 
 
 async def sensor_of_question(session: AsyncSession, item_id: int) -> Sensor | None:

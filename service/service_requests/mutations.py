@@ -74,6 +74,7 @@ class ServiceRequestMutation:
                 to_request(input, input.channel.value, context.translator.locale),
                 scope=context.caller.kind,
                 now=context.now,
+                cipher=context.services.contact_cipher,
             )
         except ValidationFailed as failed:
             return ServiceRequestCreatePayload(
@@ -113,6 +114,7 @@ class ServiceRequestMutation:
                 to_request(input, input.channel.value, context.translator.locale),
                 scope=context.caller.kind,
                 now=context.now,
+                cipher=context.services.contact_cipher,
             )
         except (ValidationFailed, DomainError) as failure:
             errors = failure.errors if isinstance(failure, ValidationFailed) else [failure]

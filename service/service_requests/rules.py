@@ -19,6 +19,7 @@ from service.items import rules as items
 from service.items.models import Item, ItemKind
 from service.items.submission import Submitted, store_once
 from service.privacy import rules as privacy
+from service.privacy.crypto import FieldCipher
 from service.reference import ReferenceData
 from service.reports.rules import outside_alm
 from service.routing import rules as routing
@@ -373,6 +374,7 @@ async def submit_service_request(
     *,
     scope: str,
     now: datetime,
+    cipher: FieldCipher | None = None,
 ) -> tuple[Submitted, ServiceRequestDetail]:
     """Validate the answers, place, route and store a service request once per key; with
     the details stored (the first submission's, for a retry)."""
@@ -420,6 +422,7 @@ async def submit_service_request(
         ),
         contact=request.contact,
         now=now,
+        cipher=cipher,
         store_extra=store_detail,
     )
     if submitted.replayed:  # the first submission's details, as stored then

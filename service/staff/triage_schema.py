@@ -422,7 +422,13 @@ class TriageMutation:
             async with context.db.writing() as session:
                 item = await triage.item_in_scope(session, reference, bodies)
                 assert item.id is not None
-                contact = await read_contact(session, item.id, identity.staff_id, context.now)
+                contact = await read_contact(
+                    session,
+                    item.id,
+                    identity.staff_id,
+                    context.now,
+                    context.services.contact_cipher,
+                )
                 triage.audit(session, identity, "contact_read", item, context.now)
         except DomainError as error:
             return ItemContactPayload(contact=None, errors=_errors([error], info))

@@ -12,6 +12,7 @@ from sqlmodel import select
 from service.context import Services
 from service.items.models import Item
 from service.privacy.models import Consent, Contact
+from service.privacy.rules import open_contact
 from service.routing.models import CompetenceOverride
 from tests.support import (
     ANGERS_TOWN_HALL,
@@ -264,7 +265,9 @@ async def test_a_contact_is_kept_apart_with_its_consents(
         ).one()
         contact = (await session.exec(select(Contact).where(Contact.item_id == item.id))).one()
         consents = (await session.exec(select(Consent).where(Consent.item_id == item.id))).all()
-    assert (contact.email, contact.phone) == ("camille.martin@example.org", "+33612345678")
+    details = open_contact(contact, services.contact_cipher)
+    assert (details.email, details.phone) == ("camille.martin@example.org", "+33612345678")
+    assert "camille" not in f"{contact.name}{contact.email}".lower()  # encrypted at rest
     assert {c.purpose for c in consents} == {"follow_up_contact", "share_with_operator"}
     assert {c.text_version for c in consents} == {"2026-01"}
     assert {c.channel for c in consents} == {"app"}

@@ -112,6 +112,7 @@ class Open311Endpoint:
                 client,
                 language=tr.locale,
                 now=self.services.clock(),
+                cipher=self.services.contact_cipher,
             )
         except ValidationFailed as failed:
             raise rules.Open311Error(400, rules.describe(failed.errors, tr)) from None

@@ -23,6 +23,7 @@ from service.items.models import Item, ItemEvent, ItemKind
 from service.items.rules import Audience, as_utc
 from service.items.submission import Submitted
 from service.privacy import rules as privacy
+from service.privacy.crypto import FieldCipher
 from service.reference import ReferenceData
 from service.reports import rules as reports
 from service.service_requests import rules as service_requests
@@ -364,6 +365,7 @@ async def submit(
     *,
     language: str,
     now: datetime,
+    cipher: FieldCipher,
 ) -> Submitted:
     """A report for a category code, a service request for a service code; same rules as
     GraphQL (validation, routing, idempotency, contact with consent, outbox)."""
@@ -388,6 +390,7 @@ async def submit(
             ),
             scope=scope,
             now=now,
+            cipher=cipher,
         )
     if posted.service_code not in reference.services.services:
         raise Open311Error(404, [f"no service has the code {posted.service_code[:60]}"])
@@ -416,6 +419,7 @@ async def submit(
         ),
         scope=scope,
         now=now,
+        cipher=cipher,
     )
     return submitted
 

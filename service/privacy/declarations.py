@@ -1,0 +1,123 @@
+"""One place for personal data: every column that can hold it, why, on what legal basis, how
+long and who reads it. The register of processing (RGPD art. 30) is generated from here, and a
+test walks the models and fails on any text or coordinate column declared nowhere.
+
+A domain declares its columns by calling ``declare_personal`` / ``declare_not_personal`` in a
+module listed in ``DECLARING_MODULES`` (new domains add their own ``personal_data`` module
+there); a new purpose is a ``Purpose`` passed to ``declare_purpose``.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+DECLARING_MODULES = (
+    "service.privacy.catalogue",
+    "service.sensors.personal_data",
+    "service.service_requests.personal_data",
+)
+
+
+class LegalBasis(enum.Enum):
+    CONSENT = "consent"  # art. 6(1)(a)
+    PUBLIC_TASK = "public_task"  # art. 6(1)(e)
+    LEGAL_OBLIGATION = "legal_obligation"  # art. 6(1)(c)
+
+
+class DataCategory(enum.Enum):
+    NAME = "name"
+    EMAIL = "email"
+    PHONE = "phone"
+    HOME_ADDRESS = "home_address"
+    LOCATION = "location"
+    FREE_TEXT = "free_text"
+    PSEUDONYM = "pseudonym"
+    STAFF_IDENTITY = "staff_identity"
+    CREDENTIAL = "credential"
+
+
+class Recipient(enum.Enum):
+    HANDLING_BODY = "handling_body"  # the staff of the body handling the item
+    OPERATOR = "operator"  # the body's own system (webhook), with consent
+    RESIDENT = "resident"  # the resident themselves, with their tracking token
+    ADMINISTRATORS = "administrators"  # the service's administrators of that body
+    PUBLIC = "public"  # anyone: only masked text and public-space places
+
+
+class Retention(enum.Enum):
+    """How long a column is kept; the days come from the settings (see ``retention_days``)."""
+
+    CONTACT_AFTER_CLOSE = "contact_after_close"
+    FREE_TEXT_AFTER_CLOSE = "free_text_after_close"
+    ACCESS_LOG = "access_log"
+    WHILE_ACCOUNT_EXISTS = "while_account_exists"
+    UNTIL_EXPIRY = "until_expiry"  # sessions and tokens: until they expire or are revoked
+    STATISTICS = "statistics"  # kept, anonymous once the free text is gone
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """A processing activity of the register: msgids are English, translated when served."""
+
+    code: str
+    title: str
+    description: str
+    legal_basis: LegalBasis
+    data_subjects: str
+    recipients: tuple[Recipient, ...]
+
+
+@dataclass(frozen=True)
+class PersonalColumn:
+    table: str
+    column: str
+    category: DataCategory
+    purposes: tuple[str, ...]
+    retention: Retention
+    encrypted: bool = False
+
+
+@dataclass
+class Registry:
+    purposes: dict[str, Purpose]
+    personal: dict[tuple[str, str], PersonalColumn]
+    not_personal: dict[tuple[str, str], str]
+
+
+REGISTRY = Registry(purposes={}, personal={}, not_personal={})
+
+
+def declare_purpose(purpose: Purpose) -> None:
+    REGISTRY.purposes[purpose.code] = purpose
+
+
+def declare_personal(
+    table: str,
+    columns: Iterable[str],
+    *,
+    category: DataCategory,
+    purposes: Iterable[str],
+    retention: Retention,
+    encrypted: bool = False,
+) -> None:
+    """Declare columns holding personal data (one category, purposes, retention)."""
+    for column in columns:
+        REGISTRY.personal[(table, column)] = PersonalColumn(
+            table, column, category, tuple(purposes), retention, encrypted
+        )
+
+
+def declare_not_personal(table: str, columns: Iterable[str], *, why: str) -> None:
+    """Declare text or number columns that cannot identify anyone (codes, labels, ...)."""
+    for column in columns:
+        REGISTRY.not_personal[(table, column)] = why
+
+
+def registry() -> Registry:
+    """Every declaration, once every declaring module has run."""
+    for module in DECLARING_MODULES:
+        importlib.import_module(module)
+    return REGISTRY
