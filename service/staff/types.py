@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from service.context import Context
+from service.errors import N_
 from service.items.rules import as_utc
 from service.schema_support import described_enum
 from service.staff.errors import StaffErrorCode
@@ -60,6 +61,14 @@ class StaffError:
     code: StaffErrorCode = strawberry.field(description="Stable code for programs.")
 
 
+ROLE_LABELS = {
+    Role.AGENT: N_("Agent"),
+    Role.SUPERVISOR: N_("Supervisor"),
+    Role.ADMIN: N_("Administrator"),
+    Role.COUNCIL: N_("Council member"),
+}
+
+
 @strawberry.type(description="The staff member making the request.")
 class Me:
     name: str = strawberry.field(description="Their name.")
@@ -86,6 +95,10 @@ class Me:
     @strawberry.field(description="The body they work for.")
     def body(self, info: Info[Context, None]) -> BodyType:
         return BodyType.from_row(info.context.reference.bodies[self.body_code])
+
+    @strawberry.field(description="Their role, in the caller's language.")
+    def role_label(self, info: Info[Context, None]) -> str:
+        return info.context.translator.gettext(ROLE_LABELS[self.role])
 
 
 @strawberry.type(description="The result of a login.")

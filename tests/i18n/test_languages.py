@@ -14,6 +14,8 @@ from sqlmodel import col
 from service.context import Services
 from service.items.models import Item
 from service.settings import SUPPORTED_LOCALES
+from service.staff.models import Role
+from tests.staff.test_triage import staff
 from tests.support import data_of, graphql, operation, report_input, submit_report
 
 pytestmark = pytest.mark.anyio
@@ -169,3 +171,29 @@ async def tracked_item(client: httpx.AsyncClient, token: str, locale: str) -> di
     assert response.headers["content-language"] == locale
     item: dict[str, Any] = response.json()["data"]["tracked"]["item"]
     return item
+
+
+SUPERVISOR = {
+    "fr": "Encadrant",
+    "en": "Supervisor",
+    "es": "Supervisor",
+    "de": "Teamleitung",
+    "ar": "مشرف",
+}
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LOCALES)
+async def test_a_staff_member_reads_their_role_in_their_language(
+    client: httpx.AsyncClient, services: Services, language: str
+) -> None:
+    # given
+    member = await staff(services, client, "mairie-49007", Role.SUPERVISOR)
+    # when
+    response = await client.post(
+        "/graphql",
+        json={"query": operation("Me")},
+        headers={"authorization": f"Bearer {member.token}", "accept-language": language},
+    )
+    # then
+    me = response.json()["data"]["me"]
+    assert (me["role"], me["roleLabel"]) == ("SUPERVISOR", SUPERVISOR[language])
