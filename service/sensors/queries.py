@@ -72,7 +72,8 @@ async def sensor_views(info: Info[Context, None], sensors: list[Sensor]) -> list
 class SensorQuery:
     @strawberry.field(
         description="The DTPR device taxonomy (8 categories, 124 elements) in the caller's "
-        "language: French and English from DTPR, the other languages fall back to French."
+        "language: French and English from DTPR (OFFICIAL), Spanish, German and Arabic "
+        "translated by ALM (ADAPTED); a language without a text falls back to French."
     )
     async def dtpr_taxonomy(self, info: Info[Context, None]) -> DtprTaxonomy:
         async with info.context.db.reading() as session:
@@ -80,8 +81,7 @@ class SensorQuery:
         locale = info.context.translator.locale
         return DtprTaxonomy(
             categories=[
-                DtprCategoryType.from_row(c, taxonomy.elements_of(c.id), locale)
-                for c in taxonomy.categories
+                DtprCategoryType.from_row(c, taxonomy, locale) for c in taxonomy.categories
             ],
             attribution=rules.DTPR_ATTRIBUTION,
             license=rules.DTPR_LICENSE,
