@@ -28,6 +28,7 @@ from service.sensors.types import (
     SensorFilterInput,
     SensorQuestionType,
     SensorType,
+    translation_note,
 )
 
 
@@ -78,11 +79,15 @@ class SensorQuery:
     async def dtpr_taxonomy(self, info: Info[Context, None]) -> DtprTaxonomy:
         async with info.context.db.reading() as session:
             taxonomy = await rules.load_taxonomy(session)
-        locale = info.context.translator.locale
+        translator = info.context.translator
+        categories = [
+            DtprCategoryType.from_row(c, taxonomy, translator.locale) for c in taxonomy.categories
+        ]
+        sources = [c.translation for c in categories]
+        sources += [e.translation for c in categories for e in c.elements]
         return DtprTaxonomy(
-            categories=[
-                DtprCategoryType.from_row(c, taxonomy, locale) for c in taxonomy.categories
-            ],
+            categories=categories,
+            translation_note=translation_note(rules.least_official_of(sources), translator),
             attribution=rules.DTPR_ATTRIBUTION,
             license=rules.DTPR_LICENSE,
             license_url=rules.DTPR_LICENSE_URL,

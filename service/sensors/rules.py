@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -88,7 +89,12 @@ def localized(texts: dict[str, str], locale: str) -> Localized:
 
 def least_official(*texts: Localized) -> TranslationSource:
     """ADAPTED as soon as one of the texts shown together is ALM's adaptation."""
-    if any(t.source is TranslationSource.ADAPTED for t in texts):
+    return least_official_of(t.source for t in texts)
+
+
+def least_official_of(sources: Iterable[TranslationSource]) -> TranslationSource:
+    """ADAPTED as soon as one source is; OFFICIAL for none at all."""
+    if TranslationSource.ADAPTED in set(sources):
         return TranslationSource.ADAPTED
     return TranslationSource.OFFICIAL
 

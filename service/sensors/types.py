@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.errors import N_
+from service.i18n.translator import Translator
 from service.items.models import Item
 from service.items.rules import Audience, as_utc
 from service.items.types import HistoryEntry, ItemView, PageInfo
@@ -195,9 +196,25 @@ class DtprCategoryType:
         )
 
 
+UNOFFICIAL_NOTE = N_(
+    "Unofficial translation of the DTPR taxonomy by Angers Loire Métropole (CC BY 4.0)."
+)
+
+
+def translation_note(source: TranslationSource, translator: Translator) -> str | None:
+    """The note a sign or a page shows under texts that are ALM's adaptation, else None."""
+    if source is TranslationSource.OFFICIAL:
+        return None
+    return translator.gettext(UNOFFICIAL_NOTE)
+
+
 @strawberry.type(description="The DTPR device taxonomy, with its licence and attribution.")
 class DtprTaxonomy:
     categories: list[DtprCategoryType] = strawberry.field(description="The 8 categories.")
+    translation_note: str | None = strawberry.field(
+        description="What to show, in the caller's language, when some texts are ALM's "
+        "unofficial translation (« traduction non officielle »); null when all are DTPR's own."
+    )
     attribution: str = strawberry.field(
         description="The credit to show wherever the taxonomy is shown (CC BY 4.0)."
     )
@@ -357,7 +374,12 @@ class SensorType:
     updated_at: datetime = strawberry.field(description="When the entry last changed (UTC).")
     dtpr: list[SensorDtprEntry] = strawberry.field(
         description="Its DTPR sign: purpose, technology, data, processing, access, storage, "
-        "retention, accountable; in the caller's language where DTPR has it."
+        "retention, accountable; in the caller's language (see each entry's translation)."
+    )
+    dtpr_translation_note: str | None = strawberry.field(
+        description="What to print under the sign, in the caller's language, when some of its "
+        "texts are ALM's unofficial translation (« traduction non officielle »); null when all "
+        "are DTPR's own."
     )
     sensor_id: strawberry.Private[int]
     commune_code: strawberry.Private[str]
@@ -373,6 +395,7 @@ class SensorType:
     ) -> SensorType:
         translator = info.context.translator
         status = SensorStatus(row.status)
+        dtpr = dtpr_entries(elements, taxonomy, translator.locale)
         assert row.id is not None
         return cls(
             slug=strawberry.ID(row.slug),
@@ -395,7 +418,10 @@ class SensorType:
             public_reply=row.public_reply,
             public_reply_at=as_utc(row.public_reply_at) if row.public_reply_at else None,
             updated_at=as_utc(row.updated_at),
-            dtpr=dtpr_entries(elements, taxonomy, translator.locale),
+            dtpr=dtpr,
+            dtpr_translation_note=translation_note(
+                rules.least_official_of(e.translation for e in dtpr), translator
+            ),
             sensor_id=row.id,
             commune_code=row.commune_code,
             body_code=row.accountable_body_code,
