@@ -90,7 +90,7 @@ async def feature_collection(
     services: Services, translator: Translator, statuses: tuple[SensorStatus, ...]
 ) -> dict[str, Any]:
     async with services.db.reading() as session:
-        taxonomy = await rules.load_taxonomy(session)
+        taxonomy = await rules.load_taxonomy(session, translator.locale)
         statement = (
             select(Sensor)
             .where(col(Sensor.status).in_([s.value for s in statuses]))

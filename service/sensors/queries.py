@@ -64,7 +64,7 @@ def to_filter(value: SensorFilterInput | None) -> rules.SensorFilter:
 async def sensor_views(info: Info[Context, None], sensors: list[Sensor]) -> list[SensorType]:
     """Views of several sensors with their DTPR signs, in two statements whatever their number."""
     async with info.context.db.reading() as session:
-        taxonomy = await rules.load_taxonomy(session)
+        taxonomy = await rules.load_taxonomy(session, info.context.translator.locale)
         elements = await rules.elements_of(session, [s.id for s in sensors if s.id is not None])
     return [SensorType.from_row(s, elements[s.id or 0], taxonomy, info) for s in sensors]
 
@@ -77,9 +77,9 @@ class SensorQuery:
         "translated by ALM (ADAPTED); a language without a text falls back to French."
     )
     async def dtpr_taxonomy(self, info: Info[Context, None]) -> DtprTaxonomy:
-        async with info.context.db.reading() as session:
-            taxonomy = await rules.load_taxonomy(session)
         translator = info.context.translator
+        async with info.context.db.reading() as session:
+            taxonomy = await rules.load_taxonomy(session, translator.locale)
         categories = [
             DtprCategoryType.from_row(c, taxonomy, translator.locale) for c in taxonomy.categories
         ]

@@ -132,8 +132,8 @@ class Texts:
 class Taxonomy:
     categories: list[DtprCategory]
     elements: dict[tuple[str, str], DtprElement]
-    # (category id, element id or "" for the category) -> language -> ALM's adaptation
-    translations: dict[tuple[str, str], dict[str, DtprTranslation]] = field(default_factory=dict)
+    # (category id, element id or "" for the category) -> language -> ALM's (name, description)
+    translations: dict[tuple[str, str], dict[str, tuple[str, str]]] = field(default_factory=dict)
 
     def elements_of(self, category_id: str) -> list[DtprElement]:
         return sorted(
@@ -142,25 +142,35 @@ class Taxonomy:
         )
 
     def texts_of(self, row: DtprCategory | DtprElement) -> Texts:
-        """DTPR's French and English, with ALM's adaptations in the other languages."""
+        """DTPR's French and English, with ALM's adaptations in the languages loaded."""
         key = (row.id, "") if isinstance(row, DtprCategory) else (row.category_id, row.id)
-        adapted = self.translations.get(key, {})
         names = {"en": row.name_en, "fr": row.name_fr}
         descriptions = {"en": row.description_en, "fr": row.description_fr}
-        for language, translation in adapted.items():
-            names[language] = translation.name
-            descriptions[language] = translation.description
+        for language, (name, description) in self.translations.get(key, {}).items():
+            names[language] = name
+            descriptions[language] = description
         return Texts(names, descriptions)
 
 
-async def load_taxonomy(session: AsyncSession) -> Taxonomy:
+async def load_taxonomy(session: AsyncSession, locale: str | None = None) -> Taxonomy:
+    """The taxonomy with ALM's translations into ``locale`` (none for fr, en or None: a
+    page reads one language, and a sign is checked against the ids only)."""
     categories = (
         await session.exec(select(DtprCategory).order_by(col(DtprCategory.position)))
     ).all()
     elements = (await session.exec(select(DtprElement))).all()
-    translations: dict[tuple[str, str], dict[str, DtprTranslation]] = {}
-    for row in (await session.exec(select(DtprTranslation))).all():
-        translations.setdefault((row.category_id, row.element_id), {})[row.language] = row
+    translations: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
+    if locale is not None and locale not in TAXONOMY_LOCALES:
+        rows = await session.exec(
+            select(
+                DtprTranslation.category_id,
+                DtprTranslation.element_id,
+                DtprTranslation.name,
+                DtprTranslation.description,
+            ).where(col(DtprTranslation.language) == locale)
+        )
+        for category_id, element_id, name, description in rows.all():
+            translations[(category_id, element_id)] = {locale: (name, description)}
     return Taxonomy(list(categories), {(e.category_id, e.id): e for e in elements}, translations)
 
 
