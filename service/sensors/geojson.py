@@ -44,13 +44,14 @@ def feature(
         if element is None:
             continue
         values: dict[str, str] = json.loads(row.variables or "{}")
-        name = rules.localized({"en": element.name_en, "fr": element.name_fr}, translator.locale)
+        name = taxonomy.texts_of(element).name(translator.locale)
         dtpr.append(
             {
                 "category": row.category_id,
                 "element": row.element_id,
                 "name": rules.fill(name.text, values),
                 "language": name.language,
+                "translation": name.source.name,
             }
         )
     commune = reference.communes.get(sensor.commune_code)
@@ -89,7 +90,7 @@ async def feature_collection(
     services: Services, translator: Translator, statuses: tuple[SensorStatus, ...]
 ) -> dict[str, Any]:
     async with services.db.reading() as session:
-        taxonomy = await rules.load_taxonomy(session)
+        taxonomy = await rules.load_taxonomy(session, translator.locale)
         statement = (
             select(Sensor)
             .where(col(Sensor.status).in_([s.value for s in statuses]))

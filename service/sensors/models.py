@@ -34,6 +34,13 @@ class Concern(enum.Enum):
     OTHER = "other"
 
 
+class TranslationSource(enum.Enum):
+    """Who wrote a DTPR text: DTPR itself, or ALM adapting DTPR's English (CC BY 4.0)."""
+
+    OFFICIAL = "official"
+    ADAPTED = "adapted"
+
+
 class DtprCategory(SQLModel, table=True):
     """One of the 8 categories of a DTPR device sign (purpose, tech, data...)."""
 
@@ -59,6 +66,20 @@ class DtprElement(SQLModel, table=True):
     name_fr: str = Field(max_length=200)
     description_en: str = Field(sa_column=Column(Text, nullable=False))
     description_fr: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class DtprTranslation(SQLModel, table=True):
+    """A DTPR text in a language DTPR does not publish (es, de, ar): ALM's adaptation,
+    loaded from fixtures/dtpr/translations/<language>.json. ``element_id`` is "" for the
+    category's own name and description."""
+
+    __tablename__ = "dtpr_translation"
+
+    category_id: str = Field(primary_key=True, foreign_key="dtpr_category.id", max_length=40)
+    element_id: str = Field(primary_key=True, max_length=80)
+    language: str = Field(primary_key=True, max_length=8)
+    name: str = Field(max_length=200)
+    description: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class Sensor(SQLModel, table=True):

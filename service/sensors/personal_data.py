@@ -77,3 +77,6 @@ declare_not_personal(
     ["name_en", "name_fr", "description_en", "description_fr"],
     why="the DTPR taxonomy",
 )
+declare_not_personal(
+    "dtpr_translation", ["name", "description"], why="ALM's translation of the DTPR taxonomy"
+)

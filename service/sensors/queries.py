@@ -28,6 +28,7 @@ from service.sensors.types import (
     SensorFilterInput,
     SensorQuestionType,
     SensorType,
+    translation_note,
 )
 
 
@@ -63,7 +64,7 @@ def to_filter(value: SensorFilterInput | None) -> rules.SensorFilter:
 async def sensor_views(info: Info[Context, None], sensors: list[Sensor]) -> list[SensorType]:
     """Views of several sensors with their DTPR signs, in two statements whatever their number."""
     async with info.context.db.reading() as session:
-        taxonomy = await rules.load_taxonomy(session)
+        taxonomy = await rules.load_taxonomy(session, info.context.translator.locale)
         elements = await rules.elements_of(session, [s.id for s in sensors if s.id is not None])
     return [SensorType.from_row(s, elements[s.id or 0], taxonomy, info) for s in sensors]
 
@@ -72,17 +73,21 @@ async def sensor_views(info: Info[Context, None], sensors: list[Sensor]) -> list
 class SensorQuery:
     @strawberry.field(
         description="The DTPR device taxonomy (8 categories, 124 elements) in the caller's "
-        "language: French and English from DTPR, the other languages fall back to French."
+        "language: French and English from DTPR (OFFICIAL), Spanish, German and Arabic "
+        "translated by ALM (ADAPTED); a language without a text falls back to French."
     )
     async def dtpr_taxonomy(self, info: Info[Context, None]) -> DtprTaxonomy:
+        translator = info.context.translator
         async with info.context.db.reading() as session:
-            taxonomy = await rules.load_taxonomy(session)
-        locale = info.context.translator.locale
+            taxonomy = await rules.load_taxonomy(session, translator.locale)
+        categories = [
+            DtprCategoryType.from_row(c, taxonomy, translator.locale) for c in taxonomy.categories
+        ]
+        sources = [c.translation for c in categories]
+        sources += [e.translation for c in categories for e in c.elements]
         return DtprTaxonomy(
-            categories=[
-                DtprCategoryType.from_row(c, taxonomy.elements_of(c.id), locale)
-                for c in taxonomy.categories
-            ],
+            categories=categories,
+            translation_note=translation_note(rules.least_official_of(sources), translator),
             attribution=rules.DTPR_ATTRIBUTION,
             license=rules.DTPR_LICENSE,
             license_url=rules.DTPR_LICENSE_URL,

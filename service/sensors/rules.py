@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -29,10 +30,12 @@ from service.sensors.errors import SensorErrorCode
 from service.sensors.models import (
     DtprCategory,
     DtprElement,
+    DtprTranslation,
     Sensor,
     SensorElement,
     SensorQuestion,
     SensorStatus,
+    TranslationSource,
 )
 from service.staff.models import Role
 from service.staff.permissions import covered_bodies, forbidden, not_authenticated
@@ -57,25 +60,45 @@ MAX_NEAR_RADIUS_M = 5_000
 METRES_PER_DEGREE = 111_320.0
 EARTH_RADIUS_M = 6_371_000.0
 TAXONOMY_LOCALES = ("fr", "en")  # the languages DTPR publishes; the others fall back fr -> en
+MAX_TRANSLATION_NAME = 200
 
 # ---------------------------------------------------------------------------- taxonomy
 
 
 @dataclass(frozen=True)
 class Localized:
-    """A DTPR text in the language asked for, or in the one it fell back to."""
+    """A DTPR text in the language asked for, or in the one it fell back to, and who wrote it:
+    DTPR (official, fr and en) or ALM adapting DTPR (the other languages)."""
 
     text: str
     language: str
     fallback: bool
+    source: TranslationSource = TranslationSource.OFFICIAL
 
 
 def localized(texts: dict[str, str], locale: str) -> Localized:
-    """The text in ``locale`` if DTPR has it, else French (ALM's language), else English."""
+    """The text in ``locale`` if there is one, else French (ALM's language), else English."""
     for language in (locale, *TAXONOMY_LOCALES):
         if texts.get(language):
-            return Localized(texts[language], language, language != locale)
+            source = (
+                TranslationSource.OFFICIAL
+                if language in TAXONOMY_LOCALES
+                else TranslationSource.ADAPTED
+            )
+            return Localized(texts[language], language, language != locale, source)
     return Localized("", locale, False)
+
+
+def least_official(*texts: Localized) -> TranslationSource:
+    """ADAPTED as soon as one of the texts shown together is ALM's adaptation."""
+    return least_official_of(t.source for t in texts)
+
+
+def least_official_of(sources: Iterable[TranslationSource]) -> TranslationSource:
+    """ADAPTED as soon as one source is; OFFICIAL for none at all."""
+    if TranslationSource.ADAPTED in set(sources):
+        return TranslationSource.ADAPTED
+    return TranslationSource.OFFICIAL
 
 
 def variables_of(*texts: str) -> list[str]:
@@ -94,9 +117,25 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 @dataclass(frozen=True)
+class Texts:
+    """A category's or an element's name and description in every language there is."""
+
+    names: dict[str, str]
+    descriptions: dict[str, str]
+
+    def name(self, locale: str) -> Localized:
+        return localized(self.names, locale)
+
+    def description(self, locale: str) -> Localized:
+        return localized(self.descriptions, locale)
+
+
+@dataclass(frozen=True)
 class Taxonomy:
     categories: list[DtprCategory]
     elements: dict[tuple[str, str], DtprElement]
+    # (category id, element id or "" for the category) -> language -> ALM's (name, description)
+    translations: dict[tuple[str, str], dict[str, tuple[str, str]]] = field(default_factory=dict)
 
     def elements_of(self, category_id: str) -> list[DtprElement]:
         return sorted(
@@ -104,13 +143,37 @@ class Taxonomy:
             key=lambda e: e.position,
         )
 
+    def texts_of(self, row: DtprCategory | DtprElement) -> Texts:
+        """DTPR's French and English, with ALM's adaptations in the languages loaded."""
+        key = (row.id, "") if isinstance(row, DtprCategory) else (row.category_id, row.id)
+        names = {"en": row.name_en, "fr": row.name_fr}
+        descriptions = {"en": row.description_en, "fr": row.description_fr}
+        for language, (name, description) in self.translations.get(key, {}).items():
+            names[language] = name
+            descriptions[language] = description
+        return Texts(names, descriptions)
 
-async def load_taxonomy(session: AsyncSession) -> Taxonomy:
+
+async def load_taxonomy(session: AsyncSession, locale: str | None = None) -> Taxonomy:
+    """The taxonomy with ALM's translations into ``locale`` (none for fr, en or None: a
+    page reads one language, and a sign is checked against the ids only)."""
     categories = (
         await session.exec(select(DtprCategory).order_by(col(DtprCategory.position)))
     ).all()
     elements = (await session.exec(select(DtprElement))).all()
-    return Taxonomy(list(categories), {(e.category_id, e.id): e for e in elements})
+    translations: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
+    if locale is not None and locale not in TAXONOMY_LOCALES:
+        rows = await session.exec(
+            select(
+                DtprTranslation.category_id,
+                DtprTranslation.element_id,
+                DtprTranslation.name,
+                DtprTranslation.description,
+            ).where(col(DtprTranslation.language) == locale)
+        )
+        for category_id, element_id, name, description in rows.all():
+            translations[(category_id, element_id)] = {locale: (name, description)}
+    return Taxonomy(list(categories), {(e.category_id, e.id): e for e in elements}, translations)
 
 
 # Served with the taxonomy (CC BY 4.0 asks for it); the same as in fixtures/dtpr/taxonomy.json.
@@ -127,7 +190,8 @@ DTPR_SOURCE_URL = (
 
 
 async def load_dtpr_fixtures(session: AsyncSession, fixtures_dir: Path) -> dict[str, int]:
-    """Insert or update the DTPR categories and elements of fixtures/dtpr (idempotent)."""
+    """Insert or update the DTPR categories and elements of fixtures/dtpr, and replace ALM's
+    translations with those of fixtures/dtpr/translations (idempotent)."""
     data = json.loads((fixtures_dir / "dtpr" / "taxonomy.json").read_text(encoding="utf-8"))
     count = 0
     for position, category in enumerate(data["categories"]):
@@ -157,7 +221,60 @@ async def load_dtpr_fixtures(session: AsyncSession, fixtures_dir: Path) -> dict[
                 )
             )
     await session.flush()
-    return {"DTPR categories": len(data["categories"]), "DTPR elements": count}
+    translations = translation_rows(data, fixtures_dir / "dtpr" / "translations")
+    await session.exec(delete(DtprTranslation))
+    session.add_all(translations)
+    await session.flush()
+    return {
+        "DTPR categories": len(data["categories"]),
+        "DTPR elements": count,
+        "DTPR translated texts": len(translations),
+    }
+
+
+def translation_rows(taxonomy: dict[str, Any], folder: Path) -> list[DtprTranslation]:
+    """ALM's translations of the taxonomy, one file per language (es.json...), checked against
+    DTPR's English: a text for an unknown category or element, an empty text or one whose
+    {{variables}} differ from the English is refused (a fixture error, raised loudly)."""
+    english: dict[tuple[str, str], tuple[str, str]] = {}
+    for category in taxonomy["categories"]:
+        english[(category["id"], "")] = (category["name"]["en"], category["description"]["en"])
+        for element in category["elements"]:
+            english[(category["id"], element["id"])] = (
+                element["name"]["en"],
+                element["description"]["en"],
+            )
+    rows: list[DtprTranslation] = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        language = data["language"]
+        if language in TAXONOMY_LOCALES or language != path.stem:
+            raise ValueError(f"{path.name}: language {language!r} does not fit this file")
+        for category_id, category in data["categories"].items():
+            texts = [((category_id, ""), category)]
+            texts += [((category_id, e), v) for e, v in category.get("elements", {}).items()]
+            for key, text in texts:
+                if key not in english:
+                    raise ValueError(f"{path.name}: no DTPR text {'/'.join(key)}")
+                name, description = text.get("name", ""), text.get("description", "")
+                where = f"{path.name}: {'/'.join(k for k in key if k)}"
+                if not name.strip() or not description.strip():
+                    raise ValueError(f"{where}: empty name or description")
+                if len(name) > MAX_TRANSLATION_NAME:
+                    raise ValueError(f"{where}: name longer than {MAX_TRANSLATION_NAME}")
+                for mine, theirs in zip((name, description), english[key], strict=True):
+                    if sorted(variables_of(mine)) != sorted(variables_of(theirs)):
+                        raise ValueError(f"{where}: {{{{variables}}}} differ from the English")
+                rows.append(
+                    DtprTranslation(
+                        category_id=key[0],
+                        element_id=key[1],
+                        language=language,
+                        name=name,
+                        description=description,
+                    )
+                )
+    return rows
 
 
 # ---------------------------------------------------------------------------- register

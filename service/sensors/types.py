@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.errors import N_
+from service.i18n.translator import Translator
 from service.items.models import Item
 from service.items.rules import Audience, as_utc
 from service.items.types import HistoryEntry, ItemView, PageInfo
@@ -27,6 +28,7 @@ from service.sensors.models import (
     SensorElement,
     SensorOpinion,
     SensorStatus,
+    TranslationSource,
     Understood,
 )
 from service.sensors.opinions import OpinionSummary, shown, summarise
@@ -76,6 +78,16 @@ described_enum(
         SensorStatus.PLANNED: "Announced, not yet installed.",
         SensorStatus.ACTIVE: "Installed and collecting.",
         SensorStatus.REMOVED: "Taken away; its page stays public.",
+    },
+)
+described_enum(
+    TranslationSource,
+    name="TranslationSource",
+    description="Who wrote a DTPR text, so that a sign can say « traduction non officielle ».",
+    values={
+        TranslationSource.OFFICIAL: "DTPR's own text (French and English), as published.",
+        TranslationSource.ADAPTED: "ALM's translation of DTPR's English (Spanish, German, "
+        "Arabic): an adaptation under CC BY 4.0, not an official DTPR translation.",
     },
 )
 described_enum(
@@ -130,14 +142,16 @@ class DtprElementType:
     )
     language: str = strawberry.field(description="The language of name and description.")
     is_fallback: bool = strawberry.field(
-        description="True when DTPR has no text in the caller's language: French is shown "
+        description="True when there is no text in the caller's language: French is shown "
         "(or English when French is missing too)."
+    )
+    translation: TranslationSource = strawberry.field(
+        description="OFFICIAL for DTPR's own text, ADAPTED for ALM's unofficial translation."
     )
 
     @classmethod
-    def from_row(cls, row: DtprElement, locale: str) -> DtprElementType:
-        name = rules.localized({"en": row.name_en, "fr": row.name_fr}, locale)
-        text = rules.localized({"en": row.description_en, "fr": row.description_fr}, locale)
+    def from_row(cls, row: DtprElement, texts: rules.Texts, locale: str) -> DtprElementType:
+        name, text = texts.name(locale), texts.description(locale)
         return cls(
             id=strawberry.ID(row.id),
             category_id=strawberry.ID(row.category_id),
@@ -146,6 +160,7 @@ class DtprElementType:
             variables=rules.variables_of(row.name_en, row.description_en),
             language=name.language,
             is_fallback=name.fallback or text.fallback,
+            translation=rules.least_official(name, text),
         )
 
 
@@ -158,27 +173,48 @@ class DtprCategoryType:
     description: str = strawberry.field(description="The question it answers.")
     language: str = strawberry.field(description="The language of name and description.")
     is_fallback: bool = strawberry.field(description="True when not in the caller's language.")
+    translation: TranslationSource = strawberry.field(
+        description="OFFICIAL for DTPR's own text, ADAPTED for ALM's unofficial translation."
+    )
     elements: list[DtprElementType] = strawberry.field(description="Its elements, in order.")
 
     @classmethod
-    def from_row(
-        cls, row: DtprCategory, elements: list[DtprElement], locale: str
-    ) -> DtprCategoryType:
-        name = rules.localized({"en": row.name_en, "fr": row.name_fr}, locale)
-        text = rules.localized({"en": row.description_en, "fr": row.description_fr}, locale)
+    def from_row(cls, row: DtprCategory, taxonomy: rules.Taxonomy, locale: str) -> DtprCategoryType:
+        texts = taxonomy.texts_of(row)
+        name, text = texts.name(locale), texts.description(locale)
         return cls(
             id=strawberry.ID(row.id),
             name=name.text,
             description=text.text,
             language=name.language,
             is_fallback=name.fallback or text.fallback,
-            elements=[DtprElementType.from_row(e, locale) for e in elements],
+            translation=rules.least_official(name, text),
+            elements=[
+                DtprElementType.from_row(e, taxonomy.texts_of(e), locale)
+                for e in taxonomy.elements_of(row.id)
+            ],
         )
+
+
+UNOFFICIAL_NOTE = N_(
+    "Unofficial translation of the DTPR taxonomy by Angers Loire Métropole (CC BY 4.0)."
+)
+
+
+def translation_note(source: TranslationSource, translator: Translator) -> str | None:
+    """The note a sign or a page shows under texts that are ALM's adaptation, else None."""
+    if source is TranslationSource.OFFICIAL:
+        return None
+    return translator.gettext(UNOFFICIAL_NOTE)
 
 
 @strawberry.type(description="The DTPR device taxonomy, with its licence and attribution.")
 class DtprTaxonomy:
     categories: list[DtprCategoryType] = strawberry.field(description="The 8 categories.")
+    translation_note: str | None = strawberry.field(
+        description="What to show, in the caller's language, when some texts are ALM's "
+        "unofficial translation (« traduction non officielle »); null when all are DTPR's own."
+    )
     attribution: str = strawberry.field(
         description="The credit to show wherever the taxonomy is shown (CC BY 4.0)."
     )
@@ -206,6 +242,9 @@ class SensorDtprEntry:
     variables: list[DtprVariable] = strawberry.field(description="The values given.")
     language: str = strawberry.field(description="The language of the texts.")
     is_fallback: bool = strawberry.field(description="True when not in the caller's language.")
+    translation: TranslationSource = strawberry.field(
+        description="OFFICIAL for DTPR's own text, ADAPTED for ALM's unofficial translation."
+    )
 
 
 def dtpr_entries(
@@ -219,9 +258,9 @@ def dtpr_entries(
         if element is None or category is None:
             continue
         values: dict[str, str] = json.loads(row.variables or "{}")
-        name = rules.localized({"en": element.name_en, "fr": element.name_fr}, locale)
-        text = rules.localized({"en": element.description_en, "fr": element.description_fr}, locale)
-        category_name = rules.localized({"en": category.name_en, "fr": category.name_fr}, locale)
+        texts = taxonomy.texts_of(element)
+        name, text = texts.name(locale), texts.description(locale)
+        category_name = taxonomy.texts_of(category).name(locale)
         entries.append(
             SensorDtprEntry(
                 category_id=strawberry.ID(row.category_id),
@@ -232,6 +271,7 @@ def dtpr_entries(
                 variables=[DtprVariable(name=k, value=v) for k, v in sorted(values.items())],
                 language=name.language,
                 is_fallback=name.fallback or text.fallback,
+                translation=rules.least_official(name, text),
             )
         )
     return entries
@@ -334,7 +374,12 @@ class SensorType:
     updated_at: datetime = strawberry.field(description="When the entry last changed (UTC).")
     dtpr: list[SensorDtprEntry] = strawberry.field(
         description="Its DTPR sign: purpose, technology, data, processing, access, storage, "
-        "retention, accountable; in the caller's language where DTPR has it."
+        "retention, accountable; in the caller's language (see each entry's translation)."
+    )
+    dtpr_translation_note: str | None = strawberry.field(
+        description="What to print under the sign, in the caller's language, when some of its "
+        "texts are ALM's unofficial translation (« traduction non officielle »); null when all "
+        "are DTPR's own."
     )
     sensor_id: strawberry.Private[int]
     commune_code: strawberry.Private[str]
@@ -350,6 +395,7 @@ class SensorType:
     ) -> SensorType:
         translator = info.context.translator
         status = SensorStatus(row.status)
+        dtpr = dtpr_entries(elements, taxonomy, translator.locale)
         assert row.id is not None
         return cls(
             slug=strawberry.ID(row.slug),
@@ -372,7 +418,10 @@ class SensorType:
             public_reply=row.public_reply,
             public_reply_at=as_utc(row.public_reply_at) if row.public_reply_at else None,
             updated_at=as_utc(row.updated_at),
-            dtpr=dtpr_entries(elements, taxonomy, translator.locale),
+            dtpr=dtpr,
+            dtpr_translation_note=translation_note(
+                rules.least_official_of(e.translation for e in dtpr), translator
+            ),
             sensor_id=row.id,
             commune_code=row.commune_code,
             body_code=row.accountable_body_code,

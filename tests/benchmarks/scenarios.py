@@ -24,6 +24,7 @@ HTTP_SCENARIOS = (
     "sensorOpinionCreate",
     "sensorsGeojson",
     "serviceRequestCreate",
+    "sensorPage",
 )
 IN_PROCESS_SCENARIOS = ("commune_lookup",)
 ALL_SCENARIOS = HTTP_SCENARIOS + IN_PROCESS_SCENARIOS
@@ -84,6 +85,15 @@ def request_maker(scenario: str, port: int, seed: int) -> RequestMaker:
     if scenario == "sensorsGeojson":
         request = f"GET /sensors.geojson HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\n\r\n".encode("ascii")
         return lambda: request
+    if scenario == "sensorPage":
+        # The page a sign's QR code opens, in Arabic: DTPR texts from ALM's translations.
+        page = {
+            "query": _operation("Sensor"),
+            "operationName": "Sensor",
+            "variables": {"slug": OPINION_SENSOR},
+            "extensions": {"locale": "ar"},
+        }
+        return _constant(port, page)
     raise ValueError(f"unknown HTTP scenario {scenario!r}")
 
 
@@ -110,6 +120,9 @@ def is_success(scenario: str, payload: Any) -> bool:
     if scenario == "serviceRequestCreate":
         created = data["serviceRequestCreate"]
         return bool(created["errors"] == [] and created["serviceRequest"] is not None)
+    if scenario == "sensorPage":
+        sensor = data["sensor"]
+        return bool(sensor and sensor["dtpr"] and sensor["dtprTranslationNote"])
     return True
 
 

@@ -15,7 +15,7 @@ from service.context import Services
 from service.items.models import Item
 from service.settings import SUPPORTED_LOCALES
 from service.staff.models import Role
-from tests.staff.test_triage import staff
+from tests.sensors.support import create_sensor, staff
 from tests.support import data_of, graphql, operation, report_input, submit_report
 
 pytestmark = pytest.mark.anyio
@@ -97,6 +97,56 @@ RECEIVED_LABEL = {
     "de": "29.11.2026, 17:05",
     "ar": "29\u200f/11\u200f/2026، 5:05 م",
 }
+# A sensor's DTPR sign: the induction loop of a parking sensor. French and English are
+# DTPR's own texts, Spanish, German and Arabic ALM's translation (so the sign says it is not
+# official); the retention of 12 months keeps the value the staff typed.
+INDUCTION_LOOP = {
+    "fr": (
+        "Boucle d'induction magnétique",
+        "Une boucle d'induction magnétique utilise un aimant mobile pour générer un courant "
+        "électrique dans un fil à proximité.",
+    ),
+    "en": (
+        "Induction Loop",
+        "An induction loop uses a moving magnet to generate an electric current in a nearby wire.",
+    ),
+    "es": (
+        "Lazo de inducción",
+        "Un lazo de inducción utiliza un imán en movimiento para generar una corriente "
+        "eléctrica en un cable cercano.",
+    ),
+    "de": (
+        "Induktionsschleife",
+        "Eine Induktionsschleife nutzt einen bewegten Magneten, um in einem nahe gelegenen "
+        "Draht einen elektrischen Strom zu erzeugen.",
+    ),
+    "ar": (
+        "حلقة حثية",
+        "تستخدم الحلقة الحثية مغناطيسًا متحركًا لتوليد تيار كهربائي في سلك قريب.",
+    ),
+}
+TECHNOLOGY = {
+    "fr": "Technologie",
+    "en": "Technology",
+    "es": "Tecnología",
+    "de": "Technologie",
+    "ar": "التقنية",
+}
+RETAINED = {
+    "fr": "Retenu 12 mois",
+    "en": "Retained 12 mois",
+    "es": "Conservados 12 mois",
+    "de": "Aufbewahrt: 12 mois",
+    "ar": "محفوظة لمدة 12 mois",
+}
+UNOFFICIAL = {
+    "fr": None,
+    "en": None,
+    "es": "Traducción no oficial de la taxonomía DTPR realizada por Angers Loire Métropole "
+    "(CC BY 4.0).",
+    "de": "Inoffizielle Übersetzung der DTPR-Taxonomie durch Angers Loire Métropole (CC BY 4.0).",
+    "ar": "ترجمة غير رسمية لتصنيف DTPR أعدّتها Angers Loire Métropole \u200f(CC BY 4.0).",
+}
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LOCALES)
@@ -132,6 +182,35 @@ async def test_categories_and_a_tracked_item_read_in_the_callers_language(
     }
     assert labels["pothole"] == POTHOLE[language]
     assert tracked["tracked"]["item"]["statusLabel"] == SUBMITTED[language]
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LOCALES)
+async def test_a_sensors_dtpr_sign_reads_in_the_callers_language(
+    client: httpx.AsyncClient, services: Services, language: str
+) -> None:
+    # given: a parking sensor on an induction loop, its data kept 12 months
+    agent = await staff(services, client, "alm-voirie", Role.AGENT)
+    slug = (await create_sensor(agent))["slug"]
+    # when: a passer-by scans its sign
+    response = await graphql(
+        client, operation("Sensor"), {"slug": slug}, language=f"{language};q=0.9, fr;q=0.5"
+    )
+    # then: in their language, not English, not French (except for those who asked for them)
+    sensor = response.json()["data"]["sensor"]
+    entries = {e["elementId"]: e for e in sensor["dtpr"]}
+    loop = entries["induction_loop"]
+    name, description = INDUCTION_LOOP[language]
+    assert loop["name"] == name and loop["description"].startswith(description)
+    assert loop["categoryName"] == TECHNOLOGY[language]
+    assert entries["data_retained"]["name"] == RETAINED[language]
+    for other in set(SUPPORTED_LOCALES) - {language}:
+        assert loop["name"] != INDUCTION_LOOP[other][0]
+        assert not loop["description"].startswith(INDUCTION_LOOP[other][1])
+    assert {(e["language"], e["isFallback"]) for e in sensor["dtpr"]} == {(language, False)}
+    official = language in ("fr", "en")
+    assert {e["translation"] for e in sensor["dtpr"]} == {"OFFICIAL" if official else "ADAPTED"}
+    assert sensor["dtprTranslationNote"] == UNOFFICIAL[language]
+    assert response.headers["content-language"] == language
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LOCALES)

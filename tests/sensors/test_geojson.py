@@ -75,6 +75,23 @@ async def test_coordinates_are_longitude_then_latitude(
     assert "Retained 12 mois" in names
 
 
+async def test_the_map_says_which_dtpr_names_are_alms_translation(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given
+    agent = await staff(services, client, "alm-voirie", Role.AGENT)
+    slug = (await create_sensor(agent))["slug"]
+    # when
+    german = (await client.get("/sensors.geojson", headers={"accept-language": "de"})).json()
+    french = (await client.get("/sensors.geojson", headers={"accept-language": "fr"})).json()
+    # then
+    dtpr = next(f for f in german["features"] if f["id"] == slug)["properties"]["dtpr"]
+    assert "Induktionsschleife" in [d["name"] for d in dtpr]
+    assert {(d["language"], d["translation"]) for d in dtpr} == {("de", "ADAPTED")}
+    dtpr = next(f for f in french["features"] if f["id"] == slug)["properties"]["dtpr"]
+    assert {(d["language"], d["translation"]) for d in dtpr} == {("fr", "OFFICIAL")}
+
+
 async def test_an_unchanged_map_answers_304_and_a_change_a_new_etag(
     client: httpx.AsyncClient, services: Services
 ) -> None:
