@@ -21,6 +21,7 @@ from service.i18n.catalogs import load_translations
 from service.i18n.negotiation import negotiate
 from service.routing.delivery import run_delivery_worker
 from service.schema import build_schema
+from service.search.indexer import IndexerLock, run_search_indexer
 from service.settings import SUPPORTED_LOCALES, Settings
 
 
@@ -52,11 +53,27 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         worker = asyncio.create_task(
             run_delivery_worker(services.db, settings, stop, services.clock)
         )
+        # One process per host indexes (the holder of the indexer lock); every one searches.
+        indexer = (
+            asyncio.create_task(
+                run_search_indexer(
+                    services.search_indexer,
+                    IndexerLock(settings.search_dir / "indexer.lock"),
+                    stop,
+                    settings.search_poll_seconds,
+                )
+            )
+            if settings.search_indexer
+            else None
+        )
         try:
             yield
         finally:
             stop.set()
             await worker  # finishes the round in progress (each HTTP call is capped at 10 s)
+            if indexer is not None:
+                await indexer
+            services.search_engine.close()
             await services.db.dispose()
 
     def too_large_message(accept_language: str | None, limit: int) -> str:

@@ -1,4 +1,4 @@
-"""``python -m service``: serve, migrate, load fixtures, export the schema.
+"""``python -m service``: serve, migrate, load fixtures, reindex, export the schema.
 
 Exit codes: 0 done; 1 a check failed; 2 bad arguments; 3 bad configuration; 4 database
 unreachable or not migrated.
@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from service import migrate
 from service.db import Database, DatabaseUnavailable, redacted
@@ -82,6 +83,19 @@ def _parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     create.set_defaults(run=_staff_create)
+
+    reindex = commands.add_parser(
+        "reindex", help="rebuild the search index from the database (with a progress bar)"
+    )
+    reindex.set_defaults(run=_reindex)
+
+    index = commands.add_parser(
+        "index", help="run this host's search indexer in the foreground (until interrupted)"
+    )
+    index.add_argument(
+        "--once", action="store_true", help="apply what the outbox holds now, then stop"
+    )
+    index.set_defaults(run=_index)
 
     export = commands.add_parser("export-schema", help="write graphql/schema.graphql")
     export.add_argument(
@@ -164,6 +178,118 @@ def _ensure_migrated(settings: Settings) -> None:
             "run `python -m service migrate` first",
             EXIT_DATABASE,
         )
+
+
+def _reindex(settings: Settings, _: argparse.Namespace) -> int:
+    _ensure_migrated(settings)
+    count, seconds = asyncio.run(_run_reindex(settings))
+    print(f"indexed {count} items in {seconds:.1f} s into {settings.search_dir / 'index'}")
+    return 0
+
+
+async def _run_reindex(settings: Settings) -> tuple[int, float]:
+    import time
+
+    from service.app import build_services
+    from service.search.indexer import rebuild
+
+    services = build_services(settings)
+    started = time.monotonic()
+    bar = ProgressBar(sys.stderr)
+    try:
+        await services.reload_reference()
+        count = await rebuild(
+            services.search_engine,
+            services.db,
+            services.search_build_context(),
+            batch_size=settings.search_batch_size,
+            progress=bar.update,
+        )
+    finally:
+        bar.finish()
+        services.search_engine.close()
+        await services.db.dispose()
+    return count, time.monotonic() - started
+
+
+class ProgressBar:
+    """``[########........]  42% 42,000/100,000 items, 1,850/s`` on one terminal line; a line
+    every 10 % when the output is not a terminal (logs)."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        import time
+
+        self.stream = stream
+        self.started = time.monotonic()
+        self.tty = stream.isatty()
+        self.last_tenth = -1
+        self.drawn = False
+
+    def update(self, done: int, total: int) -> None:
+        import time
+
+        total = max(total, done, 1)
+        share = done / total
+        rate = done / max(time.monotonic() - self.started, 1e-6)
+        filled = int(share * self.WIDTH)
+        line = (
+            f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {share:4.0%} "
+            f"{done:,}/{total:,} items, {rate:,.0f}/s"
+        )
+        if self.tty:
+            self.stream.write("\r" + line)
+            self.drawn = True
+        elif int(share * 10) != self.last_tenth:
+            self.last_tenth = int(share * 10)
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _index(settings: Settings, args: argparse.Namespace) -> int:
+    _ensure_migrated(settings)
+    asyncio.run(_run_index(settings, once=args.once))
+    return 0
+
+
+async def _run_index(settings: Settings, *, once: bool) -> None:
+    import signal
+
+    from service.app import build_services
+    from service.search.indexer import IndexerLock, run_search_indexer
+
+    services = build_services(settings)
+    try:
+        await services.reload_reference()
+        if once:
+            lock = IndexerLock(settings.search_dir / "indexer.lock")
+            if not lock.acquire():
+                raise CommandFailed("another process is indexing this host's index", 1)
+            try:
+                count = await services.search_indexer.catch_up()
+            finally:
+                lock.release()
+            print(f"applied {count} outbox entries")
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run_search_indexer(
+            services.search_indexer,
+            IndexerLock(settings.search_dir / "indexer.lock"),
+            stop,
+            settings.search_poll_seconds,
+        )
+    finally:
+        services.search_engine.close()
+        await services.db.dispose()
 
 
 MIN_PASSWORD_LENGTH = 12

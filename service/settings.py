@@ -54,6 +54,10 @@ class Settings:
     delivery_backoff_seconds: float = 30.0
     delivery_backoff_cap_seconds: float = 3600.0
     delivery_poll_seconds: float = 2.0
+    # Whether this host's processes run the search indexer (one of them at a time does).
+    search_indexer: bool = True
+    search_batch_size: int = 500
+    search_poll_seconds: float = 0.25
     # Set by `serve --demo` only; never read from the environment.
     demo: bool = field(default=False)
 
@@ -63,6 +67,11 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'service.db').as_posix()}"
+
+    @property
+    def search_dir(self) -> Path:
+        """The search index and the indexer's lock (derived data: ``reindex`` rebuilds it)."""
+        return self.data_dir / "search"
 
     @property
     def is_sqlite(self) -> bool:
@@ -112,6 +121,13 @@ class Settings:
             ),
             delivery_poll_seconds=_positive_float(
                 env, "SERVICE_DELIVERY_POLL_SECONDS", defaults.delivery_poll_seconds
+            ),
+            search_indexer=_flag(env, "SERVICE_SEARCH_INDEXER", defaults.search_indexer),
+            search_batch_size=_positive(
+                env, "SERVICE_SEARCH_BATCH_SIZE", defaults.search_batch_size
+            ),
+            search_poll_seconds=_positive_float(
+                env, "SERVICE_SEARCH_POLL_SECONDS", defaults.search_poll_seconds
             ),
         )
 

@@ -1,0 +1,430 @@
+"""The search engine behind a small interface, and its whoosh implementation.
+
+``SearchEngine`` is what the rest of the service uses (apply changes, rebuild, search, say
+how far it has read the outbox); ``WhooshEngine`` implements it over one whoosh index in a
+directory. The outbox position the index reflects is stored *in* the index, in the same
+commit as the documents: a crash can never leave the two disagreeing.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from whoosh import index as whoosh_index
+from whoosh import sorting
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.query import And, FuzzyTerm, NumericRange, Or, Query, Term
+from whoosh.searching import Searcher
+from whoosh.writing import CLEAR, IndexWriter
+
+from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, terms, words
+from service.search.documents import SearchDocument
+
+META_KEY = "__meta__"
+FACETS = ("kind", "commune", "category", "status")
+MAX_WORDS = 8
+REFERENCE = re.compile(r"^ALM-\d{4}-\d{1,6}$", re.IGNORECASE)
+# Field weights: what names the thing over what the resident wrote over the answers.
+TITLE_BOOST, PLACE_BOOST, BODY_BOOST, ANSWER_BOOST, STAFF_BOOST = 3.0, 2.0, 1.0, 0.6, 0.8
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    kinds: frozenset[str] = frozenset()
+    communes: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    statuses: frozenset[str] = frozenset()
+    since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str
+    filter: SearchFilter = SearchFilter()
+    # None: the public scope. Otherwise the staff member's bodies: their items, private texts.
+    staff_bodies: frozenset[str] | None = None
+    offset: int = 0
+    limit: int = 20
+    facets: bool = True
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A fragment of a text a caller may read, with where the query's words matched."""
+
+    field: str  # description, answer, staff
+    text: str
+    matches: list[tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Hit:
+    key: str
+    kind: str
+    reference: str
+    score: float
+    status: str
+    commune_code: str
+    category_code: str
+    created_at: datetime
+    highlights: list[Highlight]
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    # True when no word matched as typed and the hits come from typo tolerance.
+    approximate: bool = False
+
+
+class SearchEngine(Protocol):
+    """What the service needs from a full-text engine."""
+
+    def apply(
+        self, documents: Sequence[SearchDocument], removed: Sequence[str], position: int
+    ) -> None:
+        """Add or replace ``documents``, remove the keys ``removed``, record ``position``:
+        all in one atomic commit."""
+
+    def rebuild(self) -> Rebuild:
+        """Start replacing the whole index; readers see the old one until ``commit``."""
+
+    def search(self, request: SearchRequest) -> SearchResult: ...
+
+    def position(self) -> int:
+        """The last outbox entry the index reflects."""
+
+    def document_count(self) -> int: ...
+
+
+class Rebuild(Protocol):
+    def add(self, documents: Sequence[SearchDocument]) -> None: ...
+    def commit(self, position: int) -> None: ...
+    def cancel(self) -> None: ...
+
+
+def _schema() -> Schema:
+    fields: dict[str, Any] = {
+        "key": ID(stored=True, unique=True),
+        "kind": ID(stored=True, sortable=True),
+        "commune": ID(stored=True, sortable=True),
+        "category": ID(stored=True, sortable=True),
+        "status": ID(stored=True, sortable=True),
+        "body": ID(stored=True),
+        "public": ID(),
+        "reference": ID(stored=True),
+        "language": ID(stored=True),
+        "created": NUMERIC(stored=True, sortable=True, bits=64),
+        "place": TEXT(analyzer=analyzer("fr"), field_boost=PLACE_BOOST),
+        "public_texts": STORED(),
+        "staff_texts": STORED(),
+        "meta": STORED(),
+    }
+    for language in LANGUAGES:
+        lang_analyzer = analyzer(language)
+        fields[f"title_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=TITLE_BOOST)
+        fields[f"body_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=BODY_BOOST)
+        fields[f"answers_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=ANSWER_BOOST)
+        fields[f"staff_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=STAFF_BOOST)
+    return Schema(**fields)
+
+
+def _fields_of(document: SearchDocument) -> dict[str, Any]:
+    language = document.language
+    values: dict[str, Any] = {
+        "key": document.key,
+        "kind": document.kind,
+        "commune": document.commune_code,
+        "category": document.category_code or "-",
+        "status": document.status,
+        "body": document.body_code,
+        "public": "1" if document.public else "0",
+        "reference": document.reference.upper(),
+        "language": language,
+        "created": int(document.created_at.timestamp()),
+        "place": document.place,
+        f"body_{language}": document.public_text,
+        f"answers_{language}": "\n".join(document.public_answers),
+        f"staff_{language}": "\n".join(t for t in document.staff_texts if t),
+        "public_texts": [("description", document.public_text)]
+        + [("answer", answer) for answer in document.public_answers],
+        "staff_texts": [("staff", text) for text in document.staff_texts if text],
+    }
+    for title_language, title in document.titles.items():
+        values[f"title_{title_language}"] = title
+    return {name: value for name, value in values.items() if value != ""}
+
+
+class _WhooshRebuild:
+    def __init__(self, writer: IndexWriter) -> None:
+        self.writer = writer
+
+    def add(self, documents: Sequence[SearchDocument]) -> None:
+        for document in documents:
+            self.writer.add_document(**_fields_of(document))
+
+    def commit(self, position: int) -> None:
+        self.writer.add_document(
+            key=META_KEY, kind=META_KEY, public="0", meta={"position": position}
+        )
+        self.writer.commit(mergetype=CLEAR)
+
+    def cancel(self) -> None:
+        self.writer.cancel()
+
+
+class WhooshEngine:
+    """One whoosh index in ``directory``: one writer at a time (whoosh's file lock), a
+    searcher per process, refreshed when the index changed (checked at most every 100 ms)."""
+
+    REFRESH_SECONDS = 0.1
+
+    def __init__(self, directory: Path, *, writer_timeout: float = 120.0) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.writer_timeout = writer_timeout
+        if whoosh_index.exists_in(str(directory)):
+            self._index = whoosh_index.open_dir(str(directory))
+        else:
+            self._index = whoosh_index.create_in(str(directory), _schema())
+        self._lock = threading.Lock()
+        self._searcher: Searcher | None = None
+        self._checked = 0.0
+
+    def _writer(self) -> IndexWriter:
+        return self._index.writer(timeout=self.writer_timeout, delay=0.05, limitmb=128)
+
+    def apply(
+        self, documents: Sequence[SearchDocument], removed: Sequence[str], position: int
+    ) -> None:
+        writer = self._writer()
+        try:
+            for key in removed:
+                writer.delete_by_term("key", key)
+            for document in documents:
+                writer.update_document(**_fields_of(document))
+            writer.update_document(
+                key=META_KEY, kind=META_KEY, public="0", meta={"position": position}
+            )
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def rebuild(self) -> _WhooshRebuild:
+        return _WhooshRebuild(self._writer())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+
+    def _current(self) -> Searcher:
+        now = time.monotonic()
+        if self._searcher is None:
+            self._searcher = self._index.searcher()
+            self._checked = now
+        elif now - self._checked >= self.REFRESH_SECONDS:
+            self._searcher = self._searcher.refresh()
+            self._checked = now
+        return self._searcher
+
+    def position(self) -> int:
+        with self._lock:
+            stored = self._current().document(key=META_KEY)
+        return int(stored["meta"]["position"]) if stored else 0
+
+    def document_count(self) -> int:
+        with self._lock:
+            count = self._current().doc_count()
+        return max(0, int(count) - 1)  # the meta document
+
+    def stored_documents(self) -> dict[str, dict[str, Any]]:
+        """Every document's stored fields by key (tests compare an index with a rebuild)."""
+        with self._lock:
+            searcher = self._current()
+            return {
+                fields["key"]: fields
+                for fields in searcher.all_stored_fields()
+                if fields.get("key") != META_KEY
+            }
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        staff = request.staff_bodies is not None
+        words_typed = words(request.text)[:MAX_WORDS]
+        scope = _scope_filter(request)
+        with self._lock:
+            searcher = self._current()
+            query = _text_query(words_typed, request.text, staff, fuzzy=False)
+            if query is None:
+                return SearchResult(hits=[], total=0, facets={})
+            result = self._run(searcher, query, scope, request)
+            if result.total == 0:
+                fuzzy = _text_query(words_typed, request.text, staff, fuzzy=True)
+                if fuzzy is not None:
+                    result = self._run(searcher, fuzzy, scope, request)
+                    result.approximate = result.total > 0
+            return result
+
+    def _run(
+        self, searcher: Searcher, query: Query, scope: Query, request: SearchRequest
+    ) -> SearchResult:
+        groups = (
+            {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
+            if request.facets
+            else None
+        )
+        results = searcher.search(
+            query,
+            filter=scope,
+            limit=request.offset + request.limit,
+            groupedby=groups,
+            terms=True,
+        )
+        matched: dict[str, set[str]] = {}
+        for fieldname, text in results.matched_terms():
+            language = fieldname.rsplit("_", 1)[-1] if "_" in fieldname else DEFAULT_LANGUAGE
+            matched.setdefault(language, set()).add(
+                text.decode() if isinstance(text, bytes) else text
+            )
+        hits = []
+        for hit in results[request.offset : request.offset + request.limit]:
+            stored = hit.fields()
+            texts = list(stored.get("public_texts", []))
+            if request.staff_bodies is not None:
+                # Staff read the unmasked description (and notes) instead of the masked one.
+                texts = list(stored.get("staff_texts", [])) + [t for t in texts if t[0] == "answer"]
+            hits.append(
+                Hit(
+                    key=stored["key"],
+                    kind=stored["kind"],
+                    reference=stored.get("reference", ""),
+                    score=float(hit.score or 0.0),
+                    status=stored["status"],
+                    commune_code=stored["commune"],
+                    category_code="" if stored["category"] == "-" else stored["category"],
+                    created_at=datetime.fromtimestamp(stored["created"], UTC),
+                    highlights=highlights(texts, stored.get("language", DEFAULT_LANGUAGE), matched),
+                )
+            )
+        facets: dict[str, dict[str, int]] = {}
+        if groups:
+            for name in FACETS:
+                counts = results.groups(name)
+                facets[name] = {str(k): int(v) for k, v in counts.items() if k not in (None, "-")}
+        return SearchResult(hits=hits, total=len(results), facets=facets)
+
+
+def _scope_filter(request: SearchRequest) -> Query:
+    clauses: list[Query] = []
+    if request.staff_bodies is None:
+        clauses.append(Term("public", "1"))
+    else:
+        clauses.append(
+            Or(
+                [Term("body", body) for body in sorted(request.staff_bodies)]
+                or [Term("body", "\0")]
+            )
+        )
+    f = request.filter
+    for name, values in (
+        ("kind", f.kinds),
+        ("commune", f.communes),
+        ("category", f.categories),
+        ("status", f.statuses),
+    ):
+        if values:
+            clauses.append(Or([Term(name, value) for value in sorted(values)]))
+    if f.since is not None:
+        clauses.append(NumericRange("created", int(f.since.timestamp()), None))
+    return And(clauses) if len(clauses) > 1 else clauses[0]
+
+
+def _text_query(typed: list[str], raw: str, staff: bool, *, fuzzy: bool) -> Query | None:
+    """Every significant word must match, in any field, analysed in that field's language.
+
+    A word that is a stop word in any language (« de », « la », « the ») is not required:
+    otherwise « éclairage de la rue » would need « la » in the English fields. A reference
+    (ALM-2026-000042) matches its item directly.
+    """
+    if REFERENCE.match(raw.strip()):
+        return Term("reference", raw.strip().upper())
+    kinds = ("title", "body", "answers") + (("staff",) if staff else ())
+    clauses: list[Query] = []
+    for word in typed:
+        by_language = {language: terms(language, word) for language in LANGUAGES}
+        if any(not found for found in by_language.values()):
+            continue
+        alternatives: list[Query] = []
+        for language, found in by_language.items():
+            for kind in kinds:
+                fieldname = f"{kind}_{language}"
+                alternatives.append(_all_terms(fieldname, found, fuzzy and kind != "answers"))
+        alternatives.append(_all_terms("place", by_language["fr"], fuzzy))
+        clauses.append(Or(alternatives))
+    if not clauses:
+        return None
+    return And(clauses) if len(clauses) > 1 else clauses[0]
+
+
+def _all_terms(fieldname: str, found: list[str], fuzzy: bool) -> Query:
+    parts: list[Query] = []
+    for text in found:
+        if fuzzy and len(text) >= 4:
+            # One typo in a short word, two in a long one; the first letter is trusted.
+            parts.append(
+                FuzzyTerm(fieldname, text, maxdist=2 if len(text) >= 8 else 1, prefixlength=1)
+            )
+        else:
+            parts.append(Term(fieldname, text))
+    return And(parts) if len(parts) > 1 else parts[0]
+
+
+FRAGMENT_CHARS = 160
+
+
+def highlights(
+    texts: Sequence[tuple[str, str]], language: str, matched: dict[str, set[str]]
+) -> list[Highlight]:
+    """Up to two fragments of the given texts around the words that matched."""
+    wanted = matched.get(language, set()) | matched.get(DEFAULT_LANGUAGE, set())
+    found: list[Highlight] = []
+    for fieldname, text in texts:
+        if not text or not wanted:
+            continue
+        spans = [
+            (token.startchar, token.endchar)
+            for token in analyzer(language)(text, chars=True, mode="index")
+            if token.text in wanted
+        ]
+        if not spans:
+            continue
+        start = max(0, spans[0][0] - FRAGMENT_CHARS // 3)
+        if start > 0:
+            space = text.rfind(" ", 0, start)
+            start = space + 1 if space >= 0 else start
+        end = min(len(text), start + FRAGMENT_CHARS)
+        if end < len(text):
+            space = text.rfind(" ", start, end)
+            end = space if space > spans[0][1] else end
+        fragment = text[start:end]
+        found.append(
+            Highlight(
+                field=fieldname,
+                text=fragment,
+                matches=[(s - start, e - start) for s, e in spans if s >= start and e <= end],
+            )
+        )
+        if len(found) == 2:
+            break
+    return found
