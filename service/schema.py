@@ -21,6 +21,7 @@ from service.limits import max_aliases_rule, max_depth_rule
 from service.reports.mutations import ReportMutation
 from service.reports.queries import ReportQuery
 from service.routing.queries import RoutingQuery
+from service.search.queries import SearchQuery
 from service.settings import Settings
 from service.staff.mutations import StaffMutation
 from service.staff.queries import StaffQuery
@@ -39,7 +40,14 @@ CACHE_SIZE = 512
 
 @strawberry.type(description="Everything one can read: public data, and more for staff.")
 class Query(
-    TerritoryQuery, RoutingQuery, ReportQuery, TrackingQuery, StaffQuery, TriageQuery, AuditQuery
+    TerritoryQuery,
+    RoutingQuery,
+    ReportQuery,
+    TrackingQuery,
+    StaffQuery,
+    TriageQuery,
+    AuditQuery,
+    SearchQuery,
 ):
     pass
 

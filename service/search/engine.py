@@ -393,6 +393,12 @@ def _all_terms(fieldname: str, found: list[str], fuzzy: bool) -> Query:
 FRAGMENT_CHARS = 160
 
 
+def _without_elision(text: str, start: int, end: int) -> tuple[int, int]:
+    """Mark « éclairage » in « l'éclairage », not the article."""
+    cut = max(text.rfind("'", start, end), text.rfind("’", start, end))
+    return (cut + 1, end) if cut >= 0 and cut - start <= 6 else (start, end)
+
+
 def highlights(
     texts: Sequence[tuple[str, str]], language: str, matched: dict[str, set[str]]
 ) -> list[Highlight]:
@@ -403,7 +409,7 @@ def highlights(
         if not text or not wanted:
             continue
         spans = [
-            (token.startchar, token.endchar)
+            _without_elision(text, token.startchar, token.endchar)
             for token in analyzer(language)(text, chars=True, mode="index")
             if token.text in wanted
         ]
