@@ -124,7 +124,7 @@ def analyzer(language: str) -> Analyzer:
         chain = chain | _ApostropheSplitter()
     if language == "ar":
         stop = frozenset(normalize_arabic(w) for w in ARABIC_STOP_WORDS)
-        return (  # type: ignore[no-any-return]
+        return (
             chain
             | ArabicNormalizeFilter()
             | StopFilter(stoplist=stop, minsize=2)
@@ -134,7 +134,7 @@ def analyzer(language: str) -> Analyzer:
     if language == "fr":
         # Words a resident types in most reports: too common to tell them apart.
         stop |= {"a", "ca", "cela", "cet", "etre", "fait", "plus", "tres", "si", "y"}
-    return (  # type: ignore[no-any-return]
+    return (
         chain
         | _GermanFolding()
         | CharsetFilter(accent_map)
