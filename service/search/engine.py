@@ -289,10 +289,11 @@ class WhooshEngine:
             filter=scope,
             limit=request.offset + request.limit,
             groupedby=groups,
-            terms=True,
         )
+        # The query's terms present in the index (fuzzy ones expanded): what to highlight.
+        # Cheaper than recording matched terms per hit (terms=True) on common words.
         matched: dict[str, set[str]] = {}
-        for fieldname, text in results.matched_terms():
+        for fieldname, text in query.existing_terms(searcher.reader(), expand=True):
             language = fieldname.rsplit("_", 1)[-1] if "_" in fieldname else DEFAULT_LANGUAGE
             matched.setdefault(language, set()).add(
                 text.decode() if isinstance(text, bytes) else text
