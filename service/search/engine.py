@@ -293,7 +293,8 @@ class WhooshEngine:
         # The query's terms present in the index (fuzzy ones expanded): what to highlight.
         # Cheaper than recording matched terms per hit (terms=True) on common words.
         matched: dict[str, set[str]] = {}
-        for fieldname, text in query.existing_terms(searcher.reader(), expand=True):
+        wanted = set(query.iter_all_terms()) | query.existing_terms(searcher.reader(), expand=True)
+        for fieldname, text in wanted:
             language = fieldname.rsplit("_", 1)[-1] if "_" in fieldname else DEFAULT_LANGUAGE
             matched.setdefault(language, set()).add(
                 text.decode() if isinstance(text, bytes) else text
