@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from whoosh import index as whoosh_index
 from whoosh import sorting
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.idsets import BitSet
 from whoosh.query import And, FuzzyTerm, NumericRange, Or, Query, Term
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, IndexWriter
@@ -187,6 +188,7 @@ class WhooshEngine:
     searcher per process, refreshed when the index changed (checked at most every 100 ms)."""
 
     REFRESH_SECONDS = 0.1
+    FILTER_CACHE = 64
 
     def __init__(self, directory: Path, *, writer_timeout: float = 120.0) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -199,6 +201,7 @@ class WhooshEngine:
         self._lock = threading.Lock()
         self._searcher: Searcher | None = None
         self._checked = 0.0
+        self._filters: dict[str, Any] = {}
 
     def _writer(self) -> IndexWriter:
         return self._index.writer(timeout=self.writer_timeout, delay=0.05, limitmb=128)
@@ -235,9 +238,24 @@ class WhooshEngine:
             self._searcher = self._index.searcher()
             self._checked = now
         elif now - self._checked >= self.REFRESH_SECONDS:
-            self._searcher = self._searcher.refresh()
+            fresh = self._searcher.refresh()
+            if fresh is not self._searcher:
+                self._filters.clear()
+            self._searcher = fresh
             self._checked = now
         return self._searcher
+
+    def _filter_set(self, searcher: Searcher, scope: Query) -> Any:
+        """The documents a scope allows, as a bit set kept until the index changes: whoosh
+        would otherwise walk the scope's postings (every public item) on each search."""
+        key = repr(scope)
+        found = self._filters.get(key)
+        if found is None:
+            if len(self._filters) >= self.FILTER_CACHE:
+                self._filters.pop(next(iter(self._filters)))
+            found = BitSet(searcher.docs_for_query(scope), size=searcher.doc_count_all())
+            self._filters[key] = found
+        return found
 
     def position(self) -> int:
         with self._lock:
@@ -286,7 +304,7 @@ class WhooshEngine:
         )
         results = searcher.search(
             query,
-            filter=scope,
+            filter=self._filter_set(searcher, scope),
             limit=request.offset + request.limit,
             groupedby=groups,
         )
