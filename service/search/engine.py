@@ -21,7 +21,7 @@ from whoosh import index as whoosh_index
 from whoosh import sorting
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.idsets import BitSet
-from whoosh.query import And, FuzzyTerm, NumericRange, Or, Query, Term
+from whoosh.query import And, AndMaybe, FuzzyTerm, NumericRange, Or, Query, Term
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, IndexWriter
 
@@ -190,10 +190,13 @@ class WhooshEngine:
     REFRESH_SECONDS = 0.1
     FILTER_CACHE = 64
 
-    def __init__(self, directory: Path, *, writer_timeout: float = 120.0) -> None:
+    def __init__(
+        self, directory: Path, *, writer_timeout: float = 120.0, result_cache: int = 256
+    ) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
         self.writer_timeout = writer_timeout
+        self.result_cache = result_cache
         if whoosh_index.exists_in(str(directory)):
             self._index = whoosh_index.open_dir(str(directory))
         else:
@@ -202,6 +205,9 @@ class WhooshEngine:
         self._searcher: Searcher | None = None
         self._checked = 0.0
         self._filters: dict[str, Any] = {}
+        # Answers of this index generation: the same search asked again (a popular word, the
+        # next visitor on the same page) costs a dictionary lookup until the index changes.
+        self._results: dict[SearchRequest, SearchResult] = {}
 
     def _writer(self) -> IndexWriter:
         return self._index.writer(timeout=self.writer_timeout, delay=0.05, limitmb=128)
@@ -241,6 +247,7 @@ class WhooshEngine:
             fresh = self._searcher.refresh()
             if fresh is not self._searcher:
                 self._filters.clear()
+                self._results.clear()
             self._searcher = fresh
             self._checked = now
         return self._searcher
@@ -283,16 +290,34 @@ class WhooshEngine:
         scope = _scope_filter(request)
         with self._lock:
             searcher = self._current()
-            query = _text_query(words_typed, request.text, staff, fuzzy=False)
-            if query is None:
-                return SearchResult(hits=[], total=0, facets={})
-            result = self._run(searcher, query, scope, request)
-            if result.total == 0:
-                fuzzy = _text_query(words_typed, request.text, staff, fuzzy=True)
-                if fuzzy is not None:
-                    result = self._run(searcher, fuzzy, scope, request)
-                    result.approximate = result.total > 0
+            cached = self._results.get(request)
+            if cached is not None:
+                return cached
+            result = self._search(searcher, request, words_typed, scope, staff)
+            if self.result_cache:
+                if len(self._results) >= self.result_cache:
+                    self._results.pop(next(iter(self._results)))
+                self._results[request] = result
             return result
+
+    def _search(
+        self,
+        searcher: Searcher,
+        request: SearchRequest,
+        words_typed: list[str],
+        scope: Query,
+        staff: bool,
+    ) -> SearchResult:
+        query = _text_query(words_typed, request.text, staff, fuzzy=False, reader=searcher.reader())
+        if query is None:
+            return SearchResult(hits=[], total=0, facets={})
+        result = self._run(searcher, query, scope, request)
+        if result.total == 0:
+            fuzzy = _text_query(words_typed, request.text, staff, fuzzy=True)
+            if fuzzy is not None:
+                result = self._run(searcher, fuzzy, scope, request)
+                result.approximate = result.total > 0
+        return result
 
     def _run(
         self, searcher: Searcher, query: Query, scope: Query, request: SearchRequest
@@ -370,7 +395,15 @@ def _scope_filter(request: SearchRequest) -> Query:
     return And(clauses) if len(clauses) > 1 else clauses[0]
 
 
-def _text_query(typed: list[str], raw: str, staff: bool, *, fuzzy: bool) -> Query | None:
+# A word in more than this share of the documents (« rue », « trottoir ») does not decide
+# which items match when rarer words are typed with it: it only ranks them (as Lucene's
+# common-terms query does), so the search walks the rare words' postings, not the whole index.
+COMMON_SHARE = 0.2
+
+
+def _text_query(
+    typed: list[str], raw: str, staff: bool, *, fuzzy: bool, reader: Any = None
+) -> Query | None:
     """Every significant word must match, in any field, analysed in that field's language.
 
     A word that is a stop word in any language (« de », « la », « the ») is not required:
@@ -380,20 +413,36 @@ def _text_query(typed: list[str], raw: str, staff: bool, *, fuzzy: bool) -> Quer
     if REFERENCE.match(raw.strip()):
         return Term("reference", raw.strip().upper())
     kinds = ("title", "body", "answers") + (("staff",) if staff else ())
-    clauses: list[Query] = []
+    rare: list[Query] = []
+    common: list[Query] = []
+    documents = reader.doc_count() if reader is not None else 0
     for word in typed:
         by_language = {language: terms(language, word) for language in LANGUAGES}
         if any(not found for found in by_language.values()):
             continue
         alternatives: list[Query] = []
+        frequency = 0
         for language, found in by_language.items():
             for kind in kinds:
                 fieldname = f"{kind}_{language}"
+                if not fuzzy and reader is not None:
+                    present = [reader.doc_frequency(fieldname, t) for t in found]
+                    if not all(present):
+                        continue  # not in the index: no matcher to build
+                    frequency = max(frequency, min(present))
                 alternatives.append(_all_terms(fieldname, found, fuzzy and kind != "answers"))
         alternatives.append(_all_terms("place", by_language["fr"], fuzzy))
-        clauses.append(Or(alternatives))
-    if not clauses:
+        clause = Or(alternatives) if len(alternatives) > 1 else alternatives[0]
+        is_common = documents > 0 and frequency > COMMON_SHARE * documents
+        (common if is_common else rare).append(clause)
+    if not rare and not common:
         return None
+    if rare and common:
+        return AndMaybe(_and(rare), Or(common))
+    return _and(rare or common)
+
+
+def _and(clauses: list[Query]) -> Query:
     return And(clauses) if len(clauses) > 1 else clauses[0]
 
 

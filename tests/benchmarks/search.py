@@ -109,11 +109,17 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=100, help="per class and variant")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/bench-search"))
+    parser.add_argument(
+        "--reuse", action="store_true", help="query the indexes a previous run left in --dir"
+    )
     args = parser.parse_args()
+    if args.reuse:
+        measure(WhooshEngine(args.dir / "whoosh", result_cache=0), args)
+        return
     shutil.rmtree(args.dir, ignore_errors=True)
     documents = synthetic(args.items)
 
-    engine = WhooshEngine(args.dir / "whoosh")
+    engine = WhooshEngine(args.dir / "whoosh", result_cache=0)
     started = time.perf_counter()
     writer = engine.rebuild()
     for offset in range(0, len(documents), 1000):
@@ -141,6 +147,12 @@ def main() -> None:
     )
     fts.commit()
     print(f"fts5: indexed in {time.perf_counter() - started:.0f} s")
+    fts.close()
+    measure(engine, args)
+
+
+def measure(engine: WhooshEngine, args: argparse.Namespace) -> None:
+    fts = sqlite3.connect(args.dir / "fts.db")
 
     print(f"{'class':8} {'engine':22} {'p50 ms':>8} {'p95 ms':>8} {'hits (first q)':>15}")
     rng = random.Random(1)
