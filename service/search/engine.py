@@ -216,17 +216,22 @@ class WhooshEngine:
         self, documents: Sequence[SearchDocument], removed: Sequence[str], position: int
     ) -> None:
         writer = self._writer()
+        # One searcher for every deletion: update_document() would open a reader of the whole
+        # index per document (35 s for 100 documents at 100,000 items, against 0.2 s).
+        searcher = writer.searcher()
         try:
-            for key in removed:
-                writer.delete_by_term("key", key)
+            for key in [*removed, *(d.key for d in documents), META_KEY]:
+                writer.delete_by_term("key", key, searcher=searcher)
             for document in documents:
-                writer.update_document(**_fields_of(document))
-            writer.update_document(
+                writer.add_document(**_fields_of(document))
+            writer.add_document(
                 key=META_KEY, kind=META_KEY, public="0", meta={"position": position}
             )
         except BaseException:
+            searcher.close()
             writer.cancel()
             raise
+        searcher.close()
         writer.commit()
 
     def rebuild(self) -> _WhooshRebuild:
