@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +19,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from whoosh import index as whoosh_index
-from whoosh import sorting
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.idsets import BitSet
 from whoosh.query import And, AndMaybe, FuzzyTerm, NumericRange, Or, Query, Term
@@ -29,6 +29,8 @@ from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, terms
 from service.search.documents import SearchDocument
 
 META_KEY = "__meta__"
+# Only this many of the matching documents (the newest) are scored; all are counted.
+RANK_WINDOW = 1000
 FACETS = ("kind", "commune", "category", "status")
 MAX_WORDS = 8
 REFERENCE = re.compile(r"^ALM-\d{4}-\d{1,6}$", re.IGNORECASE)
@@ -205,6 +207,7 @@ class WhooshEngine:
         self._searcher: Searcher | None = None
         self._checked = 0.0
         self._filters: dict[str, Any] = {}
+        self._columns: dict[str, list[str]] = {}
         # Answers of this index generation: the same search asked again (a popular word, the
         # next visitor on the same page) costs a dictionary lookup until the index changes.
         self._results: dict[SearchRequest, SearchResult] = {}
@@ -253,6 +256,7 @@ class WhooshEngine:
             if fresh is not self._searcher:
                 self._filters.clear()
                 self._results.clear()
+                self._columns.clear()
             self._searcher = fresh
             self._checked = now
         return self._searcher
@@ -327,17 +331,20 @@ class WhooshEngine:
     def _run(
         self, searcher: Searcher, query: Query, scope: Query, request: SearchRequest
     ) -> SearchResult:
-        groups = (
-            {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-            if request.facets
-            else None
-        )
+        # Two passes. First the matching documents, without scoring (whoosh enumerates
+        # postings several times faster than it scores them): they give the total and the
+        # facets. Then scores, for at most RANK_WINDOW of them: the newest (whoosh numbers
+        # documents in the order they were written, so the last matches are the latest
+        # changed items). A word in every item still costs its postings walk; see README.
+        allowed = self._filter_set(searcher, scope)
+        candidates = [d for d in searcher.docs_for_query(query) if d in allowed]
+        window = candidates[-RANK_WINDOW:] if len(candidates) > RANK_WINDOW else candidates
         results = searcher.search(
             query,
-            filter=self._filter_set(searcher, scope),
+            filter=BitSet(window, size=searcher.doc_count_all()),
             limit=request.offset + request.limit,
-            groupedby=groups,
         )
+        facets = self._facet_counts(searcher, candidates) if request.facets else {}
         # The query's terms present in the index (fuzzy ones expanded): what to highlight.
         # Cheaper than recording matched terms per hit (terms=True) on common words.
         matched: dict[str, set[str]] = {}
@@ -367,12 +374,24 @@ class WhooshEngine:
                     highlights=highlights(texts, stored.get("language", DEFAULT_LANGUAGE), matched),
                 )
             )
+        return SearchResult(hits=hits, total=len(candidates), facets=facets)
+
+    def _facet_counts(self, searcher: Searcher, documents: list[int]) -> dict[str, dict[str, int]]:
+        """Counts per kind, commune, category and status of ``documents``, from the columns
+        of the index read once per index generation."""
         facets: dict[str, dict[str, int]] = {}
-        if groups:
-            for name in FACETS:
-                counts = results.groups(name)
-                facets[name] = {str(k): int(v) for k, v in counts.items() if k not in (None, "-")}
-        return SearchResult(hits=hits, total=len(results), facets=facets)
+        for name in FACETS:
+            column = self._columns.get(name)
+            if column is None:
+                reader = searcher.reader()
+                column = [
+                    value.decode() if isinstance(value, bytes) else str(value)
+                    for value in reader.column_reader(name)
+                ]
+                self._columns[name] = column
+            counts = Counter(column[d] for d in documents)
+            facets[name] = {k: v for k, v in counts.items() if k not in ("", "-")}
+        return facets
 
 
 def _scope_filter(request: SearchRequest) -> Query:
