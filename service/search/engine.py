@@ -8,6 +8,7 @@ commit as the documents: a crash can never leave the two disagreeing.
 
 from __future__ import annotations
 
+import heapq
 import re
 import threading
 import time
@@ -339,10 +340,10 @@ class WhooshEngine:
         allowed = self._filter_set(searcher, scope)
         candidates = [d for d in searcher.docs_for_query(query) if d in allowed]
         window = candidates[-RANK_WINDOW:] if len(candidates) > RANK_WINDOW else candidates
-        results = searcher.search(
-            query,
-            filter=BitSet(window, size=searcher.doc_count_all()),
-            limit=request.offset + request.limit,
+        ranked = heapq.nlargest(
+            request.offset + request.limit,
+            _scores(searcher, query, window),
+            key=lambda pair: (pair[1], pair[0]),
         )
         facets = self._facet_counts(searcher, candidates) if request.facets else {}
         # The query's terms present in the index (fuzzy ones expanded): what to highlight.
@@ -355,8 +356,8 @@ class WhooshEngine:
                 text.decode() if isinstance(text, bytes) else text
             )
         hits = []
-        for hit in results[request.offset : request.offset + request.limit]:
-            stored = hit.fields()
+        for docnum, score in ranked[request.offset :]:
+            stored = searcher.stored_fields(docnum)
             texts = list(stored.get("public_texts", []))
             if request.staff_bodies is not None:
                 # Staff read the unmasked description (and notes) instead of the masked one.
@@ -366,7 +367,7 @@ class WhooshEngine:
                     key=stored["key"],
                     kind=stored["kind"],
                     reference=stored.get("reference", ""),
-                    score=float(hit.score or 0.0),
+                    score=score,
                     status=stored["status"],
                     commune_code=stored["commune"],
                     category_code="" if stored["category"] == "-" else stored["category"],
@@ -392,6 +393,32 @@ class WhooshEngine:
             counts = Counter(column[d] for d in documents)
             facets[name] = {k: v for k, v in counts.items() if k not in ("", "-")}
         return facets
+
+
+def _scores(searcher: Searcher, query: Query, documents: list[int]) -> list[tuple[int, float]]:
+    """Scores of some matching documents (ascending numbers), segment by segment: the
+    matcher jumps from one to the next instead of walking every match as whoosh's
+    collectors do (10 times fewer steps for a common word ranked on its newest matches)."""
+    scored: list[tuple[int, float]] = []
+    context = searcher.context()
+    position = 0
+    for subsearcher, offset in (
+        searcher.subsearchers if not searcher.is_atomic() else [(searcher, 0)]
+    ):
+        end = offset + subsearcher.doc_count_all()
+        matcher = None
+        while position < len(documents) and documents[position] < end:
+            docnum = documents[position]
+            position += 1
+            if matcher is None:
+                matcher = query.matcher(subsearcher, context)
+            if not matcher.is_active():
+                continue
+            if matcher.id() < docnum - offset:
+                matcher.skip_to(docnum - offset)
+            if matcher.is_active() and matcher.id() == docnum - offset:
+                scored.append((docnum, float(matcher.score())))
+    return scored
 
 
 def _scope_filter(request: SearchRequest) -> Query:
