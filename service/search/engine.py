@@ -237,8 +237,10 @@ class WhooshEngine:
             raise
         searcher.close()
         writer.commit()
+        self._checked = float("-inf")  # this process reads its own writes at once
 
     def rebuild(self) -> _WhooshRebuild:
+        self._checked = float("-inf")
         return _WhooshRebuild(self._writer())
 
     def close(self) -> None:

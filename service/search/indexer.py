@@ -38,6 +38,8 @@ from service.search.engine import SearchEngine
 logger = logging.getLogger("service.search")
 
 ProgressCallback = Callable[[int, int], None]
+# How far below its position the indexer looks for entries that committed late.
+LATE_WINDOW_ENTRIES = 2000
 
 
 class IndexerLock:
@@ -149,6 +151,7 @@ class Indexer:
         self.db = db
         self.context = context
         self.batch_size = batch_size
+        self._seen: set[int] = set()
 
     async def run_once(self) -> int:
         """Apply the next batch; return how many outbox entries it covered."""
@@ -161,18 +164,50 @@ class Indexer:
                 .order_by(col(OutboxEntry.id))
                 .limit(self.batch_size)
             )
-            entries = (await session.exec(statement)).all()
-            if not entries:
+            entries = list((await session.exec(statement)).all())
+            late = await self._late_entries(session, position)
+            if not entries and not late:
                 return 0
-            for _, item_id, payload in entries:
+            for _, item_id, payload in entries + late:
                 touched = keys_of(item_id, payload)
                 if touched is not None:
                     wanted[touched[0]].add(touched[1])
             built, removed = await build_documents(session, wanted, self.context())
-        last = entries[-1][0]
+        last = entries[-1][0] if entries else position
         assert last is not None
         await asyncio.to_thread(self.engine.apply, built, removed, last)
-        return len(entries)
+        self._seen.update(entry[0] for entry in entries + late if entry[0] is not None)
+        return len(entries) + len(late)
+
+    async def _late_entries(
+        self, session: AsyncSession, position: int
+    ) -> list[tuple[int | None, int | None, str]]:
+        """Entries at or below the position that this indexer has not seen.
+
+        On PostgreSQL ids are handed out when rows are inserted, not when transactions
+        commit: entry 41 can become visible after entry 42 was read and the position moved
+        past it. Recent entries below the position are looked at again (ids only, a short
+        range of the primary key), and those never applied are applied now.
+        """
+        if position == 0:
+            return []
+        statement = select(OutboxEntry.id, OutboxEntry.item_id, OutboxEntry.payload).where(
+            col(OutboxEntry.id) > max(0, position - LATE_WINDOW_ENTRIES),
+            col(OutboxEntry.id) <= position,
+        )
+        if not self._seen:
+            # Just started: everything up to the position was applied by an earlier run,
+            # except what committed late around its end; re-applying that is harmless.
+            self._seen = set(range(max(0, position - LATE_WINDOW_ENTRIES) + 1, position + 1))
+            return []
+        rows: list[tuple[int | None, int | None, str]] = [
+            (entry_id, item_id, payload)
+            for entry_id, item_id, payload in (await session.exec(statement)).all()
+            if entry_id not in self._seen
+        ]
+        floor = position - LATE_WINDOW_ENTRIES
+        self._seen = {i for i in self._seen if i > floor}
+        return rows
 
     async def catch_up(self) -> int:
         """Apply batches until the outbox is read (tests, the CLI)."""

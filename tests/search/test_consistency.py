@@ -17,12 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import col, select
 
 from service.context import Services
 from service.items.models import Item
 from service.outbox import rules as outbox
+from service.outbox.models import OutboxEntry
 from service.search.engine import WhooshEngine
 from service.search.indexer import IndexerLock, rebuild, run_search_indexer
 from service.settings import PROJECT_ROOT, Settings
@@ -141,6 +142,52 @@ async def test_status_changes_and_redactions_reach_the_index(
     # then
     assert (await search(search_client, marker))["totalCount"] == 0
     assert (await agent.call("Search", {"query": marker}))["data"]["search"]["totalCount"] == 0
+
+
+async def test_an_entry_that_commits_after_a_later_one_is_still_applied(
+    search_services: Services, search_client: httpx.AsyncClient
+) -> None:
+    # given: the indexer has read past an id whose transaction had not committed yet
+    # (PostgreSQL hands out ids at insert time, not at commit)
+    marker = word(random.Random(uuid.uuid4().int))
+    created = await submit_report(search_client, description=f"Grille d'arbre {marker}")
+    indexer = search_services.search_indexer
+    await indexer.catch_up()
+    async with search_services.db.reading() as session:
+        last = (await session.exec(select(func.max(col(OutboxEntry.id))))).one()
+    assert last is not None
+    async with search_services.db.writing() as session:
+        session.add(
+            OutboxEntry(
+                id=last + 50, topic="test.gap", payload="{}", created_at=search_services.clock()
+            )
+        )
+        if not search_services.settings.is_sqlite:  # later ids must not take the gap's
+            await session.exec(  # type: ignore[call-overload]
+                text("SELECT setval(pg_get_serial_sequence('outbox', 'id'), :last)"),
+                params={"last": last + 50},
+            )
+    await indexer.catch_up()
+    assert search_services.search_engine.position() == last + 50
+    # when: the earlier transaction commits, changing the item
+    async with search_services.db.writing() as session:
+        item = (
+            await session.exec(select(Item).where(Item.reference == created["report"]["reference"]))
+        ).one()
+        item.status = "acknowledged"
+        session.add(item)
+        session.add(
+            OutboxEntry(
+                id=last + 25,
+                topic="item.status_changed",
+                item_id=item.id,
+                payload="{}",
+                created_at=search_services.clock(),
+            )
+        )
+    await indexer.catch_up()
+    # then
+    assert (await search(search_client, marker))["hits"][0]["status"] == "ACKNOWLEDGED"
 
 
 async def test_a_search_sees_an_item_within_two_seconds_of_its_commit(
