@@ -57,11 +57,12 @@ def _staff_bodies(context: Context) -> frozenset[str] | None:
 
 
 def _wants_facets(info: Info[Context, None]) -> bool:
+    """Facets cost a pass over every hit: computed only when selected (or when a fragment
+    might select them)."""
     return any(
-        selection.name == "facets"
+        getattr(selection, "name", "facets") == "facets"
         for field in info.selected_fields
         for selection in field.selections
-        if hasattr(selection, "name")
     )
 
 
