@@ -12,7 +12,7 @@ import heapq
 import re
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -418,6 +418,49 @@ def _matching_documents(searcher: Searcher, query: Query) -> set[int]:
     return set(searcher.docs_for_query(query))  # fuzzy terms: whoosh expands them
 
 
+# Segments never change once written (deletions aside, which the scope sets exclude): the
+# documents of a frequent term in a segment are kept, so a common word costs its decoding
+# once per process and segment, not once per search. Bounded: a few MiB per entry.
+_SEGMENT_TERMS: OrderedDict[tuple[str, str, str], frozenset[int]] = OrderedDict()
+SEGMENT_TERMS_KEPT = 32
+SEGMENT_TERM_MIN_DOCS = 2000
+_segment_terms_lock = threading.Lock()
+
+
+def _segment_term_documents(reader: Any, fieldname: str, text: str) -> frozenset[int]:
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    key = (segment.segment_id(), fieldname, text) if segment is not None else None
+    if key is not None:
+        with _segment_terms_lock:
+            cached = _SEGMENT_TERMS.get(key)
+            if cached is not None:
+                _SEGMENT_TERMS.move_to_end(key)
+                return cached
+    found = frozenset(_decode_postings(reader, fieldname, text))
+    if key is not None and len(found) >= SEGMENT_TERM_MIN_DOCS:
+        with _segment_terms_lock:
+            _SEGMENT_TERMS[key] = found
+            while len(_SEGMENT_TERMS) > SEGMENT_TERMS_KEPT:
+                _SEGMENT_TERMS.popitem(last=False)
+    return found
+
+
+def _decode_postings(reader: Any, fieldname: str, text: str) -> set[int]:
+    found: set[int] = set()
+    matcher = reader.postings(fieldname, text)
+    leaf = matcher.child if isinstance(matcher, FilterMatcher) else matcher
+    if not (hasattr(leaf, "_read_ids") and hasattr(leaf, "_next_block")):
+        found.update(matcher.all_ids())
+        return found
+    # whoosh 2.7.4's block postings: take each block's id array whole.
+    while leaf.is_active():
+        if leaf._ids is None:
+            leaf._read_ids()
+        found.update(leaf._ids[leaf._i :])
+        leaf._next_block()
+    return found
+
+
 def _term_documents(searcher: Searcher, fieldname: str, text: str) -> set[int]:
     found: set[int] = set()
     pairs = [(searcher, 0)] if searcher.is_atomic() else searcher.subsearchers
@@ -425,18 +468,8 @@ def _term_documents(searcher: Searcher, fieldname: str, text: str) -> set[int]:
         reader = subsearcher.reader()
         if (fieldname, text) not in reader:
             continue
-        matcher = reader.postings(fieldname, text)
-        leaf = matcher.child if isinstance(matcher, FilterMatcher) else matcher
-        if not (hasattr(leaf, "_read_ids") and hasattr(leaf, "_next_block")):
-            found.update(d + offset for d in matcher.all_ids())
-            continue
-        # whoosh 2.7.4's block postings: take each block's id array whole.
-        while leaf.is_active():
-            if leaf._ids is None:
-                leaf._read_ids()
-            ids = leaf._ids[leaf._i :]
-            found.update(ids if offset == 0 else map(offset.__add__, ids))
-            leaf._next_block()
+        ids = _segment_term_documents(reader, fieldname, text)
+        found.update(ids if offset == 0 else map(offset.__add__, ids))
     return found
 
 
