@@ -415,7 +415,13 @@ def _matching_documents(searcher: Searcher, query: Query) -> set[int]:
     if isinstance(query, And):
         parts = sorted((_matching_documents(searcher, sub) for sub in query.subqueries), key=len)
         return set.intersection(*parts) if parts else set()
-    return set(searcher.docs_for_query(query))  # fuzzy terms: whoosh expands them
+    if isinstance(query, FuzzyTerm):
+        expanded: set[int] = set()
+        for btext in query._btexts(searcher.reader()):
+            text = btext.decode() if isinstance(btext, bytes) else btext
+            expanded |= _term_documents(searcher, query.fieldname, text)
+        return expanded
+    return set(searcher.docs_for_query(query))
 
 
 # Segments never change once written (deletions aside, which the scope sets exclude): the
