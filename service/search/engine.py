@@ -30,8 +30,10 @@ from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, terms
 from service.search.documents import SearchDocument
 
 META_KEY = "__meta__"
-# Only this many of the matching documents (the newest) are scored; all are counted.
+# Only this many of the matching documents (the newest) are scored for a one-word query,
+# fewer for longer ones (at least MIN_RANK_WINDOW); all are counted.
 RANK_WINDOW = 1000
+MIN_RANK_WINDOW = 250
 FACETS = ("kind", "commune", "category", "status")
 MAX_WORDS = 8
 REFERENCE = re.compile(r"^ALM-\d{4}-\d{1,6}$", re.IGNORECASE)
@@ -323,16 +325,16 @@ class WhooshEngine:
         query = _text_query(words_typed, request.text, staff, fuzzy=False, reader=searcher.reader())
         if query is None:
             return SearchResult(hits=[], total=0, facets={})
-        result = self._run(searcher, query, scope, request)
+        result = self._run(searcher, query, scope, request, len(words_typed))
         if result.total == 0:
             fuzzy = _text_query(words_typed, request.text, staff, fuzzy=True)
             if fuzzy is not None:
-                result = self._run(searcher, fuzzy, scope, request)
+                result = self._run(searcher, fuzzy, scope, request, len(words_typed))
                 result.approximate = result.total > 0
         return result
 
     def _run(
-        self, searcher: Searcher, query: Query, scope: Query, request: SearchRequest
+        self, searcher: Searcher, query: Query, scope: Query, request: SearchRequest, words: int
     ) -> SearchResult:
         # Two passes. First the matching documents, without scoring (whoosh enumerates
         # postings several times faster than it scores them): they give the total and the
@@ -342,7 +344,9 @@ class WhooshEngine:
         allowed = self._filter_set(searcher, scope)
         matching = _matching_documents(searcher, query) & allowed
         candidates = sorted(matching)
-        window = candidates[-RANK_WINDOW:] if len(candidates) > RANK_WINDOW else candidates
+        # Scoring a document costs a step per word: fewer are scored for longer queries.
+        size = max(MIN_RANK_WINDOW, RANK_WINDOW // max(1, words))
+        window = candidates[-size:] if len(candidates) > size else candidates
         ranked = heapq.nlargest(
             request.offset + request.limit,
             _scores(searcher, query, window),
