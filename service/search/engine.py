@@ -12,7 +12,7 @@ import heapq
 import re
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,13 +21,14 @@ from typing import Any, Protocol
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, AndMaybe, FuzzyTerm, NumericRange, Or, Query, Term
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, IndexWriter
 
 from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, terms, words
 from service.search.documents import SearchDocument
+from service.search.highlight import Highlight, highlights
+from service.search.matching import matching_documents, scores
 
 META_KEY = "__meta__"
 # Only this many of the matching documents (the newest) are scored for a one-word query,
@@ -59,15 +60,6 @@ class SearchRequest:
     offset: int = 0
     limit: int = 20
     facets: bool = True
-
-
-@dataclass(frozen=True)
-class Highlight:
-    """A fragment of a text a caller may read, with where the query's words matched."""
-
-    field: str  # description, answer, staff
-    text: str
-    matches: list[tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -342,14 +334,14 @@ class WhooshEngine:
         # documents in the order they were written, so the last matches are the latest
         # changed items). A word in every item still costs its postings walk; see README.
         allowed = self._filter_set(searcher, scope)
-        matching = _matching_documents(searcher, query) & allowed
+        matching = matching_documents(searcher, query) & allowed
         candidates = sorted(matching)
         # Scoring a document costs a step per word: fewer are scored for longer queries.
         size = max(MIN_RANK_WINDOW, RANK_WINDOW // max(1, words))
         window = candidates[-size:] if len(candidates) > size else candidates
         ranked = heapq.nlargest(
             request.offset + request.limit,
-            _scores(searcher, query, window),
+            scores(searcher, query, window),
             key=lambda pair: (pair[1], pair[0]),
         )
         facets = self._facet_counts(searcher, candidates) if request.facets else {}
@@ -400,113 +392,6 @@ class WhooshEngine:
             counts = Counter(column[d] for d in documents)
             facets[name] = {k: v for k, v in counts.items() if k not in ("", "-")}
         return facets
-
-
-def _matching_documents(searcher: Searcher, query: Query) -> set[int]:
-    """The documents a query matches, as a set, computed with set operations over whole
-    posting blocks (C speed) instead of whoosh's matchers (a Python call per document and
-    per clause). Deleted documents may be included: callers intersect with a scope set.
-    """
-    if isinstance(query, Term):
-        return _term_documents(searcher, query.fieldname, query.text)
-    if isinstance(query, AndMaybe):
-        return _matching_documents(searcher, query.a)
-    if isinstance(query, Or):
-        found: set[int] = set()
-        for sub in query.subqueries:
-            found |= _matching_documents(searcher, sub)
-        return found
-    if isinstance(query, And):
-        parts = sorted((_matching_documents(searcher, sub) for sub in query.subqueries), key=len)
-        return set.intersection(*parts) if parts else set()
-    if isinstance(query, FuzzyTerm):
-        expanded: set[int] = set()
-        for btext in query._btexts(searcher.reader()):
-            text = btext.decode() if isinstance(btext, bytes) else btext
-            expanded |= _term_documents(searcher, query.fieldname, text)
-        return expanded
-    return set(searcher.docs_for_query(query))
-
-
-# Segments never change once written (deletions aside, which the scope sets exclude): the
-# documents of a frequent term in a segment are kept, so a common word costs its decoding
-# once per process and segment, not once per search. Bounded: a few MiB per entry.
-_SEGMENT_TERMS: OrderedDict[tuple[str, str, str], frozenset[int]] = OrderedDict()
-SEGMENT_TERMS_KEPT = 32
-SEGMENT_TERM_MIN_DOCS = 2000
-_segment_terms_lock = threading.Lock()
-
-
-def _segment_term_documents(reader: Any, fieldname: str, text: str) -> frozenset[int]:
-    segment = reader.segment() if hasattr(reader, "segment") else None
-    key = (segment.segment_id(), fieldname, text) if segment is not None else None
-    if key is not None:
-        with _segment_terms_lock:
-            cached = _SEGMENT_TERMS.get(key)
-            if cached is not None:
-                _SEGMENT_TERMS.move_to_end(key)
-                return cached
-    found = frozenset(_decode_postings(reader, fieldname, text))
-    if key is not None and len(found) >= SEGMENT_TERM_MIN_DOCS:
-        with _segment_terms_lock:
-            _SEGMENT_TERMS[key] = found
-            while len(_SEGMENT_TERMS) > SEGMENT_TERMS_KEPT:
-                _SEGMENT_TERMS.popitem(last=False)
-    return found
-
-
-def _decode_postings(reader: Any, fieldname: str, text: str) -> set[int]:
-    found: set[int] = set()
-    matcher = reader.postings(fieldname, text)
-    leaf = matcher.child if isinstance(matcher, FilterMatcher) else matcher
-    if not (hasattr(leaf, "_read_ids") and hasattr(leaf, "_next_block")):
-        found.update(matcher.all_ids())
-        return found
-    # whoosh 2.7.4's block postings: take each block's id array whole.
-    while leaf.is_active():
-        if leaf._ids is None:
-            leaf._read_ids()
-        found.update(leaf._ids[leaf._i :])
-        leaf._next_block()
-    return found
-
-
-def _term_documents(searcher: Searcher, fieldname: str, text: str) -> set[int]:
-    found: set[int] = set()
-    pairs = [(searcher, 0)] if searcher.is_atomic() else searcher.subsearchers
-    for subsearcher, offset in pairs:
-        reader = subsearcher.reader()
-        if (fieldname, text) not in reader:
-            continue
-        ids = _segment_term_documents(reader, fieldname, text)
-        found.update(ids if offset == 0 else map(offset.__add__, ids))
-    return found
-
-
-def _scores(searcher: Searcher, query: Query, documents: list[int]) -> list[tuple[int, float]]:
-    """Scores of some matching documents (ascending numbers), segment by segment: the
-    matcher jumps from one to the next instead of walking every match as whoosh's
-    collectors do (10 times fewer steps for a common word ranked on its newest matches)."""
-    scored: list[tuple[int, float]] = []
-    context = searcher.context()
-    position = 0
-    for subsearcher, offset in (
-        searcher.subsearchers if not searcher.is_atomic() else [(searcher, 0)]
-    ):
-        end = offset + subsearcher.doc_count_all()
-        matcher = None
-        while position < len(documents) and documents[position] < end:
-            docnum = documents[position]
-            position += 1
-            if matcher is None:
-                matcher = query.matcher(subsearcher, context)
-            if not matcher.is_active():
-                continue
-            if matcher.id() < docnum - offset:
-                matcher.skip_to(docnum - offset)
-            if matcher.is_active() and matcher.id() == docnum - offset:
-                scored.append((docnum, float(matcher.score())))
-    return scored
 
 
 def _scope_filter(request: SearchRequest) -> Query:
@@ -596,49 +481,3 @@ def _all_terms(fieldname: str, found: list[str], fuzzy: bool) -> Query:
         else:
             parts.append(Term(fieldname, text))
     return And(parts) if len(parts) > 1 else parts[0]
-
-
-FRAGMENT_CHARS = 160
-
-
-def _without_elision(text: str, start: int, end: int) -> tuple[int, int]:
-    """Mark « éclairage » in « l'éclairage », not the article."""
-    cut = max(text.rfind("'", start, end), text.rfind("’", start, end))
-    return (cut + 1, end) if cut >= 0 and cut - start <= 6 else (start, end)
-
-
-def highlights(
-    texts: Sequence[tuple[str, str]], language: str, matched: dict[str, set[str]]
-) -> list[Highlight]:
-    """Up to two fragments of the given texts around the words that matched."""
-    wanted = matched.get(language, set()) | matched.get(DEFAULT_LANGUAGE, set())
-    found: list[Highlight] = []
-    for fieldname, text in texts:
-        if not text or not wanted:
-            continue
-        spans = [
-            _without_elision(text, token.startchar, token.endchar)
-            for token in analyzer(language)(text, chars=True, mode="index")
-            if token.text in wanted
-        ]
-        if not spans:
-            continue
-        start = max(0, spans[0][0] - FRAGMENT_CHARS // 3)
-        if start > 0:
-            space = text.rfind(" ", 0, start)
-            start = space + 1 if space >= 0 else start
-        end = min(len(text), start + FRAGMENT_CHARS)
-        if end < len(text):
-            space = text.rfind(" ", start, end)
-            end = space if space > spans[0][1] else end
-        fragment = text[start:end]
-        found.append(
-            Highlight(
-                field=fieldname,
-                text=fragment,
-                matches=[(s - start, e - start) for s, e in spans if s >= start and e <= end],
-            )
-        )
-        if len(found) == 2:
-            break
-    return found
