@@ -335,16 +335,15 @@ class WhooshEngine:
         # changed items). A word in every item still costs its postings walk; see README.
         allowed = self._filter_set(searcher, scope)
         matching = matching_documents(searcher, query) & allowed
-        candidates = sorted(matching)
         # Scoring a document costs a step per word: fewer are scored for longer queries.
         size = max(MIN_RANK_WINDOW, RANK_WINDOW // max(1, words))
-        window = candidates[-size:] if len(candidates) > size else candidates
+        window = sorted(heapq.nlargest(size, matching) if len(matching) > size else matching)
         ranked = heapq.nlargest(
             request.offset + request.limit,
             scores(searcher, query, window),
             key=lambda pair: (pair[1], pair[0]),
         )
-        facets = self._facet_counts(searcher, candidates) if request.facets else {}
+        facets = self._facet_counts(searcher, matching) if request.facets else {}
         # The query's terms present in the index (fuzzy ones expanded): what to highlight.
         # Cheaper than recording matched terms per hit (terms=True) on common words.
         matched: dict[str, set[str]] = {}
@@ -374,9 +373,9 @@ class WhooshEngine:
                     highlights=highlights(texts, stored.get("language", DEFAULT_LANGUAGE), matched),
                 )
             )
-        return SearchResult(hits=hits, total=len(candidates), facets=facets)
+        return SearchResult(hits=hits, total=len(matching), facets=facets)
 
-    def _facet_counts(self, searcher: Searcher, documents: list[int]) -> dict[str, dict[str, int]]:
+    def _facet_counts(self, searcher: Searcher, documents: set[int]) -> dict[str, dict[str, int]]:
         """Counts per kind, commune, category and status of ``documents``, from the columns
         of the index read once per index generation."""
         facets: dict[str, dict[str, int]] = {}
