@@ -23,6 +23,7 @@ from service.integrations.open311.endpoint import Open311Endpoint
 from service.privacy.retention import run_daily_purge
 from service.routing.delivery import run_delivery_worker
 from service.schema import build_schema
+from service.search.indexer import IndexerLock, run_search_indexer
 from service.sensors.geojson import sensors_geojson_endpoint
 from service.settings import SUPPORTED_LOCALES, Settings
 
@@ -59,12 +60,28 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             )
         )
         purger = asyncio.create_task(run_daily_purge(services.db, settings, stop, services.clock))
+        # One process per host indexes (the holder of the indexer lock); every one searches.
+        indexer = (
+            asyncio.create_task(
+                run_search_indexer(
+                    services.search_indexer,
+                    IndexerLock(settings.search_dir / "indexer.lock"),
+                    stop,
+                    settings.search_poll_seconds,
+                )
+            )
+            if settings.search_indexer
+            else None
+        )
         try:
             yield
         finally:
             stop.set()
             await purger
             await worker  # finishes the round in progress (each HTTP call is capped at 10 s)
+            if indexer is not None:
+                await indexer
+            services.search_engine.close()
             await services.db.dispose()
 
     def too_large_message(accept_language: str | None, limit: int) -> str:

@@ -1,4 +1,5 @@
-"""``python -m service``: serve, migrate, load fixtures, purge, rekey, export the schema.
+"""``python -m service``: serve, migrate, load fixtures, purge, rekey, reindex, export the
+schema.
 
 Exit codes: 0 done; 1 a check failed; 2 bad arguments; 3 bad configuration; 4 database
 unreachable or not migrated.
@@ -19,6 +20,7 @@ from service.db import Database, DatabaseUnavailable, redacted
 from service.i18n.catalogs import CatalogError
 from service.privacy.crypto import FieldCipher, cipher_for
 from service.privacy.models import PrivacyLogEntry
+from service.progress import ProgressBar
 from service.settings import PROJECT_ROOT, SUPPORTED_LOCALES, Settings, SettingsError
 from service.staff.models import Role
 
@@ -109,6 +111,18 @@ def _parser() -> argparse.ArgumentParser:
         "rekey", help="encrypt contacts with the newest key (after a rotation, or old plaintext)"
     )
     rekey.set_defaults(run=_rekey)
+    reindex = commands.add_parser(
+        "reindex", help="rebuild the search index from the database (with a progress bar)"
+    )
+    reindex.set_defaults(run=_reindex)
+
+    index = commands.add_parser(
+        "index", help="run this host's search indexer in the foreground (until interrupted)"
+    )
+    index.add_argument(
+        "--once", action="store_true", help="apply what the outbox holds now, then stop"
+    )
+    index.set_defaults(run=_index)
 
     export = commands.add_parser("export-schema", help="write graphql/schema.graphql")
     export.add_argument(
@@ -182,27 +196,6 @@ def _configured_cipher(settings: Settings) -> FieldCipher | None:
     if not (settings.encryption_keys or settings.secret_keys):
         return None
     return cipher_for(settings.encryption_keys, settings.secret_keys)
-
-
-class ProgressBar:
-    """A one-line progress bar on standard error: ``label [#####-----] done/total``."""
-
-    WIDTH = 30
-
-    def __init__(self) -> None:
-        self._label: str | None = None
-
-    def __call__(self, label: str, done: int, total: int) -> None:
-        if self._label is not None and label != self._label:
-            print(file=sys.stderr)
-        self._label = label
-        filled = self.WIDTH * done // total if total else self.WIDTH
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        print(f"\r{label:<18} [{bar}] {done}/{total}", end="", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self._label is not None:
-            print(file=sys.stderr)
 
 
 def _purge(settings: Settings, args: argparse.Namespace) -> int:
@@ -320,6 +313,78 @@ def _ensure_migrated(settings: Settings) -> None:
             "run `python -m service migrate` first",
             EXIT_DATABASE,
         )
+
+
+def _reindex(settings: Settings, _: argparse.Namespace) -> int:
+    _ensure_migrated(settings)
+    count, seconds = asyncio.run(_run_reindex(settings))
+    print(f"indexed {count} items in {seconds:.1f} s into {settings.search_dir / 'index'}")
+    return 0
+
+
+async def _run_reindex(settings: Settings) -> tuple[int, float]:
+    import time
+
+    from service.app import build_services
+    from service.search.indexer import rebuild
+
+    services = build_services(settings)
+    started = time.monotonic()
+    bar = ProgressBar(unit="items")
+    try:
+        await services.reload_reference()
+        count = await rebuild(
+            services.search_engine,
+            services.db,
+            services.search_build_context(),
+            batch_size=settings.search_batch_size,
+            progress=bar.update,
+        )
+    finally:
+        bar.finish()
+        services.search_engine.close()
+        await services.db.dispose()
+    return count, time.monotonic() - started
+
+
+def _index(settings: Settings, args: argparse.Namespace) -> int:
+    _ensure_migrated(settings)
+    asyncio.run(_run_index(settings, once=args.once))
+    return 0
+
+
+async def _run_index(settings: Settings, *, once: bool) -> None:
+    import signal
+
+    from service.app import build_services
+    from service.search.indexer import IndexerLock, run_search_indexer
+
+    services = build_services(settings)
+    try:
+        await services.reload_reference()
+        if once:
+            lock = IndexerLock(settings.search_dir / "indexer.lock")
+            if not lock.acquire():
+                raise CommandFailed("another process is indexing this host's index", 1)
+            try:
+                count = await services.search_indexer.catch_up()
+            finally:
+                lock.release()
+            print(f"applied {count} outbox entries")
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run_search_indexer(
+            services.search_indexer,
+            IndexerLock(settings.search_dir / "indexer.lock"),
+            stop,
+            settings.search_poll_seconds,
+        )
+    finally:
+        services.search_engine.close()
+        await services.db.dispose()
 
 
 MIN_PASSWORD_LENGTH = 12

@@ -23,6 +23,9 @@ from service.privacy.retention import RetentionPeriods, retention_periods
 from service.privacy.rules import keyed_hash
 from service.reference import ReferenceData, load_reference_data
 from service.response_cache import PublicResponseCache
+from service.search.documents import BuildContext
+from service.search.engine import WhooshEngine
+from service.search.indexer import Indexer
 from service.sensors.opinions import OpinionThrottle
 from service.settings import Settings
 from service.staff.rules import StaffIdentity
@@ -131,6 +134,23 @@ class Services:
     def csrf_token(self, session_token: str) -> str:
         """The CSRF token of a session: derived, so nothing more to store."""
         return keyed_hash(self.secret_keys[-1], "csrf", session_token)
+
+    @cached_property
+    def search_engine(self) -> WhooshEngine:
+        """This process's handle on the host's index: it reads; the indexer also writes."""
+        return WhooshEngine(self.settings.search_dir / "index")
+
+    def search_build_context(self) -> BuildContext:
+        return BuildContext(self.reference, self.translations)
+
+    @cached_property
+    def search_indexer(self) -> Indexer:
+        return Indexer(
+            self.search_engine,
+            self.db,
+            self.search_build_context,
+            batch_size=self.settings.search_batch_size,
+        )
 
     async def reload_reference(self) -> None:
         """Replace the in-memory reference data with what the database holds now."""

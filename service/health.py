@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 from service.context import Services
 from service.db import DatabaseUnavailable
 from service.migrate import current_revision_async, head_revision
+from service.search.indexer import lag
 
 
 async def healthz(_: Request) -> JSONResponse:
@@ -30,8 +31,21 @@ def readiness_endpoint(services: Services) -> Callable[[Request], Awaitable[JSON
             checks["database"] = str(DatabaseUnavailable(type(error).__name__))
             checks["migrations"] = "unknown"
         ready = checks["database"] == "ok" and checks["migrations"] == "current"
+        search: dict[str, object] = {}
+        if ready:
+            # Reported, not a condition of readiness: a lagging index still answers searches
+            # (slightly stale), and a worker that refused traffic would not make it catch up.
+            try:
+                behind = await lag(services.db, services.search_engine)
+                search = {
+                    "position": behind.position,
+                    "pendingEntries": behind.pending,
+                    "lagSeconds": round(behind.seconds(services.clock()), 3),
+                }
+            except Exception as error:  # noqa: BLE001
+                search = {"error": type(error).__name__}
         return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks},
+            {"status": "ready" if ready else "not ready", "checks": checks, "search": search},
             status_code=200 if ready else 503,
             headers={"Cache-Control": "no-store"},
         )

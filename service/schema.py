@@ -23,6 +23,7 @@ from service.privacy.queries import PrivacyQuery
 from service.reports.mutations import ReportMutation
 from service.reports.queries import ReportQuery
 from service.routing.queries import RoutingQuery
+from service.search.queries import SearchQuery
 from service.sensors.mutations import SensorMutation
 from service.sensors.queries import SensorQuery
 from service.service_requests.mutations import ServiceRequestMutation
@@ -57,6 +58,7 @@ class Query(
     AuditQuery,
     TemplateQuery,
     PrivacyQuery,
+    SearchQuery,
 ):
     pass
 

@@ -68,6 +68,10 @@ class Settings:
     access_log_retention_days: int = 365
     # `serve` runs the purge at start-up and then every this many hours.
     purge_interval_hours: float = 24.0
+    # Whether this host's processes run the search indexer (one of them at a time does).
+    search_indexer: bool = True
+    search_batch_size: int = 500
+    search_poll_seconds: float = 0.25
     # Set by `serve --demo` only; never read from the environment.
     demo: bool = field(default=False)
 
@@ -77,6 +81,11 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'service.db').as_posix()}"
+
+    @property
+    def search_dir(self) -> Path:
+        """The search index and the indexer's lock (derived data: ``reindex`` rebuilds it)."""
+        return self.data_dir / "search"
 
     @property
     def is_sqlite(self) -> bool:
@@ -145,6 +154,13 @@ class Settings:
             ),
             opinions_per_origin_hour=_positive(
                 env, "SERVICE_OPINIONS_PER_ORIGIN_HOUR", defaults.opinions_per_origin_hour
+            ),
+            search_indexer=_flag(env, "SERVICE_SEARCH_INDEXER", defaults.search_indexer),
+            search_batch_size=_positive(
+                env, "SERVICE_SEARCH_BATCH_SIZE", defaults.search_batch_size
+            ),
+            search_poll_seconds=_positive_float(
+                env, "SERVICE_SEARCH_POLL_SECONDS", defaults.search_poll_seconds
             ),
         )
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from service.context import Services
 from service.settings import Settings
-from tests.support import running_service
+from tests.support import running_service, submit_report
 
 pytestmark = pytest.mark.anyio
 
@@ -26,10 +27,27 @@ async def test_readyz_is_ready_on_a_migrated_database(client: httpx.AsyncClient)
     response = await client.get("/readyz")
     # then
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    assert {key: body[key] for key in ("status", "checks")} == {
         "status": "ready",
         "checks": {"database": "ok", "migrations": "current"},
     }
+    assert set(body["search"]) == {"position", "pendingEntries", "lagSeconds"}
+
+
+async def test_readyz_reports_how_far_the_search_index_is_behind(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: a report the indexer has not applied yet (this test runs no indexer)
+    await submit_report(client)
+    # when
+    behind = (await client.get("/readyz")).json()["search"]
+    await services.search_indexer.catch_up()
+    caught_up = (await client.get("/readyz")).json()["search"]
+    # then
+    assert behind["pendingEntries"] >= 1 and behind["lagSeconds"] >= 0
+    assert caught_up["pendingEntries"] == 0 and caught_up["lagSeconds"] == 0
+    assert caught_up["position"] > behind["position"]
 
 
 async def test_readyz_is_503_on_a_database_that_was_never_migrated(tmp_path: Path) -> None:

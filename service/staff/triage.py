@@ -238,6 +238,15 @@ def _write(
             language=language,
         )
         audit(session, identity, action, item, now)
+        # The search index must hear of it; without an item_id the entry plans no webhook
+        # delivery (a private note is no news for the body's system).
+        outbox.append(
+            session,
+            "item.annotated",
+            item_id=None,
+            now=now,
+            payload={"search": {"source": "item", "id": item.id}},
+        )
 
 
 def annotate(

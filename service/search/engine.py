@@ -1,0 +1,482 @@
+"""The search engine behind a small interface, and its whoosh implementation.
+
+``SearchEngine`` is what the rest of the service uses (apply changes, rebuild, search, say
+how far it has read the outbox); ``WhooshEngine`` implements it over one whoosh index in a
+directory. The outbox position the index reflects is stored *in* the index, in the same
+commit as the documents: a crash can never leave the two disagreeing.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.query import And, AndMaybe, FuzzyTerm, NumericRange, Or, Query, Term
+from whoosh.searching import Searcher
+from whoosh.writing import CLEAR, IndexWriter
+
+from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, terms, words
+from service.search.documents import SearchDocument
+from service.search.highlight import Highlight, highlights
+from service.search.matching import matching_documents, scores
+
+META_KEY = "__meta__"
+# Only this many of the matching documents (the newest) are scored for a one-word query,
+# fewer for longer ones (at least MIN_RANK_WINDOW); all are counted.
+RANK_WINDOW = 1000
+MIN_RANK_WINDOW = 250
+FACETS = ("kind", "commune", "category", "status")
+MAX_WORDS = 8
+REFERENCE = re.compile(r"^ALM-\d{4}-\d{1,6}$", re.IGNORECASE)
+# Field weights: what names the thing over what the resident wrote over the answers.
+TITLE_BOOST, PLACE_BOOST, BODY_BOOST, ANSWER_BOOST, STAFF_BOOST = 3.0, 2.0, 1.0, 0.6, 0.8
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    kinds: frozenset[str] = frozenset()
+    communes: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    statuses: frozenset[str] = frozenset()
+    since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    text: str
+    filter: SearchFilter = SearchFilter()
+    # None: the public scope. Otherwise the staff member's bodies: their items, private texts.
+    staff_bodies: frozenset[str] | None = None
+    offset: int = 0
+    limit: int = 20
+    facets: bool = True
+
+
+@dataclass(frozen=True)
+class Hit:
+    key: str
+    kind: str
+    reference: str
+    score: float
+    status: str
+    commune_code: str
+    category_code: str
+    created_at: datetime
+    highlights: list[Highlight]
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    # True when no word matched as typed and the hits come from typo tolerance.
+    approximate: bool = False
+
+
+class SearchEngine(Protocol):
+    """What the service needs from a full-text engine."""
+
+    def apply(
+        self, documents: Sequence[SearchDocument], removed: Sequence[str], position: int
+    ) -> None:
+        """Add or replace ``documents``, remove the keys ``removed``, record ``position``:
+        all in one atomic commit."""
+
+    def rebuild(self) -> Rebuild:
+        """Start replacing the whole index; readers see the old one until ``commit``."""
+
+    def search(self, request: SearchRequest) -> SearchResult: ...
+
+    def position(self) -> int:
+        """The last outbox entry the index reflects."""
+
+    def document_count(self) -> int: ...
+
+
+class Rebuild(Protocol):
+    def add(self, documents: Sequence[SearchDocument]) -> None: ...
+    def commit(self, position: int) -> None: ...
+    def cancel(self) -> None: ...
+
+
+def _schema() -> Schema:
+    fields: dict[str, Any] = {
+        "key": ID(stored=True, unique=True),
+        "kind": ID(stored=True, sortable=True),
+        "commune": ID(stored=True, sortable=True),
+        "category": ID(stored=True, sortable=True),
+        "status": ID(stored=True, sortable=True),
+        "body": ID(stored=True),
+        "public": ID(),
+        "reference": ID(stored=True),
+        "language": ID(stored=True),
+        "created": NUMERIC(stored=True, sortable=True, bits=64),
+        "place": TEXT(analyzer=analyzer("fr"), field_boost=PLACE_BOOST),
+        "public_texts": STORED(),
+        "staff_texts": STORED(),
+        "meta": STORED(),
+    }
+    for language in LANGUAGES:
+        lang_analyzer = analyzer(language)
+        fields[f"title_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=TITLE_BOOST)
+        fields[f"body_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=BODY_BOOST)
+        fields[f"answers_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=ANSWER_BOOST)
+        fields[f"staff_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=STAFF_BOOST)
+    return Schema(**fields)
+
+
+def _fields_of(document: SearchDocument) -> dict[str, Any]:
+    language = document.language
+    values: dict[str, Any] = {
+        "key": document.key,
+        "kind": document.kind,
+        "commune": document.commune_code,
+        "category": document.category_code or "-",
+        "status": document.status,
+        "body": document.body_code,
+        "public": "1" if document.public else "0",
+        "reference": document.reference.upper(),
+        "language": language,
+        "created": int(document.created_at.timestamp()),
+        "place": document.place,
+        f"body_{language}": document.public_text,
+        f"answers_{language}": "\n".join(document.public_answers),
+        f"staff_{language}": "\n".join(t for t in document.staff_texts if t),
+        "public_texts": [("description", document.public_text)]
+        + [("answer", answer) for answer in document.public_answers],
+        "staff_texts": [("staff", text) for text in document.staff_texts if text],
+    }
+    for title_language, title in document.titles.items():
+        values[f"title_{title_language}"] = title
+    return {name: value for name, value in values.items() if value != ""}
+
+
+class _WhooshRebuild:
+    def __init__(self, writer: IndexWriter) -> None:
+        self.writer = writer
+
+    def add(self, documents: Sequence[SearchDocument]) -> None:
+        for document in documents:
+            self.writer.add_document(**_fields_of(document))
+
+    def commit(self, position: int) -> None:
+        self.writer.add_document(
+            key=META_KEY, kind=META_KEY, public="0", meta={"position": position}
+        )
+        self.writer.commit(mergetype=CLEAR)
+
+    def cancel(self) -> None:
+        self.writer.cancel()
+
+
+class WhooshEngine:
+    """One whoosh index in ``directory``: one writer at a time (whoosh's file lock), a
+    searcher per process, refreshed when the index changed (checked at most every 100 ms)."""
+
+    REFRESH_SECONDS = 0.1
+    FILTER_CACHE = 64
+
+    def __init__(
+        self, directory: Path, *, writer_timeout: float = 120.0, result_cache: int = 256
+    ) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.writer_timeout = writer_timeout
+        self.result_cache = result_cache
+        if whoosh_index.exists_in(str(directory)):
+            self._index = whoosh_index.open_dir(str(directory))
+        else:
+            self._index = whoosh_index.create_in(str(directory), _schema())
+        self._lock = threading.Lock()
+        self._searcher: Searcher | None = None
+        self._checked = 0.0
+        self._filters: dict[str, set[int]] = {}
+        self._columns: dict[str, list[str]] = {}
+        # Answers of this index generation: the same search asked again (a popular word, the
+        # next visitor on the same page) costs a dictionary lookup until the index changes.
+        self._results: dict[SearchRequest, SearchResult] = {}
+
+    def _writer(self) -> IndexWriter:
+        return self._index.writer(timeout=self.writer_timeout, delay=0.05, limitmb=128)
+
+    def apply(
+        self, documents: Sequence[SearchDocument], removed: Sequence[str], position: int
+    ) -> None:
+        writer = self._writer()
+        # One searcher for every deletion: update_document() would open a reader of the whole
+        # index per document (35 s for 100 documents at 100,000 items, against 0.2 s).
+        searcher = writer.searcher()
+        try:
+            for key in [*removed, *(d.key for d in documents), META_KEY]:
+                writer.delete_by_term("key", key, searcher=searcher)
+            for document in documents:
+                writer.add_document(**_fields_of(document))
+            writer.add_document(
+                key=META_KEY, kind=META_KEY, public="0", meta={"position": position}
+            )
+        except BaseException:
+            searcher.close()
+            writer.cancel()
+            raise
+        searcher.close()
+        writer.commit()
+        self._checked = float("-inf")  # this process reads its own writes at once
+
+    def rebuild(self) -> _WhooshRebuild:
+        self._checked = float("-inf")
+        return _WhooshRebuild(self._writer())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+
+    def _current(self) -> Searcher:
+        now = time.monotonic()
+        if self._searcher is None:
+            self._searcher = self._index.searcher()
+            self._checked = now
+        elif now - self._checked >= self.REFRESH_SECONDS:
+            fresh = self._searcher.refresh()
+            if fresh is not self._searcher:
+                self._filters.clear()
+                self._results.clear()
+                self._columns.clear()
+            self._searcher = fresh
+            self._checked = now
+        return self._searcher
+
+    def _filter_set(self, searcher: Searcher, scope: Query) -> set[int]:
+        """The documents a scope allows (live ones only), kept until the index changes:
+        whoosh would otherwise walk the scope's postings (every public item) on each search."""
+        key = repr(scope)
+        found = self._filters.get(key)
+        if found is None:
+            if len(self._filters) >= self.FILTER_CACHE:
+                self._filters.pop(next(iter(self._filters)))
+            found = set(searcher.docs_for_query(scope))
+            self._filters[key] = found
+        return found
+
+    def position(self) -> int:
+        with self._lock:
+            stored = self._current().document(key=META_KEY)
+        return int(stored["meta"]["position"]) if stored else 0
+
+    def document_count(self) -> int:
+        with self._lock:
+            count = self._current().doc_count()
+        return max(0, int(count) - 1)  # the meta document
+
+    def stored_documents(self) -> dict[str, dict[str, Any]]:
+        """Every document's stored fields by key (tests compare an index with a rebuild)."""
+        with self._lock:
+            searcher = self._current()
+            return {
+                fields["key"]: fields
+                for fields in searcher.all_stored_fields()
+                if fields.get("key") != META_KEY
+            }
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        staff = request.staff_bodies is not None
+        words_typed = words(request.text)[:MAX_WORDS]
+        scope = _scope_filter(request)
+        with self._lock:
+            searcher = self._current()
+            cached = self._results.get(request)
+            if cached is not None:
+                return cached
+            result = self._search(searcher, request, words_typed, scope, staff)
+            if self.result_cache:
+                if len(self._results) >= self.result_cache:
+                    self._results.pop(next(iter(self._results)))
+                self._results[request] = result
+            return result
+
+    def _search(
+        self,
+        searcher: Searcher,
+        request: SearchRequest,
+        words_typed: list[str],
+        scope: Query,
+        staff: bool,
+    ) -> SearchResult:
+        query = _text_query(words_typed, request.text, staff, fuzzy=False, reader=searcher.reader())
+        if query is None:
+            return SearchResult(hits=[], total=0, facets={})
+        result = self._run(searcher, query, scope, request, len(words_typed))
+        if result.total == 0:
+            fuzzy = _text_query(words_typed, request.text, staff, fuzzy=True)
+            if fuzzy is not None:
+                result = self._run(searcher, fuzzy, scope, request, len(words_typed))
+                result.approximate = result.total > 0
+        return result
+
+    def _run(
+        self, searcher: Searcher, query: Query, scope: Query, request: SearchRequest, words: int
+    ) -> SearchResult:
+        # Two passes. First the matching documents, without scoring (whoosh enumerates
+        # postings several times faster than it scores them): they give the total and the
+        # facets. Then scores, for at most RANK_WINDOW of them: the newest (whoosh numbers
+        # documents in the order they were written, so the last matches are the latest
+        # changed items). A word in every item still costs its postings walk; see README.
+        allowed = self._filter_set(searcher, scope)
+        matching = matching_documents(searcher, query) & allowed
+        # Scoring a document costs a step per word: fewer are scored for longer queries.
+        size = max(MIN_RANK_WINDOW, RANK_WINDOW // max(1, words))
+        window = sorted(heapq.nlargest(size, matching) if len(matching) > size else matching)
+        ranked = heapq.nlargest(
+            request.offset + request.limit,
+            scores(searcher, query, window),
+            key=lambda pair: (pair[1], pair[0]),
+        )
+        facets = self._facet_counts(searcher, matching) if request.facets else {}
+        # The query's terms present in the index (fuzzy ones expanded): what to highlight.
+        # Cheaper than recording matched terms per hit (terms=True) on common words.
+        matched: dict[str, set[str]] = {}
+        wanted = set(query.iter_all_terms()) | query.existing_terms(searcher.reader(), expand=True)
+        for fieldname, text in wanted:
+            language = fieldname.rsplit("_", 1)[-1] if "_" in fieldname else DEFAULT_LANGUAGE
+            matched.setdefault(language, set()).add(
+                text.decode() if isinstance(text, bytes) else text
+            )
+        hits = []
+        for docnum, score in ranked[request.offset :]:
+            stored = searcher.stored_fields(docnum)
+            texts = list(stored.get("public_texts", []))
+            if request.staff_bodies is not None:
+                # Staff read the unmasked description (and notes) instead of the masked one.
+                texts = list(stored.get("staff_texts", [])) + [t for t in texts if t[0] == "answer"]
+            hits.append(
+                Hit(
+                    key=stored["key"],
+                    kind=stored["kind"],
+                    reference=stored.get("reference", ""),
+                    score=score,
+                    status=stored["status"],
+                    commune_code=stored["commune"],
+                    category_code="" if stored["category"] == "-" else stored["category"],
+                    created_at=datetime.fromtimestamp(stored["created"], UTC),
+                    highlights=highlights(texts, stored.get("language", DEFAULT_LANGUAGE), matched),
+                )
+            )
+        return SearchResult(hits=hits, total=len(matching), facets=facets)
+
+    def _facet_counts(self, searcher: Searcher, documents: set[int]) -> dict[str, dict[str, int]]:
+        """Counts per kind, commune, category and status of ``documents``, from the columns
+        of the index read once per index generation."""
+        facets: dict[str, dict[str, int]] = {}
+        for name in FACETS:
+            column = self._columns.get(name)
+            if column is None:
+                reader = searcher.reader()
+                column = [
+                    value.decode() if isinstance(value, bytes) else str(value)
+                    for value in reader.column_reader(name)
+                ]
+                self._columns[name] = column
+            counts = Counter(column[d] for d in documents)
+            facets[name] = {k: v for k, v in counts.items() if k not in ("", "-")}
+        return facets
+
+
+def _scope_filter(request: SearchRequest) -> Query:
+    clauses: list[Query] = []
+    if request.staff_bodies is None:
+        clauses.append(Term("public", "1"))
+    else:
+        clauses.append(
+            Or(
+                [Term("body", body) for body in sorted(request.staff_bodies)]
+                or [Term("body", "\0")]
+            )
+        )
+    f = request.filter
+    for name, values in (
+        ("kind", f.kinds),
+        ("commune", f.communes),
+        ("category", f.categories),
+        ("status", f.statuses),
+    ):
+        if values:
+            clauses.append(Or([Term(name, value) for value in sorted(values)]))
+    if f.since is not None:
+        clauses.append(NumericRange("created", int(f.since.timestamp()), None))
+    return And(clauses) if len(clauses) > 1 else clauses[0]
+
+
+# A word in more than this share of the documents (« rue », « trottoir ») does not decide
+# which items match when rarer words are typed with it: it only ranks them (as Lucene's
+# common-terms query does), so the search walks the rare words' postings, not the whole index.
+COMMON_SHARE = 0.2
+
+
+def _text_query(
+    typed: list[str], raw: str, staff: bool, *, fuzzy: bool, reader: Any = None
+) -> Query | None:
+    """Every significant word must match, in any field, analysed in that field's language.
+
+    A word that is a stop word in any language (« de », « la », « the ») is not required:
+    otherwise « éclairage de la rue » would need « la » in the English fields. A reference
+    (ALM-2026-000042) matches its item directly.
+    """
+    if REFERENCE.match(raw.strip()):
+        return Term("reference", raw.strip().upper())
+    kinds = ("title", "body", "answers") + (("staff",) if staff else ())
+    rare: list[Query] = []
+    common: list[Query] = []
+    documents = reader.doc_count() if reader is not None else 0
+    for word in typed:
+        by_language = {language: terms(language, word) for language in LANGUAGES}
+        if any(not found for found in by_language.values()):
+            continue
+        alternatives: list[Query] = []
+        frequency = 0
+        for language, found in by_language.items():
+            for kind in kinds:
+                fieldname = f"{kind}_{language}"
+                if not fuzzy and reader is not None:
+                    present = [reader.doc_frequency(fieldname, t) for t in found]
+                    if not all(present):
+                        continue  # not in the index: no matcher to build
+                    frequency = max(frequency, min(present))
+                alternatives.append(_all_terms(fieldname, found, fuzzy and kind != "answers"))
+        alternatives.append(_all_terms("place", by_language["fr"], fuzzy))
+        clause = Or(alternatives) if len(alternatives) > 1 else alternatives[0]
+        is_common = documents > 0 and frequency > COMMON_SHARE * documents
+        (common if is_common else rare).append(clause)
+    if not rare and not common:
+        return None
+    if rare and common:
+        return AndMaybe(_and(rare), Or(common))
+    return _and(rare or common)
+
+
+def _and(clauses: list[Query]) -> Query:
+    return And(clauses) if len(clauses) > 1 else clauses[0]
+
+
+def _all_terms(fieldname: str, found: list[str], fuzzy: bool) -> Query:
+    parts: list[Query] = []
+    for text in found:
+        if fuzzy and len(text) >= 4:
+            # One typo in a short word, two in a long one; the first letter is trusted.
+            parts.append(
+                FuzzyTerm(fieldname, text, maxdist=2 if len(text) >= 8 else 1, prefixlength=1)
+            )
+        else:
+            parts.append(Term(fieldname, text))
+    return And(parts) if len(parts) > 1 else parts[0]

@@ -1,0 +1,308 @@
+"""The indexer: the single writer that applies the outbox to the index, in order.
+
+One process of a host holds ``indexer.lock`` (an advisory file lock, released by the kernel
+when the process dies, even by ``kill -9``) and runs the loop; the others only read the index,
+and take over when the holder is gone. Each round reads the next outbox entries after the
+position stored in the index, rebuilds the documents they name from the database (so a replay
+is harmless), and commits documents and new position together. A crash before the commit
+loses the round's work, not its entries: the next round starts from the old position.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.db import Database
+from service.items.models import Item
+from service.items.rules import as_utc
+from service.outbox.models import OutboxEntry
+from service.search import documents, kinds  # noqa: F401  (kinds registers its builders)
+from service.search.documents import ITEM_SOURCE, BuildContext, SearchDocument, document_key
+from service.search.engine import SearchEngine
+
+logger = logging.getLogger("service.search")
+
+ProgressCallback = Callable[[int, int], None]
+# How far below its position the indexer looks for entries that committed late.
+LATE_WINDOW_ENTRIES = 2000
+
+
+class IndexerLock:
+    """Who may write the index on this host: the holder of an exclusive flock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[bytes] | None = None
+
+    def acquire(self) -> bool:
+        if self._file is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+b")  # noqa: SIM115  (held as long as the lock)
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        handle.truncate(0)
+        handle.write(str(os.getpid()).encode())
+        handle.flush()
+        self._file = handle
+        return True
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+@dataclass(frozen=True)
+class Lag:
+    """How far the index is behind the database."""
+
+    position: int
+    pending: int
+    oldest_pending: datetime | None
+
+    def seconds(self, now: datetime) -> float:
+        return max(0.0, (now - self.oldest_pending).total_seconds()) if self.oldest_pending else 0.0
+
+
+async def lag(db: Database, engine: SearchEngine) -> Lag:
+    position = await asyncio.to_thread(engine.position)
+    async with db.reading() as session:
+        statement = select(func.count(), func.min(OutboxEntry.created_at)).where(
+            col(OutboxEntry.id) > position
+        )
+        pending, oldest = (await session.exec(statement)).one()
+    return Lag(position, int(pending), as_utc(oldest) if oldest else None)
+
+
+def keys_of(item_id: int | None, payload: str) -> tuple[str, int] | None:
+    """Which document an outbox entry touches: its item, or what ``payload.search`` names."""
+    if item_id is not None:
+        return ITEM_SOURCE, item_id
+    try:
+        named: Any = json.loads(payload).get("search")
+        return str(named["source"]), int(named["id"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+async def build_documents(
+    session: AsyncSession, wanted: dict[str, set[int]], context: BuildContext
+) -> tuple[list[SearchDocument], list[str]]:
+    """The current documents of ``wanted`` (by source), and the keys that no longer exist."""
+    built: list[SearchDocument] = []
+    item_ids = sorted(wanted.get(ITEM_SOURCE, set()))
+    if item_ids:
+        rows = (await session.exec(select(Item).where(col(Item.id).in_(item_ids)))).all()
+        by_kind: dict[str, list[Item]] = defaultdict(list)
+        for row in rows:
+            by_kind[row.kind].append(row)
+        for kind, kind_rows in by_kind.items():
+            builder = documents.item_builder(kind)
+            if builder is not None:
+                built += await builder.build(session, kind_rows, context)
+    for source, ids in wanted.items():
+        if source == ITEM_SOURCE:
+            continue
+        source_builder = documents.sources().get(source)
+        if source_builder is not None:
+            built += await source_builder.build_ids(session, sorted(ids), context)
+    present = {document.key for document in built}
+    removed = [
+        document_key(source, entity_id)
+        for source, ids in wanted.items()
+        for entity_id in ids
+        if document_key(source, entity_id) not in present
+    ]
+    return built, removed
+
+
+class Indexer:
+    """Applies the outbox to one engine, a batch at a time."""
+
+    def __init__(
+        self,
+        engine: SearchEngine,
+        db: Database,
+        context: Callable[[], BuildContext],
+        *,
+        batch_size: int = 500,
+    ) -> None:
+        self.engine = engine
+        self.db = db
+        self.context = context
+        self.batch_size = batch_size
+        self._seen: set[int] = set()
+
+    async def run_once(self) -> int:
+        """Apply the next batch; return how many outbox entries it covered."""
+        position = await asyncio.to_thread(self.engine.position)
+        wanted: dict[str, set[int]] = defaultdict(set)
+        async with self.db.reading() as session:
+            statement = (
+                select(OutboxEntry.id, OutboxEntry.item_id, OutboxEntry.payload)
+                .where(col(OutboxEntry.id) > position)
+                .order_by(col(OutboxEntry.id))
+                .limit(self.batch_size)
+            )
+            entries = list((await session.exec(statement)).all())
+            late = await self._late_entries(session, position)
+            if not entries and not late:
+                return 0
+            for _, item_id, payload in entries + late:
+                touched = keys_of(item_id, payload)
+                if touched is not None:
+                    wanted[touched[0]].add(touched[1])
+            built, removed = await build_documents(session, wanted, self.context())
+        last = entries[-1][0] if entries else position
+        assert last is not None
+        await asyncio.to_thread(self.engine.apply, built, removed, last)
+        self._seen.update(entry[0] for entry in entries + late if entry[0] is not None)
+        return len(entries) + len(late)
+
+    async def _late_entries(
+        self, session: AsyncSession, position: int
+    ) -> list[tuple[int | None, int | None, str]]:
+        """Entries at or below the position that this indexer has not seen.
+
+        On PostgreSQL ids are handed out when rows are inserted, not when transactions
+        commit: entry 41 can become visible after entry 42 was read and the position moved
+        past it. Recent entries below the position are looked at again (ids only, a short
+        range of the primary key), and those never applied are applied now.
+        """
+        if position == 0:
+            return []
+        statement = select(OutboxEntry.id, OutboxEntry.item_id, OutboxEntry.payload).where(
+            col(OutboxEntry.id) > max(0, position - LATE_WINDOW_ENTRIES),
+            col(OutboxEntry.id) <= position,
+        )
+        if not self._seen:
+            # Just started: everything up to the position was applied by an earlier run,
+            # except what committed late around its end; re-applying that is harmless.
+            self._seen = set(range(max(0, position - LATE_WINDOW_ENTRIES) + 1, position + 1))
+            return []
+        rows: list[tuple[int | None, int | None, str]] = [
+            (entry_id, item_id, payload)
+            for entry_id, item_id, payload in (await session.exec(statement)).all()
+            if entry_id not in self._seen
+        ]
+        floor = position - LATE_WINDOW_ENTRIES
+        self._seen = {i for i in self._seen if i > floor}
+        return rows
+
+    async def catch_up(self) -> int:
+        """Apply batches until the outbox is read (tests, the CLI)."""
+        total = 0
+        while applied := await self.run_once():
+            total += applied
+        return total
+
+    async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
+        """Run until ``stop``: a batch as soon as there is one, else wait ``poll_seconds``."""
+        while not stop.is_set():
+            try:
+                applied = await self.run_once()
+            except Exception as error:  # noqa: BLE001  (the next round retries the same entries)
+                # The type only: messages may quote data; tracebacks at debug level.
+                logger.error("search indexing round failed: %s", type(error).__name__)
+                logger.debug("search indexing failure", exc_info=True)
+                applied = 0
+            if applied:
+                continue
+            try:
+                await asyncio.wait_for(stop.wait(), poll_seconds)
+            except TimeoutError:
+                pass
+
+
+TAKEOVER_SECONDS = 5.0
+
+
+async def run_search_indexer(
+    indexer: Indexer, lock: IndexerLock, stop: asyncio.Event, poll_seconds: float
+) -> None:
+    """Be this host's indexer when no other process is; otherwise check again now and then,
+    to take over when the holder stops."""
+    try:
+        while not stop.is_set():
+            if lock.acquire():
+                await indexer.run(stop, poll_seconds)
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), TAKEOVER_SECONDS)
+    finally:
+        lock.release()
+
+
+async def rebuild(
+    engine: SearchEngine,
+    db: Database,
+    context: BuildContext,
+    *,
+    batch_size: int = 500,
+    progress: ProgressCallback | None = None,
+) -> int:
+    """Replace the whole index with documents built from the database; return their count.
+
+    The position is read first: entries written during the rebuild are applied afterwards
+    by the indexer (applying them twice is harmless).
+    """
+    async with db.reading() as session:
+        position = (await session.exec(select(func.max(OutboxEntry.id)))).one() or 0
+        total = (await session.exec(select(func.count()).select_from(Item))).one()
+    writer = await asyncio.to_thread(engine.rebuild)
+    done = 0
+    try:
+        after = 0
+        while True:
+            async with db.reading() as session:
+                statement = (
+                    select(Item.id)
+                    .where(col(Item.id) > after)
+                    .order_by(col(Item.id))
+                    .limit(batch_size)
+                )
+                ids = [i for i in (await session.exec(statement)).all() if i is not None]
+                if not ids:
+                    break
+                built, _ = await build_documents(session, {ITEM_SOURCE: set(ids)}, context)
+            writer.add(built)
+            done += len(ids)
+            after = ids[-1]
+            if progress:
+                progress(done, int(total))
+        for source, source_builder in documents.sources().items():
+            after = 0
+            while True:
+                async with db.reading() as session:
+                    ids = await source_builder.ids_after(session, after, batch_size)
+                    if not ids:
+                        break
+                    built, _ = await build_documents(session, {source: set(ids)}, context)
+                writer.add(built)
+                done += len(ids)
+                after = ids[-1]
+        await asyncio.to_thread(writer.commit, int(position))
+    except BaseException:
+        writer.cancel()
+        raise
+    return done

@@ -1,0 +1,167 @@
+"""The ``search`` query: public items for everyone, the bodies' items with staff texts for
+their staff."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from service.context import Context
+from service.errors import N_
+from service.items.lifecycle import Status
+from service.items.models import ItemKind
+from service.items.types import PageInfo, status_label
+from service.schema_support import payload_errors
+from service.search import rules
+from service.search.engine import SearchFilter, SearchRequest
+from service.search.errors import SearchErrorCode
+from service.search.types import (
+    FacetCount,
+    SearchError,
+    SearchFacets,
+    SearchFilterInput,
+    SearchHit,
+    SearchResult,
+)
+from service.staff.permissions import ITEM_ROLES, covered_bodies
+
+KIND_LABELS = {
+    ItemKind.REPORT.value: N_("Report"),
+    ItemKind.SERVICE_REQUEST.value: N_("Service request"),
+    ItemKind.SENSOR_QUESTION.value: N_("Question about a sensor"),
+}
+
+
+def _filter(value: SearchFilterInput | None) -> SearchFilter:
+    if value is None:
+        return SearchFilter()
+    return SearchFilter(
+        kinds=frozenset(k.value for k in value.kinds or []),
+        communes=frozenset([str(value.commune)]) if value.commune else frozenset(),
+        categories=frozenset([str(value.category)]) if value.category else frozenset(),
+        statuses=frozenset(s.value for s in value.status or []),
+        since=value.since,
+    )
+
+
+def _staff_bodies(context: Context) -> frozenset[str] | None:
+    """Staff who work items search their bodies' items with staff texts; everyone else
+    (anonymous callers, integrators, council members) the public items."""
+    identity = context.caller.staff
+    if identity is None or identity.role not in ITEM_ROLES or "items:read" not in identity.scopes:
+        return None
+    return covered_bodies(identity, context.reference)
+
+
+def _wants_facets(info: Info[Context, None]) -> bool:
+    """Facets cost a pass over every hit: computed only when selected (or when a fragment
+    might select them)."""
+    return any(
+        getattr(selection, "name", "facets") == "facets"
+        for field in info.selected_fields
+        for selection in field.selections
+    )
+
+
+def _facets(raw: dict[str, dict[str, int]], context: Context) -> SearchFacets:
+    reference, translator = context.reference, context.translator
+
+    def counts(name: str, label: object) -> list[FacetCount]:
+        found = [
+            FacetCount(value=value, label=label(value), count=count)  # type: ignore[operator]
+            for value, count in raw.get(name, {}).items()
+        ]
+        return sorted(found, key=lambda f: (-f.count, f.label))
+
+    def commune(code: str) -> str:
+        row = reference.communes.get(code)
+        return row.name if row else code
+
+    def category(code: str) -> str:
+        row = reference.categories.get(code)
+        return translator.gettext(row.label) if row else code
+
+    def kind(value: str) -> str:
+        return translator.gettext(KIND_LABELS[value]) if value in KIND_LABELS else value
+
+    def status(value: str) -> str:
+        return status_label(Status(value), translator)
+
+    return SearchFacets(
+        kinds=counts("kind", kind),
+        communes=counts("commune", commune),
+        categories=counts("category", category),
+        statuses=counts("status", status),
+    )
+
+
+def _refused(errors: list[SearchError]) -> SearchResult:
+    return SearchResult(
+        hits=[],
+        page_info=PageInfo(has_next_page=False, end_cursor=None),
+        total_count=0,
+        approximate=False,
+        facets=None,
+        errors=errors,
+    )
+
+
+@strawberry.type
+class SearchQuery:
+    @strawberry.field(
+        description="Full-text search over items, best first. Words are found whatever their "
+        "accents, plural or elision (« eclairage » finds « l'éclairage »), with typo "
+        "tolerance when nothing matches exactly. Anonymous callers and integrators search "
+        "public items and their public texts (personal data masked); staff who work items "
+        "search their bodies' items, private notes included. Hits show within about a "
+        "second of a change."
+    )
+    async def search(
+        self,
+        info: Info[Context, None],
+        query: Annotated[str, strawberry.argument(description="The words to look for.")],
+        filter: Annotated[  # noqa: A002  (the argument's public name)
+            SearchFilterInput | None, strawberry.argument(description="What to keep.")
+        ] = None,
+        first: Annotated[
+            int, strawberry.argument(description="Page size, at most the server's limit.")
+        ] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="`endCursor` of the previous page.")
+        ] = None,
+    ) -> SearchResult:
+        context = info.context
+        offset = rules.decode_cursor(after)
+        errors = rules.query_errors(query) + rules.offset_errors(offset)
+        if errors:
+            return _refused(
+                payload_errors(errors, context.translator, SearchError, SearchErrorCode)
+            )
+        size = max(1, min(first, context.settings.max_page_size))
+        request = SearchRequest(
+            text=query,
+            filter=_filter(filter),
+            staff_bodies=_staff_bodies(context),
+            offset=offset,
+            limit=size,
+            facets=_wants_facets(info),
+        )
+        found = await asyncio.to_thread(context.services.search_engine.search, request)
+        hits = [
+            SearchHit.from_hit(hit, rules.encode_cursor(offset + position + 1), info)
+            for position, hit in enumerate(found.hits)
+        ]
+        return SearchResult(
+            hits=hits,
+            page_info=PageInfo(
+                has_next_page=offset + len(hits) < found.total,
+                end_cursor=hits[-1].cursor if hits else None,
+            ),
+            total_count=found.total,
+            approximate=found.approximate,
+            facets=_facets(found.facets, context) if request.facets else None,
+            errors=[],
+        )
