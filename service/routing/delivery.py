@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 CONSUMER = "delivery"
 PLAN_BATCH = 200
+# How many ids behind its position the planner looks again (see plan_deliveries).
+PLAN_LOOKBACK = 500
 MAX_PLAN_BATCHES = 20  # per round: up to 4,000 outbox entries every poll
 SEND_BATCH = 50
 HTTP_TIMEOUT_SECONDS = 10.0
@@ -99,9 +101,11 @@ async def plan_deliveries(session: AsyncSession, now: datetime) -> int:
     position = await outbox.position_of(session, CONSUMER)
     window = select(OutboxEntry.id).where(col(OutboxEntry.id) > position)
     ids = (await session.exec(window.order_by(col(OutboxEntry.id)).limit(PLAN_BATCH))).all()
-    last = ids[-1] if ids else None
-    if last is None:
-        return 0
+    last = ids[-1] if ids else position
+    # On PostgreSQL an id is taken at insert time, not at commit: an entry may become visible
+    # after a higher one was planned. Looking back over the last ids again plans it then; what
+    # was planned already conflicts and is skipped. (SQLite commits in id order.)
+    since = max(0, position - PLAN_LOOKBACK)
     # Only entries whose item's body has a webhook or e-mail route need a delivery: one joined
     # query finds them, instead of loading every item of the window (most bodies work their
     # queue in this service). This runs inside the write lock, so it must stay short.
@@ -110,7 +114,7 @@ async def plan_deliveries(session: AsyncSession, now: datetime) -> int:
         .join(Item, col(Item.id) == col(OutboxEntry.item_id))
         .join(Route, col(Route.body_code) == col(Item.body_code))
         .where(
-            col(OutboxEntry.id) > position,
+            col(OutboxEntry.id) > since,
             col(OutboxEntry.id) <= last,
             col(Route.active).is_(True),
             col(Route.kind).in_(PLANNED_KINDS),
@@ -144,7 +148,8 @@ async def plan_deliveries(session: AsyncSession, now: datetime) -> int:
             assert item is not None
             item.delivery_state = DeliveryState.PENDING.value  # a newer change is on its way
             session.add(item)
-    await outbox.advance(session, CONSUMER, last)
+    if last > position:
+        await outbox.advance(session, CONSUMER, last)
     return created
 
 

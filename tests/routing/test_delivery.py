@@ -401,3 +401,28 @@ async def test_a_burst_of_changes_is_planned_in_one_round(db: Database) -> None:
     # then: every change has its delivery, none twice
     assert created == 450
     assert len({d.outbox_id for d in await deliveries(db)}) == 450
+
+
+async def test_an_entry_committed_after_a_later_one_is_still_delivered(
+    db: Database, receiver: Receiver
+) -> None:
+    # given: two changes; the first one's transaction commits only after the second was
+    # planned (PostgreSQL hands out ids at insert time): simulated by removing it, planning,
+    # then putting it back under its own id
+    await add_route(db, receiver.url)
+    items = {await add_item(db, number=1), await add_item(db, number=2)}
+    async with db.writing() as session:
+        first = (await session.exec(select(OutboxEntry).order_by(col(OutboxEntry.id)))).first()
+        assert first is not None
+        late = OutboxEntry(
+            id=first.id, topic=first.topic, item_id=first.item_id, created_at=first.created_at
+        )
+        await session.delete(first)
+    assert await plan(db) == 1  # only the second, and the position moves past the first
+    async with db.writing() as session:
+        session.add(late)
+    # when
+    planned_late = await plan(db)
+    # then
+    assert planned_late == 1
+    assert sorted(d.item_id for d in await deliveries(db)) == sorted(items)
