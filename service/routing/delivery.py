@@ -101,7 +101,7 @@ async def plan_deliveries(session: AsyncSession, now: datetime) -> int:
     position = await outbox.position_of(session, CONSUMER)
     window = select(OutboxEntry.id).where(col(OutboxEntry.id) > position)
     ids = (await session.exec(window.order_by(col(OutboxEntry.id)).limit(PLAN_BATCH))).all()
-    last: int = ids[-1] or position if ids else position
+    last = max((i for i in ids if i is not None), default=position)
     # On PostgreSQL an id is taken at insert time, not at commit: an entry may become visible
     # after a higher one was planned. Looking back over the last ids again plans it then; what
     # was planned already conflicts and is skipped. (SQLite commits in id order.)
