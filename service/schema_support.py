@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Mapping
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -12,6 +12,10 @@ from service.errors import DomainError
 from service.i18n.translator import Translator
 
 E = TypeVar("E", bound=enum.Enum)
+
+# The arguments of every paged list.
+PageSize = Annotated[int, strawberry.argument(description="Page size, at most the server's limit.")]
+After = Annotated[str | None, strawberry.argument(description="`endCursor` of the previous page.")]
 ErrorT = TypeVar("ErrorT")
 
 

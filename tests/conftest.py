@@ -1,5 +1,6 @@
 """Fixtures: a real database (SQLite by default, PostgreSQL when TEST_DATABASE_URL is set),
-migrated and loaded once per session; a fresh app and client per test."""
+migrated and loaded once per session; a fresh app and client per test; and for tests that
+count or list, a fresh database of their own (``fresh_*``)."""
 
 from __future__ import annotations
 
@@ -48,3 +49,30 @@ def services(running: tuple[Services, httpx.AsyncClient]) -> Services:
 @pytest.fixture
 def client(running: tuple[Services, httpx.AsyncClient]) -> httpx.AsyncClient:
     return running[1]
+
+
+# Tests that count or list, or need the demo data alone, get a database of their own.
+@pytest.fixture
+def fresh_settings(tmp_path: Path) -> Iterator[Settings]:
+    with throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path) as url:
+        settings = Settings(database_url=url, data_dir=tmp_path, secret_keys=("k" * 32,))
+        prepare_database(settings)
+        yield settings
+
+
+@pytest.fixture
+async def fresh_running(
+    fresh_settings: Settings,
+) -> AsyncIterator[tuple[Services, httpx.AsyncClient]]:
+    async with running_service(fresh_settings) as pair:
+        yield pair
+
+
+@pytest.fixture
+def fresh_services(fresh_running: tuple[Services, httpx.AsyncClient]) -> Services:
+    return fresh_running[0]
+
+
+@pytest.fixture
+def fresh_client(fresh_running: tuple[Services, httpx.AsyncClient]) -> httpx.AsyncClient:
+    return fresh_running[1]

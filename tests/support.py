@@ -19,6 +19,8 @@ from service.context import Services
 from service.db import Database
 from service.fixtures import load_fixtures
 from service.settings import PROJECT_ROOT, Settings
+from service.staff import rules as staff_rules
+from service.staff.models import Role
 
 OPERATIONS_DIR = PROJECT_ROOT / "graphql" / "operations"
 
@@ -144,3 +146,52 @@ async def running_service(
             yield services, client
     finally:
         await services.db.dispose()
+
+
+class Staff:
+    """A staff member with a personal access token, calling the real API."""
+
+    def __init__(self, client: httpx.AsyncClient, staff_id: int, token: str) -> None:
+        self.client, self.staff_id, self.token = client, staff_id, token
+
+    async def call(self, name: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run ``graphql/operations/<name>.graphql``; the whole response body."""
+        response = await self.client.post(
+            "/graphql",
+            json={"query": operation(name), "variables": variables},
+            headers={"authorization": f"Bearer {self.token}", "accept-language": "en"},
+        )
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, name: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run an operation that must not fail as a whole; its data."""
+        body = await self.call(name, variables)
+        assert "errors" not in body, body
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+async def staff(
+    services: Services,
+    client: httpx.AsyncClient,
+    body: str,
+    role: Role,
+    scopes: tuple[str, ...] = ("items:read", "items:write"),
+) -> Staff:
+    """A new staff member of ``body`` with an access token of these scopes."""
+    async with services.db.writing() as session:
+        user = await staff_rules.create_staff(
+            session,
+            email=f"{uuid.uuid4().hex[:10]}@angers.fr",
+            name="Agent",
+            body_code=body,
+            role=role,
+            password="correct horse battery",
+            now=services.clock(),
+        )
+        assert user.id is not None
+        _, token = await staff_rules.create_access_token(
+            session, user.id, "tests", list(scopes), services.clock()
+        )
+    return Staff(client, user.id, token)

@@ -23,7 +23,7 @@ from service.reports.types import (
     ReportFilterInput,
     ReportType,
 )
-from service.schema_support import payload_errors
+from service.schema_support import After, PageSize, payload_errors
 from service.territory.rules import coordinate_errors
 
 
@@ -76,12 +76,8 @@ class ReportQuery:
         filter: Annotated[  # noqa: A002  (the argument's public name)
             ReportFilterInput | None, strawberry.argument(description="What to keep.")
         ] = None,
-        first: Annotated[
-            int, strawberry.argument(description="Page size, at most the server's limit.")
-        ] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: PageSize = 20,
+        after: After = None,
     ) -> ReportConnection:
         size = max(1, min(first, info.context.settings.max_page_size))
         report_filter = to_filter(filter)

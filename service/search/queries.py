@@ -14,7 +14,7 @@ from service.errors import N_
 from service.items.lifecycle import Status
 from service.items.models import ItemKind
 from service.items.types import PageInfo, status_label
-from service.schema_support import payload_errors
+from service.schema_support import After, PageSize, payload_errors
 from service.search import rules
 from service.search.engine import SearchFilter, SearchRequest
 from service.search.errors import SearchErrorCode
@@ -126,12 +126,8 @@ class SearchQuery:
         filter: Annotated[  # noqa: A002  (the argument's public name)
             SearchFilterInput | None, strawberry.argument(description="What to keep.")
         ] = None,
-        first: Annotated[
-            int, strawberry.argument(description="Page size, at most the server's limit.")
-        ] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: PageSize = 20,
+        after: After = None,
     ) -> SearchResult:
         context = info.context
         offset = rules.decode_cursor(after)

@@ -13,7 +13,7 @@ from service.context import Context
 from service.items import rules as items
 from service.items.models import ItemKind
 from service.items.types import PageInfo
-from service.schema_support import payload_errors
+from service.schema_support import After, PageSize, payload_errors
 from service.sensors import opinions, rules
 from service.sensors.errors import SensorErrorCode
 from service.sensors.models import Sensor
@@ -113,12 +113,8 @@ class SensorQuery:
         filter: Annotated[  # noqa: A002  (the argument's public name)
             SensorFilterInput | None, strawberry.argument(description="What to keep.")
         ] = None,
-        first: Annotated[
-            int, strawberry.argument(description="Page size, at most the server's limit.")
-        ] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: PageSize = 20,
+        after: After = None,
     ) -> SensorConnection:
         sensor_filter = to_filter(filter)
         if sensor_filter.near is not None and (errors := rules.near_errors(sensor_filter.near)):

@@ -19,7 +19,7 @@ from service.items.lifecycle import Status
 from service.items.models import Item
 from service.items.types import PageInfo
 from service.privacy.rules import read_contact
-from service.schema_support import payload_errors
+from service.schema_support import After, PageSize, payload_errors
 from service.staff import templates, triage
 from service.staff.errors import StaffErrorCode
 from service.staff.models import Role
@@ -171,10 +171,8 @@ class TriageQuery:
         order: Annotated[
             triage.QueueOrder, strawberry.argument(description="How to sort.")
         ] = triage.QueueOrder.OLDEST_FIRST,
-        first: Annotated[int, strawberry.argument(description="Page size.")] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: PageSize = 20,
+        after: After = None,
     ) -> TriageQueue | None:
         context = info.context
         # A refusal is a typed error (NOT_AUTHENTICATED, FORBIDDEN), never an empty queue.
@@ -230,10 +228,8 @@ class AuditQuery:
         action: Annotated[str | None, strawberry.argument(description="One action.")] = None,
         since: Annotated[datetime | None, strawberry.argument(description="From.")] = None,
         until: Annotated[datetime | None, strawberry.argument(description="Until.")] = None,
-        first: Annotated[int, strawberry.argument(description="Page size.")] = 50,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: PageSize = 50,
+        after: After = None,
     ) -> AuditLogPage | None:
         context = info.context
         identity = context.caller.staff

@@ -8,55 +8,21 @@ from typing import Any
 import httpx
 
 from service.context import Services
-from service.staff import rules
 from service.staff.models import Role
-from tests.support import operation
+from tests import support
 
 # Real places in Angers (checked against the commune polygons by the register's own routing).
 FRATERNITE = (47.48735, -0.52745)
 RALLIEMENT = (47.4716, -0.5509)
 
 
-class Staff:
-    """A staff member with a personal access token, calling the real API."""
-
-    def __init__(self, client: httpx.AsyncClient, staff_id: int, token: str) -> None:
-        self.client, self.staff_id, self.token = client, staff_id, token
-
-    async def call(self, name: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.client.post(
-            "/graphql",
-            json={"query": operation(name), "variables": variables},
-            headers={"authorization": f"Bearer {self.token}", "accept-language": "en"},
-        )
-        body: dict[str, Any] = response.json()
-        assert "errors" not in body, body
-        data: dict[str, Any] = body["data"]
-        return data
-
-
 async def staff(
-    services: Services,
-    client: httpx.AsyncClient,
-    body: str,
-    role: Role,
-    scopes: tuple[str, ...] = ("items:read", "items:write", "staff:read"),
-) -> Staff:
-    async with services.db.writing() as session:
-        user = await rules.create_staff(
-            session,
-            email=f"{uuid.uuid4().hex[:10]}@angers.fr",
-            name="Agent",
-            body_code=body,
-            role=role,
-            password="correct horse battery",
-            now=services.clock(),
-        )
-        assert user.id is not None
-        _, token = await rules.create_access_token(
-            session, user.id, "tests", list(scopes), services.clock()
-        )
-    return Staff(client, user.id, token)
+    services: Services, client: httpx.AsyncClient, body: str, role: Role
+) -> support.Staff:
+    """A staff member whose token may also read staff data (the audit log)."""
+    return await support.staff(
+        services, client, body, role, scopes=("items:read", "items:write", "staff:read")
+    )
 
 
 def unique_slug(prefix: str = "test") -> str:
@@ -90,9 +56,9 @@ def sensor_input(**overrides: Any) -> dict[str, Any]:
     return values
 
 
-async def create_sensor(member: Staff, **overrides: Any) -> dict[str, Any]:
+async def create_sensor(member: support.Staff, **overrides: Any) -> dict[str, Any]:
     """Run SensorCreate as ``member``; return the created sensor (it must succeed)."""
-    payload = (await member.call("SensorCreate", {"input": sensor_input(**overrides)}))[
+    payload = (await member.data("SensorCreate", {"input": sensor_input(**overrides)}))[
         "sensorCreate"
     ]
     assert payload["errors"] == [], payload["errors"]

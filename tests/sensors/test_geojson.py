@@ -104,7 +104,7 @@ async def test_an_unchanged_map_answers_304_and_a_change_a_new_etag(
     agent = await staff(services, client, "alm-voirie", Role.AGENT)
     slug = (await create_sensor(agent))["slug"]
     changed = await client.get("/sensors.geojson", headers={"if-none-match": etag})
-    await agent.call("SensorUpdate", {"input": {"slug": slug, "name": "Renamed"}})
+    await agent.data("SensorUpdate", {"input": {"slug": slug, "name": "Renamed"}})
     edited = await client.get(
         "/sensors.geojson", headers={"if-none-match": changed.headers["etag"]}
     )

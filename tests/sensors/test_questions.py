@@ -41,10 +41,10 @@ async def test_a_question_reaches_the_accountable_body_and_its_answer_the_public
     # when: a resident asks; the directorate answers
     asked = await ask(client, slug)
     reference = asked["question"]["reference"]
-    queue = await waste.call("TriageQueue", {"filter": {"kind": "sensor_question"}, "first": 100})
-    other_queue = await roads.call("TriageQueue", {"first": 100})
+    queue = await waste.data("TriageQueue", {"filter": {"kind": "sensor_question"}, "first": 100})
+    other_queue = await roads.data("TriageQueue", {"first": 100})
     answer = "Non : il mesure seulement le niveau de remplissage, par ultrasons."
-    answered = await waste.call("ItemAnswer", {"reference": reference, "publicAnswer": answer})
+    answered = await waste.data("ItemAnswer", {"reference": reference, "publicAnswer": answer})
     public = await data_of(client, operation("SensorQuestion"), {"reference": reference})
     tracked = await data_of(client, operation("Tracked"), {"token": asked["trackingToken"]})
     sensor_page = await data_of(client, operation("Sensor"), {"slug": slug})
@@ -155,10 +155,10 @@ async def test_the_accountable_body_publishes_a_reply_to_the_opinions(
     slug = (await create_sensor(agent))["slug"]
     text = "Merci pour vos avis : le capteur ne collecte aucune image."
     # when
-    refused = await stranger.call("SensorReplyPublish", {"slug": slug, "text": text})
-    published = await agent.call("SensorReplyPublish", {"slug": slug, "text": text})
+    refused = await stranger.data("SensorReplyPublish", {"slug": slug, "text": text})
+    published = await agent.data("SensorReplyPublish", {"slug": slug, "text": text})
     page = await data_of(client, operation("Sensor"), {"slug": slug})
-    log = (await admin.call("AuditLog", {"action": "sensor_replied", "first": 100}))["auditLog"]
+    log = (await admin.data("AuditLog", {"action": "sensor_replied", "first": 100}))["auditLog"]
     # then
     assert len(refused["sensorReplyPublish"]["errors"]) == 1
     assert refused["sensorReplyPublish"]["errors"][0]["code"] == "FORBIDDEN"
@@ -176,8 +176,8 @@ async def test_a_question_sent_to_the_wrong_body_is_handed_over(
     slug = (await create_sensor(roads))["slug"]
     reference = (await ask(client, slug))["question"]["reference"]
     # when
-    handed = await roads.call("ItemReroute", {"reference": reference, "bodyCode": "alm-dechets"})
-    queue = await waste.call("TriageQueue", {"filter": {"kind": "sensor_question"}, "first": 100})
+    handed = await roads.data("ItemReroute", {"reference": reference, "bodyCode": "alm-dechets"})
+    queue = await waste.data("TriageQueue", {"filter": {"kind": "sensor_question"}, "first": 100})
     public = await data_of(client, operation("SensorQuestion"), {"reference": reference})
     # then
     assert handed["itemReroute"]["errors"] == []

@@ -52,7 +52,7 @@ async def test_an_edit_and_a_removal_are_audited_and_the_page_stays_public(
     slug = (await create_sensor(agent))["slug"]
     # when: renamed and moved, then removed
     edited = (
-        await agent.call(
+        await agent.data(
             "SensorUpdate",
             {
                 "input": {
@@ -65,10 +65,10 @@ async def test_an_edit_and_a_removal_are_audited_and_the_page_stays_public(
             },
         )
     )["sensorUpdate"]
-    removed = (await agent.call("SensorUpdate", {"input": {"slug": slug, "status": "REMOVED"}}))[
+    removed = (await agent.data("SensorUpdate", {"input": {"slug": slug, "status": "REMOVED"}}))[
         "sensorUpdate"
     ]
-    log = (await admin.call("AuditLog", {"first": 100}))["auditLog"]["entries"]
+    log = (await admin.data("AuditLog", {"first": 100}))["auditLog"]["entries"]
     on_map = await data_of(client, operation("Sensors"), {"first": 100})
     page = await data_of(client, operation("Sensor"), {"slug": slug})
     # then
@@ -103,7 +103,7 @@ async def test_only_the_accountable_body_or_alm_admins_manage_a_sensor(
         payload: dict[str, Any] = response.json()["data"]["sensorCreate"]
     else:
         member = await staff(services, client, body, role)
-        payload = (await member.call("SensorCreate", variables))["sensorCreate"]
+        payload = (await member.data("SensorCreate", variables))["sensorCreate"]
     # then
     assert payload["sensor"] is None
     assert len(payload["errors"]) == 1 and payload["errors"][0]["code"] == code
@@ -160,7 +160,7 @@ async def test_bad_sensor_input_gets_one_typed_error(
     # given
     agent = await staff(services, client, "alm-voirie", Role.AGENT)
     # when
-    payload = (await agent.call("SensorCreate", {"input": sensor_input(**overrides)}))[
+    payload = (await agent.data("SensorCreate", {"input": sensor_input(**overrides)}))[
         "sensorCreate"
     ]
     # then
@@ -173,7 +173,7 @@ async def test_a_slug_is_taken_once(client: httpx.AsyncClient, services: Service
     agent = await staff(services, client, "alm-voirie", Role.AGENT)
     slug = (await create_sensor(agent))["slug"]
     # when
-    payload = (await agent.call("SensorCreate", {"input": sensor_input(slug=slug)}))["sensorCreate"]
+    payload = (await agent.data("SensorCreate", {"input": sensor_input(slug=slug)}))["sensorCreate"]
     # then
     assert len(payload["errors"]) == 1 and payload["errors"][0]["code"] == "SLUG_TAKEN"
 

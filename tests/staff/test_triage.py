@@ -3,7 +3,6 @@ resident's and the public's views as they should; refusals are typed errors."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
@@ -11,51 +10,10 @@ import pytest
 from sqlmodel import select
 
 from service.context import Services
-from service.staff import rules
 from service.staff.models import AuditEntry, Role
-from tests.support import PONTS_DE_CE_TOWN_HALL, data_of, operation, submit_report
+from tests.support import PONTS_DE_CE_TOWN_HALL, Staff, data_of, operation, staff, submit_report
 
 pytestmark = pytest.mark.anyio
-
-
-class Staff:
-    """A staff member with a personal access token, calling the real API."""
-
-    def __init__(self, client: httpx.AsyncClient, staff_id: int, token: str) -> None:
-        self.client, self.staff_id, self.token = client, staff_id, token
-
-    async def call(self, name: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.client.post(
-            "/graphql",
-            json={"query": operation(name), "variables": variables},
-            headers={"authorization": f"Bearer {self.token}", "accept-language": "en"},
-        )
-        body: dict[str, Any] = response.json()
-        return body
-
-
-async def staff(
-    services: Services,
-    client: httpx.AsyncClient,
-    body: str,
-    role: Role,
-    scopes: tuple[str, ...] = ("items:read", "items:write"),
-) -> Staff:
-    async with services.db.writing() as session:
-        user = await rules.create_staff(
-            session,
-            email=f"{uuid.uuid4().hex[:10]}@angers.fr",
-            name="Agent",
-            body_code=body,
-            role=role,
-            password="correct horse battery",
-            now=services.clock(),
-        )
-        assert user.id is not None
-        _, token = await rules.create_access_token(
-            session, user.id, "tests", list(scopes), services.clock()
-        )
-    return Staff(client, user.id, token)
 
 
 async def queue_references(member: Staff, **variables: Any) -> list[str]:
