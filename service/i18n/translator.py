@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gettext
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,12 @@ from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_decimal
 
 LOCAL_TIMEZONE = ZoneInfo("Europe/Paris")
+
+
+@functools.lru_cache(maxsize=8192)
+def _number(value: float, locale: str) -> str:
+    # babel takes about 20 µs a number; lists repeat the same small counts over and over.
+    return str(format_decimal(value, locale=locale))
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,7 @@ class Translator:
         return translated % {"count": self.number(count), **params}
 
     def number(self, value: float) -> str:
-        return format_decimal(value, locale=self.locale)
+        return _number(value, self.locale)
 
     def datetime(self, value: datetime) -> str:
         """A date and time of Angers for people: « 29 nov. 2026, 17:05 » (no seconds)."""
