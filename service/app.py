@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from service.access_log import AccessLog
 from service.body_limit import BodySizeLimit
 from service.context import Services
 from service.db import Database
@@ -100,6 +101,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             Route("/readyz", readiness_endpoint(services), methods=["GET"]),
         ],
         middleware=[
+            Middleware(AccessLog),
             Middleware(
                 BodySizeLimit,
                 max_bytes=settings.max_body_bytes,

@@ -545,7 +545,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     print(f"serving on {where}/graphql" + (" (GraphiQL enabled)" if settings.graphiql else ""))
     if args.workers == 1:
         uvicorn.run(
-            create_app(settings), host=args.host, port=args.port, log_level=settings.log_level
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_level=settings.log_level,
+            access_log=False,  # it prints client addresses: service.access_log logs instead
         )
     else:
         _forward_to_workers(settings)
@@ -556,6 +560,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             port=args.port,
             workers=args.workers,
             log_level=settings.log_level,
+            access_log=False,
         )
     return 0
 
