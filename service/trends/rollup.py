@@ -1,0 +1,328 @@
+"""Keep the daily roll-ups in step with the items, from the outbox; rebuild them from scratch.
+
+Each outbox entry names an item that changed. The consumer reads the item as it is now,
+takes its previous contribution (``trends_item_state``) out of the roll-ups and adds the new
+one. Replays and out-of-order batches are harmless: the result only depends on the items'
+current rows, so a rebuild gives exactly what incremental maintenance gives.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Date, bindparam, delete, func, select, text
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.db import Database
+from service.i18n.translator import LOCAL_TIMEZONE
+from service.items.models import DeliveryState, Item
+from service.outbox.models import OutboxEntry
+from service.service_requests.models import ServiceRequestDetail
+from service.trends.bins import bin_of
+from service.trends.models import (
+    DURATION_KEY,
+    ROLLUP_COUNTERS,
+    ROLLUP_KEY,
+    TrendsDaily,
+    TrendsDuration,
+    TrendsItemState,
+    TrendsPosition,
+)
+
+CONSUMER = "rollup"
+BATCH = 500
+ASSISTED_CHANNELS = ("counter", "phone", "letter")
+MEASURES = ("acknowledge", "resolve")
+
+RollupKey = tuple[Any, ...]
+DurationKey = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one item adds to the roll-ups."""
+
+    key: RollupKey  # values of ROLLUP_KEY
+    counters: tuple[int, ...]  # values of ROLLUP_COUNTERS
+    acknowledge_bin: int | None
+    resolve_bin: int | None
+
+    def durations(self) -> list[DurationKey]:
+        day, kind, subject, commune, _channel, body, _status = self.key
+        found = []
+        for measure, bin_index in zip(
+            MEASURES, (self.acknowledge_bin, self.resolve_bin), strict=True
+        ):
+            if bin_index is not None:
+                found.append((day, kind, subject, commune, body, measure, bin_index))
+        return found
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def local_day(moment: datetime) -> date:
+    """The day in Angers an instant belongs to (councils think in local days)."""
+    return _utc(moment).astimezone(LOCAL_TIMEZONE).date()
+
+
+def channel_group(channel: str) -> str:
+    return "api" if channel.startswith("api") else channel
+
+
+def contribution_of(item: Item, service_code: str | None) -> Contribution:
+    """The roll-up cell, counters and duration bins of an item as it is now."""
+    created = _utc(item.created_at)
+    acknowledged = _utc(item.acknowledged_at) if item.acknowledged_at else None
+    resolved = _utc(item.resolved_at) if item.resolved_at else None
+    to_resolve = resolved - created if resolved else None
+    counters = (
+        1,
+        int(acknowledged is not None),
+        int(resolved is not None),
+        int(item.closed_at is not None),
+        int(to_resolve is not None and to_resolve <= timedelta(days=7)),
+        int(to_resolve is not None and to_resolve <= timedelta(days=30)),
+        int(item.delivery_state == DeliveryState.UNROUTED.value),
+        int(item.delivery_state == DeliveryState.FAILED.value),
+        int(item.feedback_fixed is not None),
+        int(item.feedback_fixed is True),
+        int(item.feedback_rating is not None),
+        item.feedback_rating or 0,
+    )
+    key = (
+        local_day(created),
+        item.kind,
+        service_code or item.category_code or "",
+        item.commune_code,
+        channel_group(item.channel),
+        item.body_code,
+        item.status,
+    )
+    return Contribution(
+        key=key,
+        counters=counters,
+        acknowledge_bin=bin_of((acknowledged - created).total_seconds()) if acknowledged else None,
+        resolve_bin=bin_of(to_resolve.total_seconds()) if to_resolve is not None else None,
+    )
+
+
+def _from_state(state: TrendsItemState) -> Contribution:
+    return Contribution(
+        key=(
+            state.day,
+            state.kind,
+            state.subject,
+            state.commune_code,
+            state.channel,
+            state.body_code,
+            state.status,
+        ),
+        counters=tuple(int(v) for v in state.counters.split()),
+        acknowledge_bin=state.acknowledge_bin,
+        resolve_bin=state.resolve_bin,
+    )
+
+
+def _state_row(item_id: int, contribution: Contribution) -> dict[str, Any]:
+    row = dict(zip(ROLLUP_KEY, contribution.key, strict=True))
+    row.update(
+        item_id=item_id,
+        counters=" ".join(str(v) for v in contribution.counters),
+        acknowledge_bin=contribution.acknowledge_bin,
+        resolve_bin=contribution.resolve_bin,
+    )
+    return row
+
+
+class Deltas:
+    """Changes to the roll-ups, summed in memory and written in a few statements."""
+
+    def __init__(self) -> None:
+        self.rollups: dict[RollupKey, list[int]] = defaultdict(lambda: [0] * len(ROLLUP_COUNTERS))
+        self.durations: dict[DurationKey, int] = defaultdict(int)
+
+    def add(self, contribution: Contribution, sign: int) -> None:
+        cell = self.rollups[contribution.key]
+        for index, value in enumerate(contribution.counters):
+            cell[index] += sign * value
+        for key in contribution.durations():
+            self.durations[key] += sign
+
+    async def write(self, session: AsyncSession) -> None:
+        rows = [
+            dict(zip(ROLLUP_KEY, key, strict=True))
+            | dict(zip(ROLLUP_COUNTERS, values, strict=True))
+            for key, values in self.rollups.items()
+            if any(values)
+        ]
+        if rows:
+            updates = ", ".join(f"{c} = trends_daily.{c} + excluded.{c}" for c in ROLLUP_COUNTERS)
+            columns = ROLLUP_KEY + ROLLUP_COUNTERS
+            await _run(
+                session,
+                text(
+                    f"INSERT INTO trends_daily ({', '.join(columns)}) "
+                    f"VALUES ({', '.join(':' + c for c in columns)}) "
+                    f"ON CONFLICT ({', '.join(ROLLUP_KEY)}) DO UPDATE SET {updates}"
+                ).bindparams(*_date_param()),
+                rows,
+            )
+        durations = [
+            dict(zip(DURATION_KEY, key, strict=True)) | {"count": count}
+            for key, count in self.durations.items()
+            if count
+        ]
+        if durations:
+            await _run(
+                session,
+                text(
+                    f"INSERT INTO trends_duration ({', '.join(DURATION_KEY)}, count) "
+                    f"VALUES ({', '.join(':' + c for c in DURATION_KEY)}, :count) "
+                    f"ON CONFLICT ({', '.join(DURATION_KEY)}) "
+                    "DO UPDATE SET count = trends_duration.count + excluded.count"
+                ).bindparams(*_date_param()),
+                durations,
+            )
+
+
+def _date_param() -> list[Any]:
+    return [bindparam("day", type_=Date())]
+
+
+async def _run(session: AsyncSession, statement: Any, params: Any = None) -> Any:
+    """Execute a Core statement (SQLModel's ``exec`` types only ORM selects)."""
+    return await session.exec(statement, params=params)
+
+
+async def _service_codes(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, str]:
+    detail = ServiceRequestDetail.__table__  # type: ignore[attr-defined]
+    rows = await _run(
+        session,
+        select(detail.c.item_id, detail.c.service_code).where(detail.c.item_id.in_(item_ids)),
+    )
+    return {item_id: code for item_id, code in rows.all()}
+
+
+async def refresh_items(session: AsyncSession, item_ids: Iterable[int]) -> int:
+    """Bring the roll-ups in step with these items as they are now; returns how many."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return 0
+    items = {
+        item.id: item
+        for item in (await _run(session, select(Item).where(col(Item.id).in_(ids)))).scalars()
+    }
+    states = {
+        state.item_id: state
+        for state in (
+            await _run(
+                session, select(TrendsItemState).where(col(TrendsItemState.item_id).in_(ids))
+            )
+        ).scalars()
+    }
+    services = await _service_codes(session, ids)
+    deltas = Deltas()
+    new_states: list[dict[str, Any]] = []
+    for item_id in ids:
+        old = states.get(item_id)
+        if old is not None:
+            deltas.add(_from_state(old), -1)
+        item = items.get(item_id)
+        if item is not None:  # a purged item leaves the roll-ups
+            contribution = contribution_of(item, services.get(item_id))
+            deltas.add(contribution, +1)
+            new_states.append(_state_row(item_id, contribution))
+    await deltas.write(session)
+    state_table = TrendsItemState.__table__  # type: ignore[attr-defined]
+    await _run(session, delete(state_table).where(state_table.c.item_id.in_(ids)))
+    if new_states:
+        await _run(session, state_table.insert(), new_states)
+    return len(ids)
+
+
+async def applied_position(session: AsyncSession) -> int:
+    row = await session.get(TrendsPosition, CONSUMER)
+    return row.position if row else 0
+
+
+async def _set_position(session: AsyncSession, position: int) -> None:
+    row = await session.get(TrendsPosition, CONSUMER)
+    if row is None:
+        session.add(TrendsPosition(name=CONSUMER, position=position))
+    else:
+        row.position = position
+        session.add(row)
+
+
+async def apply_outbox_batch(db: Database, limit: int = BATCH) -> int:
+    """Apply the next outbox entries to the roll-ups (one write transaction); how many."""
+    async with db.writing() as session:
+        position = await applied_position(session)
+        entries = (
+            await _run(
+                session,
+                select(col(OutboxEntry.id), col(OutboxEntry.item_id))
+                .where(col(OutboxEntry.id) > position)
+                .order_by(col(OutboxEntry.id))
+                .limit(limit),
+            )
+        ).all()
+        if not entries:
+            return 0
+        await refresh_items(session, [i for _, i in entries if i is not None])
+        await _set_position(session, entries[-1][0])
+        return len(entries)
+
+
+async def apply_outbox(db: Database) -> int:
+    """Apply every pending outbox entry; how many."""
+    total = 0
+    while applied := await apply_outbox_batch(db):
+        total += applied
+    return total
+
+
+async def rebuild(db: Database, progress: Callable[[int, int], None] | None = None) -> int:
+    """Recompute the roll-ups from the items; returns how many items were counted.
+
+    The outbox position is taken first: changes made while this runs are applied after it by
+    the consumer, which is harmless (it recomputes those items from their current rows)."""
+    async with db.writing() as session:
+        last = (await _run(session, select(func.max(col(OutboxEntry.id))))).scalar() or 0
+        total = (await _run(session, select(func.count()).select_from(Item))).scalar() or 0
+        for table in (TrendsDaily, TrendsDuration, TrendsItemState):
+            await _run(session, delete(table.__table__))  # type: ignore[union-attr]
+        await _set_position(session, last)
+    done, after = 0, 0
+    if progress:
+        progress(0, total)
+    while True:
+        async with db.writing() as session:
+            ids = (
+                (
+                    await _run(
+                        session,
+                        select(col(Item.id))
+                        .where(col(Item.id) > after)
+                        .order_by(col(Item.id))
+                        .limit(BATCH * 4),
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if not ids:
+                break
+            await refresh_items(session, ids)
+        after = ids[-1]
+        done += len(ids)
+        if progress:
+            progress(done, max(total, done))
+    return done
