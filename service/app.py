@@ -25,6 +25,7 @@ from service.routing.delivery import run_delivery_worker
 from service.schema import build_schema
 from service.sensors.geojson import sensors_geojson_endpoint
 from service.settings import SUPPORTED_LOCALES, Settings
+from service.trends.rollup import run_rollup_worker
 
 
 def build_services(settings: Settings) -> Services:
@@ -59,11 +60,15 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             )
         )
         purger = asyncio.create_task(run_daily_purge(services.db, settings, stop, services.clock))
+        trends = asyncio.create_task(
+            run_rollup_worker(services.db, settings.delivery_poll_seconds, stop)
+        )
         try:
             yield
         finally:
             stop.set()
             await purger
+            await trends
             await worker  # finishes the round in progress (each HTTP call is capped at 10 s)
             await services.db.dispose()
 

@@ -8,6 +8,9 @@ current rows, so a rebuild gives exactly what incremental maintenance gives.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -33,6 +36,8 @@ from service.trends.models import (
     TrendsItemState,
     TrendsPosition,
 )
+
+logger = logging.getLogger("service.trends")
 
 CONSUMER = "rollup"
 BATCH = 500
@@ -326,3 +331,15 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
         if progress:
             progress(done, max(total, done))
     return done
+
+
+async def run_rollup_worker(db: Database, poll_seconds: float, stop: asyncio.Event) -> None:
+    """Apply the outbox to the roll-ups every ``poll_seconds`` until ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            await apply_outbox(db)
+        except Exception as error:  # one bad round must not stop the roll-ups for good
+            logger.error("trends round failed: %s", type(error).__name__)
+            logger.debug("trends round failure", exc_info=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), poll_seconds)

@@ -1,0 +1,350 @@
+"""Trends read from the roll-ups: plain numbers per cell, before suppression and labels.
+
+Every function here reads aggregates (``trends_daily``, ``trends_duration``) or, for sensor
+opinions, groups the opinions of each sensor; none reads an item's text or a person."""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.errors import N_, DomainError
+from service.sensors.models import Sensor, SensorElement, SensorOpinion
+from service.trends.errors import TrendsErrorCode
+from service.trends.models import TrendsDaily, TrendsDuration
+from service.trends.rollup import ASSISTED_CHANNELS, _run
+
+MAX_DAYS = 3 * 366 + 1
+MAX_BUCKETS = 400
+
+
+class Granularity(enum.Enum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+class Dimension(enum.Enum):
+    """What a breakdown groups by (a column of the roll-ups)."""
+
+    KIND = "kind"
+    CATEGORY = "subject"  # category of reports and questions, service of service requests
+    COMMUNE = "commune_code"
+    CHANNEL = "channel"
+    STATUS = "status"
+    BODY = "body_code"
+
+
+# Dimensions anyone may see; the others (who handles what, through which channel, and the
+# health of deliveries) are for council members and staff.
+PUBLIC_DIMENSIONS = frozenset(
+    {Dimension.KIND, Dimension.CATEGORY, Dimension.COMMUNE, Dimension.STATUS}
+)
+
+
+class SensorGrouping(enum.Enum):
+    SENSOR = "sensor"
+    PLACE = "place"
+    PURPOSE = "purpose"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days ``start`` to ``end`` included (Angers days), and the same span just before."""
+
+    start: date
+    end: date
+    granularity: Granularity = Granularity.DAY
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def previous(self) -> Period:
+        return Period(
+            self.start - timedelta(days=self.days),
+            self.start - timedelta(days=1),
+            self.granularity,
+        )
+
+    def bucket(self, day: date) -> date:
+        if self.granularity is Granularity.WEEK:
+            return day - timedelta(days=day.weekday())
+        if self.granularity is Granularity.MONTH:
+            return day.replace(day=1)
+        return day
+
+    def buckets(self) -> list[date]:
+        found: list[date] = []
+        day = self.start
+        while day <= self.end:
+            bucket = self.bucket(day)
+            if not found or found[-1] != bucket:
+                found.append(bucket)
+            day += timedelta(days=1)
+        return found
+
+
+def checked_period(start: date, end: date, granularity: Granularity) -> Period:
+    if end < start:
+        raise DomainError(
+            TrendsErrorCode.INVALID_PERIOD, N_("The period ends before it starts."), field="to"
+        )
+    period = Period(start, end, granularity)
+    if period.days > MAX_DAYS:
+        raise DomainError(
+            TrendsErrorCode.PERIOD_TOO_LONG,
+            N_("A period covers at most %(days)s days."),
+            field="to",
+            days=MAX_DAYS,
+        )
+    if len(period.buckets()) > MAX_BUCKETS:
+        raise DomainError(
+            TrendsErrorCode.PERIOD_TOO_LONG,
+            N_("Choose a coarser granularity: at most %(count)s points per series."),
+            field="granularity",
+            count=MAX_BUCKETS,
+        )
+    return period
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Optional restrictions of every indicator."""
+
+    kind: str | None = None
+    commune_code: str | None = None
+    subject: str | None = None
+    body_code: str | None = None
+
+    def conditions(self, table: Any) -> list[Any]:
+        found = []
+        for column, value in (
+            ("kind", self.kind),
+            ("commune_code", self.commune_code),
+            ("subject", self.subject),
+            ("body_code", self.body_code),
+        ):
+            if value is not None and column in table.c:
+                found.append(table.c[column] == value)
+        return found
+
+
+_daily = TrendsDaily.__table__  # type: ignore[attr-defined]
+_durations = TrendsDuration.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class Breakdown:
+    """Items submitted in the period and in the previous one, per value of a dimension."""
+
+    current: dict[str, int] = field(default_factory=dict)
+    previous: dict[str, int] = field(default_factory=dict)
+
+
+async def breakdown(
+    session: AsyncSession, period: Period, scope: Scope, dimension: Dimension
+) -> Breakdown:
+    previous = period.previous
+    column = _daily.c[dimension.value]
+    in_current = _daily.c.day >= period.start
+    statement = (
+        select(
+            column,
+            func.sum(case((in_current, _daily.c.created), else_=0)),
+            func.sum(case((in_current, 0), else_=_daily.c.created)),
+        )
+        .where(
+            _daily.c.day >= previous.start, _daily.c.day <= period.end, *scope.conditions(_daily)
+        )
+        .group_by(column)
+    )
+    found = Breakdown()
+    for key, current, before in (await _run(session, statement)).all():
+        found.current[key] = int(current or 0)
+        found.previous[key] = int(before or 0)
+    return found
+
+
+async def series(session: AsyncSession, period: Period, scope: Scope) -> dict[date, int]:
+    """Items submitted per day, week or month of the period (every bucket, zeros included)."""
+    statement = (
+        select(_daily.c.day, func.sum(_daily.c.created))
+        .where(_daily.c.day >= period.start, _daily.c.day <= period.end, *scope.conditions(_daily))
+        .group_by(_daily.c.day)
+    )
+    found = dict.fromkeys(period.buckets(), 0)
+    for day, count in (await _run(session, statement)).all():
+        found[period.bucket(day)] += int(count or 0)
+    return found
+
+
+@dataclass
+class Resolution:
+    """How the items of one group submitted in the period were handled."""
+
+    created: int = 0
+    acknowledged: int = 0
+    resolved: int = 0
+    resolved_7d: int = 0
+    resolved_30d: int = 0
+    acknowledge_bins: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    resolve_bins: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+
+async def resolution(
+    session: AsyncSession, period: Period, scope: Scope, dimension: Dimension
+) -> dict[str, Resolution]:
+    column = _daily.c[dimension.value]
+    counts = (
+        select(
+            column,
+            func.sum(_daily.c.created),
+            func.sum(_daily.c.acknowledged),
+            func.sum(_daily.c.resolved),
+            func.sum(_daily.c.resolved_7d),
+            func.sum(_daily.c.resolved_30d),
+        )
+        .where(_daily.c.day >= period.start, _daily.c.day <= period.end, *scope.conditions(_daily))
+        .group_by(column)
+    )
+    found: dict[str, Resolution] = defaultdict(Resolution)
+    for key, created, acknowledged, resolved, within_7, within_30 in (
+        await _run(session, counts)
+    ).all():
+        row = found[key]
+        row.created, row.acknowledged, row.resolved = int(created), int(acknowledged), int(resolved)
+        row.resolved_7d, row.resolved_30d = int(within_7), int(within_30)
+    duration_column = _durations.c[dimension.value]
+    bins = (
+        select(
+            duration_column, _durations.c.measure, _durations.c.bin, func.sum(_durations.c.count)
+        )
+        .where(
+            _durations.c.day >= period.start,
+            _durations.c.day <= period.end,
+            *scope.conditions(_durations),
+        )
+        .group_by(duration_column, _durations.c.measure, _durations.c.bin)
+    )
+    for key, measure, bin_index, count in (await _run(session, bins)).all():
+        target = (
+            found[key].acknowledge_bins if measure == "acknowledge" else found[key].resolve_bins
+        )
+        target[int(bin_index)] += int(count)
+    return dict(found)
+
+
+@dataclass
+class Totals:
+    """Sums of the roll-up counters over the period."""
+
+    created: int = 0
+    unrouted: int = 0
+    delivery_failed: int = 0
+    feedback_count: int = 0
+    feedback_fixed: int = 0
+    rating_count: int = 0
+    rating_sum: int = 0
+    assisted: int = 0
+
+
+async def totals(session: AsyncSession, period: Period, scope: Scope) -> Totals:
+    assisted = case((_daily.c.channel.in_(ASSISTED_CHANNELS), _daily.c.created), else_=0)
+    statement = select(
+        func.sum(_daily.c.created),
+        func.sum(_daily.c.unrouted),
+        func.sum(_daily.c.delivery_failed),
+        func.sum(_daily.c.feedback_count),
+        func.sum(_daily.c.feedback_fixed),
+        func.sum(_daily.c.rating_count),
+        func.sum(_daily.c.rating_sum),
+        func.sum(assisted),
+    ).where(_daily.c.day >= period.start, _daily.c.day <= period.end, *scope.conditions(_daily))
+    row = (await _run(session, statement)).one()
+    return Totals(*(int(v or 0) for v in row))
+
+
+async def service_requests(
+    session: AsyncSession, period: Period, scope: Scope
+) -> dict[str, tuple[int, int]]:
+    """Per service: service requests submitted in the period, and how many through an agent."""
+    assisted = case((_daily.c.channel.in_(ASSISTED_CHANNELS), _daily.c.created), else_=0)
+    statement = (
+        select(_daily.c.subject, func.sum(_daily.c.created), func.sum(assisted))
+        .where(
+            _daily.c.day >= period.start,
+            _daily.c.day <= period.end,
+            _daily.c.kind == "service_request",
+            *scope.conditions(_daily),
+        )
+        .group_by(_daily.c.subject)
+    )
+    return {key: (int(n), int(a)) for key, n, a in (await _run(session, statement)).all()}
+
+
+@dataclass
+class Opinions:
+    """Opinions given on sensors of one group (sensor, place or purpose) in the period."""
+
+    count: int = 0
+    acceptance_sum: int = 0
+    understood: int = 0
+    partly: int = 0
+
+
+async def sensor_opinions(
+    session: AsyncSession, period: Period, scope: Scope, grouping: SensorGrouping
+) -> dict[str, Opinions]:
+    """Opinions are few (one per device and sensor): grouped directly, not rolled up.
+
+    An opinion counts in the period it was last given (residents may change their mind)."""
+    from datetime import datetime, time
+
+    from service.i18n.translator import LOCAL_TIMEZONE
+
+    start = datetime.combine(period.start, time(), LOCAL_TIMEZONE)
+    end = datetime.combine(period.end + timedelta(days=1), time(), LOCAL_TIMEZONE)
+    opinion, sensor, element = (
+        SensorOpinion.__table__,  # type: ignore[attr-defined]
+        Sensor.__table__,  # type: ignore[attr-defined]
+        SensorElement.__table__,  # type: ignore[attr-defined]
+    )
+    key: Any
+    joined: Any = opinion.join(sensor, sensor.c.id == opinion.c.sensor_id)
+    if grouping is SensorGrouping.SENSOR:
+        key = sensor.c.slug
+    elif grouping is SensorGrouping.PLACE:
+        key = func.coalesce(sensor.c.place_name, "")
+    else:
+        joined = joined.join(
+            element,
+            and_(element.c.sensor_id == sensor.c.id, element.c.category_id == "purpose"),
+        )
+        key = element.c.element_id
+    conditions = [opinion.c.updated_at >= start, opinion.c.updated_at < end]
+    if scope.commune_code is not None:
+        conditions.append(sensor.c.commune_code == scope.commune_code)
+    statement = (
+        select(
+            key,
+            func.count(),
+            func.sum(opinion.c.acceptance),
+            func.sum(case((opinion.c.understood == "yes", 1), else_=0)),
+            func.sum(case((opinion.c.understood == "partly", 1), else_=0)),
+        )
+        .select_from(joined)
+        .where(*conditions)
+        .group_by(key)
+    )
+    return {
+        k: Opinions(int(n), int(s or 0), int(u or 0), int(p or 0))
+        for k, n, s, u, p in (await _run(session, statement)).all()
+    }

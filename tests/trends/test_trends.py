@@ -1,0 +1,176 @@
+"""Trends against a direct computation over the item rows, suppression, rebuild, access."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from service.context import Services
+from service.staff.models import Role
+from service.trends import rollup
+from service.trends.anonymity import K
+from service.trends.bins import RELATIVE_ERROR, exact_percentile
+from service.trends.models import TrendsDaily, TrendsDuration
+from tests.support import graphql, operation
+from tests.trends.support import (
+    PERIOD,
+    cells,
+    hours_between,
+    march_items,
+    seed_march_2021,
+    staff_token,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+async def trends(
+    client: httpx.AsyncClient, token: str | None, by: str = "CATEGORY", name: str = "Trends"
+) -> dict[str, Any]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    response = await client.post(
+        "/graphql",
+        json={"query": operation(name), "variables": {"period": PERIOD, "by": by}},
+        headers=headers | {"accept-language": "fr"},
+    )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def close(found: float | None, exact: float | None) -> bool:
+    assert found is not None and exact is not None
+    return abs(found - exact) <= max(exact * RELATIVE_ERROR, 1 / 60) + 1e-9
+
+
+async def test_every_indicator_matches_a_direct_computation_over_the_items(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given reports of March 2021 with known histories, rolled up from the outbox
+    await seed_march_2021(client, services)
+    await rollup.apply_outbox(services.db)
+    items = await march_items(services)
+    token = await staff_token(services, Role.COUNCIL)
+    # when
+    body = await trends(client, token)
+    # then
+    assert "errors" not in body, body
+    data = body["data"]["trends"]
+    by_category = Counter(i.category_code for i in items)
+    shown = cells(data["breakdown"]["rows"])
+    assert data["breakdown"]["total"]["value"] == len(items)
+    # small cells are withheld, and the smallest others with them until the withheld cells
+    # are at least two and count at least K together (the total reveals nothing smaller)
+    hidden = {code for code, count in by_category.items() if count < K}
+    for code in sorted(by_category, key=lambda c: by_category[c]):
+        if hidden and (len(hidden) < 2 or sum(by_category[c] for c in hidden) < K):
+            hidden.add(code)
+    assert "noise" in hidden and len(hidden) >= 2
+    for code, count in by_category.items():
+        assert shown[code] == (None if code in hidden else count)
+    for row in data["resolution"]:
+        group = [i for i in items if i.category_code == row["key"]]
+        if row["key"] in hidden:  # withheld whole, durations included
+            assert row["items"]["suppressed"] and row["medianToResolve"]["hours"] is None
+            continue
+        to_ack = [h for i in group if (h := hours_between(i.acknowledged_at, i.created_at))]
+        to_fix = [h for i in group if (h := hours_between(i.resolved_at, i.created_at))]
+        assert close(row["medianToAcknowledge"]["hours"], exact_percentile(to_ack, 0.5))
+        assert close(row["p90ToAcknowledge"]["hours"], exact_percentile(to_ack, 0.9))
+        assert close(row["medianToResolve"]["hours"], exact_percentile(to_fix, 0.5))
+        assert close(row["p90ToResolve"]["hours"], exact_percentile(to_fix, 0.9))
+        within_7 = sum(1 for h in to_fix if h <= 7 * 24)
+        within_30 = sum(1 for h in to_fix if h <= 30 * 24)
+        for share, within in (
+            (row["resolvedWithin7Days"], within_7),
+            (row["resolvedWithin30Days"], within_30),
+        ):
+            if share["suppressed"]:
+                assert 0 < within < K or 0 < len(group) - within < K
+            else:
+                assert share["value"] == pytest.approx(within / len(group))
+    answers = [i for i in items if i.feedback_fixed is not None]
+    ratings = [i.feedback_rating for i in items if i.feedback_rating is not None]
+    satisfaction = data["satisfaction"]
+    assert satisfaction["answers"]["value"] == len(answers)
+    fixed = sum(1 for i in answers if i.feedback_fixed)
+    if not satisfaction["fixedRate"]["suppressed"]:
+        assert satisfaction["fixedRate"]["value"] == pytest.approx(fixed / len(answers))
+    assert satisfaction["meanRating"]["value"] == pytest.approx(sum(ratings) / len(ratings))
+    weekly = sum(p["count"]["value"] or 0 for p in data["series"])
+    assert weekly <= len(items) and [p["start"] for p in data["series"]][0] == "2021-03-01"
+    assert "%" in satisfaction["fixedRate"]["label"] or satisfaction["fixedRate"]["suppressed"]
+
+
+async def test_routing_shares_match_the_items_for_council_members(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given
+    await seed_march_2021(client, services)
+    await rollup.apply_outbox(services.db)
+    items = await march_items(services)
+    token = await staff_token(services, Role.COUNCIL)
+    # when
+    body = await trends(client, token, name="TrendsRouting")
+    # then
+    routing = body["data"]["trends"]["routing"]
+    unrouted = sum(1 for i in items if i.delivery_state == "unrouted")
+    assert routing["items"]["value"] == len(items)
+    assert routing["unroutedShare"]["value"] == pytest.approx(unrouted / len(items))
+
+
+async def test_anonymous_callers_read_the_public_subset_only(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # when
+    public = await trends(client, None, by="COMMUNE")
+    by_body = await trends(client, None, by="BODY")
+    routing = await trends(client, None, name="TrendsRouting")
+    # then
+    assert "errors" not in public and public["data"]["trends"]["full"] is False
+    for refused in (by_body, routing):
+        assert len(refused["errors"]) == 1
+        assert refused["errors"][0]["extensions"]["code"] == "NOT_PUBLIC"
+
+
+async def test_a_rebuild_gives_the_roll_ups_maintained_from_the_outbox(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given roll-ups maintained incrementally, with changes after the first application
+    await seed_march_2021(client, services)
+    await rollup.apply_outbox(services.db)
+    await seed_march_2021(client, services)
+    await rollup.apply_outbox(services.db)
+    incremental = await snapshot(services)
+    # when
+    counted = await rollup.rebuild(services.db)
+    # then
+    assert counted > 0
+    assert await snapshot(services) == incremental
+
+
+async def snapshot(services: Services) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    daily, durations = TrendsDaily.__table__, TrendsDuration.__table__  # type: ignore[attr-defined]
+    async with services.db.reading() as session:
+        rows = (await session.exec(select(daily))).all()  # type: ignore[call-overload]
+        bins = (await session.exec(select(durations))).all()  # type: ignore[call-overload]
+    return (
+        {tuple(r)[1:] for r in rows if any(tuple(r)[8:])},
+        {tuple(b)[1:] for b in bins if b.count},
+    )
+
+
+async def test_bad_periods_get_a_typed_error(client: httpx.AsyncClient) -> None:
+    # when
+    response = await graphql(
+        client,
+        "query($p: TrendsPeriodInput!) { trends(period: $p) { start } }",
+        {"p": {"start": "2021-03-31", "end": "2021-03-01"}},
+        language="de",
+    )
+    # then
+    errors = response.json()["errors"]
+    assert len(errors) == 1 and errors[0]["extensions"]["code"] == "INVALID_PERIOD"
