@@ -25,6 +25,7 @@ from service.routing.delivery import run_delivery_worker
 from service.schema import build_schema
 from service.sensors.geojson import sensors_geojson_endpoint
 from service.settings import SUPPORTED_LOCALES, Settings
+from service.trends.endpoints import chart_endpoint, opendata_endpoint
 from service.trends.rollup import run_rollup_worker
 
 
@@ -84,6 +85,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/sensors.geojson", sensors_geojson_endpoint(services), methods=["GET"]),
             Route("/open311/v2/{path:path}", open311.handle, methods=["GET", "POST"]),
+            Route("/opendata/{dataset}.{format}", opendata_endpoint(services), methods=["GET"]),
+            Route("/trends/charts/{name}.svg", chart_endpoint(services), methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readiness_endpoint(services), methods=["GET"]),
         ],

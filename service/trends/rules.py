@@ -17,8 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from service.errors import N_, DomainError
 from service.sensors.models import Sensor, SensorElement, SensorOpinion
 from service.trends.errors import TrendsErrorCode
-from service.trends.models import TrendsDaily, TrendsDuration
-from service.trends.rollup import ASSISTED_CHANNELS, _run
+from service.trends.models import TrendsDaily, TrendsDuration, TrendsPosition
+from service.trends.rollup import ASSISTED_CHANNELS, CONSUMER, _run
 
 MAX_DAYS = 3 * 366 + 1
 MAX_BUCKETS = 400
@@ -348,3 +348,42 @@ async def sensor_opinions(
         k: Opinions(int(n), int(s or 0), int(u or 0), int(p or 0))
         for k, n, s, u, p in (await _run(session, statement)).all()
     }
+
+
+async def per_bucket(
+    session: AsyncSession,
+    period: Period,
+    scope: Scope,
+    dimension: Dimension | None,
+    columns: tuple[str, ...] = ("created",),
+) -> dict[tuple[date, str], list[int]]:
+    """Sums of roll-up counters per bucket of the period (and per value of ``dimension``).
+
+    ``assisted`` is a virtual counter: items submitted through an agent."""
+    assisted = case((_daily.c.channel.in_(ASSISTED_CHANNELS), _daily.c.created), else_=0)
+    sums = [func.sum(assisted if name == "assisted" else _daily.c[name]) for name in columns]
+    key_columns = [_daily.c.day] + ([_daily.c[dimension.value]] if dimension else [])
+    statement = (
+        select(*key_columns, *sums)
+        .where(_daily.c.day >= period.start, _daily.c.day <= period.end, *scope.conditions(_daily))
+        .group_by(*key_columns)
+    )
+    found: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0] * len(columns))
+    width = len(key_columns)
+    for row in (await _run(session, statement)).all():
+        key = (period.bucket(row[0]), row[1] if dimension else "")
+        target = found[key]
+        for index, value in enumerate(row[width:]):
+            target[index] += int(value or 0)
+    return dict(found)
+
+
+async def rollup_version(session: AsyncSession) -> tuple[int, str]:
+    """Changes whenever the trends may: the outbox position applied, the last opinion."""
+    positions = TrendsPosition.__table__  # type: ignore[attr-defined]
+    position = (
+        await _run(session, select(positions.c.position).where(positions.c.name == CONSUMER))
+    ).scalar()
+    opinion = SensorOpinion.__table__  # type: ignore[attr-defined]
+    last = (await _run(session, select(func.max(opinion.c.updated_at), func.count()))).one()
+    return int(position or 0), f"{last[0]}/{last[1]}"
