@@ -44,15 +44,20 @@ class Chart:
     language: str
     rtl: bool
     number: Callable[[float], str]  # formats tick values
+    whole: bool = True  # counts: whole ticks
 
 
-def nice_ticks(maximum: float, count: int = 5) -> list[float]:
-    """Round tick values from 0 to at least ``maximum`` (1, 2, 2.5, 5 x 10^n steps)."""
+def nice_ticks(maximum: float, count: int = 5, *, whole: bool = False) -> list[float]:
+    """Round tick values from 0 to at least ``maximum`` (1, 2, 2.5, 5 x 10^n steps; whole
+    steps only for counts)."""
     if maximum <= 0:
         return [0.0, 1.0]
     raw = maximum / count
     magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    steps = (1, 2, 5, 10) if whole else (1, 2, 2.5, 5, 10)
+    step = next(m * magnitude for m in steps if m * magnitude >= raw)
+    if whole:
+        step = max(1.0, step)
     ticks = [0.0]
     while ticks[-1] < maximum:
         ticks.append(round(ticks[-1] + step, 10))
@@ -116,7 +121,7 @@ def _format(chart: Chart, value: float) -> str:
 
 def _columns(plot: ET.Element, chart: Chart) -> None:
     left, right, top, bottom = 80.0, WIDTH - 30.0, 70.0, HEIGHT - 95.0
-    ticks = nice_ticks(_maximum(chart))
+    ticks = nice_ticks(_maximum(chart), whole=chart.whole)
     scale = (bottom - top) / ticks[-1]
     for tick in ticks:
         y = bottom - tick * scale
@@ -163,7 +168,7 @@ def _bars(plot: ET.Element, chart: Chart) -> None:
     left, right, top, bottom = label_width + 10, WIDTH - 70.0, 70.0, HEIGHT - 70.0
     if chart.rtl:  # names on the right, bars growing to the left
         left, right = 70.0, WIDTH - label_width - 10
-    ticks = nice_ticks(_maximum(chart))
+    ticks = nice_ticks(_maximum(chart), whole=chart.whole)
     scale = (right - left) / ticks[-1]
     origin = right if chart.rtl else left
     direction = -1 if chart.rtl else 1
@@ -205,5 +210,5 @@ def _bars(plot: ET.Element, chart: Chart) -> None:
           **{"text-anchor": "middle", "font-weight": "bold"})  # fmt: skip
 
 
-def _shorten(label: str, limit: int = 30) -> str:
+def _shorten(label: str, limit: int = 27) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"

@@ -147,6 +147,7 @@ def _chart(
     bars: list[Bar],
     vertical: bool,
     total: str | None = None,
+    whole: bool = True,
 ) -> Chart:
     subtitle = translator.gettext(
         N_("%(start)s to %(end)s"),
@@ -189,6 +190,7 @@ def _chart(
         language=translator.locale,
         rtl=translator.locale in RTL,
         number=translator.number,
+        whole=whole,
     )
 
 
@@ -214,7 +216,8 @@ async def _items_chart(
     hidden = suppressed_cells([found[s] for s in starts])
     bars = [
         _bar(
-            labels.bucket(start, period.granularity, translator),
+            # a week begun before the period is labelled from the period's first day
+            labels.bucket(max(start, period.start), period.granularity, translator),
             None if hide else found[start],
             "—" if hide else labels.count(found[start], translator),
             translator,
@@ -312,6 +315,7 @@ async def _resolution_chart(
         categories=translator.gettext(N_("Category")),
         bars=bars[:TOP_BARS],
         vertical=False,
+        whole=False,
     )
 
 
@@ -341,6 +345,7 @@ async def _acceptance_chart(
         categories=translator.gettext(N_("Sensor")),
         bars=bars[:TOP_BARS],
         vertical=False,
+        whole=False,
     )
 
 

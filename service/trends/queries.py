@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -33,6 +34,8 @@ from service.trends.types import (
     TrendsServiceRow,
     TrendsShare,
 )
+
+By = Annotated[TrendsDimension, strawberry.argument(description="What the rows group by.")]
 
 
 def not_public() -> DomainError:
@@ -78,7 +81,7 @@ class Trends:
         return self._request.full
 
     @strawberry.field(description="Items per value of a dimension, with the period before.")
-    async def breakdown(self, info: Info[Context, None], by: TrendsDimension) -> TrendsBreakdown:
+    async def breakdown(self, info: Info[Context, None], by: By) -> TrendsBreakdown:
         dimension = rules.Dimension(by.value)
         self._allow(dimension in rules.PUBLIC_DIMENSIONS)
         translator, reference = info.context.translator, info.context.reference
@@ -130,7 +133,7 @@ class Trends:
         "days, per group (by BODY: staff and council only)."
     )
     async def resolution(
-        self, info: Info[Context, None], by: TrendsDimension = TrendsDimension.CATEGORY
+        self, info: Info[Context, None], by: By = TrendsDimension.CATEGORY
     ) -> list[TrendsResolutionRow]:
         dimension = rules.Dimension(by.value)
         if dimension in (rules.Dimension.CHANNEL, rules.Dimension.STATUS):
@@ -199,7 +202,11 @@ class Trends:
 
     @strawberry.field(description="Opinions on sensors given (or last changed) in the period.")
     async def sensors(
-        self, info: Info[Context, None], by: TrendsSensorGrouping = TrendsSensorGrouping.SENSOR
+        self,
+        info: Info[Context, None],
+        by: Annotated[
+            TrendsSensorGrouping, strawberry.argument(description="How to group the opinions.")
+        ] = TrendsSensorGrouping.SENSOR,
     ) -> list[TrendsSensorRow]:
         translator = info.context.translator
         async with info.context.db.reading() as session:
@@ -268,8 +275,11 @@ class TrendsQuery:
     async def trends(
         self,
         info: Info[Context, None],
-        period: TrendsPeriodInput,
-        scope: TrendsScopeInput | None = None,
+        period: Annotated[TrendsPeriodInput, strawberry.argument(description="The days to count.")],
+        scope: Annotated[
+            TrendsScopeInput | None,
+            strawberry.argument(description="Only some items (a commune, a category...)."),
+        ] = None,
     ) -> Trends:
         full = info.context.caller.staff is not None
         given = scope or TrendsScopeInput()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,8 +20,6 @@ from service.staff.models import Role, StaffUser
 from tests.support import ANGERS_TOWN_HALL, PONTS_DE_CE_TOWN_HALL, submit_report
 
 PARIS = ZoneInfo("Europe/Paris")
-START, END = date(2021, 3, 1), date(2021, 3, 31)
-PERIOD = {"start": START.isoformat(), "end": END.isoformat(), "granularity": "WEEK"}
 # pothole and graffiti are large; noise has 3 items: a small cell.
 CATEGORIES = ["pothole"] * 30 + ["graffiti"] * 24 + ["noise"] * 3
 
@@ -37,11 +35,16 @@ class Outcome:
     rating: int | None
 
 
-def outcomes(count: int) -> list[Outcome]:
+def period(year: int) -> dict[str, str]:
+    """March of ``year``: each test module seeds its own year, so small cells stay small."""
+    return {"start": f"{year}-03-01", "end": f"{year}-03-31", "granularity": "WEEK"}
+
+
+def outcomes(count: int, year: int = 2021) -> list[Outcome]:
     draw = random.Random(10)
     found = []
     for _ in range(count):
-        created = datetime(2021, 3, 1, 8, tzinfo=UTC) + timedelta(minutes=draw.randrange(43000))
+        created = datetime(year, 3, 1, 8, tzinfo=UTC) + timedelta(minutes=draw.randrange(43000))
         acknowledged = (
             timedelta(hours=draw.lognormvariate(2.5, 1.2)) if draw.random() < 0.85 else None
         )
@@ -65,11 +68,11 @@ def outcomes(count: int) -> list[Outcome]:
     return found
 
 
-async def seed_march_2021(client: httpx.AsyncClient, services: Services) -> list[int]:
-    """Submit the reports through the API, then give them March 2021 histories."""
+async def seed_march(client: httpx.AsyncClient, services: Services, year: int = 2021) -> list[int]:
+    """Submit the reports through the API, then give them histories of March ``year``."""
     ids = []
     for index, (category, outcome) in enumerate(
-        zip(CATEGORIES, outcomes(len(CATEGORIES)), strict=True)
+        zip(CATEGORIES, outcomes(len(CATEGORIES), year), strict=True)
     ):
         point = ANGERS_TOWN_HALL if index % 3 else PONTS_DE_CE_TOWN_HALL
         payload = await submit_report(client, categoryCode=category, point=point)
@@ -104,11 +107,16 @@ async def seed_march_2021(client: httpx.AsyncClient, services: Services) -> list
     return ids
 
 
-async def march_items(services: Services) -> list[Item]:
-    """Every item submitted in March 2021 (Angers days), read directly."""
+async def march_items(services: Services, year: int = 2021) -> list[Item]:
+    """Every item submitted in March ``year`` (Angers days), read directly."""
     async with services.db.reading() as session:
         rows = (await session.exec(select(Item))).scalars().all()  # type: ignore[call-overload]
-    return [row for row in rows if START <= _utc(row.created_at).astimezone(PARIS).date() <= END]
+    return [row for row in rows if (year, 3) == _month(row.created_at)]
+
+
+def _month(moment: datetime) -> tuple[int, int]:
+    local = _utc(moment).astimezone(PARIS).date()
+    return local.year, local.month
 
 
 def _utc(moment: datetime) -> datetime:

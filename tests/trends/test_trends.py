@@ -17,11 +17,11 @@ from service.trends.bins import RELATIVE_ERROR, exact_percentile
 from service.trends.models import TrendsDaily, TrendsDuration
 from tests.support import graphql, operation
 from tests.trends.support import (
-    PERIOD,
     cells,
     hours_between,
     march_items,
-    seed_march_2021,
+    period,
+    seed_march,
     staff_token,
 )
 
@@ -29,12 +29,16 @@ pytestmark = pytest.mark.anyio
 
 
 async def trends(
-    client: httpx.AsyncClient, token: str | None, by: str = "CATEGORY", name: str = "Trends"
+    client: httpx.AsyncClient,
+    token: str | None,
+    by: str = "CATEGORY",
+    name: str = "Trends",
+    year: int = 2021,
 ) -> dict[str, Any]:
     headers = {"authorization": f"Bearer {token}"} if token else {}
     response = await client.post(
         "/graphql",
-        json={"query": operation(name), "variables": {"period": PERIOD, "by": by}},
+        json={"query": operation(name), "variables": {"period": period(year), "by": by}},
         headers=headers | {"accept-language": "fr"},
     )
     body: dict[str, Any] = response.json()
@@ -50,7 +54,7 @@ async def test_every_indicator_matches_a_direct_computation_over_the_items(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     # given reports of March 2021 with known histories, rolled up from the outbox
-    await seed_march_2021(client, services)
+    await seed_march(client, services)
     await rollup.apply_outbox(services.db)
     items = await march_items(services)
     token = await staff_token(services, Role.COUNCIL)
@@ -109,12 +113,12 @@ async def test_routing_shares_match_the_items_for_council_members(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     # given
-    await seed_march_2021(client, services)
+    await seed_march(client, services, 2022)
     await rollup.apply_outbox(services.db)
-    items = await march_items(services)
+    items = await march_items(services, 2022)
     token = await staff_token(services, Role.COUNCIL)
     # when
-    body = await trends(client, token, name="TrendsRouting")
+    body = await trends(client, token, name="TrendsRouting", year=2022)
     # then
     routing = body["data"]["trends"]["routing"]
     unrouted = sum(1 for i in items if i.delivery_state == "unrouted")
@@ -140,9 +144,9 @@ async def test_a_rebuild_gives_the_roll_ups_maintained_from_the_outbox(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     # given roll-ups maintained incrementally, with changes after the first application
-    await seed_march_2021(client, services)
+    await seed_march(client, services, 2022)
     await rollup.apply_outbox(services.db)
-    await seed_march_2021(client, services)
+    await seed_march(client, services, 2022)
     await rollup.apply_outbox(services.db)
     incremental = await snapshot(services)
     # when
