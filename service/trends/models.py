@@ -101,3 +101,56 @@ class TrendsPosition(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=20)
     position: int = 0
+
+
+# Slices: the same counters pre-summed per day and per month, for all communes ("*") and per
+# commune, along one dimension at a time. Trends of a period read a few hundred of them (whole
+# months, then the days at the edges) instead of every roll-up cell.
+SLICE_KEY = ("dimension", "commune_code", "grain", "start", "value")
+SLICE_COUNTERS = (*ROLLUP_COUNTERS, "assisted")
+SLICE_DURATION_KEY = (*SLICE_KEY, "measure", "bin")
+
+
+class TrendsSlice(SQLModel, table=True):
+    """Items of one day or month (``grain`` "d" or "m", from ``start``) with one value of one
+    dimension (``dimension`` "*" and ``value`` "*": all of them), in one commune or all ("*")."""
+
+    __tablename__ = "trends_slice"
+    __table_args__ = (UniqueConstraint(*SLICE_KEY, name="uq_trends_slice_cell"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dimension: str = Field(max_length=20)  # a roll-up column, "service", or "*"
+    commune_code: str = Field(max_length=5)
+    grain: str = Field(max_length=1)
+    start: date
+    value: str = Field(max_length=64)
+    created: int = 0
+    acknowledged: int = 0
+    resolved: int = 0
+    closed: int = 0
+    resolved_7d: int = 0
+    resolved_30d: int = 0
+    unrouted: int = 0
+    delivery_failed: int = 0
+    feedback_count: int = 0
+    feedback_fixed: int = 0
+    rating_count: int = 0
+    rating_sum: int = 0
+    assisted: int = 0  # submitted by an agent (counter, phone, letter)
+
+
+class TrendsSliceDuration(SQLModel, table=True):
+    """Duration histogram bins of a slice (dimensions kind, subject, commune, body, or "*")."""
+
+    __tablename__ = "trends_slice_duration"
+    __table_args__ = (UniqueConstraint(*SLICE_DURATION_KEY, name="uq_trends_slice_duration_cell"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dimension: str = Field(max_length=20)
+    commune_code: str = Field(max_length=5)
+    grain: str = Field(max_length=1)
+    start: date
+    value: str = Field(max_length=64)
+    measure: str = Field(max_length=12)
+    bin: int
+    count: int = 0

@@ -16,3 +16,8 @@ declare_not_personal(
     [*CELL, "counters"],
     why="the aggregate cell an item is counted in (codes, a day, 0/1 flags)",
 )
+SLICE = ["dimension", "commune_code", "grain", "start", "value"]
+declare_not_personal("trends_slice", SLICE, why="codes and the day or month of aggregated counts")
+declare_not_personal(
+    "trends_slice_duration", [*SLICE, "measure"], why="codes and dates of aggregated histograms"
+)

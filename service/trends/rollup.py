@@ -31,10 +31,15 @@ from service.trends.models import (
     DURATION_KEY,
     ROLLUP_COUNTERS,
     ROLLUP_KEY,
+    SLICE_COUNTERS,
+    SLICE_DURATION_KEY,
+    SLICE_KEY,
     TrendsDaily,
     TrendsDuration,
     TrendsItemState,
     TrendsPosition,
+    TrendsSlice,
+    TrendsSliceDuration,
 )
 
 logger = logging.getLogger("service.trends")
@@ -146,12 +151,56 @@ def _state_row(item_id: int, contribution: Contribution) -> dict[str, Any]:
     return row
 
 
+SLICE_DIMENSIONS = ("kind", "subject", "commune_code", "channel", "status", "body_code")
+SLICE_DURATION_DIMENSIONS = ("kind", "subject", "commune_code", "body_code")
+
+
+def _slice_cells(contribution: Contribution) -> list[tuple[str, str, str, date, str]]:
+    """The slices an item counts in: day and month, all communes and its own, each dimension
+    (and "service" for service requests), and "*" (everything)."""
+    values = dict(zip(ROLLUP_KEY, contribution.key, strict=True))
+    day: date = values["day"]
+    dimensions = [("*", "*")] + [(d, values[d]) for d in SLICE_DIMENSIONS]
+    if values["kind"] == "service_request":
+        dimensions.append(("service", values["subject"]))
+    return [
+        (dimension, commune, grain, start, value)
+        for grain, start in (("d", day), ("m", day.replace(day=1)))
+        for commune in ("*", values["commune_code"])
+        for dimension, value in dimensions
+    ]
+
+
+def _slice_duration_cells(
+    contribution: Contribution,
+) -> list[tuple[str, str, str, date, str, str, int]]:
+    values = dict(zip(ROLLUP_KEY, contribution.key, strict=True))
+    day: date = values["day"]
+    found = []
+    for measure, bin_index in zip(
+        MEASURES, (contribution.acknowledge_bin, contribution.resolve_bin), strict=True
+    ):
+        if bin_index is None:
+            continue
+        for grain, start in (("d", day), ("m", day.replace(day=1))):
+            for commune in ("*", values["commune_code"]):
+                for dimension, value in [("*", "*")] + [
+                    (d, values[d]) for d in SLICE_DURATION_DIMENSIONS
+                ]:
+                    found.append((dimension, commune, grain, start, value, measure, bin_index))
+    return found
+
+
 class Deltas:
-    """Changes to the roll-ups, summed in memory and written in a few statements."""
+    """Changes to the roll-ups and slices, summed in memory, written in a few statements."""
 
     def __init__(self) -> None:
         self.rollups: dict[RollupKey, list[int]] = defaultdict(lambda: [0] * len(ROLLUP_COUNTERS))
         self.durations: dict[DurationKey, int] = defaultdict(int)
+        self.slices: dict[tuple[Any, ...], list[int]] = defaultdict(
+            lambda: [0] * len(SLICE_COUNTERS)
+        )
+        self.slice_durations: dict[tuple[Any, ...], int] = defaultdict(int)
 
     def add(self, contribution: Contribution, sign: int) -> None:
         cell = self.rollups[contribution.key]
@@ -159,46 +208,62 @@ class Deltas:
             cell[index] += sign * value
         for key in contribution.durations():
             self.durations[key] += sign
+        assisted = int(dict(zip(ROLLUP_KEY, contribution.key, strict=True))["channel"]
+                       in ASSISTED_CHANNELS)  # fmt: skip
+        counters = (*contribution.counters, assisted)
+        for key in _slice_cells(contribution):
+            target = self.slices[key]
+            for index, value in enumerate(counters):
+                target[index] += sign * value
+        for duration_key in _slice_duration_cells(contribution):
+            self.slice_durations[duration_key] += sign
 
     async def write(self, session: AsyncSession) -> None:
-        rows = [
-            dict(zip(ROLLUP_KEY, key, strict=True))
-            | dict(zip(ROLLUP_COUNTERS, values, strict=True))
-            for key, values in self.rollups.items()
-            if any(values)
-        ]
-        if rows:
-            updates = ", ".join(f"{c} = trends_daily.{c} + excluded.{c}" for c in ROLLUP_COUNTERS)
-            columns = ROLLUP_KEY + ROLLUP_COUNTERS
-            await _run(
-                session,
-                text(
-                    f"INSERT INTO trends_daily ({', '.join(columns)}) "
-                    f"VALUES ({', '.join(':' + c for c in columns)}) "
-                    f"ON CONFLICT ({', '.join(ROLLUP_KEY)}) DO UPDATE SET {updates}"
-                ).bindparams(*_date_param()),
-                rows,
-            )
-        durations = [
-            dict(zip(DURATION_KEY, key, strict=True)) | {"count": count}
-            for key, count in self.durations.items()
-            if count
-        ]
-        if durations:
-            await _run(
-                session,
-                text(
-                    f"INSERT INTO trends_duration ({', '.join(DURATION_KEY)}, count) "
-                    f"VALUES ({', '.join(':' + c for c in DURATION_KEY)}, :count) "
-                    f"ON CONFLICT ({', '.join(DURATION_KEY)}) "
-                    "DO UPDATE SET count = trends_duration.count + excluded.count"
-                ).bindparams(*_date_param()),
-                durations,
-            )
+        await _upsert(session, "trends_daily", ROLLUP_KEY, ROLLUP_COUNTERS, self.rollups)
+        await _upsert(
+            session,
+            "trends_duration",
+            DURATION_KEY,
+            ("count",),
+            {k: [v] for k, v in self.durations.items()},
+        )
+        await _upsert(session, "trends_slice", SLICE_KEY, SLICE_COUNTERS, self.slices)
+        await _upsert(
+            session,
+            "trends_slice_duration",
+            SLICE_DURATION_KEY,
+            ("count",),
+            {k: [v] for k, v in self.slice_durations.items()},
+        )
 
 
-def _date_param() -> list[Any]:
-    return [bindparam("day", type_=Date())]
+async def _upsert(
+    session: AsyncSession,
+    table: str,
+    key: tuple[str, ...],
+    counters: tuple[str, ...],
+    changes: dict[tuple[Any, ...], list[int]],
+) -> None:
+    """Add ``changes`` to the counters of the rows with these keys (created when missing)."""
+    rows = [
+        dict(zip(key, cell, strict=True)) | dict(zip(counters, values, strict=True))
+        for cell, values in changes.items()
+        if any(values)
+    ]
+    if not rows:
+        return
+    columns = key + counters
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counters)
+    date_column = "day" if "day" in key else "start"
+    await _run(
+        session,
+        text(
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join(':' + c for c in columns)}) "
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+        ).bindparams(bindparam(date_column, type_=Date())),
+        rows,
+    )
 
 
 async def _run(session: AsyncSession, statement: Any, params: Any = None) -> Any:
@@ -302,7 +367,13 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
     async with db.writing() as session:
         last = (await _run(session, select(func.max(col(OutboxEntry.id))))).scalar() or 0
         total = (await _run(session, select(func.count()).select_from(Item))).scalar() or 0
-        for table in (TrendsDaily, TrendsDuration, TrendsItemState):
+        for table in (
+            TrendsDaily,
+            TrendsDuration,
+            TrendsSlice,
+            TrendsSliceDuration,
+            TrendsItemState,
+        ):
             await _run(session, delete(table.__table__))  # type: ignore[union-attr]
         await _set_position(session, last)
     done, after = 0, 0

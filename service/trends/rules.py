@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError
 from service.sensors.models import Sensor, SensorElement, SensorOpinion
+from service.trends import slices
 from service.trends.errors import TrendsErrorCode
 from service.trends.models import TrendsDaily, TrendsDuration, TrendsPosition
 from service.trends.rollup import ASSISTED_CHANNELS, CONSUMER, _run
@@ -124,6 +125,11 @@ class Scope:
     subject: str | None = None
     body_code: str | None = None
 
+    @property
+    def sliced(self) -> bool:
+        """Whether the slices answer (all communes or one); else the roll-ups are read."""
+        return self.kind is None and self.subject is None and self.body_code is None
+
     def conditions(self, table: Any) -> list[Any]:
         found = []
         for column, value in (
@@ -153,6 +159,17 @@ async def breakdown(
     session: AsyncSession, period: Period, scope: Scope, dimension: Dimension
 ) -> Breakdown:
     previous = period.previous
+    if scope.sliced:
+        sliced = Breakdown()
+        for key, current_count, previous_count in await slices.breakdown(
+            session,
+            (period.start, period.end),
+            (previous.start, previous.end),
+            scope.commune_code,
+            dimension.value,
+        ):
+            sliced.current[key], sliced.previous[key] = current_count, previous_count
+        return sliced
     column = _daily.c[dimension.value]
     in_current = _daily.c.day >= period.start
     statement = (
@@ -175,12 +192,23 @@ async def breakdown(
 
 async def series(session: AsyncSession, period: Period, scope: Scope) -> dict[date, int]:
     """Items submitted per day, week or month of the period (every bucket, zeros included)."""
+    found = dict.fromkeys(period.buckets(), 0)
+    if scope.sliced:
+        months = period.granularity is Granularity.MONTH
+        for (start, _), (count,) in (
+            await slices.sums(
+                session, period.start, period.end, scope.commune_code, slices.ALL,
+                ("created",), by_start=True, months=months,
+            )
+        ).items():  # fmt: skip
+            assert start is not None
+            found[period.bucket(start)] += count
+        return found
     statement = (
         select(_daily.c.day, func.sum(_daily.c.created))
         .where(_daily.c.day >= period.start, _daily.c.day <= period.end, *scope.conditions(_daily))
         .group_by(_daily.c.day)
     )
-    found = dict.fromkeys(period.buckets(), 0)
     for day, count in (await _run(session, statement)).all():
         found[period.bucket(day)] += int(count or 0)
     return found
@@ -202,6 +230,24 @@ class Resolution:
 async def resolution(
     session: AsyncSession, period: Period, scope: Scope, dimension: Dimension
 ) -> dict[str, Resolution]:
+    found: dict[str, Resolution] = defaultdict(Resolution)
+    if scope.sliced:
+        counters = ("created", "acknowledged", "resolved", "resolved_7d", "resolved_30d")
+        for (_, key), values in (
+            await slices.sums(
+                session, period.start, period.end, scope.commune_code, dimension.value, counters
+            )
+        ).items():
+            row = found[key]
+            row.created, row.acknowledged, row.resolved, row.resolved_7d, row.resolved_30d = values
+        for key, measure, bin_index, count in await slices.bins(
+            session, period.start, period.end, scope.commune_code, dimension.value
+        ):
+            target = (
+                found[key].acknowledge_bins if measure == "acknowledge" else found[key].resolve_bins
+            )
+            target[bin_index] += count
+        return dict(found)
     column = _daily.c[dimension.value]
     counts = (
         select(
@@ -215,7 +261,6 @@ async def resolution(
         .where(_daily.c.day >= period.start, _daily.c.day <= period.end, *scope.conditions(_daily))
         .group_by(column)
     )
-    found: dict[str, Resolution] = defaultdict(Resolution)
     for key, created, acknowledged, resolved, within_7, within_30 in (
         await _run(session, counts)
     ).all():
@@ -257,6 +302,13 @@ class Totals:
 
 
 async def totals(session: AsyncSession, period: Period, scope: Scope) -> Totals:
+    if scope.sliced:
+        columns = ("created", "unrouted", "delivery_failed", "feedback_count", "feedback_fixed",
+                   "rating_count", "rating_sum", "assisted")  # fmt: skip
+        found = await slices.sums(
+            session, period.start, period.end, scope.commune_code, slices.ALL, columns
+        )
+        return Totals(*found.get((None, slices.ALL), [0] * len(columns)))
     assisted = case((_daily.c.channel.in_(ASSISTED_CHANNELS), _daily.c.created), else_=0)
     statement = select(
         func.sum(_daily.c.created),
@@ -276,6 +328,12 @@ async def service_requests(
     session: AsyncSession, period: Period, scope: Scope
 ) -> dict[str, tuple[int, int]]:
     """Per service: service requests submitted in the period, and how many through an agent."""
+    if scope.sliced:
+        found = await slices.sums(
+            session, period.start, period.end, scope.commune_code, "service",
+            ("created", "assisted"),
+        )  # fmt: skip
+        return {key: (n, a) for (_, key), (n, a) in found.items()}
     assisted = case((_daily.c.channel.in_(ASSISTED_CHANNELS), _daily.c.created), else_=0)
     statement = (
         select(_daily.c.subject, func.sum(_daily.c.created), func.sum(assisted))
@@ -360,6 +418,24 @@ async def per_bucket(
     """Sums of roll-up counters per bucket of the period (and per value of ``dimension``).
 
     ``assisted`` is a virtual counter: items submitted through an agent."""
+    found: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0] * len(columns))
+    if scope.sliced:
+        sliced = await slices.sums(
+            session,
+            period.start,
+            period.end,
+            scope.commune_code,
+            dimension.value if dimension else slices.ALL,
+            columns,
+            by_start=True,
+            months=period.granularity is Granularity.MONTH,
+        )
+        for (start, key), values in sliced.items():
+            assert start is not None
+            target = found[(period.bucket(start), key if dimension else "")]
+            for index, value in enumerate(values):
+                target[index] += value
+        return dict(found)
     assisted = case((_daily.c.channel.in_(ASSISTED_CHANNELS), _daily.c.created), else_=0)
     sums = [func.sum(assisted if name == "assisted" else _daily.c[name]) for name in columns]
     key_columns = [_daily.c.day] + ([_daily.c[dimension.value]] if dimension else [])
@@ -368,11 +444,10 @@ async def per_bucket(
         .where(_daily.c.day >= period.start, _daily.c.day <= period.end, *scope.conditions(_daily))
         .group_by(*key_columns)
     )
-    found: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0] * len(columns))
     width = len(key_columns)
     for row in (await _run(session, statement)).all():
-        key = (period.bucket(row[0]), row[1] if dimension else "")
-        target = found[key]
+        cell = (period.bucket(row[0]), row[1] if dimension else "")
+        target = found[cell]
         for index, value in enumerate(row[width:]):
             target[index] += int(value or 0)
     return dict(found)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -10,11 +11,21 @@ import pytest
 from sqlalchemy import select
 
 from service.context import Services
+from service.items.models import Item
 from service.staff.models import Role
 from service.trends import rollup
 from service.trends.anonymity import K
 from service.trends.bins import RELATIVE_ERROR, exact_percentile
-from service.trends.models import TrendsDaily, TrendsDuration
+from service.trends.models import (
+    DURATION_KEY,
+    ROLLUP_KEY,
+    SLICE_DURATION_KEY,
+    SLICE_KEY,
+    TrendsDaily,
+    TrendsDuration,
+    TrendsSlice,
+    TrendsSliceDuration,
+)
 from tests.support import graphql, operation
 from tests.trends.support import (
     cells,
@@ -152,19 +163,31 @@ async def test_a_rebuild_gives_the_roll_ups_maintained_from_the_outbox(
     # when
     counted = await rollup.rebuild(services.db)
     # then
-    assert counted > 0
+    assert counted > 0 and all(incremental)
     assert await snapshot(services) == incremental
 
 
-async def snapshot(services: Services) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
-    daily, durations = TrendsDaily.__table__, TrendsDuration.__table__  # type: ignore[attr-defined]
+async def snapshot(services: Services) -> list[set[tuple[Any, ...]]]:
+    """Every non-empty row of the roll-ups and slices, without its id."""
+    found = []
     async with services.db.reading() as session:
-        rows = (await session.exec(select(daily))).all()  # type: ignore[call-overload]
-        bins = (await session.exec(select(durations))).all()  # type: ignore[call-overload]
-    return (
-        {tuple(r)[1:] for r in rows if any(tuple(r)[8:])},
-        {tuple(b)[1:] for b in bins if b.count},
-    )
+        for model, key in (
+            (TrendsDaily, ROLLUP_KEY),
+            (TrendsDuration, DURATION_KEY),
+            (TrendsSlice, SLICE_KEY),
+            (TrendsSliceDuration, SLICE_DURATION_KEY),
+        ):
+            table = model.__table__  # type: ignore[attr-defined]
+            rows = (await session.exec(select(table))).mappings().all()  # type: ignore[call-overload]
+            counters = [c.name for c in table.columns if c.name not in (*key, "id")]
+            found.append(
+                {
+                    tuple(row[c] for c in (*key, *counters))
+                    for row in rows
+                    if any(row[c] for c in counters)
+                }
+            )
+    return found
 
 
 async def test_bad_periods_get_a_typed_error(client: httpx.AsyncClient) -> None:
@@ -178,3 +201,46 @@ async def test_bad_periods_get_a_typed_error(client: httpx.AsyncClient) -> None:
     # then
     errors = response.json()["errors"]
     assert len(errors) == 1 and errors[0]["extensions"]["code"] == "INVALID_PERIOD"
+
+
+@pytest.mark.parametrize(
+    ("scope", "keep"),
+    [
+        ({"communeCode": "49007"}, lambda i: i.commune_code == "49007"),  # read from slices
+        ({"kind": "report"}, lambda i: i.kind == "report"),  # read from the roll-ups
+        ({"categoryCode": "pothole"}, lambda i: i.category_code == "pothole"),
+    ],
+)
+async def test_scoped_trends_count_the_items_in_scope(
+    client: httpx.AsyncClient,
+    services: Services,
+    scope: dict[str, str],
+    keep: Callable[[Item], bool],
+) -> None:
+    # given
+    await seed_march(client, services, 2023)
+    await rollup.apply_outbox(services.db)
+    items = [i for i in await march_items(services, 2023) if keep(i)]
+    # when
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": operation("Trends"),
+            "variables": {"period": period(2023), "scope": scope, "by": "STATUS"},
+        },
+    )
+    # then
+    data = response.json()["data"]["trends"]
+    assert data["breakdown"]["total"]["value"] == len(items)
+    by_status = Counter(i.status for i in items)
+    shown = cells(data["breakdown"]["rows"])
+    for status, count in by_status.items():
+        assert shown[status] in (count, None)
+        if count < K:
+            assert shown[status] is None
+    resolved = [h for i in items if (h := hours_between(i.resolved_at, i.created_at))]
+    categories = {row["key"]: row for row in data["resolution"]}
+    if scope.get("categoryCode") == "pothole":
+        assert close(
+            categories["pothole"]["medianToResolve"]["hours"], exact_percentile(resolved, 0.5)
+        )
