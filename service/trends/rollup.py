@@ -155,17 +155,21 @@ SLICE_DIMENSIONS = ("kind", "subject", "commune_code", "channel", "status", "bod
 SLICE_DURATION_DIMENSIONS = ("kind", "subject", "commune_code", "body_code")
 
 
+def _grains(day: date, grains: str) -> list[tuple[str, date]]:
+    starts = {"d": day, "m": day.replace(day=1), "y": day.replace(month=1, day=1)}
+    return [(grain, starts[grain]) for grain in grains]
+
+
 def _slice_cells(contribution: Contribution) -> list[tuple[str, str, str, date, str]]:
-    """The slices an item counts in: day and month, all communes and its own, each dimension
-    (and "service" for service requests), and "*" (everything)."""
+    """The slices an item counts in: its day, month and year, all communes and its own, each
+    dimension (and "service" for service requests), and "*" (everything)."""
     values = dict(zip(ROLLUP_KEY, contribution.key, strict=True))
-    day: date = values["day"]
     dimensions = [("*", "*")] + [(d, values[d]) for d in SLICE_DIMENSIONS]
     if values["kind"] == "service_request":
         dimensions.append(("service", values["subject"]))
     return [
         (dimension, commune, grain, start, value)
-        for grain, start in (("d", day), ("m", day.replace(day=1)))
+        for grain, start in _grains(values["day"], "dmy")
         for commune in ("*", values["commune_code"])
         for dimension, value in dimensions
     ]
@@ -174,15 +178,15 @@ def _slice_cells(contribution: Contribution) -> list[tuple[str, str, str, date, 
 def _slice_duration_cells(
     contribution: Contribution,
 ) -> list[tuple[str, str, str, date, str, str, int]]:
+    """Histogram slices: months and years only (days are read from ``trends_duration``)."""
     values = dict(zip(ROLLUP_KEY, contribution.key, strict=True))
-    day: date = values["day"]
     found = []
     for measure, bin_index in zip(
         MEASURES, (contribution.acknowledge_bin, contribution.resolve_bin), strict=True
     ):
         if bin_index is None:
             continue
-        for grain, start in (("d", day), ("m", day.replace(day=1))):
+        for grain, start in _grains(values["day"], "my"):
             for commune in ("*", values["commune_code"]):
                 for dimension, value in [("*", "*")] + [
                     (d, values[d]) for d in SLICE_DURATION_DIMENSIONS

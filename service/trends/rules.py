@@ -194,11 +194,11 @@ async def series(session: AsyncSession, period: Period, scope: Scope) -> dict[da
     """Items submitted per day, week or month of the period (every bucket, zeros included)."""
     found = dict.fromkeys(period.buckets(), 0)
     if scope.sliced:
-        months = period.granularity is Granularity.MONTH
+        grains = "md" if period.granularity is Granularity.MONTH else "d"
         for (start, _), (count,) in (
             await slices.sums(
                 session, period.start, period.end, scope.commune_code, slices.ALL,
-                ("created",), by_start=True, months=months,
+                ("created",), by_start=True, grains=grains,
             )
         ).items():  # fmt: skip
             assert start is not None
@@ -428,7 +428,7 @@ async def per_bucket(
             dimension.value if dimension else slices.ALL,
             columns,
             by_start=True,
-            months=period.granularity is Granularity.MONTH,
+            grains="md" if period.granularity is Granularity.MONTH else "d",
         )
         for (start, key), values in sliced.items():
             assert start is not None

@@ -10,39 +10,57 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.trends.models import TrendsSlice, TrendsSliceDuration
+from service.trends.models import TrendsDuration, TrendsSlice, TrendsSliceDuration
 from service.trends.rollup import _run
 
 ALL = "*"
 _slices = TrendsSlice.__table__  # type: ignore[attr-defined]
 _slice_durations = TrendsSliceDuration.__table__  # type: ignore[attr-defined]
+_daily_durations = TrendsDuration.__table__  # type: ignore[attr-defined]
 
 Range = tuple[str, date, date]  # grain, first start, last start
 
 
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+def _whole(start: date, end: date, grain: str) -> tuple[date, date] | None:
+    """The first start and the day after the last whole year or month inside [start, end]."""
+    if grain == "y":
+        first = start if (start.month, start.day) == (1, 1) else date(start.year + 1, 1, 1)
+        after = end + timedelta(days=1)
+        after = after if (after.month, after.day) == (1, 1) else date(end.year, 1, 1)
+    else:
+        first = (
+            start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        )
+        after = end + timedelta(days=1)
+        after = after if after.day == 1 else end.replace(day=1)
+    return (first, after) if first < after else None
 
 
-def ranges(start: date, end: date, *, months: bool = True) -> list[Range]:
-    """The slices covering [start, end]: whole months at month grain, other days at day grain."""
-    first_month = start if start.day == 1 else _next_month(start)
-    # The first day after the last whole month of the period.
-    day_after = end + timedelta(days=1)
-    after_last_month = day_after if day_after.day == 1 else end.replace(day=1)
-    if not months or first_month >= after_last_month:
-        return [("d", start, end)]
-    found: list[Range] = []
-    if start < first_month:
-        found.append(("d", start, first_month - timedelta(days=1)))
-    last_month = (after_last_month - timedelta(days=1)).replace(day=1)
-    found.append(("m", first_month, last_month))
-    if after_last_month <= end:
-        found.append(("d", after_last_month, end))
-    return found
+def ranges(start: date, end: date, grains: str = "ymd") -> list[Range]:
+    """The slices covering [start, end] exactly: whole years, then whole months, then days
+    (only the grains given; "d" is always allowed)."""
+    if start > end:
+        return []
+    for grain in grains:
+        if grain == "d":
+            break
+        whole = _whole(start, end, grain)
+        if whole is None:
+            continue
+        first, after = whole
+        last_start = (after - timedelta(days=1)).replace(day=1)
+        if grain == "y":
+            last_start = last_start.replace(month=1)
+        rest = grains[grains.index(grain) + 1 :]
+        return [
+            *ranges(start, first - timedelta(days=1), rest),
+            (grain, first, last_start),
+            *ranges(after, end, rest),
+        ]
+    return [("d", start, end)]
 
 
 def _covering(table: Any, spans: list[Range]) -> Any:
@@ -88,7 +106,7 @@ async def sums(
     columns: tuple[str, ...],
     *,
     by_start: bool = False,
-    months: bool = True,
+    grains: str = "ymd",
 ) -> dict[tuple[date | None, str], list[int]]:
     """Sums of counters per value (and per slice start, for series)."""
     keys = ([_slices.c.start] if by_start else []) + [_slices.c.value]
@@ -97,7 +115,7 @@ async def sums(
         .where(
             _slices.c.dimension == dimension,
             _slices.c.commune_code == (commune or ALL),
-            _covering(_slices, ranges(start, end, months=months)),
+            _covering(_slices, ranges(start, end, grains)),
         )
         .group_by(*keys)
     )
@@ -115,15 +133,33 @@ async def sums(
 async def bins(
     session: AsyncSession, start: date, end: date, commune: str | None, dimension: str
 ) -> list[tuple[str, str, int, int]]:
-    """(value, measure, bin, count) of the duration histograms."""
+    """(value, measure, bin, count) of the duration histograms: whole years and months from
+    the histogram slices, the days at the edges from the daily histograms."""
+    spans = ranges(start, end)
+    found: list[tuple[str, str, int, int]] = []
     table = _slice_durations
-    statement = (
-        select(table.c.value, table.c.measure, table.c.bin, func.sum(table.c.count))
-        .where(
-            table.c.dimension == dimension,
-            table.c.commune_code == (commune or ALL),
-            _covering(table, ranges(start, end)),
+    sliced = [s for s in spans if s[0] != "d"]
+    if sliced:
+        statement = (
+            select(table.c.value, table.c.measure, table.c.bin, func.sum(table.c.count))
+            .where(
+                table.c.dimension == dimension,
+                table.c.commune_code == (commune or ALL),
+                _covering(table, sliced),
+            )
+            .group_by(table.c.value, table.c.measure, table.c.bin)
         )
-        .group_by(table.c.value, table.c.measure, table.c.bin)
-    )
-    return [(v, m, int(b), int(n)) for v, m, b, n in (await _run(session, statement)).all()]
+        found += [(v, m, int(b), int(n)) for v, m, b, n in (await _run(session, statement)).all()]
+    days = _daily_durations
+    value = days.c[dimension] if dimension != ALL else literal(ALL)
+    for _, low, high in (s for s in spans if s[0] == "d"):
+        conditions = [days.c.day >= low, days.c.day <= high]
+        if commune is not None:
+            conditions.append(days.c.commune_code == commune)
+        statement = (
+            select(value, days.c.measure, days.c.bin, func.sum(days.c.count))
+            .where(*conditions)
+            .group_by(value, days.c.measure, days.c.bin)
+        )
+        found += [(v, m, int(b), int(n)) for v, m, b, n in (await _run(session, statement)).all()]
+    return found
