@@ -326,6 +326,30 @@ async def applied_position(session: AsyncSession) -> int:
     return row.position if row else 0
 
 
+async def _locked_position(session: AsyncSession) -> int:
+    """The applied position, its row locked until the transaction ends (PostgreSQL).
+
+    Two workers (or a worker and a rebuild) refreshing the same item at once would both take
+    out its old contribution: the lock makes them take turns. SQLite writers already do
+    (BEGIN IMMEDIATE); SQLAlchemy leaves FOR UPDATE out there."""
+    positions = TrendsPosition.__table__  # type: ignore[attr-defined]
+    await _run(  # the row to lock must exist, even before the first entry
+        session,
+        text(
+            "INSERT INTO trends_position (name, position) VALUES (:name, 0) "
+            "ON CONFLICT (name) DO NOTHING"
+        ),
+        {"name": CONSUMER},
+    )
+    found = (
+        await _run(
+            session,
+            select(positions.c.position).where(positions.c.name == CONSUMER).with_for_update(),
+        )
+    ).scalar()
+    return int(found or 0)
+
+
 async def _set_position(session: AsyncSession, position: int) -> None:
     row = await session.get(TrendsPosition, CONSUMER)
     if row is None:
@@ -338,7 +362,7 @@ async def _set_position(session: AsyncSession, position: int) -> None:
 async def apply_outbox_batch(db: Database, limit: int = BATCH) -> int:
     """Apply the next outbox entries to the roll-ups (one write transaction); how many."""
     async with db.writing() as session:
-        position = await applied_position(session)
+        position = await _locked_position(session)
         entries = (
             await _run(
                 session,
@@ -369,6 +393,7 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
     The outbox position is taken first: changes made while this runs are applied after it by
     the consumer, which is harmless (it recomputes those items from their current rows)."""
     async with db.writing() as session:
+        await _locked_position(session)
         last = (await _run(session, select(func.max(col(OutboxEntry.id))))).scalar() or 0
         total = (await _run(session, select(func.count()).select_from(Item))).scalar() or 0
         for table in (
@@ -400,6 +425,7 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
             )
             if not ids:
                 break
+            await _locked_position(session)  # takes turns with the workers
             await refresh_items(session, ids)
         after = ids[-1]
         done += len(ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from service.context import Services
+from service.db import Database
 from service.items.models import Item
 from service.staff.models import Role
 from service.trends import rollup
@@ -165,6 +167,31 @@ async def test_a_rebuild_gives_the_roll_ups_maintained_from_the_outbox(
     # then
     assert counted > 0 and all(incremental)
     assert await snapshot(services) == incremental
+
+
+async def test_workers_applying_the_outbox_at_once_count_each_change_once(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given changes waiting in the outbox, and a second process's database handle
+    await rollup.apply_outbox(services.db)
+    await seed_march(client, services, 2024)
+    other = Database(services.settings.resolved_database_url)
+    # when two workers drain it at the same time, in small batches
+    try:
+        await asyncio.gather(
+            *(
+                rollup.apply_outbox_batch(db, limit=7)
+                for db in (services.db, other)
+                for _ in range(12)
+            )
+        )
+        await rollup.apply_outbox(services.db)
+    finally:
+        await other.dispose()
+    concurrent = await snapshot(services)
+    # then
+    await rollup.rebuild(services.db)
+    assert await snapshot(services) == concurrent
 
 
 async def snapshot(services: Services) -> list[set[tuple[Any, ...]]]:
