@@ -27,6 +27,8 @@ from service.schema import build_schema
 from service.search.indexer import IndexerLock, run_search_indexer
 from service.sensors.geojson import sensors_geojson_endpoint
 from service.settings import SUPPORTED_LOCALES, Settings
+from service.trends.endpoints import chart_endpoint, opendata_endpoint
+from service.trends.rollup import run_rollup_worker
 
 
 def build_services(settings: Settings) -> Services:
@@ -74,11 +76,15 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             if settings.search_indexer
             else None
         )
+        trends = asyncio.create_task(
+            run_rollup_worker(services.db, settings.delivery_poll_seconds, stop)
+        )
         try:
             yield
         finally:
             stop.set()
             await purger
+            await trends
             await worker  # finishes the round in progress (each HTTP call is capped at 10 s)
             if indexer is not None:
                 await indexer
@@ -97,6 +103,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/sensors.geojson", sensors_geojson_endpoint(services), methods=["GET"]),
             Route("/open311/v2/{path:path}", open311.handle, methods=["GET", "POST"]),
+            Route("/opendata/{dataset}.{format}", opendata_endpoint(services), methods=["GET"]),
+            Route("/trends/charts/{name}.svg", chart_endpoint(services), methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readiness_endpoint(services), methods=["GET"]),
         ],

@@ -124,6 +124,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     index.set_defaults(run=_index)
 
+    trends = commands.add_parser("trends", help="the roll-ups behind the trends")
+    trends_commands = trends.add_subparsers(dest="trends_command", required=True, metavar="ACTION")
+    rebuild = trends_commands.add_parser(
+        "rebuild", help="recompute the roll-ups from the items (progress bar)"
+    )
+    rebuild.set_defaults(run=_trends_rebuild)
+    update = trends_commands.add_parser(
+        "update", help="apply the outbox entries the roll-ups have not seen yet"
+    )
+    update.set_defaults(run=_trends_update)
+
     export = commands.add_parser("export-schema", help="write graphql/schema.graphql")
     export.add_argument(
         "--check", action="store_true", help="fail if the committed schema is not current"
@@ -228,6 +239,43 @@ async def _run_purge(
         )
     finally:
         await db.dispose()
+
+
+def _trends_rebuild(settings: Settings, _: argparse.Namespace) -> int:
+    from service.trends.rollup import rebuild
+
+    _ensure_migrated(settings)
+    bar = ProgressBar()
+
+    async def run() -> int:
+        db = Database(settings.resolved_database_url)
+        try:
+            return await rebuild(db, lambda done, total: bar("trends rebuild", done, total))
+        finally:
+            await db.dispose()
+
+    try:
+        counted = asyncio.run(run())
+    finally:
+        bar.close()
+    print(f"trends rebuilt from {counted} items")
+    return 0
+
+
+def _trends_update(settings: Settings, _: argparse.Namespace) -> int:
+    from service.trends.rollup import apply_outbox
+
+    _ensure_migrated(settings)
+
+    async def run() -> int:
+        db = Database(settings.resolved_database_url)
+        try:
+            return await apply_outbox(db)
+        finally:
+            await db.dispose()
+
+    print(f"trends applied {asyncio.run(run())} outbox entries")
+    return 0
 
 
 def _rekey(settings: Settings, _: argparse.Namespace) -> int:

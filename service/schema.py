@@ -36,6 +36,7 @@ from service.staff.triage_schema import AuditQuery, TriageMutation, TriageQuery
 from service.territory.queries import TerritoryQuery
 from service.tracking.mutations import TrackingMutation
 from service.tracking.queries import TrackingQuery
+from service.trends.queries import TrendsQuery
 
 logger = logging.getLogger("service.graphql")
 
@@ -59,6 +60,7 @@ class Query(
     TemplateQuery,
     PrivacyQuery,
     SearchQuery,
+    TrendsQuery,
 ):
     pass
 

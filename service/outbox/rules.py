@@ -10,6 +10,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.outbox.models import ConsumerPosition, OutboxEntry
 
+# Changes only this service's own consumers (trends) hear about: never delivered to bodies'
+# routes (a delivery failure sent to the route that failed would loop).
+FEEDBACK = "item.feedback"
+DELIVERY_STATE = "item.delivery_state"
+INTERNAL_TOPICS = (FEEDBACK, DELIVERY_STATE)
+
 
 def append(
     session: AsyncSession,

@@ -18,6 +18,7 @@ DECLARING_MODULES = (
     "service.privacy.catalogue",
     "service.sensors.personal_data",
     "service.service_requests.personal_data",
+    "service.trends.personal_data",
 )
 
 

@@ -118,6 +118,7 @@ async def plan_deliveries(session: AsyncSession, now: datetime) -> int:
             col(OutboxEntry.id) <= last,
             col(Route.active).is_(True),
             col(Route.kind).in_(PLANNED_KINDS),
+            col(OutboxEntry.topic).not_in(outbox.INTERNAL_TOPICS),
         )
         .order_by(col(OutboxEntry.id), col(Route.id))
     )
@@ -309,6 +310,7 @@ async def _record(
         assert item is not None
         delivery.attempts += 1
         track = item.delivery_state not in UNTRACKED_STATES
+        state_before = item.delivery_state
         if error is None:
             delivery.status, delivery.delivered_at = DELIVERED, now
             if track and not await _later_undelivered(session, delivery):
@@ -338,6 +340,10 @@ async def _record(
             delivery.last_error = error
             delivery.next_attempt_at = now + timedelta(seconds=delay)
             _log(logging.WARNING, "will retry", message, f"{error}; in {delay:g} s")
+        failed = DeliveryState.FAILED.value
+        if item.delivery_state != state_before and failed in (item.delivery_state, state_before):
+            # The trends count failed deliveries; no other consumer needs to hear it.
+            outbox.append(session, outbox.DELIVERY_STATE, item_id=item.id, now=now)
         session.add(delivery)
         session.add(item)
         return delivery.status

@@ -144,6 +144,8 @@ def give_feedback(
         now=now,
         text=(comment or "").strip() or None,
     )
+    # Heard by the trends roll-ups (satisfaction); not sent to the body's routes.
+    outbox.append(session, outbox.FEEDBACK, item_id=item.id, now=now)
     if reopen:
         items.change_status(session, item, Status.ACKNOWLEDGED, actor="resident", now=now)
     else:

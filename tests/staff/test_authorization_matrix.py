@@ -23,6 +23,7 @@ CONTACT = {
     "consentTextVersion": "2026-01",
 }
 OK, ANON, FORBID, MISSING = "ok", "NOT_AUTHENTICATED", "FORBIDDEN", "NOT_FOUND"
+NOT_PUBLIC = "NOT_PUBLIC"
 
 # operation -> (GraphQL document, variables given the item's reference)
 OPERATIONS: dict[str, tuple[str, Any]] = {
@@ -61,6 +62,13 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
         lambda r: {"i": {k: v for k, v in report_input().items() if k != "channel"}},
     ),
     "templates": ("{ answerTemplates { code } }", lambda r: {}),
+    # Every indicator (routing health included): staff and council; the public subset is
+    # tested in tests/trends. Never an item nor a person, whoever asks.
+    "trends": (
+        '{ trends(period: {start: "2026-01-01", end: "2026-12-31"}) '
+        "{ routing { items { suppressed } } } }",
+        lambda r: {},
+    ),
     "template save": (
         "mutation($i: AnswerTemplateSaveInput!) { answerTemplateSave(input: $i) "
         "{ errors { code } } }",
@@ -69,8 +77,9 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
 }
 
 EXPECTED: dict[str, dict[str, str]] = {
-    "anonymous": dict.fromkeys(OPERATIONS, ANON),
+    "anonymous": dict.fromkeys(OPERATIONS, ANON) | {"trends": NOT_PUBLIC},
     # A tracking token opens one's own item through `tracked`, and nothing of staff.
+    # (its bearer token is refused as a staff token before any resolver runs)
     "resident with a tracking token": dict.fromkeys(OPERATIONS, ANON),
     "agent of A": {
         "queue": OK,
@@ -83,6 +92,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "assisted": OK,
         "templates": OK,
         "template save": FORBID,
+        "trends": OK,
     },
     # Outside one's bodies an item does not exist, whatever the role: NOT_FOUND comes first.
     "agent of B": {
@@ -96,6 +106,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "assisted": OK,
         "templates": OK,
         "template save": FORBID,
+        "trends": OK,
     },
     "ALM agent": {
         "queue": OK,
@@ -108,6 +119,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "assisted": OK,
         "templates": OK,
         "template save": FORBID,
+        "trends": OK,
     },
     "supervisor of A": {
         "queue": OK,
@@ -120,6 +132,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "assisted": OK,
         "templates": OK,
         "template save": OK,
+        "trends": OK,
     },
     "admin of A": {
         "queue": OK,
@@ -132,6 +145,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "assisted": OK,
         "templates": OK,
         "template save": OK,
+        "trends": OK,
     },
     "ALM admin": {
         "queue": OK,
@@ -144,8 +158,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "assisted": OK,
         "templates": OK,
         "template save": OK,
+        "trends": OK,
     },
-    "council member": dict.fromkeys(OPERATIONS, FORBID),
+    "council member": dict.fromkeys(OPERATIONS, FORBID) | {"trends": OK},
 }
 WHO: dict[str, tuple[str, Role] | None] = {
     "anonymous": None,

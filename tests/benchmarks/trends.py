@@ -1,0 +1,188 @@
+"""Trends over N items (not a test: timings have no place in the test suite).
+
+Run from the project root: `python -m tests.benchmarks.trends [--items 1000000]`.
+
+How the roll-ups are seeded: N synthetic items (no item rows) are drawn over 2025-2026 and
+turned into contributions exactly as the outbox consumer does (`rollup.Contribution` ->
+`rollup.Deltas`, the same code that maintains `trends_daily`, `trends_duration` and the
+slices), then written on a throwaway SQLite database. Distribution: communes weighted like
+their population (Angers about half), 20 categories with Zipf-like weights, 3 kinds, channels
+app 55 % / web 25 % / counter, phone, letter, e-mail, api the rest, 7 statuses, the body of
+the commune; acknowledgement after a log-normal number of hours (median about 12 h), resolution
+after a log-normal number of days (median about 4 days) for 60 % of items.
+
+Then each trends indicator is timed through the rules layer (SQL and Python, no HTTP; add
+about 1-2 ms of GraphQL per request measured elsewhere), and p50/p95 printed in ms. The machine
+has 2 cores shared with other engineers: figures are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.db import Database
+from service.settings import Settings
+from service.trends import rules
+from service.trends.bins import bin_of
+from service.trends.rollup import Contribution, Deltas
+from tests.support import prepare_database
+
+FIRST_DAY, DAYS = date(2025, 1, 1), 730
+KINDS = ["report"] * 8 + ["service_request"] + ["sensor_question"]
+SUBJECTS = [f"category-{n:02d}" for n in range(20)]
+SUBJECT_WEIGHTS = [1 / (n + 1) for n in range(20)]
+COMMUNES = [f"49{n:03d}" for n in range(29)]
+COMMUNE_WEIGHTS = [14.0] + [0.5] * 28  # Angers about half of the items
+CHANNELS = ["app", "web", "counter", "phone", "letter", "email", "api"]
+CHANNEL_WEIGHTS = [55, 25, 6, 5, 2, 2, 5]
+STATUSES = ["submitted", "acknowledged", "in_progress", "resolved", "rejected", "duplicate"]
+STATUS_WEIGHTS = [5, 10, 10, 60, 10, 5]
+BATCH = 100_000
+
+
+def contributions(items: int, draw: random.Random) -> list[Contribution]:
+    found = []
+    for _ in range(items):
+        day = FIRST_DAY + timedelta(days=draw.randrange(DAYS))
+        commune = draw.choices(COMMUNES, COMMUNE_WEIGHTS)[0]
+        status = draw.choices(STATUSES, STATUS_WEIGHTS)[0]
+        acknowledged = status != "submitted"
+        resolved = status == "resolved"
+        hours_to_resolve = draw.lognormvariate(4.6, 1.0) if resolved else None
+        rating = draw.randint(1, 5) if resolved and draw.random() < 0.3 else None
+        counters = (
+            1,
+            int(acknowledged),
+            int(resolved),
+            int(status in ("rejected", "duplicate")),
+            int(hours_to_resolve is not None and hours_to_resolve <= 168),
+            int(hours_to_resolve is not None and hours_to_resolve <= 720),
+            int(draw.random() < 0.02),
+            int(draw.random() < 0.01),
+            int(rating is not None),
+            int(rating is not None and rating >= 3),
+            int(rating is not None),
+            rating or 0,
+        )
+        key = (
+            day,
+            draw.choice(KINDS),
+            draw.choices(SUBJECTS, SUBJECT_WEIGHTS)[0],
+            commune,
+            draw.choices(CHANNELS, CHANNEL_WEIGHTS)[0],
+            f"mairie-{commune}",
+            status,
+        )
+        acknowledge_bin = bin_of(draw.lognormvariate(2.5, 1.2) * 3600) if acknowledged else None
+        resolve_bin = bin_of(hours_to_resolve * 3600) if hours_to_resolve else None
+        found.append(Contribution(key, counters, acknowledge_bin, resolve_bin))
+    return found
+
+
+Call = Callable[[AsyncSession], Awaitable[Any]]
+
+
+def scenarios() -> dict[str, Call]:
+    year = rules.Period(date(2026, 1, 1), date(2026, 12, 31), rules.Granularity.MONTH)
+    quarter = rules.Period(date(2026, 4, 1), date(2026, 6, 30), rules.Granularity.WEEK)
+    odd = rules.Period(date(2026, 2, 10), date(2026, 11, 20), rules.Granularity.MONTH)
+    everything, angers = rules.Scope(), rules.Scope(commune_code="49000")
+    reports = rules.Scope(kind="report")
+    d = rules.Dimension
+    return {
+        "year: breakdown by commune": lambda s: rules.breakdown(s, year, everything, d.COMMUNE),
+        "year: breakdown by category": lambda s: rules.breakdown(s, year, everything, d.CATEGORY),
+        "year: breakdown by status, Angers": lambda s: rules.breakdown(s, year, angers, d.STATUS),
+        "year: series by month": lambda s: rules.series(s, year, everything),
+        "quarter: series by week": lambda s: rules.series(s, quarter, everything),
+        "year: resolution by category": lambda s: rules.resolution(s, year, everything, d.CATEGORY),
+        "year: resolution by body": lambda s: rules.resolution(s, year, everything, d.BODY),
+        "year: totals (routing, satisfaction)": lambda s: rules.totals(s, year, everything),
+        "year: service requests": lambda s: rules.service_requests(s, year, everything),
+        "10 Feb-20 Nov: resolution by category": lambda s: rules.resolution(
+            s, odd, everything, d.CATEGORY
+        ),
+        "10 Feb-20 Nov: breakdown by channel": lambda s: rules.breakdown(
+            s, odd, everything, d.CHANNEL
+        ),
+        "year, reports only (roll-ups): by category": lambda s: rules.breakdown(
+            s, year, reports, d.CATEGORY
+        ),
+    }
+
+
+async def measure(db: Database, rounds: int) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = {name: [] for name in scenarios()}
+    for _ in range(rounds):
+        for name, call in scenarios().items():
+            async with db.reading() as session:
+                start = time.perf_counter()
+                await call(session)
+                timings[name].append((time.perf_counter() - start) * 1000)
+    return timings
+
+
+async def seed(db: Database, items: int) -> None:
+    draw = random.Random(1)
+    done = 0
+    while done < items:
+        deltas = Deltas()
+        for contribution in contributions(min(BATCH, items - done), draw):
+            deltas.add(contribution, +1)
+        async with db.writing() as session:
+            await deltas.write(session)
+        done += min(BATCH, items - done)
+        print(f"\rseeded {done:,} items", end="", flush=True)
+    print()
+
+
+async def count_rows(db: Database) -> str:
+    from sqlalchemy import text
+
+    found = []
+    async with db.reading() as session:
+        for table in ("trends_daily", "trends_duration", "trends_slice", "trends_slice_duration"):
+            n = (await session.exec(text(f"SELECT count(*) FROM {table}"))).one()[0]  # type: ignore[call-overload]
+            found.append(f"{table} {n:,}")
+    return ", ".join(found)
+
+
+async def run(items: int, rounds: int, folder: Path) -> None:
+    settings = Settings(data_dir=folder)
+    db = Database(settings.resolved_database_url)
+    try:
+        started = time.perf_counter()
+        await seed(db, items)
+        print(f"{items:,} items in {time.perf_counter() - started:.0f} s: {await count_rows(db)}")
+        print(f"{'scenario':<44} {'p50':>8} {'p95':>8}  (ms, {rounds} rounds)")
+        for name, values in (await measure(db, rounds)).items():
+            ordered = sorted(values)
+            p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
+            print(f"{name:<44} {statistics.median(values):8.1f} {p95:8.1f}")
+    finally:
+        await db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Trends over N items (SQLite).")
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        prepare_database(Settings(data_dir=Path(folder)))
+        asyncio.run(run(args.items, args.rounds, Path(folder)))
+
+
+if __name__ == "__main__":
+    main()
