@@ -30,6 +30,9 @@ from service.context import ANONYMOUS, Caller, Context, Services
 from service.errors import N_, DomainError
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import Translator
+from service.integrations import access
+from service.integrations import rules as api_clients
+from service.integrations.rules import ClientIdentity
 from service.limits import QUERY_TOO_DEEP, TOO_MANY_ALIASES
 from service.response_cache import PublicResponseCache, is_public_read, may_write
 from service.schema import INTERNAL_ERROR
@@ -133,7 +136,13 @@ class GraphQLEndpoint:
                         explicit,
                     )
                 )
-            cache_key = self._cache_key(params, translator.locale) if caller.is_anonymous else None
+            if caller.client is not None:
+                self._check_scopes(caller.client, params)
+            # Public answers are the same for everyone but staff: API clients share them with
+            # anonymous callers (their scopes were checked above); staff answers never enter.
+            cache_key = (
+                self._cache_key(params, translator.locale) if caller.staff is None else None
+            )
             if cache_key is not None and (body := self.cache.get(cache_key)) is not None:
                 return self._bytes(body, 200, media_type, translator)
             writes = may_write(str(params.get("query") or ""), params.get("operationName"))
@@ -161,7 +170,8 @@ class GraphQLEndpoint:
         return response
 
     async def _caller(self, request: Request) -> Caller:
-        """Staff by personal access token (Authorization: Bearer) or session cookie; else
+        """An API client by its key or staff by personal access token (both as
+        ``Authorization: Bearer``; keys start ``alm_api_``), staff by session cookie; else
         anonymous. A token that opens nothing is an error; a stale cookie is just ignored."""
         services = self.services
         now = services.clock()
@@ -169,6 +179,16 @@ class GraphQLEndpoint:
         if authorization:
             scheme, _, token = authorization.partition(" ")
             identity = None
+            if scheme.lower() == "bearer" and api_clients.is_client_key(token.strip()):
+                async with services.db.reading() as session:
+                    client = await api_clients.authenticate(session, token.strip())
+                if client is None:
+                    raise _error(
+                        "NOT_AUTHENTICATED",
+                        N_("This API key is not valid, or was revoked."),
+                        status=401,
+                    )
+                return Caller(client=api_clients.identity_of(client))
             if scheme.lower() == "bearer":
                 async with services.db.reading() as session:
                     identity = await staff_rules.identity_for_token(session, token.strip(), now)
@@ -189,6 +209,24 @@ class GraphQLEndpoint:
         async with services.db.reading() as session:
             identity = await staff_rules.identity_for_session(session, token, now)
         return Caller(staff=identity, session_token=token) if identity else ANONYMOUS
+
+    def _check_scopes(self, client: ClientIdentity, params: dict[str, Any]) -> None:
+        """Refuse, before anything runs, an operation whose root fields the client's scopes
+        do not open. A document that cannot be read goes on: execution says why."""
+        query, operation_name = params.get("query"), params.get("operationName")
+        if not isinstance(query, str) or not isinstance(operation_name, str | None):
+            return
+        fields = access.root_fields(query, operation_name)
+        if fields is None:
+            return
+        missing = access.missing_scopes(fields, client.scopes)
+        if missing:
+            raise _error(
+                "INSUFFICIENT_SCOPE",
+                N_("This API client's scopes do not open %(fields)s."),
+                status=403,
+                fields=", ".join(missing),
+            )
 
     def _check_csrf(self, request: Request, session_token: str) -> None:
         expected = self.services.csrf_token(session_token)

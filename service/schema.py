@@ -17,6 +17,8 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from service.errors import DomainError
+from service.integrations.mutations import ApiClientMutation
+from service.integrations.queries import ApiClientQuery
 from service.limits import max_aliases_rule, max_depth_rule
 from service.privacy.mutations import PrivacyMutation
 from service.privacy.queries import PrivacyQuery
@@ -57,6 +59,7 @@ class Query(
     AuditQuery,
     TemplateQuery,
     PrivacyQuery,
+    ApiClientQuery,
 ):
     pass
 
@@ -71,6 +74,7 @@ class Mutation(
     TriageMutation,
     TemplateMutation,
     PrivacyMutation,
+    ApiClientMutation,
 ):
     pass
 

@@ -1,9 +1,10 @@
-"""Tables of integrations: the API clients allowed to write (e.g. through Open311)."""
+"""Tables of integrations: API clients (keys, scopes), their webhooks and deliveries."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from service.items.models import utc_datetime
@@ -20,3 +21,15 @@ class ApiClient(SQLModel, table=True):
     key_prefix: str = Field(max_length=16)  # to recognise a key in logs and lists
     created_at: datetime = Field(sa_column=utc_datetime(nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=utc_datetime())
+    # Space-separated scopes (rules.SCOPES). Clients made before scopes existed keep what
+    # they could do: read, submit and follow.
+    scopes: str = Field(
+        default="public:read items:write items:follow",
+        max_length=200,
+        sa_column_kwargs={"server_default": "public:read items:write items:follow"},
+    )
+    # Only operations published in graphql/operations/ (by their sha256), never free text.
+    trusted_documents_only: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}
+    )
+    created_by: str | None = Field(default=None, max_length=60)  # "cli" or "staff:<id>"
