@@ -239,5 +239,5 @@ def test_the_command_line_creates_a_client_with_scopes_and_refuses_unknown_ones(
     assert refused.returncode != 0
     assert "everything" in refused.stderr
     assert created.returncode == 0, created.stderr
-    assert "public:read opendata:read" in created.stdout
+    assert "with scopes opendata:read public:read" in created.stdout
     assert created.stdout.strip().splitlines()[-1].startswith("alm_api_")
