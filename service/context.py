@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from service.db import Database
 from service.i18n.translator import Translator
+from service.integrations.ratelimit import RateLimiter
 from service.integrations.rules import ClientIdentity
 from service.items.models import ItemEvent
 from service.items.rules import Audience, histories
@@ -131,6 +132,10 @@ class Services:
             per_device=self.settings.opinions_per_device_hour,
             per_origin=self.settings.opinions_per_origin_hour,
         )
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        return RateLimiter(rotation_seconds=self.settings.origin_key_rotation_hours * 3600)
 
     @cached_property
     def session_cookies(self) -> Signer:

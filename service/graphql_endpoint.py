@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,7 @@ class RequestError(Exception):
     status: int = 400
     # A document-level error: legacy application/json clients get it with status 200.
     about_document: bool = False
+    headers: dict[str, str] | None = None
 
 
 def _error(code: str, message: str, *, status: int = 400, **params: Any) -> Any:
@@ -138,6 +140,8 @@ class GraphQLEndpoint:
                 )
             if caller.client is not None:
                 self._check_scopes(caller.client, params)
+            if caller.staff is None:
+                self._check_rate(request, caller, params)
             # Public answers are the same for everyone but staff: API clients share them with
             # anonymous callers (their scopes were checked above); staff answers never enter.
             cache_key = (
@@ -227,6 +231,26 @@ class GraphQLEndpoint:
                 status=403,
                 fields=", ".join(missing),
             )
+
+    def _check_rate(self, request: Request, caller: Caller, params: dict[str, Any]) -> None:
+        """Count the request (and a submission) for the API client or the network origin;
+        429 with Retry-After when over a limit. Staff are not limited here."""
+        settings, limiter = self.services.settings, self.services.rate_limiter
+        if caller.client is not None:
+            key = f"c:{caller.client.client_id}"
+            limits = (settings.client_requests_per_minute, settings.client_submissions_per_minute)
+        else:
+            host = request.client.host if request.client else "unknown"
+            key = limiter.origin(host)
+            limits = (
+                settings.anonymous_requests_per_minute,
+                settings.anonymous_submissions_per_minute,
+            )
+        wait = limiter.hit(key + ":r", limits[0])
+        if not wait and access.submits(params.get("query"), params.get("operationName")):
+            wait = limiter.hit(key + ":s", limits[1])
+        if wait:
+            raise too_many_requests(wait)
 
     def _check_csrf(self, request: Request, session_token: str) -> None:
         expected = self.services.csrf_token(session_token)
@@ -351,6 +375,8 @@ class GraphQLEndpoint:
         message = translator.gettext(error.message, **error.params)
         body = {"errors": [{"message": message, "extensions": {"code": error.code}}]}
         response = self._json(body, status, media_type, translator)
+        if error.headers:
+            response.headers.update(error.headers)
         if status == 405:
             response.headers["Allow"] = "POST"
         return response
@@ -366,6 +392,18 @@ class GraphQLEndpoint:
             media_type=f"{media_type}; charset=utf-8",
             headers={"Content-Language": translator.locale, "Vary": "Accept, Accept-Language"},
         )
+
+
+def too_many_requests(wait_seconds: float) -> RequestError:
+    seconds = max(1, math.ceil(wait_seconds))
+    error: RequestError = _error(
+        "RATE_LIMITED",
+        N_("Too many requests: please wait %(seconds)s s before trying again."),
+        status=429,
+        seconds=seconds,
+    )
+    error.headers = {"Retry-After": str(seconds)}
+    return error
 
 
 def _parse_json(raw: str | bytes, name: str) -> Any:

@@ -134,6 +134,17 @@ def root_fields(query: str, operation_name: str | None) -> frozenset[str] | None
     return frozenset(found)
 
 
+SUBMISSION_FIELDS = frozenset(f for f, s in ROOT_FIELD_SCOPES.items() if s == "items:write")
+
+
+def submits(query: object, operation_name: object) -> bool:
+    """Whether the operation submits something (counted against the submission limits)."""
+    if not isinstance(query, str) or not isinstance(operation_name, str | None):
+        return False
+    fields = root_fields(query, operation_name)
+    return fields is not None and not fields.isdisjoint(SUBMISSION_FIELDS)
+
+
 def missing_scopes(fields: frozenset[str], scopes: frozenset[str]) -> list[str]:
     """Root fields the scopes do not open (introspection and __typename are always open)."""
     return sorted(
