@@ -77,6 +77,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     app = Starlette(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            Route("/graphql/documents.json", graphql.documents, methods=["GET"]),
             Route("/sensors.geojson", sensors_geojson_endpoint(services), methods=["GET"]),
             Route("/open311/v2/{path:path}", open311.handle, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),

@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from service.db import Database
 from service.i18n.translator import Translator
+from service.integrations.documents import TrustedDocuments
 from service.integrations.ratelimit import RateLimiter
 from service.integrations.rules import ClientIdentity
 from service.items.models import ItemEvent
@@ -132,6 +133,10 @@ class Services:
             per_device=self.settings.opinions_per_device_hour,
             per_origin=self.settings.opinions_per_origin_hour,
         )
+
+    @cached_property
+    def trusted_documents(self) -> TrustedDocuments:
+        return TrustedDocuments.load(self.settings.operations_dir)
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:

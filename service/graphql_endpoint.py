@@ -10,6 +10,7 @@ with a stable ``extensions.code`` for programs.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import math
@@ -127,7 +128,7 @@ class GraphQLEndpoint:
             return self._respond_error(error, APPLICATION_JSON, translator)
         try:
             caller = await self._caller(request)
-            params = await self._request_params(request)
+            params = self._resolve_document(await self._request_params(request), caller)
             explicit = _explicit_locale(params, request)
             if explicit is not None:
                 translator = self.services.translator(
@@ -144,9 +145,7 @@ class GraphQLEndpoint:
                 self._check_rate(request, caller, params)
             # Public answers are the same for everyone but staff: API clients share them with
             # anonymous callers (their scopes were checked above); staff answers never enter.
-            cache_key = (
-                self._cache_key(params, translator.locale) if caller.staff is None else None
-            )
+            cache_key = self._cache_key(params, translator.locale) if caller.staff is None else None
             if cache_key is not None and (body := self.cache.get(cache_key)) is not None:
                 return self._bytes(body, 200, media_type, translator)
             writes = may_write(str(params.get("query") or ""), params.get("operationName"))
@@ -213,6 +212,47 @@ class GraphQLEndpoint:
         async with services.db.reading() as session:
             identity = await staff_rules.identity_for_session(session, token, now)
         return Caller(staff=identity, session_token=token) if identity else ANONYMOUS
+
+    def _resolve_document(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        """Put the text of a trusted document in place of its ``documentId``; refuse free
+        query text from a caller held to trusted documents."""
+        documents = self.services.trusted_documents
+        identifier = params.get("documentId")
+        if identifier is not None:
+            document = documents.get(identifier) if isinstance(identifier, str) else None
+            if document is None:
+                raise _error(
+                    "DOCUMENT_NOT_FOUND",
+                    N_("No published operation has this documentId; see /graphql/documents.json."),
+                )
+            query = params.get("query")
+            if query is not None and query != document.body:
+                raise _error("BAD_REQUEST", N_("Send either a documentId or a query, not both."))
+            return {**params, "query": document.body}
+        restricted = (
+            caller.client.trusted_documents_only
+            if caller.client is not None
+            else caller.is_anonymous and self.services.settings.anonymous_trusted_documents_only
+        )
+        query = params.get("query")
+        if restricted and not (isinstance(query, str) and documents.is_trusted(query)):
+            raise _error(
+                "TRUSTED_DOCUMENTS_ONLY",
+                N_("Only the published operations are accepted: send their documentId."),
+                status=403,
+            )
+        return params
+
+    async def documents(self, request: Request) -> Response:
+        """``GET /graphql/documents.json``: the published operations and their ids."""
+        body = json.dumps(
+            self.services.trusted_documents.manifest(), ensure_ascii=False, indent=1
+        ).encode("utf-8")
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type="application/json; charset=utf-8", headers=headers)
 
     def _check_scopes(self, client: ClientIdentity, params: dict[str, Any]) -> None:
         """Refuse, before anything runs, an operation whose root fields the client's scopes

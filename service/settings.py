@@ -39,6 +39,8 @@ class Settings:
     default_locale: str = "fr"
     fixtures_dir: Path = PROJECT_ROOT / "fixtures"
     locales_dir: Path = PROJECT_ROOT / "locales"
+    # The operations clients use, published as trusted documents (GET /graphql/documents.json).
+    operations_dir: Path = PROJECT_ROOT / "graphql" / "operations"
     max_body_bytes: int = 1_000_000
     max_query_depth: int = 12
     max_aliases: int = 30
