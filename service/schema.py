@@ -18,7 +18,7 @@ from strawberry.types import ExecutionContext
 
 from service.errors import DomainError
 from service.integrations.mutations import ApiClientMutation
-from service.integrations.queries import ApiClientQuery
+from service.integrations.queries import ApiClientQuery, ChangeQuery
 from service.limits import max_aliases_rule, max_depth_rule
 from service.privacy.mutations import PrivacyMutation
 from service.privacy.queries import PrivacyQuery
@@ -60,6 +60,7 @@ class Query(
     TemplateQuery,
     PrivacyQuery,
     ApiClientQuery,
+    ChangeQuery,
 ):
     pass
 

@@ -45,7 +45,7 @@ class ApiClientMutation:
         context = info.context
         scopes = [scope.value for scope in input.scopes]
         try:
-            identity = require_client_admin(context.caller.staff)
+            require_client_admin(context.caller.staff)
         except DomainError as error:
             return ApiClientCreatePayload(
                 api_client=None, key=None, errors=integration_errors([error], info)
@@ -71,7 +71,6 @@ class ApiClientMutation:
                     context.now,
                     scopes,
                     trusted_documents_only=input.trusted_documents_only,
-                    created_by=f"staff:{identity.staff_id}",
                 )
         except IntegrityError:  # created by someone else at the same moment
             return ApiClientCreatePayload(

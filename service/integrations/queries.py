@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
 from service.context import Context
-from service.integrations import rules
+from service.errors import N_, DomainError
+from service.integrations import changes, rules
 from service.integrations.access import require_client_admin
-from service.integrations.types import ApiClientType
+from service.integrations.changes import ChangeKind
+from service.integrations.errors import IntegrationErrorCode
+from service.integrations.types import ApiClientType, Change, ChangePage
+
+MAX_CHANGES = 500
 
 
 @strawberry.type
@@ -19,3 +26,49 @@ class ApiClientQuery:
         async with info.context.db.reading() as session:
             rows = await rules.list_api_clients(session)
         return [ApiClientType.from_row(row) for row in rows]
+
+
+@strawberry.type
+class ChangeQuery:
+    @strawberry.field(
+        description="Public changes of public items (reports, public service requests), oldest "
+        "first, from a cursor: sync without gaps or duplicates, erasures included. Needs the "
+        "opendata:read scope for API clients."
+    )
+    async def changes(
+        self,
+        info: Info[Context, None],
+        since: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The cursor of the last page (opaque); none: from the start."
+            ),
+        ] = None,
+        kinds: Annotated[
+            list[ChangeKind] | None, strawberry.argument(description="Only these kinds.")
+        ] = None,
+        first: Annotated[int, strawberry.argument(description="Page size (at most 500).")] = 100,
+    ) -> ChangePage:
+        context = info.context
+        try:
+            after = changes.decode_cursor(since)
+        except changes.InvalidCursor:
+            raise DomainError(
+                IntegrationErrorCode.INVALID_CURSOR,
+                N_("This cursor was not given by the change feed."),
+                field="since",
+            ) from None
+        async with context.db.reading() as session:
+            page = await changes.read_changes(
+                session,
+                context.reference,
+                after,
+                max(1, min(first, MAX_CHANGES)),
+                kinds,
+                postgres=not context.db.is_sqlite,
+            )
+        return ChangePage(
+            changes=[Change.from_change(c) for c in page.changes],
+            cursor=changes.encode_cursor(page.position),
+            has_more=page.has_more,
+        )

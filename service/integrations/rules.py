@@ -117,7 +117,6 @@ async def create_api_client(
     scopes: Iterable[str] = DEFAULT_SCOPES,
     *,
     trusted_documents_only: bool = False,
-    created_by: str = "cli",
 ) -> tuple[ApiClient, str]:
     """A new client and its key; the key is returned once and never stored. Check the
     name and scopes with client_errors() first."""
@@ -129,7 +128,6 @@ async def create_api_client(
         created_at=now,
         scopes=" ".join(s for s in SCOPES if s in set(scopes)),
         trusted_documents_only=trusted_documents_only,
-        created_by=created_by,
     )
     session.add(client)
     await session.flush()

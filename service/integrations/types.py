@@ -6,9 +6,12 @@ from datetime import datetime
 
 import strawberry
 
+from service.integrations import changes
+from service.integrations.changes import ChangeKind
 from service.integrations.errors import IntegrationErrorCode
 from service.integrations.models import ApiClient
 from service.integrations.rules import ApiScope
+from service.items.rules import as_utc
 from service.schema_support import described_enum
 
 described_enum(
@@ -98,3 +101,54 @@ class ApiClientCreatePayload:
 class ApiClientRevokePayload:
     api_client: ApiClientType | None = strawberry.field(description="The client, revoked.")
     errors: list[IntegrationError] = strawberry.field(description="Why it was refused.")
+
+
+described_enum(
+    ChangeKind,
+    name="ChangeKind",
+    description="What happened to a public item.",
+    values={
+        ChangeKind.CREATED: "It was submitted.",
+        ChangeKind.STATUS_CHANGED: "Its status changed.",
+        ChangeKind.ANSWERED: "Staff published an answer.",
+        ChangeKind.MERGED: "It was marked a duplicate of another item.",
+        ChangeKind.REROUTED: "Its category, commune or handling body changed.",
+        ChangeKind.REDACTED: "Its free text was erased (the resident's request or retention): "
+        "drop any copy of it.",
+    },
+)
+
+@strawberry.type(description="One public change of a public item.")
+class Change:
+    cursor: str = strawberry.field(description="Resume after this change (opaque).")
+    kind: ChangeKind = strawberry.field(description="What happened.")
+    reference: str = strawberry.field(description="The item's public reference.")
+    item_kind: str = strawberry.field(description="report or service_request.")
+    status: str | None = strawberry.field(
+        description="The status after the change, for status changes and merges."
+    )
+    commune_code: str = strawberry.field(description="INSEE code of the item's commune.")
+    category_code: str | None = strawberry.field(description="The item's category, if any.")
+    occurred_at: datetime = strawberry.field(description="When it happened.")
+
+    @classmethod
+    def from_change(cls, change: changes.Change) -> Change:
+        return cls(
+            cursor=changes.encode_cursor(change.position),
+            kind=change.kind,
+            reference=change.reference,
+            item_kind=change.item_kind,
+            status=change.status,
+            commune_code=change.commune_code,
+            category_code=change.category_code,
+            occurred_at=as_utc(change.occurred_at),
+        )
+
+
+@strawberry.type(description="A page of the change feed.")
+class ChangePage:
+    changes: list[Change] = strawberry.field(description="Oldest first.")
+    cursor: str = strawberry.field(
+        description="Opaque: pass it as `since` next time (the same one when nothing was new)."
+    )
+    has_more: bool = strawberry.field(description="Whether more changes are ready now.")

@@ -239,7 +239,9 @@ declare_not_personal(
     why="a body's standard answers, written for any resident",
 )
 declare_not_personal(
-    "api_client", ["name", "key_prefix", "key_hash"], why="an organisation's key, hashed"
+    "api_client",
+    ["name", "key_prefix", "key_hash", "scopes"],
+    why="an organisation's key, hashed, and what it may do",
 )
 declare_personal(
     "audit_log",

@@ -205,6 +205,8 @@ def transition(
         text_language=answer_language,
     )
     audit(session, identity, "status_changed", item, now, f"{before} -> {target.value}")
+    if (public_answer or "").strip():
+        outbox.append(session, "item.answered", item_id=item.id, now=now)
     _write(session, identity, item, now, "noted", private_note)
 
 
@@ -238,6 +240,8 @@ def _write(
             language=language,
         )
         audit(session, identity, action, item, now)
+        if action == "answered":  # the change feed and integrators' webhooks hear of it
+            outbox.append(session, "item.answered", item_id=item.id, now=now)
 
 
 def annotate(

@@ -80,9 +80,7 @@ async def test_anonymous_traffic_can_be_held_to_trusted_documents_and_use_get(
         free_client = await client_key(services)
         # when
         arbitrary = await call(client, None, {"query": ARBITRARY})
-        by_get = await client.get(
-            "/graphql", params={"documentId": published_id("Communes")}
-        )
+        by_get = await client.get("/graphql", params={"documentId": published_id("Communes")})
         a_client = await call(client, free_client, {"query": "{ categories { code } }"})
     # then
     assert arbitrary.status_code == 403
