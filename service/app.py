@@ -20,6 +20,7 @@ from service.health import healthz, readiness_endpoint
 from service.i18n.catalogs import load_translations
 from service.i18n.negotiation import negotiate
 from service.integrations.open311.endpoint import Open311Endpoint
+from service.integrations.webhooks import run_webhook_worker
 from service.privacy.retention import run_daily_purge
 from service.routing.delivery import run_delivery_worker
 from service.schema import build_schema
@@ -59,10 +60,16 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             )
         )
         purger = asyncio.create_task(run_daily_purge(services.db, settings, stop, services.clock))
+        webhooks = asyncio.create_task(
+            run_webhook_worker(
+                services.db, settings, stop, services.clock, lambda: services.reference
+            )
+        )
         try:
             yield
         finally:
             stop.set()
+            await webhooks
             await purger
             await worker  # finishes the round in progress (each HTTP call is capped at 10 s)
             await services.db.dispose()

@@ -17,8 +17,8 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from service.errors import DomainError
-from service.integrations.mutations import ApiClientMutation
-from service.integrations.queries import ApiClientQuery, ChangeQuery
+from service.integrations.mutations import ApiClientMutation, WebhookMutation
+from service.integrations.queries import ApiClientQuery, ChangeQuery, WebhookQuery
 from service.limits import max_aliases_rule, max_depth_rule
 from service.privacy.mutations import PrivacyMutation
 from service.privacy.queries import PrivacyQuery
@@ -61,6 +61,7 @@ class Query(
     PrivacyQuery,
     ApiClientQuery,
     ChangeQuery,
+    WebhookQuery,
 ):
     pass
 
@@ -76,6 +77,7 @@ class Mutation(
     TemplateMutation,
     PrivacyMutation,
     ApiClientMutation,
+    WebhookMutation,
 ):
     pass
 

@@ -22,6 +22,9 @@ from graphql import (
     parse,
 )
 
+from service.errors import N_, DomainError
+from service.integrations.errors import IntegrationErrorCode
+from service.integrations.rules import ClientIdentity
 from service.staff.models import Role
 from service.staff.permissions import forbidden, not_authenticated
 from service.staff.rules import StaffIdentity
@@ -168,3 +171,13 @@ def require_client_admin(identity: StaffIdentity | None) -> StaffIdentity:
     ):
         raise forbidden()
     return identity
+
+
+def require_client(client: ClientIdentity | None) -> ClientIdentity:
+    """The calling API client (webhooks belong to one); anyone else is not authenticated."""
+    if client is None:
+        raise DomainError(
+            IntegrationErrorCode.NOT_AUTHENTICATED,
+            N_("Send your API client's key as Authorization: Bearer."),
+        )
+    return client

@@ -9,11 +9,17 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.errors import N_, DomainError
-from service.integrations import changes, rules
-from service.integrations.access import require_client_admin
+from service.integrations import changes, rules, webhooks
+from service.integrations.access import require_client, require_client_admin
 from service.integrations.changes import ChangeKind
 from service.integrations.errors import IntegrationErrorCode
-from service.integrations.types import ApiClientType, Change, ChangePage
+from service.integrations.types import (
+    ApiClientType,
+    Change,
+    ChangePage,
+    WebhookDeliveryType,
+    WebhookType,
+)
 
 MAX_CHANGES = 500
 
@@ -72,3 +78,27 @@ class ChangeQuery:
             cursor=changes.encode_cursor(page.position),
             has_more=page.has_more,
         )
+
+
+@strawberry.type
+class WebhookQuery:
+    @strawberry.field(description="The calling API client's webhooks (scope webhooks:manage).")
+    async def webhooks(self, info: Info[Context, None]) -> list[WebhookType]:
+        client = require_client(info.context.caller.client)
+        async with info.context.db.reading() as session:
+            rows = await webhooks.webhooks_of(session, client.client_id)
+        return [WebhookType.from_row(row) for row in rows]
+
+    @strawberry.field(description="The delivery log of one of the caller's webhooks, newest first.")
+    async def webhook_deliveries(
+        self,
+        info: Info[Context, None],
+        webhook_id: Annotated[strawberry.ID, strawberry.argument(description="The webhook.")],
+        first: Annotated[int, strawberry.argument(description="How many (at most 100).")] = 50,
+    ) -> list[WebhookDeliveryType]:
+        client = require_client(info.context.caller.client)
+        identifier = int(webhook_id) if str(webhook_id).isdigit() else -1
+        async with info.context.db.reading() as session:
+            webhook = await webhooks.webhook_of(session, client.client_id, identifier)
+            rows = await webhooks.deliveries_of(session, webhook.id or 0, max(1, min(first, 100)))
+        return [WebhookDeliveryType.from_row(row) for row in rows]

@@ -9,7 +9,7 @@ import strawberry
 from service.integrations import changes
 from service.integrations.changes import ChangeKind
 from service.integrations.errors import IntegrationErrorCode
-from service.integrations.models import ApiClient
+from service.integrations.models import ApiClient, Webhook, WebhookDelivery
 from service.integrations.rules import ApiScope
 from service.items.rules import as_utc
 from service.schema_support import described_enum
@@ -118,6 +118,7 @@ described_enum(
     },
 )
 
+
 @strawberry.type(description="One public change of a public item.")
 class Change:
     cursor: str = strawberry.field(description="Resume after this change (opaque).")
@@ -152,3 +153,78 @@ class ChangePage:
         description="Opaque: pass it as `since` next time (the same one when nothing was new)."
     )
     has_more: bool = strawberry.field(description="Whether more changes are ready now.")
+
+
+@strawberry.type(name="Webhook", description="A subscription of the calling API client.")
+class WebhookType:
+    id: strawberry.ID = strawberry.field(description="Its id.")
+    url: str = strawberry.field(description="Where deliveries are POSTed.")
+    event_types: list[ChangeKind] = strawberry.field(description="The kinds it receives.")
+    created_at: datetime = strawberry.field(description="When it was created.")
+    active: bool = strawberry.field(description="False once disabled.")
+    failures_in_a_row: int = strawberry.field(description="Failed attempts since a success.")
+    disabled_at: datetime | None = strawberry.field(description="When it was disabled.")
+    disabled_reason: str | None = strawberry.field(
+        description="Why it was disabled (persistent failures); re-enable with webhookEnable."
+    )
+
+    @classmethod
+    def from_row(cls, row: Webhook) -> WebhookType:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            url=row.url,
+            event_types=[ChangeKind(k) for k in row.event_types.split()],
+            created_at=as_utc(row.created_at),
+            active=row.disabled_at is None,
+            failures_in_a_row=row.failures_in_a_row,
+            disabled_at=as_utc(row.disabled_at) if row.disabled_at else None,
+            disabled_reason=row.disabled_reason,
+        )
+
+
+@strawberry.type(name="WebhookDelivery", description="One delivery of a webhook: the log.")
+class WebhookDeliveryType:
+    delivery_id: str = strawberry.field(description="The X-ALM-Delivery-Id header sent.")
+    event_type: ChangeKind = strawberry.field(description="What it announced.")
+    status: str = strawberry.field(description="pending, delivered or failed.")
+    attempts: int = strawberry.field(description="Attempts so far.")
+    last_error: str | None = strawberry.field(description="What the last failure was.")
+    next_attempt_at: datetime | None = strawberry.field(description="When it is tried next.")
+    created_at: datetime = strawberry.field(description="When it was planned.")
+    delivered_at: datetime | None = strawberry.field(description="When the receiver took it.")
+    body: str = strawberry.field(description="The JSON body that was signed and sent.")
+
+    @classmethod
+    def from_row(cls, row: WebhookDelivery) -> WebhookDeliveryType:
+        return cls(
+            delivery_id=row.delivery_uid,
+            event_type=ChangeKind(row.event_type),
+            status=row.status,
+            attempts=row.attempts,
+            last_error=row.last_error,
+            next_attempt_at=as_utc(row.next_attempt_at) if row.status == "pending" else None,
+            created_at=as_utc(row.created_at),
+            delivered_at=as_utc(row.delivered_at) if row.delivered_at else None,
+            body=row.body,
+        )
+
+
+@strawberry.input(description="A new webhook.")
+class WebhookCreateInput:
+    url: str = strawberry.field(description="An https URL on a public host.")
+    event_types: list[ChangeKind] = strawberry.field(description="The kinds to receive.")
+
+
+@strawberry.type(description="The new webhook and its signing secret, shown this once.")
+class WebhookCreatePayload:
+    webhook: WebhookType | None = strawberry.field(description="The webhook.")
+    signing_secret: str | None = strawberry.field(
+        description="Verify X-ALM-Signature with it (see the README); keep it secret."
+    )
+    errors: list[IntegrationError] = strawberry.field(description="Why it was refused.")
+
+
+@strawberry.type(description="A webhook after a change.")
+class WebhookPayload:
+    webhook: WebhookType | None = strawberry.field(description="The webhook.")
+    errors: list[IntegrationError] = strawberry.field(description="Why it was refused.")
