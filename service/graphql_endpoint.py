@@ -34,6 +34,7 @@ from service.i18n.negotiation import negotiate
 from service.i18n.translator import Translator
 from service.integrations import access
 from service.integrations import rules as api_clients
+from service.integrations.cost import estimate as estimate_cost
 from service.integrations.rules import ClientIdentity
 from service.limits import QUERY_TOO_DEEP, TOO_MANY_ALIASES
 from service.response_cache import PublicResponseCache, is_public_read, may_write
@@ -57,6 +58,7 @@ class RequestError(Exception):
     # A document-level error: legacy application/json clients get it with status 200.
     about_document: bool = False
     headers: dict[str, str] | None = None
+    extensions: dict[str, Any] | None = None
 
 
 def _error(code: str, message: str, *, status: int = 400, **params: Any) -> Any:
@@ -278,19 +280,61 @@ class GraphQLEndpoint:
         settings, limiter = self.services.settings, self.services.rate_limiter
         if caller.client is not None:
             key = f"c:{caller.client.client_id}"
-            limits = (settings.client_requests_per_minute, settings.client_submissions_per_minute)
+            limits = (
+                settings.client_requests_per_minute,
+                settings.client_submissions_per_minute,
+                settings.client_cost_per_request,
+                settings.client_cost_per_minute,
+            )
         else:
             host = request.client.host if request.client else "unknown"
             key = limiter.origin(host)
             limits = (
                 settings.anonymous_requests_per_minute,
                 settings.anonymous_submissions_per_minute,
+                settings.anonymous_cost_per_request,
+                settings.anonymous_cost_per_minute,
             )
+        query, operation_name = params.get("query"), params.get("operationName")
         wait = limiter.hit(key + ":r", limits[0])
-        if not wait and access.submits(params.get("query"), params.get("operationName")):
+        if not wait and access.submits(query, operation_name):
             wait = limiter.hit(key + ":s", limits[1])
         if wait:
             raise too_many_requests(wait)
+        variables = params.get("variables")
+        if not isinstance(query, str) or not isinstance(operation_name, str | None):
+            return
+        cost = estimate_cost(
+            self.schema._schema,
+            query,
+            operation_name,
+            variables if isinstance(variables, dict) else {},
+        )
+        if cost is None:
+            return
+        if cost > limits[2]:
+            error = _error(
+                "QUERY_TOO_COSTLY",
+                N_(
+                    "This query is estimated at %(cost)s points, above the limit of %(limit)s "
+                    "a request: ask for smaller pages or fewer fields."
+                ),
+                cost=cost,
+                limit=limits[2],
+            )
+            error.extensions = {"cost": cost, "limit": limits[2]}
+            raise error
+        wait = limiter.hit(key + ":q", limits[3], cost)
+        if wait:
+            error = too_many_requests(wait)
+            error.code = "COST_BUDGET_EXCEEDED"
+            error.message = N_(
+                "The query cost budget of %(limit)s points a minute is spent (this query: "
+                "%(cost)s): please wait %(seconds)s s."
+            )
+            error.params.update(cost=cost, limit=limits[3])
+            error.extensions = {"cost": cost, "limit": limits[3]}
+            raise error
 
     def _check_csrf(self, request: Request, session_token: str) -> None:
         expected = self.services.csrf_token(session_token)
@@ -413,7 +457,8 @@ class GraphQLEndpoint:
         legacy = error.about_document and media_type == APPLICATION_JSON
         status = 200 if legacy else error.status
         message = translator.gettext(error.message, **error.params)
-        body = {"errors": [{"message": message, "extensions": {"code": error.code}}]}
+        extensions = {"code": error.code, **(error.extensions or {})}
+        body = {"errors": [{"message": message, "extensions": extensions}]}
         response = self._json(body, status, media_type, translator)
         if error.headers:
             response.headers.update(error.headers)

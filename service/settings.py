@@ -70,10 +70,10 @@ class Settings:
     # Anonymous callers may only run the published operations (by documentId).
     anonymous_trusted_documents_only: bool = False
     # Query cost budgets (estimated fields x page sizes): per request, and per minute.
-    client_cost_per_request: int = 20_000
-    client_cost_per_minute: int = 200_000
-    anonymous_cost_per_request: int = 5_000
-    anonymous_cost_per_minute: int = 50_000
+    client_cost_per_request: int = 50_000
+    client_cost_per_minute: int = 1_000_000
+    anonymous_cost_per_request: int = 10_000
+    anonymous_cost_per_minute: int = 200_000
     # Webhooks: at most this many per client; disabled after this many failed deliveries in a row.
     webhooks_per_client: int = 10
     webhook_failures_to_disable: int = 20
