@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,13 +144,14 @@ class GraphQLEndpoint:
                 )
             if caller.client is not None:
                 self._check_scopes(caller.client, params)
-            if caller.staff is None:
-                self._check_rate(request, caller, params)
+            charge = self._check_rate(request, caller, params) if caller.staff is None else None
             # Public answers are the same for everyone but staff: API clients share them with
             # anonymous callers (their scopes were checked above); staff answers never enter.
             cache_key = self._cache_key(params, translator.locale) if caller.staff is None else None
             if cache_key is not None and (body := self.cache.get(cache_key)) is not None:
                 return self._bytes(body, 200, media_type, translator)
+            if charge is not None:
+                charge()  # the cost budget pays for work done, not for cached answers
             writes = may_write(str(params.get("query") or ""), params.get("operationName"))
             if writes and caller.session_token is not None:
                 self._check_csrf(request, caller.session_token)
@@ -274,9 +276,13 @@ class GraphQLEndpoint:
                 fields=", ".join(missing),
             )
 
-    def _check_rate(self, request: Request, caller: Caller, params: dict[str, Any]) -> None:
-        """Count the request (and a submission) for the API client or the network origin;
-        429 with Retry-After when over a limit. Staff are not limited here."""
+    def _check_rate(
+        self, request: Request, caller: Caller, params: dict[str, Any]
+    ) -> Callable[[], None] | None:
+        """Count the request (and a submission) for the API client or the network origin,
+        and check the query's cost against the per-request budget; 429 with Retry-After
+        (or 400 for a query too costly) when over a limit. Returns what charges the cost to
+        the per-minute budget once the query is about to run. Staff are not limited here."""
         settings, limiter = self.services.settings, self.services.rate_limiter
         if caller.client is not None:
             key = f"c:{caller.client.client_id}"
@@ -303,7 +309,7 @@ class GraphQLEndpoint:
             raise too_many_requests(wait)
         variables = params.get("variables")
         if not isinstance(query, str) or not isinstance(operation_name, str | None):
-            return
+            return None
         cost = estimate_cost(
             self.schema._schema,
             query,
@@ -311,7 +317,7 @@ class GraphQLEndpoint:
             variables if isinstance(variables, dict) else {},
         )
         if cost is None:
-            return
+            return None
         if cost > limits[2]:
             error = _error(
                 "QUERY_TOO_COSTLY",
@@ -324,17 +330,21 @@ class GraphQLEndpoint:
             )
             error.extensions = {"cost": cost, "limit": limits[2]}
             raise error
-        wait = limiter.hit(key + ":q", limits[3], cost)
-        if wait:
-            error = too_many_requests(wait)
-            error.code = "COST_BUDGET_EXCEEDED"
-            error.message = N_(
-                "The query cost budget of %(limit)s points a minute is spent (this query: "
-                "%(cost)s): please wait %(seconds)s s."
-            )
-            error.params.update(cost=cost, limit=limits[3])
-            error.extensions = {"cost": cost, "limit": limits[3]}
-            raise error
+
+        def charge() -> None:
+            wait = limiter.hit(key + ":q", limits[3], cost)
+            if wait:
+                error = too_many_requests(wait)
+                error.code = "COST_BUDGET_EXCEEDED"
+                error.message = N_(
+                    "The query cost budget of %(limit)s points a minute is spent (this query: "
+                    "%(cost)s): please wait %(seconds)s s."
+                )
+                error.params.update(cost=cost, limit=limits[3])
+                error.extensions = {"cost": cost, "limit": limits[3]}
+                raise error
+
+        return charge
 
     def _check_csrf(self, request: Request, session_token: str) -> None:
         expected = self.services.csrf_token(session_token)

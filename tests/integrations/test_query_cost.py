@@ -11,7 +11,7 @@ from service.integrations.cost import estimate
 from service.schema import build_schema
 from service.settings import Settings
 from tests.integrations.clients import call, client_key
-from tests.support import operation, running_service
+from tests.support import OPERATIONS_DIR, operation, running_service
 
 pytestmark = pytest.mark.anyio
 
@@ -61,7 +61,9 @@ async def test_the_per_minute_budget_is_spent_then_retry_after_says_when(
     schema = build_schema(settings)._schema
     cost = estimate(schema, categories, None, {})
     assert cost is not None
-    budget = dataclasses.replace(settings, anonymous_cost_per_minute=cost * 3 // 2)
+    budget = dataclasses.replace(
+        settings, anonymous_cost_per_minute=cost * 3 // 2, public_cache_seconds=0
+    )
     async with running_service(budget) as (_, client):
         # when
         first = await call(client, None, {"query": categories})
@@ -74,3 +76,19 @@ async def test_the_per_minute_budget_is_spent_then_retry_after_says_when(
     assert len(errors) == 1
     assert errors[0]["extensions"]["code"] == "COST_BUDGET_EXCEEDED"
     assert errors[0]["extensions"]["cost"] == cost
+
+
+def test_every_published_operation_fits_the_default_anonymous_budget_at_full_pages() -> None:
+    # given
+    settings = Settings()
+    schema = build_schema(settings)._schema
+    full_pages = {"first": settings.max_page_size, "limit": settings.max_page_size}
+    # when
+    costs = {
+        path.stem: estimate(schema, path.read_text(encoding="utf-8"), None, full_pages)
+        for path in OPERATIONS_DIR.glob("*.graphql")
+    }
+    # then
+    too_costly = {name: cost for name, cost in costs.items() if (cost or 0) > 25_000}
+    assert too_costly == {}
+    assert settings.anonymous_cost_per_request == 25_000
