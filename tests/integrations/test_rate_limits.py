@@ -108,3 +108,26 @@ def test_network_origins_are_pseudonyms_that_change_at_rotation() -> None:
     assert "192.0.2.7" not in before
     assert after != before
     assert limiter.hit(after + ":r", 1) == 0.0  # the old count went with the old key
+
+
+async def test_open311_posts_share_the_clients_submission_limit(settings: Settings) -> None:
+    # given
+    limited = dataclasses.replace(settings, client_submissions_per_minute=2)
+    async with running_service(limited) as (services, client):
+        key = await client_key(services)
+        form = {
+            "api_key": key,
+            "service_code": "pothole",
+            "lat": "47.4712",
+            "long": "-0.5502",
+            "description": "Trou profond",
+        }
+        # when
+        statuses = []
+        for _ in range(3):
+            response = await client.post("/open311/v2/requests.json", data=form)
+            statuses.append(response.status_code)
+    # then
+    assert statuses == [200, 200, 429]
+    assert int(response.headers["retry-after"]) >= 1
+    assert response.json()[0]["code"] == 429
