@@ -5,8 +5,8 @@ transaction commits: under concurrent writers on PostgreSQL, id 11 can be visibl
 is still in flight, and a reader that moved its cursor past 11 would never see 10. So each
 entry carries the id of the transaction that wrote it (``txid``), the feed is ordered by
 ``(txid, id)``, and it only returns entries whose transaction is older than the oldest one
-still in flight (``pg_snapshot_xmin(pg_current_snapshot())``): every transaction that can
-still commit has a larger txid, so nothing can appear behind a cursor. A change shows once its
+still in flight in this database (see ``HORIZON``): every transaction that can still commit
+has a larger txid, so nothing can appear behind a cursor. A change shows once its
 own transaction and every older one have finished (milliseconds, unless a transaction hangs).
 SQLite serialises writers (BEGIN IMMEDIATE), so ids are commit order there and txid is 0.
 
@@ -54,6 +54,21 @@ TOPICS = {
     "item.redacted": ChangeKind.REDACTED,
 }
 FEED_ITEM_KINDS = (ItemKind.REPORT.value, ItemKind.SERVICE_REQUEST.value)
+
+# The oldest transaction that may still commit outbox entries, as seen by this statement's own
+# snapshot (pg_current_snapshot() is the active snapshot): the smallest id among those in
+# progress (xip), leaving out only those known to belong to another database of the cluster
+# (transaction ids are cluster-wide; pg_stat_activity names their database), else the
+# snapshot's xmax. A transaction that ended between the snapshot and the pg_stat_activity read
+# is not in the list, so it is kept: conservative. Other roles' backends show no xid: kept too.
+HORIZON = """
+SELECT coalesce(min(running.x), pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+FROM (SELECT xip::text::bigint AS x FROM pg_snapshot_xip(pg_current_snapshot()) AS xip) running
+WHERE running.x % 4294967296 NOT IN (
+    SELECT backend_xid::text::bigint FROM pg_stat_activity
+    WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()
+)
+"""
 BEGINNING = (0, 0)
 
 
@@ -140,8 +155,7 @@ async def read_changes(
         .limit(first + 1)
     )
     if postgres:
-        horizon = text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        statement = statement.where(col(OutboxEntry.txid) < horizon)
+        statement = statement.where(col(OutboxEntry.txid) < text(f"({HORIZON})"))
     rows = list((await session.exec(statement)).all())
     has_more = len(rows) > first
     rows = rows[:first]

@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from service.context import Services, utc_now
 from service.outbox import rules as outbox
@@ -156,3 +157,29 @@ async def test_a_cursor_not_from_the_feed_is_a_typed_error(
     errors = response.json()["errors"]
     assert len(errors) == 1
     assert errors[0]["extensions"]["code"] == "INVALID_CURSOR"
+
+
+async def test_a_long_transaction_in_another_database_does_not_hold_the_feed_back(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: a transaction with an id, open in another database of the same server
+    if services.db.is_sqlite:
+        pytest.skip("PostgreSQL only: transaction ids are cluster-wide there")
+    key = await client_key(services, ("opendata:read",))
+    _, cursor = await read_all(client, key, None)
+    other = create_engine(
+        make_url(services.settings.resolved_database_url).set(
+            drivername="postgresql+psycopg", database="postgres"
+        )
+    )
+    try:
+        with other.connect() as connection:
+            connection.execute(text("SELECT pg_current_xact_id()"))  # takes an id, stays open
+            # when
+            reference = (await submit_report(client))["report"]["reference"]
+            changes, _ = await read_all(client, key, cursor)
+            connection.rollback()
+    finally:
+        other.dispose()
+    # then
+    assert [c["reference"] for c in changes] == [reference]
