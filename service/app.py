@@ -21,6 +21,7 @@ from service.health import healthz, readiness_endpoint
 from service.i18n.catalogs import load_translations
 from service.i18n.negotiation import negotiate
 from service.integrations.open311.endpoint import Open311Endpoint
+from service.integrations.webhooks import run_webhook_worker
 from service.privacy.retention import run_daily_purge
 from service.routing.delivery import run_delivery_worker
 from service.schema import build_schema
@@ -79,10 +80,16 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         trends = asyncio.create_task(
             run_rollup_worker(services.db, settings.delivery_poll_seconds, stop)
         )
+        webhooks = asyncio.create_task(
+            run_webhook_worker(
+                services.db, settings, stop, services.clock, lambda: services.reference
+            )
+        )
         try:
             yield
         finally:
             stop.set()
+            await webhooks
             await purger
             await trends
             await worker  # finishes the round in progress (each HTTP call is capped at 10 s)
@@ -101,6 +108,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     app = Starlette(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            Route("/graphql/documents.json", graphql.documents, methods=["GET"]),
             Route("/sensors.geojson", sensors_geojson_endpoint(services), methods=["GET"]),
             Route("/open311/v2/{path:path}", open311.handle, methods=["GET", "POST"]),
             Route("/opendata/{dataset}.{format}", opendata_endpoint(services), methods=["GET"]),

@@ -94,6 +94,17 @@ def _parser() -> argparse.ArgumentParser:
         "create", help="create a client and print its key (shown once; only a hash is kept)"
     )
     api_create.add_argument("--name", required=True, help="short name, e.g. vivre-a-angers")
+    api_create.add_argument(
+        "--scopes",
+        default="public:read,items:write,items:follow",
+        help="comma-separated: public:read, items:write, items:follow, webhooks:manage, "
+        "opendata:read (default: public:read,items:write,items:follow)",
+    )
+    api_create.add_argument(
+        "--trusted-documents-only",
+        action="store_true",
+        help="accept only the published operations (documentId), never free query text",
+    )
     api_create.set_defaults(run=_api_client_create)
     api_revoke = api_commands.add_parser("revoke", help="revoke a client's key at once")
     api_revoke.add_argument("--name", required=True, help="the client's name")
@@ -486,18 +497,33 @@ async def _create_staff(settings: Settings, args: argparse.Namespace, password: 
 def _api_client_create(settings: Settings, args: argparse.Namespace) -> int:
     from service.integrations import rules as api_clients
 
+    scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
     if not api_clients.valid_client_name(args.name):
         raise CommandFailed(
             "a client name is 2-55 lower-case letters, digits, - or _", EXIT_CHECK_FAILED
         )
+    unknown = sorted(set(scopes) - set(api_clients.SCOPES))
+    if unknown or not scopes:
+        raise CommandFailed(
+            f"unknown scope {', '.join(unknown) or '(none)'}; choose among "
+            + ", ".join(api_clients.SCOPES),
+            EXIT_CHECK_FAILED,
+        )
     _ensure_migrated(settings)
-    key = asyncio.run(_create_api_client(settings, args.name))
-    print(f"created API client {args.name}; its key (shown once, keep it secret):")
+    key = asyncio.run(
+        _create_api_client(settings, args.name, scopes, args.trusted_documents_only)
+    )
+    print(
+        f"created API client {args.name} with scopes {' '.join(scopes)}; "
+        "its key (shown once, keep it secret):"
+    )
     print(key)
     return 0
 
 
-async def _create_api_client(settings: Settings, name: str) -> str:
+async def _create_api_client(
+    settings: Settings, name: str, scopes: list[str], trusted_documents_only: bool
+) -> str:
     from sqlalchemy.exc import IntegrityError
 
     from service.context import utc_now
@@ -506,7 +532,13 @@ async def _create_api_client(settings: Settings, name: str) -> str:
     db = Database(settings.resolved_database_url)
     try:
         async with db.writing() as session:
-            _, key = await api_clients.create_api_client(session, name, utc_now())
+            _, key = await api_clients.create_api_client(
+                session,
+                name,
+                utc_now(),
+                scopes,
+                trusted_documents_only=trusted_documents_only,
+            )
             return key
     except IntegrityError:
         raise CommandFailed(f"there is already an API client {name!r}", EXIT_CHECK_FAILED) from None

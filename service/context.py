@@ -16,6 +16,9 @@ from strawberry.dataloader import DataLoader
 
 from service.db import Database
 from service.i18n.translator import Translator
+from service.integrations.documents import TrustedDocuments
+from service.integrations.ratelimit import RateLimiter
+from service.integrations.rules import ClientIdentity
 from service.items.models import ItemEvent
 from service.items.rules import Audience, histories
 from service.privacy.crypto import FieldCipher, cipher_for
@@ -39,20 +42,28 @@ Clock = Callable[[], datetime]
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: anonymous (residents, the public) or a staff member."""
+    """Who is calling: anonymous (residents, the public), a staff member or an API client."""
 
     staff: StaffIdentity | None = None
     # The session token from the cookie, kept to check the CSRF token of mutations.
     session_token: str | None = None
+    client: ClientIdentity | None = None
 
     @property
     def kind(self) -> str:
         """Also the idempotency scope of submissions."""
+        if self.client is not None:
+            return self.client.idempotency_scope
         return f"staff:{self.staff.staff_id}" if self.staff else "anonymous"
 
     @property
     def is_anonymous(self) -> bool:
-        return self.staff is None
+        return self.staff is None and self.client is None
+
+    def channel(self, requested: str) -> str:
+        """The channel of a submission: an API client's own (``api:<name>``), whatever it
+        asks for; otherwise the one the caller says (app, web, counter...)."""
+        return self.client.channel if self.client is not None else requested
 
 
 ANONYMOUS = Caller()
@@ -125,6 +136,14 @@ class Services:
             per_device=self.settings.opinions_per_device_hour,
             per_origin=self.settings.opinions_per_origin_hour,
         )
+
+    @cached_property
+    def trusted_documents(self) -> TrustedDocuments:
+        return TrustedDocuments.load(self.settings.operations_dir)
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        return RateLimiter(rotation_seconds=self.settings.origin_key_rotation_hours * 3600)
 
     @cached_property
     def session_cookies(self) -> Signer:

@@ -10,8 +10,11 @@ with a stable ``extensions.code`` for programs.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +33,10 @@ from service.context import ANONYMOUS, Caller, Context, Services
 from service.errors import N_, DomainError
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import Translator
+from service.integrations import access
+from service.integrations import rules as api_clients
+from service.integrations.cost import estimate as estimate_cost
+from service.integrations.rules import ClientIdentity
 from service.limits import QUERY_TOO_DEEP, TOO_MANY_ALIASES
 from service.response_cache import PublicResponseCache, is_public_read, may_write
 from service.schema import INTERNAL_ERROR
@@ -51,6 +58,8 @@ class RequestError(Exception):
     status: int = 400
     # A document-level error: legacy application/json clients get it with status 200.
     about_document: bool = False
+    headers: dict[str, str] | None = None
+    extensions: dict[str, Any] | None = None
 
 
 def _error(code: str, message: str, *, status: int = 400, **params: Any) -> Any:
@@ -122,7 +131,7 @@ class GraphQLEndpoint:
             return self._respond_error(error, APPLICATION_JSON, translator)
         try:
             caller = await self._caller(request)
-            params = await self._request_params(request)
+            params = self._resolve_document(await self._request_params(request), caller)
             explicit = _explicit_locale(params, request)
             if explicit is not None:
                 translator = self.services.translator(
@@ -133,9 +142,16 @@ class GraphQLEndpoint:
                         explicit,
                     )
                 )
-            cache_key = self._cache_key(params, translator.locale) if caller.is_anonymous else None
+            if caller.client is not None:
+                self._check_scopes(caller.client, params)
+            charge = self._check_rate(request, caller, params) if caller.staff is None else None
+            # Public answers are the same for everyone but staff: API clients share them with
+            # anonymous callers (their scopes were checked above); staff answers never enter.
+            cache_key = self._cache_key(params, translator.locale) if caller.staff is None else None
             if cache_key is not None and (body := self.cache.get(cache_key)) is not None:
                 return self._bytes(body, 200, media_type, translator)
+            if charge is not None:
+                charge()  # the cost budget pays for work done, not for cached answers
             writes = may_write(str(params.get("query") or ""), params.get("operationName"))
             if writes and caller.session_token is not None:
                 self._check_csrf(request, caller.session_token)
@@ -161,7 +177,8 @@ class GraphQLEndpoint:
         return response
 
     async def _caller(self, request: Request) -> Caller:
-        """Staff by personal access token (Authorization: Bearer) or session cookie; else
+        """An API client by its key or staff by personal access token (both as
+        ``Authorization: Bearer``; keys start ``alm_api_``), staff by session cookie; else
         anonymous. A token that opens nothing is an error; a stale cookie is just ignored."""
         services = self.services
         now = services.clock()
@@ -169,6 +186,16 @@ class GraphQLEndpoint:
         if authorization:
             scheme, _, token = authorization.partition(" ")
             identity = None
+            if scheme.lower() == "bearer" and api_clients.is_client_key(token.strip()):
+                async with services.db.reading() as session:
+                    client = await api_clients.authenticate(session, token.strip())
+                if client is None:
+                    raise _error(
+                        "NOT_AUTHENTICATED",
+                        N_("This API key is not valid, or was revoked."),
+                        status=401,
+                    )
+                return Caller(client=api_clients.identity_of(client))
             if scheme.lower() == "bearer":
                 async with services.db.reading() as session:
                     identity = await staff_rules.identity_for_token(session, token.strip(), now)
@@ -189,6 +216,135 @@ class GraphQLEndpoint:
         async with services.db.reading() as session:
             identity = await staff_rules.identity_for_session(session, token, now)
         return Caller(staff=identity, session_token=token) if identity else ANONYMOUS
+
+    def _resolve_document(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
+        """Put the text of a trusted document in place of its ``documentId``; refuse free
+        query text from a caller held to trusted documents."""
+        documents = self.services.trusted_documents
+        identifier = params.get("documentId")
+        if identifier is not None:
+            document = documents.get(identifier) if isinstance(identifier, str) else None
+            if document is None:
+                raise _error(
+                    "DOCUMENT_NOT_FOUND",
+                    N_("No published operation has this documentId; see /graphql/documents.json."),
+                )
+            query = params.get("query")
+            if query is not None and query != document.body:
+                raise _error("BAD_REQUEST", N_("Send either a documentId or a query, not both."))
+            return {**params, "query": document.body}
+        restricted = (
+            caller.client.trusted_documents_only
+            if caller.client is not None
+            else caller.is_anonymous and self.services.settings.anonymous_trusted_documents_only
+        )
+        query = params.get("query")
+        if restricted and not (isinstance(query, str) and documents.is_trusted(query)):
+            raise _error(
+                "TRUSTED_DOCUMENTS_ONLY",
+                N_("Only the published operations are accepted: send their documentId."),
+                status=403,
+            )
+        return params
+
+    async def documents(self, request: Request) -> Response:
+        """``GET /graphql/documents.json``: the published operations and their ids."""
+        body = json.dumps(
+            self.services.trusted_documents.manifest(), ensure_ascii=False, indent=1
+        ).encode("utf-8")
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type="application/json; charset=utf-8", headers=headers)
+
+    def _check_scopes(self, client: ClientIdentity, params: dict[str, Any]) -> None:
+        """Refuse, before anything runs, an operation whose root fields the client's scopes
+        do not open. A document that cannot be read goes on: execution says why."""
+        query, operation_name = params.get("query"), params.get("operationName")
+        if not isinstance(query, str) or not isinstance(operation_name, str | None):
+            return
+        fields = access.root_fields(query, operation_name)
+        if fields is None:
+            return
+        missing = access.missing_scopes(fields, client.scopes)
+        if missing:
+            raise _error(
+                "INSUFFICIENT_SCOPE",
+                N_("This API client's scopes do not open %(fields)s."),
+                status=403,
+                fields=", ".join(missing),
+            )
+
+    def _check_rate(
+        self, request: Request, caller: Caller, params: dict[str, Any]
+    ) -> Callable[[], None] | None:
+        """Count the request (and a submission) for the API client or the network origin,
+        and check the query's cost against the per-request budget; 429 with Retry-After
+        (or 400 for a query too costly) when over a limit. Returns what charges the cost to
+        the per-minute budget once the query is about to run. Staff are not limited here."""
+        settings, limiter = self.services.settings, self.services.rate_limiter
+        if caller.client is not None:
+            key = f"c:{caller.client.client_id}"
+            limits = (
+                settings.client_requests_per_minute,
+                settings.client_submissions_per_minute,
+                settings.client_cost_per_request,
+                settings.client_cost_per_minute,
+            )
+        else:
+            host = request.client.host if request.client else "unknown"
+            key = limiter.origin(host)
+            limits = (
+                settings.anonymous_requests_per_minute,
+                settings.anonymous_submissions_per_minute,
+                settings.anonymous_cost_per_request,
+                settings.anonymous_cost_per_minute,
+            )
+        query, operation_name = params.get("query"), params.get("operationName")
+        wait = limiter.hit(key + ":r", limits[0])
+        if not wait and access.submits(query, operation_name):
+            wait = limiter.hit(key + ":s", limits[1])
+        if wait:
+            raise too_many_requests(wait)
+        variables = params.get("variables")
+        if not isinstance(query, str) or not isinstance(operation_name, str | None):
+            return None
+        cost = estimate_cost(
+            self.schema._schema,
+            query,
+            operation_name,
+            variables if isinstance(variables, dict) else {},
+        )
+        if cost is None:
+            return None
+        if cost > limits[2]:
+            error = _error(
+                "QUERY_TOO_COSTLY",
+                N_(
+                    "This query is estimated at %(cost)s points, above the limit of %(limit)s "
+                    "a request: ask for smaller pages or fewer fields."
+                ),
+                cost=cost,
+                limit=limits[2],
+            )
+            error.extensions = {"cost": cost, "limit": limits[2]}
+            raise error
+
+        def charge() -> None:
+            wait = limiter.hit(key + ":q", limits[3], cost)
+            if wait:
+                error = too_many_requests(wait)
+                error.code = "COST_BUDGET_EXCEEDED"
+                error.message = N_(
+                    "The query cost budget of %(limit)s points a minute is spent (this query: "
+                    "%(cost)s): please wait %(seconds)s s."
+                )
+                error.params.update(cost=cost, limit=limits[3])
+                error.extensions = {"cost": cost, "limit": limits[3]}
+                raise error
+
+        return charge
 
     def _check_csrf(self, request: Request, session_token: str) -> None:
         expected = self.services.csrf_token(session_token)
@@ -311,8 +467,11 @@ class GraphQLEndpoint:
         legacy = error.about_document and media_type == APPLICATION_JSON
         status = 200 if legacy else error.status
         message = translator.gettext(error.message, **error.params)
-        body = {"errors": [{"message": message, "extensions": {"code": error.code}}]}
+        extensions = {"code": error.code, **(error.extensions or {})}
+        body = {"errors": [{"message": message, "extensions": extensions}]}
         response = self._json(body, status, media_type, translator)
+        if error.headers:
+            response.headers.update(error.headers)
         if status == 405:
             response.headers["Allow"] = "POST"
         return response
@@ -328,6 +487,18 @@ class GraphQLEndpoint:
             media_type=f"{media_type}; charset=utf-8",
             headers={"Content-Language": translator.locale, "Vary": "Accept, Accept-Language"},
         )
+
+
+def too_many_requests(wait_seconds: float) -> RequestError:
+    seconds = max(1, math.ceil(wait_seconds))
+    error: RequestError = _error(
+        "RATE_LIMITED",
+        N_("Too many requests: please wait %(seconds)s s before trying again."),
+        status=429,
+        seconds=seconds,
+    )
+    error.headers = {"Retry-After": str(seconds)}
+    return error
 
 
 def _parse_json(raw: str | bytes, name: str) -> Any:

@@ -17,6 +17,8 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from service.errors import DomainError
+from service.integrations.mutations import ApiClientMutation, WebhookMutation
+from service.integrations.queries import ApiClientQuery, ChangeQuery, WebhookQuery
 from service.limits import max_aliases_rule, max_depth_rule
 from service.privacy.mutations import PrivacyMutation
 from service.privacy.queries import PrivacyQuery
@@ -61,6 +63,9 @@ class Query(
     PrivacyQuery,
     SearchQuery,
     TrendsQuery,
+    ApiClientQuery,
+    ChangeQuery,
+    WebhookQuery,
 ):
     pass
 
@@ -75,6 +80,8 @@ class Mutation(
     TriageMutation,
     TemplateMutation,
     PrivacyMutation,
+    ApiClientMutation,
+    WebhookMutation,
 ):
     pass
 

@@ -39,6 +39,8 @@ class Settings:
     default_locale: str = "fr"
     fixtures_dir: Path = PROJECT_ROOT / "fixtures"
     locales_dir: Path = PROJECT_ROOT / "locales"
+    # The operations clients use, published as trusted documents (GET /graphql/documents.json).
+    operations_dir: Path = PROJECT_ROOT / "graphql" / "operations"
     max_body_bytes: int = 1_000_000
     max_query_depth: int = 12
     max_aliases: int = 30
@@ -57,6 +59,26 @@ class Settings:
     # Opinions on sensors accepted per hour from one device, and from one network origin.
     opinions_per_device_hour: int = 20
     opinions_per_origin_hour: int = 300
+    # Integrators (see README, "Integrators"). Requests and submissions a minute, per API
+    # client and per anonymous network origin (counted per worker process: see README).
+    client_requests_per_minute: int = 3000
+    client_submissions_per_minute: int = 300
+    anonymous_requests_per_minute: int = 600
+    anonymous_submissions_per_minute: int = 30
+    # Network origins are counted under keyed hashes whose key is replaced this often.
+    origin_key_rotation_hours: float = 24.0
+    # Anonymous callers may only run the published operations (by documentId).
+    anonymous_trusted_documents_only: bool = False
+    # Query cost budgets (estimated fields x page sizes): per request, and per minute.
+    # Every published operation fits the anonymous per-request budget (a test checks it);
+    # answers served from the public cache are not charged to the per-minute budget.
+    client_cost_per_request: int = 100_000
+    client_cost_per_minute: int = 2_000_000
+    anonymous_cost_per_request: int = 25_000
+    anonymous_cost_per_minute: int = 250_000
+    # Webhooks: at most this many per client; disabled after this many failed deliveries in a row.
+    webhooks_per_client: int = 10
+    webhook_failures_to_disable: int = 20
     # Personal data (see README, "Personal data"). URL-safe base64 keys of 32 bytes, oldest
     # first: the last encrypts, all decrypt. Empty: derived from secret_keys.
     encryption_keys: tuple[str, ...] = ()
@@ -161,6 +183,46 @@ class Settings:
             ),
             search_poll_seconds=_positive_float(
                 env, "SERVICE_SEARCH_POLL_SECONDS", defaults.search_poll_seconds
+            ),
+            client_requests_per_minute=_positive(
+                env, "SERVICE_CLIENT_REQUESTS_PER_MINUTE", defaults.client_requests_per_minute
+            ),
+            client_submissions_per_minute=_positive(
+                env, "SERVICE_CLIENT_SUBMISSIONS_PER_MINUTE", defaults.client_submissions_per_minute
+            ),
+            anonymous_requests_per_minute=_positive(
+                env, "SERVICE_ANONYMOUS_REQUESTS_PER_MINUTE", defaults.anonymous_requests_per_minute
+            ),
+            anonymous_submissions_per_minute=_positive(
+                env,
+                "SERVICE_ANONYMOUS_SUBMISSIONS_PER_MINUTE",
+                defaults.anonymous_submissions_per_minute,
+            ),
+            client_cost_per_request=_positive(
+                env, "SERVICE_CLIENT_COST_PER_REQUEST", defaults.client_cost_per_request
+            ),
+            client_cost_per_minute=_positive(
+                env, "SERVICE_CLIENT_COST_PER_MINUTE", defaults.client_cost_per_minute
+            ),
+            anonymous_cost_per_request=_positive(
+                env, "SERVICE_ANONYMOUS_COST_PER_REQUEST", defaults.anonymous_cost_per_request
+            ),
+            anonymous_cost_per_minute=_positive(
+                env, "SERVICE_ANONYMOUS_COST_PER_MINUTE", defaults.anonymous_cost_per_minute
+            ),
+            webhooks_per_client=_positive(
+                env, "SERVICE_WEBHOOKS_PER_CLIENT", defaults.webhooks_per_client
+            ),
+            webhook_failures_to_disable=_positive(
+                env, "SERVICE_WEBHOOK_FAILURES_TO_DISABLE", defaults.webhook_failures_to_disable
+            ),
+            origin_key_rotation_hours=_positive_float(
+                env, "SERVICE_ORIGIN_KEY_ROTATION_HOURS", defaults.origin_key_rotation_hours
+            ),
+            anonymous_trusted_documents_only=_flag(
+                env,
+                "SERVICE_ANONYMOUS_TRUSTED_DOCUMENTS_ONLY",
+                defaults.anonymous_trusted_documents_only,
             ),
         )
 

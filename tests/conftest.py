@@ -13,7 +13,12 @@ import pytest
 
 from service.context import Services
 from service.settings import Settings
-from tests.support import prepare_database, running_service, throwaway_database
+from tests.support import (
+    ONE_ORIGIN_LIMITS,
+    prepare_database,
+    running_service,
+    throwaway_database,
+)
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +37,12 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, data_dir=tmp_path, secret_keys=("k" * 32,))
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        secret_keys=("k" * 32,),
+        **ONE_ORIGIN_LIMITS,
+    )
 
 
 @pytest.fixture
@@ -55,7 +65,12 @@ def client(running: tuple[Services, httpx.AsyncClient]) -> httpx.AsyncClient:
 @pytest.fixture
 def fresh_settings(tmp_path: Path) -> Iterator[Settings]:
     with throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path) as url:
-        settings = Settings(database_url=url, data_dir=tmp_path, secret_keys=("k" * 32,))
+        settings = Settings(
+            database_url=url,
+            data_dir=tmp_path,
+            secret_keys=("k" * 32,),
+            **ONE_ORIGIN_LIMITS,
+        )
         prepare_database(settings)
         yield settings
 

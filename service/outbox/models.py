@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import BigInteger, Column, FetchedValue, Index, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from service.items.models import utc_datetime
@@ -14,6 +14,7 @@ class OutboxEntry(SQLModel, table=True):
     """A change others must hear about; its id orders the stream."""
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_txid_id", "txid", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     topic: str = Field(max_length=40)  # item.created, item.status_changed, ...
@@ -21,6 +22,13 @@ class OutboxEntry(SQLModel, table=True):
     # JSON; never personal data: consumers read what they may from the database.
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=utc_datetime(nullable=False))
+    # The writing transaction's id, set by PostgreSQL (pg_current_xact_id()); 0 on SQLite,
+    # whose writers are serialised. Ids are not commit order under concurrent writers: the
+    # change feed reads in (txid, id) order below the oldest transaction still in flight.
+    txid: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger, nullable=False, server_default=FetchedValue()),
+    )
 
 
 class ConsumerPosition(SQLModel, table=True):

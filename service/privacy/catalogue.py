@@ -239,7 +239,19 @@ declare_not_personal(
     why="a body's standard answers, written for any resident",
 )
 declare_not_personal(
-    "api_client", ["name", "key_prefix", "key_hash"], why="an organisation's key, hashed"
+    "api_client",
+    ["name", "key_prefix", "key_hash", "scopes"],
+    why="an organisation's key, hashed, and what it may do",
+)
+declare_not_personal(
+    "webhook",
+    ["url", "event_types", "signing_secret", "disabled_reason"],
+    why="an organisation's endpoint and its secret",
+)
+declare_not_personal(
+    "webhook_delivery",
+    ["delivery_uid", "event_type", "body", "status", "last_error"],
+    why="public changes of public items (reference, kind, status, codes)",
 )
 declare_personal(
     "audit_log",

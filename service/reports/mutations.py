@@ -76,7 +76,9 @@ class ReportMutation:
             submitted = await rules.submit_report(
                 context.db,
                 context.reference,
-                to_request(input, input.channel.value, context.translator.locale),
+                to_request(
+                    input, context.caller.channel(input.channel.value), context.translator.locale
+                ),
                 scope=context.caller.kind,
                 now=context.now,
                 cipher=context.services.contact_cipher,

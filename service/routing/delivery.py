@@ -278,18 +278,28 @@ async def _post(http: httpx.AsyncClient, message: _Outgoing, now: datetime) -> s
     """None when the receiver accepted the delivery, else a short reason without personal data."""
     if not message.url or not message.secret:
         return "route has no URL or no signing secret"
+    return await post_signed(
+        http, message.url, message.secret, message.delivery_uid, message.body, now
+    )
+
+
+async def post_signed(
+    http: httpx.AsyncClient, url: str, secret: str, delivery_uid: str, body: bytes, now: datetime
+) -> str | None:
+    """POST a signed JSON body (bodies' routes and integrators' webhooks alike): None when
+    the receiver answered 2xx, else a short reason without personal data."""
     timestamp = str(int(now.timestamp()))
     headers = {
         "Content-Type": "application/json",
-        "X-ALM-Delivery-Id": message.delivery_uid,
+        "X-ALM-Delivery-Id": delivery_uid,
         "X-ALM-Timestamp": timestamp,
-        "X-ALM-Signature": signature(message.secret, timestamp, message.body),
+        "X-ALM-Signature": signature(secret, timestamp, body),
     }
     try:
         # httpx timeouts bound each phase; this bounds the whole exchange (a slow drip of
         # bytes could otherwise outlive the claim). The response body is never read.
         async with asyncio.timeout(HTTP_TIMEOUT_SECONDS):
-            request = http.stream("POST", message.url, content=message.body, headers=headers)
+            request = http.stream("POST", url, content=body, headers=headers)
             async with request as response:
                 status = response.status_code
     except (TimeoutError, httpx.TimeoutException):
@@ -297,6 +307,16 @@ async def _post(http: httpx.AsyncClient, message: _Outgoing, now: datetime) -> s
     except (httpx.HTTPError, httpx.InvalidURL) as error:
         return f"connection error ({type(error).__name__})"
     return None if 200 <= status < 300 else f"HTTP {status}"
+
+
+def backoff_seconds(settings: Settings, attempts: int) -> float:
+    """The wait before the next attempt after ``attempts`` failed ones: doubling, capped."""
+    return float(
+        min(
+            settings.delivery_backoff_seconds * 2 ** (attempts - 1),
+            settings.delivery_backoff_cap_seconds,
+        )
+    )
 
 
 async def _record(
@@ -333,10 +353,7 @@ async def _record(
             )
             _log(logging.ERROR, "failed for good", message, why)
         else:
-            delay = min(
-                settings.delivery_backoff_seconds * 2 ** (delivery.attempts - 1),
-                settings.delivery_backoff_cap_seconds,
-            )
+            delay = backoff_seconds(settings, delivery.attempts)
             delivery.last_error = error
             delivery.next_attempt_at = now + timedelta(seconds=delay)
             _log(logging.WARNING, "will retry", message, f"{error}; in {delay:g} s")

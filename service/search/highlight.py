@@ -18,6 +18,7 @@ class Highlight:
 
 
 FRAGMENT_CHARS = 160
+MAX_HIGHLIGHTS = 2  # fragments per hit
 
 
 def _without_elision(text: str, start: int, end: int) -> tuple[int, int]:
@@ -29,7 +30,7 @@ def _without_elision(text: str, start: int, end: int) -> tuple[int, int]:
 def highlights(
     texts: Sequence[tuple[str, str]], language: str, matched: dict[str, set[str]]
 ) -> list[Highlight]:
-    """Up to two fragments of the given texts around the words that matched."""
+    """Up to ``MAX_HIGHLIGHTS`` fragments of the texts around the words that matched."""
     wanted = matched.get(language, set()) | matched.get(DEFAULT_LANGUAGE, set())
     found: list[Highlight] = []
     for fieldname, text in texts:
@@ -58,6 +59,6 @@ def highlights(
                 matches=[(s - start, e - start) for s, e in spans if s >= start and e <= end],
             )
         )
-        if len(found) == 2:
+        if len(found) == MAX_HIGHLIGHTS:
             break
     return found

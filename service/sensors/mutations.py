@@ -212,7 +212,7 @@ class SensorMutation:
                     sensor_slug=str(input.sensor_slug),
                     question=input.question,
                     idempotency_key=input.idempotency_key,
-                    channel=input.channel.value,
+                    channel=context.caller.channel(input.channel.value),
                     language=context.translator.locale,
                     contact=to_contact(input.contact),
                 ),

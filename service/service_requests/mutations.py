@@ -71,7 +71,9 @@ class ServiceRequestMutation:
             submitted, detail = await rules.submit_service_request(
                 context.db,
                 context.reference,
-                to_request(input, input.channel.value, context.translator.locale),
+                to_request(
+                    input, context.caller.channel(input.channel.value), context.translator.locale
+                ),
                 scope=context.caller.kind,
                 now=context.now,
                 cipher=context.services.contact_cipher,

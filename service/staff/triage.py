@@ -205,6 +205,8 @@ def transition(
         text_language=answer_language,
     )
     audit(session, identity, "status_changed", item, now, f"{before} -> {target.value}")
+    if (public_answer or "").strip():
+        outbox.append(session, "item.answered", item_id=item.id, now=now)
     _write(session, identity, item, now, "noted", private_note)
 
 
@@ -238,15 +240,18 @@ def _write(
             language=language,
         )
         audit(session, identity, action, item, now)
-        # The search index must hear of it; without an item_id the entry plans no webhook
-        # delivery (a private note is no news for the body's system).
-        outbox.append(
-            session,
-            "item.annotated",
-            item_id=None,
-            now=now,
-            payload={"search": {"source": "item", "id": item.id}},
-        )
+        if action == "answered":  # the change feed and integrators' webhooks hear of it
+            outbox.append(session, "item.answered", item_id=item.id, now=now)
+        else:
+            # A private note is no news for the body's system or the feed; without an item_id
+            # the entry plans no delivery, and the search index (staff scope) still hears of it.
+            outbox.append(
+                session,
+                "item.annotated",
+                item_id=None,
+                now=now,
+                payload={"search": {"source": "item", "id": item.id}},
+            )
 
 
 def annotate(

@@ -73,6 +73,10 @@ def service_environment(data_dir: Path, log_level: str = "warning") -> dict[str,
         # Every client of the load generator comes from 127.0.0.1: lift the per-origin limit
         # of sensor opinions (the per-device one still applies; devices vary).
         "SERVICE_OPINIONS_PER_ORIGIN_HOUR": "1000000000",
+        # The load comes from one address: lift the per-origin limits and budgets.
+        "SERVICE_ANONYMOUS_REQUESTS_PER_MINUTE": "1000000000",
+        "SERVICE_ANONYMOUS_SUBMISSIONS_PER_MINUTE": "1000000000",
+        "SERVICE_ANONYMOUS_COST_PER_MINUTE": "1000000000",
     }
     env.pop("SERVICE_DATABASE_URL", None)  # the embedded SQLite file in the data dir
     return env

@@ -14,6 +14,7 @@ import pytest
 from service.context import Services
 from service.settings import Settings
 from tests.support import (
+    ONE_ORIGIN_LIMITS,
     PONTS_DE_CE_TOWN_HALL,
     prepare_database,
     running_service,
@@ -106,6 +107,7 @@ def search_settings(search_database: str, tmp_path_factory: pytest.TempPathFacto
         data_dir=tmp_path_factory.mktemp("search-data"),
         secret_keys=("k" * 32,),
         search_batch_size=7,  # many small batches: ordering and resuming are exercised
+        **ONE_ORIGIN_LIMITS,
     )
 
 

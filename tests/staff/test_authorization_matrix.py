@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from service.context import Services
+from service.integrations import rules as api_clients
 from service.staff import rules
 from service.staff.models import Role, StaffUser
 from tests.support import report_input, submit_report
@@ -24,6 +25,7 @@ CONTACT = {
 }
 OK, ANON, FORBID, MISSING = "ok", "NOT_AUTHENTICATED", "FORBIDDEN", "NOT_FOUND"
 NOT_PUBLIC = "NOT_PUBLIC"
+SCOPE = "INSUFFICIENT_SCOPE"
 
 # operation -> (GraphQL document, variables given the item's reference)
 OPERATIONS: dict[str, tuple[str, Any]] = {
@@ -161,6 +163,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "trends": OK,
     },
     "council member": dict.fromkeys(OPERATIONS, FORBID) | {"trends": OK},
+    # An API client holding every scope: no scope opens staff work, notes, contacts or the
+    # audit log, so each is refused before it runs; of trends, the public part only.
+    "integrator": dict.fromkeys(OPERATIONS, SCOPE) | {"trends": NOT_PUBLIC},
 }
 WHO: dict[str, tuple[str, Role] | None] = {
     "anonymous": None,
@@ -172,6 +177,7 @@ WHO: dict[str, tuple[str, Role] | None] = {
     "admin of A": ("mairie-49007", Role.ADMIN),
     "ALM admin": ("alm", Role.ADMIN),
     "council member": ("alm", Role.COUNCIL),
+    "integrator": None,
 }
 
 
@@ -223,6 +229,12 @@ async def test_every_caller_gets_exactly_what_its_role_allows(
     if who == "resident with a tracking token":
         tracking = (await submit_report(client, categoryCode="graffiti"))["trackingToken"]
         headers = {"authorization": f"Bearer {tracking}"}
+    if who == "integrator":
+        async with services.db.writing() as session:
+            _, key = await api_clients.create_api_client(
+                session, f"matrix-{uuid.uuid4().hex[:8]}", services.clock(), api_clients.SCOPES
+            )
+        headers = {"authorization": f"Bearer {key}"}
     results: dict[str, str] = {}
     for name, (document, variables) in OPERATIONS.items():
         reference = (await submit_report(client, categoryCode="graffiti", contact=CONTACT))[

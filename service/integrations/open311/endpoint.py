@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -42,6 +43,7 @@ class Open311Endpoint:
             self.services.settings.default_locale,
         )
         translator = self.services.translator(locale)
+        retry_after: int | None = None
         try:
             if extension not in FORMATS or not resource:
                 raise rules.Open311Error(404, ["no such resource: end the path in .json or .xml"])
@@ -49,12 +51,16 @@ class Open311Endpoint:
             status, root, entry, content = await self._route(request, resource, translator)
         except rules.Open311Error as error:
             status, root, entry = error.status, "errors", "error"
+            retry_after = error.retry_after
             content = [{"code": error.status, "description": d} for d in error.descriptions]
         except Exception:  # a bug or an outage: logged without the form (personal data)
             logger.exception("unexpected error on %s %s", request.method, request.url.path)
             status, root, entry = 500, "errors", "error"
             content = [{"code": 500, "description": "internal error"}]
-        return self._respond(status, fmt, root, entry, content, locale)
+        response = self._respond(status, fmt, root, entry, content, locale)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     async def _route(
         self, request: Request, resource: str, tr: Translator
@@ -102,6 +108,15 @@ class Open311Endpoint:
             client = await api_clients.authenticate(session, dict(fields).get("api_key"))
         if client is None:
             raise rules.Open311Error(403, ["a valid api_key is required to post requests"])
+        # The same submission budget as the client's GraphQL submissions (per worker).
+        wait = self.services.rate_limiter.hit(
+            f"c:{client.id}:s", self.services.settings.client_submissions_per_minute
+        )
+        if wait:
+            seconds = max(1, math.ceil(wait))
+            raise rules.Open311Error(
+                429, [f"too many requests: retry after {seconds} s"], retry_after=seconds
+            )
         rules.check_jurisdiction(dict(fields).get("jurisdiction_id"))
         posted = rules.parse_posted(fields)
         try:

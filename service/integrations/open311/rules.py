@@ -44,10 +44,13 @@ Record = dict[str, Any]
 class Open311Error(Exception):
     """A refusal answered as the spec says: an HTTP status and ``[{code, description}]``."""
 
-    def __init__(self, status: int, descriptions: list[str]) -> None:
+    def __init__(
+        self, status: int, descriptions: list[str], retry_after: int | None = None
+    ) -> None:
         super().__init__("; ".join(descriptions))
         self.status = status
         self.descriptions = descriptions
+        self.retry_after = retry_after  # seconds, for 429
 
 
 def check_jurisdiction(jurisdiction_id: str | None) -> None:

@@ -1,0 +1,104 @@
+"""API clients in GraphQL: metropolitan admins list them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from service.context import Context
+from service.errors import N_, DomainError
+from service.integrations import changes, rules, webhooks
+from service.integrations.access import require_client, require_client_admin
+from service.integrations.changes import ChangeKind
+from service.integrations.errors import IntegrationErrorCode
+from service.integrations.types import (
+    ApiClientType,
+    Change,
+    ChangePage,
+    WebhookDeliveryType,
+    WebhookType,
+)
+
+MAX_CHANGES = 500
+
+
+@strawberry.type
+class ApiClientQuery:
+    @strawberry.field(description="Every API client, revoked ones included (ALM admins only).")
+    async def api_clients(self, info: Info[Context, None]) -> list[ApiClientType]:
+        require_client_admin(info.context.caller.staff)
+        async with info.context.db.reading() as session:
+            rows = await rules.list_api_clients(session)
+        return [ApiClientType.from_row(row) for row in rows]
+
+
+@strawberry.type
+class ChangeQuery:
+    @strawberry.field(
+        description="Public changes of public items (reports, public service requests), oldest "
+        "first, from a cursor: sync without gaps or duplicates, erasures included. Needs the "
+        "opendata:read scope for API clients."
+    )
+    async def changes(
+        self,
+        info: Info[Context, None],
+        since: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The cursor of the last page (opaque); none: from the start."
+            ),
+        ] = None,
+        kinds: Annotated[
+            list[ChangeKind] | None, strawberry.argument(description="Only these kinds.")
+        ] = None,
+        first: Annotated[int, strawberry.argument(description="Page size (at most 500).")] = 100,
+    ) -> ChangePage:
+        context = info.context
+        try:
+            after = changes.decode_cursor(since)
+        except changes.InvalidCursor:
+            raise DomainError(
+                IntegrationErrorCode.INVALID_CURSOR,
+                N_("This cursor was not given by the change feed."),
+                field="since",
+            ) from None
+        async with context.db.reading() as session:
+            page = await changes.read_changes(
+                session,
+                context.reference,
+                after,
+                max(1, min(first, MAX_CHANGES)),
+                kinds,
+                postgres=not context.db.is_sqlite,
+            )
+        return ChangePage(
+            changes=[Change.from_change(c) for c in page.changes],
+            cursor=changes.encode_cursor(page.position),
+            has_more=page.has_more,
+        )
+
+
+@strawberry.type
+class WebhookQuery:
+    @strawberry.field(description="The calling API client's webhooks (scope webhooks:manage).")
+    async def webhooks(self, info: Info[Context, None]) -> list[WebhookType]:
+        client = require_client(info.context.caller.client)
+        async with info.context.db.reading() as session:
+            rows = await webhooks.webhooks_of(session, client.client_id)
+        return [WebhookType.from_row(row) for row in rows]
+
+    @strawberry.field(description="The delivery log of one of the caller's webhooks, newest first.")
+    async def webhook_deliveries(
+        self,
+        info: Info[Context, None],
+        webhook_id: Annotated[strawberry.ID, strawberry.argument(description="The webhook.")],
+        first: Annotated[int, strawberry.argument(description="How many (at most 100).")] = 50,
+    ) -> list[WebhookDeliveryType]:
+        client = require_client(info.context.caller.client)
+        identifier = int(webhook_id) if str(webhook_id).isdigit() else -1
+        async with info.context.db.reading() as session:
+            webhook = await webhooks.webhook_of(session, client.client_id, identifier)
+            rows = await webhooks.deliveries_of(session, webhook.id or 0, max(1, min(first, 100)))
+        return [WebhookDeliveryType.from_row(row) for row in rows]
