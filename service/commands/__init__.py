@@ -1,0 +1,1 @@
+"""The commands of ``python -m service``, by what they work on (see ``service.cli``)."""

@@ -1,0 +1,211 @@
+"""Commands that maintain derived and personal data: purge, rekey, trends, search index."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from service.commands.common import (
+    EXIT_CONFIGURATION,
+    CommandFailed,
+    configured_cipher,
+    ensure_migrated,
+    now,
+)
+from service.db import Database
+from service.privacy.crypto import FieldCipher
+from service.privacy.models import PrivacyLogEntry
+from service.progress import ProgressBar
+from service.settings import Settings
+
+
+def purge(settings: Settings, args: argparse.Namespace) -> int:
+    ensure_migrated(settings)
+    bar = ProgressBar()
+    try:
+        counts = asyncio.run(run_purge(settings, dry_run=args.dry_run, progress=bar))
+    finally:
+        bar.close()
+    verb = "would remove" if args.dry_run else "removed"
+    print(f"purge {verb}: " + ", ".join(f"{n} {category}" for category, n in counts.items()))
+    return 0
+
+
+async def run_purge(
+    settings: Settings, *, dry_run: bool, progress: ProgressBar | None = None
+) -> dict[str, int]:
+    from service.context import utc_now
+    from service.privacy.retention import purge, retention_periods
+
+    db = Database(settings.resolved_database_url)
+    try:
+        return await purge(
+            db,
+            retention_periods(settings),
+            utc_now(),
+            dry_run=dry_run,
+            actor="cli",
+            progress=progress,
+        )
+    finally:
+        await db.dispose()
+
+
+def trends_rebuild(settings: Settings, _: argparse.Namespace) -> int:
+    from service.trends.rollup import rebuild
+
+    ensure_migrated(settings)
+    bar = ProgressBar()
+
+    async def run() -> int:
+        db = Database(settings.resolved_database_url)
+        try:
+            return await rebuild(db, lambda done, total: bar("trends rebuild", done, total))
+        finally:
+            await db.dispose()
+
+    try:
+        counted = asyncio.run(run())
+    finally:
+        bar.close()
+    print(f"trends rebuilt from {counted} items")
+    return 0
+
+
+def trends_update(settings: Settings, _: argparse.Namespace) -> int:
+    from service.trends.rollup import apply_outbox
+
+    ensure_migrated(settings)
+
+    async def run() -> int:
+        db = Database(settings.resolved_database_url)
+        try:
+            return await apply_outbox(db)
+        finally:
+            await db.dispose()
+
+    print(f"trends applied {asyncio.run(run())} outbox entries")
+    return 0
+
+
+def rekey(settings: Settings, _: argparse.Namespace) -> int:
+    from service.db import create_sync_engine
+    from service.privacy.models import PrivacyAction
+    from service.privacy.rekey import contacts_to_reseal, reseal_contacts
+
+    ensure_migrated(settings)
+    cipher = configured_cipher(settings)
+    if cipher is None:
+        raise CommandFailed("no SERVICE_ENCRYPTION_KEYS or SERVICE_SECRET_KEYS", EXIT_CONFIGURATION)
+    engine = create_sync_engine(settings.resolved_database_url)
+    bar = ProgressBar()
+    try:
+        with engine.begin() as connection:
+            total = contacts_to_reseal(connection, cipher)
+            done = 0
+
+            def advance(count: int) -> None:
+                nonlocal done
+                done += count
+                bar("contacts", done, total)
+
+            resealed = reseal_contacts(connection, cipher, advance)
+            connection.execute(
+                PrivacyLogEntry.__table__.insert().values(  # type: ignore[attr-defined]
+                    at=now(),
+                    action=PrivacyAction.REKEY.value,
+                    actor="cli",
+                    counts=f'{{"contacts": {resealed}}}',
+                )
+            )
+    finally:
+        bar.close()
+        engine.dispose()
+    print(f"rekey: {resealed} contacts now under key {cipher.current_key_id}")
+    return 0
+
+
+def warn_of_stale_contacts(url: str, cipher: FieldCipher) -> None:
+    from service.db import create_sync_engine
+    from service.privacy.rekey import contacts_to_reseal
+
+    engine = create_sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            stale = contacts_to_reseal(connection, cipher)
+    finally:
+        engine.dispose()
+    if stale:
+        print(f"{stale} contacts in plaintext or under an older key: run `python -m service rekey`")
+
+
+def reindex(settings: Settings, _: argparse.Namespace) -> int:
+    ensure_migrated(settings)
+    count, seconds = asyncio.run(run_reindex(settings))
+    print(f"indexed {count} items in {seconds:.1f} s into {settings.search_dir / 'index'}")
+    return 0
+
+
+async def run_reindex(settings: Settings) -> tuple[int, float]:
+    import time
+
+    from service.app import build_services
+    from service.search.indexer import rebuild
+
+    services = build_services(settings)
+    started = time.monotonic()
+    bar = ProgressBar(unit="items")
+    try:
+        await services.reload_reference()
+        count = await rebuild(
+            services.search_engine,
+            services.db,
+            services.search_build_context(),
+            batch_size=settings.search_batch_size,
+            progress=bar.update,
+        )
+    finally:
+        bar.finish()
+        services.search_engine.close()
+        await services.db.dispose()
+    return count, time.monotonic() - started
+
+
+def index(settings: Settings, args: argparse.Namespace) -> int:
+    ensure_migrated(settings)
+    asyncio.run(run_index(settings, once=args.once))
+    return 0
+
+
+async def run_index(settings: Settings, *, once: bool) -> None:
+    import signal
+
+    from service.app import build_services
+    from service.search.indexer import IndexerLock, run_search_indexer
+
+    services = build_services(settings)
+    try:
+        await services.reload_reference()
+        if once:
+            lock = IndexerLock(settings.search_dir / "indexer.lock")
+            if not lock.acquire():
+                raise CommandFailed("another process is indexing this host's index", 1)
+            try:
+                count = await services.search_indexer.catch_up()
+            finally:
+                lock.release()
+            print(f"applied {count} outbox entries")
+            return
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run_search_indexer(
+            services.search_indexer,
+            IndexerLock(settings.search_dir / "indexer.lock"),
+            stop,
+            settings.search_poll_seconds,
+        )
+    finally:
+        services.search_engine.close()
+        await services.db.dispose()
