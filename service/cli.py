@@ -118,6 +118,14 @@ def _parser() -> argparse.ArgumentParser:
         "rekey", help="encrypt contacts with the newest key (after a rotation, or old plaintext)"
     )
     rekey.set_defaults(run=data.rekey)
+
+    report = commands.add_parser(
+        "transparency-report", help="the year's transparency report, from real counts"
+    )
+    report.add_argument("--year", type=_positive, required=True, help="e.g. 2026")
+    report.add_argument("--format", choices=["md", "json"], default="md", help="md or json")
+    report.add_argument("--locale", default=None, help="language of the md report (default fr)")
+    report.set_defaults(run=data.transparency_report)
     reindex = commands.add_parser(
         "reindex", help="rebuild the search index from the database (with a progress bar)"
     )

@@ -209,3 +209,33 @@ async def run_index(settings: Settings, *, once: bool) -> None:
     finally:
         services.search_engine.close()
         await services.db.dispose()
+
+
+def transparency_report(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from service.i18n.catalogs import load_translations
+    from service.i18n.translator import Translator
+    from service.privacy import transparency
+    from service.settings import SUPPORTED_LOCALES
+
+    ensure_migrated(settings)
+    locale = args.locale or settings.default_locale
+    if locale not in SUPPORTED_LOCALES:
+        raise CommandFailed(f"choose a locale among {', '.join(SUPPORTED_LOCALES)}", 2)
+
+    async def run() -> dict[str, object]:
+        db = Database(settings.resolved_database_url)
+        try:
+            async with db.reading() as session:
+                return await transparency.transparency_report(session, args.year)
+        finally:
+            await db.dispose()
+
+    report = asyncio.run(run())
+    if args.format == "json":
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        translations = load_translations(settings.locales_dir, (locale,))
+        print(transparency.to_markdown(report, Translator(locale, translations[locale])), end="")
+    return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 from service.errors import N_
+from service.items.models import ItemKind
 
 
 class Status(enum.Enum):
@@ -75,4 +76,12 @@ STATUS_LABELS: dict[Status, str] = {
     Status.REJECTED: N_("Rejected"),
     Status.DUPLICATE: N_("Duplicate"),
     Status.CLOSED: N_("Closed"),
+}
+
+
+# How each kind of item reads (msgids, translated per request).
+KIND_LABELS: dict[ItemKind, str] = {
+    ItemKind.REPORT: N_("Report"),
+    ItemKind.SERVICE_REQUEST: N_("Service request"),
+    ItemKind.SENSOR_QUESTION: N_("Question about a sensor"),
 }

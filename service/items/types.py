@@ -12,7 +12,7 @@ from strawberry.types import Info
 from service.context import Context
 from service.errors import N_, NP_
 from service.i18n.translator import Translator
-from service.items.lifecycle import STATUS_CLASS, STATUS_LABELS, Status, StatusClass
+from service.items.lifecycle import KIND_LABELS, STATUS_CLASS, STATUS_LABELS, Status, StatusClass
 from service.items.models import EventKind, Item, ItemEvent, ItemKind
 from service.items.rules import Audience, Channel, as_utc
 from service.privacy.rules import mask_personal_data
@@ -94,11 +94,6 @@ def status_class(status: Status) -> StatusClass:
     return STATUS_CLASS[status]
 
 
-KIND_LABELS = {
-    ItemKind.REPORT: N_("Report"),
-    ItemKind.SERVICE_REQUEST: N_("Service request"),
-    ItemKind.SENSOR_QUESTION: N_("Question about a sensor"),
-}
 SUPPORT_LABEL = NP_("%(count)s person supports this", "%(count)s people support this")
 
 

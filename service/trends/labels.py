@@ -54,7 +54,8 @@ def dimension_value(
     dimension: Dimension, key: str, translator: Translator, reference: ReferenceData
 ) -> str:
     """The name of a dimension's value (a category's label, a commune's name...)."""
-    from service.items.types import KIND_LABELS, status_label
+    from service.items.lifecycle import KIND_LABELS
+    from service.items.types import status_label
 
     if dimension is Dimension.KIND:
         return translator.gettext(KIND_LABELS[ItemKind(key)])

@@ -1,0 +1,113 @@
+"""The annual transparency report: what the service collected, kept, read and removed in a
+year, from real counts (ALM publishes one every year). Counts only, never data.
+
+Contacts leave no row once deleted, so "collected" counts the follow-up consents given (a
+contact exists only with one) and "deleted" adds up the privacy log (purges, erasures,
+withdrawals); staff reads come from the audit log, which outlives the contact-read log.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.errors import N_
+from service.i18n.translator import Translator
+from service.items.lifecycle import KIND_LABELS
+from service.items.models import Item, ItemKind
+from service.privacy.models import Consent, ConsentPurpose, PrivacyAction, PrivacyLogEntry
+from service.sensors.models import Sensor, SensorOpinion
+from service.staff.models import AuditEntry
+
+TITLE = N_("Transparency report %(year)s")
+BY_KIND = N_("Items received, by kind")
+BY_CHANNEL = N_("Items received, by channel")
+PERSONAL_DATA = N_("Personal data")
+# The report's lines, in order: (key, label msgid).
+LINES = (
+    ("contactsCollected", N_("Contacts left by residents (with their consent)")),
+    ("contactsDeleted", N_("Contacts deleted (retention, erasure, withdrawal)")),
+    ("consentsGiven", N_("Consents given")),
+    ("consentsWithdrawn", N_("Consents withdrawn")),
+    ("contactReads", N_("Reads of a resident's contact by staff")),
+    ("exports", N_("Copies of their data asked for by residents")),
+    ("erasures", N_("Erasures asked for by residents")),
+    ("sensorsRegistered", N_("Sensors added to the public register")),
+    ("opinionsReceived", N_("Opinions received on sensors")),
+)
+
+
+async def transparency_report(session: AsyncSession, year: int) -> dict[str, Any]:
+    """The counts of ``year`` (UTC), as a JSON-ready document."""
+    start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+
+    async def count(column: Any, *where: Any) -> int:
+        statement = select(func.count()).where(column >= start, column < end, *where)
+        return int((await session.exec(statement)).one())
+
+    async def grouped(column: Any) -> dict[str, int]:
+        statement = (
+            select(column, func.count())
+            .where(col(Item.created_at) >= start, col(Item.created_at) < end)
+            .group_by(column)
+            .order_by(column)
+        )
+        return {str(key): int(n) for key, n in (await session.exec(statement)).all()}
+
+    log = (
+        await session.exec(
+            select(PrivacyLogEntry.action, PrivacyLogEntry.item_id, PrivacyLogEntry.counts).where(
+                col(PrivacyLogEntry.at) >= start, col(PrivacyLogEntry.at) < end
+            )
+        )
+    ).all()
+    # A purge counts the contacts of many items; an erasure also logs the withdrawal it makes,
+    # so residents' deletions count once per item.
+    purged = sum(
+        int(json.loads(counts).get("contacts", 0))
+        for action, _, counts in log
+        if action == PrivacyAction.PURGE.value
+    )
+    by_residents = {
+        item_id
+        for action, item_id, counts in log
+        if action in (PrivacyAction.ERASE.value, PrivacyAction.CONSENT_WITHDRAWN.value)
+        and int(json.loads(counts).get("contacts", 0)) > 0
+    }
+    return {
+        "year": year,
+        "itemsByKind": await grouped(Item.kind),
+        "itemsByChannel": await grouped(Item.channel),
+        "contactsCollected": await count(
+            col(Consent.given_at), Consent.purpose == ConsentPurpose.FOLLOW_UP_CONTACT.value
+        ),
+        "contactsDeleted": purged + len(by_residents),
+        "consentsGiven": await count(col(Consent.given_at)),
+        "consentsWithdrawn": await count(col(Consent.withdrawn_at)),
+        "contactReads": await count(col(AuditEntry.at), AuditEntry.action == "contact_read"),
+        "exports": sum(1 for action, _, _ in log if action == PrivacyAction.EXPORT.value),
+        "erasures": sum(1 for action, _, _ in log if action == PrivacyAction.ERASE.value),
+        "sensorsRegistered": await count(col(Sensor.created_at)),
+        "opinionsReceived": await count(col(SensorOpinion.created_at)),
+    }
+
+
+def to_markdown(report: dict[str, Any], translator: Translator) -> str:
+    """The report as a page ALM can publish, in the translator's language."""
+    t, number = translator.gettext, translator.number
+    lines = [f"# {t(TITLE, year=report['year'])}", ""]
+    lines += [f"## {t(BY_KIND)}", ""]
+    lines += [
+        f"- {t(KIND_LABELS[ItemKind(kind)])}: {number(n)}"
+        for kind, n in report["itemsByKind"].items()
+    ]
+    lines += ["", f"## {t(BY_CHANNEL)}", ""]
+    lines += [f"- {channel}: {number(n)}" for channel, n in report["itemsByChannel"].items()]
+    lines += ["", f"## {t(PERSONAL_DATA)}", ""]
+    lines += [f"- {t(label)}: {number(report[key])}" for key, label in LINES]
+    return "\n".join(lines) + "\n"
