@@ -53,6 +53,7 @@ class Retention(enum.Enum):
 
     CONTACT_AFTER_CLOSE = "contact_after_close"
     FREE_TEXT_AFTER_CLOSE = "free_text_after_close"
+    FREE_TEXT_AFTER_CHANGE = "free_text_after_change"  # no item: counted from the last change
     ACCESS_LOG = "access_log"
     WHILE_ACCOUNT_EXISTS = "while_account_exists"
     UNTIL_EXPIRY = "until_expiry"  # sessions and tokens: until they expire or are revoked

@@ -47,6 +47,7 @@ RETENTION_LABELS = {
         "Deleted %(days)s days after the item is finished, or at once when consent is withdrawn"
     ),
     Retention.FREE_TEXT_AFTER_CLOSE: N_("Redacted %(days)s days after the item is finished"),
+    Retention.FREE_TEXT_AFTER_CHANGE: N_("Redacted %(days)s days after it was last changed"),
     Retention.ACCESS_LOG: N_("Deleted after %(days)s days"),
     Retention.WHILE_ACCOUNT_EXISTS: N_("As long as the staff account exists"),
     Retention.UNTIL_EXPIRY: N_("Until it expires or is revoked"),
@@ -58,6 +59,7 @@ def retention_days(rule: Retention, periods: RetentionPeriods) -> int | None:
     return {
         Retention.CONTACT_AFTER_CLOSE: periods.contact_days,
         Retention.FREE_TEXT_AFTER_CLOSE: periods.free_text_days,
+        Retention.FREE_TEXT_AFTER_CHANGE: periods.free_text_days,
         Retention.ACCESS_LOG: periods.access_log_days,
     }.get(rule)
 

@@ -81,6 +81,7 @@ described_enum(
     values={
         Retention.CONTACT_AFTER_CLOSE: "Deleted some days after the item is finished.",
         Retention.FREE_TEXT_AFTER_CLOSE: "Redacted some years after the item is finished.",
+        Retention.FREE_TEXT_AFTER_CHANGE: "Redacted some years after it was last changed.",
         Retention.ACCESS_LOG: "Deleted after a period.",
         Retention.WHILE_ACCOUNT_EXISTS: "As long as the staff account exists.",
         Retention.UNTIL_EXPIRY: "Until it expires or is revoked.",

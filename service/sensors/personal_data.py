@@ -36,7 +36,8 @@ declare_personal(
     ["comment"],
     category=DataCategory.FREE_TEXT,
     purposes=[SENSOR_OPINIONS],
-    retention=Retention.FREE_TEXT_AFTER_CLOSE,
+    # An opinion is not an item: the purge counts from its last change (opinion_comments).
+    retention=Retention.FREE_TEXT_AFTER_CHANGE,
 )
 declare_personal(
     "sensor_opinion",

@@ -63,3 +63,15 @@ async def test_the_register_is_complete_in_every_language(
                 language, set()
             )
             assert data["retentionLabel"] != english_data["retentionLabel"]
+
+
+async def test_an_opinion_comment_is_kept_from_its_last_change_not_from_an_item(
+    client: httpx.AsyncClient,
+) -> None:
+    # when
+    served = await register_in(client, "en")
+    # then: an opinion has no item to finish; the purge counts from its last change
+    opinions = next(a for a in served["activities"] if a["purpose"] == "sensor_opinions")
+    comment = next(d for d in opinions["data"] if d["category"] == "FREE_TEXT")
+    assert comment["retention"] == "FREE_TEXT_AFTER_CHANGE"
+    assert comment["retentionLabel"] == "Redacted 1,826 days after it was last changed"
