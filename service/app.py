@@ -122,7 +122,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
                 BodySizeLimit,
                 max_bytes=settings.max_body_bytes,
                 message_for=too_large_message,
-            )
+            ),
         ],
         lifespan=lifespan,
     )

@@ -28,7 +28,7 @@ from whoosh.writing import CLEAR, IndexWriter
 from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, terms, words
 from service.search.documents import SearchDocument
 from service.search.highlight import Highlight, highlights
-from service.search.matching import matching_documents, scores
+from service.search.matching import DocumentSet, Postings, matching_documents, scores
 
 META_KEY = "__meta__"
 # Only this many of the matching documents (the newest) are scored for a one-word query,
@@ -40,6 +40,13 @@ MAX_WORDS = 8
 REFERENCE = re.compile(r"^ALM-\d{4}-\d{1,6}$", re.IGNORECASE)
 # Field weights: what names the thing over what the resident wrote over the answers.
 TITLE_BOOST, PLACE_BOOST, BODY_BOOST, ANSWER_BOOST, STAFF_BOOST = 3.0, 2.0, 1.0, 0.6, 0.8
+FIELD_BOOSTS = {
+    "title": TITLE_BOOST,
+    "place": PLACE_BOOST,
+    "body": BODY_BOOST,
+    "answers": ANSWER_BOOST,
+    "staff": STAFF_BOOST,
+}
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,7 @@ class WhooshEngine:
 
     REFRESH_SECONDS = 0.1
     FILTER_CACHE = 64
+    FREQUENT_TERMS = 64
 
     def __init__(
         self, directory: Path, *, writer_timeout: float = 120.0, result_cache: int = 256
@@ -202,7 +210,9 @@ class WhooshEngine:
         self._searcher: Searcher | None = None
         self._checked = 0.0
         self._filters: dict[str, set[int]] = {}
-        self._columns: dict[str, list[str]] = {}
+        self._facet_columns: dict[str, list[str]] = {}
+        self._scope_facets: dict[str, dict[str, Counter[str]]] = {}
+        self._frequent: dict[tuple[str, str], frozenset[int]] = {}
         # Answers of this index generation: the same search asked again (a popular word, the
         # next visitor on the same page) costs a dictionary lookup until the index changes.
         self._results: dict[SearchRequest, SearchResult] = {}
@@ -253,7 +263,9 @@ class WhooshEngine:
             if fresh is not self._searcher:
                 self._filters.clear()
                 self._results.clear()
-                self._columns.clear()
+                self._facet_columns.clear()
+                self._scope_facets.clear()
+                self._frequent.clear()
             self._searcher = fresh
             self._checked = now
         return self._searcher
@@ -328,31 +340,29 @@ class WhooshEngine:
     def _run(
         self, searcher: Searcher, query: Query, scope: Query, request: SearchRequest, words: int
     ) -> SearchResult:
-        # Two passes. First the matching documents, without scoring (whoosh enumerates
-        # postings several times faster than it scores them): they give the total and the
-        # facets. Then scores, for at most RANK_WINDOW of them: the newest (whoosh numbers
-        # documents in the order they were written, so the last matches are the latest
-        # changed items). A word in every item still costs its postings walk; see README.
+        # Two passes. First the matching documents, as sets of document numbers: they give
+        # the total and the facets. Then scores, for at most RANK_WINDOW of them: the newest
+        # (whoosh numbers documents in the order they were written, so the last matches are
+        # the latest changed items). A word in every item still costs its postings walk.
         allowed = self._filter_set(searcher, scope)
-        matching = matching_documents(searcher, query) & allowed
+        if len(self._frequent) >= self.FREQUENT_TERMS:
+            self._frequent.pop(next(iter(self._frequent)))
+        postings = Postings(searcher, self._frequent)
+        matching = matching_documents(postings, query) & allowed
         # Scoring a document costs a step per word: fewer are scored for longer queries.
         size = max(MIN_RANK_WINDOW, RANK_WINDOW // max(1, words))
-        window = sorted(heapq.nlargest(size, matching) if len(matching) > size else matching)
+        window = _newest(matching, size, searcher.doc_count_all())
         ranked = heapq.nlargest(
             request.offset + request.limit,
-            scores(searcher, query, window),
+            scores(postings, query, window, FIELD_BOOSTS).items(),
             key=lambda pair: (pair[1], pair[0]),
         )
-        facets = self._facet_counts(searcher, matching) if request.facets else {}
-        # The query's terms present in the index (fuzzy ones expanded): what to highlight.
-        # Cheaper than recording matched terms per hit (terms=True) on common words.
+        facets = self._facet_counts(searcher, matching, scope, allowed) if request.facets else {}
+        # The query's words present in the index (fuzzy ones expanded): what to highlight.
         matched: dict[str, set[str]] = {}
-        wanted = set(query.iter_all_terms()) | query.existing_terms(searcher.reader(), expand=True)
-        for fieldname, text in wanted:
+        for fieldname, text in postings.matched_terms():
             language = fieldname.rsplit("_", 1)[-1] if "_" in fieldname else DEFAULT_LANGUAGE
-            matched.setdefault(language, set()).add(
-                text.decode() if isinstance(text, bytes) else text
-            )
+            matched.setdefault(language, set()).add(text)
         hits = []
         for docnum, score in ranked[request.offset :]:
             stored = searcher.stored_fields(docnum)
@@ -375,22 +385,59 @@ class WhooshEngine:
             )
         return SearchResult(hits=hits, total=len(matching), facets=facets)
 
-    def _facet_counts(self, searcher: Searcher, documents: set[int]) -> dict[str, dict[str, int]]:
-        """Counts per kind, commune, category and status of ``documents``, from the columns
-        of the index read once per index generation."""
-        facets: dict[str, dict[str, int]] = {}
+    def _facet_counts(
+        self, searcher: Searcher, documents: DocumentSet, scope: Query, allowed: set[int]
+    ) -> dict[str, dict[str, int]]:
+        """Counts per kind, commune, category and status of ``documents``, a Python step
+        per document (with the index's columns read once per index generation). When most
+        of the scope matches (a common word), the scope's counts (kept) minus those of the
+        few that do not match."""
+        complement = len(documents) * 2 > len(allowed)
+        if complement:
+            key = repr(scope)
+            base = self._scope_facets.get(key)
+            if base is None:
+                if len(self._scope_facets) >= self.FILTER_CACHE:
+                    self._scope_facets.pop(next(iter(self._scope_facets)))
+                base = self._scope_facets[key] = self._count(searcher, allowed)
+            rest = self._count(searcher, allowed - documents)
+            counts = {name: base[name] - rest[name] for name in FACETS}
+        else:
+            counts = self._count(searcher, documents)
+        return {
+            name: {value: n for value, n in found.items() if n > 0 and value not in ("", "-")}
+            for name, found in counts.items()
+        }
+
+    def _count(self, searcher: Searcher, documents: DocumentSet) -> dict[str, Counter[str]]:
+        counts = {}
         for name in FACETS:
-            column = self._columns.get(name)
+            column = self._facet_columns.get(name)
             if column is None:
-                reader = searcher.reader()
                 column = [
                     value.decode() if isinstance(value, bytes) else str(value)
-                    for value in reader.column_reader(name)
+                    for value in searcher.reader().column_reader(name)
                 ]
-                self._columns[name] = column
-            counts = Counter(column[d] for d in documents)
-            facets[name] = {k: v for k, v in counts.items() if k not in ("", "-")}
-        return facets
+                self._facet_columns[name] = column
+            counts[name] = Counter(map(column.__getitem__, documents))
+        return counts
+
+
+def _newest(documents: DocumentSet, size: int, document_count: int) -> list[int]:
+    """The ``size`` highest document numbers (the latest written) of ``documents``, in
+    ascending order. When they are dense, walking down from the last number finds them in
+    a few thousand membership tests, instead of a heap over every match."""
+    if len(documents) <= size:
+        return sorted(documents)
+    if len(documents) * 8 >= document_count:
+        found: list[int] = []
+        for docnum in range(document_count - 1, -1, -1):
+            if docnum in documents:
+                found.append(docnum)
+                if len(found) == size:
+                    break
+        return found[::-1]
+    return sorted(heapq.nlargest(size, documents))
 
 
 def _scope_filter(request: SearchRequest) -> Query:

@@ -857,9 +857,7 @@ async def submit_question(
         assert item.id is not None and sensor_id is not None
         session.add(SensorQuestion(item_id=item.id, sensor_id=sensor_id))
 
-    return await store_once(
-        db, new, contact=contact, now=now, cipher=cipher, store_extra=link
-    )
+    return await store_once(db, new, contact=contact, now=now, cipher=cipher, store_extra=link)
 
 
 async def sensor_of_question(session: AsyncSession, item_id: int) -> Sensor | None:

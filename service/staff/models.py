@@ -74,7 +74,6 @@ class AuditEntry(SQLModel, table=True):
     detail: str | None = Field(default=None, max_length=500)
 
 
-
 class AnswerTemplate(SQLModel, table=True):
     """A reusable public answer of a body, in one language (the same code in several
     languages lets the resident read it in theirs)."""

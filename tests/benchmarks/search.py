@@ -8,7 +8,8 @@ and commune names, 5 % in en/es/de/ar) straight into the whoosh engine through t
 documents and analyzers the service uses, then times searches through the engine (the work
 one `search` request does, minus HTTP and GraphQL) for four classes: rare terms, common terms
 (words in most items), 3-word queries, and typos (fuzzy fallback); each with and without
-facets. The same queries run on SQLite FTS5 (unicode61 remove_diacritics, bm25) as a yardstick.
+facets. The same queries run on SQLite FTS5 (unicode61 remove_diacritics, bm25) and, when
+`tantivy` is installed (`pip install tantivy`), on tantivy as yardsticks.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from service.search.documents import SearchDocument
 from service.search.engine import SearchRequest, WhooshEngine
+from tests.benchmarks import tantivy_yardstick
 
 COMMON = "rue devant depuis problème trottoir".split()  # ~every item has two of them
 VOCABULARY = (
@@ -148,11 +150,26 @@ def main() -> None:
     fts.commit()
     print(f"fts5: indexed in {time.perf_counter() - started:.0f} s")
     fts.close()
+    if tantivy_yardstick.available():
+        yardstick = tantivy_yardstick.TantivyYardstick(args.dir / "tantivy")
+        seconds = yardstick.build(documents)
+        size = sum(f.stat().st_size for f in (args.dir / "tantivy").iterdir()) / 2**20
+        print(
+            f"tantivy: indexed in {seconds:.0f} s ({args.items / seconds:,.0f}/s), "
+            f"index {size:.0f} MiB"
+        )
+    else:
+        print("tantivy: not installed (pip install tantivy), yardstick skipped")
     measure(engine, args)
 
 
 def measure(engine: WhooshEngine, args: argparse.Namespace) -> None:
     fts = sqlite3.connect(args.dir / "fts.db")
+    yardstick = (
+        tantivy_yardstick.TantivyYardstick(args.dir / "tantivy")
+        if tantivy_yardstick.available() and (args.dir / "tantivy").exists()
+        else None
+    )
 
     print(f"{'class':8} {'engine':22} {'p50 ms':>8} {'p95 ms':>8} {'hits (first q)':>15}")
     rng = random.Random(1)
@@ -188,6 +205,25 @@ def measure(engine: WhooshEngine, args: argparse.Namespace) -> None:
             del rows
         p50, p95 = percentiles(samples)
         print(f"{name:8} {'fts5 (+ status facet)':22} {p50:8.1f} {p95:8.1f}")
+        if yardstick is not None:
+            search = yardstick.search_fuzzy if name == "typo" else yardstick.search
+            for facets in (False, True):
+                samples = []
+                first_total = 0
+                for number in range(args.queries):
+                    query = (
+                        queries[number % len(queries)]
+                        if number < len(queries)
+                        else rng.choice(queries)
+                    )
+                    t0 = time.perf_counter()
+                    total, _ = search(query, facets=facets)
+                    samples.append(time.perf_counter() - t0)
+                    if number == 0:
+                        first_total = total
+                p50, p95 = percentiles(samples)
+                label = "tantivy" + (" + facets" if facets else "")
+                print(f"{name:8} {label:22} {p50:8.1f} {p95:8.1f} {first_total:15,}")
     engine.close()
 
 

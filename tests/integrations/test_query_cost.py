@@ -39,9 +39,7 @@ async def test_a_query_over_the_per_request_budget_is_refused_with_its_cost(
     async with running_service(budget) as (services, client):
         key = await client_key(services)
         # when
-        refused = await call(
-            client, key, {"query": PAGE, "variables": {"n": 100}}, language="de"
-        )
+        refused = await call(client, key, {"query": PAGE, "variables": {"n": 100}}, language="de")
         allowed = await call(client, key, {"query": PAGE, "variables": {"n": 5}})
     # then
     assert refused.status_code == 400

@@ -26,7 +26,6 @@ from tests.support import operation, running_service, submit_report
 pytestmark = pytest.mark.anyio
 
 
-
 def hook_url() -> str:
     """A URL of this test's own (the database is shared with other tests' webhooks)."""
     return f"https://receiver.example.org/alm-hook/{uuid.uuid4().hex}"
@@ -37,9 +36,10 @@ def verify(secret: str, headers: httpx.Headers, body: bytes, now: float) -> bool
     with the signing secret, compared in constant time with X-ALM-Signature ("sha256=<hex>"),
     and a timestamp at most five minutes away (replay window)."""
     timestamp = headers["X-ALM-Timestamp"]
-    expected = "sha256=" + hmac.new(
-        secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
-    ).hexdigest()
+    expected = (
+        "sha256="
+        + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    )
     fresh = abs(now - int(timestamp)) <= 300
     return fresh and hmac.compare_digest(expected, headers["X-ALM-Signature"])
 
