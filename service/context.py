@@ -27,7 +27,7 @@ from service.privacy.rules import keyed_hash
 from service.reference import ReferenceData, load_reference_data
 from service.response_cache import PublicResponseCache
 from service.search.documents import BuildContext
-from service.search.engine import WhooshEngine
+from service.search.engine import SearchEngine, open_engine
 from service.search.indexer import Indexer
 from service.sensors.opinions import OpinionThrottle
 from service.settings import Settings
@@ -155,9 +155,9 @@ class Services:
         return keyed_hash(self.secret_keys[-1], "csrf", session_token)
 
     @cached_property
-    def search_engine(self) -> WhooshEngine:
+    def search_engine(self) -> SearchEngine:
         """This process's handle on the host's index: it reads; the indexer also writes."""
-        return WhooshEngine(self.settings.search_dir / "index")
+        return open_engine(self.settings.search_engine, self.settings.search_dir)
 
     def search_build_context(self) -> BuildContext:
         return BuildContext(self.reference, self.translations)

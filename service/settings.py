@@ -94,6 +94,8 @@ class Settings:
     search_indexer: bool = True
     search_batch_size: int = 500
     search_poll_seconds: float = 0.25
+    # whoosh (pure Python, the default) or tantivy (compiled, `pip install '.[tantivy]'`).
+    search_engine: str = "whoosh"
     # Set by `serve --demo` only; never read from the environment.
     demo: bool = field(default=False)
 
@@ -183,6 +185,9 @@ class Settings:
             ),
             search_poll_seconds=_positive_float(
                 env, "SERVICE_SEARCH_POLL_SECONDS", defaults.search_poll_seconds
+            ),
+            search_engine=_choice(
+                env, "SERVICE_SEARCH_ENGINE", defaults.search_engine, SEARCH_ENGINES
             ),
             client_requests_per_minute=_positive(
                 env, "SERVICE_CLIENT_REQUESTS_PER_MINUTE", defaults.client_requests_per_minute
@@ -324,8 +329,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _choice(env: Mapping[str, str], name: str, default: str) -> str:
+SEARCH_ENGINES = ("whoosh", "tantivy")
+
+
+def _choice(
+    env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...] = SUPPORTED_LOCALES
+) -> str:
     value = env.get(name) or default
-    if value not in SUPPORTED_LOCALES:
-        raise SettingsError(f"{name} must be one of {', '.join(SUPPORTED_LOCALES)}, not {value!r}")
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
     return value

@@ -36,6 +36,7 @@ def test_every_variable_is_read() -> None:
             "SERVICE_MAX_QUERY_TOKENS": "900",
             "SERVICE_MAX_PAGE_SIZE": "50",
             "SERVICE_LOG_LEVEL": "WARNING",
+            "SERVICE_SEARCH_ENGINE": "tantivy",
         }
     )
     # then
@@ -46,6 +47,7 @@ def test_every_variable_is_read() -> None:
     assert settings.graphiql is True
     assert settings.default_locale == "en"
     assert settings.log_level == "warning"
+    assert settings.search_engine == "tantivy"
     settings.check_startable()
 
 
@@ -57,6 +59,7 @@ def test_every_variable_is_read() -> None:
         ({"SERVICE_MAX_QUERY_DEPTH": "0"}, "SERVICE_MAX_QUERY_DEPTH"),
         ({"SERVICE_MAX_BODY_BYTES": "1MB"}, "SERVICE_MAX_BODY_BYTES"),
         ({"SERVICE_DEFAULT_LOCALE": "it"}, "SERVICE_DEFAULT_LOCALE"),
+        ({"SERVICE_SEARCH_ENGINE": "elasticsearch"}, "SERVICE_SEARCH_ENGINE.*whoosh, tantivy"),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_named(

@@ -142,7 +142,8 @@ def warn_of_stale_contacts(url: str, cipher: FieldCipher) -> None:
 def reindex(settings: Settings, _: argparse.Namespace) -> int:
     ensure_migrated(settings)
     count, seconds = asyncio.run(run_reindex(settings))
-    print(f"indexed {count} items in {seconds:.1f} s into {settings.search_dir / 'index'}")
+    engine, folder = settings.search_engine, settings.search_dir
+    print(f"indexed {count} items in {seconds:.1f} s ({engine}) into {folder}")
     return 0
 
 

@@ -110,6 +110,11 @@ class SearchEngine(Protocol):
 
     def document_count(self) -> int: ...
 
+    def stored_documents(self) -> dict[str, dict[str, Any]]:
+        """Every document's stored fields by key (tests compare an index with a rebuild)."""
+
+    def close(self) -> None: ...
+
 
 class Rebuild(Protocol):
     def add(self, documents: Sequence[SearchDocument]) -> None: ...
@@ -438,6 +443,20 @@ def _newest(documents: DocumentSet, size: int, document_count: int) -> list[int]
                     break
         return found[::-1]
     return sorted(heapq.nlargest(size, documents))
+
+
+def open_engine(name: str, search_dir: Path) -> SearchEngine:
+    """The engine the settings name, over its own directory (switching engines never mixes
+    their files; `reindex` fills a new one)."""
+    if name == "tantivy":
+        try:
+            from service.search.tantivy_engine import TantivyEngine
+        except ImportError as error:
+            raise RuntimeError(
+                "SERVICE_SEARCH_ENGINE=tantivy needs the tantivy package: pip install '.[tantivy]'"
+            ) from error
+        return TantivyEngine(search_dir / "tantivy")
+    return WhooshEngine(search_dir / "index")
 
 
 def _scope_filter(request: SearchRequest) -> Query:

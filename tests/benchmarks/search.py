@@ -1,20 +1,22 @@
 """Search latency and indexing throughput at scale (not a test: timings are noisy here).
 
 Run from the project root:
-`python -m tests.benchmarks.search --items 100000 [--queries 200] [--dir /tmp/bench-search]`.
+`python -m tests.benchmarks.search --items 100000 [--queries 200] [--dir /tmp/bench-search]
+[--engines whoosh,tantivy] [--reuse]`.
 
 It writes synthetic French reports (realistic vocabulary, Zipf-like word frequencies, street
-and commune names, 5 % in en/es/de/ar) straight into the whoosh engine through the same
-documents and analyzers the service uses, then times searches through the engine (the work
-one `search` request does, minus HTTP and GraphQL) for four classes: rare terms, common terms
-(words in most items), 3-word queries, and typos (fuzzy fallback); each with and without
-facets. The same queries run on SQLite FTS5 (unicode61 remove_diacritics, bm25) and, when
-`tantivy` is installed (`pip install tantivy`), on tantivy as yardsticks.
+and commune names, 5 % in en/es/de/ar) into each engine of the service (whoosh, and tantivy
+when installed: `pip install -e '.[tantivy]'`) through the same documents and analyzers the
+service uses, then times searches through the engine (the work one `search` request does,
+minus HTTP and GraphQL) for four classes: rare terms, common terms (words in most items),
+3-word queries, and typos (fuzzy fallback); each with and without facets. The same queries
+run on SQLite FTS5 (unicode61 remove_diacritics, bm25) as a yardstick.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import random
 import shutil
 import sqlite3
@@ -24,8 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from service.search.documents import SearchDocument
-from service.search.engine import SearchRequest, WhooshEngine
-from tests.benchmarks import tantivy_yardstick
+from service.search.engine import SearchEngine, SearchRequest, open_engine
 
 COMMON = "rue devant depuis problème trottoir".split()  # ~every item has two of them
 VOCABULARY = (
@@ -106,36 +107,58 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.95) - 1] * 1000
 
 
+def _engines(args: argparse.Namespace) -> list[str]:
+    wanted = [name.strip() for name in args.engines.split(",") if name.strip()]
+    if "tantivy" in wanted and importlib.util.find_spec("tantivy") is None:
+        print("tantivy: not installed (pip install -e '.[tantivy]'), skipped")
+        wanted.remove("tantivy")
+    return wanted
+
+
+def _open(name: str, directory: Path) -> SearchEngine:
+    engine = open_engine(name, directory / name)
+    engine.result_cache = 0  # type: ignore[attr-defined]  # time the search, not the cache
+    return engine
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=100, help="per class and variant")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/bench-search"))
+    parser.add_argument("--engines", default="whoosh,tantivy")
     parser.add_argument(
         "--reuse", action="store_true", help="query the indexes a previous run left in --dir"
     )
     args = parser.parse_args()
-    if args.reuse:
-        measure(WhooshEngine(args.dir / "whoosh", result_cache=0), args)
-        return
-    shutil.rmtree(args.dir, ignore_errors=True)
-    documents = synthetic(args.items)
+    names = _engines(args)
+    if not args.reuse:
+        shutil.rmtree(args.dir, ignore_errors=True)
+        build(names, args)
+    measure({name: _open(name, args.dir) for name in names}, args)
 
-    engine = WhooshEngine(args.dir / "whoosh", result_cache=0)
-    started = time.perf_counter()
-    writer = engine.rebuild()
-    for offset in range(0, len(documents), 1000):
-        writer.add(documents[offset : offset + 1000])
-    writer.commit(len(documents))
-    seconds = time.perf_counter() - started
-    size = sum(f.stat().st_size for f in (args.dir / "whoosh").iterdir()) / 2**20
-    print(
-        f"whoosh: indexed {args.items:,} items in {seconds:.0f} s "
-        f"({args.items / seconds:,.0f}/s), index {size:.0f} MiB"
-    )
-    started = time.perf_counter()
-    engine.apply(documents[:100], [], len(documents) + 1)
-    print(f"whoosh: one indexer batch of 100 changed items: {time.perf_counter() - started:.2f} s")
+
+def build(names: list[str], args: argparse.Namespace) -> None:
+    documents = synthetic(args.items)
+    for name in names:
+        engine = _open(name, args.dir)
+        started = time.perf_counter()
+        writer = engine.rebuild()
+        for offset in range(0, len(documents), 1000):
+            writer.add(documents[offset : offset + 1000])
+        writer.commit(len(documents))
+        seconds = time.perf_counter() - started
+        files = (args.dir / name).rglob("*")
+        size = sum(f.stat().st_size for f in files if f.is_file()) / 2**20
+        print(
+            f"{name}: indexed {args.items:,} items in {seconds:.0f} s "
+            f"({args.items / seconds:,.0f}/s), index {size:.0f} MiB"
+        )
+        started = time.perf_counter()
+        engine.apply(documents[:100], [], len(documents) + 1)
+        seconds = time.perf_counter() - started
+        print(f"{name}: one indexer batch of 100 changed items: {seconds:.2f} s")
+        engine.close()
 
     fts = sqlite3.connect(args.dir / "fts.db")
     fts.execute(
@@ -150,45 +173,31 @@ def main() -> None:
     fts.commit()
     print(f"fts5: indexed in {time.perf_counter() - started:.0f} s")
     fts.close()
-    if tantivy_yardstick.available():
-        yardstick = tantivy_yardstick.TantivyYardstick(args.dir / "tantivy")
-        seconds = yardstick.build(documents)
-        size = sum(f.stat().st_size for f in (args.dir / "tantivy").iterdir()) / 2**20
-        print(
-            f"tantivy: indexed in {seconds:.0f} s ({args.items / seconds:,.0f}/s), "
-            f"index {size:.0f} MiB"
-        )
-    else:
-        print("tantivy: not installed (pip install tantivy), yardstick skipped")
-    measure(engine, args)
 
 
-def measure(engine: WhooshEngine, args: argparse.Namespace) -> None:
+def measure(engines: dict[str, SearchEngine], args: argparse.Namespace) -> None:
     fts = sqlite3.connect(args.dir / "fts.db")
-    yardstick = (
-        tantivy_yardstick.TantivyYardstick(args.dir / "tantivy")
-        if tantivy_yardstick.available() and (args.dir / "tantivy").exists()
-        else None
-    )
-
     print(f"{'class':8} {'engine':22} {'p50 ms':>8} {'p95 ms':>8} {'hits (first q)':>15}")
     rng = random.Random(1)
     for name, queries in QUERIES.items():
-        for facets in (False, True):
-            samples = []
-            first_total = 0
-            for number in range(args.queries):
-                query = (
-                    queries[number % len(queries)] if number < len(queries) else rng.choice(queries)
-                )
-                t0 = time.perf_counter()
-                result = engine.search(SearchRequest(text=query, limit=20, facets=facets))
-                samples.append(time.perf_counter() - t0)
-                if number == 0:
-                    first_total = result.total
-            p50, p95 = percentiles(samples)
-            label = "whoosh" + (" + facets" if facets else "")
-            print(f"{name:8} {label:22} {p50:8.1f} {p95:8.1f} {first_total:15,}")
+        for engine_name, engine in engines.items():
+            for facets in (False, True):
+                samples = []
+                first_total = 0
+                for number in range(args.queries):
+                    query = (
+                        queries[number % len(queries)]
+                        if number < len(queries)
+                        else rng.choice(queries)
+                    )
+                    t0 = time.perf_counter()
+                    result = engine.search(SearchRequest(text=query, limit=20, facets=facets))
+                    samples.append(time.perf_counter() - t0)
+                    if number == 0:
+                        first_total = result.total
+                p50, p95 = percentiles(samples)
+                label = engine_name + (" + facets" if facets else "")
+                print(f"{name:8} {label:22} {p50:8.1f} {p95:8.1f} {first_total:15,}")
         samples = []
         for _ in range(args.queries):
             query = rng.choice(queries)
@@ -205,26 +214,8 @@ def measure(engine: WhooshEngine, args: argparse.Namespace) -> None:
             del rows
         p50, p95 = percentiles(samples)
         print(f"{name:8} {'fts5 (+ status facet)':22} {p50:8.1f} {p95:8.1f}")
-        if yardstick is not None:
-            search = yardstick.search_fuzzy if name == "typo" else yardstick.search
-            for facets in (False, True):
-                samples = []
-                first_total = 0
-                for number in range(args.queries):
-                    query = (
-                        queries[number % len(queries)]
-                        if number < len(queries)
-                        else rng.choice(queries)
-                    )
-                    t0 = time.perf_counter()
-                    total, _ = search(query, facets=facets)
-                    samples.append(time.perf_counter() - t0)
-                    if number == 0:
-                        first_total = total
-                p50, p95 = percentiles(samples)
-                label = "tantivy" + (" + facets" if facets else "")
-                print(f"{name:8} {label:22} {p50:8.1f} {p95:8.1f} {first_total:15,}")
-    engine.close()
+    for engine in engines.values():
+        engine.close()
 
 
 if __name__ == "__main__":

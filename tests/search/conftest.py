@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from service.context import Services
-from service.settings import Settings
+from service.settings import SEARCH_ENGINES, Settings
 from tests.support import (
     ONE_ORIGIN_LIMITS,
     PONTS_DE_CE_TOWN_HALL,
@@ -92,8 +92,14 @@ class Corpus:
     references: dict[str, str]
 
 
+@pytest.fixture(scope="module", params=SEARCH_ENGINES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    """Every search test runs on both engines (each with a database of its own)."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def search_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def search_database(engine_name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("search-db")
     with throwaway_database(os.environ.get("TEST_DATABASE_URL"), folder) as url:
         prepare_database(Settings(database_url=url, data_dir=folder))
@@ -101,8 +107,11 @@ def search_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def search_settings(search_database: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def search_settings(
+    search_database: str, engine_name: str, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     return Settings(
+        search_engine=engine_name,
         database_url=search_database,
         data_dir=tmp_path_factory.mktemp("search-data"),
         secret_keys=("k" * 32,),

@@ -24,7 +24,7 @@ from service.context import Services
 from service.items.models import Item
 from service.outbox import rules as outbox
 from service.outbox.models import OutboxEntry
-from service.search.engine import WhooshEngine
+from service.search.engine import SearchEngine, open_engine
 from service.search.indexer import IndexerLock, rebuild, run_search_indexer
 from service.settings import PROJECT_ROOT, Settings
 from service.staff.models import Role
@@ -225,10 +225,11 @@ def _environment(settings: Settings, data_dir: Path) -> dict[str, str]:
         "SERVICE_DATABASE_URL": settings.resolved_database_url,
         "SERVICE_DATA_DIR": str(data_dir),
         "SERVICE_SEARCH_BATCH_SIZE": "3",
+        "SERVICE_SEARCH_ENGINE": settings.search_engine,
     }
 
 
-def _stored(engine: WhooshEngine) -> dict[str, Any]:
+def _stored(engine: SearchEngine) -> dict[str, Any]:
     return {
         key: {k: v for k, v in fields.items() if k != "meta"}
         for key, fields in engine.stored_documents().items()
@@ -243,7 +244,7 @@ async def test_a_killed_indexer_resumes_and_its_index_equals_a_rebuild(
     environment = _environment(search_settings, crashing_dir)
     command = [sys.executable, "-m", "service", "index"]
     process = subprocess.Popen(command, env=environment, cwd=PROJECT_ROOT)
-    engine = WhooshEngine(crashing_dir / "search" / "index")
+    engine = open_engine(search_settings.search_engine, crashing_dir / "search")
     try:
         deadline = time.monotonic() + 60
         while engine.position() == 0 and time.monotonic() < deadline:
@@ -258,7 +259,7 @@ async def test_a_killed_indexer_resumes_and_its_index_equals_a_rebuild(
         # and restarted until it has read the outbox
         subprocess.run([*command, "--once"], env=environment, cwd=PROJECT_ROOT, check=True)
         # then: its index equals one rebuilt from the database
-        fresh = WhooshEngine(tmp_path / "fresh")
+        fresh = open_engine(search_settings.search_engine, tmp_path / "fresh")
         await rebuild(fresh, search_services.db, search_services.search_build_context())
         assert 0 < stopped_at
         assert engine.position() == fresh.position()
@@ -286,7 +287,7 @@ def test_reindex_rebuilds_the_index_with_a_progress_bar(
     # then
     assert "100%" in done.stderr and "items" in done.stderr
     assert re.search(r"indexed \d+ items", done.stdout)
-    engine = WhooshEngine(tmp_path / "search" / "index")
+    engine = open_engine(search_settings.search_engine, tmp_path / "search")
     try:
         assert engine.document_count() > 10
         assert engine.position() > 0
