@@ -397,6 +397,8 @@ class WhooshEngine:
         per document (with the index's columns read once per index generation). When most
         of the scope matches (a common word), the scope's counts (kept) minus those of the
         few that do not match."""
+        if not documents:
+            return {name: {} for name in FACETS}
         complement = len(documents) * 2 > len(allowed)
         if complement:
             key = repr(scope)

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import tantivy
-from whoosh.support.levenshtein import damerau_levenshtein
 
 from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, terms, words
 from service.search.documents import SearchDocument
@@ -37,6 +36,7 @@ from service.search.engine import (
     SearchResult,
 )
 from service.search.highlight import highlights
+from service.search.typos import within
 
 TEXT_KINDS = ("title", "body", "answers", "staff")
 WRITER_HEAP_BYTES = 64_000_000
@@ -427,13 +427,16 @@ def _near(
     match found, to highlight (tantivy does not say which words its fuzzy terms read)."""
     wanted = typed.get(language, set()) | typed.get(DEFAULT_LANGUAGE, set())
     near: set[str] = set()
+    seen: set[str] = set()
     for _, text in texts:
         for token in analyzer(language)(text):
             word = token.text
+            if word in seen:
+                continue  # each distinct word is measured once
+            seen.add(word)
             for typed_word in wanted:
                 limit = 2 if len(typed_word) >= 8 else 1
-                if abs(len(word) - len(typed_word)) <= limit and (
-                    damerau_levenshtein(word, typed_word, limit + 1) <= limit
-                ):
+                if within(word, typed_word, limit):
                     near.add(word)
+                    break
     return {language: near}
