@@ -1,10 +1,10 @@
 """The README.md of an export: every table and every field in plain words, for a
 data-protection officer and for the vendor who loads the files elsewhere.
 
-Generated from the code, so it cannot drift: tables from the models' docstrings, text and
-personal columns from the personal-data declarations (service.privacy.declarations) and the
-labels of the register of processing, the other columns from their type, nullability and
-foreign key.
+Generated from the code, so it cannot drift: tables from the models' docstrings, fields from
+the comments beside them in the models, text and personal columns from the personal-data
+declarations (service.privacy.declarations) and the labels of the register of processing, the
+other columns from their type, nullability and foreign key.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from service.privacy.register import (
     retention_days,
 )
 from service.privacy.retention import RetentionPeriods
-from service.reversibility.tables import ColumnShape, TableShape
+from service.reversibility.tables import ColumnShape, TableShape, field_notes
 
 TYPE_WORDS = {
     "integer": "whole number",
@@ -61,6 +61,7 @@ def export_readme(
     tables: list[TableShape], manifest: dict[str, Any], periods: RetentionPeriods
 ) -> str:
     declared = registry()
+    notes = field_notes()
     in_clear = bool(manifest["contacts_in_clear"])
     encrypted = manifest["encrypted_columns"]
     types = "; ".join(f"{kind}: {words}" for kind, words in TYPE_WORDS.items())
@@ -98,7 +99,7 @@ def export_readme(
         lines.append("| field | type | description |")
         lines.append("|---|---|---|")
         for column in shape.columns:
-            words = _field_words(shape, column, declared, periods, in_clear)
+            words = _field_words(shape, column, declared, notes, periods, in_clear)
             lines.append(f"| `{column.name}` | {_type_words(column)} | {words} |")
         lines.append("")
     return "\n".join(lines)
@@ -115,10 +116,14 @@ def _field_words(
     shape: TableShape,
     column: ColumnShape,
     declared: Any,
+    notes: dict[tuple[str, str], str],
     periods: RetentionPeriods,
     in_clear: bool,
 ) -> str:
     parts: list[str] = []
+    note = notes.get((shape.name, column.name))
+    if note:
+        parts.append(note[0].upper() + note[1:] + ("" if note.endswith(".") else "."))
     if column.name in shape.primary_key:
         parts.append("Identifies the row (primary key).")
     if column.references:

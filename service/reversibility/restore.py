@@ -169,7 +169,7 @@ def _rows(path: Path, shape: TableShape, encoding: str) -> Iterator[dict[str, An
     kinds = shape.kinds()
     try:
         if encoding == "csv":
-            records = csv_records(path.read_text(encoding="utf-8"))
+            records = csv_records(path.read_bytes().decode("utf-8"))  # CRLF kept
             header = next(records, None)
             if header != list(kinds):
                 raise ImportRefused(f"{path.name}: the header is not {list(kinds)}")

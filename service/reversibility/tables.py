@@ -3,7 +3,11 @@ migrations create), in foreign-key order: a table comes after every table it ref
 
 from __future__ import annotations
 
+import ast
 import inspect
+import io
+import textwrap
+import tokenize
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,3 +94,46 @@ def _model_docs() -> dict[str, str]:
         if isinstance(table, Table) and doc and doc != inspect.getdoc(SQLModel):
             docs[table.name] = " ".join(doc.split())
     return docs
+
+
+def field_notes() -> dict[tuple[str, str], str]:
+    """(table, column) → the comments the models' source gives that field: the comment lines
+    right above it and the one at the end of its line (``kind: str  # an ItemKind value``)."""
+    import_all_models()
+    notes: dict[tuple[str, str], str] = {}
+    for mapper in SQLModel._sa_registry.mappers:
+        table = getattr(mapper, "local_table", None)
+        if isinstance(table, Table):
+            for column, note in _class_comments(mapper.class_).items():
+                if column in table.c:
+                    notes[(table.name, column)] = note
+    return notes
+
+
+def _class_comments(cls: type) -> dict[str, str]:
+    try:
+        source = textwrap.dedent(inspect.getsource(cls))
+    except (OSError, TypeError):
+        return {}
+    comments = {
+        token.start[0]: token.string.lstrip("#").strip()
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+    }
+    lines = source.splitlines()
+    found: dict[str, str] = {}
+    body = ast.parse(source).body[0]
+    for node in getattr(body, "body", []):
+        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
+            continue
+        above: list[str] = []
+        line = node.lineno - 1
+        while line >= 1 and lines[line - 1].strip().startswith("#"):
+            above.insert(0, comments.get(line, ""))
+            line -= 1
+        trailing = [comments[n] for n in range(node.lineno, (node.end_lineno or 0) + 1)
+                    if n in comments and not lines[n - 1].strip().startswith("#")]  # fmt: skip
+        text = " ".join(part for part in [*above, *trailing] if part)
+        if text:
+            found[node.target.id] = text
+    return found
