@@ -73,8 +73,10 @@ def export_database(
     try:
         with _snapshot(engine) as connection:
             revision = _revision(connection)
-            counts = {t.name: connection.scalar(select(func.count()).select_from(t.table)) or 0
-                      for t in tables}  # fmt: skip
+            counts = {
+                t.name: connection.scalar(select(func.count()).select_from(t.table)) or 0
+                for t in tables
+            }
             total, done = sum(counts.values()), 0
             entries = []
             for shape in tables:

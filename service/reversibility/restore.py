@@ -170,13 +170,13 @@ def _rows(path: Path, shape: TableShape, encoding: str) -> Iterator[dict[str, An
     try:
         if encoding == "csv":
             records = csv_records(path.read_bytes().decode("utf-8"))  # CRLF kept
-            header = next(records, None)
-            if header != list(kinds):
-                raise ImportRefused(f"{path.name}: the header is not {list(kinds)}")
+            names = list(kinds)
+            if next(records, None) != names:
+                raise ImportRefused(f"{path.name}: the header is not {names}")
             for record in records:
-                if len(record) != len(header):
+                if len(record) != len(names):
                     raise ImportRefused(f"{path.name}: a record has {len(record)} fields")
-                yield {c: from_csv_text(kinds[c], v) for c, v in zip(header, record, strict=True)}
+                yield {c: from_csv_text(kinds[c], v) for c, v in zip(names, record, strict=True)}
             return
         with path.open(encoding="utf-8") as file:
             for line in file:
@@ -249,8 +249,10 @@ def _link(
     statement = update(table).where(*where).values({column: bindparam(f"new_{column}")})
     connection.execute(
         statement,
-        [{**{f"pk_{k}": r[f"pk_{k}"] for k in shape.primary_key}, f"new_{column}": r[column]}
-         for r in links],  # fmt: skip
+        [
+            {**{f"pk_{k}": r[f"pk_{k}"] for k in shape.primary_key}, f"new_{column}": r[column]}
+            for r in links
+        ],
     )
 
 

@@ -52,7 +52,9 @@ class TableShape:
     def self_references(self) -> tuple[str, ...]:
         """Columns referring to this same table (a body's parent, a duplicate's original):
         imported in a second pass, since a row may point to one that comes later."""
-        return tuple(c.name for c in self.columns if (c.references or "").split(".")[0] == self.name)
+        return tuple(
+            c.name for c in self.columns if (c.references or "").split(".")[0] == self.name
+        )
 
     def kinds(self) -> dict[str, str]:
         return {c.name: c.kind for c in self.columns}
@@ -131,8 +133,11 @@ def _class_comments(cls: type) -> dict[str, str]:
         while line >= 1 and lines[line - 1].strip().startswith("#"):
             above.insert(0, comments.get(line, ""))
             line -= 1
-        trailing = [comments[n] for n in range(node.lineno, (node.end_lineno or 0) + 1)
-                    if n in comments and not lines[n - 1].strip().startswith("#")]  # fmt: skip
+        trailing = [
+            comments[n]
+            for n in range(node.lineno, (node.end_lineno or 0) + 1)
+            if n in comments and not lines[n - 1].strip().startswith("#")
+        ]
         text = " ".join(part for part in [*above, *trailing] if part)
         if text:
             found[node.target.id] = text
