@@ -375,3 +375,57 @@ def test_the_commands_export_with_a_warning_refuse_a_used_folder_and_import(
     assert loaded.returncode == 0, loaded.stderr
     assert "import [" in loaded.stderr
     assert "python -m service reindex" in loaded.stdout
+
+
+FAR = 10**12  # a transaction id no database of these tests has reached
+
+
+@pytest.mark.parametrize("target_kind", ["sqlite", "postgresql"])
+def test_transaction_ids_of_another_database_are_reset_and_webhooks_resume_before_unseen_changes(
+    tmp_path: Path, target_kind: str
+) -> None:
+    # given: outbox entries written by concurrent transactions elsewhere (id 2 committed after
+    # id 3), and a webhook that has seen ids 1 and 3
+    server = os.environ.get("TEST_DATABASE_URL", "")
+    if target_kind == "postgresql" and not server.startswith("postgresql"):
+        pytest.skip("needs a PostgreSQL server: set TEST_DATABASE_URL")
+    source = Settings(data_dir=tmp_path / "source", secret_keys=("s" * 32,))
+    prepare_database(source)
+    engine = create_sync_engine(source.resolved_database_url)
+    moment = services_clock()
+    with engine.begin() as connection:
+        for outbox_id, txid in ((1, FAR), (2, FAR + 2), (3, FAR + 1), (4, FAR + 3)):
+            connection.execute(
+                metadata.tables["outbox"]
+                .insert()
+                .values(
+                    id=outbox_id, topic="item.created", payload="{}", created_at=moment, txid=txid
+                )
+            )
+        connection.execute(
+            metadata.tables["api_client"].insert().values(
+                id=1, name="vivre-a-angers", key_hash="0" * 64, key_prefix="k", created_at=moment,
+                scopes="webhooks:manage", trusted_documents_only=False,
+            )
+        )  # fmt: skip
+        connection.execute(
+            metadata.tables["webhook"].insert().values(
+                id=1, client_id=1, url="https://example.org/hook", event_types="CREATED",
+                signing_secret="secret", created_at=moment, after_txid=FAR + 1, after_id=3,
+                failures_in_a_row=0,
+            )
+        )  # fmt: skip
+    engine.dispose()
+    export(source, tmp_path / "export")
+    with throwaway_database(server if target_kind == "postgresql" else None, tmp_path) as url:
+        # when
+        result = import_database(url, tmp_path / "export", configured_cipher(source))
+        # then: every entry below new ones, the webhook resumes at id 2 (it sees 3 again)
+        engine = create_sync_engine(url)
+        with engine.connect() as connection:
+            txids = connection.execute(text("SELECT txid FROM outbox ORDER BY id")).scalars().all()
+            webhook = connection.execute(text("SELECT after_txid, after_id FROM webhook")).one()
+        engine.dispose()
+        assert result.feed_rebased
+        assert list(txids) == [0, 0, 0, 0]
+        assert tuple(webhook) == (0, 1)
