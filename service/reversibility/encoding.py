@@ -102,7 +102,10 @@ def from_json_value(kind: str, value: Any) -> Any:
     if kind == "decimal":
         return Decimal(value)
     if kind == "timestamp":
-        return datetime.strptime(value, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+        # fromisoformat is ~10x faster than strptime; the checks keep the format strict.
+        if len(value) != 27 or value[-1] != "Z":
+            raise ValueError(f"a timestamp is YYYY-MM-DDTHH:MM:SS.ffffffZ, not {value!r}")
+        return datetime.fromisoformat(value)
     if kind == "date":
         return date.fromisoformat(value)
     if kind == "bytes":
