@@ -68,6 +68,23 @@ def export_database(
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise ExportRefused(f"{directory} is not an empty directory: choose a new one")
     directory.mkdir(parents=True, exist_ok=True)
+    try:
+        return _write(url, directory, options, cipher, now, progress)
+    except BaseException:
+        # Never leave half an export behind, least of all half the contacts in clear.
+        for path in directory.iterdir():
+            path.unlink()
+        raise
+
+
+def _write(
+    url: str,
+    directory: Path,
+    options: ExportOptions,
+    cipher: FieldCipher | None,
+    now: datetime,
+    progress: Progress | None,
+) -> dict[str, Any]:
     tables = exported_tables()
     engine = create_engine(sync_url(url), hide_parameters=True)
     try:

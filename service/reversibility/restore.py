@@ -61,6 +61,12 @@ def import_database(
             "this export holds contacts in clear: configure SERVICE_ENCRYPTION_KEYS or "
             "SERVICE_SECRET_KEYS so that they are encrypted as they come in"
         )
+    if not clear:
+        contacts = next(t for t in tables if t.name == CONTACT_TABLE)
+        entry = entries[CONTACT_TABLE]
+        _check_keys(
+            _rows(directory / Path(entry["file"]).name, contacts, manifest["encoding"]), cipher
+        )
     _prepare_schema(url)
     engine = create_sync_engine(url)
     try:
@@ -71,8 +77,6 @@ def import_database(
             for shape in tables:
                 entry = entries[shape.name]
                 rows = _rows(directory / Path(entry["file"]).name, shape, manifest["encoding"])
-                if shape.name == CONTACT_TABLE and not clear:
-                    rows = _known_keys(rows, cipher)
                 done = _insert(connection, shape, rows, int(entry["rows"]), done, total, progress)
             sealed = _seal_contacts(connection, cipher) if clear else 0
             rebased = _rebase_change_feed(connection)
@@ -186,10 +190,9 @@ def _rows(path: Path, shape: TableShape, encoding: str) -> Iterator[dict[str, An
         raise ImportRefused(f"{path.name} is malformed: {error}") from None
 
 
-def _known_keys(
-    rows: Iterator[dict[str, Any]], cipher: FieldCipher | None
-) -> Iterator[dict[str, Any]]:
-    """Encrypted contacts pass only if this instance holds their key: else they'd be lost."""
+def _check_keys(rows: Iterator[dict[str, Any]], cipher: FieldCipher | None) -> None:
+    """Encrypted contacts come in only if this instance holds their keys: else they'd be
+    unreadable here."""
     for row in rows:
         kid = row.get("key_id")
         if kid is not None and (cipher is None or not cipher.knows(kid)):
@@ -198,7 +201,6 @@ def _known_keys(
                 "configure the source's keys (SERVICE_ENCRYPTION_KEYS or SERVICE_SECRET_KEYS), "
                 "or export with --include-contacts"
             )
-        yield row
 
 
 def _insert(

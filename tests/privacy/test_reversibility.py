@@ -20,7 +20,7 @@ from service.db import create_sync_engine, metadata
 from service.demo import load_demo_reports
 from service.privacy.crypto import FieldCipher
 from service.privacy.rules import EMAIL_LOOKUP, open_contact
-from service.reversibility.export import MANIFEST, ExportOptions, export_database
+from service.reversibility.export import MANIFEST, ExportOptions, ExportRefused, export_database
 from service.reversibility.restore import ImportRefused, import_database
 from service.reversibility.tables import exported_tables
 from service.sensors.demo import load_demo_sensors
@@ -264,6 +264,24 @@ async def test_a_sealed_export_needs_the_source_keys_on_the_target(
     # then: refused before anything is written
     assert "does not have" in str(refused.value)
     assert rows_in(other.resolved_database_url) == 0
+
+
+async def test_contacts_that_do_not_decrypt_stop_the_export_and_leave_no_file(
+    fresh_client: httpx.AsyncClient, fresh_settings: Settings, tmp_path: Path
+) -> None:
+    # given: a contact, and an operator who configured the wrong keys
+    await report_with_contact(fresh_client)
+    wrong = Settings(
+        database_url=fresh_settings.resolved_database_url,
+        data_dir=tmp_path,
+        secret_keys=("not the key that encrypted these contacts",),
+    )
+    # when
+    with pytest.raises(ExportRefused) as refused:
+        export(wrong, tmp_path / "clear", include_contacts=True)
+    # then
+    assert "cannot be decrypted" in str(refused.value)
+    assert list((tmp_path / "clear").iterdir()) == []
 
 
 def test_the_import_refuses_a_target_that_holds_rows(tmp_path: Path) -> None:
