@@ -126,6 +126,27 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["md", "json"], default="md", help="md or json")
     report.add_argument("--locale", default=None, help="language of the md report (default fr)")
     report.set_defaults(run=data.transparency_report)
+
+    dump = commands.add_parser(
+        "export",
+        help="write the whole database to DIR: a file per table, manifest.json, README.md",
+    )
+    dump.add_argument("directory", type=Path, metavar="DIR", help="a new or empty directory")
+    dump.add_argument(
+        "--format", choices=["jsonl", "csv"], default="jsonl", help="jsonl (default) or csv"
+    )
+    dump.add_argument(
+        "--include-contacts",
+        action="store_true",
+        help="write residents' contacts decrypted, in clear (default: encrypted as stored)",
+    )
+    dump.set_defaults(run=data.export_data)
+    load = commands.add_parser(
+        "import", help="load an export into this instance's empty database (then reindex)"
+    )
+    load.add_argument("directory", type=Path, metavar="DIR", help="a folder written by export")
+    load.set_defaults(run=data.import_data)
+
     reindex = commands.add_parser(
         "reindex", help="rebuild the search index from the database (with a progress bar)"
     )

@@ -1,15 +1,21 @@
-"""Commands that maintain derived and personal data: purge, rekey, trends, search index."""
+"""Commands that maintain derived and personal data: purge, rekey, trends, search index,
+and the whole database out and in (export, import)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
+import time
+from pathlib import Path
 
 from service.commands.common import (
+    EXIT_CHECK_FAILED,
     EXIT_CONFIGURATION,
     CommandFailed,
     configured_cipher,
     ensure_migrated,
+    ensure_reachable,
     now,
 )
 from service.db import Database
@@ -239,4 +245,78 @@ def transparency_report(settings: Settings, args: argparse.Namespace) -> int:
     else:
         translations = load_translations(settings.locales_dir, (locale,))
         print(transparency.to_markdown(report, Translator(locale, translations[locale])), end="")
+    return 0
+
+
+CONTACTS_IN_CLEAR_WARNING = (
+    "warning: --include-contacts writes residents' names, e-mail addresses and phone numbers "
+    "IN CLEAR into {directory}: keep it as safely as the database, delete it when done"
+)
+
+
+def export_data(settings: Settings, args: argparse.Namespace) -> int:
+    from service.privacy.retention import retention_periods
+    from service.reversibility.export import ExportOptions, ExportRefused, export_database
+
+    ensure_migrated(settings)
+    directory: Path = args.directory
+    if args.include_contacts:
+        print(CONTACTS_IN_CLEAR_WARNING.format(directory=directory), file=sys.stderr)
+    options = ExportOptions(
+        fmt=args.format,
+        include_contacts=args.include_contacts,
+        retention=retention_periods(settings),
+    )
+    bar = ProgressBar(unit="rows")
+    started = time.monotonic()
+    try:
+        manifest = export_database(
+            settings.resolved_database_url,
+            directory,
+            options,
+            configured_cipher(settings),
+            now(),
+            lambda done, total: bar("export", done, total),
+        )
+    except ExportRefused as error:
+        raise CommandFailed(str(error), EXIT_CHECK_FAILED) from None
+    finally:
+        bar.close()
+    rows = sum(t["rows"] for t in manifest["tables"])
+    size = sum(p.stat().st_size for p in directory.iterdir())
+    clear = "in clear" if args.include_contacts else "encrypted as stored"
+    print(
+        f"exported {rows} rows of {len(manifest['tables'])} tables to {directory} "
+        f"({args.format}, {size:,} bytes, {time.monotonic() - started:.1f} s; contacts {clear}); "
+        "see its README.md and manifest.json"
+    )
+    return 0
+
+
+def import_data(settings: Settings, args: argparse.Namespace) -> int:
+    from service.reversibility.restore import ImportRefused, import_database
+
+    ensure_reachable(settings)
+    bar = ProgressBar(unit="rows")
+    started = time.monotonic()
+    try:
+        result = import_database(
+            settings.resolved_database_url,
+            args.directory,
+            configured_cipher(settings),
+            lambda done, total: bar("import", done, total),
+        )
+    except ImportRefused as error:
+        raise CommandFailed(f"import refused: {error}", EXIT_CHECK_FAILED) from None
+    finally:
+        bar.close()
+    print(
+        f"imported {result.rows} rows of {result.tables} tables from {args.directory} "
+        f"in {time.monotonic() - started:.1f} s"
+    )
+    if result.contacts_encrypted:
+        print(f"{result.contacts_encrypted} contacts encrypted with this instance's key")
+    if result.feed_rebased:
+        print("change feed positions rebased on this database (webhooks may resend a few events)")
+    print("the search index is stale: run `python -m service reindex`")
     return 0

@@ -87,6 +87,10 @@ class FieldCipher:
         except (binascii.Error, InvalidTag, UnicodeDecodeError):
             raise UndecryptableValue(f"a value of {column} does not decrypt") from None
 
+    def knows(self, kid: str) -> bool:
+        """Whether one of the configured keys has this id (it can decrypt its values)."""
+        return kid in self._ciphers
+
     def key_of(self, stored: str | None) -> str | None:
         return stored.partition(":")[0] if stored else None
 

@@ -25,6 +25,8 @@ class RouteKind(enum.Enum):
 
 
 class CategoryGroup(SQLModel, table=True):
+    """A heading that groups categories in the app (roads, cleanliness, lighting...)."""
+
     __tablename__ = "category_group"
 
     code: str = Field(primary_key=True, max_length=40)

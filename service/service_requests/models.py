@@ -29,6 +29,8 @@ class LocationKind(enum.Enum):
 
 
 class ServiceGroup(SQLModel, table=True):
+    """A heading that groups services in the app (waste, digital help...)."""
+
     __tablename__ = "service_group"
 
     code: str = Field(primary_key=True, max_length=40)

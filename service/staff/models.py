@@ -19,6 +19,9 @@ class Role(enum.Enum):
 
 
 class StaffUser(SQLModel, table=True):
+    """A staff member of one body: their work e-mail (the login), name, role and password
+    hash (never the password)."""
+
     __tablename__ = "staff_user"
 
     id: int | None = Field(default=None, primary_key=True)
