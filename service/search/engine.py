@@ -21,12 +21,12 @@ from typing import Any, Protocol
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
-from whoosh.query import And, AndMaybe, FuzzyTerm, NumericRange, Or, Query, Term
+from whoosh.query import And, AndMaybe, FuzzyTerm, Not, NumericRange, Or, Query, Term
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, IndexWriter
 
 from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, terms, words
-from service.search.documents import SearchDocument
+from service.search.documents import ITEM_SOURCE, SearchDocument
 from service.search.highlight import Highlight, highlights
 from service.search.matching import matching_documents, scores
 
@@ -44,7 +44,9 @@ TITLE_BOOST, PLACE_BOOST, BODY_BOOST, ANSWER_BOOST, STAFF_BOOST = 3.0, 2.0, 1.0,
 
 @dataclass(frozen=True)
 class SearchFilter:
-    kinds: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()  # any of these; empty: every kind not excluded
+    # Kinds left out unless asked for (the public API searches sensors only on request).
+    excluded_kinds: frozenset[str] = frozenset()
     communes: frozenset[str] = frozenset()
     categories: frozenset[str] = frozenset()
     statuses: frozenset[str] = frozenset()
@@ -146,7 +148,10 @@ def _fields_of(document: SearchDocument) -> dict[str, Any]:
         "status": document.status,
         "body": document.body_code,
         "public": "1" if document.public else "0",
-        "reference": document.reference.upper(),
+        # References (ALM-2026-000042) are matched upper-cased; a sensor's slug is kept as is.
+        "reference": document.reference.upper()
+        if document.source == ITEM_SOURCE
+        else document.reference,
         "language": language,
         "created": int(document.created_at.timestamp()),
         "place": document.place,
@@ -413,6 +418,9 @@ def _scope_filter(request: SearchRequest) -> Query:
     ):
         if values:
             clauses.append(Or([Term(name, value) for value in sorted(values)]))
+    excluded = f.excluded_kinds - f.kinds
+    if excluded:
+        clauses.append(Not(Or([Term("kind", value) for value in sorted(excluded)])))
     if f.since is not None:
         clauses.append(NumericRange("created", int(f.since.timestamp()), None))
     return And(clauses) if len(clauses) > 1 else clauses[0]
