@@ -31,6 +31,7 @@ from service.db import Database
 from service.items.models import Item
 from service.items.rules import as_utc
 from service.outbox.models import OutboxEntry
+
 # kinds and sensor_source register their builders when imported.
 from service.search import documents, kinds, sensor_source  # noqa: F401
 from service.search.documents import ITEM_SOURCE, BuildContext, SearchDocument, document_key

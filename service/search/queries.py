@@ -18,8 +18,8 @@ from service.items.types import PageInfo, status_label
 from service.schema_support import After, PageSize, payload_errors
 from service.search import rules
 from service.search.engine import Hit, SearchFilter, SearchRequest
-from service.search.sensor_source import SENSOR_KIND
 from service.search.errors import SearchErrorCode
+from service.search.sensor_source import SENSOR_KIND
 from service.search.types import (
     FacetCount,
     SearchError,

@@ -34,9 +34,7 @@ MAX_COMMENTS = 500
 REGISTER_LANGUAGE = "fr"
 
 
-async def _labels(
-    session: AsyncSession, sensor_ids: list[int]
-) -> dict[int, dict[str, list[str]]]:
+async def _labels(session: AsyncSession, sensor_ids: list[int]) -> dict[int, dict[str, list[str]]]:
     """The purpose and technology labels of each sensor's sign, by language."""
     chosen = await sensors.elements_of(session, sensor_ids)
     wanted = {
@@ -128,7 +126,9 @@ class SensorSourceBuilder:
                     created_at=as_utc(row.created_at),
                     public=True,  # the register is public, removed sensors included
                     titles=titles,
-                    place=" ".join(p for p in (commune.name if commune else "", row.place_name) if p),
+                    place=" ".join(
+                        p for p in (commune.name if commune else "", row.place_name) if p
+                    ),
                     public_text="\n".join(public_texts),
                     public_answers=[row.public_reply] if row.public_reply else [],
                     # Staff read the whole document: the register's texts, then the comments.
