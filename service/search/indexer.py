@@ -303,6 +303,8 @@ async def rebuild(
                 writer.add(built)
                 done += len(ids)
                 after = ids[-1]
+                if progress:
+                    progress(done, max(int(total), done))
         await asyncio.to_thread(writer.commit, int(position))
     except BaseException:
         writer.cancel()

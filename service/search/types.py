@@ -116,6 +116,10 @@ class SearchMatch:
     highlights: list[SearchHighlight] = strawberry.field(
         description="Up to two fragments around the matched words."
     )
+    status_label: str = strawberry.field(description="Its status in the caller's language.")
+    created_at: datetime = strawberry.field(
+        description="When it was received (an item) or entered the register (a sensor), UTC."
+    )
     commune_code: strawberry.Private[str]
 
     @strawberry.field(description="The commune where it is.")
@@ -129,8 +133,6 @@ class SearchHit(SearchMatch):
     reference: str = strawberry.field(description="Its public reference: open it with it.")
     kind: ItemKind = strawberry.field(description="Report, service request or sensor question.")
     status: Status = strawberry.field(description="Where it stands.")
-    status_label: str = strawberry.field(description="The status in the caller's language.")
-    created_at: datetime = strawberry.field(description="When it was received (UTC).")
     category_code: strawberry.Private[str]
 
     @classmethod
@@ -163,9 +165,9 @@ class SearchHit(SearchMatch):
 )
 class SensorSearchHit(SearchMatch):
     slug: strawberry.ID = strawberry.field(description="The sensor's slug: open it with it.")
-    status: SensorStatus = strawberry.field(description="Planned, active or removed.")
-    status_label: str = strawberry.field(description="The status in the caller's language.")
-    created_at: datetime = strawberry.field(description="When it entered the register (UTC).")
+    # Not `status`: a query selecting both kinds' statuses would have them clash (the
+    # enums differ, and GraphQL refuses one response name with two types).
+    sensor_status: SensorStatus = strawberry.field(description="Planned, active or removed.")
     sensor: SensorType | None = strawberry.field(
         description="Its entry in the register, as the `sensor` query gives it."
     )
@@ -183,7 +185,7 @@ class SensorSearchHit(SearchMatch):
             highlights=[SearchHighlight.from_highlight(h) for h in hit.highlights],
             commune_code=hit.commune_code,
             slug=strawberry.ID(hit.reference),
-            status=status,
+            sensor_status=status,
             status_label=info.context.translator.gettext(SENSOR_STATUS_LABELS[status]),
             created_at=hit.created_at,
             sensor=sensor,

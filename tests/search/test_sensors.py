@@ -32,7 +32,7 @@ from tests.search.test_consistency import _environment, _stored, word
 from tests.search.test_relevance import search
 from tests.sensors.support import RALLIEMENT, create_sensor, staff
 from tests.sensors.test_opinions import give
-from tests.support import submit_report
+from tests.support import data_of, operation, submit_report
 
 pytestmark = pytest.mark.anyio
 
@@ -48,14 +48,25 @@ def slugs(result: dict[str, Any]) -> list[str]:
     return [m["slug"] for m in result["matches"] if m["__typename"] == "SensorSearchHit"]
 
 
+async def find(
+    client: httpx.AsyncClient, query: str, language: str = "fr", **variables: Any
+) -> dict[str, Any]:
+    """Run SearchMatches, the published operation that reads items and sensors."""
+    data = await data_of(
+        client, operation("SearchMatches"), {"query": query, **variables}, language=language
+    )
+    result: dict[str, Any] = data["search"]
+    return result
+
+
 async def find_sensors(
     client: httpx.AsyncClient, query: str, language: str = "fr", **variables: Any
 ) -> dict[str, Any]:
-    return await search(client, query, language, filter=SENSORS, **variables)
+    return await find(client, query, language, filter=SENSORS, **variables)
 
 
 async def staff_search(member: support.Staff, query: str) -> dict[str, Any]:
-    data = await member.data("Search", {"query": query, "filter": SENSORS})
+    data = await member.data("SearchMatches", {"query": query, "filter": SENSORS})
     result: dict[str, Any] = data["search"]
     return result
 
@@ -105,11 +116,12 @@ async def test_a_sensor_is_found_by_its_purpose_description_and_place_in_several
     # then
     assert slug in slugs(result), (query, slugs(result))
     hit = next(m for m in result["matches"] if m.get("slug") == slug)
-    assert hit["hitKind"] == "SENSOR" and hit["status"] == "ACTIVE"
+    assert hit["hitKind"] == "SENSOR" and hit["sensorStatus"] == "ACTIVE"
     assert hit["sensor"]["name"] == "Station de mesure de la qualité de l'air"
     assert hit["sensor"]["accountableBody"]["code"] == "alm-voirie"
     assert hit["commune"]["code"] == "49007"
-    assert result["hits"] == []  # `hits` holds items only
+    # `hits` holds items only
+    assert (await search(search_client, query, language, filter=SENSORS))["hits"] == []
 
 
 async def test_words_of_the_description_are_highlighted(
@@ -135,18 +147,22 @@ async def test_searches_that_do_not_ask_for_sensors_find_items_only(
     slug = await air_sensor(search_services, search_client, description=f"Capteur {shared}")
     report = await submit_report(search_client, description=f"Poubelle {shared} renversée")
     await search_services.search_indexer.catch_up()
-    # when
+    # when: the published Search operation, as integrators run it today
     plain = await search(search_client, shared)
     reports = await search(search_client, shared, filter={"kinds": ["REPORT"]})
+    # and searches that ask for sensors
     both = await search(search_client, shared, filter=EVERYTHING)
-    none = await search(search_client, shared, filter={"kinds": ["REPORT"], "hitKinds": ["SENSOR"]})
+    matches = await find(search_client, shared, filter=EVERYTHING)
+    none = await find(search_client, shared, filter={"kinds": ["REPORT"], "hitKinds": ["SENSOR"]})
     # then: searches written before sensors were indexed get what they always got
     for result in (plain, reports):
         assert result["totalCount"] == 1
         assert [h["reference"] for h in result["hits"]] == [report["report"]["reference"]]
-        assert [m["reference"] for m in result["matches"]] == [report["report"]["reference"]]
-    assert both["totalCount"] == 2
-    assert slugs(both) == [slug] and len(both["hits"]) == 1
+    # sensors come in `matches`, items in both lists
+    assert both["totalCount"] == matches["totalCount"] == 2
+    assert [h["reference"] for h in both["hits"]] == [report["report"]["reference"]]
+    assert slugs(matches) == [slug]
+    assert {m["hitKind"] for m in matches["matches"]} == {"SENSOR", "REPORT"}
     assert none["totalCount"] == 0
 
 
@@ -189,7 +205,7 @@ async def test_a_sensor_created_then_edited_through_the_api_is_found_within_two_
         assert await seen(second, 1)
         assert await seen(first, 0)
         hit = (await find_sensors(search_client, second))["matches"][0]
-        assert (hit["status"], hit["statusLabel"]) == ("REMOVED", "Retiré")
+        assert (hit["sensorStatus"], hit["statusLabel"]) == ("REMOVED", "Retiré")
         # when: its body replies publicly
         reply = marker()
         replied = await agent.data(
@@ -272,8 +288,8 @@ async def test_facets_count_sensors_with_a_translated_label(
     await submit_report(search_client, description=f"Arbre {shared} tombé")
     await search_services.search_indexer.catch_up()
     # when
-    french = await search(search_client, shared, filter=EVERYTHING)
-    german = await search(search_client, shared, "de", filter=EVERYTHING)
+    french = await find(search_client, shared, filter=EVERYTHING)
+    german = await find(search_client, shared, "de", filter=EVERYTHING)
     # then
     kinds = {f["value"]: (f["label"], f["count"]) for f in french["facets"]["kinds"]}
     assert kinds == {"sensor": ("Capteur", 3), "report": ("Signalement", 1)}
