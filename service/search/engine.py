@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
-from whoosh.query import And, AndMaybe, FuzzyTerm, Not, NumericRange, Or, Query, Term
+from whoosh.query import And, AndMaybe, FuzzyTerm, NumericRange, Or, Query, Term
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, IndexWriter
 
@@ -263,15 +263,20 @@ class WhooshEngine:
             self._checked = now
         return self._searcher
 
-    def _filter_set(self, searcher: Searcher, scope: Query) -> set[int]:
+    def _filter_set(self, searcher: Searcher, scope: Scope) -> set[int]:
         """The documents a scope allows (live ones only), kept until the index changes:
-        whoosh would otherwise walk the scope's postings (every public item) on each search."""
+        whoosh would otherwise walk the scope's postings (every public item) on each search.
+        Excluded kinds are taken away as a set: whoosh's And-Not over every public document
+        costs three times the walk itself (107 against 37 ms at 100,000 items)."""
         key = repr(scope)
         found = self._filters.get(key)
         if found is None:
             if len(self._filters) >= self.FILTER_CACHE:
                 self._filters.pop(next(iter(self._filters)))
-            found = set(searcher.docs_for_query(scope))
+            allowed, excluded = scope
+            found = set(searcher.docs_for_query(allowed))
+            if excluded is not None:
+                found.difference_update(searcher.docs_for_query(excluded))
             self._filters[key] = found
         return found
 
@@ -316,7 +321,7 @@ class WhooshEngine:
         searcher: Searcher,
         request: SearchRequest,
         words_typed: list[str],
-        scope: Query,
+        scope: Scope,
         staff: bool,
     ) -> SearchResult:
         query = _text_query(words_typed, request.text, staff, fuzzy=False, reader=searcher.reader())
@@ -331,7 +336,7 @@ class WhooshEngine:
         return result
 
     def _run(
-        self, searcher: Searcher, query: Query, scope: Query, request: SearchRequest, words: int
+        self, searcher: Searcher, query: Query, scope: Scope, request: SearchRequest, words: int
     ) -> SearchResult:
         # Two passes. First the matching documents, without scoring (whoosh enumerates
         # postings several times faster than it scores them): they give the total and the
@@ -398,7 +403,12 @@ class WhooshEngine:
         return facets
 
 
-def _scope_filter(request: SearchRequest) -> Query:
+# What a search may return: the documents matching the first query, less those matching the
+# second (excluded kinds), if any.
+Scope = tuple[Query, Query | None]
+
+
+def _scope_filter(request: SearchRequest) -> Scope:
     clauses: list[Query] = []
     if request.staff_bodies is None:
         clauses.append(Term("public", "1"))
@@ -418,12 +428,13 @@ def _scope_filter(request: SearchRequest) -> Query:
     ):
         if values:
             clauses.append(Or([Term(name, value) for value in sorted(values)]))
-    excluded = f.excluded_kinds - f.kinds
-    if excluded:
-        clauses.append(Not(Or([Term("kind", value) for value in sorted(excluded)])))
     if f.since is not None:
         clauses.append(NumericRange("created", int(f.since.timestamp()), None))
-    return And(clauses) if len(clauses) > 1 else clauses[0]
+    excluded = sorted(f.excluded_kinds - f.kinds)
+    return (
+        And(clauses) if len(clauses) > 1 else clauses[0],
+        Or([Term("kind", value) for value in excluded]) if excluded else None,
+    )
 
 
 # A word in more than this share of the documents (« rue », « trottoir ») does not decide
