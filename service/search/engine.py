@@ -160,7 +160,12 @@ def _fields_of(document: SearchDocument) -> dict[str, Any]:
         f"staff_{language}": "\n".join(t for t in document.staff_texts if t),
         "public_texts": [("description", document.public_text)]
         + [("answer", answer) for answer in document.public_answers],
-        "staff_texts": [("staff", text) for text in document.staff_texts if text],
+        "staff_texts": (
+            [("description", document.public_text)]
+            if document.staff_read_public_text and document.public_text
+            else []
+        )
+        + [("staff", text) for text in document.staff_texts if text],
     }
     for title_language, title in document.titles.items():
         values[f"title_{title_language}"] = title

@@ -131,8 +131,8 @@ class SensorSourceBuilder:
                     ),
                     public_text="\n".join(public_texts),
                     public_answers=[row.public_reply] if row.public_reply else [],
-                    # Staff read the whole document: the register's texts, then the comments.
-                    staff_texts=[*public_texts, *comments.get(row.id, [])],
+                    staff_texts=comments.get(row.id, []),
+                    staff_read_public_text=True,
                 )
             )
         return documents

@@ -252,7 +252,37 @@ async def test_an_opinion_comment_finds_its_sensor_for_its_body_only_until_it_is
     await search_services.search_indexer.catch_up()
     # then: the erased comment can no longer be found, the sensor still can
     assert (await staff_search(accountable, secret))["totalCount"] == 0
-    assert slug in slugs(await staff_search(accountable, "dioxyde"))
+    by_description = await staff_search(accountable, "dioxyde")
+    hit = next(m for m in by_description["matches"] if m["slug"] == slug)
+    assert hit["highlights"][0]["field"] == "DESCRIPTION"  # public text, not a staff one
+
+
+async def test_no_public_search_ever_carries_an_opinion_comment(
+    search_services: Services, search_client: httpx.AsyncClient
+) -> None:
+    # given: sensors with comments made of words of their own entries and secret words
+    rng = random.Random(20261130)
+    secrets: list[str] = []
+    for _ in range(4):
+        slug = await air_sensor(search_services, search_client)
+        for _ in range(3):
+            secret = word(rng)
+            comment = f"{secret} particules école {word(rng)} 06 12 34 56 78"
+            assert (await give(search_client, slug, comment=comment))["errors"] == []
+            secrets.append(secret)
+    await search_services.search_indexer.catch_up()
+    queries = [*secrets, "particules", "école", "qualité air", "ralliement", "Angers"]
+    # when
+    results = [await find(search_client, q, filter=EVERYTHING, first=50) for q in queries]
+    # then
+    for query, result in zip(queries, results, strict=True):
+        if query in secrets:
+            assert result["totalCount"] == 0, query
+        assert not any(secret in str(result) for secret in secrets), query
+    # and the accountable body's staff find each of them
+    accountable = await staff(search_services, search_client, "alm-voirie", Role.AGENT)
+    for secret in secrets:
+        assert (await staff_search(accountable, secret))["totalCount"] == 1, secret
 
 
 async def test_a_purged_comment_can_no_longer_be_found(
