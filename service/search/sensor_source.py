@@ -28,7 +28,7 @@ SENSOR_KIND = "sensor"
 # The DTPR categories that name what a sensor is: searched as titles.
 TITLE_CATEGORIES = ("purpose", "tech")
 # The newest comments of a sensor that are searchable (a sign read by hundreds of residents
-# would otherwise make one huge document); older ones stay readable in the database.
+# would otherwise make one huge document); older ones are kept until purged, unsearched.
 MAX_COMMENTS = 500
 # The register is written in French by ALM's bodies.
 REGISTER_LANGUAGE = "fr"
