@@ -26,6 +26,7 @@ from service.reports.mutations import ReportMutation
 from service.reports.queries import ReportQuery
 from service.routing.queries import RoutingQuery
 from service.search.queries import SearchQuery
+from service.search.types import SensorSearchHit
 from service.sensors.mutations import SensorMutation
 from service.sensors.queries import SensorQuery
 from service.service_requests.mutations import ServiceRequestMutation
@@ -117,7 +118,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message=INTERNAL_ERROR),
     ]
-    return ServiceSchema(query=Query, mutation=Mutation, extensions=extensions)
+    # Types reached only through an interface must be named for the schema to hold them.
+    return ServiceSchema(
+        query=Query, mutation=Mutation, extensions=extensions, types=[SensorSearchHit]
+    )
 
 
 def export_sdl(settings: Settings | None = None) -> str:

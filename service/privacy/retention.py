@@ -34,6 +34,7 @@ from service.items.lifecycle import OPEN_STATUSES
 from service.items.models import Item, ItemEvent, Support
 from service.privacy import rules as privacy
 from service.privacy.models import Contact, ContactAccess, PrivacyAction
+from service.sensors import changes as sensor_changes
 from service.sensors.models import SensorOpinion
 from service.service_requests.models import ServiceRequestDetail
 from service.settings import Settings
@@ -253,6 +254,12 @@ async def _purge_batch(session: AsyncSession, category: str, ids: list[int], now
     elif category == "contact_reads":
         await session.exec(delete(ContactAccess).where(col(ContactAccess.id).in_(ids)))
     elif category == "opinion_comments":
+        sensors = await session.exec(
+            select(SensorOpinion.sensor_id).where(col(SensorOpinion.id).in_(ids)).distinct()
+        )
+        sensor_ids = list(sensors.all())
         await session.exec(
             update(SensorOpinion).where(col(SensorOpinion.id).in_(ids)).values(comment=None)
         )
+        # The sensors' search documents hold the comments: a purged one must not be found.
+        sensor_changes.announce(session, sensor_ids, now)

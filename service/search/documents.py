@@ -54,6 +54,9 @@ class SearchDocument:
     public_answers: list[str] = field(default_factory=list)
     # The unmasked description, private notes, what the resident added: staff only.
     staff_texts: list[str] = field(default_factory=list)
+    # True when nothing of the public text is masked (a sensor's register entry): staff
+    # read it as it is, before the staff texts, instead of an unmasked copy among them.
+    staff_read_public_text: bool = False
 
     @property
     def key(self) -> str:

@@ -31,7 +31,9 @@ from service.db import Database
 from service.items.models import Item
 from service.items.rules import as_utc
 from service.outbox.models import OutboxEntry
-from service.search import documents, kinds  # noqa: F401  (kinds registers its builders)
+
+# kinds and sensor_source register their builders when imported.
+from service.search import documents, kinds, sensor_source  # noqa: F401
 from service.search.documents import ITEM_SOURCE, BuildContext, SearchDocument, document_key
 from service.search.engine import SearchEngine
 
@@ -301,6 +303,8 @@ async def rebuild(
                 writer.add(built)
                 done += len(ids)
                 after = ids[-1]
+                if progress:
+                    progress(done, max(int(total), done))
         await asyncio.to_thread(writer.commit, int(position))
     except BaseException:
         writer.cancel()

@@ -7,6 +7,7 @@ import asyncio
 from typing import Annotated
 
 import strawberry
+from sqlmodel import col, select
 from strawberry.types import Info
 
 from service.context import Context
@@ -16,30 +17,53 @@ from service.items.models import ItemKind
 from service.items.types import PageInfo, status_label
 from service.schema_support import After, PageSize, payload_errors
 from service.search import rules
-from service.search.engine import SearchFilter, SearchRequest
+from service.search.engine import Hit, SearchFilter, SearchRequest
 from service.search.errors import SearchErrorCode
+from service.search.sensor_source import SENSOR_KIND
 from service.search.types import (
     FacetCount,
     SearchError,
     SearchFacets,
     SearchFilterInput,
     SearchHit,
+    SearchMatch,
     SearchResult,
+    SensorSearchHit,
 )
+from service.sensors.models import Sensor, SensorStatus
+from service.sensors.queries import sensor_views
+from service.sensors.types import STATUS_LABELS as SENSOR_STATUS_LABELS
+from service.sensors.types import SensorType
 from service.staff.permissions import ITEM_ROLES, covered_bodies
 
 KIND_LABELS = {
     ItemKind.REPORT.value: N_("Report"),
     ItemKind.SERVICE_REQUEST.value: N_("Service request"),
     ItemKind.SENSOR_QUESTION.value: N_("Question about a sensor"),
+    SENSOR_KIND: N_("Sensor"),
 }
+# Matches no kind: what is left when `kinds` and `hitKinds` name none in common.
+NO_KIND = "-"
+
+
+def _kinds(value: SearchFilterInput) -> frozenset[str]:
+    """The kinds a filter asks for (empty: any kind not excluded)."""
+    items = frozenset(k.value for k in value.kinds or [])
+    hits = frozenset(k.value for k in value.hit_kinds or [])
+    if items and hits:
+        return (items & hits) or frozenset([NO_KIND])
+    return items or hits
 
 
 def _filter(value: SearchFilterInput | None) -> SearchFilter:
+    # Sensors only when asked for by name: the hits of searches written before sensors were
+    # indexed stay items, whose fields (reference, kind, status) a sensor could not fill.
+    excluded = frozenset([SENSOR_KIND])
     if value is None:
-        return SearchFilter()
+        return SearchFilter(excluded_kinds=excluded)
     return SearchFilter(
-        kinds=frozenset(k.value for k in value.kinds or []),
+        kinds=_kinds(value),
+        excluded_kinds=excluded,
         communes=frozenset([str(value.commune)]) if value.commune else frozenset(),
         categories=frozenset([str(value.category)]) if value.category else frozenset(),
         statuses=frozenset(s.value for s in value.status or []),
@@ -88,6 +112,8 @@ def _facets(raw: dict[str, dict[str, int]], context: Context) -> SearchFacets:
         return translator.gettext(KIND_LABELS[value]) if value in KIND_LABELS else value
 
     def status(value: str) -> str:
+        if value in SENSOR_STATUSES:
+            return translator.gettext(SENSOR_STATUS_LABELS[SensorStatus(value)])
         return status_label(Status(value), translator)
 
     return SearchFacets(
@@ -98,9 +124,32 @@ def _facets(raw: dict[str, dict[str, int]], context: Context) -> SearchFacets:
     )
 
 
+SENSOR_STATUSES = frozenset(s.value for s in SensorStatus)
+
+
+async def _sensors(info: Info[Context, None], hits: list[Hit]) -> dict[int, SensorType]:
+    """The register entries of the sensors among the hits, in three statements in all."""
+    ids = [int(hit.key.rpartition(":")[2]) for hit in hits if hit.kind == SENSOR_KIND]
+    if not ids:
+        return {}
+    async with info.context.db.reading() as session:
+        rows = list((await session.exec(select(Sensor).where(col(Sensor.id).in_(ids)))).all())
+    return {view.sensor_id: view for view in await sensor_views(info, rows)}
+
+
+def _match(
+    hit: Hit, cursor: str, info: Info[Context, None], sensors: dict[int, SensorType]
+) -> SearchMatch:
+    if hit.kind == SENSOR_KIND:
+        sensor_id = int(hit.key.rpartition(":")[2])
+        return SensorSearchHit.from_hit(hit, cursor, info, sensors.get(sensor_id))
+    return SearchHit.from_hit(hit, cursor, info)
+
+
 def _refused(errors: list[SearchError]) -> SearchResult:
     return SearchResult(
         hits=[],
+        matches=[],
         page_info=PageInfo(has_next_page=False, end_cursor=None),
         total_count=0,
         approximate=False,
@@ -116,8 +165,10 @@ class SearchQuery:
         "accents, plural or elision (« eclairage » finds « l'éclairage »), with typo "
         "tolerance when nothing matches exactly. Anonymous callers and integrators search "
         "public items and their public texts (personal data masked); staff who work items "
-        "search their bodies' items, private notes included. Hits show within about a "
-        "second of a change."
+        "search their bodies' items, private notes included. With `filter.hitKinds` naming "
+        "SENSOR it also searches the sensors of the public register (in `matches`); their "
+        "accountable body's staff also find them by residents' opinion comments. Hits show "
+        "within about a second of a change."
     )
     async def search(
         self,
@@ -146,15 +197,17 @@ class SearchQuery:
             facets=_wants_facets(info),
         )
         found = await asyncio.to_thread(context.services.search_engine.search, request)
-        hits = [
-            SearchHit.from_hit(hit, rules.encode_cursor(offset + position + 1), info)
+        sensors = await _sensors(info, found.hits)
+        matches = [
+            _match(hit, rules.encode_cursor(offset + position + 1), info, sensors)
             for position, hit in enumerate(found.hits)
         ]
         return SearchResult(
-            hits=hits,
+            hits=[match for match in matches if isinstance(match, SearchHit)],
+            matches=matches,
             page_info=PageInfo(
-                has_next_page=offset + len(hits) < found.total,
-                end_cursor=hits[-1].cursor if hits else None,
+                has_next_page=offset + len(matches) < found.total,
+                end_cursor=matches[-1].cursor if matches else None,
             ),
             total_count=found.total,
             approximate=found.approximate,

@@ -17,6 +17,9 @@ from service.schema_support import described_enum
 from service.search.engine import Hit
 from service.search.errors import SearchErrorCode
 from service.search.highlight import Highlight
+from service.sensors.models import SensorStatus
+from service.sensors.types import STATUS_LABELS as SENSOR_STATUS_LABELS
+from service.sensors.types import SensorType
 from service.territory.types import CommuneType
 
 described_enum(
@@ -50,6 +53,30 @@ described_enum(
 )
 
 
+class SearchHitKind(enum.Enum):
+    """What a hit is: an item of one of the kinds of ``ItemKind``, or a sensor of the
+    register. A separate enum, so that ``ItemKind`` keeps meaning items only."""
+
+    REPORT = "report"
+    SERVICE_REQUEST = "service_request"
+    SENSOR_QUESTION = "sensor_question"
+    SENSOR = "sensor"
+
+
+described_enum(
+    SearchHitKind,
+    name="SearchHitKind",
+    description="What a search hit is: an item of a kind, or a sensor of the public register.",
+    values={
+        SearchHitKind.REPORT: "A report (an item): a `SearchHit`.",
+        SearchHitKind.SERVICE_REQUEST: "A service request (an item): a `SearchHit`.",
+        SearchHitKind.SENSOR_QUESTION: "A question about a sensor (an item): a `SearchHit`.",
+        SearchHitKind.SENSOR: "A sensor of the public register: a `SensorSearchHit`, found "
+        "only when `filter.hitKinds` names it.",
+    },
+)
+
+
 @strawberry.type(description="Why a search was refused.")
 class SearchError:
     field: str | None = strawberry.field(description="The argument at fault, if one is.")
@@ -78,19 +105,34 @@ class SearchHighlight:
         )
 
 
-@strawberry.type(description="An item found, with why it was found.")
-class SearchHit:
+@strawberry.interface(
+    description="Something a search found: an item (`SearchHit`) or a sensor of the public "
+    "register (`SensorSearchHit`), with why it was found."
+)
+class SearchMatch:
     cursor: str = strawberry.field(description="Pass it as `after` to read the hits after it.")
-    reference: str = strawberry.field(description="Its public reference: open it with it.")
-    kind: ItemKind = strawberry.field(description="Report, service request or sensor question.")
+    hit_kind: SearchHitKind = strawberry.field(description="What it is.")
     score: float = strawberry.field(description="Relevance (higher is better), for this query.")
-    status: Status = strawberry.field(description="Where it stands.")
-    status_label: str = strawberry.field(description="The status in the caller's language.")
-    created_at: datetime = strawberry.field(description="When it was received (UTC).")
     highlights: list[SearchHighlight] = strawberry.field(
         description="Up to two fragments around the matched words."
     )
+    status_label: str = strawberry.field(description="Its status in the caller's language.")
+    created_at: datetime = strawberry.field(
+        description="When it was received (an item) or entered the register (a sensor), UTC."
+    )
     commune_code: strawberry.Private[str]
+
+    @strawberry.field(description="The commune where it is.")
+    def commune(self, info: Info[Context, None]) -> CommuneType | None:
+        row = info.context.reference.communes.get(self.commune_code)
+        return CommuneType.from_row(row) if row else None
+
+
+@strawberry.type(description="An item found, with why it was found.")
+class SearchHit(SearchMatch):
+    reference: str = strawberry.field(description="Its public reference: open it with it.")
+    kind: ItemKind = strawberry.field(description="Report, service request or sensor question.")
+    status: Status = strawberry.field(description="Where it stands.")
     category_code: strawberry.Private[str]
 
     @classmethod
@@ -98,6 +140,7 @@ class SearchHit:
         status = Status(hit.status)
         return cls(
             cursor=cursor,
+            hit_kind=SearchHitKind(hit.kind),
             reference=hit.reference,
             kind=ItemKind(hit.kind),
             score=round(hit.score, 4),
@@ -109,15 +152,45 @@ class SearchHit:
             category_code=hit.category_code,
         )
 
-    @strawberry.field(description="The commune where it is.")
-    def commune(self, info: Info[Context, None]) -> CommuneType | None:
-        row = info.context.reference.communes.get(self.commune_code)
-        return CommuneType.from_row(row) if row else None
-
     @strawberry.field(description="Its category, if it has one.")
     def category(self, info: Info[Context, None]) -> CategoryType | None:
         row = info.context.reference.categories.get(self.category_code)
         return CategoryType.from_row(row, info) if row else None
+
+
+@strawberry.type(
+    description="A sensor of the public register found by a search: by its name, its DTPR "
+    "purpose or technology (in any language), its place, its description or the accountable "
+    "body's reply; its body's staff also find it by residents' opinion comments."
+)
+class SensorSearchHit(SearchMatch):
+    slug: strawberry.ID = strawberry.field(description="The sensor's slug: open it with it.")
+    # Not `status`: a query selecting both kinds' statuses would have them clash (the
+    # enums differ, and GraphQL refuses one response name with two types).
+    sensor_status: SensorStatus = strawberry.field(description="Planned, active or removed.")
+    sensor: SensorType | None = strawberry.field(
+        description="Its entry in the register, as the `sensor` query gives it."
+    )
+    sensor_id: strawberry.Private[int]
+
+    @classmethod
+    def from_hit(
+        cls, hit: Hit, cursor: str, info: Info[Context, None], sensor: SensorType | None
+    ) -> SensorSearchHit:
+        status = SensorStatus(hit.status)
+        return cls(
+            cursor=cursor,
+            hit_kind=SearchHitKind.SENSOR,
+            score=round(hit.score, 4),
+            highlights=[SearchHighlight.from_highlight(h) for h in hit.highlights],
+            commune_code=hit.commune_code,
+            slug=strawberry.ID(hit.reference),
+            sensor_status=status,
+            status_label=info.context.translator.gettext(SENSOR_STATUS_LABELS[status]),
+            created_at=hit.created_at,
+            sensor=sensor,
+            sensor_id=int(hit.key.rpartition(":")[2]),
+        )
 
 
 @strawberry.type(description="How many hits share a value (over all hits, not only this page).")
@@ -131,7 +204,9 @@ class FacetCount:
 
 @strawberry.type(description="Counts of the hits by kind, commune, category and status.")
 class SearchFacets:
-    kinds: list[FacetCount] = strawberry.field(description="By kind of item.")
+    kinds: list[FacetCount] = strawberry.field(
+        description="By kind: of item, and `sensor` when sensors are searched."
+    )
     communes: list[FacetCount] = strawberry.field(description="By commune.")
     categories: list[FacetCount] = strawberry.field(description="By category.")
     statuses: list[FacetCount] = strawberry.field(description="By status.")
@@ -139,9 +214,18 @@ class SearchFacets:
 
 @strawberry.type(description="A page of search results, or why the search was refused.")
 class SearchResult:
-    hits: list[SearchHit] = strawberry.field(description="Best first.")
+    hits: list[SearchHit] = strawberry.field(
+        description="The items of this page, best first (sensors, when searched, come in "
+        "`matches` only)."
+    )
+    matches: list[SearchMatch] = strawberry.field(
+        description="Everything this page found, best first: items and, when `filter.hitKinds` "
+        "names SENSOR, sensors of the register. Without sensors, the same hits as `hits`."
+    )
     page_info: PageInfo = strawberry.field(description="How to get the next page.")
-    total_count: int = strawberry.field(description="How many items match.")
+    total_count: int = strawberry.field(
+        description="How many match (items, and sensors when they are searched)."
+    )
     approximate: bool = strawberry.field(
         description="True when nothing matched as typed and these hits allow for typos."
     )
@@ -151,7 +235,15 @@ class SearchResult:
 
 @strawberry.input(description="Filters of a search; all optional, combined with AND.")
 class SearchFilterInput:
-    kinds: list[ItemKind] | None = strawberry.field(default=None, description="Any of these kinds.")
+    kinds: list[ItemKind] | None = strawberry.field(
+        default=None, description="Items of any of these kinds."
+    )
+    hit_kinds: list[SearchHitKind] | None = strawberry.field(
+        default=None,
+        description="Any of these kinds of hit, sensors of the register (SENSOR) included: "
+        "the way to search sensors, which come in `matches`. Left out (or empty), only items "
+        "are searched. With `kinds`, a hit must be of a kind both name.",
+    )
     commune: strawberry.ID | None = strawberry.field(default=None, description="INSEE code.")
     category: strawberry.ID | None = strawberry.field(default=None, description="Category code.")
     status: list[Status] | None = strawberry.field(default=None, description="Any of these.")

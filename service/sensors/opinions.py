@@ -19,6 +19,7 @@ from service.items import rules as items
 from service.items.rules import as_utc
 from service.privacy.rules import mask_personal_data
 from service.reports.rules import device_key_errors
+from service.sensors import changes
 from service.sensors.errors import SensorErrorCode
 from service.sensors.models import Concern, Sensor, SensorOpinion, SensorStatus, Understood
 from service.sensors.rules import not_found
@@ -125,6 +126,9 @@ async def give_opinion(
         opinion_id, created_at = (
             await session.exec(_UPSERT, params=params)  # type: ignore[call-overload]
         ).one()
+        # The sensor's search document holds its opinion comments (staff scope): a new,
+        # changed or withdrawn comment must reach the index.
+        changes.announce(session, [sensor_id], now)
     created = as_utc(created_at)
     opinion = SensorOpinion.model_construct(
         id=opinion_id, created_at=created, updated_at=now, **values

@@ -26,6 +26,7 @@ from service.privacy.crypto import FieldCipher
 from service.reference import ReferenceData
 from service.routing.models import Competence
 from service.routing.rules import RoutingDecision
+from service.sensors import changes
 from service.sensors.errors import SensorErrorCode
 from service.sensors.models import (
     DtprCategory,
@@ -570,6 +571,7 @@ async def create_sensor(
         await session.flush()
         assert sensor.id is not None
         await _replace_elements(session, sensor.id, fields.elements or [])
+        changes.announce(session, [sensor.id], now)
         if actor is not None:
             audit(session, actor, "sensor_created", None, now, f"sensor {slug}")
     return sensor
@@ -603,6 +605,7 @@ async def update_sensor(
             changed.append("dtpr")
         sensor.updated_at = now
         session.add(sensor)
+        changes.announce(session, [sensor.id], now)
         audit(
             session,
             identity,
@@ -635,6 +638,7 @@ async def publish_reply(
         sensor.public_reply_at = now if sensor.public_reply else None
         sensor.updated_at = now
         session.add(sensor)
+        changes.announce(session, [sensor.id], now)
         audit(session, identity, "sensor_replied", None, now, f"sensor {sensor.slug}")
     return sensor
 
