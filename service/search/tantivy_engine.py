@@ -23,7 +23,7 @@ from typing import Any
 import tantivy
 
 from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, terms, words
-from service.search.documents import SearchDocument
+from service.search.documents import ITEM_SOURCE, SearchDocument
 from service.search.engine import (
     COMMON_SHARE,
     FACETS,
@@ -75,7 +75,10 @@ def _document(document: SearchDocument) -> tantivy.Document:
         "status": document.status,
         "body_code": document.body_code,
         "public": "1" if document.public else "0",
-        "reference": document.reference.upper(),
+        # References (ALM-2026-000042) are matched upper-cased; a sensor's slug is kept as is.
+        "reference": document.reference.upper()
+        if document.source == ITEM_SOURCE
+        else document.reference,
         "language": language,
         "created": int(document.created_at.timestamp()),
         "place": _analysed("fr", document.place),
@@ -86,7 +89,12 @@ def _document(document: SearchDocument) -> tantivy.Document:
             {
                 "public_texts": [["description", document.public_text]]
                 + [["answer", answer] for answer in document.public_answers],
-                "staff_texts": [["staff", text] for text in document.staff_texts if text],
+                "staff_texts": (
+                    [["description", document.public_text]]
+                    if document.staff_read_public_text and document.public_text
+                    else []
+                )
+                + [["staff", text] for text in document.staff_texts if text],
             },
             ensure_ascii=False,
         ).encode(),
@@ -337,7 +345,11 @@ class TantivyEngine:
                     None,
                 )
             )
-        return tantivy.Query.boolean_query([(Occur.Must, clause) for clause in clauses])
+        parts = [(Occur.Must, clause) for clause in clauses]
+        excluded = sorted(f.excluded_kinds - f.kinds)
+        if excluded:
+            parts.append((Occur.MustNot, any_of("kind", excluded)))
+        return tantivy.Query.boolean_query(parts)
 
     def _text_query(
         self, searcher: tantivy.Searcher, typed: list[str], raw: str, staff: bool, *, fuzzy: bool

@@ -22,7 +22,7 @@ from sqlmodel import col, select
 
 from service.context import Services
 from service.privacy.retention import purge
-from service.search.engine import WhooshEngine
+from service.search.engine import open_engine
 from service.search.indexer import IndexerLock, rebuild, run_search_indexer
 from service.sensors.models import Sensor
 from service.settings import PROJECT_ROOT, Settings
@@ -367,8 +367,8 @@ async def test_the_index_fed_by_the_outbox_equals_a_rebuild_with_sensors(
         cwd=PROJECT_ROOT,
         check=True,
     )
-    replayed = WhooshEngine(replayed_dir / "search" / "index")
-    fresh = WhooshEngine(tmp_path / "fresh")
+    replayed = open_engine(search_settings.search_engine, replayed_dir / "search")
+    fresh = open_engine(search_settings.search_engine, tmp_path / "fresh")
     try:
         count = await rebuild(fresh, search_services.db, search_services.search_build_context())
         # then: the three agree, sensors included
