@@ -150,7 +150,7 @@ def _schema() -> Schema:
     return Schema(**fields)
 
 
-def _fields_of(document: SearchDocument) -> dict[str, Any]:
+def fields_of(document: SearchDocument) -> dict[str, Any]:
     language = document.language
     values: dict[str, Any] = {
         "key": document.key,
@@ -190,7 +190,7 @@ class _WhooshRebuild:
 
     def add(self, documents: Sequence[SearchDocument]) -> None:
         for document in documents:
-            self.writer.add_document(**_fields_of(document))
+            self.writer.add_document(**fields_of(document))
 
     def commit(self, position: int) -> None:
         self.writer.add_document(
@@ -246,7 +246,7 @@ class WhooshEngine:
             for key in [*removed, *(d.key for d in documents), META_KEY]:
                 writer.delete_by_term("key", key, searcher=searcher)
             for document in documents:
-                writer.add_document(**_fields_of(document))
+                writer.add_document(**fields_of(document))
             writer.add_document(
                 key=META_KEY, kind=META_KEY, public="0", meta={"position": position}
             )

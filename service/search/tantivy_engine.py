@@ -23,7 +23,7 @@ from typing import Any
 import tantivy
 
 from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, terms, words
-from service.search.documents import ITEM_SOURCE, SearchDocument
+from service.search.documents import SearchDocument
 from service.search.engine import (
     COMMON_SHARE,
     FACETS,
@@ -34,6 +34,7 @@ from service.search.engine import (
     Hit,
     SearchRequest,
     SearchResult,
+    fields_of,
 )
 from service.search.highlight import highlights
 from service.search.typos import within
@@ -47,7 +48,7 @@ Occur = tantivy.Occur
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("key", stored=True, tokenizer_name="raw")
-    for name in (*FACETS, "body_code", "public", "reference", "language"):
+    for name in (*FACETS, "body", "public", "reference", "language"):
         builder.add_text_field(name, stored=True, fast=name in FACETS, tokenizer_name="raw")
     builder.add_integer_field("created", stored=True, fast=True, indexed=True)
     # Already analysed words, separated by spaces; frequencies for BM25, no positions.
@@ -66,41 +67,17 @@ def _analysed(language: str, text: str) -> str:
 
 
 def _document(document: SearchDocument) -> tantivy.Document:
-    language = document.language
-    fields: dict[str, Any] = {
-        "key": document.key,
-        "kind": document.kind,
-        "commune": document.commune_code,
-        "category": document.category_code or "-",
-        "status": document.status,
-        "body_code": document.body_code,
-        "public": "1" if document.public else "0",
-        # References (ALM-2026-000042) are matched upper-cased; a sensor's slug is kept as is.
-        "reference": document.reference.upper()
-        if document.source == ITEM_SOURCE
-        else document.reference,
-        "language": language,
-        "created": int(document.created_at.timestamp()),
-        "place": _analysed("fr", document.place),
-        f"body_{language}": _analysed(language, document.public_text),
-        f"answers_{language}": _analysed(language, "\n".join(document.public_answers)),
-        f"staff_{language}": _analysed(language, "\n".join(t for t in document.staff_texts if t)),
-        "stored": json.dumps(
-            {
-                "public_texts": [["description", document.public_text]]
-                + [["answer", answer] for answer in document.public_answers],
-                "staff_texts": (
-                    [["description", document.public_text]]
-                    if document.staff_read_public_text and document.public_text
-                    else []
-                )
-                + [["staff", text] for text in document.staff_texts if text],
-            },
-            ensure_ascii=False,
-        ).encode(),
-    }
-    for title_language, title in document.titles.items():
-        fields[f"title_{title_language}"] = _analysed(title_language, title)
+    """whoosh's fields of the document, with its texts analysed here (tantivy receives the
+    words) and what highlights read packed into one stored value."""
+    fields = fields_of(document)
+    stored = {"public_texts": fields.pop("public_texts"), "staff_texts": fields.pop("staff_texts")}
+    for name, value in list(fields.items()):
+        kind, _, language = name.partition("_")
+        if kind in TEXT_KINDS and language:  # not "body", the body code
+            fields[name] = _analysed(language, value)
+        elif name == "place":
+            fields[name] = _analysed(DEFAULT_LANGUAGE, value)
+    fields["stored"] = json.dumps(stored, ensure_ascii=False).encode()
     return tantivy.Document(**{name: value for name, value in fields.items() if value != ""})
 
 
@@ -325,7 +302,7 @@ class TantivyEngine:
         if request.staff_bodies is None:
             clauses.append(tantivy.Query.term_query(self.schema, "public", "1"))
         else:
-            clauses.append(any_of("body_code", sorted(request.staff_bodies) or ["\0"]))
+            clauses.append(any_of("body", sorted(request.staff_bodies) or ["\0"]))
         f = request.filter
         for name, values in (
             ("kind", f.kinds),
