@@ -38,6 +38,7 @@ def readiness_endpoint(services: Services) -> Callable[[Request], Awaitable[JSON
             try:
                 behind = await lag(services.db, services.search_engine)
                 search = {
+                    "engine": services.settings.search_engine,
                     "position": behind.position,
                     "pendingEntries": behind.pending,
                     "lagSeconds": round(behind.seconds(services.clock()), 3),

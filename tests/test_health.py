@@ -32,7 +32,8 @@ async def test_readyz_is_ready_on_a_migrated_database(client: httpx.AsyncClient)
         "status": "ready",
         "checks": {"database": "ok", "migrations": "current"},
     }
-    assert set(body["search"]) == {"position", "pendingEntries", "lagSeconds"}
+    assert set(body["search"]) == {"engine", "position", "pendingEntries", "lagSeconds"}
+    assert body["search"]["engine"] == "whoosh"
 
 
 async def test_readyz_reports_how_far_the_search_index_is_behind(
