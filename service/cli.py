@@ -115,7 +115,9 @@ def _parser() -> argparse.ArgumentParser:
     purge.set_defaults(run=data.purge)
 
     rekey = commands.add_parser(
-        "rekey", help="encrypt contacts with the newest key (after a rotation, or old plaintext)"
+        "rekey",
+        help="encrypt contacts and webhook signing secrets with the newest key (after a "
+        "rotation, or old plaintext)",
     )
     rekey.set_defaults(run=data.rekey)
 

@@ -35,6 +35,7 @@ from service.outbox.models import ConsumerPosition, Delivery, OutboxEntry
 from service.privacy.crypto import FieldCipher, cipher_for
 from service.privacy.models import ConsentPurpose
 from service.privacy.rules import active_consents, contact_of, mask_personal_data, open_contact
+from service.privacy.signing_secrets import ROUTE_SECRET_COLUMN, open_secret
 from service.routing.models import Route, RouteKind
 from service.service_requests.models import ServiceRequestDetail
 from service.settings import Settings
@@ -163,9 +164,10 @@ async def send_due_deliveries(
 ) -> SendCounts:
     """Send the webhook deliveries due at ``now`` (one bounded batch) and record the outcomes.
 
-    ``cipher`` decrypts the contacts residents agreed to share (default: from the settings)."""
+    ``cipher`` decrypts the routes' signing secrets and the contacts residents agreed to
+    share (default: from the settings)."""
 
-    def contact_cipher() -> FieldCipher:  # only needed when a shared contact goes out
+    def contact_cipher() -> FieldCipher:  # only needed for encrypted secrets and contacts
         return cipher or cipher_for(settings.encryption_keys, settings.secret_keys)
 
     claimed = await _claim(db, now)
@@ -253,7 +255,12 @@ async def _prepare(
         delivery_uid=delivery.delivery_uid,
         reference=item.reference,
         url=route.url,
-        secret=route.signing_secret,
+        secret=open_secret(
+            route.signing_secret,
+            route.signing_secret_key_id,
+            ROUTE_SECRET_COLUMN,
+            cipher() if route.signing_secret_key_id else None,
+        ),
         body=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
     )
 
