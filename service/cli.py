@@ -106,6 +106,13 @@ def _parser() -> argparse.ArgumentParser:
     api_revoke.add_argument("--name", required=True, help="the client's name")
     api_revoke.set_defaults(run=accounts.api_client_revoke)
 
+    route_secret = commands.add_parser(
+        "route-secret",
+        help="give a body's webhook route a new signing secret (printed once, stored encrypted)",
+    )
+    route_secret.add_argument("--body", required=True, help="the body's code, e.g. mairie-49007")
+    route_secret.set_defaults(run=accounts.route_secret)
+
     purge = commands.add_parser(
         "purge", help="remove personal data past its retention period (counts per category)"
     )
