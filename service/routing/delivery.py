@@ -32,7 +32,7 @@ from service.items.models import DeliveryState, EventKind, Item, ItemKind
 from service.items.rules import Audience, add_event
 from service.outbox import rules as outbox
 from service.outbox.models import ConsumerPosition, Delivery, OutboxEntry
-from service.privacy.crypto import FieldCipher, cipher_for
+from service.privacy.crypto import FieldCipher, UndecryptableValue, cipher_for
 from service.privacy.models import ConsentPurpose
 from service.privacy.rules import active_consents, contact_of, mask_personal_data, open_contact
 from service.privacy.signing_secrets import ROUTE_SECRET_COLUMN, open_secret
@@ -173,8 +173,15 @@ async def send_due_deliveries(
     claimed = await _claim(db, now)
     if not claimed:
         return SendCounts()
+    outgoing = []
     async with db.reading() as session:
-        outgoing = [await _prepare(session, delivery, contact_cipher) for delivery in claimed]
+        for delivery in claimed:
+            try:
+                outgoing.append(await _prepare(session, delivery, contact_cipher))
+            except UndecryptableValue:
+                # A key missing from the configuration: this delivery waits (its claim runs
+                # out, it is tried again, no attempt counted) and the others still go.
+                logger.error("delivery %s: a value does not decrypt", delivery.delivery_uid)
     outcomes = await asyncio.gather(
         *(_send_and_record(db, http, settings, message, now) for message in outgoing)
     )

@@ -25,6 +25,7 @@ from service.context import Services
 from service.db import Database, create_sync_engine
 from service.fixtures import load_fixtures
 from service.integrations.models import Webhook, WebhookDelivery
+from service.outbox.models import Delivery
 from service.privacy.crypto import UndecryptableValue, cipher_for
 from service.privacy.signing_secrets import (
     ROUTE_SECRET_COLUMN,
@@ -411,3 +412,39 @@ async def test_a_webhook_whose_secret_does_not_decrypt_waits_without_stopping_th
             )
         ).all()
     assert [(d.status, d.attempts) for d in waiting] == [("pending", 0)]
+
+
+async def test_a_route_whose_secret_does_not_decrypt_waits_without_stopping_the_others(
+    fresh_services: Services,
+) -> None:
+    # given: two bodies' routes, one encrypted under a key no longer configured
+    db = fresh_services.db
+    lost = await add_route_with_secret(fresh_services)
+    async with db.writing() as session:
+        good = Route(body_code="mairie-49007", kind="webhook", url="https://angers.example.org/h")
+        set_signing_secret(good, "angers-secret", fresh_services.contact_cipher)
+        session.add(good)
+        route = await session.get(Route, lost)
+        assert route is not None and route.signing_secret is not None
+        route.signing_secret_key_id = "0badc0de"
+        route.signing_secret = "0badc0de:" + route.signing_secret.partition(":")[2]
+        session.add(route)
+    await add_item(db, number=1)
+    await add_item(db, body_code="mairie-49007", number=2)
+    assert await plan(db) == 2
+    received: list[httpx.Request] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(204)
+
+    # when
+    async with httpx.AsyncClient(transport=httpx.MockTransport(receiver)) as http:
+        counts = await delivery.send_due_deliveries(db, http, fresh_services.settings, T0)
+    # then
+    assert counts == delivery.SendCounts(delivered=1)
+    assert [r.url.host for r in received] == ["angers.example.org"]
+    assert signed_with("angers-secret", received[0])
+    async with db.reading() as session:
+        rows = (await session.exec(select(Delivery).where(Delivery.route_id == lost))).all()
+    assert [(d.status, d.attempts) for d in rows] == [("pending", 0)]
