@@ -147,7 +147,8 @@ def _parser() -> argparse.ArgumentParser:
     dump.add_argument(
         "--include-contacts",
         action="store_true",
-        help="write residents' contacts decrypted, in clear (default: encrypted as stored)",
+        help="write residents' contacts decrypted, in clear (default: encrypted as stored); "
+        "webhook signing secrets stay encrypted either way",
     )
     dump.set_defaults(run=data.export_data)
     load = commands.add_parser(

@@ -304,7 +304,8 @@ def export_data(settings: Settings, args: argparse.Namespace) -> int:
     clear = "in clear" if args.include_contacts else "encrypted as stored"
     print(
         f"exported {rows} rows of {len(manifest['tables'])} tables to {directory} "
-        f"({args.format}, {size:,} bytes, {time.monotonic() - started:.1f} s; contacts {clear}); "
+        f"({args.format}, {size:,} bytes, {time.monotonic() - started:.1f} s; contacts {clear}, "
+        "webhook signing secrets encrypted); "
         "see its README.md and manifest.json"
     )
     return 0
