@@ -82,7 +82,12 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         )
         webhooks = asyncio.create_task(
             run_webhook_worker(
-                services.db, settings, stop, services.clock, lambda: services.reference
+                services.db,
+                settings,
+                stop,
+                services.clock,
+                lambda: services.reference,
+                services.contact_cipher,
             )
         )
         try:

@@ -106,6 +106,13 @@ def _parser() -> argparse.ArgumentParser:
     api_revoke.add_argument("--name", required=True, help="the client's name")
     api_revoke.set_defaults(run=accounts.api_client_revoke)
 
+    route_secret = commands.add_parser(
+        "route-secret",
+        help="give a body's webhook route a new signing secret (printed once, stored encrypted)",
+    )
+    route_secret.add_argument("--body", required=True, help="the body's code, e.g. mairie-49007")
+    route_secret.set_defaults(run=accounts.route_secret)
+
     purge = commands.add_parser(
         "purge", help="remove personal data past its retention period (counts per category)"
     )
@@ -115,7 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     purge.set_defaults(run=data.purge)
 
     rekey = commands.add_parser(
-        "rekey", help="encrypt contacts with the newest key (after a rotation, or old plaintext)"
+        "rekey",
+        help="encrypt contacts and webhook signing secrets with the newest key (after a "
+        "rotation, or old plaintext)",
     )
     rekey.set_defaults(run=data.rekey)
 
@@ -138,7 +147,8 @@ def _parser() -> argparse.ArgumentParser:
     dump.add_argument(
         "--include-contacts",
         action="store_true",
-        help="write residents' contacts decrypted, in clear (default: encrypted as stored)",
+        help="write residents' contacts decrypted, in clear (default: encrypted as stored); "
+        "webhook signing secrets stay encrypted either way",
     )
     dump.set_defaults(run=data.export_data)
     load = commands.add_parser(

@@ -27,7 +27,8 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, cipher: FieldCipher | None = None, revision: str = "head") -> None:
     """Bring the database to the newest revision (creating it if it is empty).
 
-    ``cipher`` lets data migrations encrypt personal fields (0011 encrypts plaintext contacts).
+    ``cipher`` lets data migrations encrypt personal fields (0011 encrypts plaintext contacts,
+    0015 webhook signing secrets).
     """
     config = alembic_config(database_url)
     config.attributes["contact_cipher"] = cipher

@@ -1,4 +1,5 @@
-"""Commands that create accounts: the first staff members, integrators' API keys."""
+"""Commands that create accounts and keys: the first staff members, integrators' API keys,
+bodies' webhook signing secrets."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ import argparse
 import asyncio
 import sys
 
-from service.commands.common import EXIT_CHECK_FAILED, CommandFailed, ensure_migrated
+from service.commands.common import (
+    EXIT_CHECK_FAILED,
+    EXIT_CONFIGURATION,
+    CommandFailed,
+    configured_cipher,
+    ensure_migrated,
+)
 from service.db import Database
 from service.settings import Settings
 from service.staff.models import Role
@@ -126,4 +133,52 @@ def api_client_revoke(settings: Settings, args: argparse.Namespace) -> int:
     if not asyncio.run(revoke()):
         raise CommandFailed(f"there is no active API client {args.name!r}", EXIT_CHECK_FAILED)
     print(f"revoked API client {args.name}")
+    return 0
+
+
+def route_secret(settings: Settings, args: argparse.Namespace) -> int:
+    """A new signing secret for a body's webhook route: stored encrypted, printed once."""
+    ensure_migrated(settings)
+    cipher = configured_cipher(settings)
+    if cipher is None:
+        raise CommandFailed(
+            "no SERVICE_ENCRYPTION_KEYS or SERVICE_SECRET_KEYS: signing secrets are stored "
+            "encrypted",
+            EXIT_CONFIGURATION,
+        )
+
+    async def replace_secret() -> str:
+        import secrets
+
+        from sqlmodel import select
+
+        from service.routing.models import Route, RouteKind
+        from service.routing.rules import set_signing_secret
+
+        db = Database(settings.resolved_database_url)
+        try:
+            async with db.writing() as session:
+                found = await session.exec(
+                    select(Route).where(
+                        Route.body_code == args.body, Route.kind == RouteKind.WEBHOOK.value
+                    )
+                )
+                route = found.first()
+                if route is None:
+                    raise CommandFailed(
+                        f"{args.body!r} has no webhook route (see routes.csv)", EXIT_CHECK_FAILED
+                    )
+                secret = "whsec_" + secrets.token_urlsafe(32)
+                set_signing_secret(route, secret, cipher)
+                session.add(route)
+                return secret
+        finally:
+            await db.dispose()
+
+    secret = asyncio.run(replace_secret())
+    print(
+        f"new signing secret of {args.body}'s webhook route (shown once, give it to the "
+        "body's receiver; deliveries are signed with it from now on):"
+    )
+    print(secret)
     return 0

@@ -98,6 +98,7 @@ def rekey(settings: Settings, _: argparse.Namespace) -> int:
     from service.db import create_sync_engine
     from service.privacy.models import PrivacyAction
     from service.privacy.rekey import contacts_to_reseal, reseal_contacts
+    from service.privacy.signing_secrets import reseal_secrets, secrets_to_reseal
 
     ensure_migrated(settings)
     cipher = configured_cipher(settings)
@@ -116,33 +117,49 @@ def rekey(settings: Settings, _: argparse.Namespace) -> int:
                 bar("contacts", done, total)
 
             resealed = reseal_contacts(connection, cipher, advance)
+            secrets_total, secrets_done = secrets_to_reseal(connection, cipher), 0
+
+            def advance_secrets(count: int) -> None:
+                nonlocal secrets_done
+                secrets_done += count
+                bar("signing secrets", secrets_done, secrets_total)
+
+            secrets = reseal_secrets(connection, cipher, advance_secrets)
             connection.execute(
                 PrivacyLogEntry.__table__.insert().values(  # type: ignore[attr-defined]
                     at=now(),
                     action=PrivacyAction.REKEY.value,
                     actor="cli",
-                    counts=f'{{"contacts": {resealed}}}',
+                    counts=f'{{"contacts": {resealed}, "signing_secrets": {secrets}}}',
                 )
             )
     finally:
         bar.close()
         engine.dispose()
     print(f"rekey: {resealed} contacts now under key {cipher.current_key_id}")
+    print(f"rekey: {secrets} webhook signing secrets now under key {cipher.current_key_id}")
     return 0
 
 
 def warn_of_stale_contacts(url: str, cipher: FieldCipher) -> None:
     from service.db import create_sync_engine
     from service.privacy.rekey import contacts_to_reseal
+    from service.privacy.signing_secrets import secrets_to_reseal
 
     engine = create_sync_engine(url)
     try:
         with engine.connect() as connection:
             stale = contacts_to_reseal(connection, cipher)
+            stale_secrets = secrets_to_reseal(connection, cipher)
     finally:
         engine.dispose()
     if stale:
         print(f"{stale} contacts in plaintext or under an older key: run `python -m service rekey`")
+    if stale_secrets:
+        print(
+            f"{stale_secrets} webhook signing secrets in plaintext or under an older key: "
+            "run `python -m service rekey`"
+        )
 
 
 def reindex(settings: Settings, _: argparse.Namespace) -> int:
@@ -287,7 +304,8 @@ def export_data(settings: Settings, args: argparse.Namespace) -> int:
     clear = "in clear" if args.include_contacts else "encrypted as stored"
     print(
         f"exported {rows} rows of {len(manifest['tables'])} tables to {directory} "
-        f"({args.format}, {size:,} bytes, {time.monotonic() - started:.1f} s; contacts {clear}); "
+        f"({args.format}, {size:,} bytes, {time.monotonic() - started:.1f} s; contacts {clear}, "
+        "webhook signing secrets encrypted); "
         "see its README.md and manifest.json"
     )
     return 0

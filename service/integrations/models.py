@@ -43,8 +43,10 @@ class Webhook(SQLModel, table=True):
     client_id: int = Field(foreign_key="api_client.id", index=True)
     url: str = Field(max_length=500)
     event_types: str = Field(max_length=300)  # space-separated ChangeKind values
-    # Signs the deliveries (HMAC-SHA256); shown once to the client, needed again to sign.
-    signing_secret: str = Field(max_length=100)
+    # Signs the deliveries (HMAC-SHA256); shown once to the client, needed again to sign, so
+    # encrypted at rest (service.privacy.signing_secrets), not hashed.
+    signing_secret: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    signing_secret_key_id: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(sa_column=utc_datetime(nullable=False))
     # Where the webhook reads the change feed: (txid, outbox id) of the last change planned.
     after_txid: int = Field(default=0, sa_type=sa.BigInteger)

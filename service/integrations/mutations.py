@@ -151,7 +151,12 @@ class WebhookMutation:
                         limit=limit,
                     )
                 webhook, secret = await webhooks.create_webhook(
-                    session, client.client_id, input.url, input.event_types, context.now
+                    session,
+                    client.client_id,
+                    input.url,
+                    input.event_types,
+                    context.now,
+                    context.services.contact_cipher,
                 )
         except DomainError as error:
             return WebhookCreatePayload(

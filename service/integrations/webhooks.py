@@ -34,6 +34,8 @@ from service.integrations.changes import ChangeKind
 from service.integrations.errors import IntegrationErrorCode
 from service.integrations.models import Webhook, WebhookDelivery
 from service.outbox.models import OutboxEntry
+from service.privacy.crypto import FieldCipher, UndecryptableValue, cipher_for
+from service.privacy.signing_secrets import WEBHOOK_SECRET_COLUMN, open_secret, seal_secret
 from service.reference import ReferenceData
 from service.routing.delivery import HTTP_TIMEOUT_SECONDS, backoff_seconds, post_signed
 from service.settings import Settings
@@ -79,9 +81,15 @@ def url_errors(url: str, *, allow_http: bool = False) -> list[DomainError]:
 
 
 async def create_webhook(
-    session: AsyncSession, client_id: int, url: str, kinds: Iterable[ChangeKind], now: datetime
+    session: AsyncSession,
+    client_id: int,
+    url: str,
+    kinds: Iterable[ChangeKind],
+    now: datetime,
+    cipher: FieldCipher,
 ) -> tuple[Webhook, str]:
-    """A subscription starting at the feed's present; its signing secret, shown once."""
+    """A subscription starting at the feed's present; its signing secret, shown once and
+    stored encrypted with ``cipher``."""
     last = (
         await session.exec(
             select(OutboxEntry.txid, OutboxEntry.id)
@@ -90,11 +98,13 @@ async def create_webhook(
         )
     ).first()
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    sealed = seal_secret(secret, WEBHOOK_SECRET_COLUMN, cipher)
     webhook = Webhook(
         client_id=client_id,
         url=url.strip(),
         event_types=" ".join(sorted({k.value for k in kinds})),
-        signing_secret=secret,
+        signing_secret=sealed.value,
+        signing_secret_key_id=sealed.key_id,
         created_at=now,
         after_txid=(last[0] or 0) if last else 0,
         after_id=(last[1] or 0) if last else 0,
@@ -219,16 +229,27 @@ class WebhookRound:
 
 
 async def send_due_webhook_deliveries(
-    db: Database, http: httpx.AsyncClient, settings: Settings, now: datetime
+    db: Database,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    now: datetime,
+    cipher: FieldCipher | None = None,
 ) -> WebhookRound:
-    claimed = await _claim(db, now)
+    """Send the deliveries due at ``now`` (one bounded batch) and record the outcomes.
+
+    ``cipher`` decrypts the webhooks' signing secrets (default: from the settings)."""
+
+    def secret_cipher() -> FieldCipher:  # only needed for encrypted secrets
+        return cipher or cipher_for(settings.encryption_keys, settings.secret_keys)
+
+    claimed = await _claim(db, now, secret_cipher)
     outcomes = await asyncio.gather(
         *(_send_and_record(db, http, settings, message, now) for message in claimed)
     )
     return WebhookRound(*(outcomes.count(s) for s in (DELIVERED, PENDING, FAILED, "disabled")))
 
 
-async def _claim(db: Database, now: datetime) -> list[_Outgoing]:
+async def _claim(db: Database, now: datetime, cipher: Callable[[], FieldCipher]) -> list[_Outgoing]:
     async with db.writing() as session:
         due = await session.exec(
             select(WebhookDelivery, Webhook)
@@ -246,16 +267,32 @@ async def _claim(db: Database, now: datetime) -> list[_Outgoing]:
         for delivery, webhook in due.all():
             delivery.next_attempt_at = now + timedelta(seconds=CLAIM_SECONDS)
             session.add(delivery)
+            secret = _secret_of(webhook, cipher)
+            if secret is None:
+                continue  # stays claimed: tried again once the keys are back, no attempt lost
             claimed.append(
                 _Outgoing(
                     delivery.id or 0,
                     delivery.delivery_uid,
                     webhook.url,
-                    webhook.signing_secret,
+                    secret,
                     delivery.body.encode(),
                 )
             )
     return claimed
+
+
+def _secret_of(webhook: Webhook, cipher: Callable[[], FieldCipher]) -> str | None:
+    """The webhook's secret in clear; None (and an error logged) when no configured key opens
+    it: one webhook's missing key must not stop the others' deliveries."""
+    key_id = webhook.signing_secret_key_id
+    try:
+        return open_secret(
+            webhook.signing_secret, key_id, WEBHOOK_SECRET_COLUMN, cipher() if key_id else None
+        )
+    except UndecryptableValue:
+        logger.error("webhook %s: its signing secret (key %s) does not decrypt", webhook.id, key_id)
+        return None
 
 
 async def _send_and_record(
@@ -304,6 +341,7 @@ async def run_webhook_worker(
     stop: asyncio.Event,
     clock: Callable[[], datetime],
     reference: Callable[[], ReferenceData],
+    cipher: FieldCipher | None = None,
 ) -> None:
     """Plan and send integrators' webhook deliveries until ``stop`` is set."""
     timeout = httpx.Timeout(HTTP_TIMEOUT_SECONDS)
@@ -314,7 +352,7 @@ async def run_webhook_worker(
                     await plan_webhook_deliveries(
                         session, reference(), clock(), postgres=not db.is_sqlite
                     )
-                await send_due_webhook_deliveries(db, http, settings, clock())
+                await send_due_webhook_deliveries(db, http, settings, clock(), cipher)
             except Exception as error:  # one bad round must not stop webhooks for good
                 logger.error("webhook round failed: %s", type(error).__name__)
                 logger.debug("webhook round failure", exc_info=True)

@@ -245,8 +245,17 @@ declare_not_personal(
 )
 declare_not_personal(
     "webhook",
-    ["url", "event_types", "signing_secret", "disabled_reason"],
-    why="an organisation's endpoint and its secret",
+    ["url", "event_types", "disabled_reason"],
+    why="an organisation's endpoint",
+)
+declare_not_personal(
+    "webhook",
+    ["signing_secret"],
+    why="the key that signs an organisation's deliveries (HMAC), encrypted at rest",
+    encrypted=True,
+)
+declare_not_personal(
+    "webhook", ["signing_secret_key_id"], why="which key encrypted the signing secret"
 )
 declare_not_personal(
     "webhook_delivery",
@@ -269,6 +278,13 @@ declare_not_personal("category_group", ["label"], why="reference data")
 declare_not_personal("commune", ["name", "siren", "postal_codes"], why="reference data")
 declare_not_personal("commune_boundary", ["geometry"], why="reference data")
 declare_not_personal("competence_override", ["competence", "effective_from"], why="reference")
+declare_not_personal("route", ["kind", "url", "email"], why="a body's endpoint, not a person's")
 declare_not_personal(
-    "route", ["kind", "url", "signing_secret", "email"], why="a body's endpoint, not a person's"
+    "route",
+    ["signing_secret"],
+    why="the key that signs a body's deliveries (HMAC), encrypted at rest",
+    encrypted=True,
+)
+declare_not_personal(
+    "route", ["signing_secret_key_id"], why="which key encrypted the signing secret"
 )

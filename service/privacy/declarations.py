@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import importlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DECLARING_MODULES = (
     "service.privacy.catalogue",
@@ -87,6 +87,8 @@ class Registry:
     purposes: dict[str, Purpose]
     personal: dict[tuple[str, str], PersonalColumn]
     not_personal: dict[tuple[str, str], str]
+    # Not personal, but secret and encrypted at rest all the same (webhook signing secrets).
+    encrypted_not_personal: set[tuple[str, str]] = field(default_factory=set)
 
 
 REGISTRY = Registry(purposes={}, personal={}, not_personal={})
@@ -112,10 +114,15 @@ def declare_personal(
         )
 
 
-def declare_not_personal(table: str, columns: Iterable[str], *, why: str) -> None:
-    """Declare text or number columns that cannot identify anyone (codes, labels, ...)."""
+def declare_not_personal(
+    table: str, columns: Iterable[str], *, why: str, encrypted: bool = False
+) -> None:
+    """Declare text or number columns that cannot identify anyone (codes, labels, ...);
+    ``encrypted`` for secrets stored encrypted (service.privacy.crypto) nonetheless."""
     for column in columns:
         REGISTRY.not_personal[(table, column)] = why
+        if encrypted:
+            REGISTRY.encrypted_not_personal.add((table, column))
 
 
 def registry() -> Registry:

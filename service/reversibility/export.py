@@ -4,7 +4,9 @@ SQLite), rows in primary-key order, values in the encoding of service.reversibil
 
 Contacts are written as stored (AES-GCM ciphertext) unless the caller asks for them in clear;
 then their key id and lookup hashes, which belong to the source's keys, are left empty and
-the import encrypts them again with the target's keys.
+the import encrypts them again with the target's keys. Webhook signing secrets are always
+written as stored: an export in clear would let its reader forge signed deliveries, and the
+target needs the source's keys to sign anyway.
 """
 
 from __future__ import annotations
@@ -225,7 +227,9 @@ def _entry(shape: TableShape, file_name: str, writer: _Writer) -> dict[str, Any]
 
 def encrypted_columns() -> list[str]:
     """``table.column`` of every column the declarations say is encrypted at rest."""
-    return sorted(f"{t}.{c}" for (t, c), column in registry().personal.items() if column.encrypted)
+    declared = registry()
+    personal = {key for key, column in declared.personal.items() if column.encrypted}
+    return sorted(f"{t}.{c}" for t, c in personal | declared.encrypted_not_personal)
 
 
 def _manifest(

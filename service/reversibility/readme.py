@@ -65,6 +65,7 @@ def export_readme(
     in_clear = bool(manifest["contacts_in_clear"])
     encrypted = manifest["encrypted_columns"]
     types = "; ".join(f"{kind}: {words}" for kind, words in TYPE_WORDS.items())
+    secrets = [f"{t}.{c}" for t, c in sorted(declared.encrypted_not_personal)]
     lines = [INTRODUCTION.format(types=types)]
     lines.append("## Encrypted contact data\n")
     lines.append(
@@ -72,7 +73,7 @@ def export_readme(
         "rest (AES-256-GCM; a value is `<key id>:<base64 of nonce and ciphertext>`, the "
         "associated data is `table.column`); e-mail and phone also have a keyed hash "
         "(HMAC-SHA256) for equality lookups. Columns: "
-        + ", ".join(f"`{name}`" for name in encrypted)
+        + ", ".join(f"`{name}`" for name in encrypted if name not in secrets)
         + ".\n"
     )
     if in_clear:
@@ -89,6 +90,17 @@ def export_readme(
             "they are derived from); an instance importing this folder needs the same keys. "
             "Export with `--include-contacts` to get them in clear.\n"
         )
+    lines.append("## Encrypted webhook signing secrets\n")
+    lines.append(
+        "The secrets that sign deliveries to bodies' and integrators' webhooks (HMAC-SHA256 "
+        "keys) are encrypted at rest the same way, the id of their key in "
+        "`signing_secret_key_id` (empty: the secret is in plaintext). Columns: "
+        + ", ".join(f"`{name}`" for name in secrets)
+        + ". **They stay encrypted in every export**, `--include-contacts` or not: in clear "
+        "they would let anyone holding this folder forge signed deliveries. An instance "
+        "importing this folder needs the source's keys to use them; it may then add its own "
+        "key and run `python -m service rekey`.\n"
+    )
     lines.append("## Tables\n")
     for shape in tables:
         entry = next(t for t in manifest["tables"] if t["name"] == shape.name)
@@ -134,6 +146,8 @@ def _field_words(
         parts.append(_personal_words(personal, declared, periods, in_clear))
     elif why is not None:
         parts.append(f"Not personal data: {why}.")
+        if (shape.name, column.name) in declared.encrypted_not_personal:
+            parts.append("Encrypted at rest; encrypted in this export.")
     elif not parts:
         parts.append(_generic_words(column))
     return " ".join(parts).replace("|", "\\|")

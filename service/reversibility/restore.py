@@ -1,7 +1,8 @@
 """``python -m service import DIR``: an export loaded into an empty instance.
 
 Checked before anything is written: the manifest's format and version, its schema revision
-(must be the code's), every file's SHA-256, the columns of every table, and the contacts' keys.
+(must be the code's), every file's SHA-256, the columns of every table, and the keys of the
+contacts and webhook signing secrets.
 The target must be empty: a new database (migrated here) or one only migrated — not even the
 reference data of ``load-fixtures``, since the export carries its own. Then tables are
 inserted parents first in batches, in one transaction: a failure leaves the instance empty.
@@ -21,6 +22,8 @@ from sqlalchemy import Connection, bindparam, func, select, text, tuple_, update
 from service import migrate
 from service.db import create_sync_engine
 from service.privacy.crypto import FieldCipher
+from service.privacy.signing_secrets import KEY_ID as SECRET_KEY_ID
+from service.privacy.signing_secrets import SECRET_TABLES
 from service.reversibility.encoding import csv_records, from_csv_text, from_json_value
 from service.reversibility.export import (
     BATCH,
@@ -67,6 +70,10 @@ def import_database(
         _check_keys(
             _rows(directory / Path(entry["file"]).name, contacts, manifest["encoding"]), cipher
         )
+    for shape in tables:
+        if shape.name in SECRET_TABLES:
+            file = directory / Path(entries[shape.name]["file"]).name
+            _check_secret_keys(_rows(file, shape, manifest["encoding"]), cipher)
     _prepare_schema(url)
     engine = create_sync_engine(url)
     try:
@@ -200,6 +207,19 @@ def _check_keys(rows: Iterator[dict[str, Any]], cipher: FieldCipher | None) -> N
                 f"contacts are encrypted under key {kid}, which this instance does not have: "
                 "configure the source's keys (SERVICE_ENCRYPTION_KEYS or SERVICE_SECRET_KEYS), "
                 "or export with --include-contacts"
+            )
+
+
+def _check_secret_keys(rows: Iterator[dict[str, Any]], cipher: FieldCipher | None) -> None:
+    """Signing secrets are exported encrypted, always: they come in only if this instance
+    holds their keys, else no delivery could be signed."""
+    for row in rows:
+        kid = row.get(SECRET_KEY_ID)
+        if kid is not None and (cipher is None or not cipher.knows(kid)):
+            raise ImportRefused(
+                f"webhook signing secrets are encrypted under key {kid}, which this instance "
+                "does not have: configure the source's keys (SERVICE_ENCRYPTION_KEYS or "
+                "SERVICE_SECRET_KEYS), then add a new one and run `rekey` if you wish"
             )
 
 

@@ -32,9 +32,10 @@ from service.items.models import DeliveryState, EventKind, Item, ItemKind
 from service.items.rules import Audience, add_event
 from service.outbox import rules as outbox
 from service.outbox.models import ConsumerPosition, Delivery, OutboxEntry
-from service.privacy.crypto import FieldCipher, cipher_for
+from service.privacy.crypto import FieldCipher, UndecryptableValue, cipher_for
 from service.privacy.models import ConsentPurpose
 from service.privacy.rules import active_consents, contact_of, mask_personal_data, open_contact
+from service.privacy.signing_secrets import ROUTE_SECRET_COLUMN, open_secret
 from service.routing.models import Route, RouteKind
 from service.service_requests.models import ServiceRequestDetail
 from service.settings import Settings
@@ -163,16 +164,24 @@ async def send_due_deliveries(
 ) -> SendCounts:
     """Send the webhook deliveries due at ``now`` (one bounded batch) and record the outcomes.
 
-    ``cipher`` decrypts the contacts residents agreed to share (default: from the settings)."""
+    ``cipher`` decrypts the routes' signing secrets and the contacts residents agreed to
+    share (default: from the settings)."""
 
-    def contact_cipher() -> FieldCipher:  # only needed when a shared contact goes out
+    def contact_cipher() -> FieldCipher:  # only needed for encrypted secrets and contacts
         return cipher or cipher_for(settings.encryption_keys, settings.secret_keys)
 
     claimed = await _claim(db, now)
     if not claimed:
         return SendCounts()
+    outgoing = []
     async with db.reading() as session:
-        outgoing = [await _prepare(session, delivery, contact_cipher) for delivery in claimed]
+        for delivery in claimed:
+            try:
+                outgoing.append(await _prepare(session, delivery, contact_cipher))
+            except UndecryptableValue:
+                # A key missing from the configuration: this delivery waits (its claim runs
+                # out, it is tried again, no attempt counted) and the others still go.
+                logger.error("delivery %s: a value does not decrypt", delivery.delivery_uid)
     outcomes = await asyncio.gather(
         *(_send_and_record(db, http, settings, message, now) for message in outgoing)
     )
@@ -253,7 +262,12 @@ async def _prepare(
         delivery_uid=delivery.delivery_uid,
         reference=item.reference,
         url=route.url,
-        secret=route.signing_secret,
+        secret=open_secret(
+            route.signing_secret,
+            route.signing_secret_key_id,
+            ROUTE_SECRET_COLUMN,
+            cipher() if route.signing_secret_key_id else None,
+        ),
         body=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
@@ -73,6 +74,9 @@ class Route(SQLModel, table=True):
     kind: str = Field(max_length=20)  # a RouteKind value
     url: str | None = Field(default=None, max_length=500)
     # Shared with the receiver to sign deliveries (HMAC-SHA256); never exposed by the API.
-    signing_secret: str | None = Field(default=None, max_length=200)
+    # Encrypted at rest (service.privacy.signing_secrets): `<key id>:<base64>`, or plaintext
+    # when signing_secret_key_id is null (set by hand, encrypted by the next rekey).
+    signing_secret: str | None = Field(default=None, sa_type=sa.Text)
+    signing_secret_key_id: str | None = Field(default=None, max_length=16)
     email: str | None = Field(default=None, max_length=254)
     active: bool = True

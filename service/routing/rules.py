@@ -20,6 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError
 from service.items.models import DeliveryState
+from service.privacy.crypto import FieldCipher
+from service.privacy.signing_secrets import ROUTE_SECRET_COLUMN, seal_secret
 from service.reference import ReferenceData
 from service.routing.errors import RoutingErrorCode
 from service.routing.models import (
@@ -185,3 +187,9 @@ async def load_routing_fixtures(session: AsyncSession, fixtures_dir: Path) -> di
         "competence overrides": len(overrides),
         "routes": len(routes),
     }
+
+
+def set_signing_secret(route: Route, secret: str, cipher: FieldCipher) -> None:
+    """Give a webhook route the secret it shares with its receiver, encrypted at rest."""
+    sealed = seal_secret(secret, ROUTE_SECRET_COLUMN, cipher)
+    route.signing_secret, route.signing_secret_key_id = sealed.value, sealed.key_id

@@ -57,3 +57,10 @@ def test_every_declaration_names_a_real_column_and_a_declared_purpose() -> None:
 def test_contact_details_are_declared_encrypted() -> None:
     declared = registry()
     assert all(declared.personal[("contact", c)].encrypted for c in ("name", "email", "phone"))
+
+
+def test_webhook_signing_secrets_are_declared_not_personal_but_encrypted() -> None:
+    declared = registry()
+    secrets = {("route", "signing_secret"), ("webhook", "signing_secret")}
+    assert declared.encrypted_not_personal == secrets
+    assert all("encrypted" in declared.not_personal[key] for key in secrets)
