@@ -481,17 +481,24 @@ def open_engine(name: str, search_dir: Path) -> SearchEngine:
 Scope = tuple[Query, Query | None]
 
 
-def _scope_filter(request: SearchRequest) -> Scope:
-    clauses: list[Query] = []
-    if request.staff_bodies is None:
-        clauses.append(Term("public", "1"))
-    else:
-        clauses.append(
-            Or(
-                [Term("body", body) for body in sorted(request.staff_bodies)]
-                or [Term("body", "\0")]
-            )
-        )
+@dataclass(frozen=True)
+class ScopeRules:
+    """What a search may return, engine-neutral: every clause is a field that must hold one
+    of its values; then an optional lower bound on the creation time, and the kinds left
+    out. Both engines translate it, so who sees what is decided in one place."""
+
+    clauses: list[tuple[str, list[str]]]
+    since: int | None
+    excluded_kinds: list[str]
+
+
+def scope_rules(request: SearchRequest) -> ScopeRules:
+    # The public scope: public documents. Staff: their bodies' documents (none if no body).
+    clauses = [
+        ("public", ["1"])
+        if request.staff_bodies is None
+        else ("body", sorted(request.staff_bodies) or ["\0"])
+    ]
     f = request.filter
     for name, values in (
         ("kind", f.kinds),
@@ -500,10 +507,23 @@ def _scope_filter(request: SearchRequest) -> Scope:
         ("status", f.statuses),
     ):
         if values:
-            clauses.append(Or([Term(name, value) for value in sorted(values)]))
-    if f.since is not None:
-        clauses.append(NumericRange("created", int(f.since.timestamp()), None))
-    excluded = sorted(f.excluded_kinds - f.kinds)
+            clauses.append((name, sorted(values)))
+    return ScopeRules(
+        clauses=clauses,
+        since=int(f.since.timestamp()) if f.since is not None else None,
+        excluded_kinds=sorted(f.excluded_kinds - f.kinds),
+    )
+
+
+def _scope_filter(request: SearchRequest) -> Scope:
+    rules = scope_rules(request)
+    clauses: list[Query] = [
+        Or([Term(name, value) for value in values]) if len(values) > 1 else Term(name, values[0])
+        for name, values in rules.clauses
+    ]
+    if rules.since is not None:
+        clauses.append(NumericRange("created", rules.since, None))
+    excluded = rules.excluded_kinds
     return (
         And(clauses) if len(clauses) > 1 else clauses[0],
         Or([Term("kind", value) for value in excluded]) if excluded else None,

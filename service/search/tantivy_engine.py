@@ -35,6 +35,7 @@ from service.search.engine import (
     SearchRequest,
     SearchResult,
     fields_of,
+    scope_rules,
 )
 from service.search.highlight import highlights
 from service.search.typos import within
@@ -298,34 +299,15 @@ class TantivyEngine:
                 [(Occur.Should, tantivy.Query.term_query(self.schema, field, v)) for v in values]
             )
 
-        clauses = []
-        if request.staff_bodies is None:
-            clauses.append(tantivy.Query.term_query(self.schema, "public", "1"))
-        else:
-            clauses.append(any_of("body", sorted(request.staff_bodies) or ["\0"]))
-        f = request.filter
-        for name, values in (
-            ("kind", f.kinds),
-            ("commune", f.communes),
-            ("category", f.categories),
-            ("status", f.statuses),
-        ):
-            if values:
-                clauses.append(any_of(name, sorted(values)))
-        if f.since is not None:
-            clauses.append(
-                tantivy.Query.range_query(
-                    self.schema,
-                    "created",
-                    tantivy.FieldType.Integer,
-                    int(f.since.timestamp()),
-                    None,
-                )
+        rules = scope_rules(request)
+        parts = [(Occur.Must, any_of(name, values)) for name, values in rules.clauses]
+        if rules.since is not None:
+            since = tantivy.Query.range_query(
+                self.schema, "created", tantivy.FieldType.Integer, rules.since, None
             )
-        parts = [(Occur.Must, clause) for clause in clauses]
-        excluded = sorted(f.excluded_kinds - f.kinds)
-        if excluded:
-            parts.append((Occur.MustNot, any_of("kind", excluded)))
+            parts.append((Occur.Must, since))
+        if rules.excluded_kinds:
+            parts.append((Occur.MustNot, any_of("kind", rules.excluded_kinds)))
         return tantivy.Query.boolean_query(parts)
 
     def _text_query(
