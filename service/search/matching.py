@@ -37,7 +37,9 @@ class Postings:
 
     def term(self, fieldname: str, text: str) -> frozenset[int]:
         key = (fieldname, text)
-        found = self._terms.get(key) or self.frequent.get(key)
+        found = self._terms.get(key)
+        if found is None:
+            found = self.frequent.get(key)
         if found is None:
             found = _term_documents(self.searcher, fieldname, text)
             if len(found) >= SEGMENT_TERM_MIN_DOCS:
