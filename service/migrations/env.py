@@ -18,15 +18,28 @@ def run_migrations() -> None:
     engine = create_sync_engine(url)
     try:
         with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # Batch mode rebuilds a table (copy, drop, rename): with foreign keys on, the
+                # drop fails once other tables point at its rows (deliveries at their route).
+                # Off for the migration (SQLite ignores this pragma inside a transaction, so
+                # on the driver's connection, before BEGIN), and checked before the commit.
+                connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+                    "PRAGMA foreign_keys=OFF"
+                )
             context.configure(
                 connection=connection,
                 target_metadata=metadata,
                 # SQLite cannot ALTER most things: batch mode copies the table instead.
-                render_as_batch=connection.dialect.name == "sqlite",
+                render_as_batch=sqlite,
                 compare_type=True,
             )
             with context.begin_transaction():
                 context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
     finally:  # a migration that raises must not leave pooled connections open
         engine.dispose()
 

@@ -154,21 +154,22 @@ class TantivyEngine:
     def apply(
         self, documents: Sequence[SearchDocument], removed: Sequence[str], position: int
     ) -> None:
-        with self._lock:
-            writer = self._writer()
-            try:
-                for key in [*removed, *(d.key for d in documents), META_KEY]:
-                    writer.delete_documents_by_term("key", key)
-                for document in documents:
-                    writer.add_document(_document(document))
-                writer.add_document(_meta(position))
-            except BaseException:
-                writer.rollback()
-                writer.wait_merging_threads()
-                raise
-            writer.commit()
-            writer.wait_merging_threads()  # and release the lock
-            self._changed()
+        # Not under self._lock: waiting for another process's writer (a `reindex`) must not
+        # stop this process's searches.
+        writer = self._writer()
+        try:
+            for key in [*removed, *(d.key for d in documents), META_KEY]:
+                writer.delete_documents_by_term("key", key)
+            for document in documents:
+                writer.add_document(_document(document))
+            writer.add_document(_meta(position))
+        except BaseException:
+            writer.rollback()
+            writer.wait_merging_threads()
+            raise
+        writer.commit()
+        writer.wait_merging_threads()  # and release the lock
+        self._changed()
 
     def rebuild(self) -> _TantivyRebuild:
         return _TantivyRebuild(self)

@@ -223,14 +223,30 @@ async def database_before_encryption(url: str, settings: Settings) -> None:
                 ),
                 {"hash": "0" * 64},
             ).scalar_one()
-            connection.execute(
+            webhook = connection.execute(
                 text(
                     "INSERT INTO webhook (client_id, url, event_types, signing_secret, "
                     "created_at, after_txid, after_id, failures_in_a_row) VALUES (:client, "
                     "'https://legacy.example.org/hook', 'created', 'whsec_legacy-plaintext', "
-                    "CURRENT_TIMESTAMP, 0, 0, 0)"
+                    "CURRENT_TIMESTAMP, 0, 0, 0) RETURNING id"
                 ),
                 {"client": client},
+            ).scalar_one()
+            # A delivery pointing at the webhook: SQLite's table rebuilds must keep it.
+            outbox = connection.execute(
+                text(
+                    "INSERT INTO outbox (topic, item_id, payload, created_at, txid) "
+                    "VALUES ('item.created', NULL, '{}', CURRENT_TIMESTAMP, 0) RETURNING id"
+                )
+            ).scalar_one()
+            connection.execute(
+                text(
+                    "INSERT INTO webhook_delivery (delivery_uid, webhook_id, outbox_id, "
+                    "event_type, body, status, attempts, next_attempt_at, created_at) VALUES "
+                    "('u1', :webhook, :outbox, 'item.created', '{}', 'pending', 0, "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"webhook": webhook, "outbox": outbox},
             )
     finally:
         engine.dispose()
@@ -254,6 +270,7 @@ async def test_the_migration_encrypts_secrets_stored_in_plaintext(tmp_path: Path
         assert [open_secret(*row, WEBHOOK_SECRET_COLUMN, cipher) for row in stored["webhook"]] == [
             "whsec_legacy-plaintext"
         ]
+        assert "'u1'" in raw_rows(url, "webhook_delivery")  # the delivery still points at it
 
 
 async def test_a_downgrade_decrypts_the_secrets_and_refuses_without_the_keys(
