@@ -21,7 +21,7 @@ from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, or_, select
 
 from service.db import sync_url
 from service.privacy.crypto import FieldCipher
@@ -30,7 +30,7 @@ from service.privacy.retention import RetentionPeriods
 from service.privacy.rules import open_contact
 from service.reversibility.encoding import csv_record, json_line, to_csv_text, to_json_value
 from service.reversibility.readme import export_readme
-from service.reversibility.tables import TableShape, exported_tables
+from service.reversibility.tables import TableShape, exported_table, exported_tables
 
 FORMAT_NAME = "alm-feedback-export"
 FORMAT_VERSION = 1
@@ -91,6 +91,7 @@ def _write(
     engine = create_engine(sync_url(url), hide_parameters=True)
     try:
         with _snapshot(engine) as connection:
+            _refuse_unencrypted(connection, options.include_contacts)
             revision = _revision(connection)
             counts = {
                 t.name: connection.scalar(select(func.count()).select_from(t.table)) or 0
@@ -120,6 +121,33 @@ def _write(
         export_readme(tables, manifest, options.retention), encoding="utf-8"
     )
     return manifest
+
+
+# Values the declarations say are encrypted, each with the column naming its key: a row
+# with a value but no key was left in clear (a migration run without the keys, "until
+# rekey"), and must not go out under a manifest saying it is encrypted.
+ENCRYPTED_VALUES = {
+    "contact": ("key_id", ("name", "email", "phone")),
+    "route": ("signing_secret_key_id", ("signing_secret",)),
+    "webhook": ("signing_secret_key_id", ("signing_secret",)),
+}
+
+
+def _refuse_unencrypted(connection: Connection, include_contacts: bool) -> None:
+    found = []
+    for name, (key, values) in ENCRYPTED_VALUES.items():
+        if name == CONTACT_TABLE and include_contacts:
+            continue  # they go out in clear anyway, and are encrypted again on import
+        table = exported_table(name)
+        clear = table.c[key].is_(None) & or_(*(table.c[v].is_not(None) for v in values))
+        count = connection.scalar(select(func.count()).select_from(table).where(clear)) or 0
+        if count:
+            found.append(f"{count} rows of {name}")
+    if found:
+        raise ExportRefused(
+            f"{', '.join(found)} hold values stored unencrypted (a migration ran without the "
+            "keys): run `python -m service rekey` with SERVICE_ENCRYPTION_KEYS set, then export"
+        )
 
 
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:

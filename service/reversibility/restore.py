@@ -32,7 +32,7 @@ from service.reversibility.export import (
     FORMAT_VERSION,
     MANIFEST,
 )
-from service.reversibility.tables import TableShape, exported_tables
+from service.reversibility.tables import TableShape, exported_table, exported_tables
 
 Progress = Callable[[int, int], None]
 
@@ -197,11 +197,22 @@ def _rows(path: Path, shape: TableShape, encoding: str) -> Iterator[dict[str, An
         raise ImportRefused(f"{path.name} is malformed: {error}") from None
 
 
+# An export says its contacts are encrypted (or holds signing secrets, always encrypted), yet
+# a row holds a value without a key: not an export this service wrote.
+UNENCRYPTED = (
+    "{what} is not encrypted although the manifest says it is: this folder was not written "
+    "by `python -m service export` as it is; export again (after `rekey`)"
+)
+CONTACT_VALUES = ("name", "email", "phone")
+
+
 def _check_keys(rows: Iterator[dict[str, Any]], cipher: FieldCipher | None) -> None:
     """Encrypted contacts come in only if this instance holds their keys: else they'd be
     unreadable here."""
     for row in rows:
         kid = row.get("key_id")
+        if kid is None and any(row.get(c) is not None for c in CONTACT_VALUES):
+            raise ImportRefused(UNENCRYPTED.format(what=f"contact {row.get('id')}"))
         if kid is not None and (cipher is None or not cipher.knows(kid)):
             raise ImportRefused(
                 f"contacts are encrypted under key {kid}, which this instance does not have: "
@@ -215,6 +226,8 @@ def _check_secret_keys(rows: Iterator[dict[str, Any]], cipher: FieldCipher | Non
     holds their keys, else no delivery could be signed."""
     for row in rows:
         kid = row.get(SECRET_KEY_ID)
+        if kid is None and row.get("signing_secret") is not None:
+            raise ImportRefused(UNENCRYPTED.format(what=f"signing secret {row.get('id')}"))
         if kid is not None and (cipher is None or not cipher.knows(kid)):
             raise ImportRefused(
                 f"webhook signing secrets are encrypted under key {kid}, which this instance "
@@ -312,12 +325,6 @@ def _rebase_change_feed(connection: Connection) -> bool:
         )
     connection.execute(update(outbox).values(txid=0))
     return True
-
-
-def exported_table(name: str) -> Any:
-    from service.db import metadata
-
-    return metadata.tables[name]
 
 
 def _reset_sequences(connection: Connection, tables: list[TableShape]) -> None:

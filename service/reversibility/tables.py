@@ -60,6 +60,12 @@ class TableShape:
         return {c.name: c.kind for c in self.columns}
 
 
+def exported_table(name: str) -> Any:
+    from service.db import metadata
+
+    return metadata.tables[name]
+
+
 def exported_tables() -> list[TableShape]:
     """Every table of the metadata, parents first (alembic_version is not in the metadata)."""
     import_all_models()

@@ -20,6 +20,7 @@ from service.db import create_sync_engine, metadata
 from service.demo import load_demo_reports
 from service.privacy.crypto import FieldCipher
 from service.privacy.rules import EMAIL_LOOKUP, open_contact
+from service.privacy.signing_secrets import WEBHOOK_SECRET_COLUMN, seal_secret
 from service.reversibility.export import MANIFEST, ExportOptions, ExportRefused, export_database
 from service.reversibility.restore import ImportRefused, import_database
 from service.reversibility.tables import exported_tables
@@ -411,6 +412,7 @@ def test_transaction_ids_of_another_database_are_reset_and_webhooks_resume_befor
     prepare_database(source)
     engine = create_sync_engine(source.resolved_database_url)
     moment = services_clock()
+    secret = seal_secret("secret", WEBHOOK_SECRET_COLUMN, configured_cipher(source))
     with engine.begin() as connection:
         for outbox_id, txid in ((1, FAR), (2, FAR + 2), (3, FAR + 1), (4, FAR + 3)):
             connection.execute(
@@ -429,8 +431,8 @@ def test_transaction_ids_of_another_database_are_reset_and_webhooks_resume_befor
         connection.execute(
             metadata.tables["webhook"].insert().values(
                 id=1, client_id=1, url="https://example.org/hook", event_types="CREATED",
-                signing_secret="secret", created_at=moment, after_txid=FAR + 1, after_id=3,
-                failures_in_a_row=0,
+                signing_secret=secret.value, signing_secret_key_id=secret.key_id,
+                created_at=moment, after_txid=FAR + 1, after_id=3, failures_in_a_row=0,
             )
         )  # fmt: skip
     engine.dispose()

@@ -31,7 +31,9 @@ from service.privacy.signing_secrets import (
     ROUTE_SECRET_COLUMN,
     WEBHOOK_SECRET_COLUMN,
     open_secret,
+    reseal_secrets,
 )
+from service.reversibility.export import ExportRefused
 from service.reversibility.restore import ImportRefused, import_database
 from service.routing import delivery
 from service.routing.models import Route
@@ -465,3 +467,47 @@ async def test_a_route_whose_secret_does_not_decrypt_waits_without_stopping_the_
     async with db.reading() as session:
         rows = (await session.exec(select(Delivery).where(Delivery.route_id == lost))).all()
     assert [(d.status, d.attempts) for d in rows] == [("pending", 0)]
+
+
+async def test_secrets_left_unencrypted_are_never_exported_nor_imported_as_such(
+    tmp_path: Path,
+) -> None:
+    with throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path) as url:
+        # given: 0015 applied without the cipher: the secrets stay in plaintext until rekey
+        settings = Settings(database_url=url, data_dir=tmp_path, encryption_keys=(KEY_2026,))
+        await database_before_encryption(url, settings)
+        migrate.upgrade(url)
+        # when
+        with pytest.raises(ExportRefused) as refused:
+            export(settings, tmp_path / "plain")
+        cipher = cipher_for((KEY_2026,), ())
+        engine = create_sync_engine(url)
+        try:
+            with engine.begin() as connection:
+                reseal_secrets(connection, cipher)
+        finally:
+            engine.dispose()
+        export(settings, tmp_path / "sealed")
+        # then: refused and nothing written, then exported encrypted once rekeyed
+        assert "rekey" in str(refused.value) and "route" in str(refused.value)
+        assert not any((tmp_path / "plain").iterdir())
+        files = b"".join(p.read_bytes() for p in (tmp_path / "sealed").iterdir())
+        assert ROUTE_SECRET.encode() not in files and b"whsec_legacy-plaintext" not in files
+        # and a folder edited to hold a plaintext secret is refused on import
+        route_file = tmp_path / "sealed" / "route.jsonl"
+        rows = [json.loads(line) for line in route_file.read_text().splitlines()]
+        rows[0].update(signing_secret=ROUTE_SECRET, signing_secret_key_id=None)
+        route_file.write_text("".join(json.dumps(row) + "\n" for row in rows))
+        manifest_file = tmp_path / "sealed" / "manifest.json"
+        manifest = json.loads(manifest_file.read_text())
+        entry = next(t for t in manifest["tables"] if t["name"] == "route")
+        entry["sha256"] = hashlib.sha256(route_file.read_bytes()).hexdigest()
+        manifest_file.write_text(json.dumps(manifest))
+        target = Settings(
+            database_url=f"sqlite:///{tmp_path / 'target.db'}",
+            data_dir=tmp_path,
+            encryption_keys=(KEY_2026,),
+        )
+        with pytest.raises(ImportRefused, match="not encrypted"):
+            import_database(target.resolved_database_url, tmp_path / "sealed", cipher)
+        assert rows_in(target.resolved_database_url) == 0
