@@ -337,4 +337,8 @@ def import_data(settings: Settings, args: argparse.Namespace) -> int:
     if result.feed_rebased:
         print("change feed positions rebased on this database (webhooks may resend a few events)")
     print("the search index is stale: run `python -m service reindex`")
+    print(
+        "tracking tokens and device hashes are signed with SERVICE_SECRET_KEYS: unless this "
+        "instance has the source's keys, residents' tracking links stop working"
+    )
     return 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -69,7 +70,8 @@ def export_database(
         raise ExportRefused(f"unknown format {options.fmt!r}: choose jsonl or csv")
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise ExportRefused(f"{directory} is not an empty directory: choose a new one")
-    directory.mkdir(parents=True, exist_ok=True)
+    if not directory.exists():
+        directory.mkdir(parents=True, mode=0o700)  # the whole database: its owner only
     try:
         return _write(url, directory, options, cipher, now, progress)
     except BaseException:
@@ -101,7 +103,7 @@ def _write(
             entries = []
             for shape in tables:
                 file_name = shape.name + FORMATS[options.fmt]
-                with (directory / file_name).open("wb") as out:
+                with _private(directory / file_name) as out:
                     writer = _Writer(out, shape, options.fmt)
                     for batch in _batches(connection, shape):
                         if shape.name == CONTACT_TABLE and options.include_contacts:
@@ -116,10 +118,10 @@ def _write(
     if progress is not None:
         progress(done, total)
     manifest = _manifest(entries, revision, options, now)
-    (directory / MANIFEST).write_bytes(manifest_bytes(manifest))
-    (directory / README).write_text(
-        export_readme(tables, manifest, options.retention), encoding="utf-8"
-    )
+    with _private(directory / MANIFEST) as out:
+        out.write(manifest_bytes(manifest))
+    with _private(directory / README) as out:
+        out.write(export_readme(tables, manifest, options.retention).encode("utf-8"))
     return manifest
 
 
@@ -148,6 +150,11 @@ def _refuse_unencrypted(connection: Connection, include_contacts: bool) -> None:
             f"{', '.join(found)} hold values stored unencrypted (a migration ran without the "
             "keys): run `python -m service rekey` with SERVICE_ENCRYPTION_KEYS set, then export"
         )
+
+
+def _private(path: Path) -> BinaryIO:
+    """A new file only its owner can read (an export holds personal data, maybe in clear)."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
 
 
 def manifest_bytes(manifest: dict[str, Any]) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -449,3 +450,15 @@ def test_transaction_ids_of_another_database_are_reset_and_webhooks_resume_befor
         assert result.feed_rebased
         assert list(txids) == [0, 0, 0, 0]
         assert tuple(webhook) == (0, 1)
+
+
+def test_an_export_can_be_read_by_its_owner_only(tmp_path: Path) -> None:
+    # given
+    source = Settings(data_dir=tmp_path / "source", secret_keys=("s" * 32,))
+    prepare_database(source)
+    # when
+    export(source, tmp_path / "export", include_contacts=True)
+    # then: the folder and every file are the owner's alone, whatever the umask
+    assert stat.S_IMODE((tmp_path / "export").stat().st_mode) == 0o700
+    modes = {stat.S_IMODE(path.stat().st_mode) for path in (tmp_path / "export").iterdir()}
+    assert modes == {0o600}
