@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -381,8 +381,7 @@ class WhooshEngine:
         # The query's words present in the index (fuzzy ones expanded): what to highlight.
         matched: dict[str, set[str]] = {}
         for fieldname, text in postings.matched_terms():
-            language = fieldname.rsplit("_", 1)[-1] if "_" in fieldname else DEFAULT_LANGUAGE
-            matched.setdefault(language, set()).add(text)
+            matched.setdefault(field_language(fieldname), set()).add(text)
         hits = []
         for docnum, score in ranked[request.offset :]:
             stored = searcher.stored_fields(docnum)
@@ -536,42 +535,81 @@ def _scope_filter(request: SearchRequest) -> Scope:
 COMMON_SHARE = 0.2
 
 
-def _text_query(
-    typed: list[str], raw: str, staff: bool, *, fuzzy: bool, reader: Any = None
-) -> Query | None:
-    """Every significant word must match, in any field, analysed in that field's language.
+@dataclass(frozen=True)
+class WordClause:
+    """One significant word typed: the fields it may match (each with the analysed terms that
+    must all be there), and whether it is common (ranks without filtering)."""
 
-    A word that is a stop word in any language (« de », « la », « the ») is not required:
-    otherwise « éclairage de la rue » would need « la » in the English fields. A reference
-    (ALM-2026-000042) matches its item directly.
-    """
-    if REFERENCE.match(raw.strip()):
-        return Term("reference", raw.strip().upper())
+    fields: list[tuple[str, list[str]]]
+    common: bool
+
+
+def word_clauses(
+    typed: list[str],
+    staff: bool,
+    frequency: Callable[[str, str], int] | None = None,
+    documents: int = 0,
+) -> list[WordClause]:
+    """The query's rules, engine-neutral: every significant word must match, in any field,
+    analysed in that field's language. A word that is a stop word in any language (« de »,
+    « la », « the ») is not required: otherwise « éclairage de la rue » would need « la » in
+    the English fields. With ``frequency`` (exact search), only fields holding every term are
+    kept (a word in none matches nothing), and words in more than ``COMMON_SHARE`` of the
+    ``documents`` are common; without it (typo tolerance), every field is kept."""
     kinds = ("title", "body", "answers") + (("staff",) if staff else ())
-    rare: list[Query] = []
-    common: list[Query] = []
-    documents = reader.doc_count() if reader is not None else 0
+    clauses = []
     for word in typed:
         by_language = {language: terms(language, word) for language in LANGUAGES}
         if any(not found for found in by_language.values()):
             continue
-        alternatives: list[Query] = []
-        frequency = 0
-        for language, found in by_language.items():
-            for kind in kinds:
-                fieldname = f"{kind}_{language}"
-                if not fuzzy and reader is not None:
-                    present = [reader.doc_frequency(fieldname, t) for t in found]
-                    if not all(present):
-                        continue  # not in the index: no matcher to build
-                    frequency = max(frequency, min(present))
-                alternatives.append(_all_terms(fieldname, found, fuzzy and kind != "answers"))
-        alternatives.append(_all_terms("place", by_language["fr"], fuzzy))
-        clause = Or(alternatives) if len(alternatives) > 1 else alternatives[0]
-        is_common = documents > 0 and frequency > COMMON_SHARE * documents
-        (common if is_common else rare).append(clause)
-    if not rare and not common:
+        candidates = [
+            (f"{kind}_{language}", found)
+            for language, found in by_language.items()
+            for kind in kinds
+        ] + [("place", by_language[DEFAULT_LANGUAGE])]
+        fields, highest = [], 0
+        for fieldname, found in candidates:
+            if frequency is not None:
+                present = [frequency(fieldname, t) for t in found]
+                if not all(present):
+                    continue
+                highest = max(highest, min(present))
+            fields.append((fieldname, found))
+        clauses.append(WordClause(fields, documents > 0 and highest > COMMON_SHARE * documents))
+    return clauses
+
+
+def field_language(fieldname: str) -> str:
+    """``body_de`` is analysed in German; ``place`` in French."""
+    return fieldname.rsplit("_", 1)[-1] if "_" in fieldname else DEFAULT_LANGUAGE
+
+
+def _text_query(
+    typed: list[str], raw: str, staff: bool, *, fuzzy: bool, reader: Any = None
+) -> Query | None:
+    """The word clauses in whoosh's terms (None: no significant word). A reference
+    (ALM-2026-000042) matches its item directly."""
+    if REFERENCE.match(raw.strip()):
+        return Term("reference", raw.strip().upper())
+    exact = not fuzzy and reader is not None
+    clauses = word_clauses(
+        typed,
+        staff,
+        frequency=reader.doc_frequency if exact else None,
+        documents=reader.doc_count() if exact else 0,
+    )
+    if not clauses:
         return None
+
+    def word(clause: WordClause) -> Query:
+        alternatives = [
+            _all_terms(fieldname, found, fuzzy and not fieldname.startswith("answers"))
+            for fieldname, found in clause.fields
+        ]
+        return alternatives[0] if len(alternatives) == 1 else Or(alternatives)
+
+    rare = [word(c) for c in clauses if not c.common]
+    common = [word(c) for c in clauses if c.common]
     if rare and common:
         return AndMaybe(_and(rare), Or(common))
     return _and(rare or common)

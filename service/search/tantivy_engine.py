@@ -23,10 +23,9 @@ from typing import Any
 
 import tantivy
 
-from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, terms, words
+from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, words
 from service.search.documents import SearchDocument
 from service.search.engine import (
-    COMMON_SHARE,
     FACETS,
     FIELD_BOOSTS,
     MAX_WORDS,
@@ -35,8 +34,10 @@ from service.search.engine import (
     Hit,
     SearchRequest,
     SearchResult,
+    field_language,
     fields_of,
     scope_rules,
+    word_clauses,
 )
 from service.search.highlight import highlights
 from service.search.typos import within
@@ -315,59 +316,40 @@ class TantivyEngine:
     def _text_query(
         self, searcher: tantivy.Searcher, typed: list[str], raw: str, staff: bool, *, fuzzy: bool
     ) -> tuple[tantivy.Query, dict[str, set[str]]] | None:
-        """As ``engine._text_query``: every significant word must match, in any field,
-        analysed in that field's language; stop words of any language are optional; a word
-        in more than ``COMMON_SHARE`` of the items ranks without filtering when rarer words
-        are typed with it. Also returns the words found per language (to highlight) or,
-        fuzzy, the words typed per language (highlighted within their distance)."""
+        """The word clauses (``engine.word_clauses``) in tantivy's terms, with the words they
+        look for per language: exact, what to highlight; fuzzy, what to highlight the words
+        within typo distance of. None: no significant word."""
         if REFERENCE.match(raw.strip()):
             query = tantivy.Query.term_query(self.schema, "reference", raw.strip().upper())
             return query, {}
-        kinds = TEXT_KINDS if staff else TEXT_KINDS[:3]
-        total = searcher.num_docs
-        rare: list[tantivy.Query] = []
-        common: list[tantivy.Query] = []
-        found_words: dict[str, set[str]] = {}
-        for word in typed:
-            by_language = {language: terms(language, word) for language in LANGUAGES}
-            if any(not found for found in by_language.values()):
-                continue
-            alternatives: list[tuple[Occur, tantivy.Query]] = []
-            frequency = 0
-            places = [("place", by_language["fr"], DEFAULT_LANGUAGE)]
-            fields = [
-                (f"{kind}_{language}", found, language)
-                for language, found in by_language.items()
-                for kind in kinds
-            ]
-            for fieldname, found, language in fields + places:
-                if fuzzy:
-                    # Answers are staff prose: typos there would only add noise.
-                    typo = not fieldname.startswith("answers")
-                    clause = self._all_terms(fieldname, found, fuzzy=typo)
-                    found_words.setdefault(language, set()).update(found)
-                else:
-                    present = [searcher.doc_freq(fieldname, t) for t in found]
-                    if not all(present):
-                        continue  # not in the index: nothing to match
-                    frequency = max(frequency, min(present))
-                    clause = self._all_terms(fieldname, found, fuzzy=False)
-                    found_words.setdefault(language, set()).update(found)
-                boost = FIELD_BOOSTS[fieldname.split("_", 1)[0]]
-                alternatives.append((Occur.Should, tantivy.Query.boost_query(clause, boost)))
-            if not alternatives:
-                # A word in no field: nothing can match (as whoosh's empty Or).
-                alternatives.append((Occur.Should, tantivy.Query.empty_query()))
-            clause = tantivy.Query.boolean_query(alternatives)
-            is_common = total > 0 and frequency > COMMON_SHARE * total
-            (common if is_common else rare).append(clause)
-        if not rare and not common:
+        clauses = word_clauses(
+            typed,
+            staff,
+            frequency=None if fuzzy else searcher.doc_freq,
+            documents=0 if fuzzy else searcher.num_docs,
+        )
+        if not clauses:
             return None
-        if rare and common:
-            parts = [(Occur.Must, q) for q in rare] + [(Occur.Should, q) for q in common]
-        else:
-            parts = [(Occur.Must, q) for q in rare or common]
-        return tantivy.Query.boolean_query(parts), found_words
+        looked_for: dict[str, set[str]] = {}
+        parts = []
+        for clause in clauses:
+            alternatives = []
+            for fieldname, found in clause.fields:
+                looked_for.setdefault(field_language(fieldname), set()).update(found)
+                # Answers are staff prose: typos there would only add noise.
+                typo = fuzzy and not fieldname.startswith("answers")
+                boost = FIELD_BOOSTS[fieldname.split("_", 1)[0]]
+                term = self._all_terms(fieldname, found, fuzzy=typo)
+                alternatives.append((Occur.Should, tantivy.Query.boost_query(term, boost)))
+            # A word in no field matches nothing, as in whoosh.
+            word = (
+                tantivy.Query.boolean_query(alternatives)
+                if alternatives
+                else tantivy.Query.empty_query()
+            )
+            rare_words = any(not c.common for c in clauses)
+            parts.append((Occur.Should if clause.common and rare_words else Occur.Must, word))
+        return tantivy.Query.boolean_query(parts), looked_for
 
     def _all_terms(self, fieldname: str, found: list[str], *, fuzzy: bool) -> tantivy.Query:
         parts = []
