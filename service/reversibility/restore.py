@@ -28,6 +28,7 @@ from service.reversibility.encoding import csv_records, from_csv_text, from_json
 from service.reversibility.export import (
     BATCH,
     CONTACT_TABLE,
+    ENCRYPTED_VALUES,
     FORMAT_NAME,
     FORMAT_VERSION,
     MANIFEST,
@@ -203,7 +204,6 @@ UNENCRYPTED = (
     "{what} is not encrypted although the manifest says it is: this folder was not written "
     "by `python -m service export` as it is; export again (after `rekey`)"
 )
-CONTACT_VALUES = ("name", "email", "phone")
 
 
 def _check_keys(rows: Iterator[dict[str, Any]], cipher: FieldCipher | None) -> None:
@@ -211,7 +211,7 @@ def _check_keys(rows: Iterator[dict[str, Any]], cipher: FieldCipher | None) -> N
     unreadable here."""
     for row in rows:
         kid = row.get("key_id")
-        if kid is None and any(row.get(c) is not None for c in CONTACT_VALUES):
+        if kid is None and any(row.get(c) is not None for c in ENCRYPTED_VALUES[CONTACT_TABLE][1]):
             raise ImportRefused(UNENCRYPTED.format(what=f"contact {row.get('id')}"))
         if kid is not None and (cipher is None or not cipher.knows(kid)):
             raise ImportRefused(
