@@ -30,6 +30,7 @@ from service.sensors.geojson import sensors_geojson_endpoint
 from service.settings import SUPPORTED_LOCALES, Settings
 from service.trends.endpoints import chart_endpoint, opendata_endpoint
 from service.trends.rollup import run_rollup_worker
+from service.web.routes import web_routes
 
 
 def build_services(settings: Settings) -> Services:
@@ -120,6 +121,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             Route("/trends/charts/{name}.svg", chart_endpoint(services), methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readiness_endpoint(services), methods=["GET"]),
+            *web_routes(services),
         ],
         middleware=[
             Middleware(AccessLog),

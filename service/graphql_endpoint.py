@@ -22,8 +22,7 @@ import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 from itsdangerous import BadSignature
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from strawberry.http.ides import get_graphql_ide_html
+from starlette.responses import Response
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
@@ -43,6 +42,7 @@ from service.schema import INTERNAL_ERROR
 from service.settings import SUPPORTED_LOCALES
 from service.staff import rules as staff_rules
 from service.staff.rules import SESSION_COOKIE
+from service.web.graphiql import graphiql_response
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
@@ -120,7 +120,7 @@ class GraphQLEndpoint:
         )
         translator = self.services.translator(locale)
         if self._wants_ide(request):
-            return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+            return graphiql_response()
         media_type = response_media_type(request.headers.get("accept"))
         if media_type is None:
             error = _error(

@@ -19,6 +19,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_KEY_PREFIX = "demo-"
 MIN_SECRET_KEY_LENGTH = 32
 SUPPORTED_LOCALES = ("fr", "en", "es", "de", "ar")
+# Plan IGN, the French public base map (Licence Ouverte), as {z}/{x}/{y} tiles.
+DEFAULT_MAP_TILES_URL = (
+    "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png"
+    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+)
 
 
 class SettingsError(ValueError):
@@ -96,6 +102,8 @@ class Settings:
     search_poll_seconds: float = 0.25
     # whoosh (pure Python, the default) or tantivy (compiled, `pip install '.[tantivy]'`).
     search_engine: str = "whoosh"
+    # Map tiles of the pages' maps ({z}, {x}, {y}); empty: commune outlines only, nothing fetched.
+    map_tiles_url: str = DEFAULT_MAP_TILES_URL
     # Set by `serve --demo` only; never read from the environment.
     demo: bool = field(default=False)
 
@@ -224,6 +232,7 @@ class Settings:
             origin_key_rotation_hours=_positive_float(
                 env, "SERVICE_ORIGIN_KEY_ROTATION_HOURS", defaults.origin_key_rotation_hours
             ),
+            map_tiles_url=_tiles_url(env.get("SERVICE_MAP_TILES_URL", defaults.map_tiles_url)),
             anonymous_trusted_documents_only=_flag(
                 env,
                 "SERVICE_ANONYMOUS_TRUSTED_DOCUMENTS_ONLY",
@@ -326,6 +335,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, not {raw!r}") from None
     if not math.isfinite(value):
         raise SettingsError(f"{name} must be a finite number, not {raw!r}")
+    return value
+
+
+def _tiles_url(value: str) -> str:
+    if value and not (
+        value.startswith(("https://", "http://")) and all(p in value for p in ("{z}", "{x}", "{y}"))
+    ):
+        raise SettingsError(
+            f"SERVICE_MAP_TILES_URL must be an http(s) URL with {{z}}, {{x}} and {{y}}, "
+            f"or empty for no tiles, not {value!r}"
+        )
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import gettext
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,10 @@ class Translator:
 
     def number(self, value: float) -> str:
         return _number(value, self.locale)
+
+    def date(self, value: date) -> str:
+        """A day for people: « 29 novembre 2026 »."""
+        return str(format_date(value, "long", locale=self.locale))
 
     def datetime(self, value: datetime) -> str:
         """A date and time of Angers for people: « 29 nov. 2026, 17:05 » (no seconds)."""

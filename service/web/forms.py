@@ -1,0 +1,65 @@
+"""Reading a posted form and showing the domain's refusals beside their fields.
+
+Forms are ``application/x-www-form-urlencoded`` (no file yet): parsed here with the standard
+library, the body already bounded by ``BodySizeLimit``. Refusals are the rules' own
+``DomainError``s, translated by the same function the API's payloads use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+from service.errors import DomainError
+from service.i18n.translator import Translator
+
+MAX_FIELDS = 100
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class Form:
+    """A posted form: ``get`` gives one value, ``all`` the values of a repeated field."""
+
+    pairs: tuple[tuple[str, str], ...]
+
+    def get(self, name: str, default: str = "") -> str:
+        for key, value in self.pairs:
+            if key == name:
+                return value
+        return default
+
+    def all(self, name: str) -> list[str]:
+        return [value for key, value in self.pairs if key == name]
+
+    def as_mapping(self) -> Mapping[str, str]:
+        return dict(reversed(self.pairs))  # the first value of each name
+
+
+async def read_form(request: Request) -> Form | None:
+    """The posted form, or None when the body is not a form we read."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != FORM_MEDIA_TYPE:
+        return None
+    try:
+        text = (await request.body()).decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return Form(tuple(pairs))
+
+
+def field_errors(
+    errors: Iterable[DomainError], translator: Translator, fields: Mapping[str, str]
+) -> dict[str, str]:
+    """Messages by form field, in the reader's language. ``fields`` maps the rules' field
+    names to the form's; a refusal about anything else (a device key, the sensor gone...)
+    is the whole form's, under "" (shown in the summary, without a link)."""
+    shown: dict[str, str] = {}
+    for error in errors:
+        name = fields.get(error.field or "", "")
+        shown.setdefault(name, translator.gettext(error.message, **error.params))
+    return shown

@@ -1,0 +1,240 @@
+"""The pages' Jinja2 environment and what a template knows about its request (``Page``).
+
+The language is the one asked for with ``?lang=`` (then remembered in a cookie), else the
+remembered one, else ``Accept-Language`` negotiated as the API does; messages come from the
+API's gettext catalogs, numbers and dates are formatted by babel in that language.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from babel import Locale
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from service.context import Services
+from service.i18n.negotiation import negotiate
+from service.i18n.translator import Translator
+from service.settings import SUPPORTED_LOCALES
+from service.web.security import CSRF_COOKIE, CSRF_FIELD, FormTokens, page_headers
+
+WEB_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+Endpoint = Callable[[Request], Awaitable[Response]]
+LANGUAGE_COOKIE = "alm_lang"
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+# Each language named in itself, as a reader looks for it in the switcher.
+LANGUAGE_NAMES = {
+    "fr": "Français",
+    "en": "English",
+    "es": "Español",
+    "de": "Deutsch",
+    "ar": "العربية",
+}
+
+
+def environment() -> Environment:
+    """Autoescaped; an undefined name is an error, not an empty string."""
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+
+
+def choose_locale(request: Request, default: str) -> tuple[str, bool]:
+    """The page's language, and whether it was just chosen (to remember it)."""
+    asked = request.query_params.get("lang")
+    if asked in SUPPORTED_LOCALES:
+        return str(asked), True
+    remembered = request.cookies.get(LANGUAGE_COOKIE)
+    explicit = remembered if remembered in SUPPORTED_LOCALES else None
+    header = request.headers.get("accept-language")
+    return negotiate(header, SUPPORTED_LOCALES, default, explicit), False
+
+
+class StaticVersions:
+    """``/static/<path>?v=<hash of the file>``: a changed file gets a new URL, so a browser
+    may keep each one for a year."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._versions: dict[str, str] = {}
+
+    def url(self, path: str) -> str:
+        if path not in self._versions:
+            digest = hashlib.sha256((self.root / path).read_bytes()).hexdigest()
+            self._versions[path] = digest[:12]
+        return f"/static/{path}?v={self._versions[path]}"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str
+    href: str
+    current: bool
+
+
+@dataclass
+class Page:
+    """One request's page: its language and formatting, its CSRF tokens, its cookies."""
+
+    request: Request
+    translator: Translator
+    tokens: FormTokens
+    statics: StaticVersions
+    remember_language: bool
+    csrf_cookie: str | None
+    new_csrf_cookie: str | None = None
+    # Filled by handlers: the form's values and its errors by field name.
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def locale(self) -> str:
+        return self.translator.locale
+
+    @cached_property
+    def direction(self) -> str:
+        order = Locale.parse(self.locale).character_order
+        return "rtl" if order == "right-to-left" else "ltr"
+
+    def gettext(self, message: str, **params: Any) -> Markup:
+        """A message of the catalogs; its parameters are escaped, the result is safe."""
+        translated = escape(self.translator.translations.gettext(message))
+        return translated % params if params else translated
+
+    def ngettext(self, singular: str, plural: str, count: int, **params: Any) -> Markup:
+        translated = escape(self.translator.translations.ngettext(singular, plural, count))
+        return translated % {"count": self.translator.number(count), **params}
+
+    def number(self, value: float) -> str:
+        return self.translator.number(value)
+
+    def date(self, value: date) -> str:
+        return self.translator.date(value)
+
+    def datetime(self, value: datetime) -> str:
+        return self.translator.datetime(value)
+
+    def static(self, path: str) -> str:
+        return self.statics.url(path)
+
+    def csrf(self, purpose: str) -> Markup:
+        """The hidden field a form of this purpose carries."""
+        cookie = self.csrf_cookie or self.new_csrf_cookie
+        if cookie is None:
+            cookie = self.new_csrf_cookie = self.tokens.new_cookie_value()
+        token = self.tokens.issue(cookie, purpose)
+        return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token)
+
+    def csrf_valid(self, form: Mapping[str, str], purpose: str) -> bool:
+        return self.tokens.verify(self.csrf_cookie, form.get(CSRF_FIELD), purpose)
+
+    def url(self, path: str, **query: str | None) -> str:
+        """A link to one of our pages, keeping the language chosen on this one."""
+        params = {k: v for k, v in query.items() if v is not None}
+        if self.remember_language or self.request.query_params.get("lang"):
+            params.setdefault("lang", self.locale)
+        return f"{path}?{urlencode(params)}" if params else path
+
+    def languages(self) -> list[Language]:
+        """The switcher: this page in each language (its other parameters kept)."""
+        found = []
+        for code in SUPPORTED_LOCALES:
+            params = {k: v for k, v in self.request.query_params.items() if k != "lang"}
+            params["lang"] = code
+            href = f"{self.request.url.path}?{urlencode(params)}"
+            found.append(Language(code, LANGUAGE_NAMES[code], href, code == self.locale))
+        return found
+
+    def set_cookies(self, response: Response) -> None:
+        secure = self.request.url.scheme == "https"
+        if self.remember_language:
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                self.locale,
+                max_age=LANGUAGE_COOKIE_SECONDS,
+                httponly=True,
+                samesite="lax",
+                secure=secure,
+            )
+        if self.new_csrf_cookie is not None:
+            response.set_cookie(
+                CSRF_COOKIE, self.new_csrf_cookie, httponly=True, samesite="lax", secure=secure
+            )
+
+
+class Web:
+    """What the pages share for the process's life: templates, tokens, settings."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.env = environment()
+        self.statics = StaticVersions(STATIC_DIR)
+
+    @property
+    def tiles_url(self) -> str:
+        return self.services.settings.map_tiles_url
+
+    @cached_property
+    def tokens(self) -> FormTokens:
+        return FormTokens(self.services.secret_keys)
+
+    def page(self, request: Request) -> Page:
+        locale, chosen = choose_locale(request, self.services.settings.default_locale)
+        return Page(
+            request=request,
+            translator=self.services.translator(locale),
+            tokens=self.tokens,
+            statics=self.statics,
+            remember_language=chosen,
+            csrf_cookie=request.cookies.get(CSRF_COOKIE),
+        )
+
+    def render(
+        self,
+        page: Page,
+        template: str,
+        *,
+        status: int = 200,
+        private: bool = False,
+        **values: Any,
+    ) -> Response:
+        """The page in its language, with the security headers every page has."""
+        html = self.env.get_template(template).render(
+            page=page,
+            _=page.gettext,
+            ngettext=page.ngettext,
+            tiles_url=self.tiles_url,
+            **values,
+        )
+        response = HTMLResponse(html, status_code=status, headers=self.headers(page, private))
+        page.set_cookies(response)
+        return response
+
+    def redirect(self, page: Page, url: str, *, private: bool = False) -> Response:
+        """After a POST: 303, so that reloading the next page does not post again."""
+        response = RedirectResponse(url, status_code=303, headers=self.headers(page, private))
+        page.set_cookies(response)
+        return response
+
+    def headers(self, page: Page, private: bool) -> dict[str, str]:
+        headers = page_headers(self.tiles_url, private=private)
+        headers["Content-Language"] = page.locale
+        headers["Vary"] = "Accept-Language, Cookie"
+        return headers

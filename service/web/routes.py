@@ -1,0 +1,47 @@
+"""The pages' routes, mounted by ``create_app``. Their paths are French (ALM's language) and
+stable: ``/capteurs/<slug>`` is printed on signs in the street."""
+
+from __future__ import annotations
+
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.context import Services
+from service.web import home
+from service.web.rendering import STATIC_DIR, Web
+
+VERSIONED = f"public, max-age={365 * 24 * 3600}, immutable".encode()
+UNVERSIONED = b"public, max-age=3600"
+
+
+class CachedStatic:
+    """Static files, compressed, cached for a year when asked by versioned URL (``?v=``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = GZipMiddleware(app, minimum_size=512)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        versioned = b"v=" in scope.get("query_string", b"")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"cache-control", VERSIONED if versioned else UNVERSIONED))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def web_routes(services: Services) -> list[BaseRoute]:
+    web = Web(services)
+    return [
+        Route("/", home.home(web), methods=["GET"]),
+        Route("/signaler", home.coming_soon(web, "report"), methods=["GET"]),
+        Route("/demandes", home.coming_soon(web, "request"), methods=["GET"]),
+        Route("/suivi", home.coming_soon(web, "follow"), methods=["GET"]),
+        Mount("/static", app=CachedStatic(StaticFiles(directory=STATIC_DIR)), name="static"),
+    ]

@@ -1,0 +1,9 @@
+// Small improvements once the page is complete: nothing here is needed to use it.
+"use strict";
+document.addEventListener("DOMContentLoaded", function () {
+  // GOV.UK pattern: after a refused form, move the focus to the list of problems.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+  }
+});
