@@ -29,6 +29,12 @@ WINDOW_SECONDS = 60.0
 MAX_KEYS = 200_000
 
 
+def submission_key(caller_key: str) -> str:
+    """The bucket counting a caller's submissions (an API client's key, or a network origin's
+    pseudonym): the API and the residents' pages count in the same one."""
+    return caller_key + ":s"
+
+
 @dataclass
 class RateLimiter:
     rotation_seconds: float = 86_400.0
