@@ -76,9 +76,7 @@ def page(browser: Any, served: str) -> Iterator[Any]:
     context = browser.new_context(base_url=served, locale="fr-FR")
     context.route(
         "**/*",
-        lambda route: route.continue_()
-        if route.request.url.startswith(served)
-        else route.abort(),
+        lambda route: route.continue_() if route.request.url.startswith(served) else route.abort(),
     )
     tab = context.new_page()
     errors: list[str] = []
@@ -86,9 +84,11 @@ def page(browser: Any, served: str) -> Iterator[Any]:
     # Script errors and CSP refusals; a refused form's 400 is an answer, not an error.
     tab.on(
         "console",
-        lambda message: errors.append(message.text)
-        if message.type == "error" and "Failed to load resource" not in message.text
-        else None,
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Failed to load resource" not in message.text
+            else None
+        ),
     )
     tab.errors = errors
     yield tab

@@ -66,7 +66,8 @@ def test_a_resident_opens_a_sensor_from_its_qr_code_gives_an_opinion_and_asks_a_
     address = page.locator(".sheet-url").inner_text()
     # when: scanned, the sign opens the sensor's page
     page.goto(address)
-    page.get_by_role("group", name="Acceptez-vous ce capteur ?").get_by_label("4 – largement").check()
+    acceptance = page.get_by_role("group", name="Acceptez-vous ce capteur ?")
+    acceptance.get_by_label("4 – largement").check()
     page.get_by_role("group", name="Le panneau vous a-t-il aidé à le comprendre ?").get_by_label(
         "En partie"
     ).check()
