@@ -91,3 +91,10 @@ def fresh_services(fresh_running: tuple[Services, httpx.AsyncClient]) -> Service
 @pytest.fixture
 def fresh_client(fresh_running: tuple[Services, httpx.AsyncClient]) -> httpx.AsyncClient:
     return fresh_running[1]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last. Playwright's synchronous API leaves its event loop marked as
+    running in the main thread until the session's browser closes, and every other test
+    starts its own loop (``asyncio.run``), which then refuses to start."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
