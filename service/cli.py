@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from service import migrate
 from service.commands import accounts, data
@@ -26,6 +27,7 @@ from service.commands.common import (
 )
 from service.db import Database, redacted
 from service.i18n.catalogs import CatalogError
+from service.private_files import protect_data
 from service.settings import PROJECT_ROOT, SUPPORTED_LOCALES, Settings, SettingsError
 from service.staff.models import Role
 
@@ -36,6 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_environ()
+        protect_data(settings)  # before any command creates a file
         return int(args.run(settings, args))
     except (SettingsError, CatalogError) as error:
         print(f"error: configuration: {error}", file=sys.stderr)
@@ -315,6 +318,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             port=args.port,
             log_level=settings.log_level,
             access_log=False,  # it prints client addresses: service.access_log logs instead
+            **_proxy_options(settings),
         )
     else:
         _forward_to_workers(settings)
@@ -326,8 +330,17 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             workers=args.workers,
             log_level=settings.log_level,
             access_log=False,
+            **_proxy_options(settings),
         )
     return 0
+
+
+def _proxy_options(settings: Settings) -> dict[str, Any]:
+    """Proxy headers are believed from the configured proxies only. uvicorn's own default
+    believes 127.0.0.1, so a local proxy passing a client's X-Forwarded-For through would let
+    anyone choose the address the per-origin limits count."""
+    trusted = list(settings.forwarded_allow_ips)
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
 
 
 def _prepare_demo(settings: Settings) -> None:

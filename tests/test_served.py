@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -28,9 +28,13 @@ def free_port() -> int:
         return port
 
 
-def start_server(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    data_dir: Path, *extra: str, settings: Mapping[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``serve --demo`` on a free loopback port, with these ``SERVICE_*`` variables only."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICE_")}
+    env.update(settings or {})
     env["SERVICE_DATA_DIR"] = str(data_dir)
     process = subprocess.Popen(
         [sys.executable, "-m", "service", "serve", "--demo", "--port", str(port), *extra],
