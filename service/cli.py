@@ -38,7 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_environ()
-        protect_data(settings)  # before any command creates a file
+        if not args.writes_repository:
+            protect_data(settings)  # before the command creates any file
         return int(args.run(settings, args))
     except (SettingsError, CatalogError) as error:
         print(f"error: configuration: {error}", file=sys.stderr)
@@ -54,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Citizen feedback service of Angers Loire Métropole.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Commands keep their files to the service's user (see service.private_files), except
+    # those writing the repository's own files (the schema, the catalogs).
+    parser.set_defaults(writes_repository=False)
 
     serve = commands.add_parser("serve", help="serve the GraphQL API over HTTP")
     serve.add_argument(
@@ -189,7 +193,7 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="fail if the committed schema is not current"
     )
     export.add_argument("--output", type=Path, default=SCHEMA_PATH, help="where to write it")
-    export.set_defaults(run=_export_schema)
+    export.set_defaults(run=_export_schema, writes_repository=True)
 
     i18n = commands.add_parser("i18n", help="message catalogs: update them, check them")
     i18n.add_argument(
@@ -198,7 +202,7 @@ def _parser() -> argparse.ArgumentParser:
         help="update: extract new messages into every catalog; check: fail on a stale "
         "template or an incomplete catalog",
     )
-    i18n.set_defaults(run=_i18n)
+    i18n.set_defaults(run=_i18n, writes_repository=True)
     return parser
 
 

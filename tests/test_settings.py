@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from service.settings import Settings, SettingsError
+from service.settings import PROJECT_ROOT, Settings, SettingsError
 
 STRONG_KEY = "s" * 40
 
@@ -155,3 +156,15 @@ def test_a_proxy_list_that_would_trust_the_wrong_addresses_is_refused(
     # when / then
     with pytest.raises(SettingsError, match=f"SERVICE_FORWARDED_ALLOW_IPS.*{message}"):
         Settings.from_environ({"SERVICE_FORWARDED_ALLOW_IPS": value})
+
+
+def test_every_variable_read_is_in_the_readme_configuration_table() -> None:
+    # given
+    read = set(
+        re.findall(r'"(SERVICE_[A-Z_]+)"', (PROJECT_ROOT / "service/settings.py").read_text())
+    )
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    # when
+    table = set(re.findall(r"^\| `(SERVICE_[A-Z_]+)` \|", readme, flags=re.MULTILINE))
+    # then
+    assert read - table == set()
