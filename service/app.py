@@ -23,6 +23,7 @@ from service.i18n.negotiation import negotiate
 from service.integrations.open311.endpoint import Open311Endpoint
 from service.integrations.webhooks import run_webhook_worker
 from service.privacy.retention import run_daily_purge
+from service.private_files import protect_data
 from service.routing.delivery import run_delivery_worker
 from service.schema import build_schema
 from service.search.indexer import IndexerLock, run_search_indexer
@@ -140,5 +141,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
 
 
 def create_app_from_environment() -> Starlette:
-    """Factory for worker processes started by ``serve --workers N``."""
-    return create_app(Settings.from_environ())
+    """Factory for worker processes started by ``serve --workers N`` (or by uvicorn
+    directly, hence the data files' protection here too)."""
+    settings = Settings.from_environ()
+    protect_data(settings)
+    return create_app(settings)

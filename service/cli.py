@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from service import migrate
 from service.commands import accounts, data
@@ -26,6 +27,7 @@ from service.commands.common import (
 )
 from service.db import Database, redacted
 from service.i18n.catalogs import CatalogError
+from service.private_files import protect_data
 from service.settings import PROJECT_ROOT, SUPPORTED_LOCALES, Settings, SettingsError
 from service.staff.models import Role
 
@@ -36,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_environ()
+        if not args.writes_repository:
+            protect_data(settings)  # before the command creates any file
         return int(args.run(settings, args))
     except (SettingsError, CatalogError) as error:
         print(f"error: configuration: {error}", file=sys.stderr)
@@ -51,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Citizen feedback service of Angers Loire Métropole.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Commands keep their files to the service's user (see service.private_files), except
+    # those writing the repository's own files (the schema, the catalogs).
+    parser.set_defaults(writes_repository=False)
 
     serve = commands.add_parser("serve", help="serve the GraphQL API over HTTP")
     serve.add_argument(
@@ -186,7 +193,7 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="fail if the committed schema is not current"
     )
     export.add_argument("--output", type=Path, default=SCHEMA_PATH, help="where to write it")
-    export.set_defaults(run=_export_schema)
+    export.set_defaults(run=_export_schema, writes_repository=True)
 
     i18n = commands.add_parser("i18n", help="message catalogs: update them, check them")
     i18n.add_argument(
@@ -195,7 +202,7 @@ def _parser() -> argparse.ArgumentParser:
         help="update: extract new messages into every catalog; check: fail on a stale "
         "template or an incomplete catalog",
     )
-    i18n.set_defaults(run=_i18n)
+    i18n.set_defaults(run=_i18n, writes_repository=True)
     return parser
 
 
@@ -315,6 +322,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             port=args.port,
             log_level=settings.log_level,
             access_log=False,  # it prints client addresses: service.access_log logs instead
+            **_proxy_options(settings),
         )
     else:
         _forward_to_workers(settings)
@@ -326,8 +334,17 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             workers=args.workers,
             log_level=settings.log_level,
             access_log=False,
+            **_proxy_options(settings),
         )
     return 0
+
+
+def _proxy_options(settings: Settings) -> dict[str, Any]:
+    """Proxy headers are believed from the configured proxies only. uvicorn's own default
+    believes 127.0.0.1, so a local proxy passing a client's X-Forwarded-For through would let
+    anyone choose the address the per-origin limits count."""
+    trusted = list(settings.forwarded_allow_ips)
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
 
 
 def _prepare_demo(settings: Settings) -> None:

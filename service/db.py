@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.private_files import make_private_file
+
 # Stable constraint names, so Alembic can alter and drop them on both databases.
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(column_0_label)s",
@@ -97,10 +99,12 @@ class _InlineConnection(sqlite3.Connection):
         return super().cursor(factory)
 
 
-def _ensure_sqlite_dir(url: str) -> None:
+def _prepare_sqlite_file(url: str) -> None:
+    """Create the database file owner-only before SQLite does: SQLite would make it (and
+    then its WAL) readable by everyone under a default umask."""
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        make_private_file(Path(database))
 
 
 class Database:
@@ -121,7 +125,7 @@ class Database:
         self._async_engine: AsyncEngine | None = None
         if self.is_sqlite:
             plain = sync_url(self.url)
-            _ensure_sqlite_dir(plain)
+            _prepare_sqlite_file(plain)
             # Never blocks on checkout (unbounded overflow): a blocking wait would freeze the
             # event loop, since sessions are used inline.
             inline = {"factory": _InlineConnection}
@@ -196,7 +200,7 @@ def create_sync_engine(url: str) -> Engine:
     """A sync engine (migrations, CLI), with the same SQLite pragmas as the service."""
     sync = sync_url(url)
     if sync.startswith("sqlite"):
-        _ensure_sqlite_dir(sync)
+        _prepare_sqlite_file(sync)
         engine = create_engine(sync, hide_parameters=True)
         _configure_sqlite(engine, immediate=True)
         return engine

@@ -5,6 +5,7 @@ Nothing else in the service reads ``os.environ``: tests build ``Settings(...)`` 
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import secrets
@@ -12,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
+
+from service.private_files import write_private_text
 
 Environment = Literal["development", "production"]
 
@@ -71,6 +74,10 @@ class Settings:
     client_submissions_per_minute: int = 300
     anonymous_requests_per_minute: int = 600
     anonymous_submissions_per_minute: int = 30
+    # The reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses
+    # or networks. Empty (the default): no proxy header is believed, the connecting address
+    # is the origin that per-origin limits count.
+    forwarded_allow_ips: tuple[str, ...] = ()
     # Network origins are counted under keyed hashes whose key is replaced this often.
     origin_key_rotation_hours: float = 24.0
     # Anonymous callers may only run the published operations (by documentId).
@@ -229,6 +236,7 @@ class Settings:
             webhook_failures_to_disable=_positive(
                 env, "SERVICE_WEBHOOK_FAILURES_TO_DISABLE", defaults.webhook_failures_to_disable
             ),
+            forwarded_allow_ips=_addresses(env, "SERVICE_FORWARDED_ALLOW_IPS"),
             origin_key_rotation_hours=_positive_float(
                 env, "SERVICE_ORIGIN_KEY_ROTATION_HOURS", defaults.origin_key_rotation_hours
             ),
@@ -267,10 +275,8 @@ def demo_secret_key(data_dir: Path) -> str:
     path = data_dir / "demo-secret-key"
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
     key = DEMO_KEY_PREFIX + secrets.token_urlsafe(32)
-    path.write_text(key + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    write_private_text(path, key + "\n")  # a key is never readable by others, not even briefly
     return key
 
 
@@ -285,6 +291,28 @@ def _encryption_keys(env: Mapping[str, str]) -> tuple[str, ...]:
         except ValueError as error:
             raise SettingsError(f"SERVICE_ENCRYPTION_KEYS: {error}") from None
     return keys
+
+
+def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses and networks, checked here: uvicorn would take a mistyped
+    one for a host name and silently trust nothing (or something else)."""
+    found = []
+    for raw in (item.strip() for item in env.get(name, "").split(",")):
+        if not raw:
+            continue
+        if raw == "*":
+            raise SettingsError(
+                f"{name} cannot be '*' (anyone could choose their address): list the proxies"
+            )
+        try:
+            found.append(
+                str(ipaddress.ip_network(raw) if "/" in raw else ipaddress.ip_address(raw))
+            )
+        except ValueError:
+            raise SettingsError(
+                f"{name}: {raw!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
+            ) from None
+    return tuple(found)
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:

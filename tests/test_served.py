@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -29,12 +29,13 @@ def free_port() -> int:
 
 
 def start_server(
-    data_dir: Path, *extra: str, environment: dict[str, str] | None = None
+    data_dir: Path, *extra: str, settings: Mapping[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
+    """``serve --demo`` on a free loopback port, with these ``SERVICE_*`` variables only."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICE_")}
+    env.update(settings or {})
     env["SERVICE_DATA_DIR"] = str(data_dir)
-    env.update(environment or {})
     process = subprocess.Popen(
         [sys.executable, "-m", "service", "serve", "--demo", "--port", str(port), *extra],
         cwd=PROJECT_ROOT,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from service.settings import Settings, SettingsError
+from service.settings import PROJECT_ROOT, Settings, SettingsError
 
 STRONG_KEY = "s" * 40
 
@@ -130,3 +131,40 @@ def test_retention_periods_and_encryption_keys_come_from_the_environment() -> No
         Settings.from_environ({"SERVICE_ENCRYPTION_KEYS": "c2hvcnQ="})
     with pytest.raises(SettingsError, match="SERVICE_CONTACT_RETENTION_DAYS"):
         Settings.from_environ({"SERVICE_CONTACT_RETENTION_DAYS": "0"})
+
+
+def test_proxy_headers_are_believed_from_no_one_unless_proxies_are_listed() -> None:
+    # when
+    default = Settings.from_environ({})
+    listed = Settings.from_environ({"SERVICE_FORWARDED_ALLOW_IPS": " 10.0.0.5, 10.1.0.0/16,::1 "})
+    # then
+    assert default.forwarded_allow_ips == ()
+    assert listed.forwarded_allow_ips == ("10.0.0.5", "10.1.0.0/16", "::1")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("*", "cannot be '\\*'"),
+        ("proxy.internal", "'proxy.internal' is not an IP address or network"),
+        ("10.0.0.5/16", "'10.0.0.5/16' is not an IP address or network"),  # host bits set
+    ],
+)
+def test_a_proxy_list_that_would_trust_the_wrong_addresses_is_refused(
+    value: str, message: str
+) -> None:
+    # when / then
+    with pytest.raises(SettingsError, match=f"SERVICE_FORWARDED_ALLOW_IPS.*{message}"):
+        Settings.from_environ({"SERVICE_FORWARDED_ALLOW_IPS": value})
+
+
+def test_every_variable_read_is_in_the_readme_configuration_table() -> None:
+    # given
+    read = set(
+        re.findall(r'"(SERVICE_[A-Z_]+)"', (PROJECT_ROOT / "service/settings.py").read_text())
+    )
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    # when
+    table = set(re.findall(r"^\| `(SERVICE_[A-Z_]+)` \|", readme, flags=re.MULTILINE))
+    # then
+    assert read - table == set()

@@ -25,6 +25,7 @@ from whoosh.query import And, AndMaybe, FuzzyTerm, NumericRange, Or, Query, Term
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, IndexWriter
 
+from service.private_files import make_private_file
 from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, terms, words
 from service.search.documents import ITEM_SOURCE, SearchDocument
 from service.search.highlight import Highlight, highlights
@@ -202,6 +203,9 @@ class _WhooshRebuild:
         self.writer.cancel()
 
 
+WHOOSH_WRITE_LOCK = "MAIN_WRITELOCK"  # whoosh's name for the lock of its default index
+
+
 class WhooshEngine:
     """One whoosh index in ``directory``: one writer at a time (whoosh's file lock), a
     searcher per process, refreshed when the index changed (checked at most every 100 ms)."""
@@ -214,6 +218,8 @@ class WhooshEngine:
         self, directory: Path, *, writer_timeout: float = 120.0, result_cache: int = 256
     ) -> None:
         directory.mkdir(parents=True, exist_ok=True)
+        # whoosh opens its write lock with mode 0o777; made first, owner-only, it stays so.
+        make_private_file(directory / WHOOSH_WRITE_LOCK)
         self.directory = directory
         self.writer_timeout = writer_timeout
         self.result_cache = result_cache

@@ -14,6 +14,7 @@ from service.schema_support import payload_errors
 from service.staff import rules
 from service.staff.errors import StaffErrorCode
 from service.staff.permissions import not_authenticated
+from service.staff.throttle import origin_of
 from service.staff.types import (
     AccessTokenCreatePayload,
     AccessTokenRevokePayload,
@@ -30,10 +31,11 @@ def staff_errors(errors: list[DomainError], info: Info[Context, None]) -> list[S
 
 
 def _origin_key(info: Info[Context, None]) -> str:
-    """A keyed hash of the network origin, for throttling: the address itself is not kept."""
+    """A keyed hash of the network origin (an IPv6 address's /64), for throttling: the
+    address itself is not kept."""
     request = info.context.request
     host = request.client.host if request is not None and request.client else "unknown"
-    return keyed_hash(info.context.services.secret_keys[-1], "login-origin", host)
+    return keyed_hash(info.context.services.secret_keys[-1], "login-origin", origin_of(host))
 
 
 @strawberry.type

@@ -108,7 +108,7 @@ async def log_in(
     if user is None or not valid or not user.active:
         throttle.failed(account_key, origin_key)
         raise invalid_credentials()
-    throttle.succeeded(account_key)
+    throttle.succeeded(account_key, origin_key)
     token = secrets.token_urlsafe(32)
     assert user.id is not None
     session.add(AuditEntry(at=now, staff_id=user.id, body_code=user.body_code, action="logged_in"))

@@ -63,7 +63,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[s
     """One demo instance for every browser test; no tiles, so no request leaves the machine."""
     started = time.monotonic()
     process, base = start_server(
-        tmp_path_factory.mktemp("pages"), environment={"SERVICE_MAP_TILES_URL": ""}
+        tmp_path_factory.mktemp("pages"), settings={"SERVICE_MAP_TILES_URL": ""}
     )
     print(f"served instance ready in {time.monotonic() - started:.1f} s")
     yield base
