@@ -58,11 +58,16 @@ def answered_within(seconds: float) -> Iterator[None]:
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
+    expired = False
     try:
         yield
+    except TimeoutError:
+        expired = True  # failed below, without the traceback of the walk it interrupted
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if expired:
+        pytest.fail(f"no answer within {seconds} s", pytrace=False)
 
 
 async def headers_of(caller: str, services: Services, client: httpx.AsyncClient) -> dict[str, str]:
