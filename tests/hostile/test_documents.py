@@ -300,22 +300,21 @@ def test_healthz_answers_while_doubling_documents_are_sent(tmp_path: Path) -> No
                     statuses.append(0)
 
     senders = [threading.Thread(target=keep_sending, args=(n,)) for n in ("a", "b")]
-    waits: list[float] = []
+    health: list[int] = []
     try:
         for sender in senders:
             sender.start()
-        # when
+        # when: a health check every 50 ms (a timeout past the bound fails the test)
         for _ in range(40):
-            started = time.monotonic()
-            health = httpx.get(f"{base}/healthz", timeout=ANSWER_WITHIN_SECONDS)
-            waits.append(time.monotonic() - started)
-            assert health.status_code == 200
+            health.append(httpx.get(f"{base}/healthz", timeout=ANSWER_WITHIN_SECONDS).status_code)
             time.sleep(0.05)
     finally:
         sending.clear()
         for sender in senders:
             sender.join()
         stop(process)
-    # then: every health check answered within the bound, and every document was refused
-    assert len(waits) == 40
-    assert statuses and set(statuses) == {400}
+    # then: every health check answered within the bound; every document was refused, as
+    # too costly (or, past the per-origin limit, as too many)
+    assert health == [200] * 40
+    assert 400 in statuses
+    assert set(statuses) <= {400, 429}
