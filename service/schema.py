@@ -122,7 +122,8 @@ class ValidationRules(SchemaExtension):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    """The schema with its limits: tokens, depth and aliases, then caches, then masking."""
+    """The schema with its limits: tokens, then the validation rules (depth, aliases, a bounded
+    overlap check), then caches, then masking."""
     rules = validation_rules(settings.max_query_depth, settings.max_aliases)
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(settings.max_query_tokens),

@@ -85,7 +85,7 @@ class Steps:
         self.taken += len(selection_set.selections)
         if self.taken > self.limit:
             raise QueryTooComplex(self.limit)
-        return tuple(selection_set.selections)
+        return selection_set.selections
 
 
 def per_fragment(
