@@ -40,6 +40,7 @@ from service.integrations.rules import ClientIdentity
 from service.limits import QUERY_TOO_DEEP, TOO_MANY_ALIASES
 from service.response_cache import PublicResponseCache, is_public_read, may_write
 from service.schema import INTERNAL_ERROR
+from service.selections import QUERY_TOO_COMPLEX, QueryTooComplex
 from service.settings import SUPPORTED_LOCALES
 from service.staff import rules as staff_rules
 from service.staff.rules import SESSION_COOKIE
@@ -160,6 +161,8 @@ class GraphQLEndpoint:
             result = await self._execute(request, params, context)
         except RequestError as error:
             return self._respond_error(error, media_type, translator)
+        except QueryTooComplex as error:  # from the checks made before execution
+            return self._respond_error(_too_complex(error.limit), media_type, translator)
         response = self._respond_result(result, media_type, translator)
         if cache_key is not None and response.status_code == 200 and not result.errors:
             self.cache.put(cache_key, bytes(response.body))
@@ -502,13 +505,43 @@ def too_many_requests(wait_seconds: float) -> RequestError:
     return error
 
 
+# No input of the schema nests more than a few levels; Python's JSON parser, and whatever walks
+# a value later (variable coercion, the cache key), recurse once per level.
+MAX_JSON_DEPTH = 64
+
+
 def _parse_json(raw: str | bytes, name: str) -> Any:
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
+    except RecursionError:
+        value = None
+        too_deep = True
     except (ValueError, UnicodeDecodeError):
         if name == "body":
             raise _error("BAD_REQUEST", N_("The request body is not valid JSON.")) from None
         raise _error("BAD_REQUEST", N_("%(name)s is not valid JSON."), name=name) from None
+    else:
+        too_deep = _nested_deeper_than(value, MAX_JSON_DEPTH)
+    if too_deep:  # raised out of the except block, not to keep the parser's frames alive
+        raise _error(
+            "BAD_REQUEST",
+            N_("%(name)s nests deeper than %(limit)s levels."),
+            name=name,
+            limit=MAX_JSON_DEPTH,
+        )
+    return value
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` levels, found without recursion."""
+    pending = [(value, 1)] if isinstance(value, dict | list) else []
+    while pending:
+        container, depth = pending.pop()
+        if depth > limit:
+            return True
+        children = container.values() if isinstance(container, dict) else container
+        pending.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
 
 
 def _is_request_error(result: ExecutionResult) -> bool:
@@ -522,7 +555,19 @@ def _is_request_error(result: ExecutionResult) -> bool:
 _LIMIT_MESSAGES = {
     QUERY_TOO_DEEP: N_("The query is nested deeper than the limit of %(limit)s levels."),
     TOO_MANY_ALIASES: N_("The query uses more than %(limit)s aliases."),
+    QUERY_TOO_COMPLEX: N_(
+        "The query is too complex to check (more than %(limit)s steps): repeat fewer fields "
+        "and fragments."
+    ),
 }
+
+
+def _too_complex(limit: int) -> RequestError:
+    """The checks made before execution give up on the document as validation would."""
+    error: RequestError = _error(QUERY_TOO_COMPLEX, _LIMIT_MESSAGES[QUERY_TOO_COMPLEX], limit=limit)
+    error.about_document = True
+    error.extensions = {"limit": limit}
+    return error
 
 
 def _format_error(error: GraphQLError, translator: Translator) -> dict[str, Any]:

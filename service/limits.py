@@ -1,25 +1,38 @@
-"""Validation rules that bound what one GraphQL document may ask for.
+"""Validation rules that bound what one GraphQL document may ask for, and what checking it costs.
 
-Built once per schema and added with ``AddValidationRules``: the same rule classes on every
-request keep strawberry's ``ValidationCache`` effective (strawberry's own limiter extensions
-disable it). The rules report English messages with a stable ``extensions.code``; the HTTP
-layer translates them by code, because cached validation results are shared by all languages.
+Built once per schema (``validation_rules``): the same rule classes on every request keep
+strawberry's ``ValidationCache`` effective (strawberry's own limiter extensions disable it).
+The rules report English messages with a stable ``extensions.code``; the HTTP layer translates
+them by code, because cached validation results are shared by all languages. Each rule reads a
+document in time linear in its size, whatever its fragments spread (``service.selections``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
     ASTValidationRule,
     FieldNode,
-    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
+    Node,
     OperationDefinitionNode,
+    OverlappingFieldsCanBeMergedRule,
     SelectionSetNode,
     ValidationContext,
+    specified_rules,
+)
+from graphql.validation.validate import ValidationAbortedError
+
+from service.selections import (
+    QUERY_TOO_COMPLEX,
+    QueryTooComplex,
+    Steps,
+    fragments,
+    per_fragment,
 )
 
 QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
@@ -33,13 +46,22 @@ def max_depth_rule(max_depth: int) -> type[ASTValidationRule]:
     """A rule refusing operations whose fields nest deeper than ``max_depth``."""
 
     class MaxDepthRule(ASTValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.steps = Steps()
+            self.fragment_depths: dict[str, int] | None = None
+
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            fragments = {
-                definition.name.value: definition
-                for definition in self.context.document.definitions
-                if isinstance(definition, FragmentDefinitionNode)
-            }
-            depth = _depth(node.selection_set, fragments, max_depth, frozenset())
+            try:
+                if self.fragment_depths is None:
+                    self.fragment_depths = per_fragment(
+                        fragments(self.context.document),
+                        lambda fragment, known: _depth(fragment.selection_set, known, self.steps),
+                    )
+                depth = _depth(node.selection_set, self.fragment_depths, self.steps)
+            except QueryTooComplex as error:
+                self.report_error(too_complex(error.limit, node, GraphQLError))
+                return
             if depth > max_depth:
                 self.report_error(
                     GraphQLError(
@@ -53,38 +75,23 @@ def max_depth_rule(max_depth: int) -> type[ASTValidationRule]:
 
 
 def _depth(
-    selection_set: SelectionSetNode | None,
-    fragments: dict[str, FragmentDefinitionNode],
-    cap: int,
-    visiting: frozenset[str],
+    selection_set: SelectionSetNode, fragment_depths: Mapping[str, int], steps: Steps
 ) -> int:
-    """Depth of a selection set, stopping early once past ``cap`` (cheap on hostile input)."""
-    if selection_set is None:
-        return 0
+    """Depth of a selection set, given the depth of each fragment it may spread."""
     deepest = 0
-    for selection in selection_set.selections:
+    for selection in steps.read(selection_set):
         if isinstance(selection, FieldNode):
             if selection.name.value in INTROSPECTION_ROOTS:
                 continue
-            if selection.selection_set is None:
-                depth = 1
-            elif cap <= 0:
-                return 2  # deeper than allowed already; no need to walk further
-            else:
-                depth = 1 + _depth(selection.selection_set, fragments, cap - 1, visiting)
+            nested = selection.selection_set
+            depth = 1 + (_depth(nested, fragment_depths, steps) if nested else 0)
         elif isinstance(selection, InlineFragmentNode):
-            depth = _depth(selection.selection_set, fragments, cap, visiting)
+            depth = _depth(selection.selection_set, fragment_depths, steps)
         elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is None or name in visiting:
-                continue  # unknown or cyclic fragments are reported by the standard rules
-            depth = _depth(fragment.selection_set, fragments, cap, visiting | {name})
+            depth = fragment_depths.get(selection.name.value, 0)
         else:
             continue
         deepest = max(deepest, depth)
-        if deepest > cap:
-            break
     return deepest
 
 
@@ -112,3 +119,44 @@ def max_aliases_rule(max_aliases: int) -> type[ASTValidationRule]:
                 )
 
     return MaxAliasesRule
+
+
+# graphql-core's check that fields of one response name can be merged compares such fields
+# pair by pair and meters its work: past a budget it aborts the validation. Its default budget
+# (500,000) takes seconds on a document of a few kilobytes repeating one field; our published
+# operations and the introspection query spend none of it.
+OVERLAP_BUDGET = 10_000
+
+
+class BoundedOverlappingFieldsRule(OverlappingFieldsCanBeMergedRule):
+    """graphql-core's rule, with a budget a worker spends in milliseconds, and a typed error."""
+
+    def __init__(self, context: ValidationContext) -> None:
+        super().__init__(context)
+        self.rule_context.remaining_complexity_budget = OVERLAP_BUDGET
+
+    def enter_selection_set(self, *args: Any) -> None:
+        try:
+            super().enter_selection_set(*args)
+        except ValidationAbortedError:
+            # The whole validation stops here; the error says why, with a code.
+            raise too_complex(OVERLAP_BUDGET, None, ValidationAbortedError) from None
+
+
+def too_complex(limit: int, node: Node | None, kind: type[GraphQLError]) -> GraphQLError:
+    return kind(
+        f"Checking the query takes more than {limit} steps.",
+        node,
+        extensions={"code": QUERY_TOO_COMPLEX, "limit": limit},
+    )
+
+
+def validation_rules(max_depth: int, max_aliases: int) -> tuple[type[ASTValidationRule], ...]:
+    """Every rule a document is validated with: the specification's, with the overlap check
+    bounded, then ours. Built once: the same tuple on every request keeps the validation
+    cache effective."""
+    standard = tuple(
+        BoundedOverlappingFieldsRule if rule is OverlappingFieldsCanBeMergedRule else rule
+        for rule in specified_rules
+    )
+    return (*standard, max_depth_rule(max_depth), max_aliases_rule(max_aliases))

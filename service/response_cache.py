@@ -19,17 +19,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    GraphQLError,
-    OperationDefinitionNode,
-    OperationType,
-    parse,
-)
+from graphql import FieldNode, OperationDefinitionNode, OperationType
+
+from service.selections import parsed, selected_operation
 
 # Root fields whose answers are the same for every anonymous caller. (`__typename` alone is
 # left out on purpose: it is the benchmarks' measure of the bare stack.)
@@ -49,22 +43,9 @@ PUBLIC_ROOT_FIELDS = frozenset(
 MAX_ENTRY_BYTES = 512 * 1024
 
 
-@lru_cache(maxsize=512)
-def _parsed(query: str) -> DocumentNode | None:
-    try:
-        return parse(query, max_tokens=10_000)
-    except GraphQLError:
-        return None
-
-
 def _operation(query: str, operation_name: str | None) -> OperationDefinitionNode | None:
-    document = _parsed(query)
-    if document is None:
-        return None
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-    return operations[0] if len(operations) == 1 else None
+    document = parsed(query)
+    return selected_operation(document, operation_name) if document else None
 
 
 def is_public_read(query: str, operation_name: str | None) -> bool:
@@ -72,7 +53,8 @@ def is_public_read(query: str, operation_name: str | None) -> bool:
     operation = _operation(query, operation_name)
     if operation is None or operation.operation is not OperationType.QUERY:
         return False
-    # Fragments at the root could hide any field: such documents are simply not cached.
+    # The root's own selections only, no fragment opened: a document with fragments at the
+    # root is simply not cached (they could hide any field).
     return all(
         isinstance(s, FieldNode) and s.name.value in PUBLIC_ROOT_FIELDS
         for s in operation.selection_set.selections

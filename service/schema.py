@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
-    AddValidationRules,
     MaskErrors,
     MaxTokensLimiter,
     ParserCache,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.types import ExecutionContext
@@ -19,7 +20,7 @@ from strawberry.types import ExecutionContext
 from service.errors import DomainError
 from service.integrations.mutations import ApiClientMutation, WebhookMutation
 from service.integrations.queries import ApiClientQuery, ChangeQuery, WebhookQuery
-from service.limits import max_aliases_rule, max_depth_rule
+from service.limits import validation_rules
 from service.privacy.mutations import PrivacyMutation
 from service.privacy.queries import PrivacyQuery
 from service.reports.mutations import ReportMutation
@@ -108,12 +109,25 @@ class ServiceSchema(strawberry.Schema):
                 logger.error("unexpected error at %s", error.path, exc_info=error.original_error)
 
 
+class ValidationRules(SchemaExtension):
+    """Validate with exactly these rules (strawberry's ``AddValidationRules`` can only add
+    rules; one of the specification's is replaced by a bounded one)."""
+
+    def __init__(self, rules: tuple[type[ASTValidationRule], ...]) -> None:
+        self.rules = rules
+
+    def on_operation(self) -> Iterator[None]:
+        self.execution_context.validation_rules = self.rules
+        yield
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
-    """The schema with its limits: tokens, depth and aliases, then caches, then masking."""
-    rules = [max_depth_rule(settings.max_query_depth), max_aliases_rule(settings.max_aliases)]
+    """The schema with its limits: tokens, then the validation rules (depth, aliases, a bounded
+    overlap check), then caches, then masking."""
+    rules = validation_rules(settings.max_query_depth, settings.max_aliases)
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(settings.max_query_tokens),
-        lambda: AddValidationRules(rules),
+        lambda: ValidationRules(rules),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message=INTERNAL_ERROR),

@@ -8,23 +8,10 @@ reaches staff operations, notes, contacts or the audit log, whatever its scopes.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    InlineFragmentNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    parse,
-)
-
 from service.errors import N_, DomainError
 from service.integrations.errors import IntegrationErrorCode
 from service.integrations.rules import ClientIdentity
+from service.selections import fragments, parsed, selected_names, selected_operation
 from service.staff.models import Role
 from service.staff.permissions import forbidden, not_authenticated
 from service.staff.rules import StaffIdentity
@@ -91,52 +78,14 @@ ROOT_FIELD_SCOPES: dict[str, str] = {
 }
 
 
-@lru_cache(maxsize=1024)
-def parsed(query: str) -> DocumentNode | None:
-    try:
-        return parse(query, max_tokens=10_000)
-    except GraphQLError:
-        return None
-
-
-def selected_operation(
-    document: DocumentNode, operation_name: str | None
-) -> OperationDefinitionNode | None:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-    return operations[0] if len(operations) == 1 else None
-
-
-def fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
-    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-
-
 def root_fields(query: str, operation_name: str | None) -> frozenset[str] | None:
     """The root field names the operation selects (through fragments too), or None when
     the document cannot be read (execution then reports why)."""
     document = parsed(query)
-    if document is None:
+    operation = selected_operation(document, operation_name) if document else None
+    if document is None or operation is None:
         return None
-    operation = selected_operation(document, operation_name)
-    if operation is None:
-        return None
-    named = fragments(document)
-    found: set[str] = set()
-
-    def walk(selection_set: SelectionSetNode, seen: frozenset[str]) -> None:
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                found.add(selection.name.value)
-            elif isinstance(selection, InlineFragmentNode):
-                walk(selection.selection_set, seen)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                if name in named and name not in seen:
-                    walk(named[name].selection_set, seen | {name})
-
-    walk(operation.selection_set, frozenset())
-    return frozenset(found)
+    return selected_names([operation.selection_set], fragments(document))
 
 
 SUBMISSION_FIELDS = frozenset(f for f, s in ROOT_FIELD_SCOPES.items() if s == "items:write")

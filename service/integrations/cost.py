@@ -4,16 +4,20 @@ Every field counts once per time it would be resolved: a field under ``reports(f
 counts 50 times, one under ``reports(first: 50) { edges { node { history { ... } } } }``
 50 x 20 times (a list without a page argument counts ``DEFAULT_LIST_SIZE``). Page sizes come
 from the ``first``/``limit`` arguments, literal or variables, or their schema defaults. The
-estimate is an upper bound of the fields resolved, cached per document and page sizes.
+estimate is an upper bound of the fields resolved, cached per document and page sizes, and
+computed in time linear in the document (see ``service.selections``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLField,
     GraphQLList,
@@ -22,18 +26,22 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
     get_named_type,
 )
 
-from service.integrations.access import fragments, parsed, selected_operation
 from service.search.highlight import MAX_HIGHLIGHTS
+from service.selections import Steps, fragments, parsed, per_fragment, selected_operation
 
 PAGE_ARGUMENTS = ("first", "limit")
 DEFAULT_LIST_SIZE = 20
 # Lists the service itself keeps short, counted at their real bound.
 BOUNDED_LISTS = {("SearchHit", "highlights"): MAX_HIGHLIGHTS}
+# Fragments spreading fragments multiply fast (k fragments each spreading the previous one
+# twice: 2^k). Estimates stop at the largest integer every JSON reader keeps exactly.
+MAX_ESTIMATE = 2**53 - 1
 
 
 def estimate(
@@ -41,7 +49,8 @@ def estimate(
 ) -> int | None:
     """The cost of the operation, or None when the document cannot be read."""
     pages = tuple(sorted((k, v) for k, v in variables.items() if type(v) is int))
-    return _estimate(schema, query, operation_name, pages)
+    cost = _estimate(schema, query, operation_name, pages)
+    return None if cost is None else min(cost, MAX_ESTIMATE)
 
 
 @lru_cache(maxsize=1024)
@@ -55,11 +64,22 @@ def _estimate(
     operation = selected_operation(document, operation_name) if document else None
     if document is None or operation is None:
         return None
+    return operation_cost(schema, document, operation, dict(pages), Steps())
+
+
+def operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: dict[str, int],
+    steps: Steps,
+) -> int | None:
+    """The cost of one operation of a parsed document, reading each fragment twice at most:
+    a fragment's cost is its cost at multiplier 1 (inside a page or not), times the
+    multiplier where it is spread."""
     root = schema.get_root_type(operation.operation)
     if root is None:
         return None
-    variables = dict(pages)
-    named = fragments(document)
 
     def page_size(node: FieldNode, definition: GraphQLField) -> int | None:
         for argument in node.arguments or ():
@@ -81,29 +101,19 @@ def _estimate(
         selections: SelectionSetNode,
         multiplier: int,
         paged: bool,
-        seen: frozenset[str],
+        known: Mapping[str, tuple[int, int]],
     ) -> int:
         total = 0
-        for selection in selections.selections:
+        for selection in steps.read(selections):
             if isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 target = schema.get_type(condition.name.value) if condition else parent
                 if isinstance(target, GraphQLObjectType):
-                    total += walk(target, selection.selection_set, multiplier, paged, seen)
+                    total += walk(target, selection.selection_set, multiplier, paged, known)
                 continue
             if isinstance(selection, FragmentSpreadNode):
-                fragment = named.get(selection.name.value)
-                if fragment is None or fragment.name.value in seen:
-                    continue
-                target = schema.get_type(fragment.type_condition.name.value)
-                if isinstance(target, GraphQLObjectType):
-                    total += walk(
-                        target,
-                        fragment.selection_set,
-                        multiplier,
-                        paged,
-                        seen | {fragment.name.value},
-                    )
+                outside_page, inside_page = known.get(selection.name.value, (0, 0))
+                total += multiplier * (inside_page if paged else outside_page)
                 continue
             assert isinstance(selection, FieldNode)
             total += multiplier
@@ -122,10 +132,23 @@ def _estimate(
                     inner = multiplier * (bound or DEFAULT_LIST_SIZE)
             child = get_named_type(definition.type)
             if isinstance(child, GraphQLObjectType):
-                total += walk(child, selection.selection_set, inner, child_paged, seen)
+                total += walk(child, selection.selection_set, inner, child_paged, known)
         return total
 
-    return walk(root, operation.selection_set, 1, False, frozenset())
+    def unit_costs(
+        fragment: FragmentDefinitionNode, known: Mapping[str, tuple[int, int]]
+    ) -> tuple[int, int]:
+        target = schema.get_type(fragment.type_condition.name.value)
+        if not isinstance(target, GraphQLObjectType):
+            return (0, 0)
+        selections = fragment.selection_set
+        return (
+            walk(target, selections, 1, False, known),
+            walk(target, selections, 1, True, known),
+        )
+
+    known = per_fragment(fragments(document), unit_costs)
+    return walk(root, operation.selection_set, 1, False, known)
 
 
 def _is_list(definition: GraphQLField) -> bool:

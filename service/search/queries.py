@@ -30,6 +30,7 @@ from service.search.types import (
     SearchResult,
     SensorSearchHit,
 )
+from service.selections import selected_names
 from service.sensors.models import Sensor, SensorStatus
 from service.sensors.queries import sensor_views
 from service.sensors.types import STATUS_LABELS as SENSOR_STATUS_LABELS
@@ -81,13 +82,12 @@ def _staff_bodies(context: Context) -> frozenset[str] | None:
 
 
 def _wants_facets(info: Info[Context, None]) -> bool:
-    """Facets cost a pass over every hit: computed only when selected (or when a fragment
-    might select them)."""
-    return any(
-        getattr(selection, "name", "facets") == "facets"
-        for field in info.selected_fields
-        for selection in field.selections
-    )
+    """Facets cost a pass over every hit: computed only when selected, directly or through
+    fragments. (Not with strawberry's ``info.selected_fields``, which expands every fragment
+    spread where it stands: exponential in a document of fragments spreading each other.)"""
+    raw = info._raw_info
+    selections = [node.selection_set for node in raw.field_nodes if node.selection_set]
+    return "facets" in selected_names(selections, raw.fragments)
 
 
 def _facets(raw: dict[str, dict[str, int]], context: Context) -> SearchFacets:
