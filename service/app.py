@@ -28,6 +28,7 @@ from service.schema import build_schema
 from service.search.indexer import IndexerLock, run_search_indexer
 from service.sensors.geojson import sensors_geojson_endpoint
 from service.settings import SUPPORTED_LOCALES, Settings
+from service.territory.geojson import communes_geojson_endpoint
 from service.trends.endpoints import chart_endpoint, opendata_endpoint
 from service.trends.rollup import run_rollup_worker
 from service.web.routes import web_routes
@@ -116,6 +117,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/graphql/documents.json", graphql.documents, methods=["GET"]),
             Route("/sensors.geojson", sensors_geojson_endpoint(services), methods=["GET"]),
+            Route("/communes.geojson", communes_geojson_endpoint(services), methods=["GET"]),
             Route("/open311/v2/{path:path}", open311.handle, methods=["GET", "POST"]),
             Route("/opendata/{dataset}.{format}", opendata_endpoint(services), methods=["GET"]),
             Route("/trends/charts/{name}.svg", chart_endpoint(services), methods=["GET"]),

@@ -28,10 +28,13 @@ def free_port() -> int:
         return port
 
 
-def start_server(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    data_dir: Path, *extra: str, environment: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICE_")}
     env["SERVICE_DATA_DIR"] = str(data_dir)
+    env.update(environment or {})
     process = subprocess.Popen(
         [sys.executable, "-m", "service", "serve", "--demo", "--port", str(port), *extra],
         cwd=PROJECT_ROOT,

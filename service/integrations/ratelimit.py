@@ -29,6 +29,18 @@ WINDOW_SECONDS = 60.0
 MAX_KEYS = 200_000
 
 
+def submission_key(caller_key: str) -> str:
+    """The bucket counting a caller's submissions (an API client's key, or a network origin's
+    pseudonym): the API and the residents' pages count in the same one."""
+    return caller_key + ":s"
+
+
+def request_key(caller_key: str) -> str:
+    """The bucket counting all of a caller's requests (the API's, and the pages' actions on a
+    tracked item)."""
+    return caller_key + ":r"
+
+
 @dataclass
 class RateLimiter:
     rotation_seconds: float = 86_400.0

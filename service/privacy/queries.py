@@ -6,7 +6,9 @@ import strawberry
 from strawberry.types import Info
 
 from service.context import Context
+from service.i18n.translator import Translator
 from service.privacy import register
+from service.privacy.retention import RetentionPeriods
 from service.privacy.types import ProcessedData, ProcessingActivity, ProcessingRegister
 
 
@@ -17,38 +19,42 @@ class PrivacyQuery:
         "bases, data, recipients and retention, generated from the code's own declarations."
     )
     async def processing_register(self, info: Info[Context, None]) -> ProcessingRegister:
-        context = info.context
-        _ = context.translator.gettext
-        periods = context.services.retention_periods
-        activities = []
-        for activity in register.processing_activities():
-            purpose = activity.purpose
-            data = []
-            for item in activity.data:
-                days = register.retention_days(item.retention, periods)
-                label = register.RETENTION_LABELS[item.retention]
-                data.append(
-                    ProcessedData(
-                        category=item.category,
-                        label=_(register.CATEGORY_LABELS[item.category]),
-                        encrypted=item.encrypted,
-                        retention=item.retention,
-                        retention_label=_(label, days=context.translator.number(days))
-                        if days is not None
-                        else _(label),
-                    )
-                )
-            activities.append(
-                ProcessingActivity(
-                    purpose=purpose.code,
-                    title=_(purpose.title),
-                    description=_(purpose.description),
-                    legal_basis=purpose.legal_basis,
-                    legal_basis_label=_(register.LEGAL_BASIS_LABELS[purpose.legal_basis]),
-                    data_subjects=_(purpose.data_subjects),
-                    data=data,
-                    recipients=list(purpose.recipients),
-                    recipient_labels=[_(register.RECIPIENT_LABELS[r]) for r in purpose.recipients],
+        return processing_register(info.context.translator, info.context.services.retention_periods)
+
+
+def processing_register(translator: Translator, periods: RetentionPeriods) -> ProcessingRegister:
+    """The register in one language, with the configured retention periods: what the API
+    serves and the personal-data page shows."""
+    _ = translator.gettext
+    activities = []
+    for activity in register.processing_activities():
+        purpose = activity.purpose
+        data = []
+        for item in activity.data:
+            days = register.retention_days(item.retention, periods)
+            label = register.RETENTION_LABELS[item.retention]
+            data.append(
+                ProcessedData(
+                    category=item.category,
+                    label=_(register.CATEGORY_LABELS[item.category]),
+                    encrypted=item.encrypted,
+                    retention=item.retention,
+                    retention_label=_(label, days=translator.number(days))
+                    if days is not None
+                    else _(label),
                 )
             )
-        return ProcessingRegister(controller=_(register.CONTROLLER), activities=activities)
+        activities.append(
+            ProcessingActivity(
+                purpose=purpose.code,
+                title=_(purpose.title),
+                description=_(purpose.description),
+                legal_basis=purpose.legal_basis,
+                legal_basis_label=_(register.LEGAL_BASIS_LABELS[purpose.legal_basis]),
+                data_subjects=_(purpose.data_subjects),
+                data=data,
+                recipients=list(purpose.recipients),
+                recipient_labels=[_(register.RECIPIENT_LABELS[r]) for r in purpose.recipients],
+            )
+        )
+    return ProcessingRegister(controller=_(register.CONTROLLER), activities=activities)

@@ -9,7 +9,6 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
-from service.privacy.rules import keyed_hash
 from service.reports.mutations import to_contact
 from service.schema_support import payload_errors
 from service.sensors import opinions, rules
@@ -169,21 +168,16 @@ class SensorMutation:
             device_key=input.device_key,
             idempotency_key=input.idempotency_key,
         )
-        errors = opinions.opinion_errors(request)
-        if errors:
-            return SensorOpinionCreatePayload(
-                opinion=None, replaced=False, errors=sensor_errors(errors, info)
-            )
-        secret = context.services.secret_keys[-1]
-        device_hash = keyed_hash(secret, "sensor-opinion-device", input.device_key)
         client = context.request.client if context.request else None
-        origin = keyed_hash(secret, "sensor-opinion-origin", client.host) if client else None
-        if not context.services.opinion_throttle.allow(device_hash, origin):
-            return SensorOpinionCreatePayload(
-                opinion=None, replaced=False, errors=sensor_errors([opinions.too_many()], info)
-            )
         try:
-            given = await opinions.give_opinion(context.db, request, device_hash, context.now)
+            given = await opinions.submit_opinion(
+                context.db,
+                context.services.opinion_throttle,
+                context.services.secret_keys[-1],
+                request,
+                client.host if client else None,
+                context.now,
+            )
         except ValidationFailed as failed:
             return SensorOpinionCreatePayload(
                 opinion=None, replaced=False, errors=sensor_errors(failed.errors, info)

@@ -17,7 +17,7 @@ from service.db import Database
 from service.errors import N_, DomainError, ValidationFailed, raise_if_any
 from service.items import rules as items
 from service.items.rules import as_utc
-from service.privacy.rules import mask_personal_data
+from service.privacy.rules import keyed_hash, mask_personal_data
 from service.reports.rules import device_key_errors
 from service.sensors import changes
 from service.sensors.errors import SensorErrorCode
@@ -177,6 +177,48 @@ def too_many() -> DomainError:
         N_("Too many opinions from this device: please try again in an hour."),
         field="deviceKey",
     )
+
+
+async def submit_opinion(
+    db: Database,
+    throttle: OpinionThrottle,
+    secret: str,
+    request: OpinionRequest,
+    origin_address: str | None,
+    now: datetime,
+) -> Given:
+    """A resident's opinion as ``sensorOpinionCreate`` and the sensor page take it: checked,
+    counted against the device's and the network origin's hourly limits (both kept only as
+    keyed hashes), then given. Raises ValidationFailed with every refusal."""
+    raise_if_any(opinion_errors(request))
+    device_hash = keyed_hash(secret, "sensor-opinion-device", request.device_key)
+    origin = keyed_hash(secret, "sensor-opinion-origin", origin_address) if origin_address else None
+    if not throttle.allow(device_hash, origin):
+        raise ValidationFailed([too_many()])
+    return await give_opinion(db, request, device_hash, now)
+
+
+# What residents choose from, in their language (the pages' forms and summaries).
+ACCEPTANCE_LABELS = {
+    1: N_("1 – not at all"),
+    2: N_("2 – a little"),
+    3: N_("3 – moderately"),
+    4: N_("4 – largely"),
+    5: N_("5 – fully"),
+}
+UNDERSTOOD_LABELS = {
+    Understood.YES: N_("Yes"),
+    Understood.PARTLY: N_("Partly"),
+    Understood.NO: N_("No"),
+}
+CONCERN_LABELS = {
+    Concern.PRIVACY: N_("Privacy, personal data"),
+    Concern.USEFULNESS: N_("Whether it is useful"),
+    Concern.COST: N_("What it costs"),
+    Concern.ENVIRONMENT: N_("Its environmental footprint"),
+    Concern.SECURITY: N_("Its security (hacking, misuse)"),
+    Concern.OTHER: N_("Something else"),
+}
 
 
 # ---------------------------------------------------------------------------- aggregates

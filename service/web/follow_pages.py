@@ -32,9 +32,9 @@ from service.privacy.models import ConsentPurpose
 from service.service_requests import rules as service_requests
 from service.tracking import rules as tracking
 from service.web import qr
-from service.web.forms import Form, field_errors
+from service.web.forms import Form, choice_required, field_errors
 from service.web.rendering import Endpoint, Page, Web
-from service.web.residents import choice_missing, over_limit, posted
+from service.web.residents import over_limit, posted
 
 TOKEN = "jeton"  # the query-string and form name of the tracking token
 # What each line of the history says happened, for the resident.
@@ -329,7 +329,7 @@ def add_information(web: Web) -> Endpoint:
 def give_feedback(web: Web) -> Endpoint:
     def prepare(form: Form) -> tuple[list[DomainError], Change | None]:
         fixed = form.get("fixed")
-        errors: list[DomainError] = [] if fixed in ("yes", "no") else [choice_missing("fixed")]
+        errors: list[DomainError] = [] if fixed in ("yes", "no") else [choice_required("fixed")]
         comment = form.get("comment") or None
         errors += items.text_errors(comment, field="comment", maximum=tracking.MAX_COMMENT)
         raw_rating = form.get("satisfaction")
@@ -357,7 +357,7 @@ def withdraw_consent(web: Web) -> Endpoint:
         known = {p.value: p for p in ConsentPurpose}
         chosen = [known[v] for v in form.all("purpose") if v in known]
         if not chosen:
-            return [choice_missing("purpose")], None
+            return [choice_required("purpose")], None
 
         async def change(session: AsyncSession, item: Item, now: datetime) -> None:
             assert item.id is not None

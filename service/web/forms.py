@@ -7,17 +7,29 @@ library, the body already bounded by ``BodySizeLimit``. Refusals are the rules' 
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from service.errors import DomainError
+from service.errors import N_, DomainError
 from service.i18n.translator import Translator
 
 MAX_FIELDS = 100
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+
+
+class FormErrorCode(enum.Enum):
+    """What only a form can get wrong (the API's types rule these out before any rule runs)."""
+
+    CHOICE_REQUIRED = "CHOICE_REQUIRED"
+    RATE_LIMITED = "RATE_LIMITED"
+
+
+def choice_required(field: str) -> DomainError:
+    return DomainError(FormErrorCode.CHOICE_REQUIRED, N_("Choose one answer."), field=field)
 
 
 @dataclass(frozen=True)

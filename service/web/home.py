@@ -27,6 +27,8 @@ def home(web: Web) -> Endpoint:
 def coming_soon(web: Web, journey: str) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         page = web.page(request)
-        return web.render(page, "coming_soon.html", heading=page.gettext(COMING[journey]))
+        heading = page.gettext(COMING[journey])
+        # /suivi may be opened with a tracking token: never cached, never a referrer.
+        return web.render(page, "coming_soon.html", heading=heading, private=True)
 
     return endpoint

@@ -3,12 +3,14 @@ at any print size, no inline style (the CSP holds)."""
 
 from __future__ import annotations
 
+import functools
 import io
 
 import segno
 from markupsafe import Markup
 
 
+@functools.lru_cache(maxsize=512)  # a sign is printed again and again; encoding takes ms
 def svg(url: str, label: str) -> Markup:
     """The QR code of ``url``, error correction M (a sign outdoors gets dirty), sized by CSS;
     ``label`` is its text alternative (escaped by segno)."""

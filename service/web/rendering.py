@@ -216,6 +216,8 @@ class Web:
         **values: Any,
     ) -> Response:
         """The page in its language, with the security headers every page has."""
+        values.setdefault("nav", None)  # which item of the main menu is this page
+        values.setdefault("errors", {})  # the form's errors by field ("" for the whole form)
         html = self.env.get_template(template).render(
             page=page,
             _=page.gettext,

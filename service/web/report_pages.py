@@ -23,13 +23,12 @@ from service.items.models import Item
 from service.items.types import SUPPORT_LABEL, status_label
 from service.reports import rules
 from service.reports.rules import ReportFilter, ReportRequest
-from service.web.forms import Form, field_errors
+from service.web.forms import Form, choice_required, field_errors
 from service.web.rendering import Endpoint, Page, Web
 from service.web.residents import (
     CONSENT_TEXT_VERSION,
     CONTACT_FIELDS,
     IDEMPOTENCY_FIELD,
-    choice_missing,
     consents,
     contact_from,
     new_idempotency_key,
@@ -37,9 +36,8 @@ from service.web.residents import (
     posted,
 )
 from service.web.security import tiles_origin
+from service.web.sensors import DEVICE_COOKIE, DEVICE_COOKIE_SECONDS
 
-DEVICE_COOKIE = "alm_device"
-DEVICE_COOKIE_SECONDS = 365 * 24 * 3600
 NEARBY_RADIUS_M = 250
 NEARBY_SHOWN = 5
 # The rules' field names -> the form's; a refusal about anything else is the whole form's.
@@ -190,7 +188,7 @@ def report_post(web: Web) -> Endpoint:
         if isinstance(form, Response):
             return form
         wanted = report_request(form, page)
-        problems = [choice_missing("categoryCode")] if not wanted.category_code else []
+        problems = [choice_required("categoryCode")] if not wanted.category_code else []
         problems += rules.validation_errors(wanted)
         if not problems and (limited := over_limit(web, request, submission=True)):
             problems = [limited]

@@ -8,7 +8,6 @@ A refusal comes from the domain's own rules (``DomainError``), shown beside its 
 
 from __future__ import annotations
 
-import enum
 import secrets
 from dataclasses import dataclass
 
@@ -17,10 +16,12 @@ from starlette.responses import Response
 
 from service.errors import N_, DomainError
 from service.graphql_endpoint import too_many_requests
+from service.integrations.ratelimit import request_key
 from service.privacy.models import ConsentPurpose
 from service.privacy.rules import ContactRequest
-from service.web.forms import Form, read_form
+from service.web.forms import Form, FormErrorCode, read_form
 from service.web.rendering import Page, Web
+from service.web.sensors import origin_address, too_many_submissions
 
 # The version of the consent texts below; stored with each consent (proof of what was read).
 # A change of their wording is a new version.
@@ -51,17 +52,6 @@ CONTACT_FIELDS = {
     "contact.consentTextVersion": "consent_follow_up",
 }
 IDEMPOTENCY_FIELD = "idempotency_key"
-
-
-class FormErrorCode(enum.Enum):
-    """What only a form can get wrong (the API's types rule it out before any rule runs)."""
-
-    CHOICE_MISSING = "CHOICE_MISSING"
-    RATE_LIMITED = "RATE_LIMITED"
-
-
-def choice_missing(field: str) -> DomainError:
-    return DomainError(FormErrorCode.CHOICE_MISSING, N_("Choose one answer."), field=field)
 
 
 def new_idempotency_key() -> str:
@@ -101,18 +91,15 @@ def consents(page: Page, form: Form | None) -> list[Consent]:
     ]
 
 
-def origin_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def over_limit(web: Web, request: Request, *, submission: bool) -> DomainError | None:
-    """The API's per-origin limits, counted in the same buckets: a request, and for a
-    submission a submission too. A refusal says how long to wait, in the reader's language."""
-    settings, limiter = web.services.settings, web.services.rate_limiter
-    key = limiter.origin(origin_address(request))
-    wait = limiter.hit(key + ":r", settings.anonymous_requests_per_minute)
-    if not wait and submission:
-        wait = limiter.hit(key + ":s", settings.anonymous_submissions_per_minute)
+    """The API's per-origin limits, in the same buckets: a submission counts as one (as
+    ``reportCreate`` does); an action on a tracked item as a request (as ``trackedFeedback``)."""
+    if submission:
+        return too_many_submissions(web, request)
+    services = web.services
+    limiter = services.rate_limiter
+    key = request_key(limiter.origin(origin_address(request)))
+    wait = limiter.hit(key, services.settings.anonymous_requests_per_minute)
     if not wait:
         return None
     refusal = too_many_requests(wait)
@@ -122,11 +109,9 @@ def over_limit(web: Web, request: Request, *, submission: bool) -> DomainError |
 async def posted(
     web: Web, request: Request, page: Page, purpose: str, *, back: str
 ) -> Form | Response:
-    """The posted form when its CSRF token holds; otherwise a page saying that nothing was
-    saved, with a link ``back`` to the form (a fresh one)."""
+    """The posted form when its CSRF token holds; otherwise the page saying that nothing was
+    saved, with a link ``back`` to the form (the action's path may take posts only)."""
     form = await read_form(request)
     if form is None or not page.csrf_valid(form.as_mapping(), purpose):
-        return web.render(
-            page, "residents/form_refused.html", status=403, back=back, nav=None, errors={}
-        )
+        return web.render(page, "form_expired.html", status=403, back=back)
     return form

@@ -9,7 +9,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.context import Services
-from service.web import home
+from service.web import about, home, sensors
 from service.web.rendering import STATIC_DIR, Web
 from service.web.residents_routes import residents_routes
 
@@ -45,5 +45,13 @@ def web_routes(services: Services) -> list[BaseRoute]:
         Route("/signaler", home.coming_soon(web, "report"), methods=["GET"]),
         Route("/demandes", home.coming_soon(web, "request"), methods=["GET"]),
         Route("/suivi", home.coming_soon(web, "follow"), methods=["GET"]),
+        Route("/accessibilite", about.accessibility(web), methods=["GET"]),
+        Route("/donnees-personnelles", about.personal_data(web), methods=["GET"]),
+        Route("/capteurs", sensors.sensor_list(web), methods=["GET"]),
+        Route("/capteurs/{slug}", sensors.sensor_page(web), methods=["GET"]),
+        Route("/capteurs/{slug}/avis", sensors.opinion_post(web), methods=["POST"]),
+        Route("/capteurs/{slug}/question", sensors.question_post(web), methods=["POST"]),
+        Route("/capteurs/{slug}/question-envoyee", sensors.question_sent(web), methods=["GET"]),
+        Route("/capteurs/{slug}/panneau", sensors.sensor_sign(web), methods=["GET"]),
         Mount("/static", app=CachedStatic(StaticFiles(directory=STATIC_DIR)), name="static"),
     ]

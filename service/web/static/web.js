@@ -7,3 +7,12 @@ document.addEventListener("DOMContentLoaded", function () {
     summary.focus();
   }
 });
+
+// The printable sign's "Print" button needs a script: without one, the browser's menu prints.
+document.addEventListener("DOMContentLoaded", function () {
+  var button = document.querySelector("[data-print]");
+  if (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  }
+});
