@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from service.web import follow_pages, report_pages
+from service.web import follow_pages, report_pages, service_request_pages
 from service.web.rendering import Web
 
 
@@ -16,6 +16,9 @@ def residents_routes(web: Web) -> list[BaseRoute]:
         Route("/signaler", report_pages.report_post(web), methods=["POST"]),
         Route("/signaler/a-proximite", report_pages.nearby_fragment(web), methods=["GET"]),
         Route("/signaler/soutien", report_pages.support_post(web), methods=["POST"]),
+        Route("/demandes", service_request_pages.catalogue(web), methods=["GET"]),
+        Route("/demandes/{code}", service_request_pages.request_form(web), methods=["GET"]),
+        Route("/demandes/{code}", service_request_pages.request_post(web), methods=["POST"]),
         Route("/suivi", follow_pages.follow_page(web), methods=["GET"]),
         Route("/suivi", follow_pages.follow_by_code(web), methods=["POST"]),
         Route("/suivi/confirmation", follow_pages.confirmation_page(web), methods=["GET"]),

@@ -41,10 +41,7 @@ def web_routes(services: Services) -> list[BaseRoute]:
     web = Web(services)
     return [
         Route("/", home.home(web), methods=["GET"]),
-        *residents_routes(web),  # before the placeholders below, which they replace
-        Route("/signaler", home.coming_soon(web, "report"), methods=["GET"]),
-        Route("/demandes", home.coming_soon(web, "request"), methods=["GET"]),
-        Route("/suivi", home.coming_soon(web, "follow"), methods=["GET"]),
+        *residents_routes(web),
         Route("/accessibilite", about.accessibility(web), methods=["GET"]),
         Route("/donnees-personnelles", about.personal_data(web), methods=["GET"]),
         Route("/capteurs", sensors.sensor_list(web), methods=["GET"]),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html import unescape
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
@@ -43,7 +43,12 @@ async def open_form(client: httpx.AsyncClient, url: str) -> tuple[str, dict[str,
 async def post_form(
     client: httpx.AsyncClient, url: str, fields: dict[str, str] | list[tuple[str, str]]
 ) -> httpx.Response:
-    return await client.post(url, data=fields)  # type: ignore[arg-type]
+    pairs = list(fields.items()) if isinstance(fields, dict) else fields
+    return await client.post(
+        url,
+        content=urlencode(pairs),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
 
 
 async def send_report(

@@ -1,4 +1,5 @@
-// The report form's improvements; the form works without any of them (commune from the list,
+// The report form's improvements (the map pin also serves the service requests that need a
+// point); the form works without any of them (commune from the list,
 // address typed, plain POST). With this script: a searchable category list, a map pin with
 // "use my location", "already reported nearby?" as the pin moves, and reports written
 // offline kept on the device and sent once the network is back, under an idempotency key
@@ -240,10 +241,11 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-map-form]").forEach(mapPicker);
     var form = document.querySelector("[data-report-form]");
-    if (!form) { return; }
-    categorySearch(form);
-    mapPicker(form);
-    offlineQueue(form);
+    if (form) {
+      categorySearch(form);
+      offlineQueue(form);
+    }
   });
 })();
