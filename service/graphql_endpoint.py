@@ -35,7 +35,7 @@ from service.i18n.translator import Translator
 from service.integrations import access
 from service.integrations import rules as api_clients
 from service.integrations.cost import estimate as estimate_cost
-from service.integrations.ratelimit import submission_key
+from service.integrations.ratelimit import request_key, submission_key
 from service.integrations.rules import ClientIdentity
 from service.limits import QUERY_TOO_DEEP, TOO_MANY_ALIASES
 from service.response_cache import PublicResponseCache, is_public_read, may_write
@@ -306,7 +306,7 @@ class GraphQLEndpoint:
                 settings.anonymous_cost_per_minute,
             )
         query, operation_name = params.get("query"), params.get("operationName")
-        wait = limiter.hit(key + ":r", limits[0])
+        wait = limiter.hit(request_key(key), limits[0])
         if not wait and access.submits(query, operation_name):
             wait = limiter.hit(submission_key(key), limits[1])
         if wait:

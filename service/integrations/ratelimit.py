@@ -35,6 +35,12 @@ def submission_key(caller_key: str) -> str:
     return caller_key + ":s"
 
 
+def request_key(caller_key: str) -> str:
+    """The bucket counting all of a caller's requests (the API's, and the pages' actions on a
+    tracked item)."""
+    return caller_key + ":r"
+
+
 @dataclass
 class RateLimiter:
     rotation_seconds: float = 86_400.0

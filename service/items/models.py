@@ -15,6 +15,20 @@ class ItemKind(enum.Enum):
     SENSOR_QUESTION = "sensor_question"
 
 
+class LocationPrecision(enum.Enum):
+    """How precisely an item's place is known: a point, or only its commune (a resident
+    without a map names the commune and types the address; staff find the place from it)."""
+
+    POINT = "point"
+    COMMUNE = "commune"
+
+
+def location_precision(item: Item) -> LocationPrecision:
+    """Derived, not stored: an item has a point or it has none (staff may add one later)."""
+    has_point = item.latitude is not None and item.longitude is not None
+    return LocationPrecision.POINT if has_point else LocationPrecision.COMMUNE
+
+
 class DeliveryState(enum.Enum):
     """Where the item stands with the body that must handle it."""
 

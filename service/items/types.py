@@ -13,7 +13,14 @@ from service.context import Context
 from service.errors import N_, NP_
 from service.i18n.translator import Translator
 from service.items.lifecycle import KIND_LABELS, STATUS_CLASS, STATUS_LABELS, Status, StatusClass
-from service.items.models import EventKind, Item, ItemEvent, ItemKind
+from service.items.models import (
+    EventKind,
+    Item,
+    ItemEvent,
+    ItemKind,
+    LocationPrecision,
+    location_precision,
+)
 from service.items.rules import Audience, Channel, as_utc
 from service.privacy.rules import mask_personal_data
 from service.routing.types import CategoryType
@@ -52,6 +59,16 @@ described_enum(
         ItemKind.REPORT: "A problem located in public space.",
         ItemKind.SERVICE_REQUEST: "A request for a municipal service.",
         ItemKind.SENSOR_QUESTION: "A question about a sensor, expecting an answer.",
+    },
+)
+described_enum(
+    LocationPrecision,
+    name="LocationPrecision",
+    description="How precisely an item's place is known.",
+    values={
+        LocationPrecision.POINT: "A point on the map (latitude and longitude).",
+        LocationPrecision.COMMUNE: "Only the commune, with the address the resident typed if "
+        "any: staff find the place from it (and may add the point).",
     },
 )
 described_enum(
@@ -156,6 +173,9 @@ class ItemView:
     status_label: str = strawberry.field(description="The status in the caller's language.")
     latitude: float | None = strawberry.field(description="Latitude of the pin (WGS 84).")
     longitude: float | None = strawberry.field(description="Longitude of the pin (WGS 84).")
+    location_precision: LocationPrecision = strawberry.field(
+        description="A point, or only the commune (then latitude and longitude are null)."
+    )
     support_count: int = strawberry.field(description="How many people said « me too ».")
     created_at: datetime = strawberry.field(description="When it was received (UTC).")
     updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
@@ -178,6 +198,7 @@ class ItemView:
             "status_label": status_label(status, translator),
             "latitude": row.latitude,
             "longitude": row.longitude,
+            "location_precision": location_precision(row),
             "support_count": row.support_count,
             "created_at": as_utc(row.created_at),
             "updated_at": as_utc(row.updated_at),

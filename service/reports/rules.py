@@ -23,7 +23,7 @@ from service.privacy.crypto import FieldCipher
 from service.reference import ReferenceData
 from service.reports.errors import ReportErrorCode
 from service.routing import rules as routing
-from service.territory.rules import coordinate_errors
+from service.territory.rules import coordinate_errors, unknown_commune
 
 MAX_DESCRIPTION = 4_000
 MAX_ADDRESS = 300
@@ -37,19 +37,52 @@ NEARBY_LIMIT = 20
 @dataclass(frozen=True)
 class ReportRequest:
     category_code: str
-    latitude: float
-    longitude: float
+    # The point on the map; without one (no map, no JavaScript) the commune the resident
+    # names, and the address they type: the report is then placed at the commune only.
+    latitude: float | None
+    longitude: float | None
     address_text: str | None
     description: str
     idempotency_key: str
     channel: str
     language: str
     contact: privacy.ContactRequest | None
+    commune_code: str | None = None
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        return self.latitude, self.longitude
+
+
+def place_errors(request: ReportRequest) -> list[DomainError]:
+    """A point on Earth; or, without one, a commune and an address to find the place by."""
+    if request.point is not None:
+        return coordinate_errors(*request.point)
+    errors = []
+    if not request.commune_code:
+        errors.append(
+            DomainError(
+                ReportErrorCode.LOCATION_REQUIRED,
+                N_("Show the place on the map, or choose its commune."),
+                field="commune",
+            )
+        )
+    if not (request.address_text or "").strip():
+        errors.append(
+            DomainError(
+                ReportErrorCode.LOCATION_REQUIRED,
+                N_("Without a point on the map, give the address or a landmark."),
+                field="addressText",
+            )
+        )
+    return errors
 
 
 def validation_errors(request: ReportRequest) -> list[DomainError]:
     """Everything wrong with a report that can be told without the database."""
-    errors = coordinate_errors(request.latitude, request.longitude)
+    errors = place_errors(request)
     errors += items.text_errors(
         request.description, field="description", maximum=MAX_DESCRIPTION, required=True
     )
@@ -68,6 +101,18 @@ def outside_alm() -> DomainError:
     )
 
 
+def commune_of(reference: ReferenceData, request: ReportRequest) -> str:
+    """The commune of the point (the point wins over a commune also named), or the one named."""
+    if request.point is not None:
+        located = reference.locator.locate(*request.point)
+        if located is None:
+            raise ValidationFailed([outside_alm()])
+        return located
+    if request.commune_code not in reference.communes:
+        raise ValidationFailed([unknown_commune(request.commune_code or "")])
+    return str(request.commune_code)
+
+
 def _fingerprint(request: ReportRequest) -> str:
     # The contact is left out: a hash of an e-mail address is still personal data.
     return items.fingerprint(
@@ -75,6 +120,7 @@ def _fingerprint(request: ReportRequest) -> str:
             "category": request.category_code,
             "latitude": request.latitude,
             "longitude": request.longitude,
+            "commune": request.commune_code if request.point is None else None,
             "address": request.address_text,
             "description": request.description,
             "channel": request.channel,
@@ -98,9 +144,7 @@ async def submit_report(
     content it is refused (see ``items.submission.store_once``).
     """
     raise_if_any(validation_errors(request))
-    commune_code = reference.locator.locate(request.latitude, request.longitude)
-    if commune_code is None:
-        raise ValidationFailed([outside_alm()])
+    commune_code = commune_of(reference, request)
     category = reference.categories.get(request.category_code)
     if category is None:
         raise ValidationFailed([routing.unknown_category(request.category_code)])

@@ -24,6 +24,9 @@ described_enum(
     values={
         ReportErrorCode.UNKNOWN_CATEGORY: "No category has this code.",
         ReportErrorCode.OUTSIDE_ALM: "The point is outside the 29 communes of ALM.",
+        ReportErrorCode.LOCATION_REQUIRED: "Neither a point nor a commune with an address "
+        "(the residents' web form without a map).",
+        ReportErrorCode.UNKNOWN_COMMUNE: "No commune of ALM has this INSEE code (web form).",
         ReportErrorCode.LATITUDE_OUT_OF_RANGE: "The latitude is not between -90 and 90.",
         ReportErrorCode.LONGITUDE_OUT_OF_RANGE: "The longitude is not between -180 and 180.",
         ReportErrorCode.TEXT_REQUIRED: "A required text is empty.",

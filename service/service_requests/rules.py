@@ -27,7 +27,7 @@ from service.routing.models import Competence
 from service.service_requests.catalogue import QuestionSpec, ServiceSpec
 from service.service_requests.errors import ServiceRequestErrorCode as Code
 from service.service_requests.models import Datatype, LocationKind, ServiceRequestDetail
-from service.territory.rules import coordinate_errors
+from service.territory.rules import coordinate_errors, unknown_commune
 
 MAX_DESCRIPTION = 4_000
 MAX_ADDRESS = 300
@@ -267,16 +267,7 @@ def place_of(reference: ReferenceData, service: ServiceSpec, request: ServiceReq
         raise ValidationFailed([_location_required(service)])
     commune_code = request.commune_code
     if commune_code is not None and commune_code not in reference.communes:
-        raise ValidationFailed(
-            [
-                DomainError(
-                    Code.UNKNOWN_COMMUNE,
-                    N_("There is no commune %(commune)s in Angers Loire Métropole."),
-                    field="commune",
-                    commune=commune_code[:10],
-                )
-            ]
-        )
+        raise ValidationFailed([unknown_commune(commune_code)])
     if has_point:
         assert request.latitude is not None and request.longitude is not None
         raise_if_any(coordinate_errors(request.latitude, request.longitude))

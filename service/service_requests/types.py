@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from service.context import Context
-from service.items.models import Item
+from service.items.models import Item, LocationPrecision
 from service.items.rules import Audience
 from service.items.types import HistoryEntry, ItemView
 from service.reports.types import AssistedChannel, ContactInput, ResidentChannel
@@ -264,6 +264,7 @@ class ServiceRequestType(ItemView):
         common = ItemView.common(row, info.context.translator)
         if public and spec is not None and spec.location is not LocationKind.POINT:
             common["latitude"] = common["longitude"] = None
+            common["location_precision"] = LocationPrecision.COMMUNE  # what this reader gets
         return cls(
             **common,
             description=row.public_description,

@@ -39,6 +39,16 @@ def coordinate_errors(
     return errors
 
 
+def unknown_commune(commune_code: str) -> DomainError:
+    """A commune code that is none of ALM's (each domain's payload maps the code by name)."""
+    return DomainError(
+        TerritoryErrorCode.UNKNOWN_COMMUNE,
+        N_("There is no commune %(commune)s in Angers Loire Métropole."),
+        field="commune",
+        commune=commune_code[:10],
+    )
+
+
 def name_sort_key(name: str) -> str:
     """Sort French names as a person expects: Écouflant beside Ecuillé, not after Z."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())

@@ -29,6 +29,7 @@ described_enum(
     values={
         TerritoryErrorCode.LATITUDE_OUT_OF_RANGE: "The latitude is not between -90 and 90.",
         TerritoryErrorCode.LONGITUDE_OUT_OF_RANGE: "The longitude is not between -180 and 180.",
+        TerritoryErrorCode.UNKNOWN_COMMUNE: "No commune of ALM has this INSEE code.",
     },
 )
 

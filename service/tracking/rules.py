@@ -77,6 +77,20 @@ class TrackingTokens:
         return item
 
 
+def may_give_feedback(item: Item) -> bool:
+    """Whether the resident can now say if it was fixed (once it is resolved)."""
+    return item.resolved_at is not None and Status(item.status) in (Status.RESOLVED, Status.CLOSED)
+
+
+def may_reopen(item: Item, now: datetime) -> bool:
+    """Whether « not fixed » can still reopen it (resolved, within 30 days)."""
+    return (
+        item.resolved_at is not None
+        and Status(item.status) is Status.RESOLVED
+        and now <= items.as_utc(item.resolved_at) + REOPEN_WITHIN
+    )
+
+
 def invalid_token() -> DomainError:
     return DomainError(
         TrackingErrorCode.TOKEN_INVALID,

@@ -6,13 +6,12 @@ import strawberry
 from strawberry.types import Info
 
 from service.context import Context
-from service.items.lifecycle import Status
 from service.items.models import Item
-from service.items.rules import Audience, as_utc, references_of
+from service.items.rules import Audience, references_of
 from service.items.types import HistoryEntry, ItemView
 from service.schema_support import described_enum
 from service.tracking.errors import TrackingErrorCode
-from service.tracking.rules import REOPEN_WITHIN
+from service.tracking.rules import may_give_feedback, may_reopen
 
 described_enum(
     TrackingErrorCode,
@@ -53,16 +52,12 @@ class TrackedItem(ItemView):
 
     @classmethod
     def from_row(cls, row: Item, info: Info[Context, None]) -> TrackedItem:
-        status = Status(row.status)
-        resolved = as_utc(row.resolved_at) if row.resolved_at else None
         return cls(
             **ItemView.common(row, info.context.translator),
             description=row.description,
             address_text=row.address_text,
-            can_give_feedback=resolved is not None and status in (Status.RESOLVED, Status.CLOSED),
-            can_reopen=resolved is not None
-            and status is Status.RESOLVED
-            and info.context.now <= resolved + REOPEN_WITHIN,
+            can_give_feedback=may_give_feedback(row),
+            can_reopen=may_reopen(row, info.context.now),
             feedback_fixed=row.feedback_fixed,
             feedback_rating=row.feedback_rating,
             duplicate_of_id=row.duplicate_of_id,

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.context import Services
 from service.web import about, home, sensors
 from service.web.rendering import STATIC_DIR, Web
+from service.web.residents_routes import residents_routes
 
 VERSIONED = f"public, max-age={365 * 24 * 3600}, immutable".encode()
 UNVERSIONED = b"public, max-age=3600"
@@ -40,9 +41,7 @@ def web_routes(services: Services) -> list[BaseRoute]:
     web = Web(services)
     return [
         Route("/", home.home(web), methods=["GET"]),
-        Route("/signaler", home.coming_soon(web, "report"), methods=["GET"]),
-        Route("/demandes", home.coming_soon(web, "request"), methods=["GET"]),
-        Route("/suivi", home.coming_soon(web, "follow"), methods=["GET"]),
+        *residents_routes(web),
         Route("/accessibilite", about.accessibility(web), methods=["GET"]),
         Route("/donnees-personnelles", about.personal_data(web), methods=["GET"]),
         Route("/capteurs", sensors.sensor_list(web), methods=["GET"]),

@@ -59,12 +59,17 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[str]:
+def served_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The served instance's data dir (its SQLite database): tests act there as staff would,
+    with the service's own commands."""
+    return tmp_path_factory.mktemp("pages")
+
+
+@pytest.fixture(scope="session")
+def served(served_data_dir: Path, browser: Any) -> Iterator[str]:
     """One demo instance for every browser test; no tiles, so no request leaves the machine."""
     started = time.monotonic()
-    process, base = start_server(
-        tmp_path_factory.mktemp("pages"), settings={"SERVICE_MAP_TILES_URL": ""}
-    )
+    process, base = start_server(served_data_dir, settings={"SERVICE_MAP_TILES_URL": ""})
     print(f"served instance ready in {time.monotonic() - started:.1f} s")
     yield base
     stop(process)

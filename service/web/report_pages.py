@@ -1,0 +1,283 @@
+"""Report a problem (``/signaler``): category, place, description, an optional consented
+contact; "already reported nearby?" before it is sent, with a "me too" instead.
+
+The place is a pin on the map (JavaScript), or without a map the commune from a list and the
+address typed: the report is then placed at the commune (``LocationPrecision.COMMUNE``).
+Validation, routing and storage are ``reports.rules.submit_report``'s, as for ``reportCreate``;
+the form's idempotency key makes a double post one report.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from service.errors import DomainError, ValidationFailed
+from service.items.lifecycle import OPEN_STATUSES, Status
+from service.items.models import Item
+from service.items.types import SUPPORT_LABEL, status_label
+from service.reports import rules
+from service.reports.rules import ReportFilter, ReportRequest
+from service.web.forms import Form, choice_required, field_errors
+from service.web.rendering import Endpoint, Page, Web
+from service.web.residents import (
+    CONSENT_TEXT_VERSION,
+    CONTACT_FIELDS,
+    IDEMPOTENCY_FIELD,
+    consents,
+    contact_from,
+    new_idempotency_key,
+    over_limit,
+    posted,
+)
+from service.web.security import tiles_origin
+from service.web.sensors import DEVICE_COOKIE, DEVICE_COOKIE_SECONDS
+
+NEARBY_RADIUS_M = 250
+NEARBY_SHOWN = 5
+# The rules' field names -> the form's; a refusal about anything else is the whole form's.
+REPORT_FIELDS = {
+    "categoryCode": "category",
+    "latitude": "place",
+    "longitude": "place",
+    "commune": "commune",
+    "addressText": "address",
+    "description": "description",
+    **CONTACT_FIELDS,
+}
+
+
+@dataclass(frozen=True)
+class Similar:
+    """A report already made that may be the same problem, as a passer-by may read it."""
+
+    reference: str
+    category: str
+    status: str
+    description: str
+    created: str
+    supporters: str
+    distance_m: int | None
+
+
+def _coordinate(raw: str) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def report_request(form: Form, page: Page) -> ReportRequest:
+    latitude, longitude = _coordinate(form.get("latitude")), _coordinate(form.get("longitude"))
+    return ReportRequest(
+        category_code=form.get("category").strip(),
+        latitude=latitude if longitude is not None else None,
+        longitude=longitude if latitude is not None else None,
+        address_text=form.get("address").strip() or None,
+        description=form.get("description"),
+        idempotency_key=form.get(IDEMPOTENCY_FIELD),
+        channel="web",
+        language=page.locale,
+        contact=contact_from(form),
+        commune_code=form.get("commune").strip() or None,
+    )
+
+
+def category_groups(web: Web, page: Page) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The categories under their headings, in the reader's language."""
+    reference = web.services.reference
+    groups = []
+    for group in reference.groups_in_order():
+        members = [
+            (c.code, str(page.gettext(c.label)))
+            for c in reference.categories_in_order()
+            if c.group_code == group.code
+        ]
+        if members:
+            groups.append((str(page.gettext(group.label)), members))
+    return groups
+
+
+def commune_options(web: Web) -> list[tuple[str, str]]:
+    return [(c.code, c.name) for c in web.services.reference.communes_by_name()]
+
+
+def similar_view(web: Web, page: Page, item: Item, distance: float | None) -> Similar:
+    category = web.services.reference.categories.get(item.category_code or "")
+    return Similar(
+        reference=item.reference,
+        category=str(page.gettext(category.label)) if category else "",
+        status=status_label(Status(item.status), page.translator),
+        description=item.public_description,
+        created=page.date(item.created_at),
+        supporters=str(page.ngettext(*SUPPORT_LABEL, item.support_count)),
+        distance_m=round(distance) if distance is not None else None,
+    )
+
+
+async def similar_reports(web: Web, page: Page, request: ReportRequest) -> list[Similar]:
+    """Open reports of the same category near the pin, or without one in the same commune."""
+    if not request.category_code:
+        return []
+    chosen: list[tuple[Item, float | None]]
+    async with web.services.db.reading() as session:
+        if request.point is not None:
+            found = await rules.nearby_reports(
+                session, *request.point, NEARBY_RADIUS_M, request.category_code
+            )
+            chosen = [(item, d) for item, d in found if Status(item.status) in OPEN_STATUSES]
+        elif request.commune_code:
+            wanted = ReportFilter(
+                commune_code=request.commune_code,
+                category_code=request.category_code,
+                statuses=OPEN_STATUSES,
+            )
+            rows, _ = await rules.list_reports(session, wanted, first=NEARBY_SHOWN, after_id=None)
+            chosen = [(item, None) for item in rows]
+        else:
+            return []
+    return [similar_view(web, page, item, d) for item, d in chosen[:NEARBY_SHOWN]]
+
+
+def render_form(
+    web: Web,
+    page: Page,
+    form: Form | None,
+    *,
+    errors: dict[str, str] | None = None,
+    similar: list[Similar] | None = None,
+    status: int = 200,
+) -> Response:
+    values: dict[str, Any] = dict(form.as_mapping()) if form else {}
+    values.setdefault(IDEMPOTENCY_FIELD, new_idempotency_key())
+    values.setdefault("consent_text_version", CONSENT_TEXT_VERSION)
+    return web.render(
+        page,
+        "residents/report.html",
+        status=status,
+        private=True,
+        nav=None,
+        values=values,
+        errors=errors or {},
+        similar=similar or [],
+        category_groups=category_groups(web, page),
+        communes=commune_options(web),
+        consents=consents(page, form),
+        outside_message=page.gettext(rules.outside_alm().message),
+        tiles_host=tiles_origin(web.tiles_url),
+    )
+
+
+def report_form(web: Web) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        return render_form(web, web.page(request), None)
+
+    return endpoint
+
+
+def report_post(web: Web) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        page = web.page(request)
+        form = await posted(web, request, page, "report", back="/signaler")
+        if isinstance(form, Response):
+            return form
+        wanted = report_request(form, page)
+        problems = [choice_required("categoryCode")] if not wanted.category_code else []
+        problems += rules.validation_errors(wanted)
+        if not problems and (limited := over_limit(web, request, submission=True)):
+            problems = [limited]
+        if problems:
+            return refused(web, page, form, problems)
+        if not form.get("nearby_seen"):
+            similar = await similar_reports(web, page, wanted)
+            if similar:
+                return render_form(web, page, form, similar=similar)
+        services = web.services
+        try:
+            submitted = await rules.submit_report(
+                services.db,
+                services.reference,
+                wanted,
+                scope="anonymous",
+                now=services.clock(),
+                cipher=services.contact_cipher,
+            )
+        except ValidationFailed as failed:
+            return refused(web, page, form, failed.errors)
+        token = services.tracking_tokens.issue(submitted.item)
+        return web.redirect(page, page.url("/suivi/confirmation", jeton=token), private=True)
+
+    return endpoint
+
+
+def refused(web: Web, page: Page, form: Form, errors: list[DomainError]) -> Response:
+    shown = field_errors(errors, page.translator, REPORT_FIELDS)
+    return render_form(web, page, form, errors=shown, status=400)
+
+
+def nearby_fragment(web: Web) -> Endpoint:
+    """The "already reported nearby?" panel alone, for the form's script as the pin moves."""
+
+    async def endpoint(request: Request) -> Response:
+        page = web.page(request)
+        query = Form(tuple(request.query_params.multi_items()))
+        wanted = report_request(query, page)
+        point_ok = wanted.point is not None and not rules.place_errors(wanted)
+        similar = await similar_reports(web, page, wanted) if point_ok else []
+        return web.render(
+            page, "residents/report_nearby.html", similar=similar, nav=None, errors={}
+        )
+
+    return endpoint
+
+
+def support_post(web: Web) -> Endpoint:
+    """« Me too » on a report found nearby: counted once per device, as ``reportSupport``."""
+
+    async def endpoint(request: Request) -> Response:
+        page = web.page(request)
+        form = await posted(web, request, page, "report", back="/signaler")
+        if isinstance(form, Response):
+            return form
+        device = request.cookies.get(DEVICE_COOKIE) or secrets.token_urlsafe(24)
+        errors = rules.device_key_errors(device)
+        if not errors and (limited := over_limit(web, request, submission=True)):
+            errors = [limited]
+        services = web.services
+        item, counted = None, False
+        if not errors:
+            try:
+                item, counted = await rules.support_report(
+                    services.db,
+                    form.get("reference").strip().upper(),
+                    services.device_hash(device),
+                    services.clock(),
+                )
+            except ValidationFailed as failed:
+                errors = failed.errors
+        response = web.render(
+            page,
+            "residents/report_supported.html",
+            status=400 if errors else 200,
+            nav=None,
+            errors=field_errors(errors, page.translator, {}),
+            similar=[similar_view(web, page, item, None)] if item else [],
+            counted=counted,
+        )
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device,
+            max_age=DEVICE_COOKIE_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+        return response
+
+    return endpoint

@@ -1,0 +1,117 @@
+"""What the residents' journeys share (report, service request, follow): the consented contact
+and its texts, the idempotency key of a form, the same per-origin limits as the API, and
+posted forms checked for their CSRF token.
+
+A refusal comes from the domain's own rules (``DomainError``), shown beside its field by
+``forms.field_errors``; the few things only a form can get wrong are said here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from service.errors import N_, DomainError
+from service.graphql_endpoint import too_many_requests
+from service.integrations.ratelimit import request_key
+from service.privacy.models import ConsentPurpose
+from service.privacy.rules import ContactRequest
+from service.web.forms import Form, FormErrorCode, read_form
+from service.web.rendering import Page, Web
+from service.web.sensors import origin_address, too_many_submissions
+
+# The version of the consent texts below; stored with each consent (proof of what was read).
+# A change of their wording is a new version.
+CONSENT_TEXT_VERSION = "web-2026-06"
+CONSENT_TEXTS = {
+    ConsentPurpose.FOLLOW_UP_CONTACT: N_(
+        "I agree that the body handling my request contacts me about it with these details. "
+        "They are deleted once it is finished, or as soon as I withdraw my consent."
+    ),
+    ConsentPurpose.SHARE_WITH_OPERATOR: N_(
+        "I also agree that these details are sent to the handling body's own system (for "
+        "example the company working for it)."
+    ),
+    ConsentPurpose.SATISFACTION_SURVEY: N_("I also agree to be asked afterwards how it went."),
+}
+# The form's names of the consents, in the order shown.
+CONSENT_FIELDS = {
+    ConsentPurpose.FOLLOW_UP_CONTACT: "consent_follow_up",
+    ConsentPurpose.SHARE_WITH_OPERATOR: "consent_share",
+    ConsentPurpose.SATISFACTION_SURVEY: "consent_survey",
+}
+# The rules' names of the contact's fields -> the form's.
+CONTACT_FIELDS = {
+    "contact.name": "contact_name",
+    "contact.email": "contact_email",
+    "contact.phone": "contact_phone",
+    "contact.followUpConsent": "consent_follow_up",
+    "contact.consentTextVersion": "consent_follow_up",
+}
+IDEMPOTENCY_FIELD = "idempotency_key"
+
+
+def new_idempotency_key() -> str:
+    """Made once when the form is shown, sent back with it: a double post is one item."""
+    return "web-" + secrets.token_urlsafe(18)
+
+
+def contact_from(form: Form) -> ContactRequest | None:
+    """The contact the resident gave, with their consents; None when they gave none."""
+    name, email, phone = (form.get(f"contact_{k}").strip() for k in ("name", "email", "phone"))
+    ticked = {purpose for purpose, field in CONSENT_FIELDS.items() if form.get(field)}
+    if not (name or email or phone or ticked):
+        return None
+    return ContactRequest(
+        name=name or None,
+        email=email or None,
+        phone=phone or None,
+        follow_up_consent=ConsentPurpose.FOLLOW_UP_CONTACT in ticked,
+        consent_text_version=form.get("consent_text_version", CONSENT_TEXT_VERSION)[:60],
+        share_with_body=ConsentPurpose.SHARE_WITH_OPERATOR in ticked,
+        satisfaction_survey=ConsentPurpose.SATISFACTION_SURVEY in ticked,
+    )
+
+
+@dataclass(frozen=True)
+class Consent:
+    field: str
+    text: str
+    checked: bool
+
+
+def consents(page: Page, form: Form | None) -> list[Consent]:
+    """The consent boxes as shown: their text in the reader's language, ticked as posted."""
+    return [
+        Consent(field, page.gettext(CONSENT_TEXTS[purpose]), bool(form and form.get(field)))
+        for purpose, field in CONSENT_FIELDS.items()
+    ]
+
+
+def over_limit(web: Web, request: Request, *, submission: bool) -> DomainError | None:
+    """The API's per-origin limits, in the same buckets: a submission counts as one (as
+    ``reportCreate`` does); an action on a tracked item as a request (as ``trackedFeedback``)."""
+    if submission:
+        return too_many_submissions(web, request)
+    services = web.services
+    limiter = services.rate_limiter
+    key = request_key(limiter.origin(origin_address(request)))
+    wait = limiter.hit(key, services.settings.anonymous_requests_per_minute)
+    if not wait:
+        return None
+    refusal = too_many_requests(wait)
+    return DomainError(FormErrorCode.RATE_LIMITED, refusal.message, **refusal.params)
+
+
+async def posted(
+    web: Web, request: Request, page: Page, purpose: str, *, back: str
+) -> Form | Response:
+    """The posted form when its CSRF token holds; otherwise the page saying that nothing was
+    saved, with a link ``back`` to the form (the action's path may take posts only)."""
+    form = await read_form(request)
+    if form is None or not page.csrf_valid(form.as_mapping(), purpose):
+        return web.render(page, "form_expired.html", status=403, back=back)
+    return form

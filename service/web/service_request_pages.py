@@ -1,0 +1,235 @@
+"""Request a service (``/demandes``): the catalogue by commune, then one service's form with
+its typed questions as fields (dates, numbers, choices) and their constraints.
+
+The answers are checked by ``service_requests.rules.submit_service_request`` as for
+``serviceRequestCreate``: the same messages, beside the question they are about. The
+confirmation and follow pages are the report's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from service.errors import ValidationFailed
+from service.reports.rules import outside_alm
+from service.service_requests import rules
+from service.service_requests.catalogue import QuestionSpec, ServiceSpec
+from service.service_requests.models import Datatype, LocationKind
+from service.web.forms import Form, field_errors
+from service.web.rendering import Endpoint, Page, Web
+from service.web.report_pages import commune_options
+from service.web.residents import (
+    CONSENT_TEXT_VERSION,
+    CONTACT_FIELDS,
+    IDEMPOTENCY_FIELD,
+    consents,
+    contact_from,
+    new_idempotency_key,
+    over_limit,
+    posted,
+)
+from service.web.security import tiles_origin
+
+ANSWER_PREFIX = "answer_"
+# The rules' field names -> the form's (answers are ``answers.<code>`` -> ``answer_<code>``).
+REQUEST_FIELDS = {
+    "commune": "commune",
+    "latitude": "place",
+    "longitude": "place",
+    "addressText": "address",
+    "description": "description",
+    **CONTACT_FIELDS,
+}
+
+
+@dataclass(frozen=True)
+class Question:
+    """A service's question as a form field, in the reader's language."""
+
+    name: str
+    datatype: str
+    label: str
+    hint: str | None
+    options: list[tuple[str, str]]
+    minimum: str | None  # for a date or a number input
+    maximum: str | None
+
+
+def _bound(spec: QuestionSpec, value: float | None, today: date) -> str | None:
+    if value is None:
+        return None
+    if spec.datatype is Datatype.DATETIME:
+        return (today + timedelta(days=int(value))).isoformat()
+    return f"{value:g}"
+
+
+def question_view(page: Page, spec: QuestionSpec, today: date) -> Question:
+    label = str(page.gettext(spec.label))
+    if not spec.required:
+        label = str(page.gettext("%(label)s (optional)", label=label))
+    return Question(
+        name=ANSWER_PREFIX + spec.code,
+        datatype=spec.datatype.value,
+        label=label,
+        hint=str(page.gettext(spec.description)) if spec.description else None,
+        options=[(v.key, str(page.gettext(v.label))) for v in spec.values],
+        minimum=_bound(spec, spec.minimum, today),
+        maximum=_bound(spec, spec.maximum, today),
+    )
+
+
+def answers_from(service: ServiceSpec, form: Form) -> tuple[rules.Answer, ...]:
+    """One answer per question, empty ones included (the rules say which are required)."""
+    answers = []
+    for spec in service.questions:
+        name = ANSWER_PREFIX + spec.code
+        if spec.datatype is Datatype.MULTIVALUELIST:
+            answers.append(rules.Answer(spec.code, values=tuple(form.all(name))))
+        else:
+            answers.append(rules.Answer(spec.code, value=form.get(name)))
+    return tuple(answers)
+
+
+def request_from(service: ServiceSpec, form: Form, page: Page) -> rules.ServiceRequestRequest:
+    latitude, longitude = _number(form.get("latitude")), _number(form.get("longitude"))
+    has_point = latitude is not None and longitude is not None
+    return rules.ServiceRequestRequest(
+        service_code=service.code,
+        answers=answers_from(service, form),
+        commune_code=form.get("commune").strip() or None,
+        latitude=latitude if has_point else None,
+        longitude=longitude if has_point else None,
+        address_text=form.get("address").strip() or None,
+        description=form.get("description"),
+        at_home=False,  # the service says whether it happens at home
+        idempotency_key=form.get(IDEMPOTENCY_FIELD),
+        channel="web",
+        language=page.locale,
+        contact=contact_from(form),
+    )
+
+
+def _number(raw: str) -> float | None:
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+def catalogue(web: Web) -> Endpoint:
+    """The services, under their headings; with ``?commune=`` only those offered there."""
+
+    async def endpoint(request: Request) -> Response:
+        page = web.page(request)
+        reference = web.services.reference
+        commune = request.query_params.get("commune", "")
+        if commune not in reference.communes:
+            commune = ""
+        services = reference.services
+        groups: dict[str, list[ServiceSpec]] = {}
+        for service in services.in_order(commune or None):
+            groups.setdefault(service.group_code, []).append(service)
+        return web.render(
+            page,
+            "residents/services.html",
+            commune=commune,
+            commune_name=reference.communes[commune].name if commune else None,
+            communes=commune_options(web),
+            groups=[
+                (str(page.gettext(services.groups[code].label)), members)
+                for code, members in groups.items()
+            ],
+            values={"commune": commune},
+        )
+
+    return endpoint
+
+
+def render_request_form(
+    web: Web,
+    page: Page,
+    service: ServiceSpec,
+    form: Form | None,
+    *,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    values: dict[str, Any] = dict(form.as_mapping()) if form else {}
+    if form is None:
+        values["commune"] = page.request.query_params.get("commune", "")
+    values.setdefault(IDEMPOTENCY_FIELD, new_idempotency_key())
+    values.setdefault("consent_text_version", CONSENT_TEXT_VERSION)
+    questions = [
+        question_view(page, spec, web.services.clock().date()) for spec in service.questions
+    ]
+    return web.render(
+        page,
+        "residents/service_request.html",
+        status=status,
+        private=True,
+        service=service,
+        label=page.gettext(service.label),
+        description=page.gettext(service.description),
+        questions=questions,
+        selected={q.name: form.all(q.name) for q in questions} if form else {},
+        needs_point=service.location is LocationKind.POINT,
+        needs_address=service.location is LocationKind.ADDRESS,
+        values=values,
+        errors=errors or {},
+        communes=commune_options(web),
+        consents=consents(page, form),
+        tiles_host=tiles_origin(web.tiles_url),
+        outside_message=page.gettext(outside_alm().message),
+    )
+
+
+def request_form(web: Web) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        page = web.page(request)
+        service = web.services.reference.services.services.get(request.path_params["code"])
+        if service is None:
+            return web.render(page, "not_found.html", status=404)
+        return render_request_form(web, page, service, None)
+
+    return endpoint
+
+
+def request_post(web: Web) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        page = web.page(request)
+        code = request.path_params["code"]
+        service = web.services.reference.services.services.get(code)
+        if service is None:
+            return web.render(page, "not_found.html", status=404)
+        form = await posted(web, request, page, "service-request", back=f"/demandes/{code}")
+        if isinstance(form, Response):
+            return form
+        services = web.services
+        fields = {
+            **REQUEST_FIELDS,
+            **{f"answers.{q.code}": ANSWER_PREFIX + q.code for q in service.questions},
+        }
+        limited = over_limit(web, request, submission=True)
+        try:
+            if limited is not None:
+                raise ValidationFailed([limited])
+            submitted, _ = await rules.submit_service_request(
+                services.db,
+                services.reference,
+                request_from(service, form, page),
+                scope="anonymous",
+                now=services.clock(),
+                cipher=services.contact_cipher,
+            )
+        except ValidationFailed as failed:
+            shown = field_errors(failed.errors, page.translator, fields)
+            return render_request_form(web, page, service, form, errors=shown, status=400)
+        token = services.tracking_tokens.issue(submitted.item)
+        return web.redirect(page, page.url("/suivi/confirmation", jeton=token), private=True)
+
+    return endpoint
