@@ -24,7 +24,7 @@ from service.integrations.types import (
     WebhookPayload,
     WebhookType,
 )
-from service.schema_support import payload_errors
+from service.schema_support import payload_errors, row_id
 
 
 def integration_errors(
@@ -192,7 +192,7 @@ async def _change_webhook(
     context = info.context
     try:
         client = require_client(context.caller.client)
-        identifier = int(id) if str(id).isdigit() else -1
+        identifier = row_id(id)
         async with context.db.writing() as session:
             webhook = await webhooks.webhook_of(session, client.client_id, identifier)
             shown = WebhookType.from_row(webhook)

@@ -20,6 +20,7 @@ from service.integrations.types import (
     WebhookDeliveryType,
     WebhookType,
 )
+from service.schema_support import row_id
 
 MAX_CHANGES = 500
 
@@ -97,7 +98,7 @@ class WebhookQuery:
         first: Annotated[int, strawberry.argument(description="How many (at most 100).")] = 50,
     ) -> list[WebhookDeliveryType]:
         client = require_client(info.context.caller.client)
-        identifier = int(webhook_id) if str(webhook_id).isdigit() else -1
+        identifier = row_id(webhook_id)
         async with info.context.db.reading() as session:
             webhook = await webhooks.webhook_of(session, client.client_id, identifier)
             rows = await webhooks.deliveries_of(session, webhook.id or 0, max(1, min(first, 100)))

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from service.context import Context, CookieToSet
 from service.errors import N_, DomainError
 from service.privacy.rules import keyed_hash
-from service.schema_support import payload_errors
+from service.schema_support import payload_errors, row_id
 from service.staff import rules
 from service.staff.errors import StaffErrorCode
 from service.staff.permissions import not_authenticated
@@ -136,10 +136,7 @@ class StaffMutation:
             return AccessTokenRevokePayload(
                 access_token=None, errors=staff_errors([not_authenticated()], info)
             )
-        try:
-            token_id = int(str(id))
-        except ValueError:
-            token_id = -1
+        token_id = row_id(id)
         try:
             async with context.db.writing() as session:
                 access = await rules.revoke_access_token(

@@ -19,7 +19,7 @@ from service.items.lifecycle import Status
 from service.items.models import Item
 from service.items.types import PageInfo
 from service.privacy.rules import read_contact
-from service.schema_support import After, PageSize, payload_errors
+from service.schema_support import After, PageSize, payload_errors, row_id
 from service.staff import templates, triage
 from service.staff.errors import StaffErrorCode
 from service.staff.models import Role
@@ -247,7 +247,7 @@ class AuditQuery:
                 session,
                 bodies,
                 item_id=item_id,
-                staff_id=int(str(staff_id)) if staff_id and str(staff_id).isdigit() else None,
+                staff_id=row_id(staff_id) if staff_id else None,
                 action=action,
                 since=since,
                 until=until,
@@ -394,10 +394,7 @@ class TriageMutation:
         ] = None,
     ) -> ItemActionPayload:
         now = info.context.now
-        try:
-            assignee = int(str(staff_id)) if staff_id is not None else None
-        except ValueError:
-            assignee = -1
+        assignee = row_id(staff_id) if staff_id is not None else None
         return await _act(
             info,
             reference,

@@ -113,9 +113,18 @@ def opendata_endpoint(services: Services) -> Callable[[Request], Awaitable[Respo
                 names=", ".join(opendata.DATASETS),
             )
         raw_year = request.query_params.get("year") or str(today_in_angers().year)
-        if not (raw_year.isdigit() and len(raw_year) == 4):
+        # isascii(): isdigit() alone also accepts « ²²²² », which int() refuses.
+        if not (raw_year.isascii() and raw_year.isdigit() and len(raw_year) == 4):
             return _bad(translator, 400, N_("Give the year as four digits, e.g. 2026."))
         year = int(raw_year)
+        if not rules.FIRST_DAY.year <= year <= rules.LAST_DAY.year:
+            return _bad(
+                translator,
+                400,
+                N_("Please choose a date between %(first)s and %(last)s."),
+                first=rules.FIRST_DAY.isoformat(),
+                last=rules.LAST_DAY.isoformat(),
+            )
 
         async def build() -> bytes:
             async with services.db.reading() as session:
@@ -371,10 +380,11 @@ def _period(request: Request) -> rules.Period:
     query = request.query_params
     try:
         end = date.fromisoformat(query["end"]) if query.get("end") else today_in_angers()
+        # max(): a year before an end in year 1 does not exist; checked_period refuses that end.
         start = (
             date.fromisoformat(query["start"])
             if query.get("start")
-            else (end - timedelta(days=364)).replace(day=1)
+            else (max(end, rules.FIRST_DAY) - timedelta(days=364)).replace(day=1)
         )
         granularity = rules.Granularity(query.get("granularity", "month").lower())
     except ValueError:

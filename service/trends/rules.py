@@ -23,6 +23,10 @@ from service.trends.rollup import ASSISTED_CHANNELS, CONSUMER, _run
 
 MAX_DAYS = 3 * 366 + 1
 MAX_BUCKETS = 400
+# The days a period may cover: far wider than any data, and far enough from the ends of
+# Python's calendar (years 1 and 9999) that the period before it and its buckets exist.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 
 class Granularity(enum.Enum):
@@ -94,6 +98,15 @@ class Period:
 
 
 def checked_period(start: date, end: date, granularity: Granularity) -> Period:
+    for day, name in ((start, "start"), (end, "end")):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise DomainError(
+                TrendsErrorCode.INVALID_PERIOD,
+                N_("Please choose a date between %(first)s and %(last)s."),
+                field=name,
+                first=FIRST_DAY.isoformat(),
+                last=LAST_DAY.isoformat(),
+            )
     if end < start:
         raise DomainError(
             TrendsErrorCode.INVALID_PERIOD, N_("The period ends before it starts."), field="to"

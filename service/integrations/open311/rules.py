@@ -32,6 +32,10 @@ from service.service_requests.models import ServiceRequestDetail
 JURISDICTION = "angersloiremetropole.fr"
 MAX_SPAN = timedelta(days=90)
 MAX_RESULTS = 1000
+# The moments a date filter may name: wider than any item, and far enough from the ends of
+# Python's calendar (years 1 and 9999) that the default span beside them exists.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 OPEN311_STATUS = {
     StatusClass.OPEN: "open",
     StatusClass.FIXED: "closed",
@@ -182,7 +186,10 @@ def _moment(raw: str | None, name: str) -> datetime | None:
         raise Open311Error(
             400, [f"{name} must be a W3C date-time, e.g. 2026-01-01T00:00:00Z"]
         ) from None
-    return as_utc(moment)
+    moment = as_utc(moment)
+    if not EARLIEST <= moment < LATEST:
+        raise Open311Error(400, [f"{name} must be in the years 1900 to 2999"])
+    return moment
 
 
 def parse_request_query(params: dict[str, str], now: datetime) -> RequestQuery:
