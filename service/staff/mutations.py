@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from service.context import Context, CookieToSet
 from service.errors import N_, DomainError
+from service.inputs import id_number
 from service.privacy.rules import keyed_hash
 from service.schema_support import payload_errors
 from service.staff import rules
@@ -136,10 +137,7 @@ class StaffMutation:
             return AccessTokenRevokePayload(
                 access_token=None, errors=staff_errors([not_authenticated()], info)
             )
-        try:
-            token_id = int(str(id))
-        except ValueError:
-            token_id = -1
+        token_id = id_number(id)
         try:
             async with context.db.writing() as session:
                 access = await rules.revoke_access_token(
