@@ -8,6 +8,7 @@ answered INTERNAL_ERROR there, while SQLite stored them."""
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -377,3 +378,50 @@ async def test_a_malformed_short_code_is_answered_like_a_wrong_one(
     assert "errors" not in body, body
     errors = body["data"]["trackedByCode"]["errors"]
     assert [e["code"] for e in errors] == ["TOKEN_INVALID"]
+
+
+# --- web pages -----------------------------------------------------------------------------
+
+WEB_PAGES = {
+    "sensor page, NUL slug": ("/capteurs/parking%00", 404),
+    "sensor sign, NUL slug": ("/capteurs/parking%00/panneau", 404),
+    "register, huge cursor": ("/capteurs?apres=" + "9" * 30, 200),
+    "register, superscript cursor": ("/capteurs?apres=%C2%B2", 200),
+}
+
+
+@pytest.mark.parametrize(("path", "status"), WEB_PAGES.values(), ids=WEB_PAGES.keys())
+async def test_a_hostile_address_of_a_page_is_never_a_500(
+    client: httpx.AsyncClient, path: str, status: int
+) -> None:
+    # when
+    response = await client.get(path)
+    # then: an unknown sensor, or the register's first page
+    assert response.status_code == status, response.text
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({"acceptance": "4", "understood": "yes", "comment": "Utile\x00"}, "comment"),
+        ({"acceptance": "\u00b2", "understood": "yes"}, "acceptance"),
+    ],
+    ids=["NUL in the comment", "superscript acceptance"],
+)
+async def test_a_hostile_opinion_form_is_refused_beside_its_field(
+    client: httpx.AsyncClient, world: World, form: dict[str, str], field: str
+) -> None:
+    # given: the sensor's page, as a browser without scripts gets it
+    page = (await client.get(f"/capteurs/{world.slug}")).text
+    form_html = page.split(f'action="/capteurs/{world.slug}/avis"')[1]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form_html)
+    assert token is not None
+    # when
+    response = await client.post(
+        f"/capteurs/{world.slug}/avis",
+        data={"csrf_token": token.group(1), **form},
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    # then
+    assert response.status_code == 400, response.text
+    assert f'id="field-{field}-error"' in response.text
