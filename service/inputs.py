@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from service.errors import N_, DomainError
 from service.i18n.translator import Translator
 
-# The largest integer both databases hold (BIGINT, SQLite's INTEGER): a number past it was not
-# given by us, and the driver would fail on it.
-MAX_NUMBER = 2**63 - 1
+# The largest integers the columns hold on PostgreSQL (SQLite takes up to BIGINT's): ids and
+# counts are INTEGER, transaction ids BIGINT. A number past its column's limit was not given by
+# us, and the database would fail on it ("integer out of range").
+MAX_ID = 2**31 - 1
+MAX_BIGINT = 2**63 - 1
 # ASCII digits without a leading zero: int() would also take " 7", "1_000", "-7" or "٣".
 NUMBER = re.compile(r"0|[1-9][0-9]{0,18}")
 NO_ID = -1  # what an ID that cannot name a row is read as: no row has it
@@ -113,15 +115,16 @@ def fields_refusal(fields: Iterable[tuple[str, str]]) -> Refusal | None:
     return None
 
 
-def number(text: str) -> int | None:
-    """The number ``text`` spells in ASCII digits, within a database integer; else None."""
+def number(text: str, maximum: int = MAX_ID) -> int | None:
+    """The number ``text`` spells in ASCII digits, at most ``maximum``; else None."""
     if not NUMBER.fullmatch(text):
         return None
     value = int(text)
-    return value if value <= MAX_NUMBER else None
+    return value if value <= maximum else None
 
 
 def id_number(value: object) -> int:
-    """The row id an ID argument names, or ``NO_ID`` (found nowhere) for anything else."""
+    """The row id an ID argument names, or ``NO_ID`` (found nowhere) for anything else: a
+    number past INTEGER names no row, it is not sent to the database."""
     found = number(str(value))
     return NO_ID if found is None else found

@@ -14,7 +14,7 @@ import binascii
 import enum
 
 from service.errors import N_, DomainError
-from service.inputs import number
+from service.inputs import MAX_ID, number
 
 # Longer than any cursor we give (a kind and two 19-digit numbers): not even decoded.
 MAX_CURSOR_CHARS = 120
@@ -37,7 +37,9 @@ def invalid_cursor(argument: str = "after") -> DomainError:
     )
 
 
-def _numbers(cursor: str | None, kind: str, count: int, argument: str) -> tuple[int, ...] | None:
+def _numbers(
+    cursor: str | None, kind: str, maxima: tuple[int, ...], argument: str
+) -> tuple[int, ...] | None:
     if not cursor:
         return None  # no cursor: the first page
     if len(cursor) > MAX_CURSOR_CHARS or not cursor.isascii():
@@ -47,8 +49,10 @@ def _numbers(cursor: str | None, kind: str, count: int, argument: str) -> tuple[
     except (binascii.Error, ValueError):
         raise invalid_cursor(argument) from None
     found, *parts = text.split(":")
-    numbers = tuple(n for n in map(number, parts) if n is not None)
-    if found != kind or len(parts) != count or len(numbers) != count:
+    if found != kind or len(parts) != len(maxima):
+        raise invalid_cursor(argument)
+    numbers = tuple(n for n in map(number, parts, maxima) if n is not None)
+    if len(numbers) != len(maxima):
         raise invalid_cursor(argument)
     # Only the canonical spelling is ours: base64 decoding skips stray characters.
     if encode_cursor(kind, *numbers) != cursor:
@@ -56,17 +60,24 @@ def _numbers(cursor: str | None, kind: str, count: int, argument: str) -> tuple[
     return numbers
 
 
-def decode_cursor(cursor: str | None, kind: str, *, argument: str = "after") -> int | None:
-    """The number a cursor of ``kind`` holds; None without a cursor; INVALID_CURSOR else."""
-    numbers = _numbers(cursor, kind, 1, argument)
+def decode_cursor(
+    cursor: str | None, kind: str, *, argument: str = "after", maximum: int = MAX_ID
+) -> int | None:
+    """The number a cursor of ``kind`` holds (an id, an offset: at most ``maximum``); None
+    without a cursor; INVALID_CURSOR else."""
+    numbers = _numbers(cursor, kind, (maximum,), argument)
     return None if numbers is None else numbers[0]
 
 
 def decode_cursor_pair(
-    cursor: str | None, kind: str, *, argument: str = "after"
+    cursor: str | None,
+    kind: str,
+    *,
+    argument: str = "after",
+    maxima: tuple[int, int] = (MAX_ID, MAX_ID),
 ) -> tuple[int, int] | None:
     """The two numbers a cursor of ``kind`` holds; None without a cursor; INVALID_CURSOR else."""
-    numbers = _numbers(cursor, kind, 2, argument)
+    numbers = _numbers(cursor, kind, maxima, argument)
     return None if numbers is None else (numbers[0], numbers[1])
 
 

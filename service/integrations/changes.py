@@ -28,6 +28,7 @@ from sqlalchemy import text, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.inputs import MAX_BIGINT, MAX_ID
 from service.items.models import Item, ItemKind
 from service.outbox.models import OutboxEntry
 from service.pagination import decode_cursor_pair
@@ -101,7 +102,8 @@ def encode_cursor(position: tuple[int, int]) -> str:
 
 def decode_cursor(cursor: str | None) -> tuple[int, int]:
     """The position after a cursor (the beginning without one); INVALID_CURSOR else."""
-    return decode_cursor_pair(cursor, CURSOR_KIND, argument="since") or BEGINNING
+    maxima = (MAX_BIGINT, MAX_ID)  # a transaction id, an outbox entry id
+    return decode_cursor_pair(cursor, CURSOR_KIND, argument="since", maxima=maxima) or BEGINNING
 
 
 def kind_of(entry: OutboxEntry) -> ChangeKind | None:

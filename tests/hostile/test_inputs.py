@@ -19,7 +19,10 @@ import pytest
 
 from service.context import Services
 from service.staff.models import Role
+from tests import support
 from tests.hostile.support import RawCaller, World, a_world, errors_of
+from tests.integrations.clients import client_key
+from tests.sensors.support import staff
 from tests.service_requests.support import bulky_waste_input
 from tests.support import report_input
 
@@ -260,9 +263,7 @@ async def test_a_nul_in_an_open311_form_is_a_400(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     # given: an integrator's key
-    from tests.integrations.clients import client_key as new_client
-
-    key = await new_client(services)
+    key = await client_key(services)
     form = {
         "api_key": key,
         "service_code": "pothole",
@@ -290,30 +291,31 @@ def _b64(text: str) -> str:
 class PagedCase:
     operation: str
     variables: dict[str, Any]
+    cursor: Callable[[int], str]  # a cursor of this list, well formed, holding this number
     cursor_argument: str = "after"
     staff_role: Role | None = None
-    # what a cursor of this list holds, to forge one with a huge number
-    huge: str = ""
 
 
 PAGED = {
-    "reports": PagedCase("Reports", {}, huge=_b64("report:" + "9" * 30)),
-    "sensors": PagedCase("Sensors", {}, huge=_b64("sensor-id:" + "9" * 30)),
-    "search": PagedCase("Search", {"query": "trou"}, huge=_b64("search:" + "9" * 30)),
+    "reports": PagedCase("Reports", {}, lambda n: _b64(f"report:{n}")),
+    "sensors": PagedCase("Sensors", {}, lambda n: _b64(f"sensor-id:{n}")),
+    "search": PagedCase("Search", {"query": "trou"}, lambda n: _b64(f"search:{n}")),
     "triage queue": PagedCase(
-        "TriageQueue", {}, staff_role=Role.AGENT, huge=_b64("q:" + "9" * 30 + ":1")
+        "TriageQueue", {}, lambda n: _b64(f"q:{n}:{n}"), staff_role=Role.AGENT
     ),
-    "audit log": PagedCase("AuditLog", {}, staff_role=Role.ADMIN, huge="9" * 30),
-    "changes": PagedCase("Changes", {}, cursor_argument="since", huge=_b64("c1:1:" + "9" * 30)),
+    "audit log": PagedCase("AuditLog", {}, lambda n: _b64(f"audit:{n}"), staff_role=Role.ADMIN),
+    "changes": PagedCase(  # a transaction id is a BIGINT: at its largest here
+        "Changes", {}, lambda n: _b64(f"c1:{2**63 - 1}:{n}"), cursor_argument="since"
+    ),
 }
+HUGE = 10**30
+LARGEST = 2**31 - 1  # the largest INTEGER of PostgreSQL (ids, counts)
 GARBAGE_CURSORS = ["garbage", "!!!", "é", _b64("report:-1"), _b64("report:12:13"), "A" * 5000]
 
 
 async def _caller_for(case: PagedCase, client: httpx.AsyncClient, services: Services) -> RawCaller:
     if case.staff_role is None:
         return RawCaller(client)
-    from tests.sensors.support import staff
-
     member = await staff(services, client, "mairie-49007", case.staff_role)
     return RawCaller(client, member.token)
 
@@ -344,9 +346,25 @@ async def test_a_cursor_holding_a_huge_number_is_invalid_cursor(
     # given
     caller = await _caller_for(case, client, services)
     # when
-    response = await caller.run(case.operation, {**case.variables, case.cursor_argument: case.huge})
+    response = await caller.run(
+        case.operation, {**case.variables, case.cursor_argument: case.cursor(HUGE)}
+    )
     # then: the number never reaches the database
     _refused_with(response.json(), "INVALID_CURSOR")
+
+
+@pytest.mark.parametrize("case", PAGED.values(), ids=PAGED.keys())
+async def test_the_largest_number_a_cursor_may_hold_reads_an_empty_page(
+    client: httpx.AsyncClient, services: Services, case: PagedCase
+) -> None:
+    # given: a well-formed cursor past the last row, at the top of its column's integers
+    caller = await _caller_for(case, client, services)
+    variables = {**case.variables, case.cursor_argument: case.cursor(LARGEST)}
+    # when
+    response = await caller.run(case.operation, variables)
+    # then: an answer (an empty page, or search's "too deep"), never a database error
+    body = response.json()
+    assert "errors" not in body, body
 
 
 @pytest.mark.parametrize("first", [-1, 0])
@@ -425,3 +443,50 @@ async def test_a_hostile_opinion_form_is_refused_beside_its_field(
     # then
     assert response.status_code == 400, response.text
     assert f'id="field-{field}-error"' in response.text
+
+
+# --- numeric IDs -------------------------------------------------------------------------------
+
+AUDIT_BY_STAFF = "query($staffId: ID) { auditLog(staffId: $staffId) { entries { action } } }"
+ID_CASES = {
+    "access token": ("AccessTokenRevoke", "id", "staff"),
+    "assignee": ("ItemAssign", "staffId", "staff"),
+    "webhook": ("WebhookDelete", "id", "client"),
+    "webhook deliveries": ("WebhookDeliveries", "webhookId", "client"),
+    "audit log by staff": (AUDIT_BY_STAFF, "staffId", "staff"),
+}
+
+
+ID_VALUES = [
+    "2147483648",
+    "9" * 20,
+    "\u00b2",
+    "-1",
+    " 7",
+]  # past INTEGER, past BIGINT, not ASCII...
+
+
+@pytest.mark.parametrize(("operation", "argument", "who"), ID_CASES.values(), ids=ID_CASES.keys())
+async def test_an_id_past_the_database_integers_names_nothing(
+    client: httpx.AsyncClient,
+    services: Services,
+    world: World,
+    operation: str,
+    argument: str,
+    who: str,
+) -> None:
+    # given
+    if operation == AUDIT_BY_STAFF:
+        admin = await staff(services, client, "mairie-49007", Role.ADMIN)
+        caller, query = RawCaller(client, admin.token), operation
+    else:
+        token = world.agent.token if who == "staff" else await client_key(services)
+        caller, query = RawCaller(client, token), support.operation(operation)
+    for value in ID_VALUES:
+        # when
+        variables = {"reference": world.reference, argument: value}
+        response = await caller.post({"query": query, "variables": variables})
+        # then: not found (or nothing found), typed; never a database error
+        assert response.status_code < 500, value
+        codes = [e["extensions"]["code"] for e in errors_of(response.json())]
+        assert "INTERNAL_ERROR" not in codes, (value, response.json())
