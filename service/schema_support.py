@@ -14,8 +14,19 @@ from service.i18n.translator import Translator
 E = TypeVar("E", bound=enum.Enum)
 
 # The arguments of every paged list.
-PageSize = Annotated[int, strawberry.argument(description="Page size, at most the server's limit.")]
-After = Annotated[str | None, strawberry.argument(description="`endCursor` of the previous page.")]
+PageSize = Annotated[
+    int,
+    strawberry.argument(
+        description="Page size, 1 or more (else INVALID_PAGE_SIZE); above the server's limit, "
+        "the limit."
+    ),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="`endCursor` of the previous page; any other value is INVALID_CURSOR."
+    ),
+]
 ErrorT = TypeVar("ErrorT")
 
 
