@@ -96,8 +96,29 @@ def strings_in(value: object, path: str) -> Iterator[tuple[str, str]]:
             stack.extend(reversed([(child_path(where, i), v) for i, v in enumerate(current)]))
 
 
+def holds_refused(value: object) -> bool:
+    """Whether any string of a JSON-like value (names of objects included) breaks the rule.
+    The fast check every request pays: no path is built, one search per string or object."""
+    search = REFUSED.search
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            if search(current):
+                return True
+        elif isinstance(current, Mapping):
+            if search("".join(str(key) for key in current)):
+                return True
+            stack.extend(current.values())
+        elif isinstance(current, list | tuple):
+            stack.extend(current)
+    return False
+
+
 def first_refusal(value: object, path: str = "") -> Refusal | None:
     """The first refused character in any string of ``value`` (nested mappings and lists)."""
+    if not holds_refused(value):
+        return None
     for where, text in strings_in(value, path):
         character = refused_character(text)
         if character is not None:

@@ -1,10 +1,11 @@
 """Pages of every list: one cursor codec and one page-size rule.
 
 A cursor is ``kind:number[:number]`` in URL-safe base64, e.g. ``report:4217`` (the wire
-format the lists have always given, so cursors clients hold keep working). Only what
-``encode_cursor`` would give is accepted back: anything else, a cursor of another list, a
-negative number or one past what a database can hold is refused as ``INVALID_CURSOR``, never
-read as "from the start" and never sent to the database.
+format the lists have always given, so cursors clients hold keep working; only the audit
+log's, once a bare id, changed). Only what ``encode_cursor`` would give is accepted back:
+anything else, a cursor of another list, a negative number or one past what its column can
+hold is refused as ``INVALID_CURSOR``, never read as "from the start" and never sent to the
+database.
 """
 
 from __future__ import annotations

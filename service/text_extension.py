@@ -34,6 +34,7 @@ from service.inputs import (
     Refusal,
     child_path,
     first_refusal,
+    holds_refused,
     refused_character,
     visible,
 )
@@ -116,7 +117,9 @@ def find_refusal(
     document: DocumentNode, variables: Mapping[str, Any] | None, query: str | None
 ) -> Refusal | None:
     """The first refused character sent to an argument of this request, if any."""
-    if isinstance(variables, Mapping):
+    # The fast checks first (a search per string, one over the text): paths are built only
+    # when something is refused.
+    if isinstance(variables, Mapping) and holds_refused(variables):
         refusal = _sent_refusal(document, variables)
         if refusal is not None:
             return refusal
