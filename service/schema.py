@@ -38,6 +38,7 @@ from service.staff.queries import StaffQuery
 from service.staff.template_schema import TemplateMutation, TemplateQuery
 from service.staff.triage_schema import AuditQuery, TriageMutation, TriageQuery
 from service.territory.queries import TerritoryQuery
+from service.text_extension import TextArguments
 from service.tracking.mutations import TrackingMutation
 from service.tracking.queries import TrackingQuery
 from service.trends.queries import TrendsQuery
@@ -123,13 +124,14 @@ class ValidationRules(SchemaExtension):
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with its limits: tokens, then the validation rules (depth, aliases, a bounded
-    overlap check), then caches, then masking."""
+    overlap check), then caches, the text rule, then masking."""
     rules = validation_rules(settings.max_query_depth, settings.max_aliases)
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(settings.max_query_tokens),
         lambda: ValidationRules(rules),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
+        TextArguments,  # every text sent to an argument passes the text rule, before resolvers
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message=INTERNAL_ERROR),
     ]
     # Types reached only through an interface must be named for the schema to hold them.

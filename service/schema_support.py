@@ -14,13 +14,20 @@ from service.i18n.translator import Translator
 E = TypeVar("E", bound=enum.Enum)
 
 # The arguments of every paged list.
-PageSize = Annotated[int, strawberry.argument(description="Page size, at most the server's limit.")]
-After = Annotated[str | None, strawberry.argument(description="`endCursor` of the previous page.")]
+PageSize = Annotated[
+    int,
+    strawberry.argument(
+        description="Page size, 1 or more (else INVALID_PAGE_SIZE); above the server's limit, "
+        "the limit."
+    ),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="`endCursor` of the previous page; any other value is INVALID_CURSOR."
+    ),
+]
 ErrorT = TypeVar("ErrorT")
-# Row ids are INTEGER columns, 32 bits on PostgreSQL: a larger number names no row, and the
-# database would refuse it as a parameter (SQLite past 64 bits) instead of finding nothing.
-MAX_ROW_ID = 2**31 - 1
-NO_ROW = -1  # an id no row has: a lookup with it finds nothing
 
 
 def described_enum(
@@ -59,12 +66,3 @@ def payload_errors(
         )
         for error in errors
     ]
-
-
-def row_id(value: object) -> int:
-    """The row id an ``ID`` argument names, or ``NO_ROW`` when it can name none: ASCII digits
-    only (``str.isdigit`` also accepts « ² », which ``int`` refuses), within the columns' range."""
-    text = str(value)
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ROW_ID:
-        return NO_ROW
-    return int(text)

@@ -18,8 +18,6 @@ same public rules.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import enum
 import json
 from collections.abc import Iterable
@@ -30,8 +28,11 @@ from sqlalchemy import text, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.inputs import MAX_BIGINT, MAX_ID
 from service.items.models import Item, ItemKind
 from service.outbox.models import OutboxEntry
+from service.pagination import decode_cursor_pair
+from service.pagination import encode_cursor as encode_page_cursor
 from service.reference import ReferenceData
 from service.service_requests.models import ServiceRequestDetail
 from service.service_requests.rules import is_public
@@ -92,24 +93,17 @@ class ChangePage:
     has_more: bool
 
 
-class InvalidCursor(ValueError):
-    pass
+CURSOR_KIND = "c1"  # the feed's cursors, version 1: transaction id and outbox entry id
 
 
 def encode_cursor(position: tuple[int, int]) -> str:
-    return base64.urlsafe_b64encode(f"c1:{position[0]}:{position[1]}".encode()).decode()
+    return encode_page_cursor(CURSOR_KIND, *position)
 
 
 def decode_cursor(cursor: str | None) -> tuple[int, int]:
-    if not cursor:
-        return BEGINNING
-    try:
-        version, txid, entry = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
-        if version != "c1":
-            raise ValueError(version)
-        return int(txid), int(entry)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidCursor(cursor[:40]) from None
+    """The position after a cursor (the beginning without one); INVALID_CURSOR else."""
+    maxima = (MAX_BIGINT, MAX_ID)  # a transaction id, an outbox entry id
+    return decode_cursor_pair(cursor, CURSOR_KIND, argument="since", maxima=maxima) or BEGINNING
 
 
 def kind_of(entry: OutboxEntry) -> ChangeKind | None:

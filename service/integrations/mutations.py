@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.errors import N_, DomainError
+from service.inputs import id_number
 from service.integrations import rules, webhooks
 from service.integrations.access import require_client, require_client_admin
 from service.integrations.errors import IntegrationErrorCode
@@ -24,7 +25,7 @@ from service.integrations.types import (
     WebhookPayload,
     WebhookType,
 )
-from service.schema_support import payload_errors, row_id
+from service.schema_support import payload_errors
 
 
 def integration_errors(
@@ -192,7 +193,7 @@ async def _change_webhook(
     context = info.context
     try:
         client = require_client(context.caller.client)
-        identifier = row_id(id)
+        identifier = id_number(id)
         async with context.db.writing() as session:
             webhook = await webhooks.webhook_of(session, client.client_id, identifier)
             shown = WebhookType.from_row(webhook)

@@ -8,11 +8,10 @@ import strawberry
 from strawberry.types import Info
 
 from service.context import Context
-from service.errors import N_, DomainError
+from service.inputs import id_number
 from service.integrations import changes, rules, webhooks
 from service.integrations.access import require_client, require_client_admin
 from service.integrations.changes import ChangeKind
-from service.integrations.errors import IntegrationErrorCode
 from service.integrations.types import (
     ApiClientType,
     Change,
@@ -20,9 +19,10 @@ from service.integrations.types import (
     WebhookDeliveryType,
     WebhookType,
 )
-from service.schema_support import row_id
+from service.pagination import page_size
 
 MAX_CHANGES = 500
+MAX_DELIVERIES = 100
 
 
 @strawberry.type
@@ -57,20 +57,14 @@ class ChangeQuery:
         first: Annotated[int, strawberry.argument(description="Page size (at most 500).")] = 100,
     ) -> ChangePage:
         context = info.context
-        try:
-            after = changes.decode_cursor(since)
-        except changes.InvalidCursor:
-            raise DomainError(
-                IntegrationErrorCode.INVALID_CURSOR,
-                N_("This cursor was not given by the change feed."),
-                field="since",
-            ) from None
+        after = changes.decode_cursor(since)
+        size = page_size(first, MAX_CHANGES)
         async with context.db.reading() as session:
             page = await changes.read_changes(
                 session,
                 context.reference,
                 after,
-                max(1, min(first, MAX_CHANGES)),
+                size,
                 kinds,
                 postgres=not context.db.is_sqlite,
             )
@@ -98,8 +92,9 @@ class WebhookQuery:
         first: Annotated[int, strawberry.argument(description="How many (at most 100).")] = 50,
     ) -> list[WebhookDeliveryType]:
         client = require_client(info.context.caller.client)
-        identifier = row_id(webhook_id)
+        identifier = id_number(webhook_id)
+        size = page_size(first, MAX_DELIVERIES)
         async with info.context.db.reading() as session:
             webhook = await webhooks.webhook_of(session, client.client_id, identifier)
-            rows = await webhooks.deliveries_of(session, webhook.id or 0, max(1, min(first, 100)))
+            rows = await webhooks.deliveries_of(session, webhook.id or 0, size)
         return [WebhookDeliveryType.from_row(row) for row in rows]

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError
+from service.inputs import first_refusal, refused_character
 from service.items.errors import ItemErrorCode
 from service.items.lifecycle import STATUS_CLASS, Status, StatusClass, can_transition
 from service.items.models import EventKind, Item, ItemEvent, ItemKind
@@ -53,7 +54,12 @@ class Audience(enum.Enum):
 def text_errors(
     value: str | None, *, field: str, maximum: int, required: bool = False
 ) -> list[DomainError]:
-    """Why a free text is refused, if it is: empty when required, or too long."""
+    """Why a free text is refused, if it is: a character no text may hold (the rule of every
+    door, ``service.inputs``: GraphQL applies it before this, a form reaches it here), empty
+    when required, or too long."""
+    refusal = first_refusal(value, field)
+    if refusal is not None:
+        return [refusal.error()]
     if required and not (value or "").strip():
         return [
             DomainError(ItemErrorCode.TEXT_REQUIRED, N_("Please write a few words."), field=field)
@@ -282,6 +288,8 @@ def change_status(
 
 
 async def get_by_reference(session: AsyncSession, reference: str) -> Item | None:
+    if refused_character(reference) is not None:
+        return None  # names nothing, and PostgreSQL could not even compare it
     return (await session.exec(select(Item).where(Item.reference == reference))).first()
 
 

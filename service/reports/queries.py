@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Annotated
 
 import strawberry
@@ -12,6 +11,7 @@ from service.context import Context
 from service.items import rules as items
 from service.items.models import ItemKind
 from service.items.types import PageInfo
+from service.pagination import decode_cursor, encode_cursor, page_size
 from service.reports import rules
 from service.reports.errors import ReportErrorCode
 from service.reports.types import (
@@ -26,20 +26,7 @@ from service.reports.types import (
 from service.schema_support import After, PageSize, payload_errors
 from service.territory.rules import coordinate_errors
 
-
-def encode_cursor(item_id: int) -> str:
-    return base64.urlsafe_b64encode(f"report:{item_id}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    """The id a cursor stands for; a cursor that is not ours starts from the beginning."""
-    if not cursor:
-        return None
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        return int(value) if kind == "report" else None
-    except (ValueError, UnicodeDecodeError):
-        return None
+CURSOR_KIND = "report"
 
 
 def to_filter(value: ReportFilterInput | None) -> rules.ReportFilter:
@@ -79,15 +66,18 @@ class ReportQuery:
         first: PageSize = 20,
         after: After = None,
     ) -> ReportConnection:
-        size = max(1, min(first, info.context.settings.max_page_size))
+        size = page_size(first, info.context.settings.max_page_size)
+        after_id = decode_cursor(after, CURSOR_KIND)
         report_filter = to_filter(filter)
         async with info.context.db.reading() as session:
             rows, has_next = await rules.list_reports(
-                session, report_filter, first=size, after_id=decode_cursor(after)
+                session, report_filter, first=size, after_id=after_id
             )
             total = await rules.count_reports(session, report_filter)
         edges = [
-            ReportEdge(cursor=encode_cursor(row.id or 0), node=ReportType.from_row(row, info))
+            ReportEdge(
+                cursor=encode_cursor(CURSOR_KIND, row.id or 0), node=ReportType.from_row(row, info)
+            )
             for row in rows
         ]
         return ReportConnection(

@@ -15,6 +15,7 @@ from service.errors import N_
 from service.items.lifecycle import Status
 from service.items.models import ItemKind
 from service.items.types import PageInfo, status_label
+from service.pagination import decode_cursor, encode_cursor, page_size
 from service.schema_support import After, PageSize, payload_errors
 from service.search import rules
 from service.search.engine import Hit, SearchFilter, SearchRequest
@@ -36,6 +37,8 @@ from service.sensors.queries import sensor_views
 from service.sensors.types import STATUS_LABELS as SENSOR_STATUS_LABELS
 from service.sensors.types import SensorType
 from service.staff.permissions import ITEM_ROLES, covered_bodies
+
+CURSOR_KIND = "search"  # a search cursor holds the offset of the next hit
 
 KIND_LABELS = {
     ItemKind.REPORT.value: N_("Report"),
@@ -181,13 +184,13 @@ class SearchQuery:
         after: After = None,
     ) -> SearchResult:
         context = info.context
-        offset = rules.decode_cursor(after)
+        offset = decode_cursor(after, CURSOR_KIND) or 0
         errors = rules.query_errors(query) + rules.offset_errors(offset)
         if errors:
             return _refused(
                 payload_errors(errors, context.translator, SearchError, SearchErrorCode)
             )
-        size = max(1, min(first, context.settings.max_page_size))
+        size = page_size(first, context.settings.max_page_size)
         request = SearchRequest(
             text=query,
             filter=_filter(filter),
@@ -199,7 +202,7 @@ class SearchQuery:
         found = await asyncio.to_thread(context.services.search_engine.search, request)
         sensors = await _sensors(info, found.hits)
         matches = [
-            _match(hit, rules.encode_cursor(offset + position + 1), info, sensors)
+            _match(hit, encode_cursor(CURSOR_KIND, offset + position + 1), info, sensors)
             for position, hit in enumerate(found.hits)
         ]
         return SearchResult(

@@ -1,8 +1,6 @@
-"""Search rules: what a query may be, who searches what (public or staff scope), cursors."""
+"""Search rules: what a query may be, who searches what (public or staff scope)."""
 
 from __future__ import annotations
-
-import base64
 
 from service.errors import N_, DomainError
 from service.search.analysis import words
@@ -45,18 +43,3 @@ def offset_errors(offset: int) -> list[DomainError]:
             limit=MAX_OFFSET,
         )
     ]
-
-
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"search:{offset}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> int:
-    """The offset after a cursor; a cursor that is not ours starts from the beginning."""
-    if not cursor:
-        return 0
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        return max(0, int(value)) if kind == "search" else 0
-    except (ValueError, UnicodeDecodeError):
-        return 0

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from service.context import Services
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import Translator
+from service.inputs import fields_refusal
 from service.reference import ReferenceData
 from service.sensors import rules
 from service.sensors.models import Sensor, SensorElement, SensorStatus
@@ -176,6 +177,10 @@ def sensors_geojson_endpoint(services: Services) -> Callable[[Request], Awaitabl
             settings.default_locale,
         )
         translator = services.translator(locale)
+        refusal = fields_refusal(request.query_params.multi_items())
+        if refusal is not None:
+            message = refusal.describe(translator)
+            return JSONResponse({"error": "INVALID_TEXT", "message": message}, status_code=400)
         statuses = parse_statuses(request.query_params.get("status"))
         if statuses is None:
             return JSONResponse(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from service.context import Context
 from service.items import rules as items
 from service.items.models import ItemKind
 from service.items.types import PageInfo
+from service.pagination import decode_cursor, encode_cursor, page_size
 from service.schema_support import After, PageSize, payload_errors
 from service.sensors import opinions, rules
 from service.sensors.errors import SensorErrorCode
@@ -30,21 +30,6 @@ from service.sensors.types import (
     SensorType,
     translation_note,
 )
-
-
-def encode_cursor(kind: str, position: int) -> str:
-    return base64.urlsafe_b64encode(f"sensor-{kind}:{position}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None, kind: str) -> int | None:
-    """The position a cursor stands for; a cursor that is not ours starts from the beginning."""
-    if not cursor:
-        return None
-    try:
-        prefix, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        return int(value) if prefix == f"sensor-{kind}" else None
-    except (ValueError, UnicodeDecodeError):
-        return None
 
 
 def to_filter(value: SensorFilterInput | None) -> rules.SensorFilter:
@@ -126,17 +111,16 @@ class SensorQuery:
                     errors, info.context.translator, SensorError, SensorErrorCode
                 ),
             )
-        kind = "near" if sensor_filter.near else "id"
-        size = max(1, min(first, info.context.settings.max_page_size))
+        # Nearest first pages by position, else by id: each order has its own cursors.
+        kind = "sensor-near" if sensor_filter.near else "sensor-id"
+        size = page_size(first, info.context.settings.max_page_size)
+        start = decode_cursor(after, kind)
         async with info.context.db.reading() as session:
-            page = await rules.list_sensors(
-                session, sensor_filter, first=size, after=decode_cursor(after, kind)
-            )
+            page = await rules.list_sensors(session, sensor_filter, first=size, after=start)
         views = await sensor_views(info, [s for s, _ in page.rows])
         edges: list[SensorEdge] = []
         for index, (view, (row, distance)) in enumerate(zip(views, page.rows, strict=True)):
-            start = decode_cursor(after, kind) or 0
-            position = (row.id or 0) if distance is None else start + index + 1
+            position = (row.id or 0) if distance is None else (start or 0) + index + 1
             edges.append(
                 SensorEdge(
                     cursor=encode_cursor(kind, position),

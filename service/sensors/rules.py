@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
 from service.errors import N_, DomainError, ValidationFailed, raise_if_any
+from service.inputs import refused_character
 from service.items import rules as items
 from service.items.models import Item, ItemKind
 from service.items.submission import Submitted, store_once
@@ -452,6 +453,8 @@ def may_manage(
 
 
 async def get_sensor(session: AsyncSession, slug: str) -> Sensor | None:
+    if refused_character(slug) is not None:
+        return None  # names nothing, and PostgreSQL could not even compare it
     return (await session.exec(select(Sensor).where(Sensor.slug == slug.strip().lower()))).first()
 
 

@@ -9,8 +9,9 @@ from strawberry.types import Info
 
 from service.context import Context, CookieToSet
 from service.errors import N_, DomainError
+from service.inputs import id_number
 from service.privacy.rules import keyed_hash
-from service.schema_support import payload_errors, row_id
+from service.schema_support import payload_errors
 from service.staff import rules
 from service.staff.errors import StaffErrorCode
 from service.staff.permissions import not_authenticated
@@ -136,7 +137,7 @@ class StaffMutation:
             return AccessTokenRevokePayload(
                 access_token=None, errors=staff_errors([not_authenticated()], info)
             )
-        token_id = row_id(id)
+        token_id = id_number(id)
         try:
             async with context.db.writing() as session:
                 access = await rules.revoke_access_token(

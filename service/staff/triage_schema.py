@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,12 +13,14 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
+from service.inputs import id_number
 from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import Item
 from service.items.types import PageInfo
+from service.pagination import decode_cursor, decode_cursor_pair, encode_cursor, page_size
 from service.privacy.rules import read_contact
-from service.schema_support import After, PageSize, payload_errors, row_id
+from service.schema_support import After, PageSize, payload_errors
 from service.staff import templates, triage
 from service.staff.errors import StaffErrorCode
 from service.staff.models import Role
@@ -65,18 +66,12 @@ AnswerLanguage = Annotated[
 ]
 
 
+QUEUE_CURSOR = "q"  # a queue cursor holds the item's support count and id (the keyset)
+AUDIT_CURSOR = "audit"  # an audit cursor holds the entry's id
+
+
 def _cursor(item: Item) -> str:
-    return base64.urlsafe_b64encode(f"q:{item.support_count}:{item.id}".encode()).decode()
-
-
-def _after(cursor: str | None) -> tuple[int, int] | None:
-    if not cursor:
-        return None
-    try:
-        kind, supports, item_id = base64.urlsafe_b64decode(cursor).decode().split(":")
-        return (int(supports), int(item_id)) if kind == "q" else None
-    except ValueError:
-        return None
+    return encode_cursor(QUEUE_CURSOR, item.support_count, item.id or 0)
 
 
 def _errors(errors: list[DomainError], info: Info[Context, None]) -> list[StaffError]:
@@ -188,7 +183,8 @@ class TriageQuery:
             delivery_failed=value.delivery_failed,
             unrouted=value.unrouted,
         )
-        size = max(1, min(first, context.settings.max_page_size))
+        size = page_size(first, context.settings.max_page_size)
+        after_position = decode_cursor_pair(after, QUEUE_CURSOR)
         async with context.db.reading() as session:
             rows, has_next, total, counts = await triage.queue(
                 session,
@@ -197,7 +193,7 @@ class TriageQuery:
                 queue_filter,
                 order,
                 first=size,
-                after=_after(after),
+                after=after_position,
             )
         edges = [StaffItemEdge(cursor=_cursor(r), node=StaffItem.from_row(r, info)) for r in rows]
         return TriageQueue(
@@ -238,6 +234,8 @@ class AuditQuery:
         if identity.role is not Role.ADMIN or "staff:read" not in identity.scopes:
             raise forbidden()
         bodies = covered_bodies(identity, context.reference)
+        size = page_size(first, context.settings.max_page_size)
+        before_id = decode_cursor(after, AUDIT_CURSOR)
         async with context.db.reading() as session:
             item_id = None
             if reference:
@@ -247,12 +245,12 @@ class AuditQuery:
                 session,
                 bodies,
                 item_id=item_id,
-                staff_id=row_id(staff_id) if staff_id else None,
+                staff_id=id_number(staff_id) if staff_id else None,
                 action=action,
                 since=since,
                 until=until,
-                first=max(1, min(first, context.settings.max_page_size)),
-                before_id=int(after) if after and after.isdigit() else None,
+                first=size,
+                before_id=before_id,
             )
             references = await items.references_of(session, {r.item_id for r in rows if r.item_id})
         entries = [
@@ -266,7 +264,7 @@ class AuditQuery:
             )
             for r in rows
         ]
-        end = str(rows[-1].id) if rows else None
+        end = encode_cursor(AUDIT_CURSOR, rows[-1].id or 0) if rows else None
         return AuditLogPage(
             entries=entries, page_info=PageInfo(has_next_page=has_next, end_cursor=end)
         )
@@ -394,7 +392,7 @@ class TriageMutation:
         ] = None,
     ) -> ItemActionPayload:
         now = info.context.now
-        assignee = row_id(staff_id) if staff_id is not None else None
+        assignee = id_number(staff_id) if staff_id is not None else None
         return await _act(
             info,
             reference,

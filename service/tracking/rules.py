@@ -53,7 +53,12 @@ class TrackingTokens:
     ) -> Item:
         item = await items.get_by_reference(session, reference.strip().upper())
         given = code.strip().upper().replace(" ", "").replace("-", "")
-        if item is None or not hmac.compare_digest(self.short_code(item).replace("-", ""), given):
+        # Compared as bytes: compare_digest refuses non-ASCII strings, and a code in another
+        # script is only a wrong code.
+        expected = self.short_code(item).replace("-", "") if item is not None else ""
+        if item is None or not hmac.compare_digest(
+            expected.encode(), given.encode(errors="replace")
+        ):
             raise invalid_token()
         return await self.item_for(session, self.issue(item), now)
 

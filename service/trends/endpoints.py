@@ -19,6 +19,7 @@ from service.context import Services
 from service.errors import N_, DomainError
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import LOCAL_TIMEZONE, Translator
+from service.inputs import fields_refusal, number
 from service.reference import ReferenceData
 from service.sensors.geojson import etag_matches
 from service.settings import SUPPORTED_LOCALES
@@ -93,6 +94,15 @@ def _bad(translator: Translator, status: int, message: str, **params: object) ->
     return PlainTextResponse(translator.gettext(message, **params), status_code=status)
 
 
+def _refused_texts(request: Request, translator: Translator) -> Response | None:
+    """The text rule of every door (``service.inputs``), on the path and the query."""
+    fields = [*request.path_params.items(), *request.query_params.multi_items()]
+    refusal = fields_refusal(fields)
+    if refusal is None:
+        return None
+    return PlainTextResponse(refusal.describe(translator), status_code=400)
+
+
 def today_in_angers() -> date:
     return datetime.now(LOCAL_TIMEZONE).date()
 
@@ -103,6 +113,8 @@ def opendata_endpoint(services: Services) -> Callable[[Request], Awaitable[Respo
     async def serve(request: Request) -> Response:
         locale = _locale(request, services)
         translator = services.translator(locale)
+        if (refused := _refused_texts(request, translator)) is not None:
+            return refused
         name, fmt = request.path_params["dataset"], request.path_params["format"]
         dataset = opendata.DATASETS.get(name)
         if dataset is None or fmt not in MEDIA_TYPES:
@@ -113,10 +125,9 @@ def opendata_endpoint(services: Services) -> Callable[[Request], Awaitable[Respo
                 names=", ".join(opendata.DATASETS),
             )
         raw_year = request.query_params.get("year") or str(today_in_angers().year)
-        # isascii(): isdigit() alone also accepts « ²²²² », which int() refuses.
-        if not (raw_year.isascii() and raw_year.isdigit() and len(raw_year) == 4):
+        year = number(raw_year) if len(raw_year) == 4 else None
+        if year is None:  # ASCII digits only: "²⁰²⁶" passes isdigit() but not int()
             return _bad(translator, 400, N_("Give the year as four digits, e.g. 2026."))
-        year = int(raw_year)
         if not rules.FIRST_DAY.year <= year <= rules.LAST_DAY.year:
             return _bad(
                 translator,
@@ -401,6 +412,8 @@ def chart_endpoint(services: Services) -> Callable[[Request], Awaitable[Response
     async def serve(request: Request) -> Response:
         locale = _locale(request, services)
         translator = services.translator(locale)
+        if (refused := _refused_texts(request, translator)) is not None:
+            return refused
         name = request.path_params["name"]
         builder = CHARTS.get(name)
         if builder is None:

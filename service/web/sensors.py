@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from service.errors import DomainError, ValidationFailed
 from service.graphql_endpoint import too_many_requests
+from service.inputs import number
 from service.integrations.ratelimit import submission_key
 from service.items.models import Item
 from service.items.rules import as_utc
@@ -282,7 +283,7 @@ def opinion_request(
     return opinions.OpinionRequest(
         sensor_slug=slug,
         # Not a number: 0, which the rules refuse with their own message.
-        acceptance=int(acceptance) if acceptance.isdigit() and len(acceptance) < 3 else 0,
+        acceptance=(number(acceptance) or 0) if len(acceptance) < 3 else 0,
         understood=Understood(understood),
         concerns=frozenset(Concern(c) for c in values["concerns"] if c in CONCERNS),
         comment=values["comment"] or None,
@@ -419,7 +420,7 @@ def sensor_list(web: Web) -> Endpoint:
                 session,
                 sensor_filter,
                 first=LIST_PAGE_SIZE,
-                after=int(after) if after.isdigit() else None,
+                after=number(after),  # ASCII digits within a database integer, else none
             )
             taxonomy = await rules.load_taxonomy(session, page.locale)
             elements = await rules.elements_of(session, [s.id for s, _ in found.rows if s.id])

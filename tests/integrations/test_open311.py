@@ -8,9 +8,11 @@ from xml.etree import ElementTree
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from service.context import Services, utc_now
 from service.integrations import rules as api_clients
+from service.items.models import Item
 from tests.service_requests.support import in_days
 
 pytestmark = pytest.mark.anyio
@@ -255,20 +257,28 @@ async def test_request_filters_by_status_and_dates(client: httpx.AsyncClient, ap
 
 
 async def test_xml_stays_well_formed_with_any_text_a_resident_types(
-    client: httpx.AsyncClient, api_key: str
+    client: httpx.AsyncClient, api_key: str, services: Services
 ) -> None:
-    # given: control characters, markup and non-Latin text in the description
+    # given: control characters, markup and non-Latin text in a stored description. The
+    # door now refuses control characters (see tests/hostile), so they are written as data
+    # stored before that rule, or imported, would hold them.
     description = "Arbre \x01\x0b dangereux <b>&amp;</b> « شجرة » ]]> fin"
-    posted = await client.post(
-        f"{V2}/requests.json", data=tree_pruning_form(api_key, description=description)
-    )
+    posted = await client.post(f"{V2}/requests.json", data=tree_pruning_form(api_key))
     request_id = posted.json()[0]["service_request_id"]
+    async with services.db.writing() as session:
+        item = (await session.exec(select(Item).where(Item.reference == request_id))).one()
+        item.description = item.public_description = description
     # when
     document = parse_xml(await client.get(f"{V2}/requests/{request_id}.xml"))
+    refused = await client.post(
+        f"{V2}/requests.json", data=tree_pruning_form(api_key, description=description)
+    )
     # then
     assert document.findtext("request/description") == (
         "Arbre  dangereux <b>&amp;</b> « شجرة » ]]> fin"
     )
+    assert refused.status_code == 400
+    assert "description" in refused.json()[0]["description"]
 
 
 async def test_a_home_address_request_posted_through_open311_stays_private(

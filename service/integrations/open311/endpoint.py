@@ -20,6 +20,7 @@ from service.context import Services
 from service.errors import ValidationFailed
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import Translator
+from service.inputs import fields_refusal
 from service.integrations import rules as api_clients
 from service.integrations.open311 import rules, xml
 from service.settings import SUPPORTED_LOCALES
@@ -47,6 +48,7 @@ class Open311Endpoint:
         try:
             if extension not in FORMATS or not resource:
                 raise rules.Open311Error(404, ["no such resource: end the path in .json or .xml"])
+            _check_texts([("path", resource), *request.query_params.multi_items()], translator)
             rules.check_jurisdiction(request.query_params.get("jurisdiction_id"))
             status, root, entry, content = await self._route(request, resource, translator)
         except rules.Open311Error as error:
@@ -104,6 +106,7 @@ class Open311Endpoint:
             fields = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True)
         except (UnicodeDecodeError, ValueError):
             raise rules.Open311Error(400, ["the form is not valid UTF-8"]) from None
+        _check_texts(fields, tr)
         async with self.services.db.reading() as session:
             client = await api_clients.authenticate(session, dict(fields).get("api_key"))
         if client is None:
@@ -177,3 +180,10 @@ class Open311Endpoint:
 
 
 FORMATS_ADVERTISED = ("application/json", "text/xml")
+
+
+def _check_texts(fields: list[tuple[str, str]], tr: Translator) -> None:
+    """The text rule of every door (``service.inputs``), on the path, query and form."""
+    refusal = fields_refusal(fields)
+    if refusal is not None:
+        raise rules.Open311Error(400, rules.describe([refusal.error()], tr))
