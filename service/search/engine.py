@@ -3,23 +3,31 @@
 ``SearchEngine`` is what the rest of the service uses (apply changes, rebuild, search, say
 how far it has read the outbox); ``WhooshEngine`` implements it over one whoosh index in a
 directory. The outbox position the index reflects is stored *in* the index, in the same
-commit as the documents: a crash can never leave the two disagreeing.
+commit as the documents: a crash can never leave the two disagreeing. So is the record of
+the documents set aside (a document that could not be indexed is left out, not allowed to
+stop the documents after it).
+
+Both engines receive texts already analysed here (``index_fields``): they index exactly the
+words a search looks for, and a document's analysis is over before a writer sees it, so a
+document whose analysis failed never leaves half of itself in a writer.
 """
 
 from __future__ import annotations
 
 import heapq
+import logging
 import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from whoosh import index as whoosh_index
+from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import And, AndMaybe, FuzzyTerm, NumericRange, Or, Query, Term
 from whoosh.searching import Searcher
@@ -30,7 +38,11 @@ from service.search.documents import ITEM_SOURCE, SearchDocument
 from service.search.highlight import Highlight, highlights
 from service.search.matching import DocumentSet, Postings, matching_documents, scores
 
+logger = logging.getLogger("service.search")
+
 META_KEY = "__meta__"
+# Documents set aside (key: why) are recorded in the index's meta document: the newest ones.
+MAX_SET_ASIDE = 1000
 # Only this many of the matching documents (the newest) are scored for a one-word query,
 # fewer for longer ones (at least MIN_RANK_WINDOW); all are counted.
 RANK_WINDOW = 1000
@@ -93,14 +105,27 @@ class SearchResult:
     approximate: bool = False
 
 
+class IndexBusy(Exception):
+    """Another writer (a `reindex`) held the index for longer than the writer timeout."""
+
+
+SetAside = Mapping[str, str]  # document key: why it is not in the index (an error's type)
+
+
 class SearchEngine(Protocol):
     """What the service needs from a full-text engine."""
 
     def apply(
-        self, documents: Sequence[SearchDocument], removed: Sequence[str], position: int
+        self,
+        documents: Sequence[SearchDocument],
+        removed: Sequence[str],
+        position: int,
+        set_aside: SetAside | None = None,
     ) -> None:
         """Add or replace ``documents``, remove the keys ``removed``, record ``position``:
-        all in one atomic commit."""
+        all in one atomic commit. A document whose analysis fails is left out and recorded
+        as set aside, with the keys of ``set_aside`` (which the caller also removes); a key
+        applied again leaves the record. Raises ``IndexBusy`` when the writer stays taken."""
 
     def rebuild(self) -> Rebuild:
         """Start replacing the whole index; readers see the old one until ``commit``."""
@@ -109,6 +134,9 @@ class SearchEngine(Protocol):
 
     def position(self) -> int:
         """The last outbox entry the index reflects."""
+
+    def set_aside(self) -> dict[str, str]:
+        """The documents left out of the index, and why (oldest first)."""
 
     def document_count(self) -> int: ...
 
@@ -119,9 +147,68 @@ class SearchEngine(Protocol):
 
 
 class Rebuild(Protocol):
-    def add(self, documents: Sequence[SearchDocument]) -> None: ...
-    def commit(self, position: int) -> None: ...
+    def add(self, documents: Sequence[SearchDocument]) -> None:
+        """Add documents; one whose analysis fails is left out and recorded as set aside."""
+
+    def commit(self, position: int, set_aside: SetAside | None = None) -> None:
+        """Replace the index, recording ``position`` and what was set aside."""
+
     def cancel(self) -> None: ...
+
+
+def updated_set_aside(
+    previous: SetAside, touched: Iterable[str], added: SetAside
+) -> dict[str, str]:
+    """The record after a commit: the keys written (or removed) again leave it, the ones
+    set aside now join it; the newest ``MAX_SET_ASIDE`` are kept."""
+    written = set(touched)
+    record = {key: why for key, why in previous.items() if key not in written}
+    record.update(added)
+    return dict(list(record.items())[-MAX_SET_ASIDE:])
+
+
+def meta_value(position: int, set_aside: SetAside) -> dict[str, Any]:
+    """What the meta document stores (both engines): the position and the record."""
+    return {"position": position, "setAside": dict(set_aside)}
+
+
+def analysed(language: str, text: str) -> str:
+    """A text as the engines receive it: its analysed words, separated by spaces."""
+    return " ".join(token.text for token in analyzer(language)(text))
+
+
+# Texts reach whoosh already analysed: words separated by spaces (analysis never puts a
+# space inside a word).
+ANALYSED_WORDS = SpaceSeparatedTokenizer()
+TEXT_KINDS = ("title", "body", "answers", "staff")
+TEXT_FIELDS = frozenset(
+    ["place", *(f"{kind}_{language}" for kind in TEXT_KINDS for language in LANGUAGES)]
+)
+
+
+def index_fields(document: SearchDocument) -> dict[str, Any]:
+    """The fields both engines index: ``fields_of``, its texts as analysed words."""
+    fields = fields_of(document)
+    for name in TEXT_FIELDS.intersection(fields):
+        fields[name] = analysed(field_language(name), fields[name])
+    return {name: value for name, value in fields.items() if value != ""}
+
+
+def prepared(
+    documents: Iterable[SearchDocument], set_aside: dict[str, str]
+) -> Iterator[tuple[SearchDocument, dict[str, Any]]]:
+    """Each document with its index fields; one whose analysis fails (whatever the reason:
+    analysis is meant never to fail) is set aside in ``set_aside`` instead of failing the
+    others."""
+    for document in documents:
+        try:
+            fields = index_fields(document)
+        except Exception as error:  # noqa: BLE001  (one document must not stop the others)
+            set_aside[document.key] = type(error).__name__
+            # The key and the type only: a message may quote the document's text.
+            logger.error("search document %s set aside: %s", document.key, type(error).__name__)
+            continue
+        yield document, fields
 
 
 def _schema() -> Schema:
@@ -136,17 +223,15 @@ def _schema() -> Schema:
         "reference": ID(stored=True),
         "language": ID(stored=True),
         "created": NUMERIC(stored=True, sortable=True, bits=64),
-        "place": TEXT(analyzer=analyzer("fr"), field_boost=PLACE_BOOST),
+        "place": TEXT(analyzer=ANALYSED_WORDS, field_boost=PLACE_BOOST),
         "public_texts": STORED(),
         "staff_texts": STORED(),
         "meta": STORED(),
     }
     for language in LANGUAGES:
-        lang_analyzer = analyzer(language)
-        fields[f"title_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=TITLE_BOOST)
-        fields[f"body_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=BODY_BOOST)
-        fields[f"answers_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=ANSWER_BOOST)
-        fields[f"staff_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=STAFF_BOOST)
+        for kind in TEXT_KINDS:
+            boost = FIELD_BOOSTS[kind]
+            fields[f"{kind}_{language}"] = TEXT(analyzer=ANALYSED_WORDS, field_boost=boost)
     return Schema(**fields)
 
 
@@ -184,18 +269,22 @@ def fields_of(document: SearchDocument) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value != ""}
 
 
+def _add_meta(writer: IndexWriter, position: int, set_aside: SetAside) -> None:
+    meta = meta_value(position, set_aside)
+    writer.add_document(key=META_KEY, kind=META_KEY, public="0", meta=meta)
+
+
 class _WhooshRebuild:
     def __init__(self, writer: IndexWriter) -> None:
         self.writer = writer
+        self.set_aside: dict[str, str] = {}
 
     def add(self, documents: Sequence[SearchDocument]) -> None:
-        for document in documents:
-            self.writer.add_document(**fields_of(document))
+        for _, fields in prepared(documents, self.set_aside):
+            self.writer.add_document(**fields)
 
-    def commit(self, position: int) -> None:
-        self.writer.add_document(
-            key=META_KEY, kind=META_KEY, public="0", meta={"position": position}
-        )
+    def commit(self, position: int, set_aside: SetAside | None = None) -> None:
+        _add_meta(self.writer, position, updated_set_aside(self.set_aside, [], set_aside or {}))
         self.writer.commit(mergetype=CLEAR)
 
     def cancel(self) -> None:
@@ -221,6 +310,7 @@ class WhooshEngine:
             self._index = whoosh_index.open_dir(str(directory))
         else:
             self._index = whoosh_index.create_in(str(directory), _schema())
+        self._schema = _schema()
         self._lock = threading.Lock()
         self._searcher: Searcher | None = None
         self._checked = 0.0
@@ -233,23 +323,40 @@ class WhooshEngine:
         self._results: dict[SearchRequest, SearchResult] = {}
 
     def _writer(self) -> IndexWriter:
-        return self._index.writer(timeout=self.writer_timeout, delay=0.05, limitmb=128)
+        try:
+            writer = self._index.writer(timeout=self.writer_timeout, delay=0.05, limitmb=128)
+        except whoosh_index.LockError as error:
+            raise IndexBusy("the whoosh index writer stayed taken") from error
+        # This code's schema, not the one pickled in the index: an index written by an
+        # earlier version (which analysed texts with whoosh's StemFilter, see analysis.py)
+        # receives analysed words from now on, and its next commit stores this schema.
+        writer.schema = self._schema
+        return writer
 
     def apply(
-        self, documents: Sequence[SearchDocument], removed: Sequence[str], position: int
+        self,
+        documents: Sequence[SearchDocument],
+        removed: Sequence[str],
+        position: int,
+        set_aside: SetAside | None = None,
     ) -> None:
+        refused: dict[str, str] = {}
+        # Analysed before the writer opens: a document that fails leaves nothing behind.
+        ready = list(prepared(documents, refused))
         writer = self._writer()
         # One searcher for every deletion: update_document() would open a reader of the whole
         # index per document (35 s for 100 documents at 100,000 items, against 0.2 s).
         searcher = writer.searcher()
         try:
-            for key in [*removed, *(d.key for d in documents), META_KEY]:
+            stored = searcher.document(key=META_KEY)
+            keys = [*removed, *refused, *(d.key for d in documents)]
+            added = {**refused, **(set_aside or {})}
+            record = updated_set_aside(_set_aside_of(stored), keys, added)
+            for key in [*keys, META_KEY]:
                 writer.delete_by_term("key", key, searcher=searcher)
-            for document in documents:
-                writer.add_document(**fields_of(document))
-            writer.add_document(
-                key=META_KEY, kind=META_KEY, public="0", meta={"position": position}
-            )
+            for _, fields in ready:
+                writer.add_document(**fields)
+            _add_meta(writer, position, record)
         except BaseException:
             searcher.close()
             writer.cancel()
@@ -306,6 +413,10 @@ class WhooshEngine:
         with self._lock:
             stored = self._current().document(key=META_KEY)
         return int(stored["meta"]["position"]) if stored else 0
+
+    def set_aside(self) -> dict[str, str]:
+        with self._lock:
+            return _set_aside_of(self._current().document(key=META_KEY))
 
     def document_count(self) -> int:
         with self._lock:
@@ -442,6 +553,11 @@ class WhooshEngine:
                 self._facet_columns[name] = column
             counts[name] = Counter(map(column.__getitem__, documents))
         return counts
+
+
+def _set_aside_of(stored: dict[str, Any] | None) -> dict[str, str]:
+    meta = stored.get("meta") if stored else None
+    return dict(meta.get("setAside", {})) if isinstance(meta, dict) else {}
 
 
 def _newest(documents: DocumentSet, size: int, document_count: int) -> list[int]:
