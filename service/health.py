@@ -29,14 +29,17 @@ async def _search_readiness(
     """Whether the index is kept up to date (``checks["searchIndexer"]`` says why not: a
     failing or stalled indexer, see search/status.py; a lagging index that moves is ready,
     it still answers, slightly stale), and the search block."""
+    now = services.clock()
+    status = await asyncio.to_thread(read_status, services.search_status_path)
     try:
         behind = await lag(services.db, services.search_engine)
         set_aside = await asyncio.to_thread(services.search_engine.set_aside)
     except Exception as error:  # noqa: BLE001  (an index that cannot be read cannot serve)
-        checks["searchIndexer"] = f"search index unreadable ({type(error).__name__})"
+        # The indexer's own word first (failing, and why), if it has said so.
+        failing = readiness(status, 0, 0.0, now)
+        unreadable = f"search index unreadable ({type(error).__name__})"
+        checks["searchIndexer"] = unreadable if failing.ready else failing.reason
         return False, {"error": type(error).__name__}
-    now = services.clock()
-    status = await asyncio.to_thread(read_status, services.search_status_path)
     verdict = readiness(status, behind.pending, behind.seconds(now), now)
     checks["searchIndexer"] = verdict.reason
     return verdict.ready, {

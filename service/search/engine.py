@@ -20,7 +20,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,16 +33,24 @@ from whoosh.query import And, AndMaybe, FuzzyTerm, NumericRange, Or, Query, Term
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, IndexWriter
 
-from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, terms, words
-from service.search.documents import ITEM_SOURCE, SearchDocument
+from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, terms, words
+from service.search.documents import SearchDocument
 from service.search.highlight import Highlight, highlights
 from service.search.matching import DocumentSet, Postings, matching_documents, scores
+from service.search.writing import (
+    TEXT_KINDS,
+    DocumentRefused,
+    IndexBusy,
+    SetAside,
+    field_language,
+    meta_value,
+    prepared,
+    updated_set_aside,
+)
 
 logger = logging.getLogger("service.search")
 
 META_KEY = "__meta__"
-# Documents set aside (key: why) are recorded in the index's meta document: the newest ones.
-MAX_SET_ASIDE = 1000
 # Only this many of the matching documents (the newest) are scored for a one-word query,
 # fewer for longer ones (at least MIN_RANK_WINDOW); all are counted.
 RANK_WINDOW = 1000
@@ -105,13 +113,6 @@ class SearchResult:
     approximate: bool = False
 
 
-class IndexBusy(Exception):
-    """Another writer (a `reindex`) held the index for longer than the writer timeout."""
-
-
-SetAside = Mapping[str, str]  # document key: why it is not in the index (an error's type)
-
-
 class SearchEngine(Protocol):
     """What the service needs from a full-text engine."""
 
@@ -148,7 +149,9 @@ class SearchEngine(Protocol):
 
 class Rebuild(Protocol):
     def add(self, documents: Sequence[SearchDocument]) -> None:
-        """Add documents; one whose analysis fails is left out and recorded as set aside."""
+        """Add documents; one whose analysis fails, or that the engine refuses, is left out
+        and recorded as set aside. Raises ``DocumentRefused`` when the engine refused one
+        and its writer cannot go on."""
 
     def commit(self, position: int, set_aside: SetAside | None = None) -> None:
         """Replace the index, recording ``position`` and what was set aside."""
@@ -156,59 +159,9 @@ class Rebuild(Protocol):
     def cancel(self) -> None: ...
 
 
-def updated_set_aside(
-    previous: SetAside, touched: Iterable[str], added: SetAside
-) -> dict[str, str]:
-    """The record after a commit: the keys written (or removed) again leave it, the ones
-    set aside now join it; the newest ``MAX_SET_ASIDE`` are kept."""
-    written = set(touched)
-    record = {key: why for key, why in previous.items() if key not in written}
-    record.update(added)
-    return dict(list(record.items())[-MAX_SET_ASIDE:])
-
-
-def meta_value(position: int, set_aside: SetAside) -> dict[str, Any]:
-    """What the meta document stores (both engines): the position and the record."""
-    return {"position": position, "setAside": dict(set_aside)}
-
-
-def analysed(language: str, text: str) -> str:
-    """A text as the engines receive it: its analysed words, separated by spaces."""
-    return " ".join(token.text for token in analyzer(language)(text))
-
-
 # Texts reach whoosh already analysed: words separated by spaces (analysis never puts a
 # space inside a word).
 ANALYSED_WORDS = SpaceSeparatedTokenizer()
-TEXT_KINDS = ("title", "body", "answers", "staff")
-TEXT_FIELDS = frozenset(
-    ["place", *(f"{kind}_{language}" for kind in TEXT_KINDS for language in LANGUAGES)]
-)
-
-
-def index_fields(document: SearchDocument) -> dict[str, Any]:
-    """The fields both engines index: ``fields_of``, its texts as analysed words."""
-    fields = fields_of(document)
-    for name in TEXT_FIELDS.intersection(fields):
-        fields[name] = analysed(field_language(name), fields[name])
-    return {name: value for name, value in fields.items() if value != ""}
-
-
-def prepared(
-    documents: Iterable[SearchDocument], set_aside: dict[str, str]
-) -> Iterator[tuple[SearchDocument, dict[str, Any]]]:
-    """Each document with its index fields; one whose analysis fails (whatever the reason:
-    analysis is meant never to fail) is set aside in ``set_aside`` instead of failing the
-    others."""
-    for document in documents:
-        try:
-            fields = index_fields(document)
-        except Exception as error:  # noqa: BLE001  (one document must not stop the others)
-            set_aside[document.key] = type(error).__name__
-            # The key and the type only: a message may quote the document's text.
-            logger.error("search document %s set aside: %s", document.key, type(error).__name__)
-            continue
-        yield document, fields
 
 
 def _schema() -> Schema:
@@ -235,40 +188,6 @@ def _schema() -> Schema:
     return Schema(**fields)
 
 
-def fields_of(document: SearchDocument) -> dict[str, Any]:
-    language = document.language
-    values: dict[str, Any] = {
-        "key": document.key,
-        "kind": document.kind,
-        "commune": document.commune_code,
-        "category": document.category_code or "-",
-        "status": document.status,
-        "body": document.body_code,
-        "public": "1" if document.public else "0",
-        # References (ALM-2026-000042) are matched upper-cased; a sensor's slug is kept as is.
-        "reference": document.reference.upper()
-        if document.source == ITEM_SOURCE
-        else document.reference,
-        "language": language,
-        "created": int(document.created_at.timestamp()),
-        "place": document.place,
-        f"body_{language}": document.public_text,
-        f"answers_{language}": "\n".join(document.public_answers),
-        f"staff_{language}": "\n".join(t for t in document.staff_texts if t),
-        "public_texts": [("description", document.public_text)]
-        + [("answer", answer) for answer in document.public_answers],
-        "staff_texts": (
-            [("description", document.public_text)]
-            if document.staff_read_public_text and document.public_text
-            else []
-        )
-        + [("staff", text) for text in document.staff_texts if text],
-    }
-    for title_language, title in document.titles.items():
-        values[f"title_{title_language}"] = title
-    return {name: value for name, value in values.items() if value != ""}
-
-
 def _add_meta(writer: IndexWriter, position: int, set_aside: SetAside) -> None:
     meta = meta_value(position, set_aside)
     writer.add_document(key=META_KEY, kind=META_KEY, public="0", meta=meta)
@@ -280,8 +199,12 @@ class _WhooshRebuild:
         self.set_aside: dict[str, str] = {}
 
     def add(self, documents: Sequence[SearchDocument]) -> None:
-        for _, fields in prepared(documents, self.set_aside):
-            self.writer.add_document(**fields)
+        for document, fields in prepared(documents, self.set_aside):
+            try:
+                self.writer.add_document(**fields)
+            except Exception as error:
+                # Half of the document may be in the writer's postings: it cannot commit.
+                raise DocumentRefused(document.key) from error
 
     def commit(self, position: int, set_aside: SetAside | None = None) -> None:
         _add_meta(self.writer, position, updated_set_aside(self.set_aside, [], set_aside or {}))
@@ -693,11 +616,6 @@ def word_clauses(
             fields.append((fieldname, found))
         clauses.append(WordClause(fields, documents > 0 and highest > COMMON_SHARE * documents))
     return clauses
-
-
-def field_language(fieldname: str) -> str:
-    """``body_de`` is analysed in German; ``place`` in French."""
-    return fieldname.rsplit("_", 1)[-1] if "_" in fieldname else DEFAULT_LANGUAGE
 
 
 def _text_query(

@@ -23,7 +23,7 @@ import json
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -42,8 +42,9 @@ from service.outbox.models import OutboxEntry
 # kinds and sensor_source register their builders when imported.
 from service.search import documents, kinds, sensor_source  # noqa: F401
 from service.search.documents import ITEM_SOURCE, BuildContext, SearchDocument, document_key
-from service.search.engine import IndexBusy, SearchEngine
+from service.search.engine import SearchEngine
 from service.search.status import StatusRecorder
+from service.search.writing import DocumentRefused, IndexBusy, refused
 
 logger = logging.getLogger("service.search")
 
@@ -173,13 +174,6 @@ class Built:
         self.set_aside.update(other.set_aside)
 
 
-def _set_aside(key: str, error: BaseException) -> dict[str, str]:
-    # The key and the type only: a message may quote the document's text.
-    logger.error("search document %s set aside: %s", key, type(error).__name__)
-    logger.debug("search document set aside", exc_info=error)
-    return {key: type(error).__name__}
-
-
 async def build_isolating(db: Database, keys: list[Key], context: BuildContext) -> Built:
     """The documents of ``keys``, built together; if that fails, the keys are halved until
     the ones that fail alone are found, and set aside instead of failing the others."""
@@ -195,7 +189,7 @@ async def build_isolating(db: Database, keys: list[Key], context: BuildContext) 
     except Exception as error:  # noqa: BLE001  (a builder's bug on some row)
         if len(keys) == 1:
             key = document_key(*keys[0])
-            return Built(removed=[key], set_aside=_set_aside(key, error))
+            return Built(removed=[key], set_aside=refused(key, error))
     built = Built()
     half = len(keys) // 2
     built.extend(await build_isolating(db, keys[:half], context))
@@ -275,9 +269,7 @@ class Indexer:
         except Exception as error:  # noqa: BLE001  (halved below; alone, set aside)
             if len(documents) == 1:
                 key = documents[0].key
-                await asyncio.to_thread(
-                    self.engine.apply, [], [key], position, _set_aside(key, error)
-                )
+                await asyncio.to_thread(self.engine.apply, [], [key], position, refused(key, error))
                 return
         half = len(documents) // 2
         await self._write_isolating(documents[:half], before, before)
@@ -378,44 +370,52 @@ async def rebuild(
     """Replace the whole index with documents built from the database; return their count.
 
     The position is read first: entries written during the rebuild are applied afterwards
-    by the indexer (applying them twice is harmless). A document that cannot be built or
-    analysed is set aside, as the indexer does.
+    by the indexer (applying them twice is harmless). A document that cannot be built,
+    analysed or written is set aside, as the indexer does; when it leaves the writer unable
+    to go on (whoosh), the rebuild starts again without it.
     """
+    left_out: dict[str, str] = {}
+    while True:
+        try:
+            return await _rebuild_once(engine, db, context, left_out, batch_size, progress)
+        except DocumentRefused as error:
+            left_out.update(refused(error.key, error.__cause__ or error))
+
+
+IdsAfter = Callable[[AsyncSession, int, int], Awaitable[list[int]]]
+
+
+async def _item_ids_after(session: AsyncSession, after: int, limit: int) -> list[int]:
+    statement = select(Item.id).where(col(Item.id) > after).order_by(col(Item.id)).limit(limit)
+    return [i for i in (await session.exec(statement)).all() if i is not None]
+
+
+async def _rebuild_once(
+    engine: SearchEngine,
+    db: Database,
+    context: BuildContext,
+    left_out: dict[str, str],
+    batch_size: int,
+    progress: ProgressCallback | None,
+) -> int:
     async with db.reading() as session:
         position = (await session.exec(select(func.max(OutboxEntry.id)))).one() or 0
         total = (await session.exec(select(func.count()).select_from(Item))).one()
+    pagers: list[tuple[str, IdsAfter]] = [(ITEM_SOURCE, _item_ids_after)]
+    pagers += [(source, builder.ids_after) for source, builder in documents.sources().items()]
     writer = await asyncio.to_thread(engine.rebuild)
-    set_aside: dict[str, str] = {}
+    set_aside = dict(left_out)
     done = 0
     try:
-        after = 0
-        while True:
-            async with db.reading() as session:
-                statement = (
-                    select(Item.id)
-                    .where(col(Item.id) > after)
-                    .order_by(col(Item.id))
-                    .limit(batch_size)
-                )
-                ids = [i for i in (await session.exec(statement)).all() if i is not None]
-            if not ids:
-                break
-            built = await build_isolating(db, [(ITEM_SOURCE, i) for i in ids], context)
-            writer.add(built.documents)
-            set_aside.update(built.set_aside)
-            done += len(ids)
-            after = ids[-1]
-            if progress:
-                progress(done, int(total))
-        for source, source_builder in documents.sources().items():
+        for source, ids_after in pagers:
             after = 0
             while True:
                 async with db.reading() as session:
-                    ids = await source_builder.ids_after(session, after, batch_size)
+                    ids = await ids_after(session, after, batch_size)
                 if not ids:
                     break
                 built = await build_isolating(db, [(source, i) for i in ids], context)
-                writer.add(built.documents)
+                writer.add([d for d in built.documents if d.key not in left_out])
                 set_aside.update(built.set_aside)
                 done += len(ids)
                 after = ids[-1]

@@ -31,21 +31,24 @@ from service.search.engine import (
     MAX_WORDS,
     META_KEY,
     REFERENCE,
-    TEXT_KINDS,
     Hit,
-    IndexBusy,
     SearchRequest,
     SearchResult,
-    SetAside,
-    field_language,
-    meta_value,
-    prepared,
     scope_rules,
-    updated_set_aside,
     word_clauses,
 )
 from service.search.highlight import highlights
 from service.search.typos import within
+from service.search.writing import (
+    TEXT_KINDS,
+    IndexBusy,
+    SetAside,
+    field_language,
+    meta_value,
+    prepared,
+    refused,
+    updated_set_aside,
+)
 
 WRITER_HEAP_BYTES = 64_000_000
 MAX_FACET_VALUES = 1000
@@ -91,8 +94,11 @@ class _TantivyRebuild:
         self.set_aside: dict[str, str] = {}
 
     def add(self, documents: Sequence[SearchDocument]) -> None:
-        for _, fields in prepared(documents, self.set_aside):
-            self.writer.add_document(_document(fields))
+        for document, fields in prepared(documents, self.set_aside):
+            try:
+                self.writer.add_document(_document(fields))
+            except Exception as error:  # noqa: BLE001  (tantivy adds a document whole or not at all)
+                self.set_aside.update(refused(document.key, error))
 
     def commit(self, position: int, set_aside: SetAside | None = None) -> None:
         record = updated_set_aside(self.set_aside, [], set_aside or {})
