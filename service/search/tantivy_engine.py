@@ -14,6 +14,7 @@ holds a lock file that the kernel releases if the holder dies.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ from service.search.documents import SearchDocument
 from service.search.engine import (
     FACETS,
     FIELD_BOOSTS,
+    FUZZY_LENGTHS,
     MAX_WORDS,
     META_KEY,
     REFERENCE,
@@ -49,6 +51,8 @@ from service.search.writing import (
     refused,
     updated_set_aside,
 )
+
+logger = logging.getLogger("service.search")
 
 WRITER_HEAP_BYTES = 64_000_000
 MAX_FACET_VALUES = 1000
@@ -108,8 +112,17 @@ class _TantivyRebuild:
         self.engine._changed()
 
     def cancel(self) -> None:
-        self.writer.rollback()
-        self.writer.wait_merging_threads()
+        _abandon(self.writer)
+
+
+def _abandon(writer: tantivy.IndexWriter) -> None:
+    """Roll back and release the index's lock, whatever state a failure (a commit that
+    failed halfway) left the writer in: later writes must not wait for it."""
+    for step in (writer.rollback, writer.wait_merging_threads):
+        try:
+            step()
+        except Exception:  # noqa: BLE001  (the caller raises the failure that led here)
+            logger.debug("search writer not given up cleanly", exc_info=True)
 
 
 class TantivyEngine:
@@ -179,11 +192,10 @@ class TantivyEngine:
             for document in ready:
                 writer.add_document(document)
             writer.add_document(_meta(position, record))
+            writer.commit()
         except BaseException:
-            writer.rollback()
-            writer.wait_merging_threads()
+            _abandon(writer)
             raise
-        writer.commit()
         writer.wait_merging_threads()  # and release the lock
         self._changed()
 
@@ -374,7 +386,7 @@ class TantivyEngine:
     def _all_terms(self, fieldname: str, found: list[str], *, fuzzy: bool) -> tantivy.Query:
         parts = []
         for text in found:
-            if fuzzy and len(text) >= 4:
+            if fuzzy and len(text) in FUZZY_LENGTHS:
                 # One typo in a short word, two in a long one.
                 distance = 2 if len(text) >= 8 else 1
                 parts.append(tantivy.Query.fuzzy_term_query(self.schema, fieldname, text, distance))
