@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import random
 import shutil
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from whoosh import index as whoosh_index
 from whoosh.analysis import LanguageAnalyzer
 
-from service.commands.data import run_reindex
+from service.commands.data import print_set_aside, run_reindex
 from service.context import Services
 from service.outbox import rules as outbox
 from service.search import documents
@@ -274,6 +275,7 @@ async def test_reindex_sets_aside_a_document_that_cannot_be_indexed(
     faulty: FaultySource,
     hostile_settings: Settings,
     fault: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     # given
     services, client = app
@@ -288,6 +290,9 @@ async def test_reindex_sets_aside_a_document_that_cannot_be_indexed(
     assert keys_found(services, "renversé") == {"faulty:1", "faulty:3"}
     assert reference in await search_references(client, "square", "fr")
     assert list(services.search_engine.set_aside()) == ["faulty:2"]
+    # and `reindex` (as `index --once`) names it for staff
+    print_set_aside(hostile_settings)
+    assert "set aside (not searchable): faulty:2 (" in capsys.readouterr().out
 
 
 async def test_a_document_set_aside_leaves_the_record_once_it_is_indexed(
@@ -362,6 +367,30 @@ async def test_readyz_is_503_when_the_indexer_is_failing(
     assert response.status_code == 503
     reason = response.json()["checks"]["searchIndexer"]
     assert reason.startswith("search indexer failing for "), reason
+
+
+def test_a_whoosh_commit_that_fails_does_not_leave_the_index_locked(tmp_path: Path) -> None:
+    # given: whoosh names a new segment with the global `random`: reseeded alike, the
+    # second commit picks the first one's name, and fails halfway
+    engine = WhooshEngine(tmp_path, writer_timeout=2)
+    first, second, third = (FaultySource().document(i) for i in (1, 2, 3))
+    random.seed(16)
+    engine.apply([first], [], 1)
+    random.seed(16)
+    with pytest.raises(AssertionError) as failure:
+        engine.apply([second], [], 2)
+    random.seed()
+    # when: the next write, while the failure is kept (as an error reporter or a log
+    # handler keeps it, with its traceback and the writer in it)
+    engine.apply([third], [], 3)
+    # then: it went through (it waited for the lock of a writer never given up, then failed)
+    assert failure.value is not None
+    assert engine.position() == 3
+    assert {hit.key for hit in engine.search(SearchRequest(text="kiosque")).hits} == {
+        "faulty:1",
+        "faulty:3",
+    }
+    engine.close()
 
 
 def earlier_schema() -> Any:
