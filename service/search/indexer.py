@@ -379,7 +379,13 @@ async def rebuild(
         try:
             return await _rebuild_once(engine, db, context, left_out, batch_size, progress)
         except DocumentRefused as error:
+            if len(left_out) >= MAX_REBUILD_RESTARTS:
+                raise  # documents refused wholesale: the engine fails, not they
             left_out.update(refused(error.key, error.__cause__ or error))
+
+
+# How many documents a rebuild may start again without (each costs a whole rebuild).
+MAX_REBUILD_RESTARTS = 20
 
 
 IdsAfter = Callable[[AsyncSession, int, int], Awaitable[list[int]]]

@@ -77,7 +77,7 @@ def _schema() -> tantivy.Schema:
 
 
 def _document(fields: dict[str, Any]) -> tantivy.Document:
-    """The index fields of a document (``engine.index_fields``: texts already analysed),
+    """The index fields of a document (``writing.index_fields``: texts already analysed),
     with what highlights read packed into one stored value."""
     fields = dict(fields)
     stored = {"public_texts": fields.pop("public_texts"), "staff_texts": fields.pop("staff_texts")}
