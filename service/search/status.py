@@ -34,8 +34,10 @@ OK, FAILING, WAITING = "ok", "failing", "waiting"
 FAILING_AFTER_SECONDS = 30.0
 STALLED_AFTER_SECONDS = 300.0
 HEARTBEAT_SECONDS = 30.0
-# A status older than this was left by an indexer that is gone.
-FRESH_SECONDS = 4 * HEARTBEAT_SECONDS
+# A status older than this was left by an indexer that is gone. The indexer writes after
+# each round, and a round waiting for the writer (held by a `reindex`) lasts up to the
+# writer timeout (120 s).
+FRESH_SECONDS = 300.0
 
 
 @dataclass(frozen=True)

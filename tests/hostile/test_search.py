@@ -27,7 +27,7 @@ from service.outbox import rules as outbox
 from service.search import documents
 from service.search.analysis import terms
 from service.search.documents import BuildContext, SearchDocument
-from service.search.engine import SearchRequest, WhooshEngine, _schema
+from service.search.engine import SearchRequest, WhooshEngine, _schema, open_engine
 from service.search.indexer import IndexerLock, run_search_indexer
 from service.search.status import read_status
 from service.search.writing import TEXT_FIELDS, field_language
@@ -367,6 +367,40 @@ async def test_readyz_is_503_when_the_indexer_is_failing(
     assert response.status_code == 503
     reason = response.json()["checks"]["searchIndexer"]
     assert reason.startswith("search indexer failing for "), reason
+
+
+async def test_readyz_stays_ready_while_a_reindex_holds_the_writer(
+    app: tuple[Services, httpx.AsyncClient], hostile_settings: Settings
+) -> None:
+    # given: a `reindex` holds the index's writer (another handle on the same index), so
+    # this host's indexer waits for it, while a report has waited ten minutes
+    services, client = app
+    await report(client, "fr", "Abribus vandalisé.")
+    started = services.clock()
+    services.clock = lambda: started + timedelta(minutes=10)
+    services.search_engine.writer_timeout = 0.2  # type: ignore[attr-defined]
+    reindexing = open_engine(hostile_settings.search_engine, hostile_settings.search_dir)
+    rebuild = reindexing.rebuild()
+    stop = asyncio.Event()
+    lock = IndexerLock(hostile_settings.search_dir / "indexer.lock")
+    indexer = asyncio.create_task(run_search_indexer(services.search_indexer, lock, stop, 0.05))
+    try:
+        for _ in range(100):
+            status = read_status(services.search_status_path)
+            if status is not None and status.state == "waiting":
+                break
+            await asyncio.sleep(0.05)
+        # when
+        response = await client.get("/readyz")
+    finally:
+        stop.set()
+        await indexer
+        rebuild.cancel()
+        reindexing.close()
+    # then: ready, saying what the indexer waits for
+    assert response.status_code == 200, response.json()
+    reason = response.json()["checks"]["searchIndexer"]
+    assert reason == "search indexer waiting for the index writer (a reindex?)"
 
 
 def test_a_whoosh_commit_that_fails_does_not_leave_the_index_locked(tmp_path: Path) -> None:
