@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 
 from itsdangerous import Signer
 from starlette.requests import Request
@@ -29,6 +30,7 @@ from service.response_cache import PublicResponseCache
 from service.search.documents import BuildContext
 from service.search.engine import SearchEngine, open_engine
 from service.search.indexer import Indexer
+from service.search.status import StatusRecorder
 from service.sensors.opinions import OpinionThrottle
 from service.settings import Settings
 from service.staff.rules import StaffIdentity
@@ -169,7 +171,13 @@ class Services:
             self.db,
             self.search_build_context,
             batch_size=self.settings.search_batch_size,
+            status=StatusRecorder(self.search_status_path, lambda: self.clock()),
         )
+
+    @property
+    def search_status_path(self) -> Path:
+        """Where the host's indexer says how its rounds go (read by ``/readyz``)."""
+        return self.settings.search_dir / "indexer.status"
 
     async def reload_reference(self) -> None:
         """Replace the in-memory reference data with what the database holds now."""

@@ -1,7 +1,9 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (it can serve: database and schema)."""
+"""``/healthz`` (the process answers) and ``/readyz`` (it can serve: database, schema, and a
+search index kept up to date)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
@@ -11,10 +13,44 @@ from service.context import Services
 from service.db import DatabaseUnavailable
 from service.migrate import current_revision_async, head_revision
 from service.search.indexer import lag
+from service.search.status import read_status, readiness
+
+# The keys of documents set aside shown (the newest): `reindex` and the logs say the rest.
+SET_ASIDE_SHOWN = 20
 
 
 async def healthz(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+
+async def _search_readiness(
+    services: Services, checks: dict[str, str]
+) -> tuple[bool, dict[str, object]]:
+    """Whether the index is kept up to date (``checks["searchIndexer"]`` says why not: a
+    failing or stalled indexer, see search/status.py; a lagging index that moves is ready,
+    it still answers, slightly stale), and the search block."""
+    now = services.clock()
+    status = await asyncio.to_thread(read_status, services.search_status_path)
+    try:
+        behind = await lag(services.db, services.search_engine)
+        set_aside = await asyncio.to_thread(services.search_engine.set_aside)
+    except Exception as error:  # noqa: BLE001  (an index that cannot be read cannot serve)
+        # The indexer's own word first (failing, and why), if it has said so.
+        failing = readiness(status, 0, 0.0, now)
+        unreadable = f"search index unreadable ({type(error).__name__})"
+        checks["searchIndexer"] = unreadable if failing.ready else failing.reason
+        return False, {"error": type(error).__name__}
+    verdict = readiness(status, behind.pending, behind.seconds(now), now)
+    checks["searchIndexer"] = verdict.reason
+    return verdict.ready, {
+        "engine": services.settings.search_engine,
+        "position": behind.position,
+        "pendingEntries": behind.pending,
+        "lagSeconds": round(behind.seconds(now), 3),
+        # Documents left out of the index (a builder's bug, a text the engine refused):
+        # their keys, so that staff can look at them; the logs say why.
+        "setAside": {"count": len(set_aside), "keys": list(set_aside)[-SET_ASIDE_SHOWN:]},
+    }
 
 
 def readiness_endpoint(services: Services) -> Callable[[Request], Awaitable[JSONResponse]]:
@@ -33,18 +69,7 @@ def readiness_endpoint(services: Services) -> Callable[[Request], Awaitable[JSON
         ready = checks["database"] == "ok" and checks["migrations"] == "current"
         search: dict[str, object] = {}
         if ready:
-            # Reported, not a condition of readiness: a lagging index still answers searches
-            # (slightly stale), and a worker that refused traffic would not make it catch up.
-            try:
-                behind = await lag(services.db, services.search_engine)
-                search = {
-                    "engine": services.settings.search_engine,
-                    "position": behind.position,
-                    "pendingEntries": behind.pending,
-                    "lagSeconds": round(behind.seconds(services.clock()), 3),
-                }
-            except Exception as error:  # noqa: BLE001
-                search = {"error": type(error).__name__}
+            ready, search = await _search_readiness(services, checks)
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": checks, "search": search},
             status_code=200 if ready else 503,

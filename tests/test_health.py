@@ -22,7 +22,11 @@ async def test_healthz_says_the_process_answers(client: httpx.AsyncClient) -> No
     assert response.json() == {"status": "ok"}
 
 
-async def test_readyz_is_ready_on_a_migrated_database(client: httpx.AsyncClient) -> None:
+async def test_readyz_is_ready_on_a_migrated_database(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: the index of this test's data folder caught up with the session's database
+    await services.search_indexer.catch_up()
     # when
     response = await client.get("/readyz")
     # then
@@ -30,10 +34,17 @@ async def test_readyz_is_ready_on_a_migrated_database(client: httpx.AsyncClient)
     body = response.json()
     assert {key: body[key] for key in ("status", "checks")} == {
         "status": "ready",
-        "checks": {"database": "ok", "migrations": "current"},
+        "checks": {"database": "ok", "migrations": "current", "searchIndexer": "ok"},
     }
-    assert set(body["search"]) == {"engine", "position", "pendingEntries", "lagSeconds"}
+    assert set(body["search"]) == {
+        "engine",
+        "position",
+        "pendingEntries",
+        "lagSeconds",
+        "setAside",
+    }
     assert body["search"]["engine"] == "whoosh"
+    assert body["search"]["setAside"] == {"count": 0, "keys": []}
 
 
 async def test_readyz_reports_how_far_the_search_index_is_behind(

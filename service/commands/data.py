@@ -167,7 +167,22 @@ def reindex(settings: Settings, _: argparse.Namespace) -> int:
     count, seconds = asyncio.run(run_reindex(settings))
     engine, folder = settings.search_engine, settings.search_dir
     print(f"indexed {count} items in {seconds:.1f} s ({engine}) into {folder}")
+    print_set_aside(settings)
     return 0
+
+
+def print_set_aside(settings: Settings) -> None:
+    """The documents left out of the index (a builder's bug on them, a text the engine
+    refused), for staff to look at: their keys and the error's type (the log has more)."""
+    from service.search.engine import open_engine
+
+    engine = open_engine(settings.search_engine, settings.search_dir)
+    try:
+        set_aside = engine.set_aside()
+    finally:
+        engine.close()
+    for key, why in set_aside.items():
+        print(f"set aside (not searchable): {key} ({why})")
 
 
 async def run_reindex(settings: Settings) -> tuple[int, float]:
@@ -219,6 +234,7 @@ async def run_index(settings: Settings, *, once: bool) -> None:
             finally:
                 lock.release()
             print(f"applied {count} outbox entries")
+            print_set_aside(settings)
             return
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

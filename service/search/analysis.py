@@ -4,7 +4,11 @@ French is the reference language: lower case, elision (``l'éclairage`` -> ``éc
 accent folding *before* stop words and stemming (so ``eclairage`` typed without accents and
 ``éclairages`` in the plural meet on the same stem), then the Snowball stemmer. English,
 Spanish and German follow the same chain with their stop words and stemmers; Arabic is
-normalised (diacritics, tatweel, alef/yeh/teh marbuta variants) and stemmed with ISRI.
+normalised (diacritics, tatweel, alef/yeh/teh marbuta variants) and lightly stemmed.
+
+Analysis never raises, whatever the text: each step that rewrites a word is guarded per word
+(a word a step cannot rewrite is kept as it was), so a report in any language can always be
+indexed, and the same text gives the same words when it is indexed and when it is searched.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from functools import cache
+from functools import cache, lru_cache, partial
 from typing import Any
 
 from whoosh.analysis import (
@@ -21,7 +25,6 @@ from whoosh.analysis import (
     Filter,
     LowercaseFilter,
     RegexTokenizer,
-    StemFilter,
     StopFilter,
 )
 from whoosh.lang import stemmer_for_language, stopwords_for_language
@@ -36,16 +39,36 @@ _ELIDED = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’]"
 _APOSTROPHE = re.compile(r"['’]")
 
 
-class ElisionFilter(Filter):  # type: ignore[misc]
-    """French elision: ``l'éclairage`` -> ``éclairage``, ``qu'il`` -> ``il``."""
+# The filters' class names (and ``light_arabic_stem``) are pickled in the schema of whoosh
+# indexes written before words were analysed here (see engine.py): keep them, or such an
+# index no longer opens.
+
+
+class _WordFilter(Filter):  # type: ignore[misc]
+    """A step that rewrites each word: a word it fails to rewrite is kept as it was (the same
+    on the document and the query side, so the word is still found); an empty result drops
+    the word."""
+
+    def rewrite(self, text: str) -> str:
+        raise NotImplementedError
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         for token in tokens:
-            text = _ELIDED.sub("", token.text)
-            # What remains after a non-French apostrophe ("o'neill") is one word.
-            token.text = _APOSTROPHE.sub("", text)
-            if token.text:
+            try:
+                text = self.rewrite(token.text)
+            except Exception:  # noqa: BLE001  (one odd word must not stop a whole text)
+                text = token.text
+            if text:
+                token.text = text
                 yield token
+
+
+class ElisionFilter(_WordFilter):
+    """French elision: ``l'éclairage`` -> ``éclairage``, ``qu'il`` -> ``il``."""
+
+    def rewrite(self, text: str) -> str:
+        # What remains after a non-French apostrophe ("o'neill") is one word.
+        return _APOSTROPHE.sub("", _ELIDED.sub("", text))
 
 
 class MinimumLengthFilter(Filter):  # type: ignore[misc]
@@ -92,12 +115,44 @@ def light_arabic_stem(word: str) -> str:
     return word
 
 
-class ArabicNormalizeFilter(Filter):  # type: ignore[misc]
+class ArabicNormalizeFilter(_WordFilter):
+    def rewrite(self, text: str) -> str:
+        return normalize_arabic(text)
+
+
+def _stem_or_keep(stem: Callable[[str], str], word: str) -> str:
+    """The stem of a word, or the word itself when the stemmer fails on it (whoosh's
+    Spanish stemmer raises IndexError on « bgue », any word with no vowel before a final
+    « gue ») or leaves nothing of it."""
+    try:
+        found = stem(word)
+    except Exception:  # noqa: BLE001  (a stemmer's bug on one word; the word stays findable)
+        return word
+    return found if isinstance(found, str) and found else word
+
+
+STEM_CACHE_WORDS = 50_000
+
+
+class GuardedStemFilter(Filter):  # type: ignore[misc]
+    """Stems each word (not stop words) with a cache, and never raises.
+
+    Replaces whoosh's ``StemFilter``, whose cache (``lfu_cache``) counts a word even when the
+    stemmer raised on it without storing a stem: once full, its eviction deletes that word
+    from the stems and raises KeyError, and then does so for every new word until the process
+    restarts (nor is it safe between threads: searches and the indexer share analyzers). Here
+    the stemmer is guarded per word before ``functools.lru_cache`` sees it: the cache only
+    ever stores results, and it is thread-safe."""
+
+    def __init__(self, stem: Callable[[str], str], cache_words: int = STEM_CACHE_WORDS) -> None:
+        self._stem = lru_cache(maxsize=cache_words)(partial(_stem_or_keep, stem))
+
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        stem = self._stem
         for token in tokens:
-            token.text = normalize_arabic(token.text)
-            if token.text:
-                yield token
+            if not token.stopped:
+                token.text = stem(token.text)
+            yield token
 
 
 def fold(text: str) -> str:
@@ -128,7 +183,7 @@ def analyzer(language: str) -> Analyzer:
             chain
             | ArabicNormalizeFilter()
             | StopFilter(stoplist=stop, minsize=2)
-            | StemFilter(stemfn=light_arabic_stem, cachesize=50000)
+            | GuardedStemFilter(light_arabic_stem)
         )
     stop = frozenset(fold(w) for w in stopwords_for_language(language))
     if language == "fr":
@@ -139,29 +194,24 @@ def analyzer(language: str) -> Analyzer:
         | _GermanFolding()
         | CharsetFilter(accent_map)
         | StopFilter(stoplist=stop, minsize=2)
-        | StemFilter(stemfn=_stemmer(language), cachesize=50000)
+        | GuardedStemFilter(_stemmer(language))
     )
 
 
-class _ApostropheSplitter(Filter):  # type: ignore[misc]
+class _ApostropheSplitter(_WordFilter):
     """Outside French an apostrophe joins one word ("don't", "o'clock"): drop it."""
 
-    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
-        for token in tokens:
-            token.text = _APOSTROPHE.sub("", token.text)
-            if token.text:
-                yield token
+    def rewrite(self, text: str) -> str:
+        return _APOSTROPHE.sub("", text)
 
 
-class _GermanFolding(Filter):  # type: ignore[misc]
+class _GermanFolding(_WordFilter):
     """ß and ligatures, which accent folding leaves alone."""
 
-    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
-        for token in tokens:
-            text = token.text
-            if "ß" in text or "œ" in text or "æ" in text:
-                token.text = text.replace("ß", "ss").replace("œ", "oe").replace("æ", "ae")
-            yield token
+    def rewrite(self, text: str) -> str:
+        if "ß" in text or "œ" in text or "æ" in text:
+            return text.replace("ß", "ss").replace("œ", "oe").replace("æ", "ae")
+        return text
 
 
 def terms(language: str, text: str) -> list[str]:

@@ -3,12 +3,19 @@
 ``SearchEngine`` is what the rest of the service uses (apply changes, rebuild, search, say
 how far it has read the outbox); ``WhooshEngine`` implements it over one whoosh index in a
 directory. The outbox position the index reflects is stored *in* the index, in the same
-commit as the documents: a crash can never leave the two disagreeing.
+commit as the documents: a crash can never leave the two disagreeing. So is the record of
+the documents set aside (a document that could not be indexed is left out, not allowed to
+stop the documents after it).
+
+Both engines receive texts already analysed here (``index_fields``): they index exactly the
+words a search looks for, and a document's analysis is over before a writer sees it, so a
+document whose analysis failed never leaves half of itself in a writer.
 """
 
 from __future__ import annotations
 
 import heapq
+import logging
 import re
 import threading
 import time
@@ -20,16 +27,29 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from whoosh import index as whoosh_index
+from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.query import And, AndMaybe, FuzzyTerm, NumericRange, Or, Query, Term
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, IndexWriter
 
 from service.private_files import make_private_file
-from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, terms, words
-from service.search.documents import ITEM_SOURCE, SearchDocument
+from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, terms, words
+from service.search.documents import SearchDocument
 from service.search.highlight import Highlight, highlights
 from service.search.matching import DocumentSet, Postings, matching_documents, scores
+from service.search.writing import (
+    TEXT_KINDS,
+    DocumentRefused,
+    IndexBusy,
+    SetAside,
+    field_language,
+    meta_value,
+    prepared,
+    updated_set_aside,
+)
+
+logger = logging.getLogger("service.search")
 
 META_KEY = "__meta__"
 # Only this many of the matching documents (the newest) are scored for a one-word query,
@@ -38,6 +58,10 @@ RANK_WINDOW = 1000
 MIN_RANK_WINDOW = 250
 FACETS = ("kind", "commune", "category", "status")
 MAX_WORDS = 8
+# Typo tolerance for words of 4 to this many letters. Longer ones are looked up as typed:
+# nobody mistypes a word that long, and the typo automaton grows with the word (a
+# 200-letter word took 0.3 s in whoosh, 0.17 s in tantivy, on a one-document index).
+FUZZY_LENGTHS = range(4, 33)
 REFERENCE = re.compile(r"^ALM-\d{4}-\d{1,6}$", re.IGNORECASE)
 # Field weights: what names the thing over what the resident wrote over the answers.
 TITLE_BOOST, PLACE_BOOST, BODY_BOOST, ANSWER_BOOST, STAFF_BOOST = 3.0, 2.0, 1.0, 0.6, 0.8
@@ -98,10 +122,16 @@ class SearchEngine(Protocol):
     """What the service needs from a full-text engine."""
 
     def apply(
-        self, documents: Sequence[SearchDocument], removed: Sequence[str], position: int
+        self,
+        documents: Sequence[SearchDocument],
+        removed: Sequence[str],
+        position: int,
+        set_aside: SetAside | None = None,
     ) -> None:
         """Add or replace ``documents``, remove the keys ``removed``, record ``position``:
-        all in one atomic commit."""
+        all in one atomic commit. A document whose analysis fails is left out and recorded
+        as set aside, with the keys of ``set_aside`` (which the caller also removes); a key
+        applied again leaves the record. Raises ``IndexBusy`` when the writer stays taken."""
 
     def rebuild(self) -> Rebuild:
         """Start replacing the whole index; readers see the old one until ``commit``."""
@@ -110,6 +140,9 @@ class SearchEngine(Protocol):
 
     def position(self) -> int:
         """The last outbox entry the index reflects."""
+
+    def set_aside(self) -> dict[str, str]:
+        """The documents left out of the index, and why (oldest first)."""
 
     def document_count(self) -> int: ...
 
@@ -120,9 +153,20 @@ class SearchEngine(Protocol):
 
 
 class Rebuild(Protocol):
-    def add(self, documents: Sequence[SearchDocument]) -> None: ...
-    def commit(self, position: int) -> None: ...
+    def add(self, documents: Sequence[SearchDocument]) -> None:
+        """Add documents; one whose analysis fails, or that the engine refuses, is left out
+        and recorded as set aside. Raises ``DocumentRefused`` when the engine refused one
+        and its writer cannot go on."""
+
+    def commit(self, position: int, set_aside: SetAside | None = None) -> None:
+        """Replace the index, recording ``position`` and what was set aside."""
+
     def cancel(self) -> None: ...
+
+
+# Texts reach whoosh already analysed: words separated by spaces (analysis never puts a
+# space inside a word).
+ANALYSED_WORDS = SpaceSeparatedTokenizer()
 
 
 def _schema() -> Schema:
@@ -137,70 +181,57 @@ def _schema() -> Schema:
         "reference": ID(stored=True),
         "language": ID(stored=True),
         "created": NUMERIC(stored=True, sortable=True, bits=64),
-        "place": TEXT(analyzer=analyzer("fr"), field_boost=PLACE_BOOST),
+        "place": TEXT(analyzer=ANALYSED_WORDS, field_boost=PLACE_BOOST),
         "public_texts": STORED(),
         "staff_texts": STORED(),
         "meta": STORED(),
     }
     for language in LANGUAGES:
-        lang_analyzer = analyzer(language)
-        fields[f"title_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=TITLE_BOOST)
-        fields[f"body_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=BODY_BOOST)
-        fields[f"answers_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=ANSWER_BOOST)
-        fields[f"staff_{language}"] = TEXT(analyzer=lang_analyzer, field_boost=STAFF_BOOST)
+        for kind in TEXT_KINDS:
+            boost = FIELD_BOOSTS[kind]
+            fields[f"{kind}_{language}"] = TEXT(analyzer=ANALYSED_WORDS, field_boost=boost)
     return Schema(**fields)
 
 
-def fields_of(document: SearchDocument) -> dict[str, Any]:
-    language = document.language
-    values: dict[str, Any] = {
-        "key": document.key,
-        "kind": document.kind,
-        "commune": document.commune_code,
-        "category": document.category_code or "-",
-        "status": document.status,
-        "body": document.body_code,
-        "public": "1" if document.public else "0",
-        # References (ALM-2026-000042) are matched upper-cased; a sensor's slug is kept as is.
-        "reference": document.reference.upper()
-        if document.source == ITEM_SOURCE
-        else document.reference,
-        "language": language,
-        "created": int(document.created_at.timestamp()),
-        "place": document.place,
-        f"body_{language}": document.public_text,
-        f"answers_{language}": "\n".join(document.public_answers),
-        f"staff_{language}": "\n".join(t for t in document.staff_texts if t),
-        "public_texts": [("description", document.public_text)]
-        + [("answer", answer) for answer in document.public_answers],
-        "staff_texts": (
-            [("description", document.public_text)]
-            if document.staff_read_public_text and document.public_text
-            else []
-        )
-        + [("staff", text) for text in document.staff_texts if text],
-    }
-    for title_language, title in document.titles.items():
-        values[f"title_{title_language}"] = title
-    return {name: value for name, value in values.items() if value != ""}
+def _add_meta(writer: IndexWriter, position: int, set_aside: SetAside) -> None:
+    meta = meta_value(position, set_aside)
+    writer.add_document(key=META_KEY, kind=META_KEY, public="0", meta=meta)
 
 
 class _WhooshRebuild:
     def __init__(self, writer: IndexWriter) -> None:
         self.writer = writer
+        self.set_aside: dict[str, str] = {}
 
     def add(self, documents: Sequence[SearchDocument]) -> None:
-        for document in documents:
-            self.writer.add_document(**fields_of(document))
+        for document, fields in prepared(documents, self.set_aside):
+            try:
+                self.writer.add_document(**fields)
+            except Exception as error:
+                # Half of the document may be in the writer's postings: it cannot commit.
+                raise DocumentRefused(document.key) from error
 
-    def commit(self, position: int) -> None:
-        self.writer.add_document(
-            key=META_KEY, kind=META_KEY, public="0", meta={"position": position}
-        )
+    def commit(self, position: int, set_aside: SetAside | None = None) -> None:
+        _add_meta(self.writer, position, updated_set_aside(self.set_aside, [], set_aside or {}))
         self.writer.commit(mergetype=CLEAR)
 
     def cancel(self) -> None:
-        self.writer.cancel()
+        _abandon(self.writer)
+
+
+def _abandon(writer: IndexWriter) -> None:
+    """Give a writer up, whatever state a failure left it in, and release the index's lock:
+    whoosh keeps it when a commit fails halfway (a full disk), and every later write would
+    wait for it until the process ends."""
+    try:
+        if not writer.is_closed:
+            writer.cancel()
+    except Exception:  # noqa: BLE001  (the caller raises the failure that led here)
+        logger.debug("search writer not cancelled cleanly", exc_info=True)
+    finally:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None and getattr(lock, "fd", None) is not None:  # still held
+            lock.release()
 
 
 WHOOSH_WRITE_LOCK = "MAIN_WRITELOCK"  # whoosh's name for the lock of its default index
@@ -227,6 +258,7 @@ class WhooshEngine:
             self._index = whoosh_index.open_dir(str(directory))
         else:
             self._index = whoosh_index.create_in(str(directory), _schema())
+        self._schema = _schema()
         self._lock = threading.Lock()
         self._searcher: Searcher | None = None
         self._checked = 0.0
@@ -239,29 +271,47 @@ class WhooshEngine:
         self._results: dict[SearchRequest, SearchResult] = {}
 
     def _writer(self) -> IndexWriter:
-        return self._index.writer(timeout=self.writer_timeout, delay=0.05, limitmb=128)
+        try:
+            writer = self._index.writer(timeout=self.writer_timeout, delay=0.05, limitmb=128)
+        except whoosh_index.LockError as error:
+            raise IndexBusy("the whoosh index writer stayed taken") from error
+        # This code's schema, not the one pickled in the index: an index written by an
+        # earlier version (which analysed texts with whoosh's StemFilter, see analysis.py)
+        # receives analysed words from now on, and its next commit stores this schema.
+        writer.schema = self._schema
+        return writer
 
     def apply(
-        self, documents: Sequence[SearchDocument], removed: Sequence[str], position: int
+        self,
+        documents: Sequence[SearchDocument],
+        removed: Sequence[str],
+        position: int,
+        set_aside: SetAside | None = None,
     ) -> None:
+        refused: dict[str, str] = {}
+        # Analysed before the writer opens: a document that fails leaves nothing behind.
+        ready = list(prepared(documents, refused))
         writer = self._writer()
-        # One searcher for every deletion: update_document() would open a reader of the whole
-        # index per document (35 s for 100 documents at 100,000 items, against 0.2 s).
-        searcher = writer.searcher()
         try:
-            for key in [*removed, *(d.key for d in documents), META_KEY]:
-                writer.delete_by_term("key", key, searcher=searcher)
-            for document in documents:
-                writer.add_document(**fields_of(document))
-            writer.add_document(
-                key=META_KEY, kind=META_KEY, public="0", meta={"position": position}
-            )
+            # One searcher for every deletion: update_document() would open a reader of the
+            # whole index per document (35 s for 100 documents at 100,000 items, not 0.2 s).
+            searcher = writer.searcher()
+            try:
+                stored = searcher.document(key=META_KEY)
+                keys = [*removed, *refused, *(d.key for d in documents)]
+                added = {**refused, **(set_aside or {})}
+                record = updated_set_aside(_set_aside_of(stored), keys, added)
+                for key in [*keys, META_KEY]:
+                    writer.delete_by_term("key", key, searcher=searcher)
+            finally:
+                searcher.close()
+            for _, fields in ready:
+                writer.add_document(**fields)
+            _add_meta(writer, position, record)
+            writer.commit()
         except BaseException:
-            searcher.close()
-            writer.cancel()
+            _abandon(writer)
             raise
-        searcher.close()
-        writer.commit()
         self._checked = float("-inf")  # this process reads its own writes at once
 
     def rebuild(self) -> _WhooshRebuild:
@@ -312,6 +362,10 @@ class WhooshEngine:
         with self._lock:
             stored = self._current().document(key=META_KEY)
         return int(stored["meta"]["position"]) if stored else 0
+
+    def set_aside(self) -> dict[str, str]:
+        with self._lock:
+            return _set_aside_of(self._current().document(key=META_KEY))
 
     def document_count(self) -> int:
         with self._lock:
@@ -450,6 +504,11 @@ class WhooshEngine:
         return counts
 
 
+def _set_aside_of(stored: dict[str, Any] | None) -> dict[str, str]:
+    meta = stored.get("meta") if stored else None
+    return dict(meta.get("setAside", {})) if isinstance(meta, dict) else {}
+
+
 def _newest(documents: DocumentSet, size: int, document_count: int) -> list[int]:
     """The ``size`` highest document numbers (the latest written) of ``documents``, in
     ascending order. When they are dense, walking down from the last number finds them in
@@ -585,11 +644,6 @@ def word_clauses(
     return clauses
 
 
-def field_language(fieldname: str) -> str:
-    """``body_de`` is analysed in German; ``place`` in French."""
-    return fieldname.rsplit("_", 1)[-1] if "_" in fieldname else DEFAULT_LANGUAGE
-
-
 def _text_query(
     typed: list[str], raw: str, staff: bool, *, fuzzy: bool, reader: Any = None
 ) -> Query | None:
@@ -628,7 +682,7 @@ def _and(clauses: list[Query]) -> Query:
 def _all_terms(fieldname: str, found: list[str], fuzzy: bool) -> Query:
     parts: list[Query] = []
     for text in found:
-        if fuzzy and len(text) >= 4:
+        if fuzzy and len(text) in FUZZY_LENGTHS:
             # One typo in a short word, two in a long one; the first letter is trusted.
             parts.append(
                 FuzzyTerm(fieldname, text, maxdist=2 if len(text) >= 8 else 1, prefixlength=1)

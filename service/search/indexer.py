@@ -6,6 +6,12 @@ and take over when the holder is gone. Each round reads the next outbox entries 
 position stored in the index, rebuilds the documents they name from the database (so a replay
 is harmless), and commits documents and new position together. A crash before the commit
 loses the round's work, not its entries: the next round starts from the old position.
+
+A document that cannot be built or written (a builder's bug on one row, a text the engine
+refuses) is set aside: left out of the index (its old version removed), recorded in the
+index's meta document and logged with its key, so that the documents after it are indexed
+(``reindex`` does the same). Only a failure of the index or the database fails a round, to
+be retried; ``/readyz`` says so when it lasts (status.py).
 """
 
 from __future__ import annotations
@@ -17,12 +23,13 @@ import json
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy import exc as sql_errors
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -36,6 +43,8 @@ from service.outbox.models import OutboxEntry
 from service.search import documents, kinds, sensor_source  # noqa: F401
 from service.search.documents import ITEM_SOURCE, BuildContext, SearchDocument, document_key
 from service.search.engine import SearchEngine
+from service.search.status import StatusRecorder
+from service.search.writing import DocumentRefused, IndexBusy, refused
 
 logger = logging.getLogger("service.search")
 
@@ -138,6 +147,56 @@ async def build_documents(
     return built, removed
 
 
+Key = tuple[str, int]  # (source, id)
+# Failures of the database itself, not of one row's data: never a reason to set a
+# document aside (the round fails and is retried).
+DATABASE_FAILURES = (
+    sql_errors.OperationalError,
+    sql_errors.InterfaceError,
+    sql_errors.TimeoutError,
+    OSError,
+    TimeoutError,
+)
+
+
+@dataclass
+class Built:
+    """The documents of some keys, the keys gone from the database, and the keys whose
+    document could not be built (key: why)."""
+
+    documents: list[SearchDocument] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    set_aside: dict[str, str] = field(default_factory=dict)
+
+    def extend(self, other: Built) -> None:
+        self.documents += other.documents
+        self.removed += other.removed
+        self.set_aside.update(other.set_aside)
+
+
+async def build_isolating(db: Database, keys: list[Key], context: BuildContext) -> Built:
+    """The documents of ``keys``, built together; if that fails, the keys are halved until
+    the ones that fail alone are found, and set aside instead of failing the others."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for source, entity_id in keys:
+        wanted[source].add(entity_id)
+    try:
+        async with db.reading() as session:
+            documents, removed = await build_documents(session, wanted, context)
+        return Built(documents, removed)
+    except DATABASE_FAILURES:
+        raise
+    except Exception as error:  # noqa: BLE001  (a builder's bug on some row)
+        if len(keys) == 1:
+            key = document_key(*keys[0])
+            return Built(removed=[key], set_aside=refused(key, error))
+    built = Built()
+    half = len(keys) // 2
+    built.extend(await build_isolating(db, keys[:half], context))
+    built.extend(await build_isolating(db, keys[half:], context))
+    return built
+
+
 class Indexer:
     """Applies the outbox to one engine, a batch at a time."""
 
@@ -148,17 +207,19 @@ class Indexer:
         context: Callable[[], BuildContext],
         *,
         batch_size: int = 500,
+        status: StatusRecorder | None = None,
     ) -> None:
         self.engine = engine
         self.db = db
         self.context = context
         self.batch_size = batch_size
+        self.status = status
         self._seen: set[int] = set()
 
     async def run_once(self) -> int:
         """Apply the next batch; return how many outbox entries it covered."""
         position = await asyncio.to_thread(self.engine.position)
-        wanted: dict[str, set[int]] = defaultdict(set)
+        keys: set[Key] = set()
         async with self.db.reading() as session:
             statement = (
                 select(OutboxEntry.id, OutboxEntry.item_id, OutboxEntry.payload)
@@ -168,18 +229,51 @@ class Indexer:
             )
             entries = list((await session.exec(statement)).all())
             late = await self._late_entries(session, position)
-            if not entries and not late:
-                return 0
-            for _, item_id, payload in entries + late:
-                touched = keys_of(item_id, payload)
-                if touched is not None:
-                    wanted[touched[0]].add(touched[1])
-            built, removed = await build_documents(session, wanted, self.context())
+        if not entries and not late:
+            return 0
+        for _, item_id, payload in entries + late:
+            touched = keys_of(item_id, payload)
+            if touched is not None:
+                keys.add(touched)
         last = entries[-1][0] if entries else position
         assert last is not None
-        await asyncio.to_thread(self.engine.apply, built, removed, last)
+        built = await build_isolating(self.db, sorted(keys), self.context())
+        await self._apply(built, position, last)
         self._seen.update(entry[0] for entry in entries + late if entry[0] is not None)
         return len(entries) + len(late)
+
+    async def _apply(self, built: Built, before: int, last: int) -> None:
+        """Write the batch and move to ``last``; if the engine refuses it, tell a failing
+        engine (an empty commit fails too: raise, the round is retried) from documents it
+        refuses (found by halving, and set aside)."""
+        apply = self.engine.apply
+        try:
+            await asyncio.to_thread(apply, built.documents, built.removed, last, built.set_aside)
+            return
+        except IndexBusy:
+            raise
+        except Exception:
+            if not built.documents:
+                raise
+        await asyncio.to_thread(apply, [], built.removed, before, built.set_aside)
+        await self._write_isolating(built.documents, last, before)
+
+    async def _write_isolating(
+        self, documents: list[SearchDocument], position: int, before: int
+    ) -> None:
+        try:
+            await asyncio.to_thread(self.engine.apply, documents, [], position)
+            return
+        except IndexBusy:
+            raise
+        except Exception as error:  # noqa: BLE001  (halved below; alone, set aside)
+            if len(documents) == 1:
+                key = documents[0].key
+                await asyncio.to_thread(self.engine.apply, [], [key], position, refused(key, error))
+                return
+        half = len(documents) // 2
+        await self._write_isolating(documents[:half], before, before)
+        await self._write_isolating(documents[half:], position, before)
 
     async def _late_entries(
         self, session: AsyncSession, position: int
@@ -218,16 +312,26 @@ class Indexer:
             total += applied
         return total
 
+    async def run_round(self) -> int:
+        """One round of the loop (``run_once``), its outcome recorded for ``/readyz``; a
+        failure is logged, and the next round retries the same entries."""
+        try:
+            applied = await self.run_once()
+        except Exception as error:  # noqa: BLE001
+            # The type only: messages may quote data; tracebacks at debug level.
+            logger.error("search indexing round failed: %s", type(error).__name__)
+            logger.debug("search indexing failure", exc_info=True)
+            if self.status is not None:
+                self.status.failed(error, waiting=isinstance(error, IndexBusy))
+            return 0
+        if self.status is not None:
+            self.status.succeeded()
+        return applied
+
     async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
         """Run until ``stop``: a batch as soon as there is one, else wait ``poll_seconds``."""
         while not stop.is_set():
-            try:
-                applied = await self.run_once()
-            except Exception as error:  # noqa: BLE001  (the next round retries the same entries)
-                # The type only: messages may quote data; tracebacks at debug level.
-                logger.error("search indexing round failed: %s", type(error).__name__)
-                logger.debug("search indexing failure", exc_info=True)
-                applied = 0
+            applied = await self.run_round()
             if applied:
                 continue
             try:
@@ -266,46 +370,64 @@ async def rebuild(
     """Replace the whole index with documents built from the database; return their count.
 
     The position is read first: entries written during the rebuild are applied afterwards
-    by the indexer (applying them twice is harmless).
+    by the indexer (applying them twice is harmless). A document that cannot be built,
+    analysed or written is set aside, as the indexer does; when it leaves the writer unable
+    to go on (whoosh), the rebuild starts again without it.
     """
+    left_out: dict[str, str] = {}
+    while True:
+        try:
+            return await _rebuild_once(engine, db, context, left_out, batch_size, progress)
+        except DocumentRefused as error:
+            if len(left_out) >= MAX_REBUILD_RESTARTS:
+                raise  # documents refused wholesale: the engine fails, not they
+            left_out.update(refused(error.key, error.__cause__ or error))
+
+
+# How many documents a rebuild may start again without (each costs a whole rebuild).
+MAX_REBUILD_RESTARTS = 20
+
+
+IdsAfter = Callable[[AsyncSession, int, int], Awaitable[list[int]]]
+
+
+async def _item_ids_after(session: AsyncSession, after: int, limit: int) -> list[int]:
+    statement = select(Item.id).where(col(Item.id) > after).order_by(col(Item.id)).limit(limit)
+    return [i for i in (await session.exec(statement)).all() if i is not None]
+
+
+async def _rebuild_once(
+    engine: SearchEngine,
+    db: Database,
+    context: BuildContext,
+    left_out: dict[str, str],
+    batch_size: int,
+    progress: ProgressCallback | None,
+) -> int:
     async with db.reading() as session:
         position = (await session.exec(select(func.max(OutboxEntry.id)))).one() or 0
         total = (await session.exec(select(func.count()).select_from(Item))).one()
+    pagers: list[tuple[str, IdsAfter]] = [(ITEM_SOURCE, _item_ids_after)]
+    pagers += [(source, builder.ids_after) for source, builder in documents.sources().items()]
     writer = await asyncio.to_thread(engine.rebuild)
+    set_aside = dict(left_out)
     done = 0
     try:
-        after = 0
-        while True:
-            async with db.reading() as session:
-                statement = (
-                    select(Item.id)
-                    .where(col(Item.id) > after)
-                    .order_by(col(Item.id))
-                    .limit(batch_size)
-                )
-                ids = [i for i in (await session.exec(statement)).all() if i is not None]
-                if not ids:
-                    break
-                built, _ = await build_documents(session, {ITEM_SOURCE: set(ids)}, context)
-            writer.add(built)
-            done += len(ids)
-            after = ids[-1]
-            if progress:
-                progress(done, int(total))
-        for source, source_builder in documents.sources().items():
+        for source, ids_after in pagers:
             after = 0
             while True:
                 async with db.reading() as session:
-                    ids = await source_builder.ids_after(session, after, batch_size)
-                    if not ids:
-                        break
-                    built, _ = await build_documents(session, {source: set(ids)}, context)
-                writer.add(built)
+                    ids = await ids_after(session, after, batch_size)
+                if not ids:
+                    break
+                built = await build_isolating(db, [(source, i) for i in ids], context)
+                writer.add([d for d in built.documents if d.key not in left_out])
+                set_aside.update(built.set_aside)
                 done += len(ids)
                 after = ids[-1]
                 if progress:
                     progress(done, max(int(total), done))
-        await asyncio.to_thread(writer.commit, int(position))
+        await asyncio.to_thread(writer.commit, int(position), set_aside)
     except BaseException:
         writer.cancel()
         raise

@@ -14,6 +14,7 @@ holds a lock file that the kernel releases if the holder dies.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -28,21 +29,31 @@ from service.search.documents import SearchDocument
 from service.search.engine import (
     FACETS,
     FIELD_BOOSTS,
+    FUZZY_LENGTHS,
     MAX_WORDS,
     META_KEY,
     REFERENCE,
     Hit,
     SearchRequest,
     SearchResult,
-    field_language,
-    fields_of,
     scope_rules,
     word_clauses,
 )
 from service.search.highlight import highlights
 from service.search.typos import within
+from service.search.writing import (
+    TEXT_KINDS,
+    IndexBusy,
+    SetAside,
+    field_language,
+    meta_value,
+    prepared,
+    refused,
+    updated_set_aside,
+)
 
-TEXT_KINDS = ("title", "body", "answers", "staff")
+logger = logging.getLogger("service.search")
+
 WRITER_HEAP_BYTES = 64_000_000
 MAX_FACET_VALUES = 1000
 Occur = tantivy.Occur
@@ -65,29 +76,18 @@ def _schema() -> tantivy.Schema:
     return builder.build()
 
 
-def _analysed(language: str, text: str) -> str:
-    return " ".join(token.text for token in analyzer(language)(text))
-
-
-def _document(document: SearchDocument) -> tantivy.Document:
-    """whoosh's fields of the document, with its texts analysed here (tantivy receives the
-    words) and what highlights read packed into one stored value."""
-    fields = fields_of(document)
+def _document(fields: dict[str, Any]) -> tantivy.Document:
+    """The index fields of a document (``writing.index_fields``: texts already analysed),
+    with what highlights read packed into one stored value."""
+    fields = dict(fields)
     stored = {"public_texts": fields.pop("public_texts"), "staff_texts": fields.pop("staff_texts")}
-    for name, value in list(fields.items()):
-        kind, _, language = name.partition("_")
-        if kind in TEXT_KINDS and language:  # not "body", the body code
-            fields[name] = _analysed(language, value)
-        elif name == "place":
-            fields[name] = _analysed(DEFAULT_LANGUAGE, value)
     fields["stored"] = json.dumps(stored, ensure_ascii=False).encode()
-    return tantivy.Document(**{name: value for name, value in fields.items() if value != ""})
+    return tantivy.Document(**fields)
 
 
-def _meta(position: int) -> tantivy.Document:
-    return tantivy.Document(
-        key=META_KEY, kind=META_KEY, public="0", stored=json.dumps({"position": position}).encode()
-    )
+def _meta(position: int, set_aside: SetAside) -> tantivy.Document:
+    stored = json.dumps(meta_value(position, set_aside)).encode()
+    return tantivy.Document(key=META_KEY, kind=META_KEY, public="0", stored=stored)
 
 
 class _TantivyRebuild:
@@ -95,20 +95,34 @@ class _TantivyRebuild:
         self.engine = engine
         self.writer = engine._writer()
         self.writer.delete_all_documents()  # readers see the old documents until commit
+        self.set_aside: dict[str, str] = {}
 
     def add(self, documents: Sequence[SearchDocument]) -> None:
-        for document in documents:
-            self.writer.add_document(_document(document))
+        for document, fields in prepared(documents, self.set_aside):
+            try:
+                self.writer.add_document(_document(fields))
+            except Exception as error:  # noqa: BLE001  (tantivy adds a document whole or not at all)
+                self.set_aside.update(refused(document.key, error))
 
-    def commit(self, position: int) -> None:
-        self.writer.add_document(_meta(position))
+    def commit(self, position: int, set_aside: SetAside | None = None) -> None:
+        record = updated_set_aside(self.set_aside, [], set_aside or {})
+        self.writer.add_document(_meta(position, record))
         self.writer.commit()
         self.writer.wait_merging_threads()  # and release the lock
         self.engine._changed()
 
     def cancel(self) -> None:
-        self.writer.rollback()
-        self.writer.wait_merging_threads()
+        _abandon(self.writer)
+
+
+def _abandon(writer: tantivy.IndexWriter) -> None:
+    """Roll back and release the index's lock, whatever state a failure (a commit that
+    failed halfway) left the writer in: later writes must not wait for it."""
+    for step in (writer.rollback, writer.wait_merging_threads):
+        try:
+            step()
+        except Exception:  # noqa: BLE001  (the caller raises the failure that led here)
+            logger.debug("search writer not given up cleanly", exc_info=True)
 
 
 class TantivyEngine:
@@ -137,8 +151,10 @@ class TantivyEngine:
             try:
                 return self._index.writer(WRITER_HEAP_BYTES, 1)
             except ValueError as error:
-                if "LockBusy" not in str(error) or time.monotonic() > deadline:
+                if "LockBusy" not in str(error):
                     raise
+                if time.monotonic() > deadline:
+                    raise IndexBusy("the tantivy index writer stayed taken") from error
                 time.sleep(0.05)
 
     def _changed(self) -> None:
@@ -153,22 +169,33 @@ class TantivyEngine:
         return self._index.searcher()
 
     def apply(
-        self, documents: Sequence[SearchDocument], removed: Sequence[str], position: int
+        self,
+        documents: Sequence[SearchDocument],
+        removed: Sequence[str],
+        position: int,
+        set_aside: SetAside | None = None,
     ) -> None:
+        refused: dict[str, str] = {}
+        # Analysed before the writer opens: a document that fails leaves nothing behind.
+        ready = [_document(fields) for _, fields in prepared(documents, refused)]
+        keys = [*removed, *refused, *(d.key for d in documents)]
         # Not under self._lock: waiting for another process's writer (a `reindex`) must not
         # stop this process's searches.
         writer = self._writer()
         try:
-            for key in [*removed, *(d.key for d in documents), META_KEY]:
+            # The record as the last commit left it (read once the writer is ours).
+            self._changed()
+            previous = self.set_aside()
+            record = updated_set_aside(previous, keys, {**refused, **(set_aside or {})})
+            for key in [*keys, META_KEY]:
                 writer.delete_documents_by_term("key", key)
-            for document in documents:
-                writer.add_document(_document(document))
-            writer.add_document(_meta(position))
+            for document in ready:
+                writer.add_document(document)
+            writer.add_document(_meta(position, record))
+            writer.commit()
         except BaseException:
-            writer.rollback()
-            writer.wait_merging_threads()
+            _abandon(writer)
             raise
-        writer.commit()
         writer.wait_merging_threads()  # and release the lock
         self._changed()
 
@@ -190,6 +217,11 @@ class TantivyEngine:
         with self._lock:
             meta = self._meta_fields(self._searcher())
         return int(meta["position"]) if meta else 0
+
+    def set_aside(self) -> dict[str, str]:
+        with self._lock:
+            meta = self._meta_fields(self._searcher())
+        return dict(meta.get("setAside", {})) if meta else {}
 
     def document_count(self) -> int:
         with self._lock:
@@ -354,7 +386,7 @@ class TantivyEngine:
     def _all_terms(self, fieldname: str, found: list[str], *, fuzzy: bool) -> tantivy.Query:
         parts = []
         for text in found:
-            if fuzzy and len(text) >= 4:
+            if fuzzy and len(text) in FUZZY_LENGTHS:
                 # One typo in a short word, two in a long one.
                 distance = 2 if len(text) >= 8 else 1
                 parts.append(tantivy.Query.fuzzy_term_query(self.schema, fieldname, text, distance))
