@@ -8,23 +8,25 @@ API's gettext catalogs, numbers and dates are formatted by babel in that languag
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 from babel import Locale
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from service.context import Services
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import Translator
+from service.sensors.rules import TAXONOMY_LOCALES, Taxonomy, load_taxonomy
 from service.settings import SUPPORTED_LOCALES
 from service.web.security import CSRF_COOKIE, CSRF_FIELD, FormTokens, page_headers
 
@@ -32,6 +34,7 @@ WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 Endpoint = Callable[[Request], Awaitable[Response]]
+T = TypeVar("T")
 LANGUAGE_COOKIE = "alm_lang"
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 # Each language named in itself, as a reader looks for it in the switcher.
@@ -80,6 +83,38 @@ class StaticVersions:
             digest = hashlib.sha256((self.root / path).read_bytes()).hexdigest()
             self._versions[path] = digest[:12]
         return f"/static/{path}?v={self._versions[path]}"
+
+
+class SnapshotCache:
+    """What the pages derive from the reference data, per language, kept as long as the
+    process's reference snapshot (``services.reference``, replaced whole when reloaded: at
+    start-up, and by a process that loads fixtures): the category picker, the communes, the
+    DTPR taxonomy were rebuilt on every request, and the sensor pages spent half their time
+    reading the taxonomy. What it holds is shared between requests: read it, never change it.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._snapshot: object | None = None
+        self._values: dict[Hashable, Any] = {}
+
+    def _current(self) -> dict[Hashable, Any]:
+        if self.services.reference is not self._snapshot:
+            self._snapshot, self._values = self.services.reference, {}
+        return self._values
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        values = self._current()
+        if key not in values:
+            values[key] = build()
+        return cast(T, values[key])
+
+    async def get_async(self, key: Hashable, build: Callable[[], Awaitable[T]]) -> T:
+        values = self._current()
+        if key not in values:
+            # Reloaded meanwhile: this lands in the old snapshot's dictionary, and is dropped.
+            values[key] = await build()
+        return cast(T, values[key])
 
 
 @dataclass(frozen=True)
@@ -186,10 +221,24 @@ class Web:
         self.services = services
         self.env = environment()
         self.statics = StaticVersions(STATIC_DIR)
+        self.derived = SnapshotCache(services)
 
     @property
     def tiles_url(self) -> str:
         return self.services.settings.map_tiles_url
+
+    async def taxonomy(self, session: AsyncSession, locale: str) -> Taxonomy:
+        """The DTPR taxonomy in ``locale``, read once per reference snapshot.
+
+        It changes only through ``load-fixtures`` (nothing edits it), as the reference data
+        does: a process that loads fixtures reloads its reference data, hence this; a server
+        sees a ``load-fixtures`` run by another process after a restart, as it sees new
+        communes, categories and services. The GraphQL fields still read it each time."""
+        # DTPR's own languages carry no translation: one entry serves them all.
+        language = None if locale in TAXONOMY_LOCALES else locale
+        return await self.derived.get_async(
+            ("taxonomy", language), lambda: load_taxonomy(session, language)
+        )
 
     @cached_property
     def tokens(self) -> FormTokens:

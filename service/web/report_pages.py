@@ -90,22 +90,31 @@ def report_request(form: Form, page: Page) -> ReportRequest:
 
 
 def category_groups(web: Web, page: Page) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The categories under their headings, in the reader's language."""
-    reference = web.services.reference
-    groups = []
-    for group in reference.groups_in_order():
-        members = [
-            (c.code, str(page.gettext(c.label)))
-            for c in reference.categories_in_order()
-            if c.group_code == group.code
-        ]
-        if members:
-            groups.append((str(page.gettext(group.label)), members))
-    return groups
+    """The categories under their headings, in the reader's language (built once per
+    language and reference snapshot: shared, read only)."""
+
+    def build() -> list[tuple[str, list[tuple[str, str]]]]:
+        reference = web.services.reference
+        groups = []
+        for group in reference.groups_in_order():
+            members = [
+                (c.code, str(page.gettext(c.label)))
+                for c in reference.categories_in_order()
+                if c.group_code == group.code
+            ]
+            if members:
+                groups.append((str(page.gettext(group.label)), members))
+        return groups
+
+    return web.derived.get(("category_groups", page.locale), build)
 
 
 def commune_options(web: Web) -> list[tuple[str, str]]:
-    return [(c.code, c.name) for c in web.services.reference.communes_by_name()]
+    """The communes by name (once per reference snapshot: shared, read only)."""
+    return web.derived.get(
+        "commune_options",
+        lambda: [(c.code, c.name) for c in web.services.reference.communes_by_name()],
+    )
 
 
 def similar_view(web: Web, page: Page, item: Item, distance: float | None) -> Similar:

@@ -78,7 +78,7 @@ async def load_sensor(web: Web, page: Page, slug: str) -> SensorPageData | None:
         sensor = await rules.get_sensor(session, slug)
         if sensor is None or sensor.id is None:
             return None
-        taxonomy = await rules.load_taxonomy(session, locale)
+        taxonomy = await web.taxonomy(session, locale)
         elements = (await rules.elements_of(session, [sensor.id]))[sensor.id]
         summary = await opinions.summarise(session, [sensor.id])
     entries = dtpr_entries(elements, taxonomy, locale)
@@ -422,7 +422,7 @@ def sensor_list(web: Web) -> Endpoint:
                 first=LIST_PAGE_SIZE,
                 after=number(after),  # ASCII digits within a database integer, else none
             )
-            taxonomy = await rules.load_taxonomy(session, page.locale)
+            taxonomy = await web.taxonomy(session, page.locale)
             elements = await rules.elements_of(session, [s.id for s, _ in found.rows if s.id])
         rows = []
         for sensor, distance in found.rows:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from tests.benchmarks.scenarios import is_success, request_maker
+from tests.benchmarks.scenarios import is_page, is_success, page_request, request_maker
 
 HOST = "127.0.0.1"
 # In-flight requests still unanswered this long after the end of a slice count as timeouts.
@@ -48,6 +48,10 @@ class Slice:
     warmup: float
     duration: float
     seed: int
+    # A web page rather than a GraphQL scenario: its path (with its query string) and the
+    # Accept-Language it is asked in; `scenario` is then only its label.
+    path: str = ""
+    language: str = ""
 
 
 def run_slices(
@@ -220,8 +224,11 @@ async def _run_slice(target: Target, planned: Slice) -> dict[str, Any]:
 
 
 async def _client(port: int, planned: Slice, index: int, tally: _Tally) -> None:
-    # A distinct, reproducible stream of requests per client and slice (seeded).
-    next_request = request_maker(planned.scenario, port, planned.seed * 1000 + index)
+    if planned.path:
+        next_request = page_request(planned.path, planned.language, port)
+    else:
+        # A distinct, reproducible stream of requests per client and slice (seeded).
+        next_request = request_maker(planned.scenario, port, planned.seed * 1000 + index)
     connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
     while (sent := time.perf_counter()) < tally.measure_until:
         try:
@@ -241,7 +248,9 @@ async def _client(port: int, planned: Slice, index: int, tally: _Tally) -> None:
         done = time.perf_counter()
         if status != 200:
             tally.error(done, f"HTTP {status}: {body[:200]!r}")
-        elif not _succeeded(planned.scenario, body):
+        elif planned.path and not is_page(body):
+            tally.error(done, f"not an HTML page: {body[:200]!r}")
+        elif not planned.path and not _succeeded(planned.scenario, body):
             tally.error(done, f"GraphQL error: {body[:200]!r}")
         elif tally.in_window(done):
             tally.latencies.append(done - sent)

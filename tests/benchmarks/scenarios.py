@@ -270,3 +270,24 @@ def _service_request_create(port: int, rng: random.Random, seed: int) -> Request
         return _request(port, f"{prefix}{json.dumps(variables)}}}".encode())
 
     return make
+
+
+def page_request(path: str, language: str, port: int) -> RequestMaker:
+    """A GET of one of the residents' pages, as a first visit makes it: no cookie (so a page
+    with forms issues its CSRF cookie every time), the language from Accept-Language."""
+    head = (
+        f"GET {path} HTTP/1.1\r\n"
+        f"host: 127.0.0.1:{port}\r\n"
+        "accept: text/html\r\n"
+        f"accept-language: {language}\r\n"
+        "\r\n"
+    )
+    request = head.encode("ascii")
+    return lambda: request
+
+
+def is_page(body: bytes) -> bool:
+    """A whole page rendered (the 200 is checked apart): a template error would cut it short."""
+    return body.lstrip().lower().startswith(b"<!doctype html") and body.rstrip().endswith(
+        b"</html>"
+    )

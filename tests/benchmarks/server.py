@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,8 +93,11 @@ def running_server(
     data_dir: Path,
     log_level: str = "warning",
     ready_timeout: float = 60.0,
+    environment: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
-    """Yield a ready server on a free port using `data_dir` (possibly seeded); always stop it."""
+    """Yield a ready server on a free port using `data_dir` (possibly seeded); always stop it.
+
+    `environment` adds to or overrides the variables of `service_environment`."""
     port = free_port()
     log_path = data_dir / "server.log"
     command = [sys.executable, "-m", "service", "serve", "--demo", "--port", str(port)]
@@ -105,7 +108,7 @@ def running_server(
         process = subprocess.Popen(
             command,
             cwd=PROJECT_ROOT,
-            env=service_environment(data_dir, log_level),
+            env={**service_environment(data_dir, log_level), **(environment or {})},
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -7,10 +7,10 @@ import re
 
 import httpx
 import pytest
-from sqlmodel import col, func, select
+from sqlmodel import col, func, select, update
 
 from service.context import Services
-from service.sensors.models import SensorOpinion
+from service.sensors.models import DtprTranslation, SensorOpinion
 from service.staff.models import Role
 from tests.sensors.support import create_sensor, staff
 from tests.web.support import LANGUAGES, assert_secure_page, csrf_token, hidden, inline_code
@@ -256,3 +256,27 @@ async def test_the_commune_outlines_are_served_from_our_own_data(
     features = response.json()["features"]
     assert len(features) == 29
     assert {f["properties"]["name"] for f in features} >= {"Angers", "Avrillé"}
+
+
+async def test_the_sensor_page_reads_the_dtpr_texts_again_when_the_reference_data_is_reloaded(
+    fresh_services: Services, fresh_client: httpx.AsyncClient
+) -> None:
+    # given: a sensor page shown once in Spanish (the taxonomy is then kept in memory)
+    slug = await a_sensor(fresh_services, fresh_client)
+    first = await fresh_client.get(f"/capteurs/{slug}", params={"lang": "es"})
+    assert "Movilidad" in first.text and "Movilidad urbana" not in first.text
+    # when: ALM's Spanish text changes, as loading fixtures does, and the process reloads its
+    # reference data, as it does after loading them
+    async with fresh_services.db.writing() as session:
+        await session.exec(
+            update(DtprTranslation)
+            .where(col(DtprTranslation.category_id) == "purpose")
+            .where(col(DtprTranslation.element_id) == "mobility")
+            .where(col(DtprTranslation.language) == "es")
+            .values(name="Movilidad urbana")
+        )
+    await fresh_services.reload_reference()
+    again = await fresh_client.get(f"/capteurs/{slug}", params={"lang": "es"})
+    # then
+    assert again.status_code == 200
+    assert "Movilidad urbana" in again.text
