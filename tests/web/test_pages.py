@@ -231,9 +231,10 @@ async def test_the_printable_sign_carries_a_qr_code_of_the_sensor_page(
 
 
 async def test_the_sensor_list_filters_by_commune_and_refuses_a_point_off_earth(
-    services: Services, client: httpx.AsyncClient
+    fresh_services: Services, fresh_client: httpx.AsyncClient
 ) -> None:
-    # given
+    # given a database of its own: the list shows a page, and other tests add sensors
+    services, client = fresh_services, fresh_client
     slug = await a_sensor(services, client)
     # when
     angers = await client.get("/capteurs", params={"commune": "49007"})
