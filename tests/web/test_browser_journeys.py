@@ -292,8 +292,8 @@ def test_a_report_sent_with_the_keyboard_alone(page: Any, served_data_dir: Path)
     page.keyboard.type("Signalé au clavier seulement.")
     tab_to(page, "button[data-submit]")
     assert focus_is_visible(page)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():  # the POST's answer, not the page already loaded
+        page.keyboard.press("Enter")
     if "/suivi/confirmation" not in page.url:  # "already reported nearby?": mine is different
         tab_to(page, "button[data-submit]")
         page.keyboard.press("Enter")
