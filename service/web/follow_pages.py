@@ -217,6 +217,9 @@ def follow_by_code(web: Web) -> Endpoint:
         form = await posted(web, request, page, "follow", back="/suivi")
         if isinstance(form, Response):
             return form
+        if form.refused:
+            refused = shown(page, [*form.refused])
+            return render_start(web, page, form=form, errors=refused, status=400)
         if limited := over_limit(web, request, submission=False):
             return render_start(web, page, form=form, errors=shown(page, [limited]), status=429)
         services = web.services
@@ -294,6 +297,7 @@ def tracked_action(
             return form
         token = token_of(request, form)
         errors, change = prepare(form)
+        errors = [*form.refused, *errors]
         if not errors and (limited := over_limit(web, request, submission=False)):
             errors = [limited]
         if not errors and change is not None:
@@ -377,6 +381,8 @@ def erase_data(web: Web) -> Endpoint:
         if isinstance(form, Response):
             return form
         token = token_of(request, form)
+        if form.refused:
+            return render_start(web, page, errors=shown(page, [*form.refused]), status=400)
         if not form.get("confirm"):
             try:
                 item = await open_item(web, token)
@@ -410,6 +416,8 @@ def export_data(web: Web) -> Endpoint:
         form = await posted(web, request, page, "export", back="/suivi")
         if isinstance(form, Response):
             return form
+        if form.refused:
+            return render_start(web, page, errors=shown(page, [*form.refused]), status=400)
         if limited := over_limit(web, request, submission=False):
             return render_start(web, page, errors=shown(page, [limited]), status=429)
         services = web.services

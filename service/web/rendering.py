@@ -21,10 +21,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from service.context import Services
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import Translator
+from service.inputs import fields_refusal
 from service.settings import SUPPORTED_LOCALES
 from service.web.security import CSRF_COOKIE, CSRF_FIELD, FormTokens, page_headers
 
@@ -228,6 +230,26 @@ class Web:
         response = HTMLResponse(html, status_code=status, headers=self.headers(page, private))
         page.set_cookies(response)
         return response
+
+    def route(self, path: str, endpoint: Endpoint, method: str = "GET") -> Route:
+        """A page's route: every one is ``checked``."""
+        return Route(path, self.checked(endpoint), methods=[method])
+
+    def checked(self, endpoint: Endpoint) -> Endpoint:
+        """``endpoint`` behind the text rule every door applies (``service.inputs``): a query
+        parameter or a part of the path holding a refused character is answered 400 with
+        the refusal, in the reader's language, before the page reads any of them."""
+
+        async def guarded(request: Request) -> Response:
+            fields = [*request.path_params.items(), *request.query_params.multi_items()]
+            refusal = fields_refusal(fields)
+            if refusal is None:
+                return await endpoint(request)
+            page = self.page(request)
+            message = refusal.describe(page.translator)
+            return self.render(page, "refused.html", status=400, private=True, message=message)
+
+        return guarded
 
     def redirect(self, page: Page, url: str, *, private: bool = False) -> Response:
         """After a POST: 303, so that reloading the next page does not post again."""

@@ -238,7 +238,7 @@ def opinion_post(web: Web) -> Endpoint:
         # The rules check everything but `understood`, which the API's enum type guarantees:
         # a form may come without it, so the page says so beside the others.
         request_ = opinion_request(slug, values, device, understood or Understood.YES.value)
-        errors = [] if understood else [choice_required("understood")]
+        errors = [*form.refused] if understood else [*form.refused, choice_required("understood")]
         errors += opinions.opinion_errors(request_)
         if not errors and (limited := too_many_submissions(web, request)) is not None:
             errors = [limited]
@@ -300,10 +300,10 @@ def question_post(web: Web) -> Endpoint:
         if isinstance(form, Response):
             return form
         values = {"question": form.get("question"), "key": form.get("idempotency_key")}
-        errors: list[DomainError] = []
-        if (limited := too_many_submissions(web, request)) is not None:
+        errors: list[DomainError] = [*form.refused]
+        if not errors and (limited := too_many_submissions(web, request)) is not None:
             errors = [limited]
-        else:
+        if not errors:
             try:
                 submitted = await rules.submit_question(
                     web.services.db,

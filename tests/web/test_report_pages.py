@@ -206,3 +206,21 @@ async def test_a_consented_contact_is_stored_with_the_consent_texts_version(
         consents = (await session.exec(select(Consent).where(Consent.item_id == item.id))).all()
     assert {c.purpose for c in consents} == {"follow_up_contact", "satisfaction_survey"}
     assert {c.text_version for c in consents} == {"web-2026-06"}
+
+
+async def test_the_consent_texts_version_is_the_servers_not_the_browsers(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: a form claiming another version of the texts read
+    html, fields = await open_form(client, "/signaler")
+    contact = {"contact_email": "jo@example.org", "consent_follow_up": "1"}
+    forged = {**fields, **valid_report(**contact), "consent_text_version": "forged-1999"}
+    # when
+    sent = await post_form(client, "/signaler", forged)
+    # then
+    assert 'name="consent_text_version"' not in html
+    assert sent.status_code == 303
+    (item,) = await items_with_key(services, fields["idempotency_key"])
+    async with services.db.reading() as session:
+        consents = (await session.exec(select(Consent).where(Consent.item_id == item.id))).all()
+    assert {c.text_version for c in consents} == {"web-2026-06"}
