@@ -24,6 +24,7 @@ from service.inputs import number
 from service.integrations.ratelimit import submission_key
 from service.items.models import Item
 from service.items.rules import as_utc
+from service.pagination import decode_cursor, encode_cursor
 from service.sensors import opinions, rules
 from service.sensors.models import Concern, Sensor, SensorStatus, Understood
 from service.sensors.opinions import OpinionSummary, shown
@@ -215,7 +216,9 @@ async def posted_form(web: Web, request: Request, page: Page, purpose: str) -> F
     """The form, or the page refusing it (no valid CSRF token: 403)."""
     form = await read_form(request)
     if form is None or not page.csrf_valid(form.as_mapping(), purpose):
-        return web.render(page, "form_expired.html", status=403, back=request.url.path)
+        # Back to the sensor's page: the action's path takes posts only.
+        back = f"/capteurs/{request.path_params['slug']}"
+        return web.render(page, "form_expired.html", status=403, back=back)
     return form
 
 
@@ -413,14 +416,19 @@ def sensor_list(web: Web) -> Endpoint:
         if commune is not None and commune not in reference.communes:
             commune = None
         near, errors = near_point(query.get("lat"), query.get("lon"))
-        after = query.get("apres", "")
+        # The API's cursors (the same kinds): anything else is refused, never page 1 again.
+        kind = "sensor-near" if near else "sensor-id"
+        try:
+            after = decode_cursor(query.get("apres"), kind, argument="apres")
+        except DomainError as refused:
+            after, errors = None, [*errors, refused]
         sensor_filter = rules.SensorFilter(commune_code=commune, near=near)
         async with web.services.db.reading() as session:
             found = await rules.list_sensors(
                 session,
                 sensor_filter,
                 first=LIST_PAGE_SIZE,
-                after=number(after),  # ASCII digits within a database integer, else none
+                after=after,
             )
             taxonomy = await rules.load_taxonomy(session, page.locale)
             elements = await rules.elements_of(session, [s.id for s, _ in found.rows if s.id])
@@ -444,7 +452,7 @@ def sensor_list(web: Web) -> Endpoint:
             nav="sensors",
             rows=rows,
             total=found.total,
-            next_after=str(found.next_position) if found.has_next else None,
+            next_after=encode_cursor(kind, found.next_position or 0) if found.has_next else None,
             communes=[(c.code, c.name) for c in reference.communes_by_name()],
             commune=commune,
             near=near,

@@ -4,15 +4,19 @@ nothing is saved."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from sqlmodel import select
 
 from service.context import Services
 from service.items.models import Item
+from service.pagination import encode_cursor
 from tests.web.journeys import errors_by_field, open_form, post_form, valid_report
 from tests.web.support import csrf_token
 from tests.web.test_follow_pages import act, item_of, reported
+from tests.web.test_pages import a_sensor
 from tests.web.test_service_request_pages import BULKY, bulky_answers
 
 pytestmark = pytest.mark.anyio
@@ -97,3 +101,47 @@ async def test_a_control_character_in_a_query_parameter_or_path_is_a_400_page(
     assert response.headers["content-language"] == "es"
     assert "carácter no admitido" in response.text
     assert "INVALID_TEXT" in response.text
+
+
+@pytest.mark.parametrize("after", ["50", "abc", encode_cursor("sensor-near", 1)])
+async def test_a_sensor_list_cursor_the_list_never_gave_is_refused(
+    client: httpx.AsyncClient, after: str
+) -> None:
+    # when
+    response = await client.get("/capteurs", params={"apres": after, "lang": "en"})
+    # then: the API's refusal, not the first page again
+    assert response.status_code == 400
+    assert "This cursor was not given by this list" in response.text
+
+
+async def test_the_sensor_list_pages_with_the_apis_cursors(
+    services: Services, client: httpx.AsyncClient
+) -> None:
+    # given
+    slug = await a_sensor(services, client)
+    # when: from the start, and after the first sensor
+    start = await client.get("/capteurs", params={"apres": encode_cursor("sensor-id", 0)})
+    past = await client.get("/capteurs", params={"apres": encode_cursor("sensor-id", 2**31 - 1)})
+    # then
+    assert start.status_code == past.status_code == 200
+    assert f"/capteurs/{slug}" in start.text
+    assert f"/capteurs/{slug}" not in past.text
+
+
+async def test_an_expired_sensor_form_links_back_to_the_sensors_page(
+    services: Services, client: httpx.AsyncClient
+) -> None:
+    # given
+    slug = await a_sensor(services, client)
+    # when: a form without its token
+    expired = await client.post(
+        f"/capteurs/{slug}/question?lang=en",
+        content="question=Bonjour",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    back = re.search(r'<a href="([^"]+)">Open the form again</a>', expired.text)
+    # then: the link opens the form (the action's path takes posts only)
+    assert expired.status_code == 403
+    assert back is not None
+    assert back.group(1).startswith(f"/capteurs/{slug}?")
+    assert (await client.get(back.group(1).replace("&amp;", "&"))).status_code == 200
