@@ -250,7 +250,7 @@ def confirmation_page(web: Web) -> Endpoint:
         except DomainError as error:
             return render_start(web, page, errors=shown(page, [error]), status=404)
         tokens = web.services.tracking_tokens
-        link = f"{request.base_url}suivi?{TOKEN}={tokens.issue(item)}"
+        link = page.absolute(f"/suivi?{TOKEN}={tokens.issue(item)}")
         return web.render(
             page,
             "residents/confirmation.html",

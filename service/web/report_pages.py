@@ -275,7 +275,7 @@ def support_post(web: Web) -> Endpoint:
             max_age=DEVICE_COOKIE_SECONDS,
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=page.secure_cookies,
         )
         return response
 

@@ -272,7 +272,7 @@ def opinion_post(web: Web) -> Endpoint:
             max_age=DEVICE_COOKIE_SECONDS,
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=page.secure_cookies,
         )
         return response
 
@@ -354,7 +354,7 @@ def question_sent(web: Web) -> Endpoint:
             item = await _tracked(session, tokens, token, web)
         if item is None:
             return web.render(page, "not_found.html", status=404, private=True)
-        follow = str(request.base_url).rstrip("/") + page.url("/suivi", jeton=token)
+        follow = page.absolute(page.url("/suivi", jeton=token))
         return web.render(
             page,
             "question_sent.html",
@@ -389,7 +389,7 @@ def sensor_sign(web: Web) -> Endpoint:
         data = await load_sensor(web, page, slug)
         if data is None:
             return not_found(web, page)
-        url = str(request.base_url).rstrip("/") + f"/capteurs/{data.sensor.slug}"
+        url = page.absolute(f"/capteurs/{data.sensor.slug}")
         paper = "a5" if request.query_params.get("format") == "a5" else "a4"
         return web.render(
             page,
