@@ -214,9 +214,8 @@
     if (key && key.value.indexOf("web-") === 0 && window.crypto && crypto.randomUUID) {
       key.value = "dev-" + crypto.randomUUID();
     }
+    // « Me too » belongs to the support form (form="support-form"): only the report comes here.
     form.addEventListener("submit", function (event) {
-      var submitter = event.submitter;
-      if (submitter && submitter.hasAttribute("formaction")) { return; }  // « me too »
       event.preventDefault();
       var pairs = Array.from(new FormData(form).entries());
       function keep() {
