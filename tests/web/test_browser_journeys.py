@@ -234,6 +234,50 @@ def test_a_report_written_offline_is_sent_once_the_network_is_back(
     assert page.evaluate("JSON.parse(localStorage.getItem('alm-report-outbox')).length") == 0
 
 
+def test_a_refused_offline_report_is_kept_and_put_back_in_the_form(
+    page: Any, served_data_dir: Path
+) -> None:
+    # given: a draft kept on this device, written with a token since expired, and without a
+    # description (the server will refuse it)
+    page.goto("/signaler")
+    key = f"dev-{uuid.uuid4()}"
+    draft = {
+        "action": page.evaluate("document.querySelector('[data-report-form]').action"),
+        "key": key,
+        "fields": [
+            ["csrf_token", "expired"],
+            ["idempotency_key", key],
+            ["category", "pothole"],
+            ["commune", "49007"],
+            ["address", "Rue du brouillon refusé"],
+            ["description", ""],
+            ["nearby_seen", "1"],
+        ],
+    }
+    page.evaluate("d => localStorage.setItem('alm-report-outbox', JSON.stringify([d]))", draft)
+    # when: the form is opened again, online (the draft is replayed and refused)
+    page.reload()
+    page.wait_for_function(
+        "document.querySelector('[data-offline-notice]').textContent.includes('formulaire')"
+    )
+    # then: the draft is kept, its fields are back in the form
+    assert page.evaluate("JSON.parse(localStorage.getItem('alm-report-outbox')).length") == 1
+    assert page.get_by_label("Adresse ou repère").input_value() == "Rue du brouillon refusé"
+    assert page.get_by_label("Nid-de-poule").is_checked()
+    assert page.locator("[data-idempotency-key]").input_value() == key
+    assert items_with_key(served_data_dir, key) == 0
+    # when: the resident completes it and sends it
+    page.get_by_label("Décrivez le problème").fill("Complété après le refus.")
+    token = send_and_confirm(page)
+    # then: one report, and the draft is gone
+    assert token
+    assert items_with_key(served_data_dir, key) == 1
+    assert (
+        page.evaluate("JSON.parse(localStorage.getItem('alm-report-outbox') || '[]').length") == 0
+    )
+    assert page.errors == []
+
+
 def test_a_service_request_with_a_wrong_answer_then_a_right_one(page: Any, axe_source: str) -> None:
     # given
     page.goto("/demandes?commune=49007")
