@@ -257,9 +257,7 @@ def test_a_refused_offline_report_is_kept_and_put_back_in_the_form(
     page.evaluate("d => localStorage.setItem('alm-report-outbox', JSON.stringify([d]))", draft)
     # when: the form is opened again, online (the draft is replayed and refused)
     page.reload()
-    page.wait_for_function(
-        "document.querySelector('[data-offline-notice]').textContent.includes('formulaire')"
-    )
+    page.locator("[data-offline-notice]", has_text="formulaire").wait_for()
     # then: the draft is kept, its fields are back in the form
     assert page.evaluate("JSON.parse(localStorage.getItem('alm-report-outbox')).length") == 1
     assert page.get_by_label("Adresse ou repère").input_value() == "Rue du brouillon refusé"
@@ -337,7 +335,10 @@ def test_a_report_sent_with_the_keyboard_alone(page: Any, served_data_dir: Path)
     tab_to(page, "button[data-submit]")
     assert focus_is_visible(page)
     page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    # The script posts it, then goes to the confirmation (or shows the form again): wait for
+    # one of them ("networkidle" is already reached before the post).
+    sent = page.get_by_role("heading", name="Envoyé : merci")
+    sent.or_(page.locator("#similar-title")).wait_for()
     if "/suivi/confirmation" not in page.url:  # "already reported nearby?": mine is different
         tab_to(page, "button[data-submit]")
         page.keyboard.press("Enter")
