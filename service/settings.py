@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from service.private_files import write_private_text
 
@@ -111,6 +112,9 @@ class Settings:
     search_engine: str = "whoosh"
     # Map tiles of the pages' maps ({z}, {x}, {y}); empty: commune outlines only, nothing fetched.
     map_tiles_url: str = DEFAULT_MAP_TILES_URL
+    # The address residents reach the pages at (``https://signaler.example``): what a printed
+    # sign's QR code and a tracking link hold. Empty: the request's own (demo, tests).
+    public_url: str = ""
     # Set by `serve --demo` only; never read from the environment.
     demo: bool = field(default=False)
 
@@ -241,6 +245,7 @@ class Settings:
                 env, "SERVICE_ORIGIN_KEY_ROTATION_HOURS", defaults.origin_key_rotation_hours
             ),
             map_tiles_url=_tiles_url(env.get("SERVICE_MAP_TILES_URL", defaults.map_tiles_url)),
+            public_url=_public_url(env.get("SERVICE_PUBLIC_URL", defaults.public_url)),
             anonymous_trusted_documents_only=_flag(
                 env,
                 "SERVICE_ANONYMOUS_TRUSTED_DOCUMENTS_ONLY",
@@ -375,6 +380,22 @@ def _tiles_url(value: str) -> str:
             f"or empty for no tiles, not {value!r}"
         )
     return value
+
+
+def _public_url(value: str) -> str:
+    """An http(s) origin, with a path prefix at most; kept without its final slash."""
+    parts = urlsplit(value)
+    if value and not (
+        parts.scheme in ("http", "https")
+        and parts.netloc
+        and not parts.query
+        and not parts.fragment
+    ):
+        raise SettingsError(
+            f"SERVICE_PUBLIC_URL must be an http(s) address such as https://signaler.example, "
+            f"or empty to use the request's, not {value!r}"
+        )
+    return value.rstrip("/")
 
 
 SEARCH_ENGINES = ("whoosh", "tantivy")

@@ -61,6 +61,8 @@ def test_every_variable_is_read() -> None:
         ({"SERVICE_MAX_BODY_BYTES": "1MB"}, "SERVICE_MAX_BODY_BYTES"),
         ({"SERVICE_DEFAULT_LOCALE": "it"}, "SERVICE_DEFAULT_LOCALE"),
         ({"SERVICE_SEARCH_ENGINE": "elasticsearch"}, "SERVICE_SEARCH_ENGINE.*whoosh, tantivy"),
+        ({"SERVICE_PUBLIC_URL": "signaler.example"}, "SERVICE_PUBLIC_URL"),
+        ({"SERVICE_PUBLIC_URL": "https://signaler.example/?x=1"}, "SERVICE_PUBLIC_URL"),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_named(

@@ -16,6 +16,7 @@ from service.i18n.translator import Translator
 from service.items.models import Item
 from service.items.rules import Audience, as_utc
 from service.items.types import HistoryEntry, ItemView, PageInfo
+from service.pagination import page_size
 from service.reports.types import ContactInput, ResidentChannel
 from service.schema_support import described_enum
 from service.sensors import rules
@@ -114,6 +115,7 @@ described_enum(
     },
 )
 
+MAX_QUESTIONS = 50  # a sensor's newest questions, at most
 STATUS_LABELS = {
     SensorStatus.PLANNED: N_("Planned"),
     SensorStatus.ACTIVE: N_("Active"),
@@ -452,10 +454,13 @@ class SensorType:
     async def questions(
         self,
         info: Info[Context, None],
-        first: Annotated[int, strawberry.argument(description="How many, at most 50.")] = 10,
+        first: Annotated[
+            int, strawberry.argument(description="How many, 1 to 50 (more is read as 50).")
+        ] = 10,
     ) -> list[SensorQuestionType]:
+        size = page_size(first, MAX_QUESTIONS)
         async with info.context.db.reading() as session:
-            rows = await rules.questions_of(session, self.sensor_id, max(1, min(first, 50)))
+            rows = await rules.questions_of(session, self.sensor_id, size)
         return [SensorQuestionType.from_row(row, info) for row in rows]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -427,6 +428,34 @@ async def submit_service_request(
 def parsed_answers(detail: ServiceRequestDetail) -> dict[str, AnswerValue]:
     loaded: dict[str, AnswerValue] = json.loads(detail.answers)
     return loaded
+
+
+@dataclass(frozen=True)
+class GivenAnswer:
+    """A stored answer with its question: its values, and how people read them."""
+
+    question: QuestionSpec
+    values: list[str]
+
+    def labels(self, gettext: Callable[[str], str]) -> list[str]:
+        """The values as read: a listed value's label translated, a free answer as written
+        (what a resident wrote is never looked up in the catalogs)."""
+        return [
+            gettext(label) if (label := self.question.value_label(v)) else v for v in self.values
+        ]
+
+
+def given_answers(
+    service: ServiceSpec, detail: ServiceRequestDetail, *, public: bool
+) -> list[GivenAnswer]:
+    """The answers of a request in the order of the service's questions; with ``public``,
+    only those the service marks public."""
+    stored = parsed_answers(detail)
+    return [
+        GivenAnswer(question, raw if isinstance(raw, list) else [raw])
+        for question in service.questions
+        if (raw := stored.get(question.code)) is not None and (question.public or not public)
+    ]
 
 
 def is_public(service: ServiceSpec | None, detail: ServiceRequestDetail) -> bool:

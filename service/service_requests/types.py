@@ -212,23 +212,15 @@ def _answers(
     if spec is None:
         return []
     tr = info.context.translator
-    stored = rules.parsed_answers(detail)
-    shown: list[ServiceRequestAnswer] = []
-    for question in spec.questions:
-        if question.code not in stored or (public and not question.public):
-            continue
-        raw = stored[question.code]
-        values = raw if isinstance(raw, list) else [raw]
-        labels = [tr.gettext(label) if (label := question.value_label(v)) else v for v in values]
-        shown.append(
-            ServiceRequestAnswer(
-                code=question.code,
-                question=tr.gettext(question.label),
-                values=values,
-                labels=labels,
-            )
+    return [
+        ServiceRequestAnswer(
+            code=given.question.code,
+            question=tr.gettext(given.question.label),
+            values=given.values,
+            labels=given.labels(tr.gettext),
         )
-    return shown
+        for given in rules.given_answers(spec, detail, public=public)
+    ]
 
 
 @strawberry.type(

@@ -12,7 +12,6 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
-from service.items import rules as items
 from service.items.models import Item
 from service.tracking import rules
 from service.tracking.queries import tracking_errors
@@ -32,9 +31,6 @@ class TrackingMutation:
         token: TokenArgument,
         text: Annotated[str, strawberry.argument(description="Up to 4,000 characters.")],
     ) -> TrackedResult:
-        errors = items.text_errors(text, field="text", maximum=rules.MAX_INFORMATION, required=True)
-        if errors:
-            return TrackedResult(item=None, errors=tracking_errors(errors, info))
         return await _with_item(
             info, token, lambda session, item, now: rules.add_information(session, item, text, now)
         )
@@ -58,9 +54,6 @@ class TrackingMutation:
             bool, strawberry.argument(description="Reopen it (only when not fixed).")
         ] = False,
     ) -> TrackedResult:
-        errors = items.text_errors(comment, field="comment", maximum=rules.MAX_COMMENT)
-        if errors:
-            return TrackedResult(item=None, errors=tracking_errors(errors, info))
         return await _with_item(
             info,
             token,

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.errors import N_, DomainError
+from service.errors import N_, DomainError, raise_if_any
 from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import EventKind, Item
@@ -104,8 +104,16 @@ def invalid_token() -> DomainError:
     )
 
 
+def invalid_rating() -> DomainError:
+    return DomainError(
+        TrackingErrorCode.INVALID_RATING, N_("The rating goes from 1 to 5."), field="satisfaction"
+    )
+
+
 def add_information(session: AsyncSession, item: Item, text: str, now: datetime) -> None:
-    """Extra details from the resident: seen by them and the handling body, not the public."""
+    """Extra details from the resident: seen by them and the handling body, not the public.
+    Raises ``ValidationFailed`` when the text is empty, too long or breaks the text rule."""
+    raise_if_any(items.text_errors(text, field="text", maximum=MAX_INFORMATION, required=True))
     items.add_event(
         session,
         item,
@@ -130,7 +138,9 @@ def give_feedback(
     reopen: bool,
     now: datetime,
 ) -> None:
-    """The resident's word on the outcome; "not fixed" may reopen it within 30 days."""
+    """The resident's word on the outcome; "not fixed" may reopen it within 30 days. Raises
+    ``ValidationFailed`` for a wrong comment, ``DomainError`` for what the item allows."""
+    raise_if_any(items.text_errors(comment, field="comment", maximum=MAX_COMMENT))
     status = Status(item.status)
     if status not in (Status.RESOLVED, Status.CLOSED) or item.resolved_at is None:
         raise DomainError(
@@ -139,11 +149,7 @@ def give_feedback(
             field="fixed",
         )
     if rating is not None and not 1 <= rating <= 5:
-        raise DomainError(
-            TrackingErrorCode.INVALID_RATING,
-            N_("The rating goes from 1 to 5."),
-            field="satisfaction",
-        )
+        raise invalid_rating()
     if reopen:
         too_late = now > items.as_utc(item.resolved_at) + REOPEN_WITHIN
         if fixed or status is not Status.RESOLVED or too_late:

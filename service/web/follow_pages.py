@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.errors import N_, DomainError, ValidationFailed
+from service.inputs import number
 from service.items import rules as items
 from service.items.lifecycle import KIND_LABELS, Status
 from service.items.models import EventKind, Item, ItemKind, LocationPrecision, location_precision
@@ -100,16 +101,12 @@ async def subject_and_answers(
     service = reference.services.services.get(detail.service_code) if detail else None
     if detail is None or service is None:
         return "", []
-    shown = []
-    for code, value in service_requests.parsed_answers(detail).items():
-        question = service.question(code)
-        if question is None:
-            continue
-        keys = value if isinstance(value, list) else [value]
-        labels = [question.value_label(k) or k for k in keys]
-        text = ", ".join(str(page.gettext(label)) for label in labels)
-        shown.append((str(page.gettext(question.label)), text))
-    return str(page.gettext(service.label)), shown
+    gettext = page.translator.gettext
+    shown = [
+        (gettext(given.question.label), ", ".join(given.labels(gettext)))
+        for given in service_requests.given_answers(service, detail, public=False)
+    ]
+    return gettext(service.label), shown
 
 
 async def followed(web: Web, page: Page, session: AsyncSession, item: Item) -> Followed:
@@ -168,8 +165,15 @@ def render_start(
 
 
 async def render_followed(
-    web: Web, page: Page, item: Item, *, errors: dict[str, str] | None = None, status: int = 200
+    web: Web,
+    page: Page,
+    item: Item,
+    *,
+    form: Form | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Response:
+    """The follow page; after a refused action, with what the resident had typed and ticked."""
     async with web.services.db.reading() as session:
         view = await followed(web, page, session, item)
     done = DONE.get(page.request.query_params.get("fait", ""))
@@ -182,7 +186,7 @@ async def render_followed(
         view=view,
         done=page.gettext(done) if done else None,
         errors=errors or {},
-        values={},
+        values={**form.as_mapping(), "purpose": form.all("purpose")} if form else {},
     )
 
 
@@ -217,6 +221,9 @@ def follow_by_code(web: Web) -> Endpoint:
         form = await posted(web, request, page, "follow", back="/suivi")
         if isinstance(form, Response):
             return form
+        if form.refused:
+            refused = shown(page, [*form.refused])
+            return render_start(web, page, form=form, errors=refused, status=400)
         if limited := over_limit(web, request, submission=False):
             return render_start(web, page, form=form, errors=shown(page, [limited]), status=429)
         services = web.services
@@ -243,7 +250,7 @@ def confirmation_page(web: Web) -> Endpoint:
         except DomainError as error:
             return render_start(web, page, errors=shown(page, [error]), status=404)
         tokens = web.services.tracking_tokens
-        link = f"{request.base_url}suivi?{TOKEN}={tokens.issue(item)}"
+        link = page.absolute(f"/suivi?{TOKEN}={tokens.issue(item)}")
         return web.render(
             page,
             "residents/confirmation.html",
@@ -294,6 +301,7 @@ def tracked_action(
             return form
         token = token_of(request, form)
         errors, change = prepare(form)
+        errors = [*form.refused, *errors]
         if not errors and (limited := over_limit(web, request, submission=False)):
             errors = [limited]
         if not errors and change is not None:
@@ -309,7 +317,7 @@ def tracked_action(
             except DomainError as error:
                 return render_start(web, page, errors=shown(page, [error]), status=404)
             refused = field_errors(errors, page.translator, fields)
-            return await render_followed(web, page, item, errors=refused, status=400)
+            return await render_followed(web, page, item, form=form, errors=refused, status=400)
         return web.redirect(page, page.url("/suivi", jeton=token, fait=done), private=True)
 
     return endpoint
@@ -318,10 +326,7 @@ def tracked_action(
 def add_information(web: Web) -> Endpoint:
     def prepare(form: Form) -> tuple[list[DomainError], Change | None]:
         text = form.get("information")
-        errors = items.text_errors(
-            text, field="text", maximum=tracking.MAX_INFORMATION, required=True
-        )
-        return errors, lambda session, item, now: tracking.add_information(session, item, text, now)
+        return [], lambda session, item, now: tracking.add_information(session, item, text, now)
 
     return tracked_action(web, "information", "information", prepare, {"text": "information"})
 
@@ -331,9 +336,11 @@ def give_feedback(web: Web) -> Endpoint:
         fixed = form.get("fixed")
         errors: list[DomainError] = [] if fixed in ("yes", "no") else [choice_required("fixed")]
         comment = form.get("comment") or None
-        errors += items.text_errors(comment, field="comment", maximum=tracking.MAX_COMMENT)
         raw_rating = form.get("satisfaction")
-        rating = int(raw_rating) if raw_rating.isdigit() else None
+        # Not a number is refused as the API's Int type would, with the rules' message.
+        rating = number(raw_rating) if raw_rating else None
+        if raw_rating and rating is None:
+            errors.append(tracking.invalid_rating())
 
         def change(session: AsyncSession, item: Item, now: datetime) -> None:
             tracking.give_feedback(
@@ -377,6 +384,8 @@ def erase_data(web: Web) -> Endpoint:
         if isinstance(form, Response):
             return form
         token = token_of(request, form)
+        if form.refused:
+            return render_start(web, page, errors=shown(page, [*form.refused]), status=400)
         if not form.get("confirm"):
             try:
                 item = await open_item(web, token)
@@ -410,6 +419,8 @@ def export_data(web: Web) -> Endpoint:
         form = await posted(web, request, page, "export", back="/suivi")
         if isinstance(form, Response):
             return form
+        if form.refused:
+            return render_start(web, page, errors=shown(page, [*form.refused]), status=400)
         if limited := over_limit(web, request, submission=False):
             return render_start(web, page, errors=shown(page, [limited]), status=429)
         services = web.services

@@ -16,6 +16,7 @@ from starlette.requests import Request
 
 from service.errors import N_, DomainError
 from service.i18n.translator import Translator
+from service.inputs import fields_refusal
 
 MAX_FIELDS = 100
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
@@ -34,9 +35,11 @@ def choice_required(field: str) -> DomainError:
 
 @dataclass(frozen=True)
 class Form:
-    """A posted form: ``get`` gives one value, ``all`` the values of a repeated field."""
+    """A posted form: ``get`` gives one value, ``all`` the values of a repeated field.
+    ``refused`` holds the text rule's refusal of one of its fields (see ``read_form``)."""
 
     pairs: tuple[tuple[str, str], ...]
+    refused: tuple[DomainError, ...] = ()
 
     def get(self, name: str, default: str = "") -> str:
         for key, value in self.pairs:
@@ -52,7 +55,9 @@ class Form:
 
 
 async def read_form(request: Request) -> Form | None:
-    """The posted form, or None when the body is not a form we read."""
+    """The posted form, or None when the body is not a form we read. Its fields pass the
+    text rule every door applies (``service.inputs``): a refusal names the field, and the
+    handler shows it beside that field with the rules' own refusals."""
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != FORM_MEDIA_TYPE:
         return None
@@ -61,17 +66,21 @@ async def read_form(request: Request) -> Form | None:
         pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except (UnicodeDecodeError, ValueError):
         return None
-    return Form(tuple(pairs))
+    refusal = fields_refusal(pairs)
+    return Form(tuple(pairs), () if refusal is None else (refusal.error(),))
 
 
 def field_errors(
     errors: Iterable[DomainError], translator: Translator, fields: Mapping[str, str]
 ) -> dict[str, str]:
     """Messages by form field, in the reader's language. ``fields`` maps the rules' field
-    names to the form's; a refusal about anything else (a device key, the sensor gone...)
-    is the whole form's, under "" (shown in the summary, without a link)."""
+    names to the form's (a refusal of the text rule names the form's field itself); a refusal
+    about anything else (a device key, the sensor gone...) is the whole form's, under ""
+    (shown in the summary, without a link)."""
     shown: dict[str, str] = {}
+    form_names = set(fields.values())
     for error in errors:
-        name = fields.get(error.field or "", "")
+        field = error.field or ""
+        name = fields.get(field, field if field in form_names else "")
         shown.setdefault(name, translator.gettext(error.message, **error.params))
     return shown

@@ -22,13 +22,21 @@ from markupsafe import Markup, escape
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from service.context import Services
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import Translator
+from service.inputs import fields_refusal
 from service.sensors.rules import TAXONOMY_LOCALES, Taxonomy, load_taxonomy
 from service.settings import SUPPORTED_LOCALES
-from service.web.security import CSRF_COOKIE, CSRF_FIELD, FormTokens, page_headers
+from service.web.security import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    CSRF_MAX_AGE_SECONDS,
+    FormTokens,
+    page_headers,
+)
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -135,6 +143,10 @@ class Page:
     statics: StaticVersions
     remember_language: bool
     csrf_cookie: str | None
+    # SERVICE_PUBLIC_URL: the base of every absolute URL a page makes; "" for the request's.
+    public_url: str = ""
+    # The CSRF cookie to send: set when a form's token is issued, so that the cookie lives at
+    # least as long as every token made from it.
     new_csrf_cookie: str | None = None
     # Filled by handlers: the form's values and its errors by field name.
     values: dict[str, Any] = field(default_factory=dict)
@@ -171,9 +183,8 @@ class Page:
 
     def csrf(self, purpose: str) -> Markup:
         """The hidden field a form of this purpose carries."""
-        cookie = self.csrf_cookie or self.new_csrf_cookie
-        if cookie is None:
-            cookie = self.new_csrf_cookie = self.tokens.new_cookie_value()
+        cookie = self.csrf_cookie or self.new_csrf_cookie or self.tokens.new_cookie_value()
+        self.new_csrf_cookie = cookie
         token = self.tokens.issue(cookie, purpose)
         return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token)
 
@@ -187,6 +198,16 @@ class Page:
             params.setdefault("lang", self.locale)
         return f"{path}?{urlencode(params)}" if params else path
 
+    def absolute(self, url: str) -> str:
+        """One of our URLs (``/capteurs/x``) as printed on a sign or carried by a QR code:
+        under SERVICE_PUBLIC_URL when it is set, so that no Host header decides it."""
+        return (self.public_url or str(self.request.base_url).rstrip("/")) + url
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over HTTPS when the service is reached by it."""
+        return self.public_url.startswith("https://") or self.request.url.scheme == "https"
+
     def languages(self) -> list[Language]:
         """The switcher: this page in each language (its other parameters kept)."""
         found = []
@@ -198,7 +219,7 @@ class Page:
         return found
 
     def set_cookies(self, response: Response) -> None:
-        secure = self.request.url.scheme == "https"
+        secure = self.secure_cookies
         if self.remember_language:
             response.set_cookie(
                 LANGUAGE_COOKIE,
@@ -210,7 +231,12 @@ class Page:
             )
         if self.new_csrf_cookie is not None:
             response.set_cookie(
-                CSRF_COOKIE, self.new_csrf_cookie, httponly=True, samesite="lax", secure=secure
+                CSRF_COOKIE,
+                self.new_csrf_cookie,
+                max_age=CSRF_MAX_AGE_SECONDS,
+                httponly=True,
+                samesite="lax",
+                secure=secure,
             )
 
 
@@ -253,6 +279,7 @@ class Web:
             statics=self.statics,
             remember_language=chosen,
             csrf_cookie=request.cookies.get(CSRF_COOKIE),
+            public_url=self.services.settings.public_url,
         )
 
     def render(
@@ -277,6 +304,26 @@ class Web:
         response = HTMLResponse(html, status_code=status, headers=self.headers(page, private))
         page.set_cookies(response)
         return response
+
+    def route(self, path: str, endpoint: Endpoint, method: str = "GET") -> Route:
+        """A page's route: every one is ``checked``."""
+        return Route(path, self.checked(endpoint), methods=[method])
+
+    def checked(self, endpoint: Endpoint) -> Endpoint:
+        """``endpoint`` behind the text rule every door applies (``service.inputs``): a query
+        parameter or a part of the path holding a refused character is answered 400 with
+        the refusal, in the reader's language, before the page reads any of them."""
+
+        async def guarded(request: Request) -> Response:
+            fields = [*request.path_params.items(), *request.query_params.multi_items()]
+            refusal = fields_refusal(fields)
+            if refusal is None:
+                return await endpoint(request)
+            page = self.page(request)
+            message = refusal.describe(page.translator)
+            return self.render(page, "refused.html", status=400, private=True, message=message)
+
+        return guarded
 
     def redirect(self, page: Page, url: str, *, private: bool = False) -> Response:
         """After a POST: 303, so that reloading the next page does not post again."""

@@ -26,7 +26,6 @@ from service.reports.rules import ReportFilter, ReportRequest
 from service.web.forms import Form, choice_required, field_errors
 from service.web.rendering import Endpoint, Page, Web
 from service.web.residents import (
-    CONSENT_TEXT_VERSION,
     CONTACT_FIELDS,
     IDEMPOTENCY_FIELD,
     consents,
@@ -165,7 +164,6 @@ def render_form(
 ) -> Response:
     values: dict[str, Any] = dict(form.as_mapping()) if form else {}
     values.setdefault(IDEMPOTENCY_FIELD, new_idempotency_key())
-    values.setdefault("consent_text_version", CONSENT_TEXT_VERSION)
     return web.render(
         page,
         "residents/report.html",
@@ -197,7 +195,8 @@ def report_post(web: Web) -> Endpoint:
         if isinstance(form, Response):
             return form
         wanted = report_request(form, page)
-        problems = [choice_required("categoryCode")] if not wanted.category_code else []
+        problems = list(form.refused)
+        problems += [choice_required("categoryCode")] if not wanted.category_code else []
         problems += rules.validation_errors(wanted)
         if not problems and (limited := over_limit(web, request, submission=True)):
             problems = [limited]
@@ -255,7 +254,7 @@ def support_post(web: Web) -> Endpoint:
         if isinstance(form, Response):
             return form
         device = request.cookies.get(DEVICE_COOKIE) or secrets.token_urlsafe(24)
-        errors = rules.device_key_errors(device)
+        errors = list(form.refused) or rules.device_key_errors(device)
         if not errors and (limited := over_limit(web, request, submission=True)):
             errors = [limited]
         services = web.services
@@ -285,7 +284,7 @@ def support_post(web: Web) -> Endpoint:
             max_age=DEVICE_COOKIE_SECONDS,
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=page.secure_cookies,
         )
         return response
 

@@ -70,7 +70,8 @@ def contact_from(form: Form) -> ContactRequest | None:
         email=email or None,
         phone=phone or None,
         follow_up_consent=ConsentPurpose.FOLLOW_UP_CONTACT in ticked,
-        consent_text_version=form.get("consent_text_version", CONSENT_TEXT_VERSION)[:60],
+        # The version of the texts this server shows, never what a browser says it read.
+        consent_text_version=CONSENT_TEXT_VERSION,
         share_with_body=ConsentPurpose.SHARE_WITH_OPERATOR in ticked,
         satisfaction_survey=ConsentPurpose.SATISFACTION_SURVEY in ticked,
     )

@@ -4,7 +4,7 @@ stable: ``/capteurs/<slug>`` is printed on signs in the street."""
 from __future__ import annotations
 
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,15 +40,15 @@ class CachedStatic:
 def web_routes(services: Services) -> list[BaseRoute]:
     web = Web(services)
     return [
-        Route("/", home.home(web), methods=["GET"]),
+        web.route("/", home.home(web)),
         *residents_routes(web),
-        Route("/accessibilite", about.accessibility(web), methods=["GET"]),
-        Route("/donnees-personnelles", about.personal_data(web), methods=["GET"]),
-        Route("/capteurs", sensors.sensor_list(web), methods=["GET"]),
-        Route("/capteurs/{slug}", sensors.sensor_page(web), methods=["GET"]),
-        Route("/capteurs/{slug}/avis", sensors.opinion_post(web), methods=["POST"]),
-        Route("/capteurs/{slug}/question", sensors.question_post(web), methods=["POST"]),
-        Route("/capteurs/{slug}/question-envoyee", sensors.question_sent(web), methods=["GET"]),
-        Route("/capteurs/{slug}/panneau", sensors.sensor_sign(web), methods=["GET"]),
+        web.route("/accessibilite", about.accessibility(web)),
+        web.route("/donnees-personnelles", about.personal_data(web)),
+        web.route("/capteurs", sensors.sensor_list(web)),
+        web.route("/capteurs/{slug}", sensors.sensor_page(web)),
+        web.route("/capteurs/{slug}/avis", sensors.opinion_post(web), "POST"),
+        web.route("/capteurs/{slug}/question", sensors.question_post(web), "POST"),
+        web.route("/capteurs/{slug}/question-envoyee", sensors.question_sent(web)),
+        web.route("/capteurs/{slug}/panneau", sensors.sensor_sign(web)),
         Mount("/static", app=CachedStatic(StaticFiles(directory=STATIC_DIR)), name="static"),
     ]

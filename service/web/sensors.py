@@ -24,6 +24,7 @@ from service.inputs import number
 from service.integrations.ratelimit import submission_key
 from service.items.models import Item
 from service.items.rules import as_utc
+from service.pagination import decode_cursor, encode_cursor
 from service.sensors import opinions, rules
 from service.sensors.models import Concern, Sensor, SensorStatus, Understood
 from service.sensors.opinions import OpinionSummary, shown
@@ -215,7 +216,9 @@ async def posted_form(web: Web, request: Request, page: Page, purpose: str) -> F
     """The form, or the page refusing it (no valid CSRF token: 403)."""
     form = await read_form(request)
     if form is None or not page.csrf_valid(form.as_mapping(), purpose):
-        return web.render(page, "form_expired.html", status=403, back=request.url.path)
+        # Back to the sensor's page: the action's path takes posts only.
+        back = f"/capteurs/{request.path_params['slug']}"
+        return web.render(page, "form_expired.html", status=403, back=back)
     return form
 
 
@@ -238,7 +241,7 @@ def opinion_post(web: Web) -> Endpoint:
         # The rules check everything but `understood`, which the API's enum type guarantees:
         # a form may come without it, so the page says so beside the others.
         request_ = opinion_request(slug, values, device, understood or Understood.YES.value)
-        errors = [] if understood else [choice_required("understood")]
+        errors = [*form.refused] if understood else [*form.refused, choice_required("understood")]
         errors += opinions.opinion_errors(request_)
         if not errors and (limited := too_many_submissions(web, request)) is not None:
             errors = [limited]
@@ -269,7 +272,7 @@ def opinion_post(web: Web) -> Endpoint:
             max_age=DEVICE_COOKIE_SECONDS,
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=page.secure_cookies,
         )
         return response
 
@@ -300,10 +303,10 @@ def question_post(web: Web) -> Endpoint:
         if isinstance(form, Response):
             return form
         values = {"question": form.get("question"), "key": form.get("idempotency_key")}
-        errors: list[DomainError] = []
-        if (limited := too_many_submissions(web, request)) is not None:
+        errors: list[DomainError] = [*form.refused]
+        if not errors and (limited := too_many_submissions(web, request)) is not None:
             errors = [limited]
-        else:
+        if not errors:
             try:
                 submitted = await rules.submit_question(
                     web.services.db,
@@ -351,7 +354,7 @@ def question_sent(web: Web) -> Endpoint:
             item = await _tracked(session, tokens, token, web)
         if item is None:
             return web.render(page, "not_found.html", status=404, private=True)
-        follow = str(request.base_url).rstrip("/") + page.url("/suivi", jeton=token)
+        follow = page.absolute(page.url("/suivi", jeton=token))
         return web.render(
             page,
             "question_sent.html",
@@ -386,7 +389,7 @@ def sensor_sign(web: Web) -> Endpoint:
         data = await load_sensor(web, page, slug)
         if data is None:
             return not_found(web, page)
-        url = str(request.base_url).rstrip("/") + f"/capteurs/{data.sensor.slug}"
+        url = page.absolute(f"/capteurs/{data.sensor.slug}")
         paper = "a5" if request.query_params.get("format") == "a5" else "a4"
         return web.render(
             page,
@@ -413,14 +416,19 @@ def sensor_list(web: Web) -> Endpoint:
         if commune is not None and commune not in reference.communes:
             commune = None
         near, errors = near_point(query.get("lat"), query.get("lon"))
-        after = query.get("apres", "")
+        # The API's cursors (the same kinds): anything else is refused, never page 1 again.
+        kind = "sensor-near" if near else "sensor-id"
+        try:
+            after = decode_cursor(query.get("apres"), kind, argument="apres")
+        except DomainError as refused:
+            after, errors = None, [*errors, refused]
         sensor_filter = rules.SensorFilter(commune_code=commune, near=near)
         async with web.services.db.reading() as session:
             found = await rules.list_sensors(
                 session,
                 sensor_filter,
                 first=LIST_PAGE_SIZE,
-                after=number(after),  # ASCII digits within a database integer, else none
+                after=after,
             )
             taxonomy = await web.taxonomy(session, page.locale)
             elements = await rules.elements_of(session, [s.id for s, _ in found.rows if s.id])
@@ -444,7 +452,7 @@ def sensor_list(web: Web) -> Endpoint:
             nav="sensors",
             rows=rows,
             total=found.total,
-            next_after=str(found.next_position) if found.has_next else None,
+            next_after=encode_cursor(kind, found.next_position or 0) if found.has_next else None,
             communes=[(c.code, c.name) for c in reference.communes_by_name()],
             commune=commune,
             near=near,

@@ -24,7 +24,6 @@ from service.web.forms import Form, field_errors
 from service.web.rendering import Endpoint, Page, Web
 from service.web.report_pages import commune_options
 from service.web.residents import (
-    CONSENT_TEXT_VERSION,
     CONTACT_FIELDS,
     IDEMPOTENCY_FIELD,
     consents,
@@ -163,7 +162,6 @@ def render_request_form(
     if form is None:
         values["commune"] = page.request.query_params.get("commune", "")
     values.setdefault(IDEMPOTENCY_FIELD, new_idempotency_key())
-    values.setdefault("consent_text_version", CONSENT_TEXT_VERSION)
     questions = [
         question_view(page, spec, web.services.clock().date()) for spec in service.questions
     ]
@@ -214,9 +212,10 @@ def request_post(web: Web) -> Endpoint:
             **REQUEST_FIELDS,
             **{f"answers.{q.code}": ANSWER_PREFIX + q.code for q in service.questions},
         }
-        limited = over_limit(web, request, submission=True)
         try:
-            if limited is not None:
+            if form.refused:
+                raise ValidationFailed(list(form.refused))
+            if limited := over_limit(web, request, submission=True):
                 raise ValidationFailed([limited])
             submitted, _ = await rules.submit_service_request(
                 services.db,

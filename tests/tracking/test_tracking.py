@@ -204,3 +204,22 @@ async def test_a_token_expires_a_year_after_the_item_was_closed(
     # then
     assert still["errors"] == []
     assert [e["code"] for e in expired["errors"]] == ["TOKEN_EXPIRED"]
+
+
+async def test_an_empty_information_and_a_long_comment_are_refused_by_the_rules(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given
+    token = (await submit_report(client))["trackingToken"]
+    # when
+    empty = await data_of(
+        client, operation("TrackedAddInformation"), {"token": token, "text": "  "}
+    )
+    long = await data_of(
+        client,
+        operation("TrackedFeedback"),
+        {"token": token, "fixed": True, "comment": "x" * 2001},
+    )
+    # then
+    assert [e["code"] for e in empty["trackedAddInformation"]["errors"]] == ["TEXT_REQUIRED"]
+    assert [e["code"] for e in long["trackedFeedback"]["errors"]] == ["TEXT_TOO_LONG"]

@@ -234,6 +234,48 @@ def test_a_report_written_offline_is_sent_once_the_network_is_back(
     assert page.evaluate("JSON.parse(localStorage.getItem('alm-report-outbox')).length") == 0
 
 
+def test_a_refused_offline_report_is_kept_and_put_back_in_the_form(
+    page: Any, served_data_dir: Path
+) -> None:
+    # given: a draft kept on this device, written with a token since expired, and without a
+    # description (the server will refuse it)
+    page.goto("/signaler")
+    key = f"dev-{uuid.uuid4()}"
+    draft = {
+        "action": page.evaluate("document.querySelector('[data-report-form]').action"),
+        "key": key,
+        "fields": [
+            ["csrf_token", "expired"],
+            ["idempotency_key", key],
+            ["category", "pothole"],
+            ["commune", "49007"],
+            ["address", "Rue du brouillon refusé"],
+            ["description", ""],
+            ["nearby_seen", "1"],
+        ],
+    }
+    page.evaluate("d => localStorage.setItem('alm-report-outbox', JSON.stringify([d]))", draft)
+    # when: the form is opened again, online (the draft is replayed and refused)
+    page.reload()
+    page.locator("[data-offline-notice]", has_text="formulaire").wait_for()
+    # then: the draft is kept, its fields are back in the form
+    assert page.evaluate("JSON.parse(localStorage.getItem('alm-report-outbox')).length") == 1
+    assert page.get_by_label("Adresse ou repère").input_value() == "Rue du brouillon refusé"
+    assert page.get_by_label("Nid-de-poule").is_checked()
+    assert page.locator("[data-idempotency-key]").input_value() == key
+    assert items_with_key(served_data_dir, key) == 0
+    # when: the resident completes it and sends it
+    page.get_by_label("Décrivez le problème").fill("Complété après le refus.")
+    token = send_and_confirm(page)
+    # then: one report, and the draft is gone
+    assert token
+    assert items_with_key(served_data_dir, key) == 1
+    assert (
+        page.evaluate("JSON.parse(localStorage.getItem('alm-report-outbox') || '[]').length") == 0
+    )
+    assert page.errors == []
+
+
 def test_a_service_request_with_a_wrong_answer_then_a_right_one(page: Any, axe_source: str) -> None:
     # given
     page.goto("/demandes?commune=49007")
@@ -292,8 +334,11 @@ def test_a_report_sent_with_the_keyboard_alone(page: Any, served_data_dir: Path)
     page.keyboard.type("Signalé au clavier seulement.")
     tab_to(page, "button[data-submit]")
     assert focus_is_visible(page)
-    with page.expect_navigation():  # the POST's answer, not the page already loaded
-        page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    # The script posts it, then goes to the confirmation (or shows the form again): wait for
+    # one of them ("networkidle" is already reached before the post).
+    sent = page.get_by_role("heading", name="Envoyé : merci")
+    sent.or_(page.locator("#similar-title")).wait_for()
     if "/suivi/confirmation" not in page.url:  # "already reported nearby?": mine is different
         tab_to(page, "button[data-submit]")
         page.keyboard.press("Enter")

@@ -4,6 +4,7 @@ information, say whether it was fixed, download or erase my data, withdraw conse
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
@@ -246,3 +247,33 @@ async def resolve(services: Services, token: str) -> None:
         item = await services.tracking_tokens.item_for(session, token, services.clock())
         for status in (Status.ACKNOWLEDGED, Status.RESOLVED):
             items.change_status(session, item, status, actor="staff:test", now=services.clock())
+
+
+@pytest.mark.parametrize("satisfaction", ["²", "abc", "٣", "-1", "99999999999999999999"])
+async def test_a_rating_that_is_not_a_number_is_refused_with_the_rules_message(
+    client: httpx.AsyncClient, services: Services, satisfaction: str
+) -> None:
+    # given
+    token = await reported(client)
+    await resolve(services, token)
+    # when
+    refused = await act(client, token, "/suivi/avis", fixed="yes", satisfaction=satisfaction)
+    # then
+    assert refused.status_code == 400
+    assert errors_by_field(refused.text) == {"satisfaction": "The rating goes from 1 to 5."}
+    assert (await item_of(services, token)).feedback_fixed is None
+
+
+async def test_a_refused_action_shows_the_page_again_with_what_was_typed(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given
+    token = await reported(client)
+    await resolve(services, token)
+    # when: "was it fixed?" left unanswered
+    refused = await act(client, token, "/suivi/avis", satisfaction="4", comment="Vite réparé")
+    # then
+    assert refused.status_code == 400
+    assert set(errors_by_field(refused.text)) == {"fixed"}
+    assert ">Vite réparé</textarea>" in refused.text
+    assert re.search(r'name="satisfaction" type="radio" value="4" checked', refused.text)

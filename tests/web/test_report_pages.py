@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import httpx
 import pytest
 from sqlmodel import select
@@ -206,3 +208,64 @@ async def test_a_consented_contact_is_stored_with_the_consent_texts_version(
         consents = (await session.exec(select(Consent).where(Consent.item_id == item.id))).all()
     assert {c.purpose for c in consents} == {"follow_up_contact", "satisfaction_survey"}
     assert {c.text_version for c in consents} == {"web-2026-06"}
+
+
+async def test_the_consent_texts_version_is_the_servers_not_the_browsers(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: a form claiming another version of the texts read
+    html, fields = await open_form(client, "/signaler")
+    contact = {"contact_email": "jo@example.org", "consent_follow_up": "1"}
+    forged = {**fields, **valid_report(**contact), "consent_text_version": "forged-1999"}
+    # when
+    sent = await post_form(client, "/signaler", forged)
+    # then
+    assert 'name="consent_text_version"' not in html
+    assert sent.status_code == 303
+    (item,) = await items_with_key(services, fields["idempotency_key"])
+    async with services.db.reading() as session:
+        consents = (await session.exec(select(Consent).where(Consent.item_id == item.id))).all()
+    assert {c.text_version for c in consents} == {"web-2026-06"}
+
+
+class SubmitButtons(HTMLParser):
+    """The submit buttons each form owns, in tree order: a button's ``form`` attribute names
+    its form, else it is the enclosing form's (what Enter in a field presses is the first)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.enclosing: list[str] = []
+        self.owned: dict[str, list[dict[str, str | None]]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        if tag == "form":
+            form_id = names.get("id") or ("report" if "data-report-form" in names else "?")
+            self.enclosing.append(form_id)
+        elif tag == "button" and names.get("type", "submit") == "submit":
+            owner = names.get("form") or (self.enclosing[-1] if self.enclosing else "")
+            self.owned.setdefault(owner, []).append(names)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self.enclosing:
+            self.enclosing.pop()
+
+
+async def test_enter_in_the_report_form_sends_the_report_not_me_too(
+    fresh_client: httpx.AsyncClient,
+) -> None:
+    # given: a report already made nearby, shown with « me too »
+    await submit_report(fresh_client, point=ANGERS_TOWN_HALL)
+    _, fields = await open_form(fresh_client, "/signaler?lang=en")
+    # when
+    shown = await post_form(
+        fresh_client, "/signaler?lang=en", {**fields, **valid_report(nearby_seen="")}
+    )
+    buttons = SubmitButtons()
+    buttons.feed(shown.text)
+    # then: the report form's default button is its own; « me too » posts the support form
+    assert "Already reported nearby?" in shown.text
+    assert "data-submit" in buttons.owned["report"][0]
+    assert len(buttons.owned["report"]) == 1
+    assert [b["name"] for b in buttons.owned["support-form"]] == ["reference"]
+    assert 'id="support-form" method="post" action="/signaler/soutien?lang=en"' in shown.text

@@ -120,3 +120,18 @@ async def test_an_unknown_service_is_not_found(client: httpx.AsyncClient) -> Non
     response = await client.get("/demandes/no_such_service")
     # then
     assert response.status_code == 404
+
+
+async def test_a_free_answer_is_shown_as_written_never_looked_up_in_the_catalogs(
+    client: httpx.AsyncClient,
+) -> None:
+    # given: an access note that happens to be a message of the catalogs
+    _, fields = await open_form(client, f"{BULKY}?lang=fr")
+    answers = bulky_answers(answer_access_notes="Yes")
+    sent = await post_form(client, f"{BULKY}?lang=fr", [*fields.items(), *answers])
+    # when
+    followed = await client.get(f"/suivi?jeton={token_in(sent.headers['location'])}&lang=fr")
+    # then: as written, after the answers before it, in the service's order of questions
+    assert followed.status_code == 200
+    notes = followed.text.index(">Yes<")
+    assert followed.text.index("Matelas ou sommier") < notes

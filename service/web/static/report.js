@@ -189,6 +189,32 @@
     });
   }
 
+  function forget(key) {
+    writeOutbox(readOutbox().filter(function (d) { return d.key !== key; }));
+  }
+
+  // A draft is sent with this page's CSRF token: the one it was written with may have expired.
+  function withPageToken(form, fields) {
+    var token = form.querySelector('[name="csrf_token"]');
+    return fields.map(function (pair) {
+      return pair[0] === "csrf_token" && token ? [pair[0], token.value] : pair;
+    });
+  }
+
+  // A refused draft back in the form, to check and send again (same key: still one report).
+  function restore(form, fields) {
+    fields.forEach(function (pair) {
+      if (pair[0] === "csrf_token" || pair[0] === "nearby_seen") { return; }
+      form.querySelectorAll('[name="' + CSS.escape(pair[0]) + '"]').forEach(function (control) {
+        if (control.type === "radio" || control.type === "checkbox") {
+          control.checked = control.value === pair[1];
+        } else {
+          control.value = pair[1];
+        }
+      });
+    });
+  }
+
   var replaying = false;
   function replay(form) {
     if (replaying || !navigator.onLine) { return; }
@@ -196,15 +222,18 @@
     if (!drafts.length) { return; }
     replaying = true;
     var draft = drafts[0];
-    post(draft.action, draft.fields).then(function (response) {
-      writeOutbox(readOutbox().filter(function (d) { return d.key !== draft.key; }));
+    post(draft.action, withPageToken(form, draft.fields)).then(function (response) {
+      replaying = false;
       if (response.redirected && response.ok) {
+        forget(draft.key);
         notice(form, form.dataset.offlineSent, response.url);
+        replay(form);
       } else {
+        // Refused (the form expired, too many at once, something to correct): kept until it
+        // is sent, and put back in the form.
+        restore(form, draft.fields);
         notice(form, form.dataset.offlineFailed);
       }
-      replaying = false;
-      replay(form);
     }).catch(function () { replaying = false; });  // still offline: kept for later
   }
 
@@ -214,9 +243,8 @@
     if (key && key.value.indexOf("web-") === 0 && window.crypto && crypto.randomUUID) {
       key.value = "dev-" + crypto.randomUUID();
     }
+    // « Me too » belongs to the support form (form="support-form"): only the report comes here.
     form.addEventListener("submit", function (event) {
-      var submitter = event.submitter;
-      if (submitter && submitter.hasAttribute("formaction")) { return; }  // « me too »
       event.preventDefault();
       var pairs = Array.from(new FormData(form).entries());
       function keep() {
@@ -228,6 +256,9 @@
         notice(form, form.dataset.offlineSaved);
       }
       if (!navigator.onLine) { keep(); return; }
+      // A draft put back in the form is sent by it now: kept again only if the network fails
+      // (a refusal shows the form again, with what was typed).
+      if (key) { forget(key.value); }
       post(form.action, pairs).then(function (response) {
         if (response.redirected && response.ok) {
           window.location.assign(response.url);
