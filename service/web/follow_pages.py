@@ -34,8 +34,9 @@ from service.service_requests import rules as service_requests
 from service.tracking import rules as tracking
 from service.web import qr
 from service.web.forms import Form, choice_required, field_errors
+from service.web.limits import over_limit
 from service.web.rendering import Endpoint, Page, Web
-from service.web.residents import over_limit, posted
+from service.web.residents import posted
 
 TOKEN = "jeton"  # the query-string and form name of the tracking token
 # What each line of the history says happened, for the resident.

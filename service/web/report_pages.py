@@ -24,6 +24,7 @@ from service.items.types import SUPPORT_LABEL, status_label
 from service.reports import rules
 from service.reports.rules import ReportFilter, ReportRequest
 from service.web.forms import Form, choice_required, field_errors
+from service.web.limits import over_limit
 from service.web.rendering import Endpoint, Page, Web
 from service.web.residents import (
     CONTACT_FIELDS,
@@ -31,7 +32,6 @@ from service.web.residents import (
     consents,
     contact_from,
     new_idempotency_key,
-    over_limit,
     posted,
 )
 from service.web.security import tiles_origin

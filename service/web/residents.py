@@ -14,14 +14,11 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service.errors import N_, DomainError
-from service.graphql_endpoint import too_many_requests
-from service.integrations.ratelimit import request_key
+from service.errors import N_
 from service.privacy.models import ConsentPurpose
 from service.privacy.rules import ContactRequest
-from service.web.forms import Form, FormErrorCode, read_form
+from service.web.forms import Form, read_form
 from service.web.rendering import Page, Web
-from service.web.sensors import origin_address, too_many_submissions
 
 # The version of the consent texts below; stored with each consent (proof of what was read).
 # A change of their wording is a new version.
@@ -90,21 +87,6 @@ def consents(page: Page, form: Form | None) -> list[Consent]:
         Consent(field, page.gettext(CONSENT_TEXTS[purpose]), bool(form and form.get(field)))
         for purpose, field in CONSENT_FIELDS.items()
     ]
-
-
-def over_limit(web: Web, request: Request, *, submission: bool) -> DomainError | None:
-    """The API's per-origin limits, in the same buckets: a submission counts as one (as
-    ``reportCreate`` does); an action on a tracked item as a request (as ``trackedFeedback``)."""
-    if submission:
-        return too_many_submissions(web, request)
-    services = web.services
-    limiter = services.rate_limiter
-    key = request_key(limiter.origin(origin_address(request)))
-    wait = limiter.hit(key, services.settings.anonymous_requests_per_minute)
-    if not wait:
-        return None
-    refusal = too_many_requests(wait)
-    return DomainError(FormErrorCode.RATE_LIMITED, refusal.message, **refusal.params)
 
 
 async def posted(

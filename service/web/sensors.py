@@ -19,9 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.errors import DomainError, ValidationFailed
-from service.graphql_endpoint import too_many_requests
 from service.inputs import number
-from service.integrations.ratelimit import submission_key
 from service.items.models import Item
 from service.items.rules import as_utc
 from service.pagination import decode_cursor, encode_cursor
@@ -32,7 +30,8 @@ from service.sensors.types import STATUS_LABELS, SensorDtprEntry, dtpr_entries, 
 from service.tracking.rules import TrackingTokens
 from service.trends import labels
 from service.web import qr
-from service.web.forms import Form, FormErrorCode, choice_required, field_errors, read_form
+from service.web.forms import Form, choice_required, field_errors, read_form
+from service.web.limits import origin_address, over_limit
 from service.web.rendering import Endpoint, Page, Web
 
 DEVICE_COOKIE = "alm_device"
@@ -150,10 +149,6 @@ def not_found(web: Web, page: Page) -> Response:
     return web.render(page, "not_found.html", status=404)
 
 
-def origin_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def render_sensor(
     web: Web,
     page: Page,
@@ -199,19 +194,6 @@ def sensor_page(web: Web) -> Endpoint:
     return endpoint
 
 
-def too_many_submissions(web: Web, request: Request) -> DomainError | None:
-    """The API's per-origin limit of anonymous submissions, counted in the same bucket, with
-    the API's message."""
-    services = web.services
-    limiter = services.rate_limiter
-    key = submission_key(limiter.origin(origin_address(request)))
-    wait = limiter.hit(key, services.settings.anonymous_submissions_per_minute)
-    if not wait:
-        return None
-    refusal = too_many_requests(wait)
-    return DomainError(FormErrorCode.RATE_LIMITED, refusal.message, **refusal.params)
-
-
 async def posted_form(web: Web, request: Request, page: Page, purpose: str) -> Form | Response:
     """The form, or the page refusing it (no valid CSRF token: 403)."""
     form = await read_form(request)
@@ -243,7 +225,7 @@ def opinion_post(web: Web) -> Endpoint:
         request_ = opinion_request(slug, values, device, understood or Understood.YES.value)
         errors = [*form.refused] if understood else [*form.refused, choice_required("understood")]
         errors += opinions.opinion_errors(request_)
-        if not errors and (limited := too_many_submissions(web, request)) is not None:
+        if not errors and (limited := over_limit(web, request, submission=True)) is not None:
             errors = [limited]
         if not errors:
             try:
@@ -304,7 +286,7 @@ def question_post(web: Web) -> Endpoint:
             return form
         values = {"question": form.get("question"), "key": form.get("idempotency_key")}
         errors: list[DomainError] = [*form.refused]
-        if not errors and (limited := too_many_submissions(web, request)) is not None:
+        if not errors and (limited := over_limit(web, request, submission=True)) is not None:
             errors = [limited]
         if not errors:
             try:

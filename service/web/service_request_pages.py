@@ -21,6 +21,7 @@ from service.service_requests import rules
 from service.service_requests.catalogue import QuestionSpec, ServiceSpec
 from service.service_requests.models import Datatype, LocationKind
 from service.web.forms import Form, field_errors
+from service.web.limits import over_limit
 from service.web.rendering import Endpoint, Page, Web
 from service.web.report_pages import commune_options
 from service.web.residents import (
@@ -29,7 +30,6 @@ from service.web.residents import (
     consents,
     contact_from,
     new_idempotency_key,
-    over_limit,
     posted,
 )
 from service.web.security import tiles_origin
