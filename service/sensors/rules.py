@@ -400,7 +400,20 @@ def _element_errors(choices: list[ElementChoice], taxonomy: Taxonomy) -> list[Do
                 )
             )
             continue
-        for name in variables_of(element.name_en, element.description_en):
+        named = variables_of(element.name_en, element.description_en)
+        # Only the element's variables are stored (their values are bounded below): another
+        # name would be kept unread, however long.
+        for name in sorted(set(choice.variables) - set(named))[:1]:
+            errors.append(
+                DomainError(
+                    SensorErrorCode.UNKNOWN_DTPR_VARIABLE,
+                    N_("The element %(element)s has no variable %(variable)s."),
+                    field=f"dtpr.{index}.variables",
+                    element=choice.element_id,
+                    variable=name[:MAX_VARIABLE],
+                )
+            )
+        for name in named:
             value = choice.variables.get(name, "").strip()
             if not value or len(value) > MAX_VARIABLE:
                 errors.append(
