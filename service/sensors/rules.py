@@ -400,18 +400,44 @@ def _element_errors(choices: list[ElementChoice], taxonomy: Taxonomy) -> list[Do
                 )
             )
             continue
-        for name in variables_of(element.name_en, element.description_en):
-            value = choice.variables.get(name, "").strip()
-            if not value or len(value) > MAX_VARIABLE:
-                errors.append(
-                    DomainError(
-                        SensorErrorCode.MISSING_VARIABLE,
-                        N_("The element %(element)s needs a value for %(variable)s."),
-                        field=f"dtpr.{index}.variables",
-                        element=choice.element_id,
-                        variable=name,
-                    )
+        errors += _variable_errors(
+            index, choice, variables_of(element.name_en, element.description_en)
+        )
+    return errors
+
+
+def _variable_errors(index: int, choice: ElementChoice, named: list[str]) -> list[DomainError]:
+    """A value (at most MAX_VARIABLE characters) for each variable the element names, and no
+    other: only the element's are stored, another name would be kept unread, however long."""
+
+    def refusal(code: SensorErrorCode, message: str, name: str) -> DomainError:
+        return DomainError(
+            code,
+            message,
+            field=f"dtpr.{index}.variables",
+            element=choice.element_id,
+            variable=name[:MAX_VARIABLE],
+        )
+
+    unknown = sorted(set(choice.variables) - set(named))[:1]
+    errors = [
+        refusal(
+            SensorErrorCode.UNKNOWN_DTPR_VARIABLE,
+            N_("The element %(element)s has no variable %(variable)s."),
+            name,
+        )
+        for name in unknown
+    ]
+    for name in named:
+        value = choice.variables.get(name, "").strip()
+        if not value or len(value) > MAX_VARIABLE:
+            errors.append(
+                refusal(
+                    SensorErrorCode.MISSING_VARIABLE,
+                    N_("The element %(element)s needs a value for %(variable)s."),
+                    name,
                 )
+            )
     return errors
 
 

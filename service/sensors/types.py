@@ -46,6 +46,7 @@ described_enum(
         SensorErrorCode.UNKNOWN_BODY: "No body has this code.",
         SensorErrorCode.UNKNOWN_DTPR_ELEMENT: "DTPR has no such element in that category.",
         SensorErrorCode.MISSING_VARIABLE: "A DTPR element needs a value for one of its variables.",
+        SensorErrorCode.UNKNOWN_DTPR_VARIABLE: "A DTPR element has no variable of this name.",
         SensorErrorCode.INVALID_URL: "The link is not an http(s) address.",
         SensorErrorCode.INVALID_DATES: "Planned, installed and removed dates are out of order.",
         SensorErrorCode.OUTSIDE_ALM: "The point is outside the 29 communes of ALM.",

@@ -22,7 +22,7 @@ from service.staff.models import Role
 from tests import support
 from tests.hostile.support import RawCaller, World, a_world, errors_of
 from tests.integrations.clients import client_key
-from tests.sensors.support import staff
+from tests.sensors.support import sensor_input, staff
 from tests.service_requests.support import bulky_waste_input
 from tests.support import report_input
 
@@ -510,3 +510,21 @@ async def test_an_id_past_the_database_integers_names_nothing(
         assert response.status_code < 500, value
         codes = [e["extensions"]["code"] for e in errors_of(response.json())]
         assert "INTERNAL_ERROR" not in codes, (value, response.json())
+
+
+# --- found by the property test ------------------------------------------------------------
+
+
+async def test_a_dtpr_variable_the_element_does_not_name_is_refused(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: a sign whose retention element gets, beside its duration, a long made-up variable
+    # (stored as JSON in a 1,000-character column: PostgreSQL refused it, SQLite kept it)
+    roads = await staff(services, client, "alm-voirie", Role.AGENT)
+    values = sensor_input()
+    values["dtpr"][2]["variables"].append({"name": "é" * 2000, "value": "x"})
+    # when
+    body = await roads.call("SensorCreate", {"input": values})
+    # then
+    errors = body["data"]["sensorCreate"]["errors"]
+    assert [e["code"] for e in errors] == ["UNKNOWN_DTPR_VARIABLE"], body

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,8 +45,9 @@ from service.settings import Settings
 from service.staff import rules as staff_rules
 from service.staff.models import Role
 from tests import support
+from tests.hostile.support import a_sensor
 from tests.integrations.clients import client_key
-from tests.sensors.support import create_sensor, sensor_input
+from tests.sensors.support import sensor_input
 from tests.service_requests.support import bulky_waste_input
 
 pytestmark = pytest.mark.anyio
@@ -303,17 +304,27 @@ async def _staff_session(services: Services, client: httpx.AsyncClient) -> Calle
 
 
 @pytest.fixture(scope="module")
-async def fuzz(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Fuzz]:
+def fuzz_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """A database of its own: the fuzz creates hundreds of items and sensors that tests
+    reading lists of the shared database must not see."""
     folder: Path = tmp_path_factory.mktemp("fuzz")
-    settings = Settings(
-        database_url=database_url,
-        data_dir=folder,
-        secret_keys=("k" * 32,),
-        client_requests_per_minute=1_000_000,
-        client_submissions_per_minute=1_000_000,
-        client_cost_per_minute=1_000_000_000,
-        **support.ONE_ORIGIN_LIMITS,
-    )
+    with support.throwaway_database(os.environ.get("TEST_DATABASE_URL"), folder) as url:
+        settings = Settings(
+            database_url=url,
+            data_dir=folder,
+            secret_keys=("k" * 32,),
+            client_requests_per_minute=1_000_000,
+            client_submissions_per_minute=1_000_000,
+            client_cost_per_minute=1_000_000_000,
+            **support.ONE_ORIGIN_LIMITS,
+        )
+        support.prepare_database(settings)
+        yield settings
+
+
+@pytest.fixture(scope="module")
+async def fuzz(fuzz_settings: Settings) -> AsyncIterator[Fuzz]:
+    settings = fuzz_settings
     async with support.running_service(settings) as (services, anonymous):
         app = create_app(settings, services)
         staff_client = httpx.AsyncClient(
@@ -323,13 +334,12 @@ async def fuzz(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> A
             pothole = await support.submit_report(anonymous)
             other = await support.submit_report(anonymous)
             roads = await support.staff(services, anonymous, "alm-voirie", Role.AGENT)
-            sensor = await create_sensor(roads)
             staff = await _staff_session(services, staff_client)
             world = World(
                 reference=pothole["report"]["reference"],
                 other_reference=other["report"]["reference"],
                 token=pothole["trackingToken"],
-                slug=sensor["slug"],
+                slug=await a_sensor(anonymous, services),
                 staff_id=roads.staff_id,
             )
             world.hints = hints_for(world)
