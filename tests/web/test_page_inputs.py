@@ -13,6 +13,7 @@ from sqlmodel import select
 from service.context import Services
 from service.items.models import Item
 from service.pagination import encode_cursor
+from service.sensors import rules
 from tests.web.journeys import errors_by_field, open_form, post_form, valid_report
 from tests.web.support import csrf_token
 from tests.web.test_follow_pages import act, item_of, reported
@@ -115,24 +116,32 @@ async def test_a_sensor_list_cursor_the_list_never_gave_is_refused(
 
 
 async def test_the_sensor_list_pages_with_the_apis_cursors(
-    services: Services, client: httpx.AsyncClient
+    fresh_services: Services, fresh_client: httpx.AsyncClient
 ) -> None:
     # given
-    slug = await a_sensor(services, client)
-    # when: from the start, and after the first sensor
-    start = await client.get("/capteurs", params={"apres": encode_cursor("sensor-id", 0)})
-    past = await client.get("/capteurs", params={"apres": encode_cursor("sensor-id", 2**31 - 1)})
+    slug = await a_sensor(fresh_services, fresh_client)
+    async with fresh_services.db.reading() as session:
+        sensor = await rules.get_sensor(session, slug)
+    assert sensor is not None and sensor.id is not None
+    # when: from just before it, and from it
+    before = await fresh_client.get(
+        "/capteurs", params={"apres": encode_cursor("sensor-id", sensor.id - 1)}
+    )
+    past = await fresh_client.get(
+        "/capteurs", params={"apres": encode_cursor("sensor-id", sensor.id)}
+    )
     # then
-    assert start.status_code == past.status_code == 200
-    assert f"/capteurs/{slug}" in start.text
+    assert before.status_code == past.status_code == 200
+    assert f"/capteurs/{slug}" in before.text
     assert f"/capteurs/{slug}" not in past.text
 
 
 async def test_an_expired_sensor_form_links_back_to_the_sensors_page(
-    services: Services, client: httpx.AsyncClient
+    fresh_services: Services, fresh_client: httpx.AsyncClient
 ) -> None:
     # given
-    slug = await a_sensor(services, client)
+    client = fresh_client
+    slug = await a_sensor(fresh_services, client)
     # when: a form without its token
     expired = await client.post(
         f"/capteurs/{slug}/question?lang=en",

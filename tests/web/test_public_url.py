@@ -18,9 +18,10 @@ FORGED = {"host": "evil.example"}
 
 
 async def test_a_printed_sign_and_a_tracking_link_use_the_public_url_not_the_host(
-    settings: Settings,
+    fresh_settings: Settings,
 ) -> None:
-    async with running_service(replace(settings, public_url=PUBLIC)) as (services, client):
+    public = replace(fresh_settings, public_url=PUBLIC)
+    async with running_service(public) as (services, client):
         # given
         slug = await a_sensor(services, client)
         token = (await submit_report(client))["trackingToken"]
