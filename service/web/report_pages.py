@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -88,21 +89,25 @@ def report_request(form: Form, page: Page) -> ReportRequest:
     )
 
 
-def category_groups(web: Web, page: Page) -> list[tuple[str, list[tuple[str, str]]]]:
+# Labels stay Markup (already escaped by page.gettext): a plain str would be escaped twice.
+CategoryGroups = list[tuple[Markup, list[tuple[str, Markup]]]]
+
+
+def category_groups(web: Web, page: Page) -> CategoryGroups:
     """The categories under their headings, in the reader's language (built once per
     language and reference snapshot: shared, read only)."""
 
-    def build() -> list[tuple[str, list[tuple[str, str]]]]:
+    def build() -> CategoryGroups:
         reference = web.services.reference
-        groups = []
+        groups: CategoryGroups = []
         for group in reference.groups_in_order():
             members = [
-                (c.code, str(page.gettext(c.label)))
+                (c.code, page.gettext(c.label))
                 for c in reference.categories_in_order()
                 if c.group_code == group.code
             ]
             if members:
-                groups.append((str(page.gettext(group.label)), members))
+                groups.append((page.gettext(group.label), members))
         return groups
 
     return web.derived.get(("category_groups", page.locale), build)

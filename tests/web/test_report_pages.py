@@ -48,6 +48,14 @@ async def test_the_report_form_speaks_the_readers_language(
     assert 'name="commune"' in response.text
 
 
+async def test_a_category_label_is_escaped_once(client: httpx.AsyncClient) -> None:
+    # when
+    response = await client.get("/signaler?lang=fr")
+    # then: « Fuite d'eau » reads as written, not « Fuite d&#39;eau »
+    assert "Fuite d&#39;eau" in response.text
+    assert "&amp;#39;" not in response.text
+
+
 async def test_a_report_pinned_on_the_map_makes_one_item_and_a_confirmation(
     client: httpx.AsyncClient, services: Services
 ) -> None:
