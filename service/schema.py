@@ -21,6 +21,8 @@ from service.errors import DomainError
 from service.integrations.mutations import ApiClientMutation, WebhookMutation
 from service.integrations.queries import ApiClientQuery, ChangeQuery, WebhookQuery
 from service.limits import validation_rules
+from service.moderation.mutations import ModerationMutation
+from service.moderation.queries import ModerationQuery
 from service.privacy.mutations import PrivacyMutation
 from service.privacy.queries import PrivacyQuery
 from service.reports.mutations import ReportMutation
@@ -61,6 +63,7 @@ class Query(
     TrackingQuery,
     StaffQuery,
     TriageQuery,
+    ModerationQuery,
     AuditQuery,
     TemplateQuery,
     PrivacyQuery,
@@ -81,6 +84,7 @@ class Mutation(
     TrackingMutation,
     StaffMutation,
     TriageMutation,
+    ModerationMutation,
     TemplateMutation,
     PrivacyMutation,
     ApiClientMutation,

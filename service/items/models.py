@@ -39,6 +39,17 @@ class DeliveryState(enum.Enum):
     UNROUTED = "unrouted"  # the body has no route: kept in its triage queue, counted
 
 
+class Moderation(enum.Enum):
+    """Whether an item's public text is public: the item itself is routed and handled in
+    every case (staff read the resident's text whole)."""
+
+    VISIBLE = "visible"  # the public copy (personal data masked) is shown
+    HELD = "held"  # pre-moderation: a held word; waits for staff
+    FLAGGED = "flagged"  # enough residents flagged it: withheld until staff review it
+    HIDDEN = "hidden"  # staff hid it
+    EDITED = "edited"  # staff rewrote the public copy (the resident's text is kept for staff)
+
+
 def utc_datetime(**kwargs: object) -> Column:  # type: ignore[type-arg]
     return Column(DateTime(timezone=True), **kwargs)  # type: ignore[arg-type]
 
@@ -69,6 +80,10 @@ class Item(SQLModel, table=True):
     # What the resident wrote, seen by the handling body; the public sees the masked copy.
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     public_description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # A Moderation value: whether the public copy is public (see service.moderation).
+    moderation: str = Field(default="visible", max_length=10, index=True)
+    # Flags from the public not yet reviewed by staff (service.moderation.models.ItemFlag).
+    open_flags: int = 0
     channel: str = Field(max_length=60)
     language: str = Field(max_length=5)
     idempotency_scope: str = Field(max_length=60)
@@ -101,6 +116,7 @@ class EventKind(enum.Enum):
     FEEDBACK = "feedback"
     DELIVERY_FAILED = "delivery_failed"
     ASSIGNED = "assigned"
+    MODERATED = "moderated"
 
 
 class ItemEvent(SQLModel, table=True):

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.items.lifecycle import Status
-from service.items.models import DeliveryState, Item
+from service.items.models import DeliveryState, Item, Moderation
 from service.items.rules import Audience
 from service.items.types import HistoryEntry, ItemView, PageInfo
 from service.schema_support import described_enum
@@ -58,6 +58,14 @@ class StaffItem(ItemView):
     routing_reason: str = strawberry.field(description="Which routing rule applied.")
     channel: str = strawberry.field(description="How it came in (app, web, counter, ...).")
     language: str = strawberry.field(description="The resident's language, for answers.")
+    moderation: Moderation = strawberry.field(
+        description="Whether the public reads its text (moderation)."
+    )
+    public_description: str = strawberry.field(
+        description="The public copy of its text (masked of personal data, or as staff edited "
+        "it), whether or not the public may read it now."
+    )
+    open_flag_count: int = strawberry.field(description="Flags from the public not yet reviewed.")
     assigned_to_id: strawberry.Private[int | None]
 
     @classmethod
@@ -70,6 +78,9 @@ class StaffItem(ItemView):
             routing_reason=row.routing_reason,
             channel=row.channel,
             language=row.language,
+            moderation=Moderation(row.moderation),
+            public_description=row.public_description,
+            open_flag_count=row.open_flags,
             assigned_to_id=row.assigned_to_id,
         )
 

@@ -1,0 +1,173 @@
+"""Pre-moderation: the words and phrases that hold an item's public text until staff decide.
+
+An item whose text holds one of them is still stored, routed and handled: only its public
+text waits (``Moderation.HELD``). The list is deliberately short and unambiguous (insults,
+slurs, threats) in the five languages, matched on whole words after folding case and
+accents, with a few letters of inflection (« crétins », « idiota »): a held text costs a
+resident a delay, a published insult costs the collectivity more.
+
+A deployment extends it with ``SERVICE_MODERATION_TERMS_FILE``: a JSON object whose ``"*"``
+list applies to every body and whose other keys are body codes (``"mairie-49007"``), each a
+list of words or phrases added for the items that body handles.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_TERMS: dict[str, tuple[str, ...]] = {
+    "fr": (
+        "connard",
+        "connasse",
+        "crétin",
+        "abruti",
+        "enculé",
+        "salope",
+        "salaud",
+        "pute",
+        "fils de pute",
+        "pétasse",
+        "enfoiré",
+        "ta gueule",
+        "ferme ta gueule",
+        "nique ta mère",
+        "va te faire foutre",
+        "bougnoule",
+        "youpin",
+        "sale nègre",
+        "pédé",
+        "je vais te tuer",
+        "je vais vous tuer",
+        "je vais le tuer",
+        "je vais la tuer",
+        "on va vous crever",
+    ),
+    "en": (
+        "asshole",
+        "bastard",
+        "bitch",
+        "cunt",
+        "dickhead",
+        "fuck you",
+        "fucking",
+        "motherfucker",
+        "moron",
+        "i will kill you",
+        "i'll kill you",
+    ),
+    "es": (
+        "gilipollas",
+        "cabrón",
+        "hijo de puta",
+        "puta",
+        "pendejo",
+        "imbécil",
+        "maricón",
+        "subnormal",
+        "te voy a matar",
+        "os voy a matar",
+    ),
+    "de": (
+        "arschloch",
+        "wichser",
+        "hurensohn",
+        "fotze",
+        "schlampe",
+        "vollidiot",
+        "missgeburt",
+        "fick dich",
+        "ich bring dich um",
+        "ich bringe dich um",
+    ),
+    "ar": (
+        "يا حمار",
+        "يا كلب",
+        "ابن الكلب",
+        "ابن كلب",
+        "يا غبي",
+        "حقير",
+        "شرموطة",
+        "عاهرة",
+        "ابن العاهرة",
+        "سأقتلك",
+        "سوف أقتلك",
+    ),
+}
+# Endings after a listed word still match it (plurals, gender, German cases): « crétines »,
+# « idiotas », « Fotzen »; not any letters (« puta » must not hold « putain »).
+_INFLECTION = r"(?:e|s|es|x|a|as|n|en|er)?"
+
+
+def fold(text: str) -> str:
+    """Lower case, without accents (« Crétin » and « cretin » read alike); Arabic is kept
+    whole but for its short vowels and tatweel, which people write or leave out."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = (c for c in decomposed if not unicodedata.combining(c) and c != "\u0640")
+    return unicodedata.normalize("NFC", "".join(kept)).replace("’", "'")
+
+
+def _pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    folded = sorted({fold(t).strip() for t in terms if t.strip()}, key=len, reverse=True)
+    if not folded:
+        return None
+    words = "|".join(r"\s+".join(map(re.escape, t.split())) for t in folded)
+    return re.compile(rf"(?<!\w)(?:{words}){_INFLECTION}(?!\w)")
+
+
+@dataclass
+class HeldTerms:
+    """The shipped list, plus a deployment's additions for every body and per body."""
+
+    extra_everywhere: tuple[str, ...] = ()
+    extra_by_body: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    _base: re.Pattern[str] | None = field(init=False, repr=False)
+    _by_body: dict[str, re.Pattern[str] | None] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        everyone = [t for terms in DEFAULT_TERMS.values() for t in terms]
+        self._base = _pattern([*everyone, *self.extra_everywhere])
+        self._by_body = {body: _pattern(terms) for body, terms in self.extra_by_body.items()}
+
+    @classmethod
+    def from_file(cls, path: Path | None) -> HeldTerms:
+        """The shipped list with the additions of a JSON file (see the module's docstring)."""
+        if path is None:
+            return cls()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not all(
+            isinstance(v, list) and all(isinstance(t, str) for t in v) for v in data.values()
+        ):
+            raise ValueError(f"{path}: expected an object of lists of words")
+        return cls(
+            extra_everywhere=tuple(data.get("*", [])),
+            extra_by_body={k: tuple(v) for k, v in data.items() if k != "*"},
+        )
+
+    def found(self, text: str, body_code: str) -> str | None:
+        """The first held word or phrase in the text (folded), or None when it may be public."""
+        if not text:
+            return None
+        folded = fold(text)
+        for pattern in (self._base, self._by_body.get(body_code)):
+            if pattern is not None and (match := pattern.search(folded)):
+                return match.group(0)
+        return None
+
+
+_active = HeldTerms()
+
+
+def install(terms: HeldTerms) -> None:
+    """Use these terms in this process (called once at start-up, from the settings)."""
+    global _active
+    _active = terms
+
+
+def held_term(text: str, body_code: str) -> str | None:
+    """The word or phrase that holds this text for the body, if one does."""
+    return _active.found(text, body_code)
