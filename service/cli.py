@@ -135,6 +135,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     rekey.set_defaults(run=data.rekey)
 
+    remask = commands.add_parser(
+        "remask",
+        help="apply the current masking rules to every public copy of residents' texts "
+        "(after the rules changed; with a progress bar)",
+    )
+    remask.set_defaults(run=data.remask)
+
     report = commands.add_parser(
         "transparency-report", help="the year's transparency report, from real counts"
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -352,3 +353,51 @@ async def takedown_report(
         items_released=decisions.get("moderation_release", 0),
         median_hours_to_decide=round(statistics.median(waits), 2) if waits else None,
     )
+
+
+REMASK_BATCH = 500
+
+
+def remasked(item: Item) -> str:
+    """The public copy the masking rules make now: from the resident's text, or, once staff
+    edited it, from their edit (masking only ever takes more away from it)."""
+    if item.moderation == Moderation.EDITED.value:
+        return mask_personal_data(item.public_description)
+    return mask_personal_data(item.description)
+
+
+async def remask_all(
+    db: Database, now: datetime, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Apply the current masking rules to every stored public copy, a batch per transaction;
+    each copy that changes tells the outbox (``item.redacted``: search indexes, the change
+    feed, webhooks). Returns how many changed. Safe to stop and run again."""
+    async with db.reading() as session:
+        total = (await session.exec(select(func.count()).select_from(Item))).one()
+    done = changed = 0
+    last_id = 0
+    while True:
+        async with db.writing() as session:
+            rows = list(
+                (
+                    await session.exec(
+                        select(Item)
+                        .where(col(Item.id) > last_id)
+                        .order_by(col(Item.id))
+                        .limit(REMASK_BATCH)
+                    )
+                ).all()
+            )
+            for row in rows:
+                fresh = remasked(row)
+                if fresh != row.public_description:
+                    row.public_description = fresh
+                    session.add(row)
+                    outbox.append(session, "item.redacted", item_id=row.id, now=now)
+                    changed += 1
+        if not rows:
+            return changed
+        last_id = rows[-1].id or last_id
+        done += len(rows)
+        if progress is not None:
+            progress(done, total)

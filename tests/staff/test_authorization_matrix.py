@@ -76,7 +76,23 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
         "{ errors { code } } }",
         lambda r: {"i": {"code": "matrix", "language": "fr", "title": "T", "text": "Merci."}},
     ),
+    # Moderation: the handling body's staff who work items; never council nor integrators.
+    "moderation queue": (
+        "{ moderationQueue(first: 100) { entries { item { reference } } } }",
+        lambda r: {},
+    ),
+    "moderate": (
+        'mutation($r: String!) { itemModerate(reference: $r, action: HIDE, reason: "charte") '
+        "{ errors { code } } }",
+        lambda r: {"r": r},
+    ),
+    "takedown report": (
+        '{ moderationReport(since: "2026-01-01T00:00:00Z", until: "2027-01-01T00:00:00Z") '
+        "{ flagsReceived } }",
+        lambda r: {},
+    ),
 }
+
 
 EXPECTED: dict[str, dict[str, str]] = {
     "anonymous": dict.fromkeys(OPERATIONS, ANON) | {"trends": NOT_PUBLIC},
@@ -95,6 +111,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": FORBID,
         "trends": OK,
+        "moderation queue": OK,
+        "moderate": OK,
+        "takedown report": OK,
     },
     # Outside one's bodies an item does not exist, whatever the role: NOT_FOUND comes first.
     "agent of B": {
@@ -109,6 +128,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": FORBID,
         "trends": OK,
+        "moderation queue": OK,
+        "moderate": MISSING,
+        "takedown report": OK,
     },
     "ALM agent": {
         "queue": OK,
@@ -122,6 +144,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": FORBID,
         "trends": OK,
+        "moderation queue": OK,
+        "moderate": MISSING,
+        "takedown report": OK,
     },
     "supervisor of A": {
         "queue": OK,
@@ -135,6 +160,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": OK,
         "trends": OK,
+        "moderation queue": OK,
+        "moderate": OK,
+        "takedown report": OK,
     },
     "admin of A": {
         "queue": OK,
@@ -148,6 +176,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": OK,
         "trends": OK,
+        "moderation queue": OK,
+        "moderate": OK,
+        "takedown report": OK,
     },
     "ALM admin": {
         "queue": OK,
@@ -161,6 +192,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": OK,
         "trends": OK,
+        "moderation queue": OK,
+        "moderate": MISSING,
+        "takedown report": OK,
     },
     "council member": dict.fromkeys(OPERATIONS, FORBID) | {"trends": OK},
     # An API client holding every scope: no scope opens staff work, notes, contacts or the
