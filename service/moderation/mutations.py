@@ -26,8 +26,6 @@ from service.moderation.types import (
 )
 from service.privacy.rules import keyed_hash
 from service.schema_support import payload_errors
-from service.staff import triage
-from service.staff.permissions import covered_bodies, require_item_work
 from service.staff.triage_types import StaffItem
 
 Reference = Annotated[str, strawberry.argument(description="The item's reference.")]
@@ -103,14 +101,12 @@ class ModerationMutation:
     ) -> ItemModeratePayload:
         context = info.context
         try:
-            identity = require_item_work(context.caller.staff, "items:write")
-            bodies = covered_bodies(identity, context.reference)
             async with context.db.writing() as session:
-                item = await triage.item_in_scope(session, reference, bodies)
-                await rules.decide(
+                item = await rules.moderate(
                     session,
-                    identity,
-                    item,
+                    context.caller.staff,
+                    reference,
+                    context.reference,
                     action,
                     reason=reason,
                     new_public_text=public_text,

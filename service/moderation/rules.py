@@ -33,7 +33,9 @@ from service.privacy.masking import mask_personal_data
 from service.reference import ReferenceData
 from service.service_requests.models import ServiceRequestDetail
 from service.service_requests.rules import is_public
+from service.staff import triage
 from service.staff.models import AuditEntry
+from service.staff.permissions import covered_bodies, require_item_work
 from service.staff.rules import StaffIdentity
 
 WITHHELD = frozenset({Moderation.HELD, Moderation.FLAGGED, Moderation.HIDDEN})
@@ -250,6 +252,28 @@ async def decide(
             now=now,
             payload={"public": after not in WITHHELD},
         )
+
+
+async def moderate(
+    session: AsyncSession,
+    caller: StaffIdentity | None,
+    reference: str,
+    data: ReferenceData,
+    action: ModerationAction,
+    *,
+    reason: str,
+    new_public_text: str | None,
+    now: datetime,
+) -> Item:
+    """A decision as any door takes it (GraphQL, the console): who may decide (the handling
+    body's staff who work items, with a token scope that writes), the item in their bodies,
+    then ``decide``, in the caller's transaction."""
+    identity = require_item_work(caller, "items:write")
+    item = await triage.item_in_scope(session, reference, covered_bodies(identity, data))
+    await decide(
+        session, identity, item, action, reason=reason, new_public_text=new_public_text, now=now
+    )
+    return item
 
 
 async def queue(

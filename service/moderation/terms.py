@@ -103,12 +103,16 @@ DEFAULT_TERMS: dict[str, tuple[str, ...]] = {
 _INFLECTION = r"(?:e|s|es|x|a|as|n|en|er)?"
 
 
+_MARKS = re.compile("[\u0300-\u036f\u0640\u064b-\u065f\u0670]")
+
+
 def fold(text: str) -> str:
     """Lower case, without accents (« Crétin » and « cretin » read alike); Arabic is kept
     whole but for its short vowels and tatweel, which people write or leave out."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept = (c for c in decomposed if not unicodedata.combining(c) and c != "\u0640")
-    return unicodedata.normalize("NFC", "".join(kept)).replace("’", "'")
+    return unicodedata.normalize("NFC", _MARKS.sub("", decomposed)).replace("’", "'")
 
 
 def _pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
@@ -116,7 +120,9 @@ def _pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
     if not folded:
         return None
     words = "|".join(r"\s+".join(map(re.escape, t.split())) for t in folded)
-    return re.compile(rf"(?<!\w)(?:{words}){_INFLECTION}(?!\w)")
+    # No look-behind at the start (it would keep the engine from skipping ahead to the
+    # letters a term starts with): ``found`` checks that a match starts a word.
+    return re.compile(rf"(?:{words}){_INFLECTION}(?!\w)")
 
 
 @dataclass
@@ -154,8 +160,14 @@ class HeldTerms:
             return None
         folded = fold(text)
         for pattern in (self._base, self._by_body.get(body_code)):
-            if pattern is not None and (match := pattern.search(folded)):
-                return match.group(0)
+            if pattern is None:
+                continue
+            position = 0
+            while match := pattern.search(folded, position):
+                start = match.start()
+                if start == 0 or not (folded[start - 1].isalnum() or folded[start - 1] == "_"):
+                    return match.group(0)
+                position = start + 1  # inside a word: a term may still start further on
         return None
 
 

@@ -45,7 +45,7 @@ PLAIN = [
     "Las farolas de la calle están rotas desde el lunes.",
     "Die Straßenlaternen in der Rue Saint-Aubin sind seit Tagen kaputt.",
     "الإنارة العامة معطلة في الشارع منذ أسبوع",
-    "Conteneurs à verre pleins depuis une semaine, merci de passer. Même chose que ALM-2026-004217.",
+    "Conteneurs à verre pleins depuis une semaine, merci. Même chose que ALM-2026-004217.",
 ]
 PERSONAL = [
     "Conteneurs pleins, appelez-moi au 06 12 34 56 78 ou jean.dupont@example.org",
