@@ -100,9 +100,8 @@ DEFAULT_TERMS: dict[str, tuple[str, ...]] = {
 }
 # Endings after a listed word still match it (plurals, gender, German cases): « crétines »,
 # « idiotas », « Fotzen »; not any letters (« puta » must not hold « putain »).
-_INFLECTION = r"(?:e|s|es|x|a|as|n|en|er)?"
-
-
+ENDINGS = ("e", "s", "es", "x", "a", "as", "n", "en", "er")
+_WORD = re.compile(r"\w+")
 _MARKS = re.compile("[\u0300-\u036f\u0640\u064b-\u065f\u0670]")
 
 
@@ -112,17 +111,57 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return unicodedata.normalize("NFC", _MARKS.sub("", decomposed)).replace("’", "'")
+    return unicodedata.normalize("NFC", _MARKS.sub("", decomposed))
 
 
-def _pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
-    folded = sorted({fold(t).strip() for t in terms if t.strip()}, key=len, reverse=True)
-    if not folded:
+class Lexicon:
+    """Words and phrases, looked up word by word (a set lookup per word of the text, not a
+    pattern of every term tried at every position: the check costs the same with 70 terms
+    or 7,000). A phrase's last word may take one of ``ENDINGS``."""
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self.by_first: dict[str, list[tuple[str, ...]]] = {}
+        for term in terms:
+            words = tuple(_WORD.findall(fold(term)))
+            if words:
+                self.by_first.setdefault(words[0], []).append(words[1:])
+        # Every form of every one-word term, endings included: one set intersection finds
+        # them in a text (a few hundred strings).
+        self.forms = {
+            word + ending: word
+            for word, rests in self.by_first.items()
+            if () in rests
+            for ending in ("", *ENDINGS)
+        }
+        self.phrase_starts = frozenset(w for w, rests in self.by_first.items() if rests != [()])
+
+    def __bool__(self) -> bool:
+        return bool(self.by_first)
+
+    def found(self, words: list[str]) -> str | None:
+        """A word or phrase the words hold, or None: set intersections first (most texts
+        hold no listed word at all), then the phrases that start with a word found."""
+        present = set(words)
+        inflected = self.forms.keys() & present
+        if inflected:
+            return min(inflected)
+        for first in sorted(self.phrase_starts & present):
+            for i, word in enumerate(words):
+                if word == first:
+                    for rest in self.by_first[first]:
+                        if rest and _follows(words, i + 1, rest):
+                            return " ".join((word, *rest))
         return None
-    words = "|".join(r"\s+".join(map(re.escape, t.split())) for t in folded)
-    # No look-behind at the start (it would keep the engine from skipping ahead to the
-    # letters a term starts with): ``found`` checks that a match starts a word.
-    return re.compile(rf"(?:{words}){_INFLECTION}(?!\w)")
+
+
+def _follows(words: list[str], start: int, rest: tuple[str, ...]) -> bool:
+    if not rest:
+        return True
+    found = words[start : start + len(rest)]
+    if len(found) < len(rest) or found[:-1] != list(rest[:-1]):
+        return False
+    last, wanted = found[-1], rest[-1]
+    return last == wanted or (last.startswith(wanted) and last[len(wanted) :] in ENDINGS)
 
 
 @dataclass
@@ -131,13 +170,13 @@ class HeldTerms:
 
     extra_everywhere: tuple[str, ...] = ()
     extra_by_body: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    _base: re.Pattern[str] | None = field(init=False, repr=False)
-    _by_body: dict[str, re.Pattern[str] | None] = field(init=False, repr=False)
+    _base: Lexicon = field(init=False, repr=False)
+    _by_body: dict[str, Lexicon] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         everyone = [t for terms in DEFAULT_TERMS.values() for t in terms]
-        self._base = _pattern([*everyone, *self.extra_everywhere])
-        self._by_body = {body: _pattern(terms) for body, terms in self.extra_by_body.items()}
+        self._base = Lexicon([*everyone, *self.extra_everywhere])
+        self._by_body = {body: Lexicon(terms) for body, terms in self.extra_by_body.items()}
 
     @classmethod
     def from_file(cls, path: Path | None) -> HeldTerms:
@@ -158,17 +197,11 @@ class HeldTerms:
         """The first held word or phrase in the text (folded), or None when it may be public."""
         if not text:
             return None
-        folded = fold(text)
-        for pattern in (self._base, self._by_body.get(body_code)):
-            if pattern is None:
-                continue
-            position = 0
-            while match := pattern.search(folded, position):
-                start = match.start()
-                if start == 0 or not (folded[start - 1].isalnum() or folded[start - 1] == "_"):
-                    return match.group(0)
-                position = start + 1  # inside a word: a term may still start further on
-        return None
+        words = _WORD.findall(fold(text))
+        found = self._base.found(words)
+        if found is None and (extra := self._by_body.get(body_code)):
+            found = extra.found(words)
+        return found
 
 
 _active = HeldTerms()
