@@ -57,6 +57,8 @@ class QueueFilter:
     assignment: Assignment = Assignment.ANYONE
     delivery_failed: bool = False
     unrouted: bool = False
+    # Only items received after this one (a live queue asks what came since it was shown).
+    newer_than_id: int | None = None
 
 
 def _scoped(statement, bodies: frozenset[str], identity: StaffIdentity, f: QueueFilter):  # type: ignore[no-untyped-def]
@@ -77,6 +79,8 @@ def _scoped(statement, bodies: frozenset[str], identity: StaffIdentity, f: Queue
         statement = statement.where(Item.delivery_state == DeliveryState.FAILED.value)
     if f.unrouted:
         statement = statement.where(Item.delivery_state == DeliveryState.UNROUTED.value)
+    if f.newer_than_id is not None:
+        statement = statement.where(col(Item.id) > f.newer_than_id)
     return statement
 
 
