@@ -324,6 +324,14 @@ CONSOLE_ROUTES: dict[str, tuple[str, str, dict[str, str], str]] = {
     ),
     "duplicate": ("POST", "/console/dossiers/{r}/doublon", {"original": "{o}"}, "doublon"),
     "reject": ("POST", "/console/dossiers/{r}/rejet", {"reason": "Hors compétence."}, "rejet"),
+    "moderation": ("GET", "/console/moderation", {}, ""),
+    "moderation item": ("GET", "/console/moderation/{r}", {}, ""),
+    "moderate": (
+        "POST",
+        "/console/moderation/{r}",
+        {"action": "hide", "reason": "Charte."},
+        "console-moderation",
+    ),
     "tokens": ("GET", "/console/jetons", {}, ""),
     "token create": (
         "POST",
@@ -345,6 +353,7 @@ ITEM_ROUTES = frozenset(CONSOLE_ROUTES) - {
     "map points",
     "live rows",
     "open by reference",
+    "moderation",
     "tokens",
     "token create",
     "token revoke",
@@ -355,6 +364,7 @@ ANYONE_SIGNED_IN = {
     "map": SHOWN,
     "map points": SHOWN,
     "live rows": SHOWN,
+    "moderation": SHOWN,
     "open by reference": DONE,  # to the item's page, which decides
     "tokens": SHOWN,
     "token create": SHOWN,  # the new secret, shown once
@@ -368,6 +378,7 @@ OF_A = (
         "item": SHOWN,
         "contact confirmation": SHOWN,
         "contact read": SHOWN,
+        "moderation item": SHOWN,
     }
 )
 CONSOLE_EXPECTED: dict[str, dict[str, int]] = {
@@ -382,7 +393,13 @@ CONSOLE_EXPECTED: dict[str, dict[str, int]] = {
     "ALM admin": ANYONE_SIGNED_IN | dict.fromkeys(ITEM_ROUTES, NOT_FOUND),
     # Council members read trends: no queue, no item, no contact; their own tokens only.
     "council member": ANYONE_SIGNED_IN
-    | {"queue": REFUSED, "map": REFUSED, "map points": REFUSED, "live rows": REFUSED}
+    | {
+        "queue": REFUSED,
+        "map": REFUSED,
+        "map points": REFUSED,
+        "live rows": REFUSED,
+        "moderation": REFUSED,
+    }
     | dict.fromkeys(ITEM_ROUTES, REFUSED),
     # An integrator's key is no console session.
     "integrator": dict.fromkeys(CONSOLE_ROUTES, SIGNED_OUT),

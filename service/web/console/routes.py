@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from service.web.console import auth, item, queue, tokens
+from service.web.console import auth, item, moderation, queue, tokens
 from service.web.rendering import Web
 
 
@@ -24,6 +24,9 @@ def console_routes(web: Web) -> list[BaseRoute]:
         web.route(item.PATH + "/contact", item.contact_page(web)),
         web.route(item.PATH + "/contact", item.contact_page(web), "POST"),
         web.route(item.PATH + "/{action}", item.act(web), "POST"),
+        web.route(moderation.PATH, moderation.queue_page(web)),
+        web.route(moderation.ITEM, moderation.decision_page(web)),
+        web.route(moderation.ITEM, moderation.decide_post(web), "POST"),
         web.route(tokens.PATH, tokens.tokens_page(web)),
         web.route(tokens.PATH, tokens.create_post(web), "POST"),
         web.route(tokens.PATH + "/revocation", tokens.revoke_post(web), "POST"),
