@@ -66,6 +66,15 @@ class Item(SQLModel, table=True):
         # supported first (support descending, then the longest waiting) without sorting.
         Index("ix_item_body_status", "body_code", "status"),
         Index("ix_item_body_support", "body_code", text("support_count DESC"), "id"),
+        # The moderation queue: only items whose text is not plainly public are in it, so a
+        # submission (nearly always public) adds no entry.
+        Index(
+            "ix_item_moderation_pending",
+            "body_code",
+            "moderation",
+            sqlite_where=text("moderation != 'visible'"),
+            postgresql_where=text("moderation != 'visible'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -85,9 +94,12 @@ class Item(SQLModel, table=True):
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     public_description: str = Field(default="", sa_column=Column(Text, nullable=False))
     # A Moderation value: whether the public copy is public (see service.moderation).
-    moderation: str = Field(default="visible", max_length=10, index=True)
+    moderation: str = Field(default="visible", max_length=10)
     # Flags from the public not yet reviewed by staff (service.moderation.models.ItemFlag).
     open_flags: int = 0
+    # The public copy is staff's rewriting, not the resident's masked text: kept as such when
+    # the masking rules are applied again, and when flags on it are dismissed.
+    public_text_edited: bool = False
     channel: str = Field(max_length=60)
     language: str = Field(max_length=5)
     idempotency_scope: str = Field(max_length=60)

@@ -181,6 +181,7 @@ def _insert_item(sync_session: OrmSession, new: NewItem, now: datetime) -> Item 
         "public_description": mask_personal_data(new.description),
         "moderation": initial_moderation(new).value,
         "open_flags": 0,
+        "public_text_edited": False,
         "channel": new.channel,
         "language": new.language,
         "idempotency_scope": new.idempotency_scope,

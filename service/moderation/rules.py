@@ -156,17 +156,39 @@ async def flag_item(
         ).first()
         if inserted is None:
             return Flagged(item, counted=False)
-        item.open_flags += 1
-        if item.open_flags >= threshold and Moderation(item.moderation) in (
-            Moderation.VISIBLE,
-            Moderation.EDITED,
-        ):
-            item.moderation = Moderation.FLAGGED.value
+        # Counted and compared in the database: concurrent flags (PostgreSQL) lose no count,
+        # and only one of them withholds the text.
+        count = (
+            await session.exec(  # type: ignore[call-overload]
+                text(
+                    "UPDATE item SET open_flags = open_flags + 1 WHERE id = :item "
+                    "RETURNING open_flags"
+                ),
+                params={"item": item.id},
+            )
+        ).scalar_one()
+        withheld = 0
+        if count >= threshold:
+            withheld = (
+                await session.exec(  # type: ignore[call-overload]
+                    text(
+                        "UPDATE item SET moderation = :flagged "
+                        "WHERE id = :item AND moderation IN (:visible, :edited)"
+                    ),
+                    params={
+                        "item": item.id,
+                        "flagged": Moderation.FLAGGED.value,
+                        "visible": Moderation.VISIBLE.value,
+                        "edited": Moderation.EDITED.value,
+                    },
+                )
+            ).rowcount
+        if withheld:
             items.add_event(
                 session, item, EventKind.MODERATED, items.Audience.STAFF, actor="system", now=now
             )
             outbox.append(session, MODERATED, item_id=item.id, now=now, payload={"public": False})
-        session.add(item)
+        await session.refresh(item)
         return Flagged(item, counted=True)
 
 
@@ -212,11 +234,16 @@ async def decide(
     elif action is ModerationAction.EDIT:
         after = Moderation.EDITED
         item.public_description = mask_personal_data((new_public_text or "").strip())
+        item.public_text_edited = True
     elif action is ModerationAction.RELEASE:
         after = Moderation.VISIBLE
         item.public_description = mask_personal_data(item.description)
-    else:  # dismissing flags publishes again a text the flags withheld, nothing else
-        after = Moderation.VISIBLE if before is Moderation.FLAGGED else before
+        item.public_text_edited = False
+    elif before is Moderation.FLAGGED:
+        # Dismissing flags publishes again the text they withheld (staff's edit, if it was).
+        after = Moderation.EDITED if item.public_text_edited else Moderation.VISIBLE
+    else:
+        after = before
     item.moderation = after.value
     item.open_flags = 0
     item.updated_at = now
@@ -286,9 +313,10 @@ async def queue(
     """The items of these bodies awaiting a decision (held, withheld by flags, or with flags
     not yet reviewed), oldest first, a page at a time."""
     flagged = select(ItemFlag.item_id).where(col(ItemFlag.reviewed_at).is_(None))
+    # (« not visible » spelled out: the planner then reads the partial index of pending items)
+    pending = col(Item.moderation).in_(AWAITING) & (col(Item.moderation) != "visible")
     statement = select(Item).where(
-        col(Item.body_code).in_(sorted(bodies)),
-        col(Item.moderation).in_(AWAITING) | col(Item.id).in_(flagged),
+        col(Item.body_code).in_(sorted(bodies)), pending | col(Item.id).in_(flagged)
     )
     if after_id is not None:
         statement = statement.where(col(Item.id) > after_id)
@@ -385,7 +413,7 @@ REMASK_BATCH = 500
 def remasked(item: Item) -> str:
     """The public copy the masking rules make now: from the resident's text, or, once staff
     edited it, from their edit (masking only ever takes more away from it)."""
-    if item.moderation == Moderation.EDITED.value:
+    if item.public_text_edited:
         return mask_personal_data(item.public_description)
     return mask_personal_data(item.description)
 

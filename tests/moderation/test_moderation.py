@@ -364,3 +364,25 @@ async def test_the_staff_copy_is_what_the_resident_wrote_whatever_the_text(
     assert item is not None
     assert item.description == text
     assert item.public_description == mask_personal_data(text)
+
+
+async def test_flags_on_an_edited_text_dismissed_bring_back_the_edit_not_the_original(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given a report whose public text staff rewrote
+    original = "Le gérant M. Martin est un escroc, il vend de la drogue."
+    reference = (await submit_report(client, categoryCode="graffiti", description=original))[
+        "report"
+    ]["reference"]
+    agent = await agent_of_angers(services, client)
+    await moderate(agent, reference, "EDIT", publicText="Signalement au sujet d'un commerce.")
+    # when three devices flag the edit, then staff dismiss the flags
+    for n in range(3):
+        await flag(client, reference, f"device-edit-{n:04d}")
+    assert await withheld(client, reference)
+    dismissed = await moderate(agent, reference, "DISMISS_FLAGS")
+    # then the public reads staff's edit again, never the resident's text
+    assert dismissed["item"]["moderation"] == "EDITED"
+    assert (await public_report(client, reference))["description"] == (
+        "Signalement au sujet d'un commerce."
+    )

@@ -1,6 +1,7 @@
 """moderation: whether an item's public text is public, and the public's flags
 
-``item.moderation`` (visible, held, flagged, hidden, edited) and ``item.open_flags``; the
+``item.moderation`` (visible, held, flagged, hidden, edited), ``item.open_flags`` and
+``item.public_text_edited`` (the public copy is staff's rewriting); the
 ``item_flag`` table. Existing items are visible, unflagged. Their public copies keep the
 masking they were written with until ``python -m service remask`` applies the new rules.
 
@@ -36,11 +37,21 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("open_flags", sa.Integer(), nullable=False, server_default="0")
         )
-        batch_op.create_index(batch_op.f("ix_item_moderation"), ["moderation"], unique=False)
+        batch_op.add_column(
+            sa.Column("public_text_edited", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.create_index(
+            "ix_item_moderation_pending",
+            ["body_code", "moderation"],
+            unique=False,
+            sqlite_where=sa.text("moderation != 'visible'"),
+            postgresql_where=sa.text("moderation != 'visible'"),
+        )
     # The server defaults filled the existing rows; the model gives the values from now on.
     with op.batch_alter_table("item", schema=None) as batch_op:
         batch_op.alter_column("moderation", server_default=None)
         batch_op.alter_column("open_flags", server_default=None)
+        batch_op.alter_column("public_text_edited", server_default=None)
     op.create_table(
         "item_flag",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -67,6 +78,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_item_flag_item_id"))
     op.drop_table("item_flag")
     with op.batch_alter_table("item", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_item_moderation"))
+        batch_op.drop_index("ix_item_moderation_pending")
+        batch_op.drop_column("public_text_edited")
         batch_op.drop_column("open_flags")
         batch_op.drop_column("moderation")
