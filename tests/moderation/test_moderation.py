@@ -5,6 +5,7 @@ change feed; the staff copy never changes."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -386,3 +387,23 @@ async def test_flags_on_an_edited_text_dismissed_bring_back_the_edit_not_the_ori
     assert (await public_report(client, reference))["description"] == (
         "Signalement au sujet d'un commerce."
     )
+
+
+async def test_concurrent_flags_lose_no_count_and_withhold_the_text_once(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given a public report
+    reference = (await submit_report(client, categoryCode="graffiti"))["report"]["reference"]
+    # when eight devices flag it at the same time
+    answers = await asyncio.gather(
+        *(flag(client, reference, f"device-race-{n:04d}") for n in range(8))
+    )
+    # then every flag counted, the text is withheld, and by one decision only
+    assert all(a["counted"] for a in answers)
+    async with services.db.reading() as session:
+        item = await items.get_by_reference(session, reference)
+        assert item is not None and item.id is not None
+        events = (await items.histories(session, [item.id], frozenset(items.Audience)))[item.id]
+    assert item.open_flags == 8
+    assert item.moderation == "flagged"
+    assert [e.kind for e in events].count("moderated") == 1
