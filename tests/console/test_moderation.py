@@ -14,6 +14,7 @@ from tests.support import data_of, operation
 
 pytestmark = pytest.mark.anyio
 
+STATION = (47.4644, -0.5566)  # away from the town hall, where other tests gather reports
 INSULT = "Tags partout, espèce de connard de voisin."
 
 
@@ -27,7 +28,7 @@ async def test_a_held_text_is_listed_then_released_from_the_console(
 ) -> None:
     # given a held report of my body, and its public view
     agent = await signed_in(services, client)
-    reference = await new_item(client, description=INSULT)
+    reference = await new_item(client, description=INSULT, point=STATION)
     assert await public_description(client, reference) == "Hidden by moderation."
     # when I open the moderation queue and the item's decision form
     listed = await agent.get("/console/moderation")
@@ -57,7 +58,7 @@ async def test_an_edit_needs_its_text_and_a_reason_shown_beside_their_fields(
 ) -> None:
     # given a held report
     agent = await signed_in(services, client)
-    reference = await new_item(client, description=INSULT)
+    reference = await new_item(client, description=INSULT, point=STATION)
     # when I choose to publish a rewritten text without writing it nor a reason
     refused = await agent.post(
         f"/console/moderation/{reference}", "console-moderation", {"action": "edit"}
@@ -85,7 +86,7 @@ async def test_moderation_pages_are_the_handling_bodys_and_not_the_councils(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     # given a held report of Angers
-    reference = await new_item(client, description=INSULT)
+    reference = await new_item(client, description=INSULT, point=STATION)
     other = await signed_in(services, client, "mairie-49246")
     council = await signed_in(services, client, "alm", Role.COUNCIL)
     # when others open or post the decision
@@ -108,7 +109,7 @@ async def test_an_expired_form_changes_nothing(
 ) -> None:
     # given a held report and a form posted without its token
     agent = await signed_in(services, client)
-    reference = await new_item(client, description=INSULT)
+    reference = await new_item(client, description=INSULT, point=STATION)
     # when
     response = await client.post(
         f"/console/moderation/{reference}",

@@ -24,6 +24,9 @@ from tests.support import Staff, data_of, graphql, operation, staff, submit_repo
 
 pytestmark = pytest.mark.anyio
 
+# Angers station, not the town hall where other tests' reports gather (their « nearby » lists
+# must not fill with these).
+STATION = (47.4644, -0.5566)
 INSULT = "Les poubelles débordent encore, espèce de crétin de maire."
 HIDDEN_FR = "Masqué par la modération."
 
@@ -68,7 +71,9 @@ async def test_an_insult_is_held_routed_and_read_by_staff_until_released(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     # given a report whose text holds an insult
-    submitted = await submit_report(client, categoryCode="graffiti", description=INSULT)
+    submitted = await submit_report(
+        client, point=STATION, categoryCode="graffiti", description=INSULT
+    )
     assert submitted["errors"] == []
     reference = submitted["report"]["reference"]
     agent = await agent_of_angers(services, client)
@@ -102,9 +107,9 @@ async def test_three_flags_withhold_a_text_until_staff_review_it(
 ) -> None:
     # given a public report
     text = "Voiture ventouse garée depuis des semaines devant le 12."
-    reference = (await submit_report(client, categoryCode="graffiti", description=text))["report"][
-        "reference"
-    ]
+    reference = (
+        await submit_report(client, point=STATION, categoryCode="graffiti", description=text)
+    )["report"]["reference"]
     agent = await agent_of_angers(services, client)
     # when two devices flag it, one of them twice
     first = await flag(client, reference, "device-one-0001", comment="Écrit par M. Dupont")
@@ -143,7 +148,9 @@ async def test_staff_hide_and_edit_and_the_resident_is_told(
 ) -> None:
     # given a report the resident follows
     text = "Le voisin M. Martin dépose ses gravats ici, plaque AB-123-CD."
-    submitted = await submit_report(client, categoryCode="graffiti", description=text)
+    submitted = await submit_report(
+        client, point=STATION, categoryCode="graffiti", description=text
+    )
     reference, token = submitted["report"]["reference"], submitted["trackingToken"]
     agent = await agent_of_angers(services, client)
     # (the public copy was masked at write time; the staff copy is whole)
@@ -178,7 +185,9 @@ async def test_a_decision_needs_a_reason_and_an_edit_needs_its_text(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     # given a report and an agent of its body
-    reference = (await submit_report(client, categoryCode="graffiti"))["report"]["reference"]
+    reference = (await submit_report(client, point=STATION, categoryCode="graffiti"))["report"][
+        "reference"
+    ]
     agent = await agent_of_angers(services, client)
     # when deciding without a reason, editing without text, hiding with a text
     no_reason = await moderate(agent, reference, "HIDE", reason=" ")
@@ -194,7 +203,9 @@ async def test_a_decision_needs_a_reason_and_an_edit_needs_its_text(
 async def test_a_flag_names_a_public_item_and_a_valid_device(client: httpx.AsyncClient) -> None:
     # given / when flagging nothing, and with a bad device key
     missing = await flag(client, "ALM-1999-999999", "device-x-000001")
-    reference = (await submit_report(client, categoryCode="graffiti"))["report"]["reference"]
+    reference = (await submit_report(client, point=STATION, categoryCode="graffiti"))["report"][
+        "reference"
+    ]
     bad_key = await flag(client, reference, "short")
     # then
     assert [e["code"] for e in missing["errors"]] == ["NOT_FOUND"]
@@ -212,7 +223,11 @@ async def test_a_withheld_text_is_gone_from_open311_and_the_change_feed(
     feed = await call(client, key, {"query": operation("Changes"), "variables": {"first": 1}})
     reference = (
         await submit_report(
-            client, categoryCode="graffiti", description=text, addressText="3 rue Saint-Laud"
+            client,
+            point=STATION,
+            categoryCode="graffiti",
+            description=text,
+            addressText="3 rue Saint-Laud",
         )
     )["report"]["reference"]
     open311 = await client.get(f"/open311/v2/requests/{reference}.json")
@@ -264,7 +279,9 @@ async def test_a_rejected_items_text_is_gone_from_public_reads(
 ) -> None:
     # given a report the resident follows
     text = "Demande farfelue que la commune ne traitera pas."
-    submitted = await submit_report(client, categoryCode="graffiti", description=text)
+    submitted = await submit_report(
+        client, point=STATION, categoryCode="graffiti", description=text
+    )
     reference, token = submitted["report"]["reference"], submitted["trackingToken"]
     agent = await agent_of_angers(services, client)
 
@@ -287,9 +304,9 @@ async def test_moderation_is_the_handling_bodys_staff_work(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     # given a held report of Angers
-    reference = (await submit_report(client, categoryCode="graffiti", description=INSULT))[
-        "report"
-    ]["reference"]
+    reference = (
+        await submit_report(client, point=STATION, categoryCode="graffiti", description=INSULT)
+    )["report"]["reference"]
     other_commune = await staff(services, client, "mairie-49246", Role.AGENT)
     council = await staff(services, client, "alm", Role.COUNCIL)
     # when others try to release it
@@ -316,7 +333,9 @@ async def test_the_takedown_report_counts_flags_and_decisions(
     # given a report of a body of its own flagged three times, then hidden
     since = services.clock() - timedelta(minutes=1)
     agent = await staff(services, client, "mairie-49007", Role.AGENT)
-    reference = (await submit_report(client, categoryCode="graffiti"))["report"]["reference"]
+    reference = (await submit_report(client, point=STATION, categoryCode="graffiti"))["report"][
+        "reference"
+    ]
     before = (
         await agent.data(
             "ModerationReport",
@@ -359,7 +378,11 @@ async def test_the_staff_copy_is_what_the_resident_wrote_whatever_the_text(
     # given any text a resident may send
     # when it is submitted
     submitted = await submit_report(
-        client, categoryCode="graffiti", description=text, idempotencyKey=f"p-{uuid.uuid4()}"
+        client,
+        point=STATION,
+        categoryCode="graffiti",
+        description=text,
+        idempotencyKey=f"p-{uuid.uuid4()}",
     )
     # then the staff copy is unchanged, and the public copy holds what masking makes of it
     assert submitted["errors"] == []
@@ -375,9 +398,9 @@ async def test_flags_on_an_edited_text_dismissed_bring_back_the_edit_not_the_ori
 ) -> None:
     # given a report whose public text staff rewrote
     original = "Le gérant M. Martin est un escroc, il vend de la drogue."
-    reference = (await submit_report(client, categoryCode="graffiti", description=original))[
-        "report"
-    ]["reference"]
+    reference = (
+        await submit_report(client, point=STATION, categoryCode="graffiti", description=original)
+    )["report"]["reference"]
     agent = await agent_of_angers(services, client)
     await moderate(agent, reference, "EDIT", publicText="Signalement au sujet d'un commerce.")
     # when three devices flag the edit, then staff dismiss the flags
@@ -396,7 +419,9 @@ async def test_concurrent_flags_lose_no_count_and_withhold_the_text_once(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     # given a public report
-    reference = (await submit_report(client, categoryCode="graffiti"))["report"]["reference"]
+    reference = (await submit_report(client, point=STATION, categoryCode="graffiti"))["report"][
+        "reference"
+    ]
     # when eight devices flag it at the same time
     answers = await asyncio.gather(
         *(flag(client, reference, f"device-race-{n:04d}") for n in range(8))
