@@ -51,6 +51,8 @@ class Item(SQLModel, table=True):
         UniqueConstraint("idempotency_scope", "idempotency_key"),
         Index("ix_item_category_position", "category_code", "latitude", "longitude"),
         Index("ix_item_commune_created", "commune_code", "id"),
+        # The queue's "due soonest" sort and "overdue" filter, within the caller's bodies.
+        Index("ix_item_body_due", "body_code", "due_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -88,6 +90,9 @@ class Item(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_column=utc_datetime())
     resolved_at: datetime | None = Field(default=None, sa_column=utc_datetime())
     closed_at: datetime | None = Field(default=None, sa_column=utc_datetime())
+    # When the handling body should have handled it: receipt + the target time of its category
+    # or service (service.routing.due). Stored, so the queue sorts and filters on an index.
+    due_at: datetime | None = Field(default=None, sa_column=utc_datetime())
 
 
 class EventKind(enum.Enum):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, text
 from sqlmodel import col, select
@@ -21,8 +21,9 @@ from service.items.models import DeliveryState, EventKind, Item
 from service.outbox import rules as outbox
 from service.reference import ReferenceData
 from service.reports.rules import outside_alm
+from service.routing import due
 from service.routing import rules as routing
-from service.routing.models import Competence
+from service.routing.models import Competence, DueSubject
 from service.settings import SUPPORTED_LOCALES
 from service.staff.errors import StaffErrorCode
 from service.staff.models import AuditEntry, Role, StaffUser
@@ -45,6 +46,7 @@ class QueueOrder(enum.Enum):
     OLDEST_FIRST = "oldest_first"
     NEWEST_FIRST = "newest_first"
     MOST_SUPPORTED = "most_supported"
+    DUE_SOONEST = "due_soonest"  # by due date (the most overdue first), items without one last
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class QueueFilter:
     assignment: Assignment = Assignment.ANYONE
     delivery_failed: bool = False
     unrouted: bool = False
+    # Only the open items whose due date passed before this moment (the caller's "now").
+    overdue_at: datetime | None = None
 
 
 def _scoped(statement, bodies: frozenset[str], identity: StaffIdentity, f: QueueFilter):  # type: ignore[no-untyped-def]
@@ -77,7 +81,38 @@ def _scoped(statement, bodies: frozenset[str], identity: StaffIdentity, f: Queue
         statement = statement.where(Item.delivery_state == DeliveryState.FAILED.value)
     if f.unrouted:
         statement = statement.where(Item.delivery_state == DeliveryState.UNROUTED.value)
+    if f.overdue_at is not None:
+        statement = statement.where(
+            col(Item.due_at) < f.overdue_at,
+            col(Item.status).in_(sorted(s.value for s in due.OPEN_STATUSES)),
+        )
     return statement
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def due_position(item: Item) -> int:
+    """The first half of a "due soonest" keyset: the due date in microseconds since 1970,
+    0 for an item without one (they come last)."""
+    if item.due_at is None:
+        return 0
+    return (items.as_utc(item.due_at) - _EPOCH) // timedelta(microseconds=1)
+
+
+def _due_soonest(statement, after: tuple[int, int] | None):  # type: ignore[no-untyped-def]
+    """Due date ascending, NULLs last (both databases), then id; keyset after ``after``."""
+    due_at, item_id = col(Item.due_at), col(Item.id)
+    if after is not None:
+        position, last_id = after
+        if position == 0:
+            statement = statement.where(due_at.is_(None), item_id > last_id)
+        else:
+            moment = _EPOCH + timedelta(microseconds=position)
+            statement = statement.where(
+                (due_at > moment) | ((due_at == moment) & (item_id > last_id)) | due_at.is_(None)
+            )
+    return statement.order_by(due_at.is_(None), due_at, item_id)
 
 
 async def queue(
@@ -90,11 +125,14 @@ async def queue(
     first: int,
     after: tuple[int, int] | None,
 ) -> tuple[list[Item], bool, int, dict[Status, int]]:
-    """A page of the queue (keyset: (support count, id)), its total, and counts per status."""
+    """A page of the queue (keyset: (support count or due position, id)), its total, and
+    counts per status."""
     statement = _scoped(select(Item), bodies, identity, f)
     if f.statuses:
         statement = statement.where(col(Item.status).in_([s.value for s in f.statuses]))
-    if order is QueueOrder.MOST_SUPPORTED:
+    if order is QueueOrder.DUE_SOONEST:
+        statement = _due_soonest(statement, after)
+    elif order is QueueOrder.MOST_SUPPORTED:
         if after is not None:
             supports, last_id = after
             statement = statement.where(
@@ -117,6 +155,30 @@ async def queue(
     counts = {Status(s): n for s, n in (await session.exec(per_status)).all()}
     total = sum(n for s, n in counts.items() if not f.statuses or s in f.statuses)
     return rows[:first], len(rows) > first, total, counts
+
+
+async def escalations(
+    session: AsyncSession,
+    identity: StaffIdentity,
+    bodies: frozenset[str],
+    now: datetime,
+    *,
+    first: int,
+    after: tuple[int, int] | None,
+) -> tuple[list[Item], bool, int, dict[Status, int]]:
+    """The escalation list of supervisors and administrators: the open items of their bodies
+    past their due date, the most overdue first (the queue's own filter and sort)."""
+    if identity.role not in ASSIGNING_ROLES:
+        raise forbidden()
+    return await queue(
+        session,
+        identity,
+        bodies,
+        QueueFilter(overdue_at=now),
+        QueueOrder.DUE_SOONEST,
+        first=first,
+        after=after,
+    )
 
 
 def not_found(reference: str) -> DomainError:
@@ -396,6 +458,7 @@ def reroute(
     item.routing_reason, item.delivery_state = decision.reason, decision.delivery_state.value
     item.assigned_to_id = None  # the new body decides who works it
     item.updated_at = now
+    _refresh_due(item, reference)
     session.add(item)
     items.add_event(
         session,
@@ -438,6 +501,7 @@ def _hand_over(
     item.delivery_state = decision.delivery_state.value
     item.assigned_to_id = None
     item.updated_at = now
+    _refresh_due(item, reference)
     session.add(item)
     items.add_event(
         session,
@@ -450,6 +514,19 @@ def _hand_over(
     )
     outbox.append(session, "item.rerouted", item_id=item.id, now=now)
     audit(session, identity, "rerouted", item, now, f"{before} -> {body_code}")
+
+
+def _refresh_due(item: Item, reference: ReferenceData) -> None:
+    """A re-routed report is due by its (new) category's target for its (new) body, counted
+    from its receipt. A service request keeps its date: its service does not change."""
+    if item.category_code is not None:
+        item.due_at = due.due_at(
+            reference,
+            DueSubject.CATEGORY,
+            item.category_code,
+            item.body_code,
+            items.as_utc(item.created_at),
+        )
 
 
 async def mark_duplicate(

@@ -70,7 +70,9 @@ QUEUE_CURSOR = "q"  # a queue cursor holds the item's support count and id (the 
 AUDIT_CURSOR = "audit"  # an audit cursor holds the entry's id
 
 
-def _cursor(item: Item) -> str:
+def _cursor(item: Item, order: triage.QueueOrder) -> str:
+    if order is triage.QueueOrder.DUE_SOONEST:
+        return encode_cursor(QUEUE_CURSOR, triage.due_position(item), item.id or 0)
     return encode_cursor(QUEUE_CURSOR, item.support_count, item.id or 0)
 
 
@@ -182,6 +184,7 @@ class TriageQuery:
             assignment=value.assigned,
             delivery_failed=value.delivery_failed,
             unrouted=value.unrouted,
+            overdue_at=context.now if value.overdue else None,
         )
         size = page_size(first, context.settings.max_page_size)
         after_position = decode_cursor_pair(after, QUEUE_CURSOR)
@@ -195,18 +198,51 @@ class TriageQuery:
                 first=size,
                 after=after_position,
             )
-        edges = [StaffItemEdge(cursor=_cursor(r), node=StaffItem.from_row(r, info)) for r in rows]
-        return TriageQueue(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
-            total_count=total,
-            counts_by_status=[
-                StatusCount(status=s, count=n)
-                for s, n in sorted(counts.items(), key=lambda pair: list(Status).index(pair[0]))
-            ],
-        )
+        return _queue_page(info, rows, order, has_next, total, counts)
+
+    @strawberry.field(
+        description="The escalation list (supervisors and administrators): the open items of "
+        "my bodies past their due date, the most overdue first."
+    )
+    async def triage_escalations(
+        self, info: Info[Context, None], first: PageSize = 20, after: After = None
+    ) -> TriageQueue | None:
+        context = info.context
+        identity = require_item_work(context.caller.staff, "items:read")
+        size = page_size(first, context.settings.max_page_size)
+        after_position = decode_cursor_pair(after, QUEUE_CURSOR)
+        async with context.db.reading() as session:
+            rows, has_next, total, counts = await triage.escalations(
+                session,
+                identity,
+                covered_bodies(identity, context.reference),
+                context.now,
+                first=size,
+                after=after_position,
+            )
+        return _queue_page(info, rows, triage.QueueOrder.DUE_SOONEST, has_next, total, counts)
+
+
+def _queue_page(
+    info: Info[Context, None],
+    rows: list[Item],
+    order: triage.QueueOrder,
+    has_next: bool,
+    total: int,
+    counts: dict[Status, int],
+) -> TriageQueue:
+    edges = [
+        StaffItemEdge(cursor=_cursor(r, order), node=StaffItem.from_row(r, info)) for r in rows
+    ]
+    return TriageQueue(
+        edges=edges,
+        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+        total_count=total,
+        counts_by_status=[
+            StatusCount(status=s, count=n)
+            for s, n in sorted(counts.items(), key=lambda pair: list(Status).index(pair[0]))
+        ],
+    )
 
 
 @strawberry.type
