@@ -90,6 +90,8 @@ def _scoped(statement, bodies: frozenset[str], identity: StaffIdentity, f: Queue
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The largest due position a cursor may hold: the year 9999, in microseconds since 1970.
+MAX_DUE_POSITION = (datetime(9999, 12, 31, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
 
 
 def due_position(item: Item) -> int:

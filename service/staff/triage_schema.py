@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
-from service.inputs import id_number
+from service.inputs import MAX_ID, id_number
 from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import Item
@@ -74,6 +74,12 @@ def _cursor(item: Item, order: triage.QueueOrder) -> str:
     if order is triage.QueueOrder.DUE_SOONEST:
         return encode_cursor(QUEUE_CURSOR, triage.due_position(item), item.id or 0)
     return encode_cursor(QUEUE_CURSOR, item.support_count, item.id or 0)
+
+
+def _queue_position(after: str | None, order: triage.QueueOrder) -> tuple[int, int] | None:
+    if order is triage.QueueOrder.DUE_SOONEST:  # a due date in microseconds, then an id
+        return decode_cursor_pair(after, QUEUE_CURSOR, maxima=(triage.MAX_DUE_POSITION, MAX_ID))
+    return decode_cursor_pair(after, QUEUE_CURSOR)
 
 
 def _errors(errors: list[DomainError], info: Info[Context, None]) -> list[StaffError]:
@@ -187,7 +193,7 @@ class TriageQuery:
             overdue_at=context.now if value.overdue else None,
         )
         size = page_size(first, context.settings.max_page_size)
-        after_position = decode_cursor_pair(after, QUEUE_CURSOR)
+        after_position = _queue_position(after, order)
         async with context.db.reading() as session:
             rows, has_next, total, counts = await triage.queue(
                 session,
@@ -210,7 +216,7 @@ class TriageQuery:
         context = info.context
         identity = require_item_work(context.caller.staff, "items:read")
         size = page_size(first, context.settings.max_page_size)
-        after_position = decode_cursor_pair(after, QUEUE_CURSOR)
+        after_position = _queue_position(after, triage.QueueOrder.DUE_SOONEST)
         async with context.db.reading() as session:
             rows, has_next, total, counts = await triage.escalations(
                 session,
