@@ -142,6 +142,12 @@ class ItemActionPayload:
     errors: list[StaffError] = strawberry.field(description="Empty on success.")
 
 
+@strawberry.type(description="One item of my bodies as staff see it, or why it cannot be read.")
+class StaffItemResult:
+    item: StaffItem | None = strawberry.field(description="Null on errors.")
+    errors: list[StaffError] = strawberry.field(description="Empty on success.")
+
+
 @strawberry.type(description="How to reach the resident about one item (logged read).")
 class ResidentContact:
     name: str | None = strawberry.field(description="Their name, if given.")
