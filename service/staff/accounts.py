@@ -92,6 +92,14 @@ def password_errors(password: str, field: str = "password") -> list[DomainError]
     ]
 
 
+def passwords_differ() -> DomainError:
+    return DomainError(
+        StaffErrorCode.WEAK_PASSWORD,
+        N_("The two passwords differ: type the same one twice."),
+        field="confirmation",
+    )
+
+
 def _member_errors(email: str, name: str) -> list[DomainError]:
     errors: list[DomainError] = []
     for field, value in (("email", email), ("name", name)):

@@ -27,7 +27,7 @@ from service.routing.models import Competence, DueSubject
 from service.settings import SUPPORTED_LOCALES
 from service.staff.errors import StaffErrorCode
 from service.staff.models import AuditEntry, Role, StaffUser
-from service.staff.permissions import ASSIGNING_ROLES, forbidden
+from service.staff.permissions import ASSIGNING_ROLES, forbidden, not_authenticated
 from service.staff.rules import StaffIdentity
 from service.territory.rules import coordinate_errors
 
@@ -102,6 +102,13 @@ def due_position(item: Item) -> int:
     return (items.as_utc(item.due_at) - _EPOCH) // timedelta(microseconds=1)
 
 
+def queue_position(item: Item, order: QueueOrder) -> tuple[int, int]:
+    """Where an item stands in the queue sorted by ``order``: the keyset its cursor holds."""
+    if order is QueueOrder.DUE_SOONEST:
+        return due_position(item), item.id or 0
+    return item.support_count, item.id or 0
+
+
 def _due_soonest(statement, after: tuple[int, int] | None):  # type: ignore[no-untyped-def]
     """Due date ascending, NULLs last (both databases), then id; keyset after ``after``."""
     due_at, item_id = col(Item.due_at), col(Item.id)
@@ -126,9 +133,10 @@ async def queue(
     *,
     first: int,
     after: tuple[int, int] | None,
+    counted: bool = True,
 ) -> tuple[list[Item], bool, int, dict[Status, int]]:
     """A page of the queue (keyset: (support count or due position, id)), its total, and
-    counts per status."""
+    counts per status (unless not ``counted``: then 0 and none)."""
     statement = _scoped(select(Item), bodies, identity, f)
     if f.statuses:
         statement = statement.where(col(Item.status).in_([s.value for s in f.statuses]))
@@ -151,6 +159,8 @@ async def queue(
             statement = statement.where(col(Item.id) > after[1])
         statement = statement.order_by(col(Item.id))
     rows = list((await session.exec(statement.limit(first + 1))).all())
+    if not counted:
+        return rows[:first], len(rows) > first, 0, {}
     per_status = _scoped(
         select(Item.status, func.count()).group_by(Item.status), bodies, identity, f
     )
@@ -373,6 +383,53 @@ async def assign(
         text=who,
     )
     audit(session, identity, "assigned", item, now, f"to {who}")
+
+
+def require_audit_reader(identity: StaffIdentity | None) -> StaffIdentity:
+    """Administrators read the audit log of their bodies (a token needs staff:read)."""
+    if identity is None:
+        raise not_authenticated()
+    if identity.role is not Role.ADMIN or "staff:read" not in identity.scopes:
+        raise forbidden()
+    return identity
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    reference: str | None = None
+    staff_id: int | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def audit_page(
+    session: AsyncSession,
+    bodies: frozenset[str],
+    f: AuditFilter,
+    *,
+    first: int,
+    before_id: int | None,
+) -> tuple[list[AuditEntry], bool, dict[int, str]]:
+    """A page of the audit log (``audit_entries``) filtered by an item's reference too, with
+    the references of the items its entries name."""
+    item_id = None
+    if f.reference:
+        item = await items.get_by_reference(session, f.reference.strip().upper())
+        item_id = item.id if item and item.id else -1  # an unknown reference matches nothing
+    rows, has_next = await audit_entries(
+        session,
+        bodies,
+        item_id=item_id,
+        staff_id=f.staff_id,
+        action=f.action,
+        since=f.since,
+        until=f.until,
+        first=first,
+        before_id=before_id,
+    )
+    references = await items.references_of(session, {r.item_id for r in rows if r.item_id})
+    return rows, has_next, references
 
 
 async def audit_entries(

@@ -21,11 +21,8 @@ from service.pagination import decode_cursor, decode_cursor_pair, encode_cursor,
 from service.schema_support import After, PageSize, payload_errors
 from service.staff import actions, triage
 from service.staff.errors import StaffErrorCode
-from service.staff.models import Role
 from service.staff.permissions import (
     covered_bodies,
-    forbidden,
-    not_authenticated,
     require_item_work,
 )
 from service.staff.triage_types import (
@@ -69,9 +66,7 @@ AUDIT_CURSOR = "audit"  # an audit cursor holds the entry's id
 
 
 def _cursor(item: Item, order: triage.QueueOrder) -> str:
-    if order is triage.QueueOrder.DUE_SOONEST:
-        return encode_cursor(QUEUE_CURSOR, triage.due_position(item), item.id or 0)
-    return encode_cursor(QUEUE_CURSOR, item.support_count, item.id or 0)
+    return encode_cursor(QUEUE_CURSOR, *triage.queue_position(item, order))
 
 
 def _queue_position(after: str | None, order: triage.QueueOrder) -> tuple[int, int] | None:
@@ -234,31 +229,21 @@ class AuditQuery:
         after: After = None,
     ) -> AuditLogPage | None:
         context = info.context
-        identity = context.caller.staff
-        if identity is None:
-            raise not_authenticated()
-        if identity.role is not Role.ADMIN or "staff:read" not in identity.scopes:
-            raise forbidden()
+        identity = triage.require_audit_reader(context.caller.staff)
         bodies = covered_bodies(identity, context.reference)
         size = page_size(first, context.settings.max_page_size)
         before_id = decode_cursor(after, AUDIT_CURSOR)
+        audit_filter = triage.AuditFilter(
+            reference=reference,
+            staff_id=id_number(staff_id) if staff_id else None,
+            action=action,
+            since=since,
+            until=until,
+        )
         async with context.db.reading() as session:
-            item_id = None
-            if reference:
-                item = await items.get_by_reference(session, reference.strip().upper())
-                item_id = item.id if item else -1
-            rows, has_next = await triage.audit_entries(
-                session,
-                bodies,
-                item_id=item_id,
-                staff_id=id_number(staff_id) if staff_id else None,
-                action=action,
-                since=since,
-                until=until,
-                first=size,
-                before_id=before_id,
+            rows, has_next, references = await triage.audit_page(
+                session, bodies, audit_filter, first=size, before_id=before_id
             )
-            references = await items.references_of(session, {r.item_id for r in rows if r.item_id})
         entries = [
             AuditEntryType(
                 at=items.as_utc(r.at),
