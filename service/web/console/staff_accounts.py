@@ -80,7 +80,7 @@ async def _render(
         body_names={code: reference.bodies[code].name for code in bodies},
         body_options=body_options,
         role_options=_role_options(staff.page),
-        role_label=lambda value: staff.page.gettext(ROLE_LABELS[Role(value)]),
+        label_of_role=lambda value: staff.page.gettext(ROLE_LABELS[Role(value)]),
         as_utc=as_utc,
         values=dict(form.as_mapping()) if form else {"role": Role.AGENT.value},
         errors=errors or {},
@@ -271,21 +271,20 @@ def invitation_post(web: Web) -> Endpoint:
             return expired(web, page, SIGN_IN)
         token, services = form.get("token"), web.services
         password, confirmation = form.get("password"), form.get("confirmation")
-        member: StaffUser | None = None
         try:
-            async with services.db.writing() as session:
+            async with services.db.reading() as session:
                 _, member = await accounts.invitation_member(session, token, services.clock())
-                if password != confirmation:
-                    raise ValidationFailed([accounts.passwords_differ()])
+            problems = accounts.password_errors(password)
+            if password != confirmation:
+                problems.append(accounts.passwords_differ())
+            if problems:
+                errors = field_errors(problems, page.translator, PASSWORD_FIELDS)
+                return _invitation_render(
+                    web, page, token, status=400, member=member, errors=errors
+                )
+            async with services.db.writing() as session:
                 await accounts.accept_invitation(session, token, password, services.clock())
-        except ValidationFailed as failed:
-            errors = field_errors(
-                failed.errors,
-                page.translator,
-                {"password": "password", "confirmation": "confirmation"},
-            )
-            return _invitation_render(web, page, token, status=400, member=member, errors=errors)
-        except DomainError as error:
+        except DomainError as error:  # unknown, used, replaced or expired: the same answer
             message = page.translator.gettext(error.message, **error.params)
             return _invitation_render(web, page, "", status=404, errors={"": message})
         return web.redirect(page, page.url(SIGN_IN, fait="mot-de-passe"), private=True)
