@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import DomainError, ValidationFailed
@@ -19,9 +20,11 @@ from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import Item
 from service.privacy.crypto import FieldCipher
-from service.privacy.rules import ContactDetails, read_contact
+from service.privacy.models import ConsentPurpose
+from service.privacy.rules import ContactDetails, active_consents, contact_of, read_contact
 from service.reference import ReferenceData
 from service.staff import templates, triage
+from service.staff.models import Role, StaffUser
 from service.staff.permissions import covered_bodies, require_item_work
 from service.staff.rules import StaffIdentity
 
@@ -259,3 +262,34 @@ async def read_item_contact(
 
 def _note_errors(private_note: str | None) -> list[DomainError]:
     return items.text_errors(private_note, field="privateNote", maximum=triage.MAX_TEXT)
+
+
+async def contact_readable(session: AsyncSession, item_id: int) -> bool:
+    """Whether the item has a contact its staff may read now (the follow-up consent holds);
+    nothing is decrypted nor logged: that is ``read_item_contact``'s deliberate act."""
+    if await contact_of(session, item_id) is None:
+        return False
+    return ConsentPurpose.FOLLOW_UP_CONTACT in await active_consents(session, item_id)
+
+
+async def assignable_staff(session: AsyncSession, bodies: frozenset[str]) -> list[StaffUser]:
+    """Who an item of these bodies may be assigned to (``triage.assign``'s own rule): the
+    active staff of these bodies but council members, by name."""
+    statement = (
+        select(StaffUser)
+        .where(
+            col(StaffUser.body_code).in_(sorted(bodies)),
+            col(StaffUser.active).is_(True),
+            StaffUser.role != Role.COUNCIL.value,
+        )
+        .order_by(col(StaffUser.name), col(StaffUser.id))
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def staff_names(session: AsyncSession, staff_ids: set[int]) -> dict[int, str]:
+    """Names of staff members by id (to say who did what in a history)."""
+    if not staff_ids:
+        return {}
+    statement = select(StaffUser.id, StaffUser.name).where(col(StaffUser.id).in_(staff_ids))
+    return {i: n for i, n in (await session.exec(statement)).all() if i is not None}

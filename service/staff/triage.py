@@ -61,6 +61,8 @@ class QueueFilter:
     unrouted: bool = False
     # Only the open items whose due date passed before this moment (the caller's "now").
     overdue_at: datetime | None = None
+    # Only items received after this one (a live queue asks what came since it was shown).
+    newer_than_id: int | None = None
 
 
 def _scoped(statement, bodies: frozenset[str], identity: StaffIdentity, f: QueueFilter):  # type: ignore[no-untyped-def]
@@ -86,6 +88,8 @@ def _scoped(statement, bodies: frozenset[str], identity: StaffIdentity, f: Queue
             col(Item.due_at) < f.overdue_at,
             col(Item.status).in_(sorted(s.value for s in due.OPEN_STATUSES)),
         )
+    if f.newer_than_id is not None:
+        statement = statement.where(col(Item.id) > f.newer_than_id)
     return statement
 
 

@@ -44,7 +44,8 @@ class Browser:
             self.cookies[name] = value
 
     async def get(self, path: str, **params: str) -> httpx.Response:
-        response = await self.client.get(path, params=params, headers=self._headers())
+        # (httpx drops a path's own query string when given params, even empty ones)
+        response = await self.client.get(path, params=params or None, headers=self._headers())
         self._keep(response)
         return response
 
@@ -102,8 +103,11 @@ async def signed_in(
 
 
 async def new_item(client: httpx.AsyncClient, **overrides: Any) -> str:
-    """A report of Angers (a pothole at the town hall) with a consented contact."""
-    payload = await submit_report(client, **{"contact": CONTACT, **overrides})
+    """A report of Angers (graffiti at the town hall: the commune's) with a consented
+    contact."""
+    payload = await submit_report(
+        client, **{"contact": CONTACT, "categoryCode": "graffiti", **overrides}
+    )
     assert payload["errors"] == [], payload
     return str(payload["report"]["reference"])
 
