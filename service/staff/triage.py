@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError, ValidationFailed
+from service.inputs import MAX_ID
 from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import DeliveryState, EventKind, Item
@@ -104,6 +105,13 @@ def due_position(item: Item) -> int:
     if item.due_at is None:
         return 0
     return (items.as_utc(item.due_at) - _EPOCH) // timedelta(microseconds=1)
+
+
+def cursor_maxima(order: QueueOrder) -> tuple[int, int]:
+    """The largest numbers a queue cursor of this order may hold (anything past is refused)."""
+    if order is QueueOrder.DUE_SOONEST:  # a due date in microseconds, then an id
+        return MAX_DUE_POSITION, MAX_ID
+    return MAX_ID, MAX_ID
 
 
 def queue_position(item: Item, order: QueueOrder) -> tuple[int, int]:

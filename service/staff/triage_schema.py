@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
-from service.inputs import MAX_ID, id_number
+from service.inputs import id_number
 from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import Item
@@ -70,9 +70,7 @@ def _cursor(item: Item, order: triage.QueueOrder) -> str:
 
 
 def _queue_position(after: str | None, order: triage.QueueOrder) -> tuple[int, int] | None:
-    if order is triage.QueueOrder.DUE_SOONEST:  # a due date in microseconds, then an id
-        return decode_cursor_pair(after, QUEUE_CURSOR, maxima=(triage.MAX_DUE_POSITION, MAX_ID))
-    return decode_cursor_pair(after, QUEUE_CURSOR)
+    return decode_cursor_pair(after, QUEUE_CURSOR, maxima=triage.cursor_maxima(order))
 
 
 def _errors(errors: list[DomainError], info: Info[Context, None]) -> list[StaffError]:
@@ -173,6 +171,20 @@ class TriageQuery:
             )
         return _queue_page(info, rows, triage.QueueOrder.DUE_SOONEST, has_next, total, counts)
 
+    @strawberry.field(
+        description="One item of my bodies by its reference, as its handling body's staff see "
+        "it: the full description, the address, the whole history with notes (staff). "
+        "`report(reference:)` gives everyone the public view."
+    )
+    async def staff_item(self, info: Info[Context, None], reference: Reference) -> StaffItemResult:
+        c = info.context
+        try:
+            async with c.db.reading() as session:
+                opened = await actions.open_item(session, c.caller.staff, reference, c.reference)
+        except DomainError as error:
+            return StaffItemResult(item=None, errors=_errors([error], info))
+        return StaffItemResult(item=StaffItem.from_row(opened.item, info), errors=[])
+
 
 def _queue_page(
     info: Info[Context, None],
@@ -194,20 +206,6 @@ def _queue_page(
             for s, n in sorted(counts.items(), key=lambda pair: list(Status).index(pair[0]))
         ],
     )
-
-    @strawberry.field(
-        description="One item of my bodies by its reference, as its handling body's staff see "
-        "it: the full description, the address, the whole history with notes (staff). "
-        "`report(reference:)` gives everyone the public view."
-    )
-    async def staff_item(self, info: Info[Context, None], reference: Reference) -> StaffItemResult:
-        c = info.context
-        try:
-            async with c.db.reading() as session:
-                opened = await actions.open_item(session, c.caller.staff, reference, c.reference)
-        except DomainError as error:
-            return StaffItemResult(item=None, errors=_errors([error], info))
-        return StaffItemResult(item=StaffItem.from_row(opened.item, info), errors=[])
 
 
 @strawberry.type

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from starlette.responses import Response
 
 from service.errors import N_, NP_, DomainError
-from service.inputs import MAX_ID
 from service.items.lifecycle import STATUS_LABELS, Status
 from service.items.models import Item
 from service.items.rules import as_utc
@@ -45,7 +44,7 @@ def escalations_page(web: Web) -> Endpoint:
             after = decode_cursor_pair(
                 staff.request.query_params.get("apres") or None,
                 CURSOR,
-                maxima=(triage.MAX_DUE_POSITION, MAX_ID),
+                maxima=triage.cursor_maxima(triage.QueueOrder.DUE_SOONEST),
             )
             async with services.db.reading() as session:
                 rows, more, total, _ = await triage.escalations(

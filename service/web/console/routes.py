@@ -12,6 +12,7 @@ from service.web.console import (
     audit,
     auth,
     escalations,
+    export,
     item,
     queue,
     staff_accounts,
@@ -59,4 +60,5 @@ def part_b_routes(web: Web) -> list[BaseRoute]:
         web.route(assisted.REQUEST_PATH, assisted.request_form(web)),
         web.route(assisted.REQUEST_PATH, assisted.request_post(web), "POST"),
         web.route(assisted.RECEIPT_PATH, assisted.receipt_page(web)),
+        web.route(export.PATH, export.export_csv(web)),
     ]
