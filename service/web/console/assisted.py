@@ -211,6 +211,8 @@ def receipt_page(web: Web) -> Endpoint:
     """The receipt to print or read out, in the resident's language (the item's)."""
 
     async def endpoint(staff: StaffPage) -> Response:
+        if (refusal := _working(staff, web)) is not None:
+            return refusal
         try:
             item = await open_item(web, token_of(staff.request))
         except DomainError as error:
