@@ -234,6 +234,9 @@ async def test_an_agent_may_not_reroute_but_a_supervisor_may(
     assert refused.status_code == 403
     assert outside.status_code == 400
     assert moved.status_code == 303
+    assert moved.headers["location"] == f"/console?fait=reacheminement&reference={reference}"
+    back = await supervisor.get(moved.headers["location"])
+    assert f"{reference} was re-routed to another body" in back.text
     assert (await supervisor.get(base)).status_code == 404  # now the Ponts-de-Cé's item
 
 

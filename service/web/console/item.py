@@ -182,6 +182,7 @@ async def _view(web: Web, staff: StaffPage, session: AsyncSession, item: Item) -
             "self": page.url(item_path(item.reference)),
             "contact": page.url(item_path(item.reference) + "/contact"),
         },
+        "action_url": lambda name: page.url(f"{item_path(item.reference)}/{name}"),
     }
 
 
@@ -419,6 +420,9 @@ def act(web: Web) -> Endpoint:
         web.services.response_cache.invalidate()  # public views of the item changed
         assert isinstance(item, Item)
         target = staff.page.url(item_path(item.reference), fait=name)
+        if item.body_code not in covered_bodies(staff.identity, web.services.reference):
+            # Handed to another body: no longer this reader's to see; back to the queue.
+            target = staff.page.url("/console", fait=name, reference=item.reference)
         return web.redirect(staff.page, target, private=True)
 
     return require_staff(web, endpoint)

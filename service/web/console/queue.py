@@ -296,12 +296,25 @@ def queue_page(web: Web) -> Endpoint:
             map_link=filters.link(page, "/console/carte"),
             export_link=filters.link(page, "/console/export.csv"),
             spreadsheet_link=filters.link(page, "/console/export.csv", format="tableur"),
+            done=_done(page),
             live_url=filters.link(page, "/console/nouveaux"),
             newest=newest,
             **form_options(web, page),
         )
 
     return require_staff(web, endpoint)
+
+
+REROUTED_AWAY = N_("%(reference)s was re-routed to another body: it left your queue.")
+
+
+def _done(page: Page) -> str | None:
+    """What was just done, when the action led back here (an item handed to another body)."""
+    query = page.request.query_params
+    reference = query.get("reference", "")
+    if query.get("fait") == "reacheminement" and reference:
+        return str(page.gettext(REROUTED_AWAY, reference=reference))
+    return None
 
 
 def live_rows(web: Web) -> Endpoint:
