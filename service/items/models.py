@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, Text
+from sqlalchemy import Column, DateTime, Index, Text, text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
@@ -51,6 +51,10 @@ class Item(SQLModel, table=True):
         UniqueConstraint("idempotency_scope", "idempotency_key"),
         Index("ix_item_category_position", "category_code", "latitude", "longitude"),
         Index("ix_item_commune_created", "commune_code", "id"),
+        # The triage queue of a body: its counts by status (a covering index), and its most
+        # supported first (support descending, then the longest waiting) without sorting.
+        Index("ix_item_body_status", "body_code", "status"),
+        Index("ix_item_body_support", "body_code", text("support_count DESC"), "id"),
         # The queue's "due soonest" sort and "overdue" filter, within the caller's bodies.
         Index("ix_item_body_due", "body_code", "due_at", "id"),
     )

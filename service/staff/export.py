@@ -70,7 +70,7 @@ async def queue_items(
     found: list[Item] = []
     after: tuple[int, int] | None = None
     while len(found) < limit:
-        rows, more, _, _ = await triage.queue(
+        rows, more = await triage.queue_rows(
             session,
             identity,
             bodies,
@@ -78,7 +78,6 @@ async def queue_items(
             order,
             first=min(BATCH, limit - len(found)),
             after=after,
-            counted=False,
         )
         found += rows
         if not more or not rows:

@@ -30,7 +30,7 @@ from service.staff import actions, templates
 from service.staff.errors import StaffErrorCode
 from service.staff.permissions import ASSIGNING_ROLES, covered_bodies
 from service.web.console.auth import StaffPage, expired, posted_form, refused, render, require_staff
-from service.web.console.queue import DELIVERY_LABELS
+from service.web.console.queue import DELIVERY_LABELS, STATUS_COUNTS
 from service.web.follow_pages import EVENT_LABELS, subject_and_answers
 from service.web.forms import Form, field_errors
 from service.web.rendering import Endpoint, Web
@@ -418,6 +418,7 @@ def act(web: Web) -> Endpoint:
             errors = field_errors([error], staff.page.translator, action.fields)
             return await _page(web, staff, reference, status=400, errors=errors, form=form)
         web.services.response_cache.invalidate()  # public views of the item changed
+        STATUS_COUNTS.clear()  # the queue's counts too
         assert isinstance(item, Item)
         target = staff.page.url(item_path(item.reference), fait=name)
         if item.body_code not in covered_bodies(staff.identity, web.services.reference):

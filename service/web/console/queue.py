@@ -8,7 +8,8 @@ to a colleague). ``FILTERS`` lists them: a page that adds one (e.g. overdue) add
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
@@ -32,6 +33,8 @@ PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 MAP_POINTS = 500  # the map shows at most this many of the filtered queue
 LIVE_ROWS = 20
+# How long the counts by status may lag behind another process's actions (see StatusCounts).
+COUNTS_SECONDS = 5.0
 CURSOR = "q"  # the GraphQL queue's cursors: the same keyset (support count, id)
 ORDER_LABELS = {
     QueueOrder.OLDEST_FIRST: N_("Oldest first"),
@@ -241,15 +244,56 @@ def form_options(web: Web, page: Page) -> dict[str, Any]:
     }
 
 
+class StatusCounts:
+    """The queue's counts by status, kept ``COUNTS_SECONDS`` per (bodies, filter): counting a
+    body's items is most of a queue page's cost at 100,000 items, while the page's rows are
+    read fresh every time. Any console action of this process forgets them at once; another
+    process's actions show within ``COUNTS_SECONDS``."""
+
+    def __init__(self, seconds: float = COUNTS_SECONDS, entries: int = 1024) -> None:
+        self.seconds, self.entries = seconds, entries
+        self._kept: dict[Hashable, tuple[float, dict[Status, int]]] = {}
+
+    def get(self, key: Hashable) -> dict[Status, int] | None:
+        found = self._kept.get(key)
+        if found is None or time.monotonic() - found[0] > self.seconds:
+            return None
+        return found[1]
+
+    def put(self, key: Hashable, counts: dict[Status, int]) -> None:
+        if len(self._kept) >= self.entries:
+            self._kept.clear()
+        self._kept[key] = (time.monotonic(), counts)
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+
+STATUS_COUNTS = StatusCounts()
+
+
 async def _read_queue(
-    web: Web, staff: StaffPage, filters: Filters, *, first: int, after: tuple[int, int] | None
+    web: Web,
+    staff: StaffPage,
+    filters: Filters,
+    *,
+    first: int,
+    after: tuple[int, int] | None,
+    counted: bool = True,
 ) -> tuple[list[Item], bool, int, dict[Status, int]]:
     identity = require_item_work(staff.identity, "items:read")
     bodies = covered_bodies(identity, web.services.reference)
+    mine = identity.staff_id if filters.queue.assignment is Assignment.ME else None
+    key = (bodies, replace(filters.queue, statuses=None), mine)
     async with web.services.db.reading() as session:
-        return await triage.queue(
+        rows, has_next = await triage.queue_rows(
             session, identity, bodies, filters.queue, filters.order, first=first, after=after
         )
+        counts = STATUS_COUNTS.get(key) if counted else {}
+        if counts is None:
+            counts = await triage.queue_counts(session, identity, bodies, filters.queue)
+            STATUS_COUNTS.put(key, counts)
+    return rows, has_next, triage.queue_total(filters.queue, counts), counts
 
 
 def queue_page(web: Web) -> Endpoint:
@@ -329,7 +373,9 @@ def live_rows(web: Web) -> Endpoint:
         filters.queue = replace(filters.queue, newer_than_id=since_id)
         filters.order = QueueOrder.NEWEST_FIRST
         try:
-            found, _, _, _ = await _read_queue(web, staff, filters, first=LIVE_ROWS, after=None)
+            found, _, _, _ = await _read_queue(
+                web, staff, filters, first=LIVE_ROWS, after=None, counted=False
+            )
         except DomainError as error:
             return refused(web, staff, error)
         return render(
@@ -377,7 +423,9 @@ def map_points(web: Web) -> Endpoint:
     async def endpoint(staff: StaffPage) -> Response:
         filters = read_filters(web, staff.request.query_params)
         try:
-            found, _, _, _ = await _read_queue(web, staff, filters, first=MAP_POINTS, after=None)
+            found, _, _, _ = await _read_queue(
+                web, staff, filters, first=MAP_POINTS, after=None, counted=False
+            )
         except DomainError as error:
             return refused(web, staff, error)
         points = [

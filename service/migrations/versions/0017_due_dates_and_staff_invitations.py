@@ -5,8 +5,8 @@ due date of each item (indexed with its body for the queue's "due soonest" and "
 the links that let a staff member set their password (only their SHA-256 is stored). Items
 received before this migration have no due date: they are never "overdue" and sort last.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-05 05:57:27.848951
 """
 
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate writes its AutoString)
 from alembic import op
 
-revision: str = "0016"
-down_revision: str | None = "0015"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
