@@ -55,8 +55,10 @@ class Item(SQLModel, table=True):
         # supported first (support descending, then the longest waiting) without sorting.
         Index("ix_item_body_status", "body_code", "status"),
         Index("ix_item_body_support", "body_code", text("support_count DESC"), "id"),
-        # The queue's "due soonest" sort and "overdue" filter, within the caller's bodies.
+        # The queue's "due soonest" sort and "overdue" filter, within the caller's bodies; and
+        # its counts by status when only the overdue are kept (covering).
         Index("ix_item_body_due", "body_code", "due_at", "id"),
+        Index("ix_item_body_status_due", "body_code", "status", "due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, text
+from sqlalchemy import func, text, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -121,19 +121,27 @@ def queue_position(item: Item, order: QueueOrder) -> tuple[int, int]:
     return item.support_count, item.id or 0
 
 
-def _due_soonest(statement, after: tuple[int, int] | None):  # type: ignore[no-untyped-def]
-    """Due date ascending, NULLs last (both databases), then id; keyset after ``after``."""
+async def _due_soonest(  # type: ignore[no-untyped-def]
+    session: AsyncSession, statement, first: int, after: tuple[int, int] | None
+) -> tuple[list[Item], bool]:
+    """Due date ascending, then id; the items without a due date last, by id. Two keyset
+    reads, each in the order of the (body, due date, id) index: one ``ORDER BY due_at IS
+    NULL`` or one ``OR`` in the keyset would make the database sort the body's items."""
     due_at, item_id = col(Item.due_at), col(Item.id)
-    if after is not None:
-        position, last_id = after
-        if position == 0:
-            statement = statement.where(due_at.is_(None), item_id > last_id)
-        else:
-            moment = _EPOCH + timedelta(microseconds=position)
-            statement = statement.where(
-                (due_at > moment) | ((due_at == moment) & (item_id > last_id)) | due_at.is_(None)
-            )
-    return statement.order_by(due_at.is_(None), due_at, item_id)
+    rows: list[Item] = []
+    if after is None or after[0] != 0:  # still among the dated items
+        dated = statement.where(due_at.is_not(None))
+        if after is not None:
+            moment = _EPOCH + timedelta(microseconds=after[0])
+            dated = dated.where(tuple_(due_at, item_id) > tuple_(moment, after[1]))
+        rows = list((await session.exec(dated.order_by(due_at, item_id).limit(first + 1))).all())
+    if len(rows) <= first:
+        undated = statement.where(due_at.is_(None))
+        if after is not None and after[0] == 0:
+            undated = undated.where(item_id > after[1])
+        more = undated.order_by(item_id).limit(first + 1 - len(rows))
+        rows += list((await session.exec(more)).all())
+    return rows[:first], len(rows) > first
 
 
 async def queue(
@@ -172,8 +180,8 @@ async def queue_rows(
     if f.statuses:
         statement = statement.where(col(Item.status).in_([s.value for s in f.statuses]))
     if order is QueueOrder.DUE_SOONEST:
-        statement = _due_soonest(statement, after)
-    elif order is QueueOrder.MOST_SUPPORTED:
+        return await _due_soonest(session, statement, first, after)
+    if order is QueueOrder.MOST_SUPPORTED:
         if after is not None:
             supports, last_id = after
             statement = statement.where(

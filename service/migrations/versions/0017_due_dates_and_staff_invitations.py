@@ -66,10 +66,14 @@ def upgrade() -> None:
     with op.batch_alter_table("item", schema=None) as batch_op:
         batch_op.add_column(sa.Column("due_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index("ix_item_body_due", ["body_code", "due_at", "id"], unique=False)
+        batch_op.create_index(
+            "ix_item_body_status_due", ["body_code", "status", "due_at"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("item", schema=None) as batch_op:
+        batch_op.drop_index("ix_item_body_status_due")
         batch_op.drop_index("ix_item_body_due")
         batch_op.drop_column("due_at")
 
