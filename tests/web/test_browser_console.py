@@ -334,3 +334,24 @@ def test_acknowledging_with_the_keyboard_alone(
     page.wait_for_url(re.compile(r"fait=prise-en-charge"))
     assert parse_qs(urlsplit(page.url).query)["fait"] == ["prise-en-charge"]
     assert page.get_by_role("status").filter(has_text="pris en compte").is_visible()
+
+
+def test_a_new_item_appears_in_the_open_queue_without_reloading(
+    page: Any, axe_source: str, served: str, served_data_dir: Path
+) -> None:
+    # given: the queue open, newest first; the page's clock under the test's control
+    agent = new_staff(served_data_dir, "mairie-49007", "agent", "Lou Garnier")
+    page.clock.install()
+    sign_in(page, agent)
+    page.goto("/console?order=newest_first&lang=fr")
+    # when: a resident reports meanwhile, and the queue's next look comes
+    reference = report(served, "Nouveau tag pendant que la file est ouverte.")["report"][
+        "reference"
+    ]
+    page.clock.run_for(16_000)
+    # then: its row is on top of the table, announced, without a reload
+    first_row = page.locator("tbody[data-live-rows] tr.new-row").first
+    first_row.get_by_role("link", name=reference).wait_for()
+    assert page.get_by_role("status").filter(has_text="Nouveaux dossiers arrivés : 1.").is_visible()
+    accessible(page, axe_source, "queue-live-fr")
+    assert page.errors == []

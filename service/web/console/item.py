@@ -106,10 +106,13 @@ async def _view(web: Web, staff: StaffPage, session: AsyncSession, item: Item) -
         for e in events
     ]
     subject, answers = await subject_and_answers(web, page, session, item)
+    current = Status(item.status)
     nearby: list[tuple[Item, str]] = []
-    if item.latitude is not None and item.longitude is not None:
+    # Only while it may still be marked a duplicate (the look-up is half the page's cost).
+    latitude, longitude = item.latitude, item.longitude
+    if latitude is not None and longitude is not None and Status.DUPLICATE in TRANSITIONS[current]:
         found = await reports.nearby_reports(
-            session, item.latitude, item.longitude, NEARBY_METRES, item.category_code
+            session, latitude, longitude, NEARBY_METRES, item.category_code
         )
         nearby = [
             (other, page.number(round(distance)))
@@ -136,7 +139,6 @@ async def _view(web: Web, staff: StaffPage, session: AsyncSession, item: Item) -
     category = reference.categories.get(item.category_code or "")
     commune = reference.communes.get(item.commune_code)
     body = reference.bodies.get(item.body_code)
-    current = Status(item.status)
     return {
         "item": item,
         "kind": page.gettext(KIND_LABELS[ItemKind(item.kind)]),

@@ -25,6 +25,8 @@
           var found = template.content.querySelectorAll("tr[data-item]");
           if (!found.length) { return; }
           if (!rows) { window.location.reload(); return; }
+          var empty = document.querySelector("[data-empty]");
+          if (empty) { empty.remove(); }
           for (var i = found.length - 1; i >= 0; i -= 1) {
             if (!rows.querySelector('tr[data-item="' + found[i].dataset.item + '"]')) {
               found[i].classList.add("new-row");
