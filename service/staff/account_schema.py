@@ -16,11 +16,12 @@ from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.inputs import id_number
 from service.items.rules import as_utc
+from service.reference import ReferenceData
 from service.schema_support import payload_errors
 from service.staff import accounts
 from service.staff.errors import StaffErrorCode
 from service.staff.models import Role, StaffUser
-from service.staff.permissions import covered_bodies, require_item_work
+from service.staff.permissions import covered_bodies, not_authenticated, require_item_work
 from service.staff.rules import StaffIdentity
 from service.staff.types import ROLE_LABELS, StaffError
 from service.territory.types import BodyType
@@ -118,17 +119,17 @@ def _errors(errors: list[DomainError], info: Info[Context, None]) -> list[StaffE
 
 async def _administering(
     info: Info[Context, None],
-    operation: Callable[[AsyncSession, StaffIdentity, frozenset[str]], Awaitable[T]],
+    operation: Callable[[AsyncSession, StaffIdentity, ReferenceData], Awaitable[T]],
 ) -> T | list[StaffError]:
-    """Check the caller administers accounts, run ``operation`` in a write transaction;
-    its result, or the typed errors."""
+    """Run ``operation`` (which checks the caller administers accounts) in a write
+    transaction; its result, or the typed errors."""
     context = info.context
     try:
         identity = context.caller.staff
-        bodies = accounts.administered_bodies(identity, context.reference)
-        assert identity is not None
+        if identity is None:
+            raise not_authenticated()
         async with context.db.writing() as session:
-            return await operation(session, identity, bodies)
+            return await operation(session, identity, context.reference)
     except ValidationFailed as failed:
         return _errors(failed.errors, info)
     except DomainError as error:
@@ -200,10 +201,10 @@ class StaffAccountMutation:
         now = info.context.now
         outcome = await _administering(
             info,
-            lambda s, who, bodies: accounts.invite(
+            lambda s, who, reference: accounts.invite(
                 s,
                 who,
-                bodies,
+                reference,
                 email=input.email,
                 name=input.name,
                 body_code=str(input.body_code),
@@ -222,7 +223,8 @@ class StaffAccountMutation:
     ) -> StaffMemberPayload:
         now, staff_id = info.context.now, id_number(id)
         outcome = await _administering(
-            info, lambda s, who, bodies: accounts.change_role(s, who, bodies, staff_id, role, now)
+            info,
+            lambda s, who, ref: accounts.change_role(s, who, ref, staff_id, role, now),
         )
         return _member_payload(outcome)
 
@@ -237,7 +239,7 @@ class StaffAccountMutation:
     ) -> StaffMemberPayload:
         now, staff_id = info.context.now, id_number(id)
         outcome = await _administering(
-            info, lambda s, who, bodies: accounts.deactivate(s, who, bodies, staff_id, now)
+            info, lambda s, who, reference: accounts.deactivate(s, who, reference, staff_id, now)
         )
         return _member_payload(outcome)
 
@@ -252,7 +254,8 @@ class StaffAccountMutation:
     ) -> StaffInvitationPayload:
         now, staff_id = info.context.now, id_number(id)
         outcome = await _administering(
-            info, lambda s, who, bodies: accounts.reset_password(s, who, bodies, staff_id, now)
+            info,
+            lambda s, who, ref: accounts.reset_password(s, who, ref, staff_id, now),
         )
         return _invitation_payload(info, outcome)
 

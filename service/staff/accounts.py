@@ -72,10 +72,13 @@ def administered_bodies(identity: StaffIdentity | None, reference: ReferenceData
     return covered_bodies(identity, reference)
 
 
-def require_staff_write(identity: StaffIdentity) -> None:
-    """Managing accounts with an access token needs its own scope, staff:write."""
-    if identity.via == "token" and "staff:write" not in identity.scopes:
+def _administering(actor: StaffIdentity, reference: ReferenceData) -> frozenset[str]:
+    """The check of every operation on accounts, inside it (whichever door calls it): an
+    administrator's bodies; with an access token, one that holds staff:write."""
+    bodies = administered_bodies(actor, reference)
+    if actor.via == "token" and "staff:write" not in actor.scopes:
         raise forbidden()
+    return bodies
 
 
 def password_errors(password: str, field: str = "password") -> list[DomainError]:
@@ -209,7 +212,7 @@ async def _void_invitations(session: AsyncSession, staff_id: int, now: datetime)
 async def invite(
     session: AsyncSession,
     actor: StaffIdentity,
-    bodies: frozenset[str],
+    reference: ReferenceData,
     *,
     email: str,
     name: str,
@@ -218,7 +221,7 @@ async def invite(
     now: datetime,
 ) -> Invitation:
     """Create an account without a usable password, and the link that sets one."""
-    require_staff_write(actor)
+    bodies = _administering(actor, reference)
     errors = _member_errors(email, name)
     if body_code not in bodies:
         errors.append(
@@ -274,12 +277,12 @@ def _not_oneself(actor: StaffIdentity, member: StaffUser) -> None:
 async def change_role(
     session: AsyncSession,
     actor: StaffIdentity,
-    bodies: frozenset[str],
+    reference: ReferenceData,
     staff_id: int,
     role: Role,
     now: datetime,
 ) -> StaffUser:
-    require_staff_write(actor)
+    bodies = _administering(actor, reference)
     member = await member_in_scope(session, staff_id, bodies)
     _not_oneself(actor, member)
     if member.role != role.value:
@@ -293,12 +296,12 @@ async def change_role(
 async def deactivate(
     session: AsyncSession,
     actor: StaffIdentity,
-    bodies: frozenset[str],
+    reference: ReferenceData,
     staff_id: int,
     now: datetime,
 ) -> StaffUser:
     """Stop an account: its sessions, access tokens and pending links stop at once."""
-    require_staff_write(actor)
+    bodies = _administering(actor, reference)
     member = await member_in_scope(session, staff_id, bodies)
     _not_oneself(actor, member)
     if member.active:
@@ -322,12 +325,12 @@ async def deactivate(
 async def reset_password(
     session: AsyncSession,
     actor: StaffIdentity,
-    bodies: frozenset[str],
+    reference: ReferenceData,
     staff_id: int,
     now: datetime,
 ) -> Invitation:
     """A new link that sets a new password (the old password keeps working until then)."""
-    require_staff_write(actor)
+    bodies = _administering(actor, reference)
     member = await member_in_scope(session, staff_id, bodies)
     if not member.active:
         raise DomainError(

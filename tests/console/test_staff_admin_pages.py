@@ -9,9 +9,11 @@ import csv
 import html
 import io
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -20,8 +22,11 @@ from sqlmodel import select
 
 from service.context import Services
 from service.items.models import Item
+from service.staff import accounts
+from service.staff import rules as staff_rules
 from service.staff.models import AuditEntry, Role, StaffUser
 from tests.console.support import CONTACT, Browser, new_item, signed_in
+from tests.console.test_same_rules import Watch, graphql
 from tests.support import ANGERS_TOWN_HALL
 from tests.web.support import assert_secure_page
 
@@ -37,6 +42,14 @@ def days_ago(services: Services, days: int) -> Iterator[None]:
         yield
     finally:
         services.clock = real_clock
+
+
+async def token_of(services: Services, browser: Browser, scopes: list[str]) -> str:
+    async with services.db.writing() as session:
+        _, token = await staff_rules.create_access_token(
+            session, browser.staff_id, "same", scopes, services.clock()
+        )
+    return token
 
 
 def invitation_link(page: str) -> str:
@@ -326,3 +339,47 @@ async def test_the_filtered_queue_exports_as_csv_without_contact_data_and_is_aud
             )
         ).all()
     assert len(entries) == 2 and "overdue" in (entries[0].detail or "")
+
+
+async def test_the_console_and_the_api_call_the_same_account_functions_which_hold_the_check(
+    client: httpx.AsyncClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: both doors, watched on service.staff.accounts
+    invite = Watch(monkeypatch, accounts, "invite")
+    deactivate = Watch(monkeypatch, accounts, "deactivate")
+    admin = await signed_in(services, client, role=Role.ADMIN)
+    agent = await signed_in(services, client)
+    token = await token_of(services, admin, ["staff:read", "staff:write"])
+    agent_token = await token_of(services, agent, ["items:read"])
+    document = "mutation($i: StaffInviteInput!) { staffInvite(input: $i) { errors { code } } }"
+
+    def values(prefix: str) -> dict[str, Any]:
+        return {
+            "email": f"{prefix}-{uuid.uuid4().hex[:8]}@angers.fr",
+            "name": "Same Rules",
+            "bodyCode": "mairie-49007",
+            "role": "AGENT",
+        }
+
+    # when: an administrator invites through each door, then an agent tries through each
+    await admin.post(
+        "/console/equipe",
+        "console-staff-invite",
+        {**{k: v for k, v in values("c").items() if k != "bodyCode"}, "body": "mairie-49007"},
+    )
+    await graphql(client, token, document, i=values("g"))
+    refused_page = await agent.post(
+        "/console/equipe",
+        "console-staff-invite",
+        {"name": "X", "email": "x@angers.fr", "body": "mairie-49007", "role": "agent"},
+    )
+    refused_api = await graphql(client, agent_token, document, i=values("r"))
+    gone = await agent.post(
+        "/console/equipe/desactivation", "console-staff-deactivate", {"id": str(admin.staff_id)}
+    )
+    # then: the same function each time, and the refusals came out of it
+    refused = "refused StaffErrorCode.FORBIDDEN"
+    assert invite.calls == ["done", "done", refused, refused]
+    assert deactivate.calls == [refused]
+    assert refused_page.status_code == 403 and gone.status_code == 403
+    assert refused_api["staffInvite"]["errors"] == [{"code": "FORBIDDEN"}]

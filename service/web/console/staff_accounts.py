@@ -15,6 +15,7 @@ from starlette.responses import Response
 from service.errors import DomainError, ValidationFailed
 from service.inputs import id_number
 from service.items.rules import as_utc
+from service.reference import ReferenceData
 from service.staff import accounts
 from service.staff.models import Role, StaffUser
 from service.staff.rules import StaffIdentity
@@ -53,7 +54,6 @@ def _role_options(page: Page) -> list[tuple[str, str]]:
 async def _render(
     web: Web,
     staff: StaffPage,
-    bodies: frozenset[str],
     *,
     status: int = 200,
     form: Form | None = None,
@@ -61,6 +61,8 @@ async def _render(
     invitation: accounts.Invitation | None = None,
     done: str | None = None,
 ) -> Response:
+    # Shown to administrators only: the callers checked it (the page, or the operation).
+    bodies = accounts.administered_bodies(staff.identity, web.services.reference)
     async with web.services.db.reading() as session:
         members = await accounts.staff_directory(session, bodies, include_inactive=True)
     reference = web.services.reference
@@ -93,10 +95,10 @@ async def _render(
 def accounts_page(web: Web) -> Endpoint:
     async def endpoint(staff: StaffPage) -> Response:
         try:
-            bodies = accounts.administered_bodies(staff.identity, web.services.reference)
+            accounts.administered_bodies(staff.identity, web.services.reference)
         except DomainError as error:
             return refused(web, staff, error)
-        return await _render(web, staff, bodies)
+        return await _render(web, staff)
 
     return require_staff(web, endpoint)
 
@@ -108,10 +110,6 @@ def invite_post(web: Web) -> Endpoint:
             return expired(web, staff, PATH)
         services = web.services
         try:
-            bodies = accounts.administered_bodies(staff.identity, services.reference)
-        except DomainError as error:
-            return refused(web, staff, error)
-        try:
             role = Role(form.get("role"))
         except ValueError:
             role = Role.AGENT
@@ -122,7 +120,7 @@ def invite_post(web: Web) -> Endpoint:
                 invitation = await accounts.invite(
                     session,
                     staff.identity,
-                    bodies,
+                    services.reference,
                     email=form.get("email"),
                     name=form.get("name"),
                     body_code=form.get("body"),
@@ -131,18 +129,20 @@ def invite_post(web: Web) -> Endpoint:
                 )
         except ValidationFailed as failed:
             errors = field_errors(failed.errors, staff.page.translator, FIELDS)
-            return await _render(web, staff, bodies, status=400, form=form, errors=errors)
+            return await _render(web, staff, status=400, form=form, errors=errors)
         except DomainError as error:
+            if error.code.value in ("FORBIDDEN", "NOT_AUTHENTICATED"):
+                return refused(web, staff, error)
             errors = field_errors([error], staff.page.translator, FIELDS)
-            return await _render(web, staff, bodies, status=400, form=form, errors=errors)
+            return await _render(web, staff, status=400, form=form, errors=errors)
         # The link is shown in this answer only (never in a redirect's URL, never stored).
-        return await _render(web, staff, bodies, invitation=invitation, done="invitation")
+        return await _render(web, staff, invitation=invitation, done="invitation")
 
     return require_staff(web, endpoint)
 
 
 Operation = Callable[
-    [AsyncSession, StaffIdentity, frozenset[str], int], Awaitable[StaffUser | accounts.Invitation]
+    [AsyncSession, StaffIdentity, ReferenceData, int], Awaitable[StaffUser | accounts.Invitation]
 ]
 
 
@@ -154,20 +154,18 @@ def _member_post(web: Web, purpose: str, done: str, operation: Operation) -> End
         if form is None:
             return expired(web, staff, PATH)
         services = web.services
-        bodies = frozenset[str]()
         try:
-            bodies = accounts.administered_bodies(staff.identity, services.reference)
             async with services.db.writing() as session:
                 outcome = await operation(
-                    session, staff.identity, bodies, id_number(form.get("id"))
+                    session, staff.identity, services.reference, id_number(form.get("id"))
                 )
         except DomainError as error:
-            if error.code.value in ("FORBIDDEN", "NOT_FOUND"):
+            if error.code.value in ("FORBIDDEN", "NOT_FOUND", "NOT_AUTHENTICATED"):
                 return refused(web, staff, error)
             errors = {"": staff.page.translator.gettext(error.message, **error.params)}
-            return await _render(web, staff, bodies, status=400, errors=errors)
+            return await _render(web, staff, status=400, errors=errors)
         if isinstance(outcome, accounts.Invitation):
-            return await _render(web, staff, bodies, invitation=outcome, done=done)
+            return await _render(web, staff, invitation=outcome, done=done)
         return web.redirect(staff.page, staff.page.url(PATH, fait=done), private=True)
 
     return require_staff(web, endpoint)
@@ -179,15 +177,13 @@ def role_post(web: Web) -> Endpoint:
         if form is None:
             return expired(web, staff, PATH)
         services = web.services
-        bodies = frozenset[str]()
         try:
             role = Role(form.get("role"))
-            bodies = accounts.administered_bodies(staff.identity, services.reference)
             async with services.db.writing() as session:
                 await accounts.change_role(
                     session,
                     staff.identity,
-                    bodies,
+                    services.reference,
                     id_number(form.get("id")),
                     role,
                     services.clock(),
@@ -195,10 +191,10 @@ def role_post(web: Web) -> Endpoint:
         except ValueError:
             return expired(web, staff, PATH)
         except DomainError as error:
-            if error.code.value in ("FORBIDDEN", "NOT_FOUND"):
+            if error.code.value in ("FORBIDDEN", "NOT_FOUND", "NOT_AUTHENTICATED"):
                 return refused(web, staff, error)
             errors = {"": staff.page.translator.gettext(error.message, **error.params)}
-            return await _render(web, staff, bodies, status=400, errors=errors)
+            return await _render(web, staff, status=400, errors=errors)
         return web.redirect(staff.page, staff.page.url(PATH, fait="role"), private=True)
 
     return require_staff(web, endpoint)
@@ -210,7 +206,7 @@ def deactivate_post(web: Web) -> Endpoint:
         web,
         DEACTIVATE,
         "desactivation",
-        lambda s, who, bodies, staff_id: accounts.deactivate(s, who, bodies, staff_id, clock()),
+        lambda s, who, ref, staff_id: accounts.deactivate(s, who, ref, staff_id, clock()),
     )
 
 
@@ -220,7 +216,7 @@ def reset_post(web: Web) -> Endpoint:
         web,
         RESET,
         "reinitialisation",
-        lambda s, who, bodies, staff_id: accounts.reset_password(s, who, bodies, staff_id, clock()),
+        lambda s, who, ref, staff_id: accounts.reset_password(s, who, ref, staff_id, clock()),
     )
 
 
