@@ -284,7 +284,10 @@ async def _read_queue(
     identity = require_item_work(staff.identity, "items:read")
     bodies = covered_bodies(identity, web.services.reference)
     mine = identity.staff_id if filters.queue.assignment is Assignment.ME else None
-    key = (bodies, replace(filters.queue, statuses=None), mine)
+    # « Overdue » is kept as a flag: its moment is each request's now, the counts a few
+    # seconds old are as good (and the key must not change at every request).
+    overdue = filters.queue.overdue_at is not None
+    key = (bodies, replace(filters.queue, statuses=None, overdue_at=None), mine, overdue)
     async with web.services.db.reading() as session:
         rows, has_next = await triage.queue_rows(
             session, identity, bodies, filters.queue, filters.order, first=first, after=after
