@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from service import resources
 from service.private_files import write_private_text
+from service.resources import resource_dir
 
 Environment = Literal["development", "production"]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = resources.PROJECT_ROOT
+
 DEMO_KEY_PREFIX = "demo-"
 MIN_SECRET_KEY_LENGTH = 32
 SUPPORTED_LOCALES = ("fr", "en", "es", "de", "ar")
@@ -47,10 +50,11 @@ class Settings:
     secret_keys: tuple[str, ...] = ()
     graphiql: bool = False
     default_locale: str = "fr"
-    fixtures_dir: Path = PROJECT_ROOT / "fixtures"
-    locales_dir: Path = PROJECT_ROOT / "locales"
+    # Read at run time: in the repository, or inside an installed wheel (service/resources.py).
+    fixtures_dir: Path = resource_dir("fixtures")
+    locales_dir: Path = resource_dir("locales")
     # The operations clients use, published as trusted documents (GET /graphql/documents.json).
-    operations_dir: Path = PROJECT_ROOT / "graphql" / "operations"
+    operations_dir: Path = resource_dir("graphql") / "operations"
     max_body_bytes: int = 1_000_000
     max_query_depth: int = 12
     max_aliases: int = 30
