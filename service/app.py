@@ -53,6 +53,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await services.reload_reference()
+        await services.search_index_identity()
         # What start-up built (schema, catalogs, reference data) lives as long as the process:
         # moved out of the collector's reach, full collections no longer walk it on every
         # request burst (they showed as the p99 of submissions).

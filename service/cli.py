@@ -24,6 +24,7 @@ from service.commands.common import (
     configured_cipher,
     ensure_migrated,
     ensure_reachable,
+    open_checked_instance,
 )
 from service.db import Database, redacted
 from service.i18n.catalogs import CatalogError
@@ -135,6 +136,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     rekey.set_defaults(run=data.rekey)
 
+    keys_command = commands.add_parser(
+        "keys", help="the ids of the keys the database holds data under (never the keys)"
+    )
+    keys_actions = keys_command.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    keys_show = keys_actions.add_parser("show", help="the recorded and the configured key ids")
+    keys_show.set_defaults(run=_keys_show)
+    keys_accept = keys_actions.add_parser(
+        "accept",
+        help="record the configured keys as those the data is held under (after retiring a "
+        "key on purpose: run `rekey` first; tokens it signed stop working)",
+    )
+    keys_accept.set_defaults(run=_keys_accept)
+
     report = commands.add_parser(
         "transparency-report", help="the year's transparency report, from real counts"
     )
@@ -204,6 +218,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     i18n.set_defaults(run=_i18n, writes_repository=True)
     return parser
+
+
+def _keys_show(settings: Settings, _: argparse.Namespace) -> int:
+    from service.instance.keys import configured_key_ids
+    from service.instance.rules import recorded_key_ids
+
+    ensure_reachable(settings)
+    recorded, configured = recorded_key_ids(settings), configured_key_ids(settings)
+    for name, ids in (("recorded", recorded), ("configured", configured)):
+        print(
+            f"{name}: signing {','.join(ids.signing) or '-'}; "
+            f"encryption {','.join(ids.encryption) or '-'}"
+        )
+    return 0
+
+
+def _keys_accept(settings: Settings, _: argparse.Namespace) -> int:
+    from service.instance.rules import open_instance
+
+    ensure_reachable(settings)
+    if not (settings.secret_keys or settings.encryption_keys):
+        raise CommandFailed("no keys are configured: set SERVICE_SECRET_KEYS", EXIT_CONFIGURATION)
+    instance = open_instance(settings, accept_keys=True)
+    print(f"instance {instance}: the configured keys are now those its data is held under")
+    return 0
 
 
 def _port(raw: str) -> int:
@@ -310,6 +349,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             )
     else:
         ensure_migrated(settings)
+    open_checked_instance(settings)  # keys that fit the data, or exit 3
+    data.ensure_index_follows(settings)  # never another database's index
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gettext
 import logging
 import secrets
@@ -15,8 +16,10 @@ from itsdangerous import Signer
 from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 
-from service.db import Database
+from service.db import Database, redacted
 from service.i18n.translator import Translator
+from service.instance.index import IndexIdentity, claimed
+from service.instance.rules import instance_id
 from service.integrations.documents import TrustedDocuments
 from service.integrations.ratelimit import RateLimiter
 from service.integrations.rules import ClientIdentity
@@ -93,6 +96,18 @@ class Services:
     translations: dict[str, gettext.GNUTranslations]
     reference: ReferenceData = field(default_factory=ReferenceData)
     clock: Clock = utc_now
+    # The database's instance id, read at start-up (service.instance): what /readyz checks
+    # the search index against. Empty until then.
+    instance_id: str = ""
+
+    async def search_index_identity(self) -> IndexIdentity:
+        """The database the host's search index follows (``instance_id`` read first)."""
+        if not self.instance_id:
+            self.instance_id = await instance_id(self.db)
+        database = redacted(self.settings.resolved_database_url)
+        return await asyncio.to_thread(
+            claimed, self.settings.search_dir, self.instance_id, database
+        )
 
     def translator(self, locale: str) -> Translator:
         return Translator(locale, self.translations[locale])
