@@ -36,6 +36,12 @@ from service.search.indexer import Indexer
 from service.search.status import StatusRecorder
 from service.sensors.opinions import OpinionThrottle
 from service.settings import Settings
+from service.shared_limits import (
+    SharedLoginThrottle,
+    SharedOpinionThrottle,
+    SharedRateLimiter,
+    SharedStore,
+)
 from service.staff.rules import StaffIdentity
 from service.staff.throttle import LoginThrottle
 from service.tracking.rules import TrackingTokens
@@ -144,14 +150,20 @@ class Services:
         return keyed_hash(self.secret_keys[-1], "support-device", device_key)
 
     @cached_property
+    def shared_limits(self) -> SharedStore | None:
+        """Where every worker and host counts limits together (SERVICE_REDIS_URL), if set."""
+        return SharedStore(self.settings.redis_url) if self.settings.redis_url else None
+
+    @cached_property
     def login_throttle(self) -> LoginThrottle:
-        return LoginThrottle()
+        return SharedLoginThrottle(store=self.shared_limits)
 
     @cached_property
     def opinion_throttle(self) -> OpinionThrottle:
-        return OpinionThrottle(
+        return SharedOpinionThrottle(
             per_device=self.settings.opinions_per_device_hour,
             per_origin=self.settings.opinions_per_origin_hour,
+            store=self.shared_limits,
         )
 
     @cached_property
@@ -160,7 +172,10 @@ class Services:
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:
-        return RateLimiter(rotation_seconds=self.settings.origin_key_rotation_hours * 3600)
+        return SharedRateLimiter(
+            rotation_seconds=self.settings.origin_key_rotation_hours * 3600,
+            store=self.shared_limits,
+        )
 
     @cached_property
     def session_cookies(self) -> Signer:

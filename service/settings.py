@@ -83,6 +83,10 @@ class Settings:
     # or networks. Empty (the default): no proxy header is believed, the connecting address
     # is the origin that per-origin limits count.
     forwarded_allow_ips: tuple[str, ...] = ()
+    # Where rate limits, cost budgets and login and opinion throttles are counted by every
+    # worker and host together (redis:// or rediss://, Redis or Valkey). Empty (the
+    # default): each process counts alone (N workers admit up to N times a limit).
+    redis_url: str = ""
     # Network origins are counted under keyed hashes whose key is replaced this often.
     origin_key_rotation_hours: float = 24.0
     # Anonymous callers may only run the published operations (by documentId).
@@ -245,6 +249,7 @@ class Settings:
                 env, "SERVICE_WEBHOOK_FAILURES_TO_DISABLE", defaults.webhook_failures_to_disable
             ),
             forwarded_allow_ips=_addresses(env, "SERVICE_FORWARDED_ALLOW_IPS"),
+            redis_url=_redis_url(env.get("SERVICE_REDIS_URL", defaults.redis_url)),
             origin_key_rotation_hours=_positive_float(
                 env, "SERVICE_ORIGIN_KEY_ROTATION_HOURS", defaults.origin_key_rotation_hours
             ),
@@ -382,6 +387,15 @@ def _tiles_url(value: str) -> str:
         raise SettingsError(
             f"SERVICE_MAP_TILES_URL must be an http(s) URL with {{z}}, {{x}} and {{y}}, "
             f"or empty for no tiles, not {value!r}"
+        )
+    return value
+
+
+def _redis_url(value: str) -> str:
+    if value and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError(
+            "SERVICE_REDIS_URL must be a redis://, rediss:// or unix:// address "
+            f"(e.g. redis://127.0.0.1:6379/0), or empty to count in each process, not {value!r}"
         )
     return value
 
