@@ -178,6 +178,21 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("directory", type=Path, metavar="DIR", help="a folder written by export")
     load.set_defaults(run=data.import_data)
 
+    backup = commands.add_parser(
+        "backup",
+        help="a consistent copy of the database into DIR while serving (SQLite online backup, "
+        "or pg_dump), with a manifest naming the instance and its keys' ids",
+    )
+    backup.add_argument("directory", type=Path, metavar="DIR", help="a new or empty directory")
+    backup.set_defaults(run=_backup)
+    restore = commands.add_parser(
+        "restore",
+        help="restore a backup into this instance's new, empty database, then rebuild the "
+        "search index",
+    )
+    restore.add_argument("directory", type=Path, metavar="DIR", help="a folder written by backup")
+    restore.set_defaults(run=_restore)
+
     reindex = commands.add_parser(
         "reindex", help="rebuild the search index from the database (with a progress bar)"
     )
@@ -218,6 +233,46 @@ def _parser() -> argparse.ArgumentParser:
     )
     i18n.set_defaults(run=_i18n, writes_repository=True)
     return parser
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    import time
+
+    from service.backup import BackupFailed, backup
+
+    ensure_migrated(settings)  # and the keys checked: a backup names the right ones
+    started = time.monotonic()
+    try:
+        manifest = backup(settings, args.directory, open_checked_instance(settings))
+    except BackupFailed as error:
+        raise CommandFailed(f"backup failed: {error}", EXIT_CHECK_FAILED) from None
+    size = sum(p.stat().st_size for p in args.directory.iterdir())
+    print(
+        f"backed up {redacted(settings.resolved_database_url)} (instance {manifest.instance_id}, "
+        f"revision {manifest.revision}) to {args.directory}: {size:,} bytes in "
+        f"{time.monotonic() - started:.1f} s"
+    )
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    from service.backup import BackupFailed, restore
+
+    ensure_reachable(settings)
+    try:
+        manifest = restore(settings, args.directory)
+    except BackupFailed as error:
+        raise CommandFailed(f"restore refused: {error}", EXIT_CHECK_FAILED) from None
+    print(
+        f"restored instance {manifest.instance_id} (backup of {manifest.created_at}) into "
+        f"{redacted(settings.resolved_database_url)}"
+    )
+    migrate.upgrade(settings.resolved_database_url, cipher=configured_cipher(settings))
+    open_checked_instance(settings)
+    count, seconds = asyncio.run(data.run_reindex(settings))
+    data.label_index(settings, manifest.instance_id)
+    print(f"search index rebuilt: {count} items in {seconds:.1f} s")
+    return 0
 
 
 def _keys_show(settings: Settings, _: argparse.Namespace) -> int:
