@@ -387,6 +387,7 @@ def _i18n(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    _count_metrics_across_workers(settings)  # before prometheus-client is imported
     import uvicorn
 
     from service.app import create_app
@@ -433,6 +434,20 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             **_proxy_options(settings),
         )
     return 0
+
+
+def _count_metrics_across_workers(settings: Settings) -> None:
+    """Every worker writes its counts under <data dir>/metrics (emptied now: counts of an
+    earlier run would add up), and a scrape of any worker reads them all."""
+    import os
+    import shutil
+
+    from service.private_files import make_private_folder
+
+    folder = settings.data_dir / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    make_private_folder(folder)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder.resolve())
 
 
 def _proxy_options(settings: Settings) -> dict[str, Any]:

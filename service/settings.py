@@ -87,6 +87,8 @@ class Settings:
     # worker and host together (redis:// or rediss://, Redis or Valkey). Empty (the
     # default): each process counts alone (N workers admit up to N times a limit).
     redis_url: str = ""
+    # /metrics (Prometheus) answers only with this bearer token; empty: /metrics is off (404).
+    metrics_token: str = ""
     # Network origins are counted under keyed hashes whose key is replaced this often.
     origin_key_rotation_hours: float = 24.0
     # Anonymous callers may only run the published operations (by documentId).
@@ -250,6 +252,7 @@ class Settings:
             ),
             forwarded_allow_ips=_addresses(env, "SERVICE_FORWARDED_ALLOW_IPS"),
             redis_url=_redis_url(env.get("SERVICE_REDIS_URL", defaults.redis_url)),
+            metrics_token=_metrics_token(env.get("SERVICE_METRICS_TOKEN", "")),
             origin_key_rotation_hours=_positive_float(
                 env, "SERVICE_ORIGIN_KEY_ROTATION_HOURS", defaults.origin_key_rotation_hours
             ),
@@ -387,6 +390,14 @@ def _tiles_url(value: str) -> str:
         raise SettingsError(
             f"SERVICE_MAP_TILES_URL must be an http(s) URL with {{z}}, {{x}} and {{y}}, "
             f"or empty for no tiles, not {value!r}"
+        )
+    return value
+
+
+def _metrics_token(value: str) -> str:
+    if value and len(value) < MIN_SECRET_KEY_LENGTH:
+        raise SettingsError(
+            f"SERVICE_METRICS_TOKEN must have at least {MIN_SECRET_KEY_LENGTH} characters"
         )
     return value
 
