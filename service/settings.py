@@ -154,11 +154,12 @@ class Settings:
             raise SettingsError(
                 f"SERVICE_ENV must be 'development' or 'production', not {environment!r}"
             )
-        keys = tuple(k.strip() for k in env.get("SERVICE_SECRET_KEYS", "").split(",") if k.strip())
+        secret_keys = _secret(env, "SERVICE_SECRET_KEYS")
+        keys = tuple(k.strip() for k in secret_keys.replace("\n", ",").split(",") if k.strip())
         return cls(
             environment=environment,  # type: ignore[arg-type]  # checked just above
             data_dir=Path(env.get("SERVICE_DATA_DIR", str(defaults.data_dir))),
-            database_url=env.get("SERVICE_DATABASE_URL", ""),
+            database_url=_secret(env, "SERVICE_DATABASE_URL"),
             secret_keys=keys,
             graphiql=_flag(env, "SERVICE_GRAPHIQL", defaults.graphiql),
             default_locale=_choice(env, "SERVICE_DEFAULT_LOCALE", defaults.default_locale),
@@ -252,7 +253,7 @@ class Settings:
             ),
             forwarded_allow_ips=_addresses(env, "SERVICE_FORWARDED_ALLOW_IPS"),
             redis_url=_redis_url(env.get("SERVICE_REDIS_URL", defaults.redis_url)),
-            metrics_token=_metrics_token(env.get("SERVICE_METRICS_TOKEN", "")),
+            metrics_token=_metrics_token(_secret(env, "SERVICE_METRICS_TOKEN")),
             origin_key_rotation_hours=_positive_float(
                 env, "SERVICE_ORIGIN_KEY_ROTATION_HOURS", defaults.origin_key_rotation_hours
             ),
@@ -300,7 +301,7 @@ def demo_secret_key(data_dir: Path) -> str:
 def _encryption_keys(env: Mapping[str, str]) -> tuple[str, ...]:
     from service.privacy.crypto import decode_key
 
-    raw = env.get("SERVICE_ENCRYPTION_KEYS", "")
+    raw = _secret(env, "SERVICE_ENCRYPTION_KEYS").replace("\n", ",")
     keys = tuple(k.strip() for k in raw.split(",") if k.strip())
     for key in keys:
         try:
@@ -308,6 +309,33 @@ def _encryption_keys(env: Mapping[str, str]) -> tuple[str, ...]:
         except ValueError as error:
             raise SettingsError(f"SERVICE_ENCRYPTION_KEYS: {error}") from None
     return keys
+
+
+# Secrets may come from a file instead of the environment (which other processes of the same
+# user, and crash reports, may read): ``SERVICE_X_FILE``, or the service manager's credential
+# store (systemd's LoadCredential=, as ``$CREDENTIALS_DIRECTORY/service-x``).
+CREDENTIAL_NAMES = {
+    "SERVICE_SECRET_KEYS": "secret-keys",
+    "SERVICE_ENCRYPTION_KEYS": "encryption-keys",
+    "SERVICE_DATABASE_URL": "database-url",
+    "SERVICE_METRICS_TOKEN": "metrics-token",
+}
+
+
+def _secret(env: Mapping[str, str], name: str) -> str:
+    """The variable's value; else its ``_FILE``'s content; else the systemd credential."""
+    if env.get(name):
+        return env[name].strip()
+    path = env.get(f"{name}_FILE")
+    if not path and env.get("CREDENTIALS_DIRECTORY"):
+        candidate = Path(env["CREDENTIALS_DIRECTORY"]) / CREDENTIAL_NAMES[name]
+        path = str(candidate) if candidate.is_file() else None
+    if not path:
+        return ""
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise SettingsError(f"{name}_FILE: cannot read {path} ({error.strerror})") from None
 
 
 def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:
