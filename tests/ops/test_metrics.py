@@ -7,6 +7,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ from tests.test_served import free_port, stop
 
 TOKEN = "m" * 40
 AUTH = {"authorization": f"Bearer {TOKEN}"}
+SENT = 100
 
 
 def samples(text: str, name: str) -> dict[tuple[tuple[str, str], ...], float]:
@@ -88,12 +90,22 @@ def test_two_workers_add_up_in_one_scrape(tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, process)
-        # when: 40 requests, on new connections (spread over the workers)
-        for _ in range(40):
-            httpx.post(f"{base}/graphql", json={"query": operation("Communes")}, timeout=10)
+
+        # when: a small load, 8 clients sending 100 requests on new connections (spread over
+        # the workers), scraped while it runs and after
+        def send(_: int) -> int:
+            body = {"query": operation("Communes")}
+            return httpx.post(f"{base}/graphql", json=body, timeout=10).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            sent = pool.map(send, range(SENT))
+            during = httpx.get(f"{base}/metrics", headers=AUTH, timeout=10).text
+            statuses = list(sent)
         scrapes = [httpx.get(f"{base}/metrics", headers=AUTH, timeout=10).text for _ in range(4)]
     finally:
         stop(process)
-    # then: whichever worker answers the scrape, it counts all 40
+    # then: whichever worker answers the scrape, it counts every request answered
+    assert statuses.count(200) == SENT
+    assert 0 <= operation_count(during, "Communes") <= SENT
     for text in scrapes:
-        assert operation_count(text, "Communes") == 40
+        assert operation_count(text, "Communes") == SENT
