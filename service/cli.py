@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from service import migrate
+from service import log_format, migrate
 from service.commands import accounts, data
 from service.commands.common import (
     EXIT_CHECK_FAILED,
@@ -407,9 +406,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         ensure_migrated(settings)
     open_checked_instance(settings)  # keys that fit the data, or exit 3
     data.ensure_index_follows(settings)  # never another database's index
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    log_format.configure(settings.log_level, settings.log_format)
     where = f"http://{args.host}:{args.port}"
     print(f"serving on {where}/graphql" + (" (GraphiQL enabled)" if settings.graphiql else ""))
     if args.workers == 1:

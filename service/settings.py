@@ -66,6 +66,8 @@ class Settings:
     # A tracking token stops working this many days after its item was resolved or closed.
     tracking_token_days: int = 365
     log_level: str = "info"
+    # "text" (the default) or "json": one JSON object a line, for a log collector.
+    log_format: str = "text"
     delivery_max_attempts: int = 8
     delivery_backoff_seconds: float = 30.0
     delivery_backoff_cap_seconds: float = 3600.0
@@ -103,6 +105,9 @@ class Settings:
     # Webhooks: at most this many per client; disabled after this many failed deliveries in a row.
     webhooks_per_client: int = 10
     webhook_failures_to_disable: int = 20
+    # Development only (refused in production): integrators' webhooks may point at loopback
+    # and private addresses over plain http, to test a receiver on their own machine.
+    webhooks_allow_private: bool = False
     # Personal data (see README, "Personal data"). URL-safe base64 keys of 32 bytes, oldest
     # first: the last encrypts, all decrypt. Empty: derived from secret_keys.
     encryption_keys: tuple[str, ...] = ()
@@ -178,6 +183,7 @@ class Settings:
                 env, "SERVICE_TRACKING_TOKEN_DAYS", defaults.tracking_token_days
             ),
             log_level=env.get("SERVICE_LOG_LEVEL", defaults.log_level).lower(),
+            log_format=_choice(env, "SERVICE_LOG_FORMAT", defaults.log_format, LOG_FORMATS),
             encryption_keys=_encryption_keys(env),
             contact_retention_days=_positive(
                 env, "SERVICE_CONTACT_RETENTION_DAYS", defaults.contact_retention_days
@@ -251,6 +257,9 @@ class Settings:
             webhook_failures_to_disable=_positive(
                 env, "SERVICE_WEBHOOK_FAILURES_TO_DISABLE", defaults.webhook_failures_to_disable
             ),
+            webhooks_allow_private=_flag(
+                env, "SERVICE_WEBHOOKS_ALLOW_PRIVATE", defaults.webhooks_allow_private
+            ),
             forwarded_allow_ips=_addresses(env, "SERVICE_FORWARDED_ALLOW_IPS"),
             redis_url=_redis_url(env.get("SERVICE_REDIS_URL", defaults.redis_url)),
             metrics_token=_metrics_token(_secret(env, "SERVICE_METRICS_TOKEN")),
@@ -274,9 +283,15 @@ class Settings:
         return replace(self, demo=True, graphiql=True, secret_keys=keys)
 
     def check_startable(self) -> None:
-        """Refuse to run production with a missing, short or generated demo secret."""
+        """Refuse to run production with a missing, short or generated demo secret, or with
+        development conveniences."""
         if self.environment != "production":
             return
+        if self.webhooks_allow_private:
+            raise SettingsError(
+                "SERVICE_WEBHOOKS_ALLOW_PRIVATE is for development: it is refused when "
+                "SERVICE_ENV=production"
+            )
         if not self.secret_keys:
             raise SettingsError("SERVICE_SECRET_KEYS is required when SERVICE_ENV=production")
         for key in self.secret_keys:
@@ -456,6 +471,7 @@ def _public_url(value: str) -> str:
 
 
 SEARCH_ENGINES = ("whoosh", "tantivy")
+LOG_FORMATS = ("text", "json")
 
 
 def _choice(

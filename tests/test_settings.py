@@ -188,3 +188,24 @@ def test_secrets_are_read_from_files_or_the_service_managers_credentials(tmp_pat
     # then: oldest first, one a line
     assert settings.secret_keys == ("k" * 40, "l" * 40)
     assert settings.metrics_token == "t" * 40
+
+
+def test_json_logs_are_one_object_a_line() -> None:
+    # given
+    import json
+    import logging
+
+    from service.log_format import JsonFormatter
+
+    settings = Settings.from_environ({"SERVICE_LOG_FORMAT": "json"})
+    record = logging.LogRecord("service.search", logging.WARNING, "x", 1, "lag %s", ("3 s",), None)
+    # when
+    line = JsonFormatter().format(record)
+    # then
+    assert settings.log_format == "json"
+    assert json.loads(line) | {"time": ""} == {
+        "time": "",
+        "level": "warning",
+        "logger": "service.search",
+        "message": "lag 3 s",
+    }
