@@ -141,6 +141,12 @@ def _parser() -> argparse.ArgumentParser:
     keys_actions = keys_command.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     keys_show = keys_actions.add_parser("show", help="the recorded and the configured key ids")
     keys_show.set_defaults(run=_keys_show)
+    keys_check = keys_actions.add_parser(
+        "check",
+        help="check the configured keys against the database (exit 3 if they cannot read it; "
+        "a new key is recorded), e.g. before restarting with a changed key file",
+    )
+    keys_check.set_defaults(run=_keys_check)
     keys_accept = keys_actions.add_parser(
         "accept",
         help="record the configured keys as those the data is held under (after retiring a "
@@ -285,6 +291,12 @@ def _keys_show(settings: Settings, _: argparse.Namespace) -> int:
             f"{name}: signing {','.join(ids.signing) or '-'}; "
             f"encryption {','.join(ids.encryption) or '-'}"
         )
+    return 0
+
+
+def _keys_check(settings: Settings, _: argparse.Namespace) -> int:
+    ensure_migrated(settings)  # which checks the keys
+    print("the configured keys can verify and decrypt what the database holds")
     return 0
 
 

@@ -4,6 +4,7 @@ database is rebuilt before serving, and ``/readyz`` says which database an index
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -11,12 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from service import migrate
+from service.app import build_services
+from service.demo import load_demo_reports
 from service.instance.index import IndexIdentity, read_identity, write_identity
 from service.search.engine import open_engine
 from service.settings import PROJECT_ROOT, Settings
 from tests.hostile.processes import server_database
 from tests.ops.support import wait_ready
-from tests.support import running_service, submit_report
+from tests.support import prepare_database, running_service, submit_report
 from tests.test_cli import run
 from tests.test_served import free_port, stop
 
@@ -55,11 +59,11 @@ def test_a_new_key_added_for_rotation_is_accepted_and_the_old_one_retired_explic
     with server_database(tmp_path) as database:
         env = {"SERVICE_DATA_DIR": str(tmp_path), **database}
         assert run("migrate", env=env).returncode == 0
-        assert run("index", "--once", env={**env, "SERVICE_SECRET_KEYS": KEY_A}).returncode == 0
+        assert run("keys", "check", env={**env, "SERVICE_SECRET_KEYS": KEY_A}).returncode == 0
         # when: B is added (newest last), then A dropped, first without, then with `accept`
-        both = run("index", "--once", env={**env, "SERVICE_SECRET_KEYS": f"{KEY_A},{KEY_B}"})
+        both = run("keys", "check", env={**env, "SERVICE_SECRET_KEYS": f"{KEY_A},{KEY_B}"})
         only_b = {**env, "SERVICE_SECRET_KEYS": KEY_B}
-        dropped = run("index", "--once", env=only_b)
+        dropped = run("keys", "check", env=only_b)
         accepted = run("keys", "accept", env=only_b)
         after = run("index", "--once", env=only_b)
         # then
@@ -72,28 +76,20 @@ def test_a_new_key_added_for_rotation_is_accepted_and_the_old_one_retired_explic
 def test_an_index_that_follows_another_database_is_rebuilt_from_this_one(
     tmp_path: Path,
 ) -> None:
-    # given: the demo's database indexed into the data folder's index
+    # given: the demo's reports indexed into the data folder's index
+    demo = Settings(data_dir=tmp_path, secret_keys=(KEY_A,))
+    prepare_database(demo)
+    asyncio.run(load_demo(demo))
     data = {"SERVICE_DATA_DIR": str(tmp_path), "SERVICE_SECRET_KEYS": KEY_A}
-    assert run("migrate", env=data).returncode == 0
-    assert run("load-fixtures", env=data).returncode == 0
-    demo = subprocess.run(
-        [sys.executable, "-c", DEMO_ITEMS],
-        env={**os.environ, "DATA_DIR": str(tmp_path)},
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert demo.returncode == 0, demo.stderr
     assert run("index", "--once", env=data).returncode == 0
     engine = open_engine("whoosh", tmp_path / "search")
     demo_documents = engine.document_count()
     engine.close()
     assert demo_documents > 0
     # when: a second, empty database is started from the same folder
-    other = {**data, "SERVICE_DATABASE_URL": f"sqlite:///{tmp_path / 'other.db'}"}
-    assert run("migrate", env=other).returncode == 0
-    result = run("index", "--once", env=other)
+    other_url = f"sqlite:///{tmp_path / 'other.db'}"
+    migrate.upgrade(other_url)
+    result = run("index", "--once", env={**data, "SERVICE_DATABASE_URL": other_url})
     # then: the index was rebuilt from it (it holds none of the demo's documents)
     assert result.returncode == 0, result.stderr
     assert "rebuilding it from this one" in result.stdout
@@ -105,22 +101,13 @@ def test_an_index_that_follows_another_database_is_rebuilt_from_this_one(
     assert not {r for r in references if r and r.startswith("ALM-")}
 
 
-DEMO_ITEMS = """
-import asyncio, os
-from pathlib import Path
-from service.app import build_services
-from service.demo import load_demo_reports
-from service.settings import Settings
-
-async def main():
-    settings = Settings(data_dir=Path(os.environ["DATA_DIR"]), secret_keys=("a" * 40,))
+async def load_demo(settings: Settings) -> None:
     services = build_services(settings)
-    await services.reload_reference()
-    await load_demo_reports(services, services.clock())
-    await services.db.dispose()
-
-asyncio.run(main())
-"""
+    try:
+        await services.reload_reference()
+        await load_demo_reports(services, services.clock())
+    finally:
+        await services.db.dispose()
 
 
 @pytest.mark.anyio
