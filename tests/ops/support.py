@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from typing import Any
 
 import httpx
+import pytest
 
 
 def wait_ready(base: str, process: subprocess.Popen[bytes], seconds: float = 90) -> Any:
@@ -23,3 +25,12 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], seconds: float = 90)
             pass
         time.sleep(0.2)
     raise RuntimeError(f"the server was not ready within {seconds} s")
+
+
+# For the tests that never touch the configured test database (they serve the demo on its
+# SQLite file, build a wheel, run nginx): run in CI's SQLite pass, not again in its
+# PostgreSQL pass, which would only repeat them.
+sqlite_pass_only = pytest.mark.skipif(
+    bool(os.environ.get("TEST_DATABASE_URL")),
+    reason="independent of the test database: runs in the SQLite pass",
+)

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from service.settings import PROJECT_ROOT
+from tests.ops.support import sqlite_pass_only
 from tests.support import operation, report_input
 from tests.test_served import free_port, start_server, stop
 
@@ -41,6 +42,7 @@ def needed(tool: str) -> str:
     return path
 
 
+@sqlite_pass_only
 def test_the_systemd_units_verify(tmp_path: Path) -> None:
     # given: the units, pointing at this environment's Python instead of /opt/alm-feedback
     analyze = needed("systemd-analyze")
@@ -181,6 +183,7 @@ def from_address(address: str, cert: Path) -> httpx.Client:
     return httpx.Client(transport=transport, timeout=10)
 
 
+@sqlite_pass_only
 @pytest.mark.slow
 def test_the_client_flows_pass_through_nginx(behind_nginx: tuple[str, str, Path]) -> None:
     https, http, cert = behind_nginx

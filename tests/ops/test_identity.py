@@ -19,7 +19,7 @@ from service.instance.index import IndexIdentity, read_identity, write_identity
 from service.search.engine import open_engine
 from service.settings import PROJECT_ROOT, Settings
 from tests.hostile.processes import server_database
-from tests.ops.support import wait_ready
+from tests.ops.support import sqlite_pass_only, wait_ready
 from tests.support import prepare_database, running_service, submit_report
 from tests.test_cli import run
 from tests.test_served import free_port, stop
@@ -130,6 +130,7 @@ async def test_readyz_is_not_ready_when_the_index_follows_another_database(
     assert label is not None and label.instance_id == "another-instance"
 
 
+@sqlite_pass_only
 @pytest.mark.slow
 def test_serve_rebuilds_an_index_left_by_another_database(tmp_path: Path) -> None:
     # given: an index labelled by another instance in the data folder

@@ -15,7 +15,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from service.settings import PROJECT_ROOT, Settings
-from tests.ops.support import wait_ready
+from tests.ops.support import sqlite_pass_only, wait_ready
 from tests.support import graphql, operation, running_service, submit_report
 from tests.test_served import free_port, stop
 
@@ -74,6 +74,7 @@ async def test_metrics_are_off_without_a_token(settings: Settings) -> None:
     assert response.status_code == 404
 
 
+@sqlite_pass_only
 @pytest.mark.slow
 def test_two_workers_add_up_in_one_scrape(tmp_path: Path) -> None:
     # given: two workers

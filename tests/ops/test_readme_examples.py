@@ -20,10 +20,11 @@ import pytest
 
 from service.integrations.documents import document_id
 from service.settings import PROJECT_ROOT
+from tests.ops.support import sqlite_pass_only
 from tests.support import OPERATIONS_DIR, operation
 from tests.test_served import start_server, stop
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, sqlite_pass_only]
 
 PASSWORD = "readme-example-password-1"
 DEMO_BASES = ("http://127.0.0.1:8000", "localhost:8000")

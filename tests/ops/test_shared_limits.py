@@ -19,7 +19,7 @@ from service.integrations.ratelimit import RateLimiter
 from service.settings import PROJECT_ROOT
 from service.shared_limits import SharedLoginThrottle, SharedRateLimiter, SharedStore
 from service.staff.throttle import MAX_FAILURES_PER_PAIR
-from tests.ops.support import wait_ready
+from tests.ops.support import sqlite_pass_only, wait_ready
 from tests.support import operation, report_input
 from tests.test_served import free_port, stop
 
@@ -43,6 +43,7 @@ def redis_url() -> Iterator[str]:
     client.close()
 
 
+@sqlite_pass_only
 def test_two_processes_with_one_limit_admit_it_once_between_them(redis_url: str) -> None:
     # given: two workers' limiters on one Redis, and the in-process default for comparison
     one, two = (SharedRateLimiter(store=SharedStore(redis_url)) for _ in range(2))
@@ -63,6 +64,7 @@ def test_two_processes_with_one_limit_admit_it_once_between_them(redis_url: str)
     assert sum(1 for wait in separate if wait == 0) == 2 * limit
 
 
+@sqlite_pass_only
 def test_login_failures_seen_by_one_worker_block_the_guesser_at_the_other(
     redis_url: str,
 ) -> None:
@@ -80,6 +82,7 @@ def test_login_failures_seen_by_one_worker_block_the_guesser_at_the_other(
     assert not one.blocked("account", "origin")
 
 
+@sqlite_pass_only
 def test_an_unreachable_redis_falls_back_to_counting_in_the_process() -> None:
     # given: nothing listens there
     limiter = SharedRateLimiter(store=SharedStore(f"redis://127.0.0.1:{free_port()}/0"))
@@ -89,6 +92,7 @@ def test_an_unreachable_redis_falls_back_to_counting_in_the_process() -> None:
     assert waits[:3] == [0.0, 0.0, 0.0] and waits[3] > 0
 
 
+@sqlite_pass_only
 @pytest.mark.slow
 def test_two_served_workers_share_one_submission_limit(redis_url: str, tmp_path: Path) -> None:
     # given: two server processes (two workers, or two hosts) on one database and one Redis,

@@ -16,9 +16,10 @@ import httpx
 import pytest
 
 from service.settings import PROJECT_ROOT
+from tests.ops.support import sqlite_pass_only
 from tests.test_served import free_port, stop
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, sqlite_pass_only]
 
 NOT_SOURCES = shutil.ignore_patterns(
     ".git",
