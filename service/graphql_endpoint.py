@@ -114,6 +114,8 @@ class GraphQLEndpoint:
     def __init__(self, schema: strawberry.Schema, services: Services) -> None:
         self.schema = schema
         self.services = services
+        # The published operations' texts and names, as requests send them (for the metrics).
+        self._operation_names: dict[str, str] = {}
 
     async def handle(self, request: Request) -> Response:
         locale = negotiate(
@@ -227,12 +229,15 @@ class GraphQLEndpoint:
         """The operation's name for the metrics: a published operation's, else ``other``
         (never a name or text the client chose)."""
         query = params.get("query")
-        documents = self.services.trusted_documents
-        if isinstance(query, str):
-            found = documents.get(document_id(query))
-            if found is not None:
-                return found.name
-        return "other"
+        if not isinstance(query, str):
+            return "other"
+        name = self._operation_names.get(query)
+        if name is None:
+            found = self.services.trusted_documents.get(document_id(query))
+            name = found.name if found is not None else "other"
+            if found is not None:  # the published texts only: a bounded set
+                self._operation_names[query] = name
+        return name
 
     def _resolve_document(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         """Put the text of a trusted document in place of its ``documentId``; refuse free

@@ -91,6 +91,11 @@ def route_of(routes: Iterable[BaseRoute], scope: Scope) -> str:
     return "unrouted"
 
 
+# Paths served by a route without parameters (/graphql, /readyz...), remembered: the routes
+# are not walked again for them. Paths with parameters are never kept (unbounded).
+FIXED_PATHS_KEPT = 256
+
+
 class MetricsMiddleware:
     """Counts and times every HTTP request; GraphQL ones by their operation too (the
     endpoint names it in ``request.state.operation``)."""
@@ -98,6 +103,16 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, routes: Iterable[BaseRoute]) -> None:
         self.app = app
         self.routes = routes
+        self._fixed: dict[tuple[str, str], str] = {}
+
+    def _route(self, scope: Scope) -> str:
+        key = (scope["method"], scope["path"])
+        found = self._fixed.get(key)
+        if found is None:
+            found = route_of(self.routes, scope)
+            if "{" not in found and len(self._fixed) < FIXED_PATHS_KEPT:
+                self._fixed[key] = found
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -116,7 +131,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, recording_send)
         finally:
             seconds = time.perf_counter() - started
-            route = route_of(self.routes, scope)
+            route = self._route(scope)
             HTTP_REQUESTS.labels(route, str(status)).inc()
             HTTP_SECONDS.labels(route).observe(seconds)
             operation = scope.get("state", {}).get("operation")
