@@ -22,6 +22,7 @@ from service.i18n.catalogs import load_translations
 from service.i18n.negotiation import negotiate
 from service.integrations.open311.endpoint import Open311Endpoint
 from service.integrations.webhooks import run_webhook_worker
+from service.metrics import MetricsMiddleware, metrics_endpoint
 from service.privacy.retention import run_daily_purge
 from service.private_files import protect_data
 from service.routing.delivery import run_delivery_worker
@@ -53,6 +54,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await services.reload_reference()
+        await services.search_index_identity()
         # What start-up built (schema, catalogs, reference data) lives as long as the process:
         # moved out of the collector's reach, full collections no longer walk it on every
         # request burst (they showed as the p99 of submissions).
@@ -113,20 +115,23 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             limit=services.translator(locale).number(limit),
         )
 
+    routes = [
+        Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+        Route("/graphql/documents.json", graphql.documents, methods=["GET"]),
+        Route("/sensors.geojson", sensors_geojson_endpoint(services), methods=["GET"]),
+        Route("/communes.geojson", communes_geojson_endpoint(services), methods=["GET"]),
+        Route("/open311/v2/{path:path}", open311.handle, methods=["GET", "POST"]),
+        Route("/opendata/{dataset}.{format}", opendata_endpoint(services), methods=["GET"]),
+        Route("/trends/charts/{name}.svg", chart_endpoint(services), methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readiness_endpoint(services), methods=["GET"]),
+        Route("/metrics", metrics_endpoint(services), methods=["GET"]),
+        *web_routes(services),
+    ]
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql.handle, methods=["GET", "POST"]),
-            Route("/graphql/documents.json", graphql.documents, methods=["GET"]),
-            Route("/sensors.geojson", sensors_geojson_endpoint(services), methods=["GET"]),
-            Route("/communes.geojson", communes_geojson_endpoint(services), methods=["GET"]),
-            Route("/open311/v2/{path:path}", open311.handle, methods=["GET", "POST"]),
-            Route("/opendata/{dataset}.{format}", opendata_endpoint(services), methods=["GET"]),
-            Route("/trends/charts/{name}.svg", chart_endpoint(services), methods=["GET"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readiness_endpoint(services), methods=["GET"]),
-            *web_routes(services),
-        ],
+        routes=routes,
         middleware=[
+            Middleware(MetricsMiddleware, routes=routes),
             Middleware(AccessLog),
             Middleware(
                 BodySizeLimit,
