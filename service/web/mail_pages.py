@@ -1,0 +1,59 @@
+"""One-click unsubscribe from the e-mail messages (``/courriel/desinscription?jeton=…``).
+
+RFC 8058: the mail client POSTs ``List-Unsubscribe=One-Click`` to the URL of the message's
+``List-Unsubscribe`` header, without cookie or page: the signed token in the URL is the whole
+authority (it names one item and one consent purpose), so there is no CSRF token to check, and
+an attacker who could forge the request would need the token, which unsubscribes anyway. A GET
+(a person clicking the link, or a mail scanner following it) changes nothing: it shows a
+button that POSTs.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from service.privacy import rules as privacy
+from service.web.rendering import Endpoint, Web
+
+TOKEN = "jeton"
+PATH = "/courriel/desinscription"
+
+
+def unsubscribe_page(web: Web) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        page = web.page(request)
+        token = request.query_params.get(TOKEN, "")
+        async with web.services.db.reading() as session:
+            found = await web.services.mailer.unsubscribe.open(session, token)
+        if found is None:
+            return _invalid(web, request)
+        return web.render(page, "unsubscribe.html", private=True, token=token, done=False)
+
+    return endpoint
+
+
+def unsubscribe_post(web: Web) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        form = await request.form()
+        token = request.query_params.get(TOKEN) or str(form.get(TOKEN) or "")
+        services = web.services
+        async with services.db.writing() as session:
+            found = await services.mailer.unsubscribe.open(session, token)
+            if found is not None:
+                item, purpose = found
+                assert item.id is not None
+                # Effective at once: queued messages are checked again before sending.
+                await privacy.withdraw_consents(session, item.id, [purpose], services.clock())
+        if found is None:
+            return _invalid(web, request)
+        page = web.page(request)
+        return web.render(page, "unsubscribe.html", private=True, token=token, done=True)
+
+    return endpoint
+
+
+def _invalid(web: Web, request: Request) -> Response:
+    page = web.page(request)
+    message = page.gettext("This link is not valid. Check that it was copied whole.")
+    return web.render(page, "refused.html", status=404, private=True, message=message)
