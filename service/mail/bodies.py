@@ -20,6 +20,7 @@ EVENTS = {
     "item.rerouted": N_("re-routed to you"),
     "item.information_added": N_("information added"),
 }
+OTHER_EVENT = N_("change")
 
 
 def body_message(
@@ -37,7 +38,7 @@ def body_message(
     language = renderer.settings.default_locale
     translator = renderer.translator(language)
     item = body["item"]
-    event = translator.gettext(EVENTS.get(body["event"], N_("change")))
+    event = translator.gettext(EVENTS.get(body["event"], OTHER_EVENT))
     contact = body.get("contact")
     created = datetime.fromisoformat(item["createdAt"]).astimezone(UTC)
     rendered = renderer.render(

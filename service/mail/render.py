@@ -107,7 +107,6 @@ class Renderer:
             message["Reply-To"] = reply_to or self.settings.mail_reply_to
         message["Date"] = format_datetime(now)
         message["Message-ID"] = f"<{uid}@{self.domain}>"
-        message["Content-Language"] = self.translator(language).locale
         # RFC 3834: an automatic message; out-of-office replies should not answer it.
         message["Auto-Submitted"] = "auto-generated"
         if unsubscribe is not None:
@@ -116,4 +115,6 @@ class Renderer:
             message["List-Unsubscribe-Post"] = ONE_CLICK
         message.set_content(rendered.text)
         message.add_alternative(rendered.html, subtype="html")
+        # After the parts: turning the message multipart moves Content-* headers into them.
+        message["Content-Language"] = self.translator(language).locale
         return message

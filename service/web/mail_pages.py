@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.privacy import rules as privacy
+from service.web.forms import read_form
 from service.web.rendering import Endpoint, Web
 
 TOKEN = "jeton"
@@ -35,8 +36,9 @@ def unsubscribe_page(web: Web) -> Endpoint:
 
 def unsubscribe_post(web: Web) -> Endpoint:
     async def endpoint(request: Request) -> Response:
-        form = await request.form()
-        token = request.query_params.get(TOKEN) or str(form.get(TOKEN) or "")
+        # The token is in the URL (the header's), or posted by the page's button.
+        form = await read_form(request)
+        token = request.query_params.get(TOKEN) or (form.get(TOKEN) if form else "")
         services = web.services
         async with services.db.writing() as session:
             found = await services.mailer.unsubscribe.open(session, token)

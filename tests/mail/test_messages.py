@@ -1,0 +1,360 @@
+"""Messages to residents, through a real SMTP server (aiosmtpd) in the test process, parsed
+with the standard library's ``email`` parser: language, links, headers, parts, consent."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from sqlmodel import col, select
+
+from service.context import Services
+from service.items import rules as items
+from service.items.lifecycle import Status
+from service.items.models import ItemEvent
+from service.mail.models import MailMessage
+from service.mail.sender import SUBJECTS, SendCounts, plan_mail, send_due_messages
+from service.mail.models import MailKind
+from service.settings import Settings
+from tests.mail.support import PUBLIC_URL, SENDER, Inbox, Received, smtp_server
+from tests.support import (
+    ONE_ORIGIN_LIMITS,
+    graphql,
+    operation,
+    prepare_database,
+    running_service,
+    submit_report,
+    throwaway_database,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def mail_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database for this module's messages (the shared one's outbox is others' business)."""
+    folder = tmp_path_factory.mktemp("mail-db")
+    with throwaway_database(os.environ.get("TEST_DATABASE_URL"), folder) as url:
+        prepare_database(Settings(database_url=url, data_dir=folder))
+        yield url
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    with smtp_server() as server:
+        yield server
+
+
+def mail_settings(url: str, folder: Path, inbox: Inbox) -> Settings:
+    return Settings(
+        database_url=url,
+        data_dir=folder,
+        secret_keys=("k" * 32,),
+        public_url=PUBLIC_URL,
+        mail_smtp_host=inbox.host,
+        mail_smtp_port=inbox.port,
+        mail_smtp_security="none",
+        mail_sender=SENDER,
+        mail_backoff_seconds=60.0,
+        **ONE_ORIGIN_LIMITS,
+    )
+
+
+@pytest.fixture
+async def running(
+    mail_database: str, tmp_path: Path, inbox: Inbox
+) -> AsyncIterator[tuple[Services, httpx.AsyncClient]]:
+    async with running_service(mail_settings(mail_database, tmp_path, inbox)) as pair:
+        yield pair
+
+
+def address() -> str:
+    return f"resident-{uuid.uuid4().hex[:10]}@example.org"
+
+
+def contact(email: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "name": "Camille Martin",
+        "email": email,
+        "followUpConsent": True,
+        "consentTextVersion": "2026-01",
+        **overrides,
+    }
+
+
+async def report(client: httpx.AsyncClient, email: str | None, language: str = "fr", **more: Any) -> tuple[str, str]:
+    extra = {"contact": contact(email, **more)} if email else {}
+    payload = await submit_report(client, language=language, description="Lampadaire éteint rue Lenepveu, appelez Camille.", **extra)
+    assert payload["errors"] == [], payload
+    return payload["report"]["reference"], payload["trackingToken"]
+
+
+async def deliver(services: Services, now: datetime | None = None) -> SendCounts:
+    """What the mail worker does in one round: plan, then send until nothing is due."""
+    moment = now or datetime.now(UTC)
+    await plan_mail(services.db, services.settings, moment)
+    total = SendCounts()
+    while (counts := await send_due_messages(services.db, services.mailer, moment)) != SendCounts():
+        total = SendCounts(*(a + b for a, b in zip(total.__dict__.values(), counts.__dict__.values(), strict=True)))
+    return total
+
+
+async def change(services: Services, reference: str, status: Status, text: str | None = None, now: datetime | None = None) -> None:
+    async with services.db.writing() as session:
+        item = await items.get_by_reference(session, reference)
+        assert item is not None
+        items.change_status(session, item, status, actor="staff:test", now=now or datetime.now(UTC), public_text=text)
+
+
+def query_token(link: str) -> str:
+    return parse_qs(urlsplit(link).query)["jeton"][0]
+
+
+def local(link: str) -> str:
+    """The link as the in-process client opens it (same path and query, no host)."""
+    parts = urlsplit(link)
+    return f"{parts.path}?{parts.query}"
+
+
+async def messages_of(services: Services, reference: str) -> list[MailMessage]:
+    async with services.db.reading() as session:
+        item = await items.get_by_reference(session, reference)
+        assert item is not None
+        found = await session.exec(select(MailMessage).where(MailMessage.item_id == item.id).order_by(col(MailMessage.id)))
+        return list(found.all())
+
+
+async def test_a_resident_who_consented_is_told_the_item_was_received_in_their_language(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given a resident writing in German, and another resident's report
+    services, client = running
+    email, other = address(), address()
+    reference, _ = await report(client, email, language="de")
+    other_reference, _ = await report(client, other)
+    # when
+    await deliver(services)
+    # then one message each, multipart, in German, with the right headers
+    [received] = inbox.to(email)
+    message = received.message
+    german = services.translator("de")
+    assert message["Subject"] == german.gettext(SUBJECTS[MailKind.RECEIVED], reference=reference)
+    assert message["Subject"] != SUBJECTS[MailKind.RECEIVED] % {"reference": reference}
+    assert message["Content-Language"] == "de"
+    assert message["To"] == email
+    assert message["From"] == SENDER
+    assert message.get_content_type() == "multipart/alternative"
+    assert german.gettext("Hello,") in received.text and reference in received.text
+    assert '<html lang="de" dir="ltr">' in received.html
+    [row] = await messages_of(services, reference)
+    assert message["Message-ID"] == f"<{row.message_uid}@signaler.example>"
+    assert row.status == "sent" and row.attempts == 1
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["List-Unsubscribe"].startswith(f"<{PUBLIC_URL}/courriel/desinscription?jeton=")
+    # no image, no remote resource: every link goes to the service's own pages
+    assert "<img" not in received.html and "src=" not in received.html
+    assert all(link.startswith(PUBLIC_URL + "/") for link in received.links())
+    # nothing of anyone else: not the other report, not the other address
+    raw = message.as_string()
+    assert other_reference not in raw and other not in raw
+    assert len(inbox.to(other)) == 1
+
+
+async def test_the_tracking_link_of_a_message_opens_the_item_and_stops_opening_it_once_expired(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given
+    services, client = running
+    email = address()
+    reference, token = await report(client, email)
+    await deliver(services)
+    [received] = inbox.to(email)
+    [follow] = [link for link in received.links() if link.startswith(f"{PUBLIC_URL}/suivi?")]
+    # when
+    page = await client.get(local(follow))
+    # then it is the resident's own tracking link, and it opens their item
+    assert query_token(follow) == token
+    assert page.status_code == 200 and reference in page.text
+    # and like every tracking link, it expires after the item is closed for long enough
+    old = datetime.now(UTC) - timedelta(days=services.settings.tracking_token_days + 2)
+    await change(services, reference, Status.RESOLVED, now=old)
+    expired = await client.get(local(follow))
+    assert expired.status_code != 200 and reference not in expired.text
+
+
+async def test_status_changes_and_answers_reach_the_resident_with_the_reason_of_a_rejection(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given
+    services, client = running
+    email = address()
+    reference, _ = await report(client, email)
+    await deliver(services)
+    # when staff acknowledge it, then reject it with a public reason
+    await change(services, reference, Status.ACKNOWLEDGED)
+    await deliver(services)
+    await change(services, reference, Status.REJECTED, text="Ce lampadaire dépend d'Enedis.")
+    await deliver(services)
+    # then three messages, each about its change, the reason quoted in the last one
+    received = inbox.to(email)
+    french = services.translator("fr")
+    assert [r.message["Subject"] for r in received] == [
+        french.gettext(SUBJECTS[kind], reference=reference)
+        for kind in (MailKind.RECEIVED, MailKind.ACKNOWLEDGED, MailKind.REJECTED)
+    ]
+    assert "Ce lampadaire dépend d'Enedis." in received[-1].text
+    assert "Ce lampadaire dépend d&#39;Enedis." in received[-1].html
+    assert len({r.message["Message-ID"] for r in received}) == 3
+
+
+async def test_a_report_without_contact_sends_nothing(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given
+    services, client = running
+    reference, _ = await report(client, None)
+    # when
+    await deliver(services)
+    await change(services, reference, Status.ACKNOWLEDGED)
+    await deliver(services)
+    # then
+    assert await messages_of(services, reference) == []
+
+
+async def test_one_click_unsubscribe_from_the_header_alone_stops_queued_messages(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given a message received, and another one queued
+    services, client = running
+    email = address()
+    reference, _ = await report(client, email)
+    await deliver(services)
+    [first] = inbox.to(email)
+    await change(services, reference, Status.ACKNOWLEDGED)
+    await plan_mail(services.db, services.settings, datetime.now(UTC))
+    # when the mail client POSTs to the header's URL, without cookie nor CSRF token (RFC 8058)
+    url = first.message["List-Unsubscribe"].strip("<>")
+    client.cookies.clear()
+    answer = await client.post(
+        local(url),
+        content=first.message["List-Unsubscribe-Post"],
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    await deliver(services)
+    # then nothing more is sent, and the queued message says why
+    assert answer.status_code == 200
+    assert len(inbox.to(email)) == 1
+    rows = await messages_of(services, reference)
+    assert [(r.kind, r.status) for r in rows] == [("received", "sent"), ("acknowledged", "cancelled")]
+
+
+async def test_following_the_unsubscribe_link_changes_nothing_until_the_button_is_pressed(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given
+    services, client = running
+    email = address()
+    reference, _ = await report(client, email)
+    await deliver(services)
+    [first] = inbox.to(email)
+    [link] = [link for link in first.links() if "/courriel/desinscription" in link]
+    # when a link checker (or the resident) opens it
+    page = await client.get(local(link))
+    await change(services, reference, Status.ACKNOWLEDGED)
+    await deliver(services)
+    # then the page asks, and messages still come
+    assert page.status_code == 200 and "<form" in page.text
+    assert len(inbox.to(email)) == 2
+    # and a forged token opens nothing
+    forged = await client.post("/courriel/desinscription?jeton=forged", content=b"List-Unsubscribe=One-Click")
+    assert forged.status_code == 404
+
+
+async def test_a_hard_bounce_disables_the_address_and_tells_the_staff(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given an address the mail server refuses for good
+    services, client = running
+    email = address()
+    inbox.refused_recipients.add(email)
+    reference, _ = await report(client, email)
+    # when
+    await deliver(services)
+    await change(services, reference, Status.ACKNOWLEDGED)
+    await deliver(services)
+    # then it was tried once, nothing more is tried, and the staff history says so
+    rows = await messages_of(services, reference)
+    assert [(r.kind, r.status, r.attempts) for r in rows] == [
+        ("received", "bounced", 1),
+        ("acknowledged", "cancelled", 0),
+    ]
+    async with services.db.reading() as session:
+        item = await items.get_by_reference(session, reference)
+        assert item is not None
+        events = (await session.exec(select(ItemEvent).where(ItemEvent.item_id == item.id, ItemEvent.kind == "delivery_failed"))).all()
+    [event] = events
+    assert event.audience == "staff" and "SMTP 550" in (event.text or "")
+    assert email not in (event.text or "")
+
+
+async def test_a_temporary_refusal_is_retried_later_under_the_same_message_id(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given a mail server that says "try later" once
+    services, client = running
+    email = address()
+    reference, _ = await report(client, email)
+    inbox.data_replies.append("451 4.3.0 Try again later")
+    now = datetime.now(UTC)
+    # when
+    first = await deliver(services, now)
+    too_soon = await deliver(services, now + timedelta(seconds=30))
+    later = await deliver(services, now + timedelta(seconds=61))
+    # then
+    assert (first.retried, too_soon, later.sent) == (1, SendCounts(), 1)
+    [received] = inbox.to(email)
+    [row] = await messages_of(services, reference)
+    assert received.message["Message-ID"] == f"<{row.message_uid}@signaler.example>"
+    assert (row.status, row.attempts) == ("sent", 2)
+
+
+async def test_the_questionnaire_goes_once_after_the_delay_and_only_with_its_consent(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given two resolved items, one with the questionnaire's consent
+    services, client = running
+    asked, not_asked = address(), address()
+    reference, _ = await report(client, asked, satisfactionSurveyConsent=True)
+    other, _ = await report(client, not_asked)
+    now = datetime.now(UTC)
+    for ref in (reference, other):
+        await change(services, ref, Status.RESOLVED, now=now)
+    # when
+    await deliver(services, now + timedelta(days=13))
+    early = [r.message["Subject"] for r in inbox.to(asked)]
+    await deliver(services, now + timedelta(days=14, minutes=1))
+    await deliver(services, now + timedelta(days=15))
+    # then
+    survey = services.translator("fr").gettext(SUBJECTS[MailKind.SURVEY], reference=reference)
+    assert survey not in early
+    subjects = [r.message["Subject"] for r in inbox.to(asked)]
+    assert subjects.count(survey) == 1
+    assert all("Was it fixed" not in s and "avis" not in s for s in (r.message["Subject"] for r in inbox.to(not_asked)))
+    # and its link opens the feedback form of the item
+    [message] = [r for r in inbox.to(asked) if r.message["Subject"] == survey]
+    [link] = [link for link in message.links() if "/suivi?" in link]
+    page = await client.get(local(link))
+    assert page.status_code == 200 and 'id="avis"' in page.text
+    unsubscribe = message.message["List-Unsubscribe"]
+    assert unsubscribe and unsubscribe != inbox.to(asked)[0].message["List-Unsubscribe"]
+    # and an answer given through it is what the trends count
+    answer = await graphql(client, operation("TrackedFeedback"), {"token": query_token(link), "fixed": True, "satisfaction": 5})
+    assert answer.json()["data"]["trackedFeedback"]["errors"] == []
