@@ -60,4 +60,7 @@ def body_message(
     message = renderer.message(rendered, uid=uid, to=to, language=language, now=now)
     attachment = json.dumps(body, ensure_ascii=False, indent=2).encode()
     message.add_attachment(attachment, maintype="application", subtype="json", filename="item.json")
+    # Made multipart/mixed: the Content-Language header went into the first part.
+    del message["Content-Language"]
+    message["Content-Language"] = translator.locale
     return message

@@ -3,28 +3,35 @@ with the standard library's ``email`` parser: language, links, headers, parts, c
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from service.context import Services
 from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import ItemEvent
-from service.mail.models import MailMessage
+from service.mail.models import MailKind, MailMessage
 from service.mail.sender import SUBJECTS, SendCounts, plan_mail, send_due_messages
-from service.mail.models import MailKind
+from service.outbox.models import Delivery
+from service.routing import delivery
+from service.routing.models import Route
 from service.settings import Settings
-from tests.mail.support import PUBLIC_URL, SENDER, Inbox, Received, smtp_server
+from service.trends import rollup
+from service.trends.models import TrendsDaily
+from tests.mail.support import PUBLIC_URL, SENDER, Inbox, smtp_server
 from tests.support import (
     ONE_ORIGIN_LIMITS,
     graphql,
@@ -76,6 +83,9 @@ async def running(
         yield pair
 
 
+DESCRIPTION = "Lampadaire éteint rue Lenepveu, appelez-moi au 06 12 34 56 78."
+
+
 def address() -> str:
     return f"resident-{uuid.uuid4().hex[:10]}@example.org"
 
@@ -90,9 +100,16 @@ def contact(email: str, **overrides: Any) -> dict[str, Any]:
     }
 
 
-async def report(client: httpx.AsyncClient, email: str | None, language: str = "fr", **more: Any) -> tuple[str, str]:
+async def report(
+    client: httpx.AsyncClient, email: str | None, language: str = "fr", **more: Any
+) -> tuple[str, str]:
     extra = {"contact": contact(email, **more)} if email else {}
-    payload = await submit_report(client, language=language, description="Lampadaire éteint rue Lenepveu, appelez Camille.", **extra)
+    payload = await submit_report(
+        client,
+        language=language,
+        description=DESCRIPTION,
+        **extra,
+    )
     assert payload["errors"] == [], payload
     return payload["report"]["reference"], payload["trackingToken"]
 
@@ -103,15 +120,30 @@ async def deliver(services: Services, now: datetime | None = None) -> SendCounts
     await plan_mail(services.db, services.settings, moment)
     total = SendCounts()
     while (counts := await send_due_messages(services.db, services.mailer, moment)) != SendCounts():
-        total = SendCounts(*(a + b for a, b in zip(total.__dict__.values(), counts.__dict__.values(), strict=True)))
+        total = SendCounts(
+            *(a + b for a, b in zip(total.__dict__.values(), counts.__dict__.values(), strict=True))
+        )
     return total
 
 
-async def change(services: Services, reference: str, status: Status, text: str | None = None, now: datetime | None = None) -> None:
+async def change(
+    services: Services,
+    reference: str,
+    status: Status,
+    text: str | None = None,
+    now: datetime | None = None,
+) -> None:
     async with services.db.writing() as session:
         item = await items.get_by_reference(session, reference)
         assert item is not None
-        items.change_status(session, item, status, actor="staff:test", now=now or datetime.now(UTC), public_text=text)
+        items.change_status(
+            session,
+            item,
+            status,
+            actor="staff:test",
+            now=now or datetime.now(UTC),
+            public_text=text,
+        )
 
 
 def query_token(link: str) -> str:
@@ -128,7 +160,9 @@ async def messages_of(services: Services, reference: str) -> list[MailMessage]:
     async with services.db.reading() as session:
         item = await items.get_by_reference(session, reference)
         assert item is not None
-        found = await session.exec(select(MailMessage).where(MailMessage.item_id == item.id).order_by(col(MailMessage.id)))
+        found = await session.exec(
+            select(MailMessage).where(MailMessage.item_id == item.id).order_by(col(MailMessage.id))
+        )
         return list(found.all())
 
 
@@ -253,7 +287,10 @@ async def test_one_click_unsubscribe_from_the_header_alone_stops_queued_messages
     assert answer.status_code == 200
     assert len(inbox.to(email)) == 1
     rows = await messages_of(services, reference)
-    assert [(r.kind, r.status) for r in rows] == [("received", "sent"), ("acknowledged", "cancelled")]
+    assert [(r.kind, r.status) for r in rows] == [
+        ("received", "sent"),
+        ("acknowledged", "cancelled"),
+    ]
 
 
 async def test_following_the_unsubscribe_link_changes_nothing_until_the_button_is_pressed(
@@ -274,7 +311,9 @@ async def test_following_the_unsubscribe_link_changes_nothing_until_the_button_i
     assert page.status_code == 200 and "<form" in page.text
     assert len(inbox.to(email)) == 2
     # and a forged token opens nothing
-    forged = await client.post("/courriel/desinscription?jeton=forged", content=b"List-Unsubscribe=One-Click")
+    forged = await client.post(
+        "/courriel/desinscription?jeton=forged", content=b"List-Unsubscribe=One-Click"
+    )
     assert forged.status_code == 404
 
 
@@ -299,7 +338,13 @@ async def test_a_hard_bounce_disables_the_address_and_tells_the_staff(
     async with services.db.reading() as session:
         item = await items.get_by_reference(session, reference)
         assert item is not None
-        events = (await session.exec(select(ItemEvent).where(ItemEvent.item_id == item.id, ItemEvent.kind == "delivery_failed"))).all()
+        events = (
+            await session.exec(
+                select(ItemEvent).where(
+                    ItemEvent.item_id == item.id, ItemEvent.kind == "delivery_failed"
+                )
+            )
+        ).all()
     [event] = events
     assert event.audience == "staff" and "SMTP 550" in (event.text or "")
     assert email not in (event.text or "")
@@ -347,7 +392,10 @@ async def test_the_questionnaire_goes_once_after_the_delay_and_only_with_its_con
     assert survey not in early
     subjects = [r.message["Subject"] for r in inbox.to(asked)]
     assert subjects.count(survey) == 1
-    assert all("Was it fixed" not in s and "avis" not in s for s in (r.message["Subject"] for r in inbox.to(not_asked)))
+    assert all(
+        "Was it fixed" not in s and "avis" not in s
+        for s in (r.message["Subject"] for r in inbox.to(not_asked))
+    )
     # and its link opens the feedback form of the item
     [message] = [r for r in inbox.to(asked) if r.message["Subject"] == survey]
     [link] = [link for link in message.links() if "/suivi?" in link]
@@ -356,5 +404,93 @@ async def test_the_questionnaire_goes_once_after_the_delay_and_only_with_its_con
     unsubscribe = message.message["List-Unsubscribe"]
     assert unsubscribe and unsubscribe != inbox.to(asked)[0].message["List-Unsubscribe"]
     # and an answer given through it is what the trends count
-    answer = await graphql(client, operation("TrackedFeedback"), {"token": query_token(link), "fixed": True, "satisfaction": 5})
+    await rollup.apply_outbox(services.db)
+    before = await feedback_answers(services)
+    answer = await graphql(
+        client,
+        operation("TrackedFeedback"),
+        {"token": query_token(link), "fixed": True, "satisfaction": 5},
+    )
     assert answer.json()["data"]["trackedFeedback"]["errors"] == []
+    await rollup.apply_outbox(services.db)
+    assert await feedback_answers(services) == before + 1
+
+
+async def feedback_answers(services: Services) -> int:
+    async with services.db.reading() as session:
+        found = await session.exec(select(func.sum(TrendsDaily.feedback_count)))
+        return int(found.one() or 0)
+
+
+async def test_an_e_mail_route_delivers_the_item_to_the_body_one_way(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given a body whose route is e-mail, an item shared with it and one that is not
+    services, client = running
+    shared_with, kept = address(), address()
+    shared, _ = await report(client, shared_with, shareWithHandlingBody=True)
+    private, _ = await report(client, kept)
+    async with services.db.writing() as session:
+        item = await items.get_by_reference(session, shared)
+        assert item is not None
+        route = Route(body_code=item.body_code, kind="email", email="voirie@angers.example")
+        session.add(route)
+    try:
+        # when
+        await delivery.plan_until_caught_up(services.db, datetime.now(UTC))
+        async with httpx.AsyncClient() as http:
+            await delivery.send_due_deliveries(
+                services.db, http, services.settings, datetime.now(UTC), None, services.mailer
+            )
+    finally:
+        async with services.db.writing() as session:
+            route.active = False
+            session.add(route)
+    # then each item reached the body's address, in French, with the webhook's JSON attached
+    to_body = inbox.to("voirie@angers.example")
+    [one] = [r for r in to_body if shared in r.message["Subject"]]
+    [other] = [r for r in to_body if private in r.message["Subject"]]
+    async with services.db.reading() as session:
+        rows = (await session.exec(select(Delivery).where(Delivery.route_id == route.id))).all()
+    uids = {f"<{row.delivery_uid}@signaler.example>" for row in rows}
+    assert one.message["Message-ID"] in uids and all(r.status == "delivered" for r in rows)
+    assert one.message["Content-Language"] == "fr"
+    assert "les réponses ne sont pas lues" in one.text
+    [attachment] = list(one.message.iter_attachments())
+    body = json.loads(attachment.get_content())
+    assert body["item"]["reference"] == shared and body["contact"]["email"] == shared_with
+    assert shared_with in one.text
+    # the resident who did not agree to share stays unknown to the body
+    assert kept not in other.message.as_string() and "Camille" not in other.text
+    assert "06 12 34 56 78" not in other.text and "appelez-moi au […]" in other.text
+    assert "06 12 34 56 78" in one.text  # shared: the resident's own words
+
+
+async def test_demo_mode_writes_each_message_to_the_mailbox_folder(
+    mail_database: str, tmp_path: Path
+) -> None:
+    # given a demo instance without SMTP relay
+    settings = replace(
+        Settings(
+            database_url=mail_database,
+            data_dir=tmp_path,
+            secret_keys=("k" * 32,),
+            **ONE_ORIGIN_LIMITS,
+        ),
+        demo=True,
+    )
+    async with running_service(settings) as (services, client):
+        email = address()
+        reference, _ = await report(client, email)
+        # when
+        await deliver(services)
+        await deliver(services)
+    # then one readable .eml file for the message, owner-only
+    files = list((tmp_path / "mailbox").glob("*.eml"))
+    mine = [f for f in files if email in f.read_text(encoding="utf-8")]
+    assert len(mine) == 1
+    parsed = message_from_bytes(mine[0].read_bytes(), policy=policy.default)
+    assert reference in str(parsed["Subject"])
+    assert f"<{mine[0].stem}@" in str(parsed["Message-ID"])
+    assert oct(mine[0].stat().st_mode & 0o777) == "0o600"
+    assert oct((tmp_path / "mailbox").stat().st_mode & 0o777) == "0o700"
