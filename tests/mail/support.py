@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import socket
@@ -64,10 +65,6 @@ class Inbox:
     async def handle_DATA(  # noqa: N802
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
-        if self.delay:
-            import asyncio
-
-            await asyncio.sleep(self.delay)
         with self.lock:
             if self.data_replies:
                 return self.data_replies.pop(0)
@@ -76,6 +73,8 @@ class Inbox:
             parsed = message_from_bytes(content, policy=policy.default)
             assert isinstance(parsed, EmailMessage)
             self.received.append(Received(list(envelope.rcpt_tos), parsed))
+        if self.delay:  # kept, but the answer is slow: a client killed now never hears it
+            await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Received]:
