@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any
 
 from service.errors import N_
@@ -32,7 +32,7 @@ def body_message(
     category: str | None,
     status: str,
     now: datetime,
-) -> EmailMessage:
+) -> Message:
     """The message of one delivery; ``body`` is the webhook's JSON, ``status`` and
     ``category`` already translated (the bodies read the service's default language)."""
     language = renderer.settings.default_locale
@@ -57,10 +57,12 @@ def body_message(
         description=item.get("description") or "",
         contact=contact,
     )
-    message = renderer.message(rendered, uid=uid, to=to, language=language, now=now)
     attachment = json.dumps(body, ensure_ascii=False, indent=2).encode()
-    message.add_attachment(attachment, maintype="application", subtype="json", filename="item.json")
-    # Made multipart/mixed: the Content-Language header went into the first part.
-    del message["Content-Language"]
-    message["Content-Language"] = translator.locale
-    return message
+    return renderer.message(
+        rendered,
+        uid=uid,
+        to=to,
+        language=language,
+        now=now,
+        attachment=("item.json", attachment),
+    )

@@ -9,8 +9,13 @@ import gettext
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +30,9 @@ RTL = frozenset({"ar"})
 # Links when SERVICE_PUBLIC_URL is empty: the demo's address (`serve --demo`).
 DEMO_PUBLIC_URL = "http://localhost:8000"
 ONE_CLICK = "List-Unsubscribe=One-Click"
+# Quoted-printable rather than base64: a message stays readable as text (the demo mailbox).
+READABLE_UTF8 = Charset("utf-8")
+READABLE_UTF8.body_encoding = QP
 
 
 def environment() -> Environment:
@@ -96,25 +104,45 @@ class Renderer:
         now: datetime,
         unsubscribe: str | None = None,
         reply_to: str | None = None,
-    ) -> EmailMessage:
+        attachment: tuple[str, bytes] | None = None,
+    ) -> Message:
         """The message to hand to SMTP: its Message-ID is ``<uid@sender's domain>``, so a
-        message sent twice is recognisably the same one."""
-        message = EmailMessage()
-        message["Subject"] = rendered.subject
-        message["From"] = self.settings.mail_sender
+        message sent twice is recognisably the same one. ``attachment``: a JSON file's name
+        and bytes.
+
+        Built with the email.mime classes (the compat32 policy): the modern EmailMessage API
+        parses every header through its registry and took 5 ms a message, this takes 0.5."""
+        body = MIMEMultipart("alternative")
+        body.attach(MIMEText(rendered.text, "plain", READABLE_UTF8))  # type: ignore[arg-type]
+        body.attach(MIMEText(rendered.html, "html", READABLE_UTF8))  # type: ignore[arg-type]
+        message: Message = body
+        if attachment is not None:
+            message = MIMEMultipart("mixed")
+            message.attach(body)
+            name, data = attachment
+            part = MIMEApplication(data, "json")
+            part.add_header("Content-Disposition", "attachment", filename=name)
+            message.attach(part)
+        # Header objects: folded after their name, not pushed whole to a continuation line.
+        message["Subject"] = Header(rendered.subject, "utf-8", header_name="Subject")  # type: ignore[assignment]
+        message["From"] = _address(self.settings.mail_sender)
         message["To"] = to
         if reply_to or self.settings.mail_reply_to:
-            message["Reply-To"] = reply_to or self.settings.mail_reply_to
+            message["Reply-To"] = _address(reply_to or self.settings.mail_reply_to)
         message["Date"] = format_datetime(now)
         message["Message-ID"] = f"<{uid}@{self.domain}>"
+        message["Content-Language"] = self.translator(language).locale
         # RFC 3834: an automatic message; out-of-office replies should not answer it.
         message["Auto-Submitted"] = "auto-generated"
         if unsubscribe is not None:
             # RFC 8058: a mail client unsubscribes with one POST, no cookie, no page.
+            # Longer than a line: folded, so it reads " <…>" once unfolded (RFC 5322 §2.2.3).
             message["List-Unsubscribe"] = f"<{unsubscribe}>"
             message["List-Unsubscribe-Post"] = ONE_CLICK
-        message.set_content(rendered.text)
-        message.add_alternative(rendered.html, subtype="html")
-        # After the parts: turning the message multipart moves Content-* headers into them.
-        message["Content-Language"] = self.translator(language).locale
         return message
+
+
+def _address(value: str) -> str:
+    """``Name <a@b>`` with the name encoded (RFC 2047) when it is not ASCII."""
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8") if name else address

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from email.message import Message
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
@@ -43,6 +43,7 @@ from service.tracking.rules import TrackingTokens
 logger = logging.getLogger(__name__)
 
 SEND_BATCH = 100
+RECORD_EVERY = 20  # messages handed over between two recording transactions
 PENDING = MailStatus.PENDING.value
 
 SUBJECTS = {
@@ -83,7 +84,7 @@ class _Ready:
     message_id: int
     uid: str
     reference: str  # for logs
-    email: EmailMessage
+    email: Message
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,10 @@ async def send_due_messages(db: Database, mailer: Mailer, now: datetime) -> Send
     ready = [p for p in prepared if isinstance(p, _Ready)]
     if ready:
         async with mailer.transport.connect() as connection:
-            for one in ready:
-                refusal = await connection.send(one.email)
-                outcomes.append(await _record(db, mailer.settings, one, refusal, now))
+            for start in range(0, len(ready), RECORD_EVERY):
+                group = ready[start : start + RECORD_EVERY]
+                refusals = [await connection.send(one.email) for one in group]
+                outcomes.extend(await _record(db, mailer.settings, group, refusals, now))
     return SendCounts(
         sent=outcomes.count(MailStatus.SENT.value),
         retried=outcomes.count(MailStatus.PENDING.value),
@@ -265,42 +267,58 @@ async def _record_skip(db: Database, skip: _Skip, now: datetime) -> str:
 
 
 async def _record(
-    db: Database, settings: Settings, ready: _Ready, refusal: Refusal | None, now: datetime
-) -> str:
+    db: Database,
+    settings: Settings,
+    group: list[_Ready],
+    refusals: list[Refusal | None],
+    now: datetime,
+) -> list[str]:
+    """The outcomes of a group of messages, in one write transaction (one per message made
+    submissions wait for the write lock; a crash before it only means these few are sent
+    again, under their Message-IDs)."""
     async with db.writing() as session:
-        message = await session.get(MailMessage, ready.message_id)
-        if message is None or message.status != PENDING:
-            return "skipped"  # another worker finished it after our claim ran out
-        message.attempts += 1
-        if refusal is None:
-            message.status, message.sent_at, message.last_error = MailStatus.SENT.value, now, None
-            _log(logging.INFO, ready, "sent", f"attempt {message.attempts}")
-        elif refusal.permanent or message.attempts >= settings.mail_max_attempts:
-            bounced = refusal.permanent
-            message.status = (MailStatus.BOUNCED if bounced else MailStatus.FAILED).value
-            message.last_error = refusal.reason
-            await _tell_staff(session, message, refusal, now)
-            if bounced:  # nothing more goes to this address
-                await session.exec(
-                    update(MailMessage)
-                    .where(
-                        col(MailMessage.item_id) == message.item_id,
-                        col(MailMessage.status) == PENDING,
-                        col(MailMessage.id) != message.id,
-                    )
-                    .values(status=MailStatus.CANCELLED.value, last_error="address bounced")
+        return [
+            await _record_one(session, settings, ready, refusal, now)
+            for ready, refusal in zip(group, refusals, strict=True)
+        ]
+
+
+async def _record_one(
+    session: AsyncSession, settings: Settings, ready: _Ready, refusal: Refusal | None, now: datetime
+) -> str:
+    message = await session.get(MailMessage, ready.message_id)
+    if message is None or message.status != PENDING:
+        return "skipped"  # another worker finished it after our claim ran out
+    message.attempts += 1
+    if refusal is None:
+        message.status, message.sent_at, message.last_error = MailStatus.SENT.value, now, None
+        _log(logging.INFO, ready, "sent", f"attempt {message.attempts}")
+    elif refusal.permanent or message.attempts >= settings.mail_max_attempts:
+        bounced = refusal.permanent
+        message.status = (MailStatus.BOUNCED if bounced else MailStatus.FAILED).value
+        message.last_error = refusal.reason
+        await _tell_staff(session, message, refusal, now)
+        if bounced:  # nothing more goes to this address
+            await session.exec(
+                update(MailMessage)
+                .where(
+                    col(MailMessage.item_id) == message.item_id,
+                    col(MailMessage.status) == PENDING,
+                    col(MailMessage.id) != message.id,
                 )
-            _log(logging.ERROR, ready, "given up", f"{refusal.reason}, {message.attempts} attempts")
-        else:
-            delay = min(
-                settings.mail_backoff_seconds * 2 ** (message.attempts - 1),
-                settings.mail_backoff_cap_seconds,
+                .values(status=MailStatus.CANCELLED.value, last_error="address bounced")
             )
-            message.last_error = refusal.reason
-            message.next_attempt_at = now + timedelta(seconds=delay)
-            _log(logging.WARNING, ready, "will retry", f"{refusal.reason}; in {delay:g} s")
-        session.add(message)
-        return message.status
+        _log(logging.ERROR, ready, "given up", f"{refusal.reason}, {message.attempts} attempts")
+    else:
+        delay = min(
+            settings.mail_backoff_seconds * 2 ** (message.attempts - 1),
+            settings.mail_backoff_cap_seconds,
+        )
+        message.last_error = refusal.reason
+        message.next_attempt_at = now + timedelta(seconds=delay)
+        _log(logging.WARNING, ready, "will retry", f"{refusal.reason}; in {delay:g} s")
+    session.add(message)
+    return message.status
 
 
 async def _tell_staff(

@@ -12,7 +12,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 from typing import Protocol
 
@@ -33,7 +33,7 @@ class Refusal:
 
 
 class Connection(Protocol):
-    async def send(self, message: EmailMessage) -> Refusal | None: ...
+    async def send(self, message: Message) -> Refusal | None: ...
 
 
 class Transport(Protocol):
@@ -65,7 +65,7 @@ class SmtpConnection:
         self._client = client
         return client
 
-    async def send(self, message: EmailMessage) -> Refusal | None:
+    async def send(self, message: Message) -> Refusal | None:
         try:
             client = await self._connected()
             refused, _ = await client.send_message(message)
@@ -110,7 +110,7 @@ class MailboxConnection:
     def __init__(self, folder: Path) -> None:
         self._folder = folder
 
-    async def send(self, message: EmailMessage) -> Refusal | None:
+    async def send(self, message: Message) -> Refusal | None:
         # Named after the Message-ID: a message sent twice is one file, written whole (a
         # temporary file renamed) so a reader never sees half of one.
         uid = str(message["Message-ID"]).strip("<>").split("@")[0]
