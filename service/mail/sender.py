@@ -43,6 +43,7 @@ from service.tracking.rules import TrackingTokens
 logger = logging.getLogger(__name__)
 
 SEND_BATCH = 100
+SURVEY_EVERY = timedelta(minutes=10)
 RECORD_EVERY = 20  # messages handed over between two recording transactions
 PENDING = MailStatus.PENDING.value
 
@@ -98,6 +99,12 @@ async def send_due_messages(db: Database, mailer: Mailer, now: datetime) -> Send
     """Send the messages due at ``now`` (one bounded batch) and record the outcomes."""
     if mailer.transport is None:
         return SendCounts()  # no relay configured: they wait, queued
+    async with db.reading() as session:  # most polls find nothing: no write lock for that
+        due = select(MailMessage.id).where(
+            MailMessage.status == PENDING, col(MailMessage.next_attempt_at) <= now
+        )
+        if (await session.exec(due.limit(1))).first() is None:
+            return SendCounts()
     claimed = await _claim(db, now, mailer.settings.mail_claim_seconds)
     if not claimed:
         return SendCounts()
@@ -346,10 +353,18 @@ def _log(level: int, ready: _Ready, what: str, detail: str) -> None:
     logger.log(level, "mail %s of %s %s: %s", ready.uid, ready.reference, what, detail)
 
 
-async def plan_mail(db: Database, settings: Settings, now: datetime) -> int:
-    """Plan messages from the outbox until caught up (bounded), then due questionnaires."""
+async def plan_mail(
+    db: Database, settings: Settings, now: datetime, *, surveys: bool = True
+) -> int:
+    """Plan messages from the outbox until caught up (bounded), then (``surveys``) the due
+    questionnaires. Nothing new to read: no write transaction at all (submissions need the
+    write lock more than an idle poll does)."""
     created = 0
-    for _ in range(20):
+    async with db.reading() as session:
+        position = await outbox.position_of(session, rules.CONSUMER)
+        newer = select(OutboxEntry.id).where(col(OutboxEntry.id) > position).limit(1)
+        idle = (await session.exec(newer)).first() is None
+    for _ in range(0 if idle else 20):
         async with db.writing() as session:
             created += await rules.plan_messages(session, now)
             position = await outbox.position_of(session, rules.CONSUMER)
@@ -361,8 +376,9 @@ async def plan_mail(db: Database, settings: Settings, now: datetime) -> int:
         if not more:
             break
         await asyncio.sleep(0)
-    async with db.writing() as session:
-        created += await rules.plan_surveys(session, now, settings.mail_survey_days)
+    if surveys:
+        async with db.writing() as session:
+            created += await rules.plan_surveys(session, now, settings.mail_survey_days)
     return created
 
 
@@ -372,9 +388,14 @@ async def run_mail_worker(
     """Plan and send messages every ``delivery_poll_seconds`` until ``stop`` is set."""
     if mailer.transport is None:
         logger.warning("no SERVICE_MAIL_SMTP_HOST: messages are queued and wait for a mail relay")
+    surveyed: datetime | None = None
     while not stop.is_set():
         try:
-            await plan_mail(db, mailer.settings, clock())
+            now = clock()
+            # Questionnaires fall due by the day: looked for every SURVEY_EVERY, not every poll.
+            surveys = surveyed is None or now - surveyed >= SURVEY_EVERY
+            await plan_mail(db, mailer.settings, now, surveys=surveys)
+            surveyed = now if surveys else surveyed
             while (await send_due_messages(db, mailer, clock())) != SendCounts():
                 if stop.is_set():
                     break
