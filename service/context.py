@@ -25,6 +25,7 @@ from service.items.rules import Audience, histories
 from service.mail.render import Renderer
 from service.mail.rules import UnsubscribeTokens
 from service.mail.sender import Mailer
+from service.mail.subscriptions import SubscriptionTokens
 from service.mail.transport import transport_for
 from service.privacy.crypto import FieldCipher, cipher_for
 from service.privacy.retention import RetentionPeriods, retention_periods
@@ -129,6 +130,7 @@ class Services:
             transport=transport_for(self.settings),
             tracking=self.tracking_tokens,
             unsubscribe=UnsubscribeTokens(self.secret_keys),
+            subscriptions=SubscriptionTokens(self.secret_keys),
             cipher=lambda: self.contact_cipher,
         )
 

@@ -107,7 +107,7 @@ async def plan_messages(session: AsyncSession, now: datetime) -> int:
             continue
         if kind is MailKind.ANSWERED and (item_id, at) in changed:
             continue
-        created += await _queue(session, f"{outbox_id}:{kind.value}", kind, item_id, now)
+        created += await queue(session, f"{outbox_id}:{kind.value}", kind, item_id, now)
     if last > position:
         await outbox.advance(session, CONSUMER, last)
     return created
@@ -138,26 +138,41 @@ async def plan_surveys(session: AsyncSession, now: datetime, after_days: int) ->
     for item_id in (await session.exec(candidates)).all():
         if item_id is not None:
             key = f"survey:{item_id}"
-            created += await _queue(session, key, MailKind.SURVEY, item_id, now)
+            created += await queue(session, key, MailKind.SURVEY, item_id, now)
     return created
 
 
-async def _queue(
-    session: AsyncSession, dedupe_key: str, kind: MailKind, item_id: int, now: datetime
+async def queue(
+    session: AsyncSession,
+    dedupe_key: str,
+    kind: MailKind,
+    item_id: int | None,
+    now: datetime,
+    subscription_id: int | None = None,
+    *,
+    after_item_id: int | None = None,
+    up_to_item_id: int | None = None,
 ) -> int:
+    """Queue one message (for an item's resident, or a subscription) unless ``dedupe_key``
+    was queued before; returns 1 if it was queued now."""
     columns = MailMessage.__table__.c  # type: ignore[attr-defined]
     inserted = (
         await session.exec(  # type: ignore[call-overload]
             text(
-                "INSERT INTO mail_message (message_uid, dedupe_key, kind, item_id, status, "
-                "attempts, next_attempt_at, created_at) VALUES (:uid, :key, :kind, :item, "
-                ":status, 0, :now, :now) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
+                "INSERT INTO mail_message (message_uid, dedupe_key, kind, item_id, "
+                "subscription_id, after_item_id, up_to_item_id, status, attempts, "
+                "next_attempt_at, created_at) VALUES (:uid, :key, :kind, :item, :subscription, "
+                ":after, :up_to, :status, 0, :now, :now) "
+                "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
             ).bindparams(bindparam("now", type_=columns.next_attempt_at.type)),
             params={
                 "uid": str(uuid.uuid4()),
                 "key": dedupe_key,
                 "kind": kind.value,
                 "item": item_id,
+                "subscription": subscription_id,
+                "after": after_item_id,
+                "up_to": up_to_item_id,
                 "status": MailStatus.PENDING.value,
                 "now": now,
             },

@@ -27,9 +27,11 @@ from service.db import Database
 from service.errors import N_
 from service.items.models import EventKind, Item, ItemEvent
 from service.items.rules import Audience, add_event
-from service.mail import rules
-from service.mail.models import MailKind, MailMessage, MailStatus
+from service.mail import rules, subscriptions
+from service.mail.models import MailKind, MailMessage, MailStatus, MailSubscription
 from service.mail.render import Renderer
+from service.mail.subscription_messages import subscription_message
+from service.mail.subscriptions import SubscriptionTokens
 from service.mail.transport import Refusal, Transport
 from service.outbox import rules as outbox
 from service.outbox.models import OutboxEntry
@@ -77,6 +79,7 @@ class Mailer:
     transport: Transport | None
     tracking: TrackingTokens
     unsubscribe: rules.UnsubscribeTokens
+    subscriptions: SubscriptionTokens
     cipher: Callable[[], FieldCipher]
 
 
@@ -156,6 +159,8 @@ async def _prepare(
 ) -> _Ready | _Skip:
     assert message.id is not None
     kind = MailKind(message.kind)
+    if message.subscription_id is not None:
+        return await _prepare_subscription(session, mailer, message, now)
     item = await session.get(Item, message.item_id)
     assert item is not None and item.id is not None
     # Consent is king: checked at each attempt, so a withdrawal stops queued messages.
@@ -198,6 +203,29 @@ async def _prepare(
         unsubscribe=str(values["unsubscribe_url"]),
     )
     return _Ready(message.id, message.message_uid, item.reference, email)
+
+
+async def _prepare_subscription(
+    session: AsyncSession, mailer: Mailer, message: MailMessage, now: datetime
+) -> _Ready | _Skip:
+    assert message.id is not None
+    subscription = await session.get(MailSubscription, message.subscription_id)
+    if subscription is None:
+        return _Skip(message.id, MailStatus.CANCELLED, "unsubscribed")
+    if message.kind == MailKind.DIGEST.value and subscription.confirmed_at is None:
+        return _Skip(message.id, MailStatus.CANCELLED, "not confirmed")
+    email = await subscription_message(
+        session,
+        mailer.renderer,
+        mailer.subscriptions,
+        mailer.cipher(),
+        message,
+        subscription,
+        now,
+    )
+    if email is None:
+        return _Skip(message.id, MailStatus.CANCELLED, "nothing new")
+    return _Ready(message.id, message.message_uid, f"subscription {subscription.id}", email)
 
 
 _QUOTING = (MailKind.ANSWERED, MailKind.RESOLVED, MailKind.REJECTED)
@@ -331,7 +359,14 @@ async def _record_one(
 async def _tell_staff(
     session: AsyncSession, message: MailMessage, refusal: Refusal, now: datetime
 ) -> None:
-    """The item's history says (to staff only) that the resident could not be written to."""
+    """The item's history says (to staff only) that the resident could not be written to;
+    a subscription refused for good is disabled (unconfirmed, it is deleted within a week)."""
+    if message.subscription_id is not None:
+        subscription = await session.get(MailSubscription, message.subscription_id)
+        if subscription is not None and refusal.permanent:
+            subscription.confirmed_at = None
+            session.add(subscription)
+        return
     item = await session.get(Item, message.item_id)
     assert item is not None
     if refusal.permanent:
@@ -379,6 +414,7 @@ async def plan_mail(
     if surveys:
         async with db.writing() as session:
             created += await rules.plan_surveys(session, now, settings.mail_survey_days)
+            created += await subscriptions.plan_digests(session, now)
     return created
 
 

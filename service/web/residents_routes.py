@@ -29,4 +29,6 @@ def residents_routes(web: Web) -> list[BaseRoute]:
         web.route("/suivi/effacement", follow_pages.erase_data(web), "POST"),
         web.route(mail_pages.PATH, mail_pages.unsubscribe_page(web)),
         web.route(mail_pages.PATH, mail_pages.unsubscribe_post(web), "POST"),
+        web.route(mail_pages.CONFIRM_PATH, mail_pages.confirm_page(web)),
+        web.route(mail_pages.CONFIRM_PATH, mail_pages.confirm_post(web), "POST"),
     ]

@@ -7,14 +7,24 @@ import contextlib
 import re
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from service.context import Services
+from service.items import rules as items
+from service.items.lifecycle import Status
+from service.mail.sender import SendCounts, plan_mail, send_due_messages
+from tests.support import submit_report
 
 PUBLIC_URL = "https://signaler.example"
 SENDER = "Angers Loire Métropole <ne-pas-repondre@signaler.example>"
@@ -104,3 +114,83 @@ def smtp_server() -> Iterator[Inbox]:
         yield inbox
     finally:
         controller.stop()
+
+
+DESCRIPTION = "Lampadaire éteint rue Lenepveu, appelez-moi au 06 12 34 56 78."
+
+
+def address() -> str:
+    return f"resident-{uuid.uuid4().hex[:10]}@example.org"
+
+
+def contact(email: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "name": "Camille Martin",
+        "email": email,
+        "followUpConsent": True,
+        "consentTextVersion": "2026-01",
+        **overrides,
+    }
+
+
+async def report(
+    client: httpx.AsyncClient,
+    email: str | None,
+    language: str = "fr",
+    point: tuple[float, float] | None = None,
+    **more: Any,
+) -> tuple[str, str]:
+    """A report (with a contact if ``email``; ``more`` are the contact's fields)."""
+    extra: dict[str, Any] = {"contact": contact(email, **more)} if email else {}
+    if point is not None:
+        extra["point"] = point
+    payload = await submit_report(
+        client,
+        language=language,
+        description=DESCRIPTION,
+        **extra,
+    )
+    assert payload["errors"] == [], payload
+    return payload["report"]["reference"], payload["trackingToken"]
+
+
+async def deliver(services: Services, now: datetime | None = None) -> SendCounts:
+    """What the mail worker does in one round: plan, then send until nothing is due."""
+    moment = now or datetime.now(UTC)
+    await plan_mail(services.db, services.settings, moment)
+    total = SendCounts()
+    while (counts := await send_due_messages(services.db, services.mailer, moment)) != SendCounts():
+        total = SendCounts(
+            *(a + b for a, b in zip(total.__dict__.values(), counts.__dict__.values(), strict=True))
+        )
+    return total
+
+
+async def change(
+    services: Services,
+    reference: str,
+    status: Status,
+    text: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    async with services.db.writing() as session:
+        item = await items.get_by_reference(session, reference)
+        assert item is not None
+        items.change_status(
+            session,
+            item,
+            status,
+            actor="staff:test",
+            now=now or datetime.now(UTC),
+            public_text=text,
+        )
+
+
+def query_token(link: str) -> str:
+    return parse_qs(urlsplit(link).query)["jeton"][0]
+
+
+def local(link: str) -> str:
+    """The link as the in-process client opens it (same path and query, no host)."""
+    parts = urlsplit(link)
+    return f"{parts.path}?{parts.query}"

@@ -4,15 +4,10 @@ with the standard library's ``email`` parser: language, links, headers, parts, c
 from __future__ import annotations
 
 import json
-import os
-import uuid
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -24,136 +19,32 @@ from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import ItemEvent
 from service.mail.models import MailKind, MailMessage
-from service.mail.sender import SUBJECTS, SendCounts, plan_mail, send_due_messages
+from service.mail.sender import SUBJECTS, SendCounts, plan_mail
 from service.outbox.models import Delivery
 from service.routing import delivery
 from service.routing.models import Route
 from service.settings import Settings
 from service.trends import rollup
 from service.trends.models import TrendsDaily
-from tests.mail.support import PUBLIC_URL, SENDER, Inbox, smtp_server
+from tests.mail.support import (
+    PUBLIC_URL,
+    SENDER,
+    Inbox,
+    address,
+    change,
+    deliver,
+    local,
+    query_token,
+    report,
+)
 from tests.support import (
     ONE_ORIGIN_LIMITS,
     graphql,
     operation,
-    prepare_database,
     running_service,
-    submit_report,
-    throwaway_database,
 )
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def mail_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database for this module's messages (the shared one's outbox is others' business)."""
-    folder = tmp_path_factory.mktemp("mail-db")
-    with throwaway_database(os.environ.get("TEST_DATABASE_URL"), folder) as url:
-        prepare_database(Settings(database_url=url, data_dir=folder))
-        yield url
-
-
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    with smtp_server() as server:
-        yield server
-
-
-def mail_settings(url: str, folder: Path, inbox: Inbox) -> Settings:
-    return Settings(
-        database_url=url,
-        data_dir=folder,
-        secret_keys=("k" * 32,),
-        public_url=PUBLIC_URL,
-        mail_smtp_host=inbox.host,
-        mail_smtp_port=inbox.port,
-        mail_smtp_security="none",
-        mail_sender=SENDER,
-        mail_backoff_seconds=60.0,
-        **ONE_ORIGIN_LIMITS,
-    )
-
-
-@pytest.fixture
-async def running(
-    mail_database: str, tmp_path: Path, inbox: Inbox
-) -> AsyncIterator[tuple[Services, httpx.AsyncClient]]:
-    async with running_service(mail_settings(mail_database, tmp_path, inbox)) as pair:
-        yield pair
-
-
-DESCRIPTION = "Lampadaire éteint rue Lenepveu, appelez-moi au 06 12 34 56 78."
-
-
-def address() -> str:
-    return f"resident-{uuid.uuid4().hex[:10]}@example.org"
-
-
-def contact(email: str, **overrides: Any) -> dict[str, Any]:
-    return {
-        "name": "Camille Martin",
-        "email": email,
-        "followUpConsent": True,
-        "consentTextVersion": "2026-01",
-        **overrides,
-    }
-
-
-async def report(
-    client: httpx.AsyncClient, email: str | None, language: str = "fr", **more: Any
-) -> tuple[str, str]:
-    extra = {"contact": contact(email, **more)} if email else {}
-    payload = await submit_report(
-        client,
-        language=language,
-        description=DESCRIPTION,
-        **extra,
-    )
-    assert payload["errors"] == [], payload
-    return payload["report"]["reference"], payload["trackingToken"]
-
-
-async def deliver(services: Services, now: datetime | None = None) -> SendCounts:
-    """What the mail worker does in one round: plan, then send until nothing is due."""
-    moment = now or datetime.now(UTC)
-    await plan_mail(services.db, services.settings, moment)
-    total = SendCounts()
-    while (counts := await send_due_messages(services.db, services.mailer, moment)) != SendCounts():
-        total = SendCounts(
-            *(a + b for a, b in zip(total.__dict__.values(), counts.__dict__.values(), strict=True))
-        )
-    return total
-
-
-async def change(
-    services: Services,
-    reference: str,
-    status: Status,
-    text: str | None = None,
-    now: datetime | None = None,
-) -> None:
-    async with services.db.writing() as session:
-        item = await items.get_by_reference(session, reference)
-        assert item is not None
-        items.change_status(
-            session,
-            item,
-            status,
-            actor="staff:test",
-            now=now or datetime.now(UTC),
-            public_text=text,
-        )
-
-
-def query_token(link: str) -> str:
-    return parse_qs(urlsplit(link).query)["jeton"][0]
-
-
-def local(link: str) -> str:
-    """The link as the in-process client opens it (same path and query, no host)."""
-    parts = urlsplit(link)
-    return f"{parts.path}?{parts.query}"
 
 
 async def messages_of(services: Services, reference: str) -> list[MailMessage]:
@@ -192,7 +83,11 @@ async def test_a_resident_who_consented_is_told_the_item_was_received_in_their_l
     assert message["Message-ID"] == f"<{row.message_uid}@signaler.example>"
     assert row.status == "sent" and row.attempts == 1
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert message["List-Unsubscribe"].strip().startswith(f"<{PUBLIC_URL}/courriel/desinscription?jeton=")
+    assert (
+        message["List-Unsubscribe"]
+        .strip()
+        .startswith(f"<{PUBLIC_URL}/courriel/desinscription?jeton=")
+    )
     # no image, no remote resource: every link goes to the service's own pages
     assert "<img" not in received.html and "src=" not in received.html
     assert all(link.startswith(PUBLIC_URL + "/") for link in received.links())

@@ -1,0 +1,156 @@
+"""Subscriptions to new reports by area: double opt-in, one digest a day, one-click
+unsubscribe from the header alone, through a real SMTP server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import col, select
+
+from service.context import Services
+from service.mail.models import MailKind, MailMessage, MailSubscription
+from service.mail.subscription_messages import SUBJECTS
+from tests.mail.support import Inbox, address, deliver, local, report
+from tests.support import PONTS_DE_CE_TOWN_HALL, graphql, operation
+
+pytestmark = pytest.mark.anyio
+
+DAY = timedelta(days=1, minutes=1)
+
+
+async def subscribe(client: httpx.AsyncClient, **values: Any) -> dict[str, Any]:
+    response = await graphql(client, operation("SubscriptionCreate"), {"input": values})
+    payload: dict[str, Any] = response.json()["data"]["subscriptionCreate"]
+    return payload
+
+
+async def subscription_rows(services: Services) -> list[MailSubscription]:
+    async with services.db.reading() as session:
+        return list((await session.exec(select(MailSubscription))).all())
+
+
+async def confirm(client: httpx.AsyncClient, link: str) -> httpx.Response:
+    page = await client.get(local(link))
+    assert page.status_code == 200 and "<form" in page.text
+    token = link.partition("jeton=")[2]
+    return await client.post(
+        "/courriel/abonnement",
+        content=f"jeton={token}",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+
+
+async def test_double_opt_in_then_one_digest_a_day_of_the_area_s_new_reports(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given a subscription to Angers, not yet confirmed
+    services, client = running
+    email = address()
+    payload = await subscribe(client, email=email, communeCode="49007")
+    assert payload["errors"] == [] and payload["subscription"]["confirmed"] is False
+    before, _ = await report(client, None)
+    now = datetime.now(UTC)
+    await deliver(services, now + 2 * DAY)
+    # then only the confirmation link was sent, with its unsubscribe header
+    [confirmation] = inbox.to(email)
+    french = services.translator("fr")
+    assert confirmation.message["Subject"] == french.gettext(SUBJECTS[MailKind.CONFIRM])
+    assert confirmation.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "Angers" in confirmation.text and before not in confirmation.text
+    [link] = [link for link in confirmation.links() if "/courriel/abonnement" in link]
+    # when it is confirmed, and reports come in Angers and elsewhere
+    answer = await confirm(client, link)
+    assert answer.status_code == 200
+    angers = [(await report(client, None))[0] for _ in range(2)]
+    elsewhere, _ = await report(client, None, point=PONTS_DE_CE_TOWN_HALL)
+    await deliver(services, datetime.now(UTC) + timedelta(hours=2))  # too soon for a digest
+    await deliver(services, datetime.now(UTC) + DAY)
+    await deliver(services, datetime.now(UTC) + DAY + timedelta(hours=1))  # same day: none
+    # then one digest listing Angers's new reports, masked as the public reads them
+    received = inbox.to(email)
+    assert len(received) == 2
+    digest = received[1]
+    assert digest.message["Subject"] == french.gettext(SUBJECTS[MailKind.DIGEST])
+    assert all(reference in digest.text for reference in angers)
+    assert elsewhere not in digest.text and before not in digest.text
+    assert "06 12 34 56 78" not in digest.text and "[…]" in digest.text
+    assert digest.message["List-Unsubscribe"].strip().startswith("<https://signaler.example/")
+
+
+async def test_one_click_unsubscribe_deletes_the_address_and_stops_the_queued_digest(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given a confirmed subscription with a digest queued
+    services, client = running
+    email = address()
+    await subscribe(client, email=email, latitude=47.4712, longitude=-0.5502, radiusMeters=300)
+    await deliver(services)
+    [confirmation] = inbox.to(email)
+    [link] = [link for link in confirmation.links() if "/courriel/abonnement" in link]
+    await confirm(client, link)
+    near, _ = await report(client, None)
+    await deliver(services, datetime.now(UTC) + DAY)
+    [_, digest] = inbox.to(email)
+    assert near in digest.text
+    far, _ = await report(client, None)
+    now = datetime.now(UTC) + 2 * DAY
+    from service.mail.sender import plan_mail
+
+    await plan_mail(services.db, services.settings, now)  # the next digest, queued
+    # when the mail client POSTs to the header's URL alone, without cookie
+    client.cookies.clear()
+    url = digest.message["List-Unsubscribe"].strip().strip("<>")
+    answer = await client.post(local(url), content=b"List-Unsubscribe=One-Click")
+    await deliver(services, now)
+    # then the address is gone, with its queued messages, and nothing more was sent
+    assert answer.status_code == 200
+    assert len(inbox.to(email)) == 2
+    rows = await subscription_rows(services)
+    assert all(row.radius_meters != 300 for row in rows)
+    async with services.db.reading() as session:
+        queued = await session.exec(
+            select(MailMessage).where(col(MailMessage.subscription_id).is_not(None))
+        )
+        ids = {row.id for row in rows}
+        assert all(message.subscription_id in ids for message in queued.all())
+
+
+async def test_an_unconfirmed_subscription_gets_nothing_more_and_is_deleted_within_a_week(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given
+    services, client = running
+    email = address()
+    await subscribe(client, email=email, categoryCode="pothole")
+    await report(client, None)
+    # when
+    await deliver(services, datetime.now(UTC) + 3 * DAY)
+    count = len(await subscription_rows(services))
+    await deliver(services, datetime.now(UTC) + 8 * DAY)
+    # then
+    assert len(inbox.to(email)) == 1  # the confirmation link, nothing else
+    assert len(await subscription_rows(services)) < count
+
+
+@pytest.mark.parametrize(
+    ("values", "code"),
+    [
+        ({"email": "not-an-address", "communeCode": "49007"}, "INVALID_EMAIL"),
+        ({"email": "a@example.org"}, "AREA_REQUIRED"),
+        ({"email": "a@example.org", "communeCode": "99999"}, "UNKNOWN_COMMUNE"),
+        ({"email": "a@example.org", "latitude": 47.47, "longitude": -0.55}, "INVALID_RADIUS"),
+    ],
+)
+async def test_a_wrong_subscription_is_refused_with_its_code(
+    running: tuple[Services, httpx.AsyncClient], values: dict[str, Any], code: str
+) -> None:
+    # given
+    _, client = running
+    # when
+    payload = await subscribe(client, **values)
+    # then
+    assert payload["subscription"] is None
+    assert len(payload["errors"]) == 1 and payload["errors"][0]["code"] == code
