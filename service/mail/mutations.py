@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -24,7 +26,11 @@ class SubscriptionMutation:
         "has a one-click unsubscribe, which deletes the address."
     )
     async def subscription_create(
-        self, info: Info[Context, None], input: SubscriptionCreateInput
+        self,
+        info: Info[Context, None],
+        input: Annotated[
+            SubscriptionCreateInput, strawberry.argument(description="The address and the area.")
+        ],
     ) -> SubscriptionCreatePayload:
         context = info.context
         request = subscriptions.SubscriptionRequest(
