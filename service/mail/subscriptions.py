@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, func
+from sqlalchemy import Connection, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -302,3 +302,23 @@ def _stale_ids(now: datetime) -> Any:
         col(MailSubscription.confirmed_at).is_(None),
         col(MailSubscription.created_at) < now - timedelta(days=UNCONFIRMED_DAYS),
     )
+
+
+def reseal_subscriptions(connection: Connection, cipher: FieldCipher) -> int:
+    """Re-encrypt the subscriptions' addresses under the newest key (``rekey``): synchronous,
+    on the command's connection, like the contacts'. Returns how many."""
+    table = MailSubscription.__table__  # type: ignore[attr-defined]
+    stale = or_(table.c.key_id.is_(None), table.c.key_id != cipher.current_key_id)
+    rows = connection.execute(select(table.c.id, table.c.email).where(stale)).all()
+    for row in rows:
+        email = cipher.decrypt(row.email, EMAIL_COLUMN) or ""
+        connection.execute(
+            update(table)
+            .where(table.c.id == row.id)
+            .values(
+                email=cipher.encrypt(email, EMAIL_COLUMN),
+                email_hash=cipher.lookup_hash(email, EMAIL_LOOKUP),
+                key_id=cipher.current_key_id,
+            )
+        )
+    return len(rows)

@@ -3,18 +3,26 @@ unsubscribe from the header alone, through a real SMTP server."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from service.context import Services
+from service.db import create_sync_engine
 from service.mail.models import MailKind, MailMessage, MailSubscription
 from service.mail.subscription_messages import SUBJECTS
+from service.mail.subscriptions import EMAIL_COLUMN
+from service.privacy.crypto import UndecryptableValue, cipher_for
+from service.settings import Settings
 from tests.mail.support import Inbox, address, deliver, local, report
-from tests.support import PONTS_DE_CE_TOWN_HALL, graphql, operation
+from tests.privacy.test_encryption import KEY_2026, KEY_2027
+from tests.support import PONTS_DE_CE_TOWN_HALL, graphql, operation, running_service
+from tests.test_cli import run
 
 pytestmark = pytest.mark.anyio
 
@@ -154,3 +162,37 @@ async def test_a_wrong_subscription_is_refused_with_its_code(
     # then
     assert payload["subscription"] is None
     assert len(payload["errors"]) == 1 and payload["errors"][0]["code"] == code
+
+
+async def test_rekey_puts_the_subscribers_addresses_under_the_new_key(
+    fresh_settings: Settings,
+) -> None:
+    # given an address stored under the 2026 key
+    before = replace(fresh_settings, encryption_keys=(KEY_2026,))
+    async with running_service(before) as (_, client):
+        payload = await subscribe(client, email="Rekey@Example.org", communeCode="49007")
+        assert payload["errors"] == []
+    url = fresh_settings.resolved_database_url
+    # when the 2027 key is added (newest last), then rekey runs
+    result = run(
+        "rekey",
+        env={
+            "SERVICE_DATABASE_URL": url,
+            "SERVICE_DATA_DIR": str(fresh_settings.data_dir),
+            "SERVICE_ENCRYPTION_KEYS": f"{KEY_2026},{KEY_2027}",
+        },
+    )
+    # then the new key alone reads it, and the old one no longer does
+    assert result.returncode == 0, result.stderr
+    assert "rekey: 1 alert subscriptions now under key" in result.stdout
+    engine = create_sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            [stored] = connection.execute(text("SELECT email FROM mail_subscription")).all()
+    finally:
+        engine.dispose()
+    assert "example.org" not in stored[0].lower()
+    new = cipher_for((KEY_2027,), ())
+    assert new.decrypt(stored[0], EMAIL_COLUMN) == "rekey@example.org"
+    with pytest.raises(UndecryptableValue):
+        cipher_for((KEY_2026,), ()).decrypt(stored[0], EMAIL_COLUMN)
