@@ -214,6 +214,9 @@ async def _prepare_subscription(
         return _Skip(message.id, MailStatus.CANCELLED, "unsubscribed")
     if message.kind == MailKind.DIGEST.value and subscription.confirmed_at is None:
         return _Skip(message.id, MailStatus.CANCELLED, "not confirmed")
+    cap = mailer.settings.mail_per_address_day
+    if await _sent_today(session, subscription.email_hash, now) >= cap:
+        return _Skip(message.id, MailStatus.PENDING, "daily cap")
     email = await subscription_message(
         session,
         mailer.renderer,
@@ -274,17 +277,26 @@ async def _bounced(session: AsyncSession, item_id: int) -> bool:
 
 
 async def _sent_today(session: AsyncSession, email_hash: str, now: datetime) -> int:
-    """Messages sent to this address (every item it was given for) in the last 24 hours."""
-    count = await session.exec(
-        select(func.count(col(MailMessage.id)))
-        .join(Contact, col(Contact.item_id) == col(MailMessage.item_id))
-        .where(
-            Contact.email_hash == email_hash,
-            MailMessage.status == MailStatus.SENT.value,
-            col(MailMessage.sent_at) > now - timedelta(days=1),
+    """Messages sent to this address in the last 24 hours: about every item it was given for,
+    and to every subscription of it (contacts and subscriptions share the lookup digest)."""
+    since = now - timedelta(days=1)
+    total = 0
+    for owner, column in (
+        (Contact, MailMessage.item_id),
+        (MailSubscription, MailMessage.subscription_id),
+    ):
+        key = Contact.item_id if owner is Contact else MailSubscription.id
+        count = await session.exec(
+            select(func.count(col(MailMessage.id)))
+            .join(owner, col(key) == col(column))
+            .where(
+                col(owner.email_hash) == email_hash,
+                MailMessage.status == MailStatus.SENT.value,
+                col(MailMessage.sent_at) > since,
+            )
         )
-    )
-    return int(count.one())
+        total += int(count.one())
+    return total
 
 
 async def _record_skip(db: Database, skip: _Skip, now: datetime) -> str:

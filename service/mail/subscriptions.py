@@ -28,12 +28,14 @@ from service.items.models import Item, ItemKind
 from service.mail import rules
 from service.mail.models import MailKind, MailMessage, MailSubscription
 from service.privacy.crypto import FieldCipher
-from service.privacy.rules import EMAIL, MAX_EMAIL, normalise_email
+from service.privacy.rules import EMAIL, EMAIL_LOOKUP, MAX_EMAIL, normalise_email
 from service.routing.models import Category
 from service.territory.models import Commune
 
 SALT = "mail-subscription-v1"
-EMAIL_COLUMN, EMAIL_LOOKUP = "mail_subscription.email", "subscription-email"
+# The lookup digest is the contacts' own: one address has one digest, so the daily cap of
+# messages to an address counts both (service.mail.sender).
+EMAIL_COLUMN = "mail_subscription.email"
 MIN_RADIUS, MAX_RADIUS = 50, 2000
 UNCONFIRMED_DAYS = 7
 MAX_PENDING_PER_ADDRESS = 3

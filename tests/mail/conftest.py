@@ -11,9 +11,8 @@ import pytest
 
 from service.context import Services
 from service.settings import Settings
-from tests.mail.support import PUBLIC_URL, SENDER, Inbox, smtp_server
+from tests.mail.support import Inbox, mail_settings, smtp_server
 from tests.support import (
-    ONE_ORIGIN_LIMITS,
     prepare_database,
     running_service,
     throwaway_database,
@@ -33,21 +32,6 @@ def mail_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def inbox() -> Iterator[Inbox]:
     with smtp_server() as server:
         yield server
-
-
-def mail_settings(url: str, folder: Path, inbox: Inbox) -> Settings:
-    return Settings(
-        database_url=url,
-        data_dir=folder,
-        secret_keys=("k" * 32,),
-        public_url=PUBLIC_URL,
-        mail_smtp_host=inbox.host,
-        mail_smtp_port=inbox.port,
-        mail_smtp_security="none",
-        mail_sender=SENDER,
-        mail_backoff_seconds=60.0,
-        **ONE_ORIGIN_LIMITS,
-    )
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,7 +25,8 @@ from service.context import Services
 from service.items import rules as items
 from service.items.lifecycle import Status
 from service.mail.sender import SendCounts, plan_mail, send_due_messages
-from tests.support import submit_report
+from service.settings import Settings
+from tests.support import ONE_ORIGIN_LIMITS, submit_report
 
 PUBLIC_URL = "https://signaler.example"
 SENDER = "Angers Loire Métropole <ne-pas-repondre@signaler.example>"
@@ -194,3 +196,18 @@ def local(link: str) -> str:
     """The link as the in-process client opens it (same path and query, no host)."""
     parts = urlsplit(link)
     return f"{parts.path}?{parts.query}"
+
+
+def mail_settings(url: str, folder: Path, inbox: Inbox) -> Settings:
+    return Settings(
+        database_url=url,
+        data_dir=folder,
+        secret_keys=("k" * 32,),
+        public_url=PUBLIC_URL,
+        mail_smtp_host=inbox.host,
+        mail_smtp_port=inbox.port,
+        mail_smtp_security="none",
+        mail_sender=SENDER,
+        mail_backoff_seconds=60.0,
+        **ONE_ORIGIN_LIMITS,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +20,7 @@ from service.mail.subscription_messages import SUBJECTS
 from service.mail.subscriptions import EMAIL_COLUMN
 from service.privacy.crypto import UndecryptableValue, cipher_for
 from service.settings import Settings
-from tests.mail.support import Inbox, address, deliver, local, report
+from tests.mail.support import Inbox, address, deliver, local, mail_settings, report
 from tests.privacy.test_encryption import KEY_2026, KEY_2027
 from tests.support import PONTS_DE_CE_TOWN_HALL, graphql, operation, running_service
 from tests.test_cli import run
@@ -196,3 +197,32 @@ async def test_rekey_puts_the_subscribers_addresses_under_the_new_key(
     assert new.decrypt(stored[0], EMAIL_COLUMN) == "rekey@example.org"
     with pytest.raises(UndecryptableValue):
         cipher_for((KEY_2026,), ()).decrypt(stored[0], EMAIL_COLUMN)
+
+
+async def test_the_daily_cap_counts_an_address_s_messages_as_resident_and_as_subscriber(
+    mail_database: str, tmp_path: Path, inbox: Inbox
+) -> None:
+    # given at most one message a day to an address, already used by a report's message
+    settings = replace(mail_settings(mail_database, tmp_path, inbox), mail_per_address_day=1)
+    async with running_service(settings) as (services, client):
+        email = address()
+        await report(client, email)
+        await deliver(services)
+        # when the same address subscribes
+        await subscribe(client, email=email.upper(), communeCode="49007")
+        await deliver(services)
+        held = [
+            row
+            for row in await messages(services)
+            if row.kind == "confirm" and row.status == "pending"
+        ]
+        # then its confirmation waits for the next day
+        assert len(inbox.to(email)) == 1
+        assert len(held) >= 1
+        await deliver(services, datetime.now(UTC) + DAY)
+        assert len(inbox.to(email)) == 2
+
+
+async def messages(services: Services) -> list[MailMessage]:
+    async with services.db.reading() as session:
+        return list((await session.exec(select(MailMessage))).all())
