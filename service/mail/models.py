@@ -55,7 +55,8 @@ class MailMessage(SQLModel, table=True):
     subscription_id: int | None = Field(
         default=None, foreign_key="mail_subscription.id", index=True
     )
-    # A digest lists the reports with ids in (after_item_id, up_to_item_id].
+    # A digest lists the reports with ids in (after_item_id, up_to_item_id]; for a subscription
+    # to one report, that report's public events with ids in that range.
     after_item_id: int | None = None
     up_to_item_id: int | None = None
     status: str = Field(max_length=20, index=True)  # a MailStatus value
@@ -85,11 +86,13 @@ class MailSubscription(SQLModel, table=True):
     latitude: float | None = None
     longitude: float | None = None
     radius_meters: int | None = None
+    # "Follow this report": one report's public changes instead of an area's new reports.
+    item_id: int | None = Field(default=None, foreign_key="item.id")
     language: str = Field(max_length=5)
     # Part of its links' tokens: a new nonce revokes them.
     token_nonce: str = Field(max_length=32)
     created_at: datetime = Field(sa_column=utc_datetime(nullable=False))
     confirmed_at: datetime | None = Field(default=None, sa_column=utc_datetime())
-    # The highest item id the digests have covered (the next digest lists newer ones).
+    # The highest item id (area) or event id (one report) the digests have covered.
     seen_item_id: int = 0
     last_digest_at: datetime | None = Field(default=None, sa_column=utc_datetime())

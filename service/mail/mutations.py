@@ -40,6 +40,7 @@ class SubscriptionMutation:
             latitude=input.latitude,
             longitude=input.longitude,
             radius_meters=input.radius_meters,
+            reference=input.reference,
             language=context.translator.locale,
         )
         async with context.db.writing() as session:

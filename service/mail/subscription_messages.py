@@ -4,7 +4,7 @@ subscription when sending: an unsubscription (which deletes the row) stops queue
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import Message
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_
 from service.i18n.translator import Translator
+from service.items.lifecycle import STATUS_LABELS, Status
 from service.items.models import Item
 from service.mail import subscriptions
 from service.mail.models import MailKind, MailMessage, MailSubscription
@@ -24,6 +25,7 @@ SUBJECTS = {
     MailKind.CONFIRM: N_("Confirm your alerts of new reports"),
     MailKind.DIGEST: N_("New reports in your area"),
 }
+REPORT_NEWS = N_("News of report %(reference)s")
 
 
 async def area_of(
@@ -31,6 +33,11 @@ async def area_of(
 ) -> str:
     """« Angers, Nid-de-poule, within 300 m of a point » in the reader's language."""
     parts = []
+    if subscription.item_id is not None:
+        item = await session.get(Item, subscription.item_id)
+        return translator.gettext(
+            N_("report %(reference)s"), reference=item.reference if item else ""
+        )
     if subscription.commune_code:
         commune = await session.get(Commune, subscription.commune_code)
         parts.append(commune.name if commune else subscription.commune_code)
@@ -70,7 +77,27 @@ async def subscription_message(
         ),
         "reports": [],
     }
-    if kind is MailKind.DIGEST:
+    subject = SUBJECTS[kind]
+    if kind is MailKind.DIGEST and subscription.item_id is not None:
+        item = await session.get(Item, subscription.item_id)
+        events = await subscriptions.report_news(
+            session, subscription, message.after_item_id or 0, message.up_to_item_id
+        )
+        if item is None or not events:
+            return None
+        values["reference"] = item.reference
+        values["news"] = [
+            {
+                "when": translator.datetime(_utc(event.created_at)),
+                "status": translator.gettext(STATUS_LABELS[Status(event.to_status)])
+                if event.to_status
+                else "",
+                "text": event.text or "",
+            }
+            for event in events
+        ]
+        subject = REPORT_NEWS
+    elif kind is MailKind.DIGEST:
         items = await subscriptions.new_reports(
             session, subscription, message.after_item_id or 0, message.up_to_item_id
         )
@@ -78,7 +105,9 @@ async def subscription_message(
             return None
         values["reports"] = [await _listed(session, item, translator) for item in items]
         values["count"] = translator.number(len(items))
-    rendered = renderer.render("subscription", subscription.language, SUBJECTS[kind], **values)
+    values.setdefault("news", [])
+    values.setdefault("reference", "")
+    rendered = renderer.render("subscription", subscription.language, subject, **values)
     return renderer.message(
         rendered,
         uid=message.message_uid,
@@ -87,6 +116,10 @@ async def subscription_message(
         now=now,
         unsubscribe=str(values["unsubscribe_url"]),
     )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def _listed(session: AsyncSession, item: Item, translator: Translator) -> dict[str, str]:

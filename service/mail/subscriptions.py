@@ -24,7 +24,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError
-from service.items.models import Item, ItemKind
+from service.items.models import EventKind, Item, ItemEvent, ItemKind
+from service.items.rules import Audience, get_by_reference
 from service.mail import rules
 from service.mail.models import MailKind, MailMessage, MailSubscription
 from service.privacy.crypto import FieldCipher
@@ -49,6 +50,7 @@ class SubscriptionErrorCode(enum.Enum):
     UNKNOWN_COMMUNE = "UNKNOWN_COMMUNE"
     UNKNOWN_CATEGORY = "UNKNOWN_CATEGORY"
     INVALID_RADIUS = "INVALID_RADIUS"
+    UNKNOWN_REPORT = "UNKNOWN_REPORT"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class SubscriptionRequest:
     longitude: float | None = None
     radius_meters: int | None = None
     language: str = "fr"
+    # "Follow this report": its public reference, instead of an area.
+    reference: str | None = None
 
 
 async def request_errors(session: AsyncSession, request: SubscriptionRequest) -> list[DomainError]:
@@ -74,6 +78,17 @@ async def request_errors(session: AsyncSession, request: SubscriptionRequest) ->
             )
         )
     point = request.latitude is not None or request.longitude is not None
+    if request.reference is not None:
+        followed = await get_by_reference(session, request.reference.strip().upper())
+        if followed is None or followed.kind != ItemKind.REPORT.value:
+            errors.append(
+                DomainError(
+                    SubscriptionErrorCode.UNKNOWN_REPORT,
+                    N_("No report has this reference."),
+                    field="reference",
+                )
+            )
+        return errors
     if not (request.commune_code or request.category_code or point):
         errors.append(
             DomainError(
@@ -126,13 +141,17 @@ async def subscribe(
     or not (no one learns who subscribes)."""
     email = normalise_email(request.email)
     digest = cipher.lookup_hash(email, EMAIL_LOOKUP)
-    point = request.latitude is not None
+    followed = None
+    if request.reference is not None:
+        followed = await get_by_reference(session, request.reference.strip().upper())
+    point = request.latitude is not None and followed is None
     subscription = MailSubscription(
         email=cipher.encrypt(email, EMAIL_COLUMN) or "",
         email_hash=digest,
         key_id=cipher.current_key_id,
-        commune_code=request.commune_code or None,
-        category_code=request.category_code or None,
+        item_id=followed.id if followed else None,
+        commune_code=None if followed else request.commune_code or None,
+        category_code=None if followed else request.category_code or None,
         latitude=request.latitude if point else None,
         longitude=request.longitude if point else None,
         radius_meters=request.radius_meters if point else None,
@@ -189,7 +208,11 @@ async def confirm(session: AsyncSession, subscription: MailSubscription, now: da
     """Double opt-in done: digests start with the reports made from now on."""
     if subscription.confirmed_at is not None:
         return
-    newest = await session.exec(select(func.max(col(Item.id))))
+    newest = await session.exec(
+        select(func.max(col(ItemEvent.id)))
+        if subscription.item_id
+        else select(func.max(col(Item.id)))
+    )
     subscription.confirmed_at = now
     subscription.seen_item_id = int(newest.one() or 0)
     subscription.last_digest_at = now  # the first digest comes a day later at the earliest
@@ -257,6 +280,24 @@ async def new_reports(
     return [item for item in found if matches(subscription, item)]
 
 
+NEWS_KINDS = (EventKind.STATUS_CHANGED.value, EventKind.PUBLIC_ANSWER.value)
+
+
+async def report_news(
+    session: AsyncSession, subscription: MailSubscription, after: int, up_to: int | None = None
+) -> list[ItemEvent]:
+    """The followed report's public changes (statuses, answers) after event id ``after``."""
+    statement = select(ItemEvent).where(
+        ItemEvent.item_id == subscription.item_id,
+        col(ItemEvent.id) > after,
+        ItemEvent.audience == Audience.PUBLIC.value,
+        col(ItemEvent.kind).in_(NEWS_KINDS),
+    )
+    if up_to is not None:
+        statement = statement.where(col(ItemEvent.id) <= up_to)
+    return list((await session.exec(statement.order_by(col(ItemEvent.id)))).all())
+
+
 async def plan_digests(session: AsyncSession, now: datetime) -> int:
     """Queue the day's digest of each confirmed subscription that has new reports (at most
     one a day each), and delete subscriptions left unconfirmed too long."""
@@ -277,12 +318,18 @@ async def plan_digests(session: AsyncSession, now: datetime) -> int:
     created = 0
     for subscription in due.all():
         assert subscription.id is not None
-        items = (await new_reports(session, subscription, subscription.seen_item_id))[
-            :DIGEST_MAX_ITEMS
-        ]
-        if not items:
-            continue
-        up_to = max(item.id or 0 for item in items)
+        if subscription.item_id is not None:
+            events = await report_news(session, subscription, subscription.seen_item_id)
+            if not events:
+                continue
+            up_to = max(event.id or 0 for event in events)
+        else:
+            items = (await new_reports(session, subscription, subscription.seen_item_id))[
+                :DIGEST_MAX_ITEMS
+            ]
+            if not items:
+                continue
+            up_to = max(item.id or 0 for item in items)
         key = f"digest:{subscription.id}:{subscription.seen_item_id}-{up_to}"
         created += await rules.queue(
             session,

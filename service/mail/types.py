@@ -18,6 +18,7 @@ described_enum(
         SubscriptionErrorCode.UNKNOWN_COMMUNE: "No commune has this code.",
         SubscriptionErrorCode.UNKNOWN_CATEGORY: "No category has this code.",
         SubscriptionErrorCode.INVALID_RADIUS: "The point or its radius is out of bounds.",
+        SubscriptionErrorCode.UNKNOWN_REPORT: "No report has this reference.",
     },
 )
 
@@ -40,6 +41,11 @@ class SubscriptionCreateInput:
     radius_meters: int | None = strawberry.field(
         default=None, description="Around the point, from 50 to 2,000 metres."
     )
+    reference: str | None = strawberry.field(
+        default=None,
+        description="Follow one report instead of an area (anyone's, e.g. after « me too »): "
+        "its public changes, at most once a day. The area fields are then ignored.",
+    )
 
 
 @strawberry.type(description="A subscription to new reports, as its subscriber may see it.")
@@ -47,6 +53,9 @@ class AreaSubscription:
     commune_code: str | None = strawberry.field(description="The commune, if one was chosen.")
     category_code: str | None = strawberry.field(description="The category, if one was chosen.")
     radius_meters: int | None = strawberry.field(description="The radius, around a point.")
+    follows_a_report: bool = strawberry.field(
+        description="True when it follows one report rather than an area."
+    )
     confirmed: bool = strawberry.field(
         description="False until the link sent by e-mail is followed (double opt-in): nothing "
         "but that link is sent before."
@@ -58,6 +67,7 @@ class AreaSubscription:
             commune_code=row.commune_code,
             category_code=row.category_code,
             radius_meters=row.radius_meters,
+            follows_a_report=row.item_id is not None,
             confirmed=row.confirmed_at is not None,
         )
 

@@ -15,12 +15,13 @@ from sqlmodel import col, select
 
 from service.context import Services
 from service.db import create_sync_engine
+from service.items.lifecycle import Status
 from service.mail.models import MailKind, MailMessage, MailSubscription
 from service.mail.subscription_messages import SUBJECTS
 from service.mail.subscriptions import EMAIL_COLUMN
 from service.privacy.crypto import UndecryptableValue, cipher_for
 from service.settings import Settings
-from tests.mail.support import Inbox, address, deliver, local, mail_settings, report
+from tests.mail.support import Inbox, address, change, deliver, local, mail_settings, report
 from tests.privacy.test_encryption import KEY_2026, KEY_2027
 from tests.support import PONTS_DE_CE_TOWN_HALL, graphql, operation, running_service
 from tests.test_cli import run
@@ -226,3 +227,42 @@ async def test_the_daily_cap_counts_an_address_s_messages_as_resident_and_as_sub
 async def messages(services: Services) -> list[MailMessage]:
     async with services.db.reading() as session:
         return list((await session.exec(select(MailMessage))).all())
+
+
+async def test_someone_follows_another_residents_report_and_hears_of_its_changes_once_a_day(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given a report someone else made, followed (after « me too ») by a neighbour
+    services, client = running
+    neighbour = address()
+    reference, _ = await report(client, address())
+    payload = await subscribe(client, email=neighbour, reference=reference.lower())
+    assert payload["errors"] == [] and payload["subscription"]["followsAReport"] is True
+    await deliver(services)
+    [confirmation] = inbox.to(neighbour)
+    [link] = [link for link in confirmation.links() if "/courriel/abonnement" in link]
+    await confirm(client, link)
+    # when staff acknowledge it with a public answer, then resolve it
+    await change(services, reference, Status.ACKNOWLEDGED, text="Équipe prévue mardi.")
+    await change(services, reference, Status.RESOLVED)
+    await deliver(services, datetime.now(UTC) + DAY)
+    await deliver(services, datetime.now(UTC) + DAY + timedelta(hours=2))
+    # then one message tells both changes; nothing of the resident who reported it
+    [_, news] = inbox.to(neighbour)
+    french = services.translator("fr")
+    assert reference in str(news.message["Subject"])
+    assert "Équipe prévue mardi." in news.text
+    assert french.gettext("Resolved") in news.text or "Résolu" in news.text
+    assert "Camille" not in news.text and "06 12 34 56 78" not in news.text
+
+
+async def test_following_an_unknown_report_is_refused(
+    running: tuple[Services, httpx.AsyncClient],
+) -> None:
+    # given
+    _, client = running
+    # when
+    payload = await subscribe(client, email="a@example.org", reference="ALM-1999-000001")
+    # then
+    assert payload["subscription"] is None
+    assert len(payload["errors"]) == 1 and payload["errors"][0]["code"] == "UNKNOWN_REPORT"

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("latitude", sa.Float(), nullable=True),
         sa.Column("longitude", sa.Float(), nullable=True),
         sa.Column("radius_meters", sa.Integer(), nullable=True),
+        sa.Column("item_id", sa.Integer(), nullable=True),
         sa.Column("language", string(length=5), nullable=False),
         sa.Column("token_nonce", string(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -48,6 +49,9 @@ def upgrade() -> None:
             ["commune_code"],
             ["commune.code"],
             name=op.f("fk_mail_subscription_commune_code_commune"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["item.id"], name=op.f("fk_mail_subscription_item_id_item")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_subscription")),
     )
