@@ -1,7 +1,7 @@
 """mail: the queue of e-mail messages (no address: read from the contact or the subscription
 when sent), and subscriptions to new reports by area (address encrypted, double opt-in)
 
-Revision ID: 0019_mail
+Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-05 06:00:00.000000
 """
