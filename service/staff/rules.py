@@ -27,7 +27,8 @@ SESSION_COOKIE = "alm_staff"
 SESSION_LIFETIME = timedelta(hours=8)
 ACCESS_TOKEN_PREFIX = "alm_pat_"
 # What a personal access token may do; the staff member's role still applies on top.
-TOKEN_SCOPES = frozenset({"items:read", "items:write", "staff:read"})
+# staff:write lets an administrator's script manage accounts (service.staff.accounts).
+TOKEN_SCOPES = frozenset({"items:read", "items:write", "staff:read", "staff:write"})
 MAX_TOKEN_NAME = 100
 
 
