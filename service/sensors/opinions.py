@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, bindparam, func, text
@@ -22,7 +23,7 @@ from service.reports.rules import device_key_errors
 from service.sensors import changes
 from service.sensors.errors import SensorErrorCode
 from service.sensors.models import Concern, Sensor, SensorOpinion, SensorStatus, Understood
-from service.sensors.rules import not_found
+from service.sensors.rules import not_found, slug_sought
 
 MAX_COMMENT = 1_000
 # k-anonymity: a count below this is shown as "fewer than 5", never as its value.
@@ -250,6 +251,39 @@ class OpinionSummary:
         if self.count < K_ANONYMITY:
             return None
         return round(self.understood[Understood.YES] / self.count, 3)
+
+
+@cache
+def _sensor_with_opinions_version() -> Any:
+    # Built once: building it (four subqueries) cost more than running it.
+    of_sensor = col(SensorOpinion.sensor_id) == col(Sensor.id)
+    versions = [
+        select(aggregate).where(of_sensor).scalar_subquery()
+        for aggregate in (
+            func.count(),
+            func.max(SensorOpinion.updated_at),
+            func.max(SensorOpinion.id),
+            func.sum(SensorOpinion.acceptance),
+        )
+    ]
+    return select(Sensor, *versions).where(col(Sensor.slug) == bindparam("slug"))
+
+
+async def sensor_with_opinions_version(
+    session: AsyncSession, slug: str
+) -> tuple[Sensor, tuple[object, ...]] | None:
+    """The sensor named ``slug`` and a version of its opinions (how many, the last change, the
+    last id: any opinion given, replaced or deleted moves it), in one statement; None when no
+    sensor has that name. What a page built from the sensor and its opinions is keyed by."""
+    sought = slug_sought(slug)
+    if sought is None:
+        return None
+    statement = _sensor_with_opinions_version()
+    row = (await session.exec(statement, params={"slug": sought})).first()
+    if row is None:
+        return None
+    sensor, *version = row
+    return sensor, (as_utc(sensor.updated_at), *(str(v) for v in version))
 
 
 async def summarise(

@@ -26,7 +26,7 @@ from service.reports import rules
 from service.reports.rules import ReportFilter, ReportRequest
 from service.web.forms import Form, choice_required, field_errors
 from service.web.limits import over_limit
-from service.web.rendering import Endpoint, Page, Web
+from service.web.rendering import Endpoint, Holes, Page, Web
 from service.web.residents import (
     CONTACT_FIELDS,
     IDEMPOTENCY_FIELD,
@@ -158,6 +158,28 @@ async def similar_reports(web: Web, page: Page, request: ReportRequest) -> list[
     return [similar_view(web, page, item, d) for item, d in chosen[:NEARBY_SHOWN]]
 
 
+def form_values(
+    web: Web,
+    page: Page,
+    form: Form | None,
+    values: dict[str, Any],
+    *,
+    errors: dict[str, str] | None = None,
+    similar: list[Similar] | None = None,
+) -> dict[str, Any]:
+    return {
+        "nav": None,
+        "values": values,
+        "errors": errors or {},
+        "similar": similar or [],
+        "category_groups": category_groups(web, page),
+        "communes": commune_options(web),
+        "consents": consents(page, form),
+        "outside_message": page.gettext(rules.outside_alm().message),
+        "tiles_host": tiles_origin(web.tiles_url),
+    }
+
+
 def render_form(
     web: Web,
     page: Page,
@@ -169,26 +191,22 @@ def render_form(
 ) -> Response:
     values: dict[str, Any] = dict(form.as_mapping()) if form else {}
     values.setdefault(IDEMPOTENCY_FIELD, new_idempotency_key())
-    return web.render(
-        page,
-        "residents/report.html",
-        status=status,
-        private=True,
-        nav=None,
-        values=values,
-        errors=errors or {},
-        similar=similar or [],
-        category_groups=category_groups(web, page),
-        communes=commune_options(web),
-        consents=consents(page, form),
-        outside_message=page.gettext(rules.outside_alm().message),
-        tiles_host=tiles_origin(web.tiles_url),
-    )
+    shown = form_values(web, page, form, values, errors=errors, similar=similar)
+    return web.render(page, "residents/report.html", status=status, private=True, **shown)
 
 
 def report_form(web: Web) -> Endpoint:
+    """The blank form: the same for every reader but its CSRF field and key (rendered once
+    per language and reference snapshot)."""
+
     async def endpoint(request: Request) -> Response:
-        return render_form(web, web.page(request), None)
+        page = web.page(request)
+
+        async def build(holes: Holes) -> dict[str, Any]:
+            key = holes.key(IDEMPOTENCY_FIELD, new_idempotency_key)
+            return form_values(web, page, None, {IDEMPOTENCY_FIELD: key})
+
+        return await web.render_shared(page, "residents/report.html", None, build, private=True)
 
     return endpoint
 
