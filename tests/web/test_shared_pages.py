@@ -28,9 +28,7 @@ def without_own_parts(html: str) -> str:
     return re.sub(r'name="idempotency_key" value="[^"]+"', "", html)
 
 
-@pytest.mark.parametrize(
-    "path", ["/capteurs/{slug}", "/signaler", "/demandes/bulky_waste_pickup"]
-)
+@pytest.mark.parametrize("path", ["/capteurs/{slug}", "/signaler", "/demandes/bulky_waste_pickup"])
 async def test_two_readers_of_a_shared_page_get_their_own_csrf_token_and_keys(
     services: Services, client: httpx.AsyncClient, path: str
 ) -> None:
