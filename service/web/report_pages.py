@@ -10,7 +10,6 @@ the form's idempotency key makes a double post one report.
 from __future__ import annotations
 
 import math
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +23,7 @@ from service.items.models import Item
 from service.items.types import SUPPORT_LABEL, status_label
 from service.reports import rules
 from service.reports.rules import ReportFilter, ReportRequest
+from service.web.devices import device_key, remember_device
 from service.web.forms import Form, choice_required, field_errors
 from service.web.limits import over_limit
 from service.web.rendering import Endpoint, Holes, Page, Web
@@ -36,7 +36,6 @@ from service.web.residents import (
     posted,
 )
 from service.web.security import tiles_origin
-from service.web.sensors import DEVICE_COOKIE, DEVICE_COOKIE_SECONDS
 
 NEARBY_RADIUS_M = 250
 NEARBY_SHOWN = 5
@@ -276,7 +275,7 @@ def support_post(web: Web) -> Endpoint:
         form = await posted(web, request, page, "report", back="/signaler")
         if isinstance(form, Response):
             return form
-        device = request.cookies.get(DEVICE_COOKIE) or secrets.token_urlsafe(24)
+        device = device_key(request)
         errors = list(form.refused) or rules.device_key_errors(device)
         if not errors and (limited := over_limit(web, request, submission=True)):
             errors = [limited]
@@ -301,14 +300,7 @@ def support_post(web: Web) -> Endpoint:
             similar=[similar_view(web, page, item, None)] if item else [],
             counted=counted,
         )
-        response.set_cookie(
-            DEVICE_COOKIE,
-            device,
-            max_age=DEVICE_COOKIE_SECONDS,
-            httponly=True,
-            samesite="lax",
-            secure=page.secure_cookies,
-        )
+        remember_device(response, page, device)
         return response
 
     return endpoint

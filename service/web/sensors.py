@@ -28,16 +28,15 @@ from service.sensors import opinions, rules
 from service.sensors.geojson import register_version
 from service.sensors.models import Concern, Sensor, SensorStatus, Understood
 from service.sensors.opinions import OpinionSummary, shown
-from service.sensors.types import STATUS_LABELS, SensorDtprEntry, dtpr_entries, translation_note
+from service.sensors.signs import STATUS_LABELS, SignEntry, sign_entries, translation_note
 from service.tracking.rules import TrackingTokens
 from service.trends import labels
 from service.web import qr
+from service.web.devices import device_key, remember_device
 from service.web.forms import Form, choice_required, field_errors, read_form
 from service.web.limits import origin_address, over_limit
 from service.web.rendering import Endpoint, Holes, Page, Web
 
-DEVICE_COOKIE = "alm_device"
-DEVICE_COOKIE_SECONDS = 365 * 24 * 3600
 LIST_PAGE_SIZE = 50
 NEAR_ME_RADIUS_M = 2_000
 # The rules' field names -> the form's (anything else is the whole form's).
@@ -52,7 +51,7 @@ class SignGroup:
     """One DTPR category of a sign with its elements (a sign may name several purposes)."""
 
     category_name: str
-    entries: list[SensorDtprEntry]
+    entries: list[SignEntry]
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ class SensorPageData:
     summary: OpinionSummary
 
 
-def sign_groups(entries: list[SensorDtprEntry]) -> list[SignGroup]:
+def sign_groups(entries: list[SignEntry]) -> list[SignGroup]:
     groups: dict[str, SignGroup] = {}
     for entry in entries:
         group = groups.setdefault(str(entry.category_id), SignGroup(entry.category_name, []))
@@ -91,7 +90,7 @@ async def sensor_data(
     taxonomy = await web.taxonomy(session, locale)
     elements = (await rules.elements_of(session, [sensor.id]))[sensor.id]
     summary = await opinions.summarise(session, [sensor.id])
-    entries = dtpr_entries(elements, taxonomy, locale)
+    entries = sign_entries(elements, taxonomy, locale)
     reference = web.services.reference
     commune = reference.communes.get(sensor.commune_code)
     body = reference.bodies.get(sensor.accountable_body_code)
@@ -257,7 +256,7 @@ def opinion_post(web: Web) -> Endpoint:
             "comment": form.get("comment"),
             "key": form.get("idempotency_key") or fresh_key(),
         }
-        device = request.cookies.get(DEVICE_COOKIE) or secrets.token_urlsafe(24)
+        device = device_key(request)
         understood = values["understood"] if values["understood"] in UNDERSTOOD else None
         # The rules check everything but `understood`, which the API's enum type guarantees:
         # a form may come without it, so the page says so beside the others.
@@ -287,14 +286,7 @@ def opinion_post(web: Web) -> Endpoint:
                 web, page, data, status=400, opinion_errors=shown_errors, opinion_values=values
             )
         response = web.redirect(page, page.url(f"/capteurs/{slug}", merci="avis") + "#merci")
-        response.set_cookie(
-            DEVICE_COOKIE,
-            device,
-            max_age=DEVICE_COOKIE_SECONDS,
-            httponly=True,
-            samesite="lax",
-            secure=page.secure_cookies,
-        )
+        remember_device(response, page, device)
         return response
 
     return endpoint
@@ -473,7 +465,7 @@ async def list_values(
         elements = await rules.elements_of(session, [s.id for s, _ in found.rows if s.id])
     rows = []
     for sensor, distance in found.rows:
-        entries = dtpr_entries(elements[sensor.id or 0], taxonomy, page.locale)
+        entries = sign_entries(elements[sensor.id or 0], taxonomy, page.locale)
         rows.append(
             {
                 "sensor": sensor,
