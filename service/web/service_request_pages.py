@@ -129,22 +129,25 @@ def catalogue(web: Web) -> Endpoint:
         commune = request.query_params.get("commune", "")
         if commune not in reference.communes:
             commune = ""
-        services = reference.services
-        groups: dict[str, list[ServiceSpec]] = {}
-        for service in services.in_order(commune or None):
-            groups.setdefault(service.group_code, []).append(service)
-        return web.render(
-            page,
-            "residents/services.html",
-            commune=commune,
-            commune_name=reference.communes[commune].name if commune else None,
-            communes=commune_options(web),
-            groups=[
-                (str(page.gettext(services.groups[code].label)), members)
-                for code, members in groups.items()
-            ],
-            values={"commune": commune},
-        )
+
+        async def build(holes: Holes) -> dict[str, Any]:
+            services = reference.services
+            groups: dict[str, list[ServiceSpec]] = {}
+            for service in services.in_order(commune or None):
+                groups.setdefault(service.group_code, []).append(service)
+            return {
+                "commune": commune,
+                "commune_name": reference.communes[commune].name if commune else None,
+                "communes": commune_options(web),
+                "groups": [
+                    (str(page.gettext(services.groups[code].label)), members)
+                    for code, members in groups.items()
+                ],
+                "values": {"commune": commune},
+            }
+
+        # The catalogue changes with the reference data only: once per language and address.
+        return await web.render_shared(page, "residents/services.html", None, build)
 
     return endpoint
 
