@@ -18,6 +18,7 @@ from service.db import Database
 from service.errors import N_, DomainError, ValidationFailed, raise_if_any
 from service.items import rules as items
 from service.items.rules import as_utc
+from service.origins import origin_of
 from service.privacy.rules import keyed_hash, mask_personal_data
 from service.reports.rules import device_key_errors
 from service.sensors import changes
@@ -189,11 +190,15 @@ async def submit_opinion(
     now: datetime,
 ) -> Given:
     """A resident's opinion as ``sensorOpinionCreate`` and the sensor page take it: checked,
-    counted against the device's and the network origin's hourly limits (both kept only as
-    keyed hashes), then given. Raises ValidationFailed with every refusal."""
+    counted against the device's and the network origin's (an IPv6 /64) hourly limits (both
+    kept only as keyed hashes), then given. Raises ValidationFailed with every refusal."""
     raise_if_any(opinion_errors(request))
     device_hash = keyed_hash(secret, "sensor-opinion-device", request.device_key)
-    origin = keyed_hash(secret, "sensor-opinion-origin", origin_address) if origin_address else None
+    origin = (
+        keyed_hash(secret, "sensor-opinion-origin", origin_of(origin_address))
+        if origin_address
+        else None
+    )
     if not throttle.allow(device_hash, origin):
         raise ValidationFailed([too_many()])
     return await give_opinion(db, request, device_hash, now)

@@ -10,12 +10,12 @@ from strawberry.types import Info
 from service.context import Context, CookieToSet
 from service.errors import N_, DomainError
 from service.inputs import id_number
+from service.origins import origin_of
 from service.privacy.rules import keyed_hash
 from service.schema_support import payload_errors
 from service.staff import rules
 from service.staff.errors import StaffErrorCode
 from service.staff.permissions import not_authenticated
-from service.staff.throttle import origin_of
 from service.staff.types import (
     AccessTokenCreatePayload,
     AccessTokenRevokePayload,
