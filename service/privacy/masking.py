@@ -158,21 +158,30 @@ def _cards(match: re.Match[str]) -> str:
     return "".join(pieces) + run[position:]
 
 
-def _name(match: re.Match[str]) -> str:
-    start = match.start()
-    if start and (match.string[start - 1].isalnum() or match.string[start - 1] in "._"):
-        # Inside a word (« CDM. Untel »): not a civility; a real one may follow in the match.
-        civility = match.group("civility")
-        return civility + CIVILITY_NAME.sub(_name, match.group(0)[len(civility) :])
-    name = match.group("name")
-    words = name.split()
-    # A name is capitalised; « Monsieur le maire » is not one. Only the capitalised words
-    # from the first one on are taken (« M. Dupont a dit » masks Dupont alone).
-    if not words[0][0].isupper():
-        return match.group(0)
-    kept = name if len(words) == 1 or words[1][0].isupper() else words[0]
-    rest = name[len(kept) :]
-    return f"{match.group('civility')}{match.group('space')}{MASK}{rest}"
+def _mask_names(text: str) -> str:
+    """The text with the name after each civility masked, the civility kept.
+
+    A scan rather than ``sub``: a civility inside a word (« CDM. Untel ») or followed by no
+    name (« Monsieur le maire ») is skipped one character on, so that a real one the refused
+    match overlapped (« CDM. Untel M. Dupont ») is still found."""
+    pieces: list[str] = []
+    kept_until = search_from = 0
+    while match := CIVILITY_NAME.search(text, search_from):
+        start = match.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] in "._"):
+            search_from = start + 1
+            continue
+        name, name_start = match.group("name"), match.start("name")
+        words = name.split()
+        # A name is capitalised; « Monsieur le maire » is not one. Only the capitalised words
+        # from the first one on are taken (« M. Dupont a dit » masks Dupont alone).
+        if not words[0][0].isupper():
+            search_from = name_start
+            continue
+        masked = name if len(words) == 1 or words[1][0].isupper() else words[0]
+        pieces += [text[kept_until:name_start], MASK]
+        kept_until = search_from = name_start + len(masked)
+    return "".join(pieces) + text[kept_until:]
 
 
 def _arabic_name(match: re.Match[str]) -> str:
@@ -200,7 +209,7 @@ def _once(text: str) -> str:
     if digits >= 3:
         text = PLATE_SIV.sub(MASK, text)
         text = PLATE_FNI.sub(MASK, text)
-    text = CIVILITY_NAME.sub(_name, text)
+    text = _mask_names(text)
     if not text.isascii():
         text = ARABIC_CIVILITY_NAME.sub(_arabic_name, text)
     return text
