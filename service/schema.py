@@ -21,6 +21,7 @@ from service.errors import DomainError
 from service.integrations.mutations import ApiClientMutation, WebhookMutation
 from service.integrations.queries import ApiClientQuery, ChangeQuery, WebhookQuery
 from service.limits import validation_rules
+from service.photos.mutations import PhotoMutation
 from service.privacy.mutations import PrivacyMutation
 from service.privacy.queries import PrivacyQuery
 from service.reports.mutations import ReportMutation
@@ -85,6 +86,7 @@ class Mutation(
     PrivacyMutation,
     ApiClientMutation,
     WebhookMutation,
+    PhotoMutation,
 ):
     pass
 

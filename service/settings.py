@@ -115,6 +115,14 @@ class Settings:
     # The address residents reach the pages at (``https://signaler.example``): what a printed
     # sign's QR code and a tracking link hold. Empty: the request's own (demo, tests).
     public_url: str = ""
+    # Photos (see README, "Photos"): each at most this many bytes as sent and pixels as
+    # decoded, this many per item; the bodies whose photos are public without review; an
+    # upload never attached to an item is deleted after this many hours.
+    photo_max_bytes: int = 10_000_000
+    photo_max_pixels: int = 50_000_000
+    photos_per_item: int = 3
+    photo_auto_publish_bodies: tuple[str, ...] = ()
+    photo_unattached_hours: float = 24.0
     # Set by `serve --demo` only; never read from the environment.
     demo: bool = field(default=False)
 
@@ -129,6 +137,16 @@ class Settings:
     def search_dir(self) -> Path:
         """The search index and the indexer's lock (derived data: ``reindex`` rebuilds it)."""
         return self.data_dir / "search"
+
+    @property
+    def photos_dir(self) -> Path:
+        """The photos' files (staff and public copies), owner-only like the database."""
+        return self.data_dir / "photos"
+
+    @property
+    def upload_body_bytes(self) -> int:
+        """The body size allowed where photos are sent (all of an item's photos and a form)."""
+        return self.photo_max_bytes * self.photos_per_item + self.max_body_bytes
 
     @property
     def is_sqlite(self) -> bool:
@@ -246,6 +264,17 @@ class Settings:
             ),
             map_tiles_url=_tiles_url(env.get("SERVICE_MAP_TILES_URL", defaults.map_tiles_url)),
             public_url=_public_url(env.get("SERVICE_PUBLIC_URL", defaults.public_url)),
+            photo_max_bytes=_positive(env, "SERVICE_PHOTO_MAX_BYTES", defaults.photo_max_bytes),
+            photo_max_pixels=_positive(env, "SERVICE_PHOTO_MAX_PIXELS", defaults.photo_max_pixels),
+            photos_per_item=_positive(env, "SERVICE_PHOTOS_PER_ITEM", defaults.photos_per_item),
+            photo_auto_publish_bodies=tuple(
+                code.strip()
+                for code in env.get("SERVICE_PHOTO_AUTO_PUBLISH_BODIES", "").split(",")
+                if code.strip()
+            ),
+            photo_unattached_hours=_positive_float(
+                env, "SERVICE_PHOTO_UNATTACHED_HOURS", defaults.photo_unattached_hours
+            ),
             anonymous_trusted_documents_only=_flag(
                 env,
                 "SERVICE_ANONYMOUS_TRUSTED_DOCUMENTS_ONLY",

@@ -8,6 +8,8 @@ import strawberry
 from strawberry.types import Info
 
 from service.context import Context
+from service.photos.types import Audience as PhotoAudience
+from service.photos.types import PhotoType, item_photos
 from service.items.lifecycle import Status
 from service.items.models import DeliveryState, Item
 from service.items.rules import Audience
@@ -76,6 +78,13 @@ class StaffItem(ItemView):
     @strawberry.field(description="The id of the staff member working it, if any.")
     def assigned_to(self) -> strawberry.ID | None:
         return strawberry.ID(str(self.assigned_to_id)) if self.assigned_to_id else None
+
+    @strawberry.field(
+        description="Every attached photo in any state (pending, approved, hidden), with the "
+        "staff copies' URLs (served behind the session or token)."
+    )
+    async def photos(self, info: Info[Context, None]) -> list[PhotoType]:
+        return await item_photos(info, self.item_id, PhotoAudience.STAFF)
 
     @strawberry.field(description="Its whole history: public lines, the resident's, staff notes.")
     async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:
