@@ -41,6 +41,7 @@ async def run_purge(
     settings: Settings, *, dry_run: bool, progress: ProgressBar | None = None
 ) -> dict[str, int]:
     from service.context import utc_now
+    from service.photos.storage import photo_store
     from service.privacy.retention import purge, retention_periods
 
     db = Database(settings.resolved_database_url)
@@ -52,6 +53,8 @@ async def run_purge(
             dry_run=dry_run,
             actor="cli",
             progress=progress,
+            photos=photo_store(settings.data_dir),
+            unattached_photo_hours=settings.photo_unattached_hours,
         )
     finally:
         await db.dispose()

@@ -22,8 +22,7 @@ class Photo(SQLModel, table=True):
     """One photo: its random id names its files; never the resident's file name."""
 
     __tablename__ = "photo"
-    __table_args__ = (
-UniqueConstraint("upload_scope", "upload_key"),)
+    __table_args__ = (UniqueConstraint("upload_scope", "upload_key"),)
 
     id: str = Field(primary_key=True, max_length=32)
     item_id: int | None = Field(default=None, foreign_key="item.id", index=True)

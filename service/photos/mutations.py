@@ -75,12 +75,14 @@ class PhotoMutation:
         description="Publish a photo of an item of your bodies (staff; audited). Until then "
         "only the handling body's staff see it."
     )
-    async def photo_approve(self, info: Info[Context, None], photo_id: PhotoId) -> (
-        PhotoModerationPayload
-    ):
+    async def photo_approve(
+        self, info: Info[Context, None], photo_id: PhotoId
+    ) -> PhotoModerationPayload:
         now = info.context.now
 
-        async def act(session: AsyncSession, photo: Photo, item: Item, staff: StaffIdentity) -> None:
+        async def act(
+            session: AsyncSession, photo: Photo, item: Item, staff: StaffIdentity
+        ) -> None:
             await rules.approve(session, photo, item, staff, now)
 
         return await _moderate(info, photo_id, act)
@@ -99,7 +101,9 @@ class PhotoMutation:
     ) -> PhotoModerationPayload:
         now = info.context.now
 
-        async def act(session: AsyncSession, photo: Photo, item: Item, staff: StaffIdentity) -> None:
+        async def act(
+            session: AsyncSession, photo: Photo, item: Item, staff: StaffIdentity
+        ) -> None:
             await rules.hide(session, photo, item, staff, reason, now)
 
         return await _moderate(info, photo_id, act)
@@ -116,7 +120,9 @@ class PhotoMutation:
     ) -> PhotoModerationPayload:
         now, store = info.context.now, info.context.services.photo_store
 
-        async def act(session: AsyncSession, photo: Photo, item: Item, staff: StaffIdentity) -> None:
+        async def act(
+            session: AsyncSession, photo: Photo, item: Item, staff: StaffIdentity
+        ) -> None:
             await rules.rotate(session, store, photo, item, staff, degrees, now)
 
         return await _moderate(info, photo_id, act)
@@ -129,14 +135,14 @@ class PhotoMutation:
         self,
         info: Info[Context, None],
         photo_id: PhotoId,
-        rectangle: Annotated[
-            PhotoRectangleInput, strawberry.argument(description="What to blur.")
-        ],
+        rectangle: Annotated[PhotoRectangleInput, strawberry.argument(description="What to blur.")],
     ) -> PhotoModerationPayload:
         now, store = info.context.now, info.context.services.photo_store
         box = (rectangle.left, rectangle.top, rectangle.width, rectangle.height)
 
-        async def act(session: AsyncSession, photo: Photo, item: Item, staff: StaffIdentity) -> None:
+        async def act(
+            session: AsyncSession, photo: Photo, item: Item, staff: StaffIdentity
+        ) -> None:
             await rules.blur(session, store, photo, item, staff, box, now)
 
         return await _moderate(info, photo_id, act)

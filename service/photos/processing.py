@@ -122,9 +122,10 @@ def open_checked(data: bytes, *, max_pixels: int) -> Image.Image:
             image.load()
     except DomainError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise unsupported() from None
-    except (OSError, ValueError, SyntaxError, EOFError, struct.error):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_many_pixels(max_pixels) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, struct.error):
+        # It starts like one of our types but cannot be read as one: damaged or cut short.
         raise damaged() from None
     try:
         upright = ImageOps.exif_transpose(image)

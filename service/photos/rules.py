@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -114,9 +113,7 @@ async def upload(
     if existing is not None:
         return _replay(existing, sha256)
     async with _PROCESSING:
-        processed = await asyncio.to_thread(
-            _process_or_errors, data, limits.max_pixels
-        )
+        processed = await asyncio.to_thread(_process_or_errors, data, limits.max_pixels)
     photo = Photo(
         id=new_photo_id(),
         status=PhotoStatus.UPLOADED.value,
@@ -184,9 +181,7 @@ async def attach(
         return []
     assert item.id is not None
     already = (
-        await session.exec(
-            select(func.count()).select_from(Photo).where(Photo.item_id == item.id)
-        )
+        await session.exec(select(func.count()).select_from(Photo).where(Photo.item_id == item.id))
     ).one()
     if already + len(wanted) > limits.per_item:
         raise ValidationFailed([too_many_photos(limits.per_item, field)])
@@ -419,58 +414,3 @@ def public_variant(photo: Photo, small: bool) -> str:
     if photo.public_edited:
         return "public-small" if small else "public"
     return "small" if small else "full"
-
-
-# -- erasure and retention ----------------------------------------------------------------
-
-
-async def photo_ids_of(session: AsyncSession, item_ids: Iterable[int]) -> list[str]:
-    ids = list(item_ids)
-    if not ids:
-        return []
-    rows = await session.exec(select(Photo.id).where(col(Photo.item_id).in_(ids)))
-    return list(rows.all())
-
-
-async def delete_item_photos(session: AsyncSession, item_ids: Iterable[int]) -> list[str]:
-    """Delete the items' photo rows (erasure, retention); returns their ids, whose files the
-    caller removes once the transaction is committed (``remove_files``)."""
-    photo_ids = await photo_ids_of(session, item_ids)
-    if photo_ids:
-        await session.exec(delete(Photo).where(col(Photo.id).in_(photo_ids)))  # type: ignore[call-overload]
-    return photo_ids
-
-
-def remove_files(store: PhotoStore, photo_ids: Iterable[str]) -> int:
-    return sum(store.delete(photo_id) for photo_id in photo_ids)
-
-
-async def sweep(
-    db: Database, store: PhotoStore, limits: PhotoLimits, now: datetime
-) -> dict[str, int]:
-    """Uploads never attached within ``unattached_hours`` go; so do files without a row (a
-    photo deleted while its files could not be, a crash between the two), once an hour old
-    (an upload in progress writes its files before its row)."""
-    cutoff = now - timedelta(hours=limits.unattached_hours)
-    async with db.writing() as session:
-        stale = list(
-            (
-                await session.exec(
-                    select(Photo.id).where(
-                        Photo.status == PhotoStatus.UPLOADED.value,
-                        col(Photo.created_at) < cutoff,
-                    )
-                )
-            ).all()
-        )
-        if stale:
-            await session.exec(delete(Photo).where(col(Photo.id).in_(stale)))  # type: ignore[call-overload]
-    remove_files(store, stale)
-    async with db.reading() as session:
-        known = set((await session.exec(select(Photo.id))).all())
-    settled = time.time() - 3600
-    orphans = [i for i, written in store.ids() if i not in known and written < settled]
-    remove_files(store, orphans)
-    if stale or orphans:
-        logger.info("photos: %d unattached uploads and %d orphan files removed", len(stale), len(orphans))
-    return {"unattached_uploads": len(stale), "orphan_files": len(orphans)}

@@ -35,8 +35,7 @@ described_enum(
         "bytes, whatever the name says).",
         PhotoErrorCode.TOO_MANY_PIXELS: "More pixels than the limit (a decompression bomb).",
         PhotoErrorCode.DAMAGED_FILE: "Truncated or damaged: it cannot be decoded.",
-        PhotoErrorCode.INVALID_IDEMPOTENCY_KEY: "The idempotency key is not 8-100 safe "
-        "characters.",
+        PhotoErrorCode.INVALID_IDEMPOTENCY_KEY: "The idempotency key is not 8-100 safe characters.",
         PhotoErrorCode.IDEMPOTENCY_KEY_REUSED: "The key was used for other bytes.",
         PhotoErrorCode.UNKNOWN_UPLOAD: "No upload of this caller has this id, or it is "
         "already attached.",

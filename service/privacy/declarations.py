@@ -19,6 +19,7 @@ DECLARING_MODULES = (
     "service.sensors.personal_data",
     "service.service_requests.personal_data",
     "service.trends.personal_data",
+    "service.photos.personal_data",
 )
 
 
@@ -38,6 +39,7 @@ class DataCategory(enum.Enum):
     PSEUDONYM = "pseudonym"
     STAFF_IDENTITY = "staff_identity"
     CREDENTIAL = "credential"
+    PHOTO = "photo"
 
 
 class Recipient(enum.Enum):

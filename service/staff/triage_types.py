@@ -8,12 +8,12 @@ import strawberry
 from strawberry.types import Info
 
 from service.context import Context
-from service.photos.types import Audience as PhotoAudience
-from service.photos.types import PhotoType, item_photos
 from service.items.lifecycle import Status
 from service.items.models import DeliveryState, Item
 from service.items.rules import Audience
 from service.items.types import HistoryEntry, ItemView, PageInfo
+from service.photos.types import Audience as PhotoAudience
+from service.photos.types import PhotoType, item_photos
 from service.schema_support import described_enum
 from service.staff.triage import Assignment, QueueOrder
 from service.staff.types import StaffError

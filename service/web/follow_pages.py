@@ -11,6 +11,7 @@ sent with ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer``.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -404,7 +405,11 @@ def erase_data(web: Web) -> Endpoint:
         if limited := over_limit(web, request, submission=False):
             return render_start(web, page, errors=shown(page, [limited]), status=429)
         try:
-            await change_item(web, token, rights.erase_my_data)
+            await change_item(
+                web,
+                token,
+                functools.partial(rights.erase_my_data, photos=web.services.photo_store),
+            )
         except DomainError as error:
             return render_start(web, page, errors=shown(page, [error]), status=404)
         return web.redirect(page, page.url("/suivi", jeton=token, fait="effacement"), private=True)
