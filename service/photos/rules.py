@@ -409,6 +409,12 @@ def _moderated(
     triage.audit(session, staff, act, item, now, f"{photo.id} {detail or ''}".strip())
 
 
+def photo_path(photo: Photo, *, small: bool, staff: bool) -> str:
+    """The path of a copy; the version makes an edited photo a new URL (caches never mix)."""
+    prefix = "/media/staff/" if staff else "/media/"
+    return f"{prefix}{photo.id}{'.small' if small else ''}.jpg?v={photo.version}"
+
+
 def public_variant(photo: Photo, small: bool) -> str:
     """The file the public is served: the edited public copy once there is one."""
     if photo.public_edited:

@@ -11,6 +11,7 @@ from service.context import Context
 from service.errors import N_
 from service.photos.errors import PhotoErrorCode
 from service.photos.models import Photo, PhotoStatus
+from service.photos.rules import photo_path
 from service.schema_support import described_enum
 
 described_enum(
@@ -73,12 +74,6 @@ def base_url(info: Info[Context, None]) -> str:
         return configured
     request = info.context.request
     return str(request.base_url).rstrip("/") if request is not None else ""
-
-
-def photo_path(photo: Photo, *, small: bool, staff: bool) -> str:
-    """The path of a copy; the version makes an edited photo a new URL (caches never mix)."""
-    prefix = "/media/staff/" if staff else "/media/"
-    return f"{prefix}{photo.id}{'.small' if small else ''}.jpg?v={photo.version}"
 
 
 @strawberry.type(name="Photo", description="A photo of an item, without any metadata.")
