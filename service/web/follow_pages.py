@@ -28,6 +28,10 @@ from service.items import rules as items
 from service.items.lifecycle import KIND_LABELS, Status
 from service.items.models import EventKind, Item, ItemKind, LocationPrecision, location_precision
 from service.items.types import HistoryEntry, status_label
+from service.photos.models import PhotoStatus
+from service.photos.rules import photo_path, photos_of
+from service.photos.types import ATTACHED as ATTACHED_PHOTOS
+from service.photos.types import STATUS_LABELS as PHOTO_STATUS_LABELS
 from service.privacy import rights
 from service.privacy import rules as privacy
 from service.privacy.models import ConsentPurpose
@@ -178,6 +182,8 @@ async def render_followed(
     """The follow page; after a refused action, with what the resident had typed and ticked."""
     async with web.services.db.reading() as session:
         view = await followed(web, page, session, item)
+        assert item.id is not None
+        item_photos = (await photos_of(session, [item.id], ATTACHED_PHOTOS))[item.id]
     done = DONE.get(page.request.query_params.get("fait", ""))
     return web.render(
         page,
@@ -186,6 +192,16 @@ async def render_followed(
         private=True,
         nav=None,
         view=view,
+        photos=[
+            {
+                "status": page.gettext(PHOTO_STATUS_LABELS[PhotoStatus(photo.status)]),
+                "reason": photo.hidden_reason,
+                "thumbnail": photo_path(photo, small=True, staff=False)
+                if photo.status == PhotoStatus.APPROVED.value
+                else None,
+            }
+            for photo in item_photos
+        ],
         done=page.gettext(done) if done else None,
         errors=errors or {},
         values={**form.as_mapping(), "purpose": form.all("purpose")} if form else {},

@@ -3,15 +3,18 @@ contact; "already reported nearby?" before it is sent, with a "me too" instead.
 
 The place is a pin on the map (JavaScript), or without a map the commune from a list and the
 address typed: the report is then placed at the commune (``LocationPrecision.COMMUNE``).
+Photos come in the same post (``multipart/form-data``, no script needed) and go through the
+same processing as ``POST /media/uploads``.
 Validation, routing and storage are ``reports.rules.submit_report``'s, as for ``reportCreate``;
 the form's idempotency key makes a double post one report.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markupsafe import Markup
@@ -22,6 +25,7 @@ from service.errors import DomainError, ValidationFailed
 from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import Item
 from service.items.types import SUPPORT_LABEL, status_label
+from service.photos import rules as photos
 from service.reports import rules
 from service.reports.rules import ReportFilter, ReportRequest
 from service.web.forms import Form, choice_required, field_errors
@@ -48,8 +52,14 @@ REPORT_FIELDS = {
     "commune": "commune",
     "addressText": "address",
     "description": "description",
+    "photo": "photo",
+    "photoUploadIds": "photo",
     **CONTACT_FIELDS,
 }
+# The form's photos: new files in ``photo``, those already received (an earlier post refused
+# for another reason, or shown again with reports nearby) as hidden ``photo_upload`` ids.
+PHOTO_FIELD = "photo"
+KEPT_PHOTOS_FIELD = "photo_upload"
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,35 @@ def report_request(form: Form, page: Page) -> ReportRequest:
         language=page.locale,
         contact=contact_from(form),
         commune_code=form.get("commune").strip() or None,
+        photo_upload_ids=tuple(dict.fromkeys(form.all(KEPT_PHOTOS_FIELD))),
     )
+
+
+async def receive_photos(
+    web: Web, form: Form, wanted: ReportRequest
+) -> tuple[ReportRequest, list[DomainError]]:
+    """Process the photos sent with the form (as ``POST /media/uploads`` does), keyed by
+    the form's idempotency key and the photo's hash: posting the form again is no new photo."""
+    services = web.services
+    ids, errors = list(wanted.photo_upload_ids), []
+    for data in form.file_contents(PHOTO_FIELD):
+        try:
+            uploaded = await photos.upload(
+                services.db,
+                services.photo_store,
+                data,
+                scope="anonymous",
+                key=f"{wanted.idempotency_key[:70]}:{hashlib.sha256(data).hexdigest()[:24]}",
+                limits=services.photo_limits,
+                now=services.clock(),
+            )
+        except ValidationFailed as failed:
+            errors += failed.errors
+            continue
+        ids.append(uploaded.photo.id)
+    ids = list(dict.fromkeys(ids))
+    errors += photos.upload_id_errors(ids, services.photo_limits, "photo")
+    return replace(wanted, photo_upload_ids=tuple(ids)), errors
 
 
 # Labels stay Markup (already escaped by page.gettext): a plain str would be escaped twice.
@@ -169,6 +207,7 @@ def render_form(
 ) -> Response:
     values: dict[str, Any] = dict(form.as_mapping()) if form else {}
     values.setdefault(IDEMPOTENCY_FIELD, new_idempotency_key())
+    kept_photos = form.all(KEPT_PHOTOS_FIELD) if form else []
     return web.render(
         page,
         "residents/report.html",
@@ -182,6 +221,8 @@ def render_form(
         communes=commune_options(web),
         consents=consents(page, form),
         outside_message=page.gettext(rules.outside_alm().message),
+        kept_photos=kept_photos,
+        photo_limits=web.services.photo_limits,
         tiles_host=tiles_origin(web.tiles_url),
     )
 
@@ -201,6 +242,10 @@ def report_post(web: Web) -> Endpoint:
             return form
         wanted = report_request(form, page)
         problems = list(form.refused)
+        if not problems:
+            wanted, photo_problems = await receive_photos(web, form, wanted)
+            problems += photo_problems
+            form = with_kept_photos(form, wanted.photo_upload_ids)
         problems += [choice_required("categoryCode")] if not wanted.category_code else []
         problems += rules.validation_errors(wanted)
         if not problems and (limited := over_limit(web, request, submission=True)):
@@ -220,6 +265,9 @@ def report_post(web: Web) -> Endpoint:
                 scope="anonymous",
                 now=services.clock(),
                 cipher=services.contact_cipher,
+                store_extra=photos.attacher(
+                    wanted.photo_upload_ids, scope="anonymous", limits=services.photo_limits
+                ),
             )
         except ValidationFailed as failed:
             return refused(web, page, form, failed.errors)
@@ -227,6 +275,13 @@ def report_post(web: Web) -> Endpoint:
         return web.redirect(page, page.url("/suivi/confirmation", jeton=token), private=True)
 
     return endpoint
+
+
+def with_kept_photos(form: Form, upload_ids: tuple[str, ...]) -> Form:
+    """The form as it is shown again: the photos received are kept as hidden ids."""
+    pairs = tuple(pair for pair in form.pairs if pair[0] != KEPT_PHOTOS_FIELD)
+    kept = tuple((KEPT_PHOTOS_FIELD, upload_id) for upload_id in upload_ids)
+    return Form(pairs + kept, form.refused)
 
 
 def refused(web: Web, page: Page, form: Form, errors: list[DomainError]) -> Response:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -184,7 +185,7 @@ class Open311Endpoint:
                         fields.append((name, value))
                     elif name == "media":
                         media.append(await value.read(limits.max_bytes + 1))
-        except (ValueError, KeyError) as error:  # starlette's MultiPartException is one
+        except (MultiPartException, ValueError, KeyError) as error:
             raise rules.Open311Error(400, [f"the multipart form is not valid: {error}"]) from None
         return fields, media
 
