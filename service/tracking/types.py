@@ -27,6 +27,9 @@ described_enum(
         TrackingErrorCode.INVALID_RATING: "The rating is not between 1 and 5.",
         TrackingErrorCode.TEXT_REQUIRED: "A required text is empty.",
         TrackingErrorCode.TEXT_TOO_LONG: "A text is longer than its limit.",
+        TrackingErrorCode.UNKNOWN_UPLOAD: "A photo upload id is unknown to this caller, or "
+        "already attached to another item.",
+        TrackingErrorCode.TOO_MANY_PHOTOS: "The item would have more photos than allowed.",
     },
 )
 

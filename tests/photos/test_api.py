@@ -17,6 +17,7 @@ from service.photos.models import Photo
 from service.staff.models import AuditEntry, Role
 from tests.photos import files
 from tests.photos.helpers import assert_no_metadata
+from tests.service_requests.support import bulky_waste_input, request_service
 from tests.support import data_of, graphql, operation, staff, submit_report
 
 pytestmark = pytest.mark.anyio
@@ -297,3 +298,31 @@ async def test_an_erased_items_photos_are_gone_from_the_database_and_the_storage
     for photo_id in (first, second):
         assert not list(services.settings.photos_dir.rglob(f"{photo_id}.*"))
     assert (await client.get(f"/media/{first}.jpg")).status_code == 404
+
+
+async def test_a_service_request_carries_photos_and_the_resident_can_add_one_later(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given a bulky-waste request with a photo of the items
+    first = await uploaded_id(client)
+    payload = await request_service(client, bulky_waste_input(photoUploadIds=[first]))
+    assert payload["errors"] == [], payload
+    token = payload["trackingToken"]
+    # when the resident adds information with another photo, then tries two more
+    second, third, fourth = [await uploaded_id(client) for _ in range(3)]
+    added = await data_of(
+        client,
+        operation("TrackedAddInformation"),
+        {"token": token, "text": "Voici l'autre côté.", "photoUploadIds": [second]},
+        language="en",
+    )
+    over = await data_of(
+        client,
+        operation("TrackedAddInformation"),
+        {"token": token, "text": "Et encore.", "photoUploadIds": [third, fourth]},
+        language="en",
+    )
+    # then the item has two photos awaiting review; the third and fourth are refused
+    photos = added["trackedAddInformation"]["item"]["photos"]
+    assert [(p["id"], p["status"]) for p in photos] == [(first, "PENDING"), (second, "PENDING")]
+    assert [e["code"] for e in over["trackedAddInformation"]["errors"]] == ["TOO_MANY_PHOTOS"]
