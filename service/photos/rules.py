@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 MAX_REASON = 500
 ATTACHED = (PhotoStatus.PENDING.value, PhotoStatus.APPROVED.value, PhotoStatus.HIDDEN.value)
 # Decoding is CPU and memory: at most this many photos are processed at once per process.
-_PROCESSING = asyncio.Semaphore(2)
+_PROCESSING = asyncio.Semaphore(1)
 
 
 @dataclass(frozen=True)

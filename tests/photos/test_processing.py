@@ -55,15 +55,27 @@ def test_a_sideways_phone_photo_is_stored_upright() -> None:
     assert is_blue(colour_at(image, 0.5, 0.9))
 
 
-def test_a_large_photo_is_bounded_to_2048_pixels_and_a_small_copy_to_480() -> None:
-    # given a 12-megapixel photo
-    sent = files.jpeg_with_gps((4000, 3000))
+@pytest.mark.parametrize(
+    ("sent_size", "full_size"),
+    [
+        ((4000, 3000), (2000, 1500)),  # a 12 MP JPEG is decoded at half its size
+        ((3000, 2250), (2048, 1536)),  # too small for that: decoded whole, then reduced
+        ((9000, 6000), (2048, 1365)),  # 54 MP would be too many pixels; see the next test
+        ((1000, 800), (1000, 800)),  # smaller than the bound: kept as it is
+    ],
+)
+def test_a_large_photo_is_bounded_to_2048_pixels_and_a_small_copy_to_480(
+    sent_size: tuple[int, int], full_size: tuple[int, int]
+) -> None:
+    # given
+    sent = files.jpeg_with_gps(sent_size)
     # when
-    processed = processing.process(sent, max_pixels=MAX_PIXELS)
+    processed = processing.process(sent, max_pixels=60_000_000)
     # then
-    assert Image.open(io.BytesIO(processed.full)).size == (2048, 1536)
-    assert Image.open(io.BytesIO(processed.small)).size == (480, 360)
-    assert len(processed.full) < len(sent)
+    full = Image.open(io.BytesIO(processed.full))
+    small = Image.open(io.BytesIO(processed.small))
+    assert full.size == full_size == (processed.width, processed.height)
+    assert max(small.size) == min(480, max(full_size))
 
 
 @pytest.mark.parametrize(
