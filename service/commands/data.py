@@ -291,6 +291,7 @@ CONTACTS_IN_CLEAR_WARNING = (
 
 
 def export_data(settings: Settings, args: argparse.Namespace) -> int:
+    from service.photos.storage import photo_store
     from service.privacy.retention import retention_periods
     from service.reversibility.export import ExportOptions, ExportRefused, export_database
 
@@ -313,6 +314,7 @@ def export_data(settings: Settings, args: argparse.Namespace) -> int:
             configured_cipher(settings),
             now(),
             lambda done, total: bar("export", done, total),
+            photos=photo_store(settings.data_dir),
         )
     except ExportRefused as error:
         raise CommandFailed(str(error), EXIT_CHECK_FAILED) from None
@@ -331,6 +333,7 @@ def export_data(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def import_data(settings: Settings, args: argparse.Namespace) -> int:
+    from service.photos.storage import photo_store
     from service.reversibility.restore import ImportRefused, import_database
 
     ensure_reachable(settings)
@@ -342,6 +345,7 @@ def import_data(settings: Settings, args: argparse.Namespace) -> int:
             args.directory,
             configured_cipher(settings),
             lambda done, total: bar("import", done, total),
+            photos=photo_store(settings.data_dir),
         )
     except ImportRefused as error:
         raise CommandFailed(f"import refused: {error}", EXIT_CHECK_FAILED) from None
