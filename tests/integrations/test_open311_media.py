@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 from sqlmodel import select
@@ -9,10 +11,13 @@ from sqlmodel import select
 from service.context import Services
 from service.photos.models import Photo
 from service.staff.models import Role
+from tests.integrations.clients import client_key
+from tests.integrations.test_changes import read_all
 from tests.integrations.test_open311 import V2, parse_xml
 from tests.photos import files
 from tests.photos.helpers import assert_no_metadata
-from tests.support import staff
+from tests.photos.test_api import report_with_photos, uploaded_id
+from tests.support import operation, staff
 
 pytestmark = pytest.mark.anyio
 
@@ -83,3 +88,32 @@ async def test_a_retried_post_with_media_stores_one_photo_and_a_bad_file_is_a_40
     assert keys.count("open311-media-0002:media:0") == 1
     assert refused.status_code == 400
     assert "UNSUPPORTED_TYPE" in refused.text
+
+
+async def test_search_the_change_feed_and_open_data_never_carry_a_pending_or_hidden_photo(
+    client: httpx.AsyncClient, services: Services, api_key: str
+) -> None:
+    # given a report with a pending photo and one with a photo hidden after approval
+    pending = await uploaded_id(client)
+    hidden = await uploaded_id(client)
+    description = f"Lampadaire couché photo {uuid.uuid4().hex[:8]}"
+    await report_with_photos(client, pending, description=description)
+    await report_with_photos(client, hidden, description=description)
+    agent = await staff(services, client, "alm-voirie", Role.AGENT)
+    await agent.data("PhotoApprove", {"photoId": hidden})
+    await agent.data("PhotoHide", {"photoId": hidden, "reason": "Une plaque est lisible."})
+    await services.search_indexer.catch_up()
+    # when the public doors are read
+    found = await client.post(
+        "/graphql",
+        json={"query": operation("Search"), "variables": {"query": description, "first": 20}},
+    )
+    changes, _ = await read_all(client, await client_key(services, ("opendata:read",)), None)
+    opendata = await client.get("/opendata/items-by-category.json")
+    open311 = await client.get(f"{V2}/requests.json")
+    # then the reports are there, their photos nowhere
+    assert found.json()["data"]["search"]["totalCount"] >= 2
+    for answer in (found.text, str(changes), opendata.text, open311.text):
+        assert pending not in answer and hidden not in answer
+    for answer in (found.text, str(changes), opendata.text):  # no photo at all there
+        assert "/media/" not in answer

@@ -50,8 +50,10 @@ async def uploaded_id(client: httpx.AsyncClient, data: bytes | None = None) -> s
     return photo_id
 
 
-async def report_with_photos(client: httpx.AsyncClient, *photo_ids: str) -> dict[str, Any]:
-    payload = await submit_report(client, photoUploadIds=list(photo_ids))
+async def report_with_photos(
+    client: httpx.AsyncClient, *photo_ids: str, **overrides: Any
+) -> dict[str, Any]:
+    payload = await submit_report(client, photoUploadIds=list(photo_ids), **overrides)
     assert payload["errors"] == [], payload
     return payload
 
