@@ -20,6 +20,7 @@ from service.errors import N_
 from service.i18n.translator import Translator
 from service.items.lifecycle import KIND_LABELS
 from service.items.models import Item, ItemKind
+from service.photos.models import Photo, PhotoStatus
 from service.privacy.models import Consent, ConsentPurpose, PrivacyAction, PrivacyLogEntry
 from service.sensors.models import Sensor, SensorOpinion
 from service.staff.models import AuditEntry
@@ -39,6 +40,10 @@ LINES = (
     ("erasures", N_("Erasures asked for by residents")),
     ("sensorsRegistered", N_("Sensors added to the public register")),
     ("opinionsReceived", N_("Opinions received on sensors")),
+    ("photosReceived", N_("Photos received with items (still held)")),
+    ("photosPublished", N_("Photos published after review by staff")),
+    ("photosHidden", N_("Photos hidden by moderation")),
+    ("photosErased", N_("Photos erased at residents' request")),
 )
 
 
@@ -94,6 +99,16 @@ async def transparency_report(session: AsyncSession, year: int) -> dict[str, Any
         "erasures": sum(1 for action, _, _ in log if action == PrivacyAction.ERASE.value),
         "sensorsRegistered": await count(col(Sensor.created_at)),
         "opinionsReceived": await count(col(SensorOpinion.created_at)),
+        "photosReceived": await count(
+            col(Photo.created_at), col(Photo.status) != PhotoStatus.UPLOADED.value
+        ),
+        "photosPublished": await count(col(AuditEntry.at), AuditEntry.action == "photo.approve"),
+        "photosHidden": await count(col(AuditEntry.at), AuditEntry.action == "photo.hide"),
+        "photosErased": sum(
+            int(json.loads(counts).get("photos", 0))
+            for action, _, counts in log
+            if action == PrivacyAction.ERASE.value
+        ),
     }
 
 

@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from service.context import Services
 from service.photos.models import Photo
+from service.privacy.transparency import transparency_report
 from service.staff.models import AuditEntry, Role
 from tests.photos import files
 from tests.photos.helpers import assert_no_metadata
@@ -328,3 +329,27 @@ async def test_a_service_request_carries_photos_and_the_resident_can_add_one_lat
     photos = added["trackedAddInformation"]["item"]["photos"]
     assert [(p["id"], p["status"]) for p in photos] == [(first, "PENDING"), (second, "PENDING")]
     assert [e["code"] for e in over["trackedAddInformation"]["errors"]] == ["TOO_MANY_PHOTOS"]
+
+
+async def test_the_transparency_report_counts_the_photos(
+    fresh_running: tuple[Services, httpx.AsyncClient],
+) -> None:
+    # given three photos on two reports: one published, one hidden, one erased with its item
+    services, client = fresh_running
+    published, hidden, erased = [await uploaded_id(client) for _ in range(3)]
+    await report_with_photos(client, published, hidden)
+    token = (await report_with_photos(client, erased))["trackingToken"]
+    agent = await staff(services, client, "alm-voirie", Role.AGENT)
+    await agent.data("PhotoApprove", {"photoId": published})
+    await agent.data("PhotoHide", {"photoId": hidden, "reason": "Un visage."})
+    await graphql(client, operation("MyDataErase"), {"token": token})
+    # when
+    async with services.db.reading() as session:
+        report = await transparency_report(session, services.clock().year)
+    # then
+    assert (
+        report["photosReceived"],
+        report["photosPublished"],
+        report["photosHidden"],
+        report["photosErased"],
+    ) == (2, 1, 1, 1)
