@@ -126,6 +126,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             Route("/trends/charts/{name}.svg", chart_endpoint(services), methods=["GET"]),
             Route(UPLOAD_PATH, photos.upload, methods=["POST"]),
             Route("/media/staff/{file}", photos.staff_copy, methods=["GET"]),
+            Route("/media/shared/{file}", photos.shared_copy, methods=["GET"]),
             Route("/media/{file}", photos.public_copy, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readiness_endpoint(services), methods=["GET"]),

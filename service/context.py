@@ -22,6 +22,7 @@ from service.integrations.ratelimit import RateLimiter
 from service.integrations.rules import ClientIdentity
 from service.items.models import ItemEvent
 from service.items.rules import Audience, histories
+from service.photos.links import PhotoLinks
 from service.photos.models import Photo, PhotoStatus
 from service.photos.rules import PhotoLimits, photos_of
 from service.photos.storage import PhotoStore, photo_store
@@ -127,6 +128,11 @@ class Services:
     @cached_property
     def photo_store(self) -> PhotoStore:
         return photo_store(self.settings.data_dir)
+
+    @cached_property
+    def photo_links(self) -> PhotoLinks:
+        """Signs and checks the links webhooks carry to photos' staff copies."""
+        return PhotoLinks(self.secret_keys)
 
     @cached_property
     def photo_limits(self) -> PhotoLimits:

@@ -184,6 +184,21 @@ class PhotoEndpoints:
             return Response(status_code=404, headers={"Cache-Control": "no-store"})
         return self._file(request, photo, "small" if small else "full", "private, no-store")
 
+    async def shared_copy(self, request: Request) -> Response:
+        """A photo's staff copy by a signed link (webhooks to the handling body, with the
+        resident's consent to share): no session, the signature is the permission."""
+        parsed = _file_name(request.path_params["file"])
+        if parsed is None or not self.services.photo_links.valid(
+            parsed[0], request.query_params.get("s", "")
+        ):
+            return Response(status_code=404, headers={"Cache-Control": "no-store"})
+        photo_id, small = parsed
+        async with self.services.db.reading() as session:
+            photo = await session.get(Photo, photo_id)
+        if photo is None or photo.item_id is None:
+            return Response(status_code=404, headers={"Cache-Control": "no-store"})
+        return self._file(request, photo, "small" if small else "full", "private, no-store")
+
     def _file(self, request: Request, photo: Photo, variant: str, cache: str) -> Response:
         etag = f'"{photo.id}-{photo.version}-{variant}"'
         headers = {**COMMON_HEADERS, "Cache-Control": cache, "ETag": etag}

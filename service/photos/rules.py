@@ -36,7 +36,7 @@ from service.staff.rules import StaffIdentity
 logger = logging.getLogger(__name__)
 
 MAX_REASON = 500
-ATTACHED = (PhotoStatus.PENDING.value, PhotoStatus.APPROVED.value, PhotoStatus.HIDDEN.value)
+ATTACHED_STATUSES = (PhotoStatus.PENDING, PhotoStatus.APPROVED, PhotoStatus.HIDDEN)
 # Decoding is CPU and memory: at most this many photos are processed at once per process.
 _PROCESSING = asyncio.Semaphore(1)
 
