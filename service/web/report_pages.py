@@ -242,13 +242,20 @@ def report_post(web: Web) -> Endpoint:
             return form
         wanted = report_request(form, page)
         problems = list(form.refused)
-        if not problems:
-            wanted, photo_problems = await receive_photos(web, form, wanted)
-            problems += photo_problems
-            form = with_kept_photos(form, wanted.photo_upload_ids)
+        # Photos cost CPU: a post carrying some is counted (and may be refused) before they
+        # are processed, whatever else is wrong with it; once only.
+        counted = False
+        if not problems and form.file_contents(PHOTO_FIELD):
+            counted = True
+            if limited := over_limit(web, request, submission=True):
+                problems = [limited]
+            else:
+                wanted, photo_problems = await receive_photos(web, form, wanted)
+                problems += photo_problems
+        form = with_kept_photos(form, wanted.photo_upload_ids)
         problems += [choice_required("categoryCode")] if not wanted.category_code else []
         problems += rules.validation_errors(wanted)
-        if not problems and (limited := over_limit(web, request, submission=True)):
+        if not problems and not counted and (limited := over_limit(web, request, submission=True)):
             problems = [limited]
         if problems:
             return refused(web, page, form, problems)
