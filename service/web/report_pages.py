@@ -24,6 +24,7 @@ from starlette.responses import Response
 from service.errors import DomainError, ValidationFailed
 from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import Item
+from service.items.submission import Submitted
 from service.items.types import SUPPORT_LABEL, status_label
 from service.photos import rules as photos
 from service.reports import rules
@@ -34,10 +35,12 @@ from service.web.rendering import Endpoint, Page, Web
 from service.web.residents import (
     CONTACT_FIELDS,
     IDEMPOTENCY_FIELD,
+    FormPlace,
     consents,
     contact_from,
     new_idempotency_key,
     posted,
+    residents_place,
 )
 from service.web.security import tiles_origin
 from service.web.sensors import DEVICE_COOKIE, DEVICE_COOKIE_SECONDS
@@ -101,7 +104,7 @@ def report_request(form: Form, page: Page) -> ReportRequest:
 
 
 async def receive_photos(
-    web: Web, form: Form, wanted: ReportRequest
+    web: Web, form: Form, wanted: ReportRequest, *, scope: str
 ) -> tuple[ReportRequest, list[DomainError]]:
     """Process the photos sent with the form (as ``POST /media/uploads`` does), keyed by
     the form's idempotency key and the photo's hash: posting the form again is no new photo."""
@@ -113,7 +116,7 @@ async def receive_photos(
                 services.db,
                 services.photo_store,
                 data,
-                scope="anonymous",
+                scope=scope,
                 key=f"{wanted.idempotency_key[:70]}:{hashlib.sha256(data).hexdigest()[:24]}",
                 limits=services.photo_limits,
                 now=services.clock(),
@@ -204,15 +207,15 @@ def render_form(
     errors: dict[str, str] | None = None,
     similar: list[Similar] | None = None,
     status: int = 200,
+    place: FormPlace | None = None,
 ) -> Response:
     values: dict[str, Any] = dict(form.as_mapping()) if form else {}
     values.setdefault(IDEMPOTENCY_FIELD, new_idempotency_key())
     kept_photos = form.all(KEPT_PHOTOS_FIELD) if form else []
-    return web.render(
-        page,
+    place = place or residents_place(web, page, "/signaler", "report")
+    return place.render(
         "residents/report.html",
-        status=status,
-        private=True,
+        status,
         nav=None,
         values=values,
         errors=errors or {},
@@ -241,59 +244,83 @@ def report_post(web: Web) -> Endpoint:
         if isinstance(form, Response):
             return form
         wanted = report_request(form, page)
-        problems = list(form.refused)
-        # Photos cost CPU: a post carrying some is counted (and may be refused) before they
-        # are processed, whatever else is wrong with it; once only.
-        counted = False
-        if not problems and form.file_contents(PHOTO_FIELD):
-            counted = True
+        problems: list[DomainError] = []
+        # Photos cost CPU: a post carrying some is counted against the submission limit (and
+        # may be refused) before they are processed, whatever else is wrong with it.
+        if not form.refused and form.file_contents(PHOTO_FIELD):
             if limited := over_limit(web, request, submission=True):
                 problems = [limited]
             else:
-                wanted, photo_problems = await receive_photos(web, form, wanted)
-                problems += photo_problems
+                wanted, problems = await receive_photos(web, form, wanted, scope="anonymous")
         form = with_kept_photos(form, wanted.photo_upload_ids)
-        problems += [choice_required("categoryCode")] if not wanted.category_code else []
-        problems += rules.validation_errors(wanted)
-        if not problems and not counted and (limited := over_limit(web, request, submission=True)):
-            problems = [limited]
-        if problems:
-            return refused(web, page, form, problems)
-        if not form.get("nearby_seen"):
-            similar = await similar_reports(web, page, wanted)
-            if similar:
-                return render_form(web, page, form, similar=similar)
-        services = web.services
-        try:
-            submitted = await rules.submit_report(
-                services.db,
-                services.reference,
-                wanted,
-                scope="anonymous",
-                now=services.clock(),
-                cipher=services.contact_cipher,
-                store_extra=photos.attacher(
-                    wanted.photo_upload_ids, scope="anonymous", limits=services.photo_limits
-                ),
-            )
-        except ValidationFailed as failed:
-            return refused(web, page, form, failed.errors)
-        token = services.tracking_tokens.issue(submitted.item)
+        outcome = await check_and_submit(
+            web, request, page, form, wanted, scope="anonymous", problems=problems
+        )
+        if isinstance(outcome, Response):
+            return outcome
+        token = web.services.tracking_tokens.issue(outcome.item)
         return web.redirect(page, page.url("/suivi/confirmation", jeton=token), private=True)
 
     return endpoint
+
+
+async def check_and_submit(
+    web: Web,
+    request: Request,
+    page: Page,
+    form: Form,
+    wanted: ReportRequest,
+    *,
+    scope: str,
+    place: FormPlace | None = None,
+    problems: list[DomainError] | None = None,
+) -> Submitted | Response:
+    """The posted report checked (with ``problems`` found before), the reports nearby shown
+    once, then submitted; or the form again with why not."""
+    problems = list(problems or []) + list(form.refused)
+    problems += [choice_required("categoryCode")] if not wanted.category_code else []
+    problems += rules.validation_errors(wanted)
+    if not problems and (limited := over_limit(web, request, submission=True)):
+        problems = [limited]
+    if problems:
+        return refused(web, page, form, problems, place)
+    if not form.get("nearby_seen"):
+        similar = await similar_reports(web, page, wanted)
+        if similar:
+            return render_form(web, page, form, similar=similar, place=place)
+    services = web.services
+    try:
+        return await rules.submit_report(
+            services.db,
+            services.reference,
+            wanted,
+            scope=scope,
+            now=services.clock(),
+            cipher=services.contact_cipher,
+            store_extra=photos.attacher(
+                wanted.photo_upload_ids, scope=scope, limits=services.photo_limits
+            ),
+        )
+    except ValidationFailed as failed:
+        return refused(web, page, form, failed.errors, place)
 
 
 def with_kept_photos(form: Form, upload_ids: tuple[str, ...]) -> Form:
     """The form as it is shown again: the photos received are kept as hidden ids."""
     pairs = tuple(pair for pair in form.pairs if pair[0] != KEPT_PHOTOS_FIELD)
     kept = tuple((KEPT_PHOTOS_FIELD, upload_id) for upload_id in upload_ids)
-    return Form(pairs + kept, form.refused)
+    return Form(pairs + kept, form.refused, form.files)
 
 
-def refused(web: Web, page: Page, form: Form, errors: list[DomainError]) -> Response:
-    shown = field_errors(errors, page.translator, REPORT_FIELDS)
-    return render_form(web, page, form, errors=shown, status=400)
+def refused(
+    web: Web,
+    page: Page,
+    form: Form,
+    errors: list[DomainError],
+    place: FormPlace | None = None,
+) -> Response:
+    shown = field_errors(errors, page.translator, {**REPORT_FIELDS, "channel": "channel"})
+    return render_form(web, page, form, errors=shown, status=400, place=place)
 
 
 def nearby_fragment(web: Web) -> Endpoint:
