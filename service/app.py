@@ -25,6 +25,7 @@ from service.integrations.webhooks import run_webhook_worker
 from service.mail.sender import run_mail_worker
 from service.metrics import MetricsMiddleware, metrics_endpoint
 from service.moderation import terms
+from service.photos.endpoint import UPLOAD_PATH, PhotoEndpoints
 from service.privacy.retention import run_daily_purge
 from service.private_files import protect_data
 from service.routing.delivery import run_delivery_worker
@@ -53,6 +54,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     services = services or build_services(settings)
     graphql = GraphQLEndpoint(build_schema(settings), services)
     open311 = Open311Endpoint(services)
+    photos = PhotoEndpoints(services, graphql)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -136,6 +138,10 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         Route("/open311/v2/{path:path}", open311.handle, methods=["GET", "POST"]),
         Route("/opendata/{dataset}.{format}", opendata_endpoint(services), methods=["GET"]),
         Route("/trends/charts/{name}.svg", chart_endpoint(services), methods=["GET"]),
+        Route(UPLOAD_PATH, photos.upload, methods=["POST"]),
+        Route("/media/staff/{file}", photos.staff_copy, methods=["GET"]),
+        Route("/media/shared/{file}", photos.shared_copy, methods=["GET"]),
+        Route("/media/{file}", photos.public_copy, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readiness_endpoint(services), methods=["GET"]),
         Route("/metrics", metrics_endpoint(services), methods=["GET"]),
@@ -150,6 +156,13 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
                 BodySizeLimit,
                 max_bytes=settings.max_body_bytes,
                 message_for=too_large_message,
+                # Where photos are sent: one photo, or a form or request carrying them.
+                larger={
+                    UPLOAD_PATH: settings.photo_max_bytes + 64_000,
+                    "/signaler": settings.upload_body_bytes,
+                    "/open311/v2/requests.json": settings.upload_body_bytes,
+                    "/open311/v2/requests.xml": settings.upload_body_bytes,
+                },
             ),
         ],
         lifespan=lifespan,

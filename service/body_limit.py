@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -16,22 +16,31 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Answer 413 when Content-Length, or the bytes actually received, pass ``max_bytes``."""
+    """Answer 413 when Content-Length, or the bytes actually received, pass ``max_bytes``
+    (or, for the exact paths of ``larger``, their own limit: where photos are sent)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, message_for: MessageFor) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        message_for: MessageFor,
+        larger: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.message_for = message_for
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.larger.get(scope.get("path", ""), self.max_bytes)
         headers = dict(scope["headers"])
         language = headers.get(b"accept-language", b"").decode("latin-1") or None
         declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(send, language)
+        if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
+            await self._refuse(send, language, max_bytes)
             return
         received = 0
         started = False
@@ -41,7 +50,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise BodyTooLarge
             return message
 
@@ -54,15 +63,15 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(send, language)
+                await self._refuse(send, language, max_bytes)
 
-    async def _refuse(self, send: Send, language: str | None) -> None:
+    async def _refuse(self, send: Send, language: str | None, max_bytes: int) -> None:
         body = json.dumps(
             {
                 "errors": [
                     {
-                        "message": self.message_for(language, self.max_bytes),
-                        "extensions": {"code": "PAYLOAD_TOO_LARGE", "limit": self.max_bytes},
+                        "message": self.message_for(language, max_bytes),
+                        "extensions": {"code": "PAYLOAD_TOO_LARGE", "limit": max_bytes},
                     }
                 ]
             },

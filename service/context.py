@@ -30,6 +30,10 @@ from service.mail.rules import UnsubscribeTokens
 from service.mail.sender import Mailer
 from service.mail.subscriptions import SubscriptionTokens
 from service.mail.transport import transport_for
+from service.photos.links import PhotoLinks
+from service.photos.models import Photo, PhotoStatus
+from service.photos.rules import PhotoLimits, photos_of
+from service.photos.storage import PhotoStore, photo_store
 from service.privacy.crypto import FieldCipher, cipher_for
 from service.privacy.retention import RetentionPeriods, retention_periods
 from service.privacy.rules import keyed_hash
@@ -160,6 +164,19 @@ class Services:
         """Encrypts personal fields at rest (SERVICE_ENCRYPTION_KEYS, or derived keys)."""
         return cipher_for(self.settings.encryption_keys, self.secret_keys)
 
+    @cached_property
+    def photo_store(self) -> PhotoStore:
+        return photo_store(self.settings.data_dir)
+
+    @cached_property
+    def photo_links(self) -> PhotoLinks:
+        """Signs and checks the links webhooks carry to photos' staff copies."""
+        return PhotoLinks(self.secret_keys)
+
+    @cached_property
+    def photo_limits(self) -> PhotoLimits:
+        return photo_limits(self.settings)
+
     @property
     def retention_periods(self) -> RetentionPeriods:
         return retention_periods(self.settings)
@@ -234,6 +251,16 @@ class Services:
         self.response_cache.invalidate()
 
 
+def photo_limits(settings: Settings) -> PhotoLimits:
+    return PhotoLimits(
+        max_bytes=settings.photo_max_bytes,
+        max_pixels=settings.photo_max_pixels,
+        per_item=settings.photos_per_item,
+        auto_publish_bodies=frozenset(settings.photo_auto_publish_bodies),
+        unattached_hours=settings.photo_unattached_hours,
+    )
+
+
 HistoryKey = tuple[int, frozenset[Audience]]
 HistoryLoader = DataLoader[HistoryKey, list[ItemEvent]]
 
@@ -251,6 +278,23 @@ def history_loader(db: Database) -> HistoryLoader:
     return DataLoader(load_fn=load)
 
 
+PhotoKey = tuple[int, frozenset[PhotoStatus]]
+PhotoLoader = DataLoader[PhotoKey, list[Photo]]
+
+
+def photo_loader(db: Database) -> PhotoLoader:
+    async def load(keys: list[PhotoKey]) -> list[list[Photo]]:
+        found: dict[PhotoKey, list[Photo]] = {}
+        async with db.reading() as session:
+            for statuses in {s for _, s in keys}:
+                ids = {i for i, s in keys if s == statuses}
+                for item_id, photos in (await photos_of(session, ids, statuses)).items():
+                    found[(item_id, statuses)] = photos
+        return [found[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
 @dataclass
 class Context:
     """The per-request context given to resolvers as ``info.context``."""
@@ -263,6 +307,7 @@ class Context:
     request: Request | None = None
     cookies: list[CookieToSet] = field(default_factory=list)
     _history_loader: HistoryLoader | None = None
+    _photo_loader: PhotoLoader | None = None
 
     @property
     def history_loader(self) -> HistoryLoader:
@@ -271,6 +316,13 @@ class Context:
         if self._history_loader is None:
             self._history_loader = history_loader(self.db)
         return self._history_loader
+
+    @property
+    def photo_loader(self) -> PhotoLoader:
+        """Item photos of this request, batched like histories."""
+        if self._photo_loader is None:
+            self._photo_loader = photo_loader(self.db)
+        return self._photo_loader
 
     @property
     def settings(self) -> Settings:

@@ -184,6 +184,15 @@ class GraphQLEndpoint:
             )
         return response
 
+    async def identify(self, request: Request) -> Caller:
+        """Who sends this request, as GraphQL sees them (for the photo endpoints); raises
+        RequestError (401) for a key or token that opens nothing."""
+        return await self._caller(request)
+
+    def check_csrf(self, request: Request, session_token: str) -> None:
+        """A change sent with a session cookie carries the session's X-CSRF-Token."""
+        self._check_csrf(request, session_token)
+
     async def _caller(self, request: Request) -> Caller:
         """An API client by its key or staff by personal access token (both as
         ``Authorization: Bearer``; keys start ``alm_api_``), staff by session cookie; else

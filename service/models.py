@@ -11,6 +11,7 @@ def import_all_models() -> None:
     import service.mail.models  # noqa: F401
     import service.moderation.models  # noqa: F401
     import service.outbox.models  # noqa: F401
+    import service.photos.models  # noqa: F401
     import service.privacy.models  # noqa: F401
     import service.routing.models  # noqa: F401
     import service.sensors.models  # noqa: F401

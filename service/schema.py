@@ -24,6 +24,7 @@ from service.limits import validation_rules
 from service.mail.mutations import SubscriptionMutation
 from service.moderation.mutations import ModerationMutation
 from service.moderation.queries import ModerationQuery
+from service.photos.mutations import PhotoMutation
 from service.privacy.mutations import PrivacyMutation
 from service.privacy.queries import PrivacyQuery
 from service.reports.mutations import ReportMutation
@@ -93,6 +94,7 @@ class Mutation(
     PrivacyMutation,
     ApiClientMutation,
     WebhookMutation,
+    PhotoMutation,
     SubscriptionMutation,
 ):
     pass

@@ -144,6 +144,14 @@ class Settings:
     # A JSON file of words and phrases held for pre-moderation, added to the shipped list:
     # {"*": [...every body...], "<body code>": [...]} (service.moderation.terms).
     moderation_terms_file: Path | None = None
+    # Photos (see README, "Photos"): each at most this many bytes as sent and pixels as
+    # decoded, this many per item; the bodies whose photos are public without review; an
+    # upload never attached to an item is deleted after this many hours.
+    photo_max_bytes: int = 10_000_000
+    photo_max_pixels: int = 50_000_000
+    photos_per_item: int = 3
+    photo_auto_publish_bodies: tuple[str, ...] = ()
+    photo_unattached_hours: float = 24.0
     # Outgoing e-mail (see README, "Messages"). An SMTP relay when mail_smtp_host is set;
     # otherwise, in demo mode or when mail_mailbox_dir is set, one .eml file per message in
     # that folder (default: <data dir>/mailbox in demo mode); otherwise messages wait, queued.
@@ -179,6 +187,16 @@ class Settings:
     def search_dir(self) -> Path:
         """The search index and the indexer's lock (derived data: ``reindex`` rebuilds it)."""
         return self.data_dir / "search"
+
+    @property
+    def photos_dir(self) -> Path:
+        """The photos' files (staff and public copies), owner-only like the database."""
+        return self.data_dir / "photos"
+
+    @property
+    def upload_body_bytes(self) -> int:
+        """The body size allowed where photos are sent (all of an item's photos and a form)."""
+        return self.photo_max_bytes * self.photos_per_item + self.max_body_bytes
 
     @property
     def is_sqlite(self) -> bool:
@@ -307,6 +325,17 @@ class Settings:
                 env, "SERVICE_MODERATION_FLAGS_TO_HIDE", defaults.moderation_flags_to_hide
             ),
             moderation_terms_file=_terms_file(env.get("SERVICE_MODERATION_TERMS_FILE", "")),
+            photo_max_bytes=_positive(env, "SERVICE_PHOTO_MAX_BYTES", defaults.photo_max_bytes),
+            photo_max_pixels=_positive(env, "SERVICE_PHOTO_MAX_PIXELS", defaults.photo_max_pixels),
+            photos_per_item=_positive(env, "SERVICE_PHOTOS_PER_ITEM", defaults.photos_per_item),
+            photo_auto_publish_bodies=tuple(
+                code.strip()
+                for code in env.get("SERVICE_PHOTO_AUTO_PUBLISH_BODIES", "").split(",")
+                if code.strip()
+            ),
+            photo_unattached_hours=_positive_float(
+                env, "SERVICE_PHOTO_UNATTACHED_HOURS", defaults.photo_unattached_hours
+            ),
             mail_smtp_host=env.get("SERVICE_MAIL_SMTP_HOST", defaults.mail_smtp_host).strip(),
             mail_smtp_port=_positive(env, "SERVICE_MAIL_SMTP_PORT", defaults.mail_smtp_port),
             mail_smtp_security=_choice(

@@ -42,6 +42,7 @@ async def run_purge(
     settings: Settings, *, dry_run: bool, progress: ProgressBar | None = None
 ) -> dict[str, int]:
     from service.context import utc_now
+    from service.photos.storage import photo_store
     from service.privacy.retention import purge, retention_periods
 
     db = Database(settings.resolved_database_url)
@@ -53,6 +54,8 @@ async def run_purge(
             dry_run=dry_run,
             actor="cli",
             progress=progress,
+            photos=photo_store(settings.data_dir),
+            unattached_photo_hours=settings.photo_unattached_hours,
         )
     finally:
         await db.dispose()
@@ -353,6 +356,7 @@ CONTACTS_IN_CLEAR_WARNING = (
 
 
 def export_data(settings: Settings, args: argparse.Namespace) -> int:
+    from service.photos.storage import photo_store
     from service.privacy.retention import retention_periods
     from service.reversibility.export import ExportOptions, ExportRefused, export_database
 
@@ -375,6 +379,7 @@ def export_data(settings: Settings, args: argparse.Namespace) -> int:
             configured_cipher(settings),
             now(),
             lambda done, total: bar("export", done, total),
+            photos=photo_store(settings.data_dir),
         )
     except ExportRefused as error:
         raise CommandFailed(str(error), EXIT_CHECK_FAILED) from None
@@ -393,6 +398,7 @@ def export_data(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def import_data(settings: Settings, args: argparse.Namespace) -> int:
+    from service.photos.storage import photo_store
     from service.reversibility.restore import ImportRefused, import_database
 
     ensure_reachable(settings)
@@ -404,6 +410,7 @@ def import_data(settings: Settings, args: argparse.Namespace) -> int:
             args.directory,
             configured_cipher(settings),
             lambda done, total: bar("import", done, total),
+            photos=photo_store(settings.data_dir),
         )
     except ImportRefused as error:
         raise CommandFailed(f"import refused: {error}", EXIT_CHECK_FAILED) from None

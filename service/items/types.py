@@ -24,6 +24,8 @@ from service.items.models import (
 )
 from service.items.rules import Audience, Channel, as_utc
 from service.moderation import rules as moderation
+from service.photos.types import Audience as PhotoAudience
+from service.photos.types import PhotoType, item_photos
 from service.privacy.rules import mask_personal_data
 from service.routing.types import CategoryType
 from service.schema_support import described_enum
@@ -269,6 +271,12 @@ class ItemView:
     @strawberry.field(description="The body handling it.")
     def handling_body(self, info: Info[Context, None]) -> BodyType:
         return BodyType.from_row(info.context.reference.bodies[self.body_code])
+
+    @strawberry.field(
+        description="Its photos the public may see: approved by the handling body, in order."
+    )
+    async def photos(self, info: Info[Context, None]) -> list[PhotoType]:
+        return await item_photos(info, self.item_id, PhotoAudience.PUBLIC)
 
     async def _history(
         self, info: Info[Context, None], audiences: frozenset[Audience], *, public: bool

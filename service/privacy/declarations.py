@@ -21,6 +21,7 @@ DECLARING_MODULES = (
     "service.service_requests.personal_data",
     "service.trends.personal_data",
     "service.moderation.personal_data",
+    "service.photos.personal_data",
 )
 
 
@@ -40,6 +41,7 @@ class DataCategory(enum.Enum):
     PSEUDONYM = "pseudonym"
     STAFF_IDENTITY = "staff_identity"
     CREDENTIAL = "credential"
+    PHOTO = "photo"
 
 
 class Recipient(enum.Enum):

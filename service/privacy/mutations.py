@@ -100,7 +100,9 @@ class PrivacyMutation:
         try:
             async with context.db.writing() as session:
                 item = await context.services.tracking_tokens.item_for(session, token, context.now)
-                counts = await rights.erase_my_data(session, item, context.now)
+                counts = await rights.erase_my_data(
+                    session, item, context.now, context.services.photo_store
+                )
         except DomainError as error:
             return MyDataErasePayload(
                 item=None,

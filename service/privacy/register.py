@@ -29,6 +29,7 @@ CATEGORY_LABELS = {
     DataCategory.PSEUDONYM: N_("Keyed hash of a device"),
     DataCategory.STAFF_IDENTITY: N_("Staff identity"),
     DataCategory.CREDENTIAL: N_("Password and token hashes"),
+    DataCategory.PHOTO: N_("Photos sent by the resident, re-encoded without metadata"),
 }
 LEGAL_BASIS_LABELS = {
     LegalBasis.CONSENT: N_("Consent (RGPD art. 6(1)(a))"),

@@ -33,6 +33,9 @@ from service.db import Database
 from service.items.lifecycle import OPEN_STATUSES
 from service.items.models import Item, ItemEvent, Support
 from service.moderation.models import ItemFlag
+from service.photos.models import Photo
+from service.photos.retention import delete_item_photos, sweep
+from service.photos.storage import PhotoStore, photo_store
 from service.privacy import rules as privacy
 from service.privacy.models import Contact, ContactAccess, PrivacyAction
 from service.sensors import changes as sensor_changes
@@ -81,7 +84,13 @@ async def run_daily_purge(
     so two processes never remove the same row twice (the second finds nothing)."""
     while not stop.is_set():
         try:
-            await purge(db, retention_periods(settings), clock())
+            await purge(
+                db,
+                retention_periods(settings),
+                clock(),
+                photos=photo_store(settings.data_dir),
+                unattached_photo_hours=settings.photo_unattached_hours,
+            )
         except Exception:  # the next round retries; the service keeps serving
             logger.exception("purge failed")
         with contextlib.suppress(TimeoutError):
@@ -101,8 +110,10 @@ def _has_free_text() -> ColumnElement[bool]:
         col(ServiceRequestDetail.item_id) == col(Item.id),
         col(ServiceRequestDetail.answers) != NO_ANSWERS,
     )
+    photos = exists().where(col(Photo.item_id) == col(Item.id))
     return or_(
         col(Item.description) != "",
+        photos,
         col(Item.public_description) != "",
         col(Item.address_text).is_not(None),
         event_text,
@@ -204,6 +215,8 @@ async def _redact_items(
     )
     # The public's flags on these items (a device pseudonym, a comment) have served.
     await session.exec(delete(ItemFlag).where(col(ItemFlag.item_id).in_(ids)))
+    # Photos go with the free text (their files: see ``sweep``, or the erasure's own removal).
+    await delete_item_photos(session, ids)
     await privacy.announce(session, "item.redacted", ids, now)
     return int(events.rowcount)
 
@@ -216,8 +229,11 @@ async def purge(
     dry_run: bool = False,
     actor: str = "system",
     progress: Callable[[str, int, int], None] | None = None,
+    photos: PhotoStore | None = None,
+    unattached_photo_hours: float = 24.0,
 ) -> dict[str, int]:
     """Remove what is past its retention, in short batches; log the counts (never the data).
+    With ``photos``, the files of the photos purged (and of uploads never attached) go too.
 
     ``progress(category, done, total)`` is called after each batch. Returns the counts per
     category: with ``dry_run``, what would go (nothing changes and nothing is logged).
@@ -241,6 +257,8 @@ async def purge(
                 progress(category, done[category], max(planned[category], done[category]))
             if len(ids) < BATCH:
                 break
+    if photos is not None:
+        done.update(await sweep(db, photos, unattached_hours=unattached_photo_hours, now=now))
     async with db.writing() as session:
         privacy.log(session, PrivacyAction.PURGE, actor=actor, now=now, counts=done)
     logger.info("purge: %s", ", ".join(f"{n} {c}" for c, n in done.items()))

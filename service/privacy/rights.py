@@ -17,6 +17,9 @@ from service.errors import N_
 from service.i18n.translator import Translator
 from service.items.models import Item, ItemEvent
 from service.items.rules import as_utc
+from service.photos.models import Photo
+from service.photos.retention import delete_item_photos, remove_files
+from service.photos.storage import PhotoStore
 from service.privacy import rules as privacy
 from service.privacy.crypto import FieldCipher
 from service.privacy.declarations import registry
@@ -67,6 +70,11 @@ async def export_my_data(
     row = await privacy.contact_of(session, item.id)
     contact = privacy.open_contact(row, cipher) if row else None
     detail = await session.get(ServiceRequestDetail, item.id)
+    photos = (
+        await session.exec(
+            select(Photo).where(Photo.item_id == item.id).order_by(col(Photo.position))
+        )
+    ).all()
     document: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "exportedAt": now.isoformat(),
@@ -124,6 +132,18 @@ async def export_my_data(
             for consent in consents
         ],
         "contactReadsByStaff": [_when(at) for at in reads],
+        # The files themselves: the item's public page (approved ones), or ask the body.
+        "photos": [
+            {
+                "id": photo.id,
+                "status": photo.status,
+                "width": photo.width,
+                "height": photo.height,
+                "receivedAt": _when(photo.created_at),
+                "hiddenReason": photo.hidden_reason,
+            }
+            for photo in photos
+        ],
         "retentionDays": {
             "contactAfterItemFinished": periods.contact_days,
             "freeTextAfterItemFinished": periods.free_text_days,
@@ -189,13 +209,23 @@ def export_summary(document: dict[str, Any], translator: Translator) -> str:
     return "\n".join(lines)
 
 
-async def erase_my_data(session: AsyncSession, item: Item, now: datetime) -> dict[str, int]:
-    """Delete the contact, withdraw every consent, redact the free text; the anonymous item
-    stays (status, place, category, dates) for the handling body and statistics."""
+async def erase_my_data(
+    session: AsyncSession, item: Item, now: datetime, photos: PhotoStore | None = None
+) -> dict[str, int]:
+    """Delete the contact, withdraw every consent, redact the free text, delete the photos
+    (rows, and files from ``photos``); the anonymous item stays (status, place, category,
+    dates) for the handling body and statistics.
+
+    The files go before the transaction commits: should the commit fail, the resident's
+    photos are gone rather than kept (the rows left then point at nothing, and a retry of the
+    erasure deletes them)."""
     assert item.id is not None
     _, contact_deleted = await privacy.withdraw_consents(session, item.id, None, now)
+    photo_ids = await delete_item_photos(session, [item.id])
+    if photos is not None:
+        remove_files(photos, photo_ids)
     texts = await redact_free_text(session, item, now)
-    counts = {"contacts": int(contact_deleted), "texts": texts}
+    counts = {"contacts": int(contact_deleted), "texts": texts, "photos": len(photo_ids)}
     privacy.log(
         session, PrivacyAction.ERASE, actor="resident", now=now, item_id=item.id, counts=counts
     )

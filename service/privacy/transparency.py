@@ -21,6 +21,7 @@ from service.i18n.translator import Translator
 from service.items.lifecycle import KIND_LABELS
 from service.items.models import Item, ItemKind
 from service.moderation.models import ItemFlag
+from service.photos.models import Photo, PhotoStatus
 from service.privacy.models import Consent, ConsentPurpose, PrivacyAction, PrivacyLogEntry
 from service.sensors.models import Sensor, SensorOpinion
 from service.staff.models import AuditEntry
@@ -42,6 +43,10 @@ LINES = (
     ("opinionsReceived", N_("Opinions received on sensors")),
     ("flagsReceived", N_("Flags on public texts received from the public")),
     ("publicTextsHiddenOrEdited", N_("Public texts hidden or rewritten by moderation")),
+    ("photosReceived", N_("Photos received with items (still held)")),
+    ("photosPublished", N_("Photos published after review by staff")),
+    ("photosHidden", N_("Photos hidden by moderation")),
+    ("photosErased", N_("Photos erased at residents' request")),
 )
 
 
@@ -102,6 +107,16 @@ async def transparency_report(session: AsyncSession, year: int) -> dict[str, Any
         "publicTextsHiddenOrEdited": await count(
             col(AuditEntry.at),
             col(AuditEntry.action).in_(["moderation_hide", "moderation_edit"]),
+        ),
+        "photosReceived": await count(
+            col(Photo.created_at), col(Photo.status) != PhotoStatus.UPLOADED.value
+        ),
+        "photosPublished": await count(col(AuditEntry.at), AuditEntry.action == "photo.approve"),
+        "photosHidden": await count(col(AuditEntry.at), AuditEntry.action == "photo.hide"),
+        "photosErased": sum(
+            int(json.loads(counts).get("photos", 0))
+            for action, _, counts in log
+            if action == PrivacyAction.ERASE.value
         ),
     }
 

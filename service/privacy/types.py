@@ -60,6 +60,7 @@ described_enum(
         DataCategory.PSEUDONYM: "A keyed hash standing for a device or a value.",
         DataCategory.STAFF_IDENTITY: "Who a staff member is.",
         DataCategory.CREDENTIAL: "Password and token hashes.",
+        DataCategory.PHOTO: "A photo sent with an item (re-encoded, no metadata).",
     },
 )
 described_enum(

@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
+from service.photos import rules as photos
 from service.privacy.rules import ContactRequest
 from service.reports import rules
 from service.reports.errors import ReportErrorCode
@@ -52,6 +53,7 @@ def to_request(input: ReportFieldsInput, channel: str, language: str) -> rules.R
         channel=channel,
         language=language,
         contact=to_contact(input.contact),
+        photo_upload_ids=tuple(str(i) for i in input.photo_upload_ids),
     )
 
 
@@ -82,6 +84,11 @@ class ReportMutation:
                 scope=context.caller.kind,
                 now=context.now,
                 cipher=context.services.contact_cipher,
+                store_extra=photos.attacher(
+                    input.photo_upload_ids,
+                    scope=context.caller.kind,
+                    limits=context.services.photo_limits,
+                ),
             )
         except ValidationFailed as failed:
             return ReportCreatePayload(
@@ -114,6 +121,11 @@ class ReportMutation:
                 scope=context.caller.kind,
                 now=context.now,
                 cipher=context.services.contact_cipher,
+                store_extra=photos.attacher(
+                    input.photo_upload_ids,
+                    scope=context.caller.kind,
+                    limits=context.services.photo_limits,
+                ),
             )
         except ValidationFailed as failed:
             return AssistedReportCreatePayload(

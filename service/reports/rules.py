@@ -17,7 +17,7 @@ from service.errors import N_, DomainError, ValidationFailed, raise_if_any
 from service.items import rules as items
 from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import Item, ItemKind
-from service.items.submission import Submitted, store_once
+from service.items.submission import StoreExtra, Submitted, store_once
 from service.privacy import rules as privacy
 from service.privacy.crypto import FieldCipher
 from service.reference import ReferenceData
@@ -50,6 +50,8 @@ class ReportRequest:
     language: str
     contact: privacy.ContactRequest | None
     commune_code: str | None = None
+    # Ids from POST /media/uploads, attached in the submission's transaction.
+    photo_upload_ids: tuple[str, ...] = ()
 
     @property
     def point(self) -> tuple[float, float] | None:
@@ -127,6 +129,8 @@ def _fingerprint(request: ReportRequest) -> str:
             "description": request.description,
             "channel": request.channel,
             "contact": request.contact is not None,
+            # Only when there are photos: fingerprints of submissions without stay as they were.
+            **({"photos": list(request.photo_upload_ids)} if request.photo_upload_ids else {}),
         }
     )
 
@@ -139,8 +143,10 @@ async def submit_report(
     scope: str,
     now: datetime,
     cipher: FieldCipher | None = None,
+    store_extra: StoreExtra | None = None,
 ) -> Submitted:
-    """Validate, route and store a report once per idempotency key.
+    """Validate, route and store a report once per idempotency key (with ``store_extra``,
+    its photos, in the same transaction).
 
     A retry with the same key and the same content returns the first report; with other
     content it is refused (see ``items.submission.store_once``).
@@ -175,6 +181,7 @@ async def submit_report(
         contact=request.contact,
         now=now,
         cipher=cipher,
+        store_extra=store_extra,
     )
 
 

@@ -44,6 +44,9 @@ described_enum(
         ReportErrorCode.RADIUS_OUT_OF_RANGE: "The radius is not between 1 and 2,000 metres.",
         ReportErrorCode.NOT_AUTHENTICATED: "This needs a staff session or access token.",
         ReportErrorCode.FORBIDDEN: "The caller's role or scopes do not allow this.",
+        ReportErrorCode.UNKNOWN_UPLOAD: "A photo upload id is unknown to this caller, or "
+        "already attached to another item.",
+        ReportErrorCode.TOO_MANY_PHOTOS: "More photos than an item may have (3 by default).",
     },
 )
 
@@ -174,6 +177,11 @@ class ReportFieldsInput:
     )
     contact: ContactInput | None = strawberry.field(
         default=None, description="Only if the resident wants to be contacted."
+    )
+    photo_upload_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Ids returned by `POST /media/uploads` (at most 3 by default), in order. "
+        "Photos are public only once the handling body approved them.",
     )
 
 

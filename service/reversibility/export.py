@@ -22,9 +22,10 @@ from importlib import metadata as package_metadata
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, or_, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, or_, select, text
 
 from service.db import sync_url
+from service.photos.storage import VARIANTS, PhotoStore
 from service.privacy.crypto import FieldCipher
 from service.privacy.declarations import registry
 from service.privacy.retention import RetentionPeriods
@@ -64,8 +65,11 @@ def export_database(
     cipher: FieldCipher | None,
     now: datetime,
     progress: Progress | None = None,
+    photos: PhotoStore | None = None,
 ) -> dict[str, Any]:
-    """Write the export into ``directory`` (created, or existing and empty); its manifest."""
+    """Write the export into ``directory`` (created, or existing and empty); its manifest.
+    With ``photos``, the files of every photo row go beside the tables (``photo-<id>.<copy>.jpg``),
+    each in the manifest's ``files`` with its SHA-256."""
     if options.fmt not in FORMATS:
         raise ExportRefused(f"unknown format {options.fmt!r}: choose jsonl or csv")
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
@@ -73,7 +77,7 @@ def export_database(
     if not directory.exists():
         directory.mkdir(parents=True, mode=0o700)  # the whole database: its owner only
     try:
-        return _write(url, directory, options, cipher, now, progress)
+        return _write(url, directory, options, cipher, now, progress, photos)
     except BaseException:
         # Never leave half an export behind, least of all half the contacts in clear.
         for path in directory.iterdir():
@@ -88,6 +92,7 @@ def _write(
     cipher: FieldCipher | None,
     now: datetime,
     progress: Progress | None,
+    photos: PhotoStore | None = None,
 ) -> dict[str, Any]:
     tables = exported_tables()
     engine = create_engine(sync_url(url), hide_parameters=True)
@@ -113,11 +118,16 @@ def _write(
                         if progress is not None:
                             progress(done, total)
                 entries.append(_entry(shape, file_name, writer))
+            photo_ids = [
+                str(i) for i in connection.scalars(text("SELECT id FROM photo ORDER BY id"))
+            ]
     finally:
         engine.dispose()
     if progress is not None:
         progress(done, total)
     manifest = _manifest(entries, revision, options, now)
+    if photos is not None:
+        manifest["files"] = _photo_files(directory, photos, photo_ids)
     with _private(directory / MANIFEST) as out:
         out.write(manifest_bytes(manifest))
     with _private(directory / README) as out:
@@ -247,6 +257,29 @@ class _Writer:
     def _emit(self, data: bytes) -> None:
         self.digest.update(data)
         self.out.write(data)
+
+
+def _photo_files(directory: Path, photos: PhotoStore, photo_ids: list[str]) -> list[dict[str, Any]]:
+    """Copy every kept copy of the exported photos beside the tables; their manifest entries."""
+    files = []
+    for photo_id in photo_ids:
+        for variant in VARIANTS:
+            data = photos.get(photo_id, variant)
+            if data is None:
+                continue
+            name = f"photo-{photo_id}.{variant}.jpg"
+            with _private(directory / name) as out:
+                out.write(data)
+            files.append(
+                {
+                    "file": name,
+                    "photo": photo_id,
+                    "copy": variant,
+                    "bytes": len(data),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                }
+            )
+    return files
 
 
 def _entry(shape: TableShape, file_name: str, writer: _Writer) -> dict[str, Any]:

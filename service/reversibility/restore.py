@@ -21,6 +21,7 @@ from sqlalchemy import Connection, bindparam, func, select, text, tuple_, update
 
 from service import migrate
 from service.db import create_sync_engine
+from service.photos.storage import VARIANTS, PhotoStore
 from service.privacy.crypto import FieldCipher
 from service.privacy.signing_secrets import KEY_ID as SECRET_KEY_ID
 from service.privacy.signing_secrets import SECRET_TABLES
@@ -55,10 +56,14 @@ def import_database(
     directory: Path,
     cipher: FieldCipher | None,
     progress: Progress | None = None,
+    photos: PhotoStore | None = None,
 ) -> ImportResult:
+    """Load an export into an empty database; with ``photos``, the photo files listed in the
+    manifest (each checked against its SHA-256 first) go into that store."""
     manifest = read_manifest(directory)
     tables = exported_tables()
     entries = _check_entries(manifest, tables, directory)
+    files = _check_files(manifest, directory) if photos is not None else []
     clear = bool(manifest.get("contacts_in_clear"))
     if clear and cipher is None:
         raise ImportRefused(
@@ -91,7 +96,33 @@ def import_database(
             _reset_sequences(connection, tables)
     finally:
         engine.dispose()
+    if photos is not None:
+        for entry in files:
+            data = (directory / entry["file"]).read_bytes()
+            photos.put(entry["photo"], entry["copy"], data)
     return ImportResult(done, len(tables), sealed, rebased)
+
+
+def _check_files(manifest: dict[str, Any], directory: Path) -> list[dict[str, Any]]:
+    """The manifest's photo files, every one present, named as ours, and matching its hash."""
+    files: list[dict[str, Any]] = list(manifest.get("files", []))
+    for entry in files:
+        name = Path(str(entry.get("file", ""))).name
+        if (
+            entry.get("copy") not in VARIANTS
+            or name != f"photo-{entry.get('photo')}.{entry.get('copy')}.jpg"
+        ):
+            raise ImportRefused(f"the manifest lists an unexpected file {name!r}")
+        path = directory / name
+        if not path.is_file():
+            raise ImportRefused(f"{path} is missing")
+        if _sha256(path) != entry.get("sha256"):
+            raise ImportRefused(
+                f"{name} does not match its checksum in the manifest: the file was changed "
+                "or damaged since the export"
+            )
+        entry["file"] = name
+    return files
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:

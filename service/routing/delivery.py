@@ -35,6 +35,8 @@ from service.mail.bodies import body_message
 from service.mail.sender import Mailer
 from service.outbox import rules as outbox
 from service.outbox.models import ConsumerPosition, Delivery, OutboxEntry
+from service.photos.links import PhotoLinks
+from service.photos.rules import ATTACHED_STATUSES, photos_of
 from service.privacy.crypto import FieldCipher, UndecryptableValue, cipher_for
 from service.privacy.models import ConsentPurpose
 from service.privacy.rules import active_consents, contact_of, mask_personal_data, open_contact
@@ -188,7 +190,7 @@ async def send_due_deliveries(
     async with db.reading() as session:
         for delivery in claimed:
             try:
-                outgoing.append(await _prepare(session, delivery, contact_cipher, mailer))
+                outgoing.append(await _prepare(session, delivery, contact_cipher, mailer, settings))
             except UndecryptableValue:
                 # A key missing from the configuration: this delivery waits (its claim runs
                 # out, it is tried again, no attempt counted) and the others still go.
@@ -227,6 +229,7 @@ async def _prepare(
     delivery: Delivery,
     cipher: Callable[[], FieldCipher],
     mailer: Mailer | None = None,
+    settings: Settings | None = None,
 ) -> _Outgoing:
     route = await session.get(Route, delivery.route_id)
     entry = await session.get(OutboxEntry, delivery.outbox_id)
@@ -271,6 +274,8 @@ async def _prepare(
         body["item"]["description"] = item.description
         if "answers" in body["item"]:
             body["item"]["answers"] = answers
+        if settings is not None and settings.secret_keys:
+            body["photos"] = await _photo_links(session, item, settings)
     mailed = route.kind == RouteKind.EMAIL.value and mailer is not None
     translator = mailer.renderer.translator(mailer.settings.default_locale) if mailer else None
     category = await session.get(Category, item.category_code) if item.category_code else None
@@ -290,6 +295,25 @@ async def _prepare(
         ),
         body=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
     )
+
+
+async def _photo_links(
+    session: AsyncSession, item: Item, settings: Settings
+) -> list[dict[str, Any]]:
+    """Signed links to the staff copies of the item's photos (any state: the body judges)."""
+    links = PhotoLinks(settings.secret_keys)
+    found = await photos_of(session, [item.id or 0], ATTACHED_STATUSES)
+    return [
+        {
+            "id": photo.id,
+            "url": settings.public_url + links.path(photo),
+            "thumbnailUrl": settings.public_url + links.path(photo, small=True),
+            "width": photo.width,
+            "height": photo.height,
+            "status": photo.status,
+        }
+        for photo in found[item.id or 0]
+    ]
 
 
 async def _send_and_record(

@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
+from service.photos import rules as photos
 from service.reports.mutations import to_contact
 from service.schema_support import payload_errors
 from service.service_requests import rules
@@ -50,6 +51,7 @@ def to_request(
         channel=channel,
         language=language,
         contact=to_contact(input.contact),
+        photo_upload_ids=tuple(str(i) for i in input.photo_upload_ids),
     )
 
 
@@ -77,6 +79,11 @@ class ServiceRequestMutation:
                 scope=context.caller.kind,
                 now=context.now,
                 cipher=context.services.contact_cipher,
+                store_photos=photos.attacher(
+                    input.photo_upload_ids,
+                    scope=context.caller.kind,
+                    limits=context.services.photo_limits,
+                ),
             )
         except ValidationFailed as failed:
             return ServiceRequestCreatePayload(
@@ -117,6 +124,11 @@ class ServiceRequestMutation:
                 scope=context.caller.kind,
                 now=context.now,
                 cipher=context.services.contact_cipher,
+                store_photos=photos.attacher(
+                    input.photo_upload_ids,
+                    scope=context.caller.kind,
+                    limits=context.services.photo_limits,
+                ),
             )
         except (ValidationFailed, DomainError) as failure:
             errors = failure.errors if isinstance(failure, ValidationFailed) else [failure]

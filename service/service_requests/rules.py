@@ -18,7 +18,7 @@ from service.db import Database
 from service.errors import N_, DomainError, ValidationFailed, raise_if_any
 from service.items import rules as items
 from service.items.models import Item, ItemKind
-from service.items.submission import Submitted, store_once
+from service.items.submission import StoreExtra, Submitted, store_once
 from service.privacy import rules as privacy
 from service.privacy.crypto import FieldCipher
 from service.reference import ReferenceData
@@ -66,6 +66,8 @@ class ServiceRequestRequest:
     channel: str
     language: str
     contact: privacy.ContactRequest | None
+    # Ids from POST /media/uploads, attached in the submission's transaction.
+    photo_upload_ids: tuple[str, ...] = ()
 
 
 def _field(code: str) -> str:
@@ -356,6 +358,8 @@ def _fingerprint(request: ServiceRequestRequest) -> str:
             "at_home": request.at_home,
             "channel": request.channel,
             "contact": request.contact is not None,
+            # Only when there are photos: fingerprints of submissions without stay as they were.
+            **({"photos": list(request.photo_upload_ids)} if request.photo_upload_ids else {}),
         }
     )
 
@@ -368,6 +372,7 @@ async def submit_service_request(
     scope: str,
     now: datetime,
     cipher: FieldCipher | None = None,
+    store_photos: StoreExtra | None = None,
 ) -> tuple[Submitted, ServiceRequestDetail]:
     """Validate the answers, place, route and store a service request once per key; with
     the details stored (the first submission's, for a retry)."""
@@ -395,6 +400,8 @@ async def submit_service_request(
         await session.run_sync(
             lambda sync: sync.connection().execute(_INSERT_DETAIL, detail.model_dump())
         )
+        if store_photos is not None:
+            await store_photos(session, item)
 
     submitted = await store_once(
         db,

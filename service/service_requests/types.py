@@ -83,6 +83,10 @@ described_enum(
         ServiceRequestErrorCode.FORBIDDEN: "The caller's role or scopes do not allow this.",
         ServiceRequestErrorCode.NOT_FOUND: "No service request with this reference in the "
         "caller's bodies.",
+        ServiceRequestErrorCode.UNKNOWN_UPLOAD: "A photo upload id is unknown to this caller, "
+        "or already attached to another item.",
+        ServiceRequestErrorCode.TOO_MANY_PHOTOS: "More photos than an item may have (3 by "
+        "default).",
     },
 )
 
@@ -334,6 +338,11 @@ class ServiceRequestFieldsInput:
     )
     contact: ContactInput | None = strawberry.field(
         default=None, description="Only if the resident wants to be contacted."
+    )
+    photo_upload_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Ids returned by `POST /media/uploads` (at most 3 by default), in order. "
+        "Seen by the handling body; public only for a public request, once approved.",
     )
 
 

@@ -12,6 +12,8 @@ from service.items.lifecycle import Status
 from service.items.models import DeliveryState, Item, Moderation
 from service.items.rules import Audience, as_utc
 from service.items.types import HistoryEntry, ItemView, PageInfo
+from service.photos.types import Audience as PhotoAudience
+from service.photos.types import PhotoType, item_photos
 from service.routing.due import is_overdue
 from service.schema_support import described_enum
 from service.staff.triage import Assignment, QueueOrder
@@ -97,6 +99,13 @@ class StaffItem(ItemView):
     @strawberry.field(description="The id of the staff member working it, if any.")
     def assigned_to(self) -> strawberry.ID | None:
         return strawberry.ID(str(self.assigned_to_id)) if self.assigned_to_id else None
+
+    @strawberry.field(
+        description="Every attached photo in any state (pending, approved, hidden), with the "
+        "staff copies' URLs (served behind the session or token)."
+    )
+    async def photos(self, info: Info[Context, None]) -> list[PhotoType]:
+        return await item_photos(info, self.item_id, PhotoAudience.STAFF)
 
     @strawberry.field(description="Its whole history: public lines, the resident's, staff notes.")
     async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -13,6 +13,7 @@ from strawberry.types import Info
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.items.models import Item
+from service.photos import rules as photos
 from service.tracking import rules
 from service.tracking.queries import tracking_errors
 from service.tracking.types import TrackedItem, TrackedResult
@@ -30,10 +31,27 @@ class TrackingMutation:
         info: Info[Context, None],
         token: TokenArgument,
         text: Annotated[str, strawberry.argument(description="Up to 4,000 characters.")],
+        photo_upload_ids: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(
+                description="Photos from `POST /media/uploads` to add (the item has at most 3 "
+                "by default); public only once the handling body approved them."
+            ),
+        ] = None,
     ) -> TrackedResult:
-        return await _with_item(
-            info, token, lambda session, item, now: rules.add_information(session, item, text, now)
-        )
+        context = info.context
+
+        async def change(session: AsyncSession, item: Item, now: datetime) -> None:
+            rules.add_information(session, item, text, now)
+            await photos.attach(
+                session,
+                item,
+                [str(i) for i in photo_upload_ids or []],
+                scope=context.caller.kind,
+                limits=context.services.photo_limits,
+            )
+
+        return await _with_item(info, token, change)
 
     @strawberry.mutation(
         description="Say whether the resolved item was fixed, rate the answer, and reopen it "
@@ -70,7 +88,9 @@ class TrackingMutation:
 
 
 async def _with_item(
-    info: Info[Context, None], token: str, change: Callable[[AsyncSession, Item, datetime], None]
+    info: Info[Context, None],
+    token: str,
+    change: Callable[[AsyncSession, Item, datetime], Awaitable[None] | None],
 ) -> TrackedResult:
     """Open the token's item in a write transaction, apply ``change``, answer the new state."""
     context = info.context
@@ -78,7 +98,9 @@ async def _with_item(
     try:
         async with context.db.writing() as session:
             item = await context.services.tracking_tokens.item_for(session, token, now)
-            change(session, item, now)
+            result = change(session, item, now)
+            if result is not None:
+                await result
     except ValidationFailed as failed:
         return TrackedResult(item=None, errors=tracking_errors(failed.errors, info))
     except DomainError as error:

@@ -9,6 +9,8 @@ from service.context import Context
 from service.items.models import Item
 from service.items.rules import Audience, references_of
 from service.items.types import HistoryEntry, ItemView
+from service.photos.types import Audience as PhotoAudience
+from service.photos.types import PhotoType, item_photos
 from service.schema_support import described_enum
 from service.tracking.errors import TrackingErrorCode
 from service.tracking.rules import may_give_feedback, may_reopen
@@ -25,6 +27,9 @@ described_enum(
         TrackingErrorCode.INVALID_RATING: "The rating is not between 1 and 5.",
         TrackingErrorCode.TEXT_REQUIRED: "A required text is empty.",
         TrackingErrorCode.TEXT_TOO_LONG: "A text is longer than its limit.",
+        TrackingErrorCode.UNKNOWN_UPLOAD: "A photo upload id is unknown to this caller, or "
+        "already attached to another item.",
+        TrackingErrorCode.TOO_MANY_PHOTOS: "The item would have more photos than allowed.",
     },
 )
 
@@ -73,6 +78,13 @@ class TrackedItem(ItemView):
         async with info.context.db.reading() as session:
             references = await references_of(session, {self.duplicate_of_id})
         return references.get(self.duplicate_of_id)
+
+    @strawberry.field(
+        description="Every photo the resident sent, with where it stands (« awaiting review », "
+        "« hidden by moderation » and why); URLs only for approved ones."
+    )
+    async def photos(self, info: Info[Context, None]) -> list[PhotoType]:
+        return await item_photos(info, self.item_id, PhotoAudience.RESIDENT)
 
     @strawberry.field(
         description="Its history as the resident sees it: public lines and those for them."

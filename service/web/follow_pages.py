@@ -11,6 +11,7 @@ sent with ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer``.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,6 +28,10 @@ from service.items import rules as items
 from service.items.lifecycle import KIND_LABELS, Status
 from service.items.models import EventKind, Item, ItemKind, LocationPrecision, location_precision
 from service.items.types import HistoryEntry, status_label
+from service.photos.models import PhotoStatus
+from service.photos.rules import photo_path, photos_of
+from service.photos.types import ATTACHED as ATTACHED_PHOTOS
+from service.photos.types import STATUS_LABELS as PHOTO_STATUS_LABELS
 from service.privacy import rights
 from service.privacy import rules as privacy
 from service.privacy.models import ConsentPurpose
@@ -180,9 +185,12 @@ async def render_followed(
     Read in ``session`` when given (the one that opened the item), else in a new one."""
     if session is not None:
         view = await followed(web, page, session, item)
+        item_photos = (await photos_of(session, [item.id or 0], ATTACHED_PHOTOS))[item.id or 0]
     else:
         async with web.services.db.reading() as reading:
             view = await followed(web, page, reading, item)
+            found = await photos_of(reading, [item.id or 0], ATTACHED_PHOTOS)
+            item_photos = found[item.id or 0]
     done = DONE.get(page.request.query_params.get("fait", ""))
     return web.render(
         page,
@@ -191,6 +199,16 @@ async def render_followed(
         private=True,
         nav=None,
         view=view,
+        photos=[
+            {
+                "status": page.gettext(PHOTO_STATUS_LABELS[PhotoStatus(photo.status)]),
+                "reason": photo.hidden_reason,
+                "thumbnail": photo_path(photo, small=True, staff=False)
+                if photo.status == PhotoStatus.APPROVED.value
+                else None,
+            }
+            for photo in item_photos
+        ],
         done=page.gettext(done) if done else None,
         errors=errors or {},
         values={**form.as_mapping(), "purpose": form.all("purpose")} if form else {},
@@ -412,7 +430,11 @@ def erase_data(web: Web) -> Endpoint:
         if limited := over_limit(web, request, submission=False):
             return render_start(web, page, errors=shown(page, [limited]), status=429)
         try:
-            await change_item(web, token, rights.erase_my_data)
+            await change_item(
+                web,
+                token,
+                functools.partial(rights.erase_my_data, photos=web.services.photo_store),
+            )
         except DomainError as error:
             return render_start(web, page, errors=shown(page, [error]), status=404)
         return web.redirect(page, page.url("/suivi", jeton=token, fait="effacement"), private=True)

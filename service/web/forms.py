@@ -1,7 +1,8 @@
 """Reading a posted form and showing the domain's refusals beside their fields.
 
-Forms are ``application/x-www-form-urlencoded`` (no file yet): parsed here with the standard
-library, the body already bounded by ``BodySizeLimit``. Refusals are the rules' own
+Forms are ``application/x-www-form-urlencoded``, parsed here with the standard library, or
+``multipart/form-data`` when they carry photos (the report form); the body is already bounded
+by ``BodySizeLimit``. Refusals are the rules' own
 ``DomainError``s, translated by the same function the API's payloads use.
 """
 
@@ -12,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from service.errors import N_, DomainError
@@ -20,6 +22,9 @@ from service.inputs import fields_refusal
 
 MAX_FIELDS = 100
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+MULTIPART_MEDIA_TYPE = "multipart/form-data"
+# A form carries at most this many files (the report form's photos; more are refused whole).
+MAX_FILES = 10
 
 
 class FormErrorCode(enum.Enum):
@@ -40,6 +45,13 @@ class Form:
 
     pairs: tuple[tuple[str, str], ...]
     refused: tuple[DomainError, ...] = ()
+    # Files of a multipart form, by field name (their names as sent are never kept).
+    files: tuple[tuple[str, bytes], ...] = ()
+
+    def file_contents(self, name: str) -> list[bytes]:
+        """The non-empty files sent in the field ``name`` (an empty file input sends one
+        empty part)."""
+        return [data for key, data in self.files if key == name and data]
 
     def get(self, name: str, default: str = "") -> str:
         for key, value in self.pairs:
@@ -59,15 +71,28 @@ async def read_form(request: Request) -> Form | None:
     text rule every door applies (``service.inputs``): a refusal names the field, and the
     handler shows it beside that field with the rules' own refusals."""
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type != FORM_MEDIA_TYPE:
-        return None
-    try:
-        text = (await request.body()).decode("utf-8")
-        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
-    except (UnicodeDecodeError, ValueError):
+    files: list[tuple[str, bytes]] = []
+    if media_type == MULTIPART_MEDIA_TYPE:
+        pairs = []
+        try:
+            async with request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS) as parsed:
+                for name, value in parsed.multi_items():
+                    if isinstance(value, str):
+                        pairs.append((name, value))
+                    else:
+                        files.append((name, await value.read()))
+        except (MultiPartException, ValueError, KeyError, UnicodeDecodeError):
+            return None
+    elif media_type == FORM_MEDIA_TYPE:
+        try:
+            text = (await request.body()).decode("utf-8")
+            pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+        except (UnicodeDecodeError, ValueError):
+            return None
+    else:
         return None
     refusal = fields_refusal(pairs)
-    return Form(tuple(pairs), () if refusal is None else (refusal.error(),))
+    return Form(tuple(pairs), () if refusal is None else (refusal.error(),), tuple(files))
 
 
 def field_errors(

@@ -3,14 +3,17 @@ contact; "already reported nearby?" before it is sent, with a "me too" instead.
 
 The place is a pin on the map (JavaScript), or without a map the commune from a list and the
 address typed: the report is then placed at the commune (``LocationPrecision.COMMUNE``).
+Photos come in the same post (``multipart/form-data``, no script needed) and go through the
+same processing as ``POST /media/uploads``.
 Validation, routing and storage are ``reports.rules.submit_report``'s, as for ``reportCreate``;
 the form's idempotency key makes a double post one report.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markupsafe import Markup
@@ -22,6 +25,7 @@ from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import Item
 from service.items.submission import Submitted
 from service.items.types import SUPPORT_LABEL, public_text, status_label
+from service.photos import rules as photos
 from service.reports import rules
 from service.reports.rules import ReportFilter, ReportRequest
 from service.web.devices import device_key, remember_device
@@ -50,8 +54,14 @@ REPORT_FIELDS = {
     "commune": "commune",
     "addressText": "address",
     "description": "description",
+    "photo": "photo",
+    "photoUploadIds": "photo",
     **CONTACT_FIELDS,
 }
+# The form's photos: new files in ``photo``, those already received (an earlier post refused
+# for another reason, or shown again with reports nearby) as hidden ``photo_upload`` ids.
+PHOTO_FIELD = "photo"
+KEPT_PHOTOS_FIELD = "photo_upload"
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,35 @@ def report_request(form: Form, page: Page) -> ReportRequest:
         language=page.locale,
         contact=contact_from(form),
         commune_code=form.get("commune").strip() or None,
+        photo_upload_ids=tuple(dict.fromkeys(form.all(KEPT_PHOTOS_FIELD))),
     )
+
+
+async def receive_photos(
+    web: Web, form: Form, wanted: ReportRequest, *, scope: str
+) -> tuple[ReportRequest, list[DomainError]]:
+    """Process the photos sent with the form (as ``POST /media/uploads`` does), keyed by
+    the form's idempotency key and the photo's hash: posting the form again is no new photo."""
+    services = web.services
+    ids, errors = list(wanted.photo_upload_ids), []
+    for data in form.file_contents(PHOTO_FIELD):
+        try:
+            uploaded = await photos.upload(
+                services.db,
+                services.photo_store,
+                data,
+                scope=scope,
+                key=f"{wanted.idempotency_key[:70]}:{hashlib.sha256(data).hexdigest()[:24]}",
+                limits=services.photo_limits,
+                now=services.clock(),
+            )
+        except ValidationFailed as failed:
+            errors += failed.errors
+            continue
+        ids.append(uploaded.photo.id)
+    ids = list(dict.fromkeys(ids))
+    errors += photos.upload_id_errors(ids, services.photo_limits, "photo")
+    return replace(wanted, photo_upload_ids=tuple(ids)), errors
 
 
 # Labels stay Markup (already escaped by page.gettext): a plain str would be escaped twice.
@@ -179,6 +217,8 @@ def form_values(
         "consents": consents(page, form),
         "outside_message": page.gettext(rules.outside_alm().message),
         "tiles_host": tiles_origin(web.tiles_url),
+        "kept_photos": form.all(KEPT_PHOTOS_FIELD) if form else [],
+        "photo_limits": web.services.photo_limits,
     }
 
 
@@ -222,8 +262,18 @@ def report_post(web: Web) -> Endpoint:
         form = await posted(web, request, page, "report", back="/signaler")
         if isinstance(form, Response):
             return form
+        wanted = report_request(form, page)
+        problems: list[DomainError] = []
+        # Photos cost CPU: a post carrying some is counted against the submission limit (and
+        # may be refused) before they are processed, whatever else is wrong with it.
+        if not form.refused and form.file_contents(PHOTO_FIELD):
+            if limited := over_limit(web, request, submission=True):
+                problems = [limited]
+            else:
+                wanted, problems = await receive_photos(web, form, wanted, scope="anonymous")
+        form = with_kept_photos(form, wanted.photo_upload_ids)
         outcome = await check_and_submit(
-            web, request, page, form, report_request(form, page), scope="anonymous"
+            web, request, page, form, wanted, scope="anonymous", problems=problems
         )
         if isinstance(outcome, Response):
             return outcome
@@ -266,9 +316,19 @@ async def check_and_submit(
             scope=scope,
             now=services.clock(),
             cipher=services.contact_cipher,
+            store_extra=photos.attacher(
+                wanted.photo_upload_ids, scope=scope, limits=services.photo_limits
+            ),
         )
     except ValidationFailed as failed:
         return refused(web, page, form, failed.errors, place)
+
+
+def with_kept_photos(form: Form, upload_ids: tuple[str, ...]) -> Form:
+    """The form as it is shown again: the photos received are kept as hidden ids."""
+    pairs = tuple(pair for pair in form.pairs if pair[0] != KEPT_PHOTOS_FIELD)
+    kept = tuple((KEPT_PHOTOS_FIELD, upload_id) for upload_id in upload_ids)
+    return Form(pairs + kept, form.refused, form.files)
 
 
 def refused(

@@ -59,6 +59,10 @@ async def test_the_report_equals_what_happened_in_the_year(
         "opinionsReceived": 1,
         "flagsReceived": 0,
         "publicTextsHiddenOrEdited": 0,
+        "photosReceived": 0,
+        "photosPublished": 0,
+        "photosHidden": 0,
+        "photosErased": 0,
     }
     assert last_year["itemsByKind"] == {} and last_year["contactsCollected"] == 0
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import math
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -23,6 +25,7 @@ from service.i18n.translator import Translator
 from service.inputs import fields_refusal
 from service.integrations import rules as api_clients
 from service.integrations.open311 import rules, xml
+from service.photos import rules as photos
 from service.settings import SUPPORTED_LOCALES
 
 logger = logging.getLogger("service.open311")
@@ -64,6 +67,10 @@ class Open311Endpoint:
             response.headers["Retry-After"] = str(retry_after)
         return response
 
+    def _media_base(self, request: Request) -> str:
+        """Where photos are served from: SERVICE_PUBLIC_URL, else the request's own."""
+        return self.services.settings.public_url or str(request.base_url).rstrip("/")
+
     async def _route(
         self, request: Request, resource: str, tr: Translator
     ) -> tuple[int, str, str | None, Any]:
@@ -88,24 +95,39 @@ class Open311Endpoint:
             params = dict(request.query_params)
             query = rules.parse_request_query(params, self.services.clock())
             async with self.services.db.reading() as session:
-                found = await rules.find_requests(session, reference, query, tr)
+                found = await rules.find_requests(
+                    session, reference, query, tr, self._media_base(request)
+                )
             return 200, "service_requests", "request", found
         if len(parts) == 2 and parts[0] == "requests":
             query = rules.RequestQuery(ids=(parts[1].strip().upper(),))
             async with self.services.db.reading() as session:
-                found = await rules.find_requests(session, reference, query, tr)
+                found = await rules.find_requests(
+                    session, reference, query, tr, self._media_base(request)
+                )
             if not found:
                 raise rules.Open311Error(404, [f"no public request has the id {parts[1][:40]}"])
             return 200, "service_requests", "request", found
         raise rules.Open311Error(404, ["no such resource"])
 
     async def _post(self, request: Request, tr: Translator) -> list[dict[str, Any]]:
-        if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
-            raise rules.Open311Error(400, ["send the request as application/x-www-form-urlencoded"])
-        try:
-            fields = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True)
-        except (UnicodeDecodeError, ValueError):
-            raise rules.Open311Error(400, ["the form is not valid UTF-8"]) from None
+        content_type = request.headers.get("content-type", "")
+        media: list[bytes] = []
+        if "multipart/form-data" in content_type:
+            fields, media = await self._multipart(request)
+        elif "application/x-www-form-urlencoded" in content_type:
+            try:
+                fields = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True)
+            except (UnicodeDecodeError, ValueError):
+                raise rules.Open311Error(400, ["the form is not valid UTF-8"]) from None
+        else:
+            raise rules.Open311Error(
+                400,
+                [
+                    "send the request as application/x-www-form-urlencoded, or as "
+                    "multipart/form-data with media"
+                ],
+            )
         _check_texts(fields, tr)
         async with self.services.db.reading() as session:
             client = await api_clients.authenticate(session, dict(fields).get("api_key"))
@@ -123,6 +145,11 @@ class Open311Endpoint:
         rules.check_jurisdiction(dict(fields).get("jurisdiction_id"))
         posted = rules.parse_posted(fields)
         try:
+            if media:
+                posted = replace(
+                    posted,
+                    photo_upload_ids=await self._upload_media(media, posted, f"api:{client.id}"),
+                )
             submitted = await rules.submit(
                 self.services.db,
                 self.services.reference,
@@ -131,6 +158,7 @@ class Open311Endpoint:
                 language=tr.locale,
                 now=self.services.clock(),
                 cipher=self.services.contact_cipher,
+                photo_limits=self.services.photo_limits,
             )
         except ValidationFailed as failed:
             raise rules.Open311Error(400, rules.describe(failed.errors, tr)) from None
@@ -144,6 +172,41 @@ class Open311Endpoint:
                 "tracking_token": self.services.tracking_tokens.issue(item),
             }
         ]
+
+    async def _multipart(self, request: Request) -> tuple[list[tuple[str, str]], list[bytes]]:
+        """The text fields and the ``media`` files (photos) of a multipart form."""
+        limits = self.services.photo_limits
+        fields: list[tuple[str, str]] = []
+        media: list[bytes] = []
+        try:
+            async with request.form(max_files=limits.per_item, max_fields=200) as form:
+                for name, value in form.multi_items():
+                    if isinstance(value, str):
+                        fields.append((name, value))
+                    elif name == "media":
+                        media.append(await value.read(limits.max_bytes + 1))
+        except (MultiPartException, ValueError, KeyError) as error:
+            raise rules.Open311Error(400, [f"the multipart form is not valid: {error}"]) from None
+        return fields, media
+
+    async def _upload_media(
+        self, media: list[bytes], posted: rules.PostedRequest, scope: str
+    ) -> tuple[str, ...]:
+        """Each photo through the same processing as ``POST /media/uploads``; a retried
+        POST (same idempotency_key) finds the same uploads."""
+        ids = []
+        for position, data in enumerate(media):
+            uploaded = await photos.upload(
+                self.services.db,
+                self.services.photo_store,
+                data,
+                scope=scope,
+                key=f"{posted.idempotency_key[:80]}:media:{position}",
+                limits=self.services.photo_limits,
+                now=self.services.clock(),
+            )
+            ids.append(uploaded.photo.id)
+        return tuple(ids)
 
     def _discovery(self, request: Request) -> dict[str, Any]:
         base = str(request.base_url).rstrip("/") + PREFIX.rstrip("/")

@@ -23,6 +23,8 @@ from service.items.models import Item, ItemEvent, ItemKind
 from service.items.rules import Audience, as_utc
 from service.items.submission import Submitted
 from service.moderation import rules as moderation
+from service.photos import rules as photos
+from service.photos.models import Photo, PhotoStatus
 from service.privacy import rules as privacy
 from service.privacy.crypto import FieldCipher
 from service.reference import ReferenceData
@@ -135,6 +137,7 @@ def request_record(
     reference: ReferenceData,
     tr: Translator,
     status_notes: str | None,
+    media_url: str | None = None,
 ) -> Record:
     """The public view of an item, as Open311 names it (never a contact, never a home)."""
     if detail is None:
@@ -167,7 +170,7 @@ def request_record(
         "zipcode": commune.postal_codes.split(";")[0] if commune and commune.postal_codes else None,
         "lat": point[0],
         "long": point[1],
-        "media_url": None,
+        "media_url": media_url,
     }
 
 
@@ -239,10 +242,15 @@ def _publicly_visible(reference: ReferenceData):  # type: ignore[no-untyped-def]
 
 
 async def find_requests(
-    session: AsyncSession, reference: ReferenceData, query: RequestQuery, tr: Translator
+    session: AsyncSession,
+    reference: ReferenceData,
+    query: RequestQuery,
+    tr: Translator,
+    media_base: str = "",
 ) -> list[Record]:
     """The public requests matching the query, newest first, at most 1,000, in three
-    statements whatever their number (items with details, then public answers)."""
+    statements whatever their number (items with details, public answers, approved photos);
+    ``media_url`` is the first approved photo's public copy under ``media_base``."""
     statement = (
         select(Item, ServiceRequestDetail)
         .join(
@@ -273,11 +281,26 @@ async def find_requests(
             statement = statement.where(col(Item.created_at) <= query.end)
     statement = statement.order_by(col(Item.id).desc()).limit(MAX_RESULTS)
     rows = list((await session.exec(statement)).all())
-    notes = await _last_public_texts(session, [item.id for item, _ in rows if item.id])
+    ids = [item.id for item, _ in rows if item.id]
+    notes = await _last_public_texts(session, ids)
+    approved = await photos.photos_of(session, ids, [PhotoStatus.APPROVED])
     return [
-        request_record(item, detail, reference, tr, notes.get(item.id or 0))
+        request_record(
+            item,
+            detail,
+            reference,
+            tr,
+            notes.get(item.id or 0),
+            _media_url(media_base, approved.get(item.id or 0)),
+        )
         for item, detail in rows
     ]
+
+
+def _media_url(base: str, approved: list[Photo] | None) -> str | None:
+    if not approved:
+        return None
+    return base + photos.photo_path(approved[0], small=False, staff=False)
 
 
 async def _last_public_texts(session: AsyncSession, item_ids: list[int]) -> dict[int, str]:
@@ -313,6 +336,8 @@ class PostedRequest:
     commune: str | None
     idempotency_key: str
     contact: privacy.ContactRequest | None
+    # Uploaded from the form's ``media`` parts (reports only), attached like photoUploadIds.
+    photo_upload_ids: tuple[str, ...] = ()
 
 
 def _float(raw: str | None, name: str) -> float | None:
@@ -383,6 +408,7 @@ async def submit(
     language: str,
     now: datetime,
     cipher: FieldCipher,
+    photo_limits: photos.PhotoLimits | None = None,
 ) -> Submitted:
     """A report for a category code, a service request for a service code; same rules as
     GraphQL (validation, routing, idempotency, contact with consent, outbox)."""
@@ -404,10 +430,17 @@ async def submit(
                 channel=channel,
                 language=language,
                 contact=posted.contact,
+                photo_upload_ids=posted.photo_upload_ids,
             ),
             scope=scope,
             now=now,
             cipher=cipher,
+            store_extra=photos.attacher(
+                posted.photo_upload_ids,
+                scope=scope,
+                limits=photo_limits or photos.PhotoLimits(),
+                field="media",
+            ),
         )
     if posted.service_code not in reference.services.services:
         raise Open311Error(404, [f"no service has the code {posted.service_code[:60]}"])

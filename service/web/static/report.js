@@ -271,6 +271,12 @@
     }
     // « Me too » belongs to the support form (form="support-form"): only the report comes here.
     form.addEventListener("submit", function (event) {
+      // With photos chosen, the browser sends the form itself (multipart): a draft kept on
+      // the device cannot hold files.
+      var chosen = Array.from(form.querySelectorAll('input[type="file"]')).some(function (input) {
+        return input.files && input.files.length > 0;
+      });
+      if (chosen) { return; }
       event.preventDefault();
       var pairs = Array.from(new FormData(form).entries());
       function keep() {

@@ -1,0 +1,1 @@
+"""Photos on items: uploaded once, re-encoded without metadata, moderated, served, erased."""
