@@ -92,7 +92,8 @@ class StaffMutation:
         info: Info[Context, None],
         name: Annotated[str, strawberry.argument(description="What it is for.")],
         scopes: Annotated[
-            list[str], strawberry.argument(description="items:read, items:write, staff:read.")
+            list[str],
+            strawberry.argument(description="items:read, items:write, staff:read, staff:write."),
         ],
     ) -> AccessTokenCreatePayload:
         context = info.context

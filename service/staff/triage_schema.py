@@ -21,11 +21,8 @@ from service.pagination import decode_cursor, decode_cursor_pair, encode_cursor,
 from service.schema_support import After, PageSize, payload_errors
 from service.staff import actions, triage
 from service.staff.errors import StaffErrorCode
-from service.staff.models import Role
 from service.staff.permissions import (
     covered_bodies,
-    forbidden,
-    not_authenticated,
     require_item_work,
 )
 from service.staff.triage_types import (
@@ -68,8 +65,12 @@ QUEUE_CURSOR = "q"  # a queue cursor holds the item's support count and id (the 
 AUDIT_CURSOR = "audit"  # an audit cursor holds the entry's id
 
 
-def _cursor(item: Item) -> str:
-    return encode_cursor(QUEUE_CURSOR, item.support_count, item.id or 0)
+def _cursor(item: Item, order: triage.QueueOrder) -> str:
+    return encode_cursor(QUEUE_CURSOR, *triage.queue_position(item, order))
+
+
+def _queue_position(after: str | None, order: triage.QueueOrder) -> tuple[int, int] | None:
+    return decode_cursor_pair(after, QUEUE_CURSOR, maxima=triage.cursor_maxima(order))
 
 
 def _errors(errors: list[DomainError], info: Info[Context, None]) -> list[StaffError]:
@@ -132,9 +133,10 @@ class TriageQuery:
             assignment=value.assigned,
             delivery_failed=value.delivery_failed,
             unrouted=value.unrouted,
+            overdue_at=context.now if value.overdue else None,
         )
         size = page_size(first, context.settings.max_page_size)
-        after_position = decode_cursor_pair(after, QUEUE_CURSOR)
+        after_position = _queue_position(after, order)
         async with context.db.reading() as session:
             rows, has_next, total, counts = await triage.queue(
                 session,
@@ -145,18 +147,29 @@ class TriageQuery:
                 first=size,
                 after=after_position,
             )
-        edges = [StaffItemEdge(cursor=_cursor(r), node=StaffItem.from_row(r, info)) for r in rows]
-        return TriageQueue(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
-            total_count=total,
-            counts_by_status=[
-                StatusCount(status=s, count=n)
-                for s, n in sorted(counts.items(), key=lambda pair: list(Status).index(pair[0]))
-            ],
-        )
+        return _queue_page(info, rows, order, has_next, total, counts)
+
+    @strawberry.field(
+        description="The escalation list (supervisors and administrators): the open items of "
+        "my bodies past their due date, the most overdue first."
+    )
+    async def triage_escalations(
+        self, info: Info[Context, None], first: PageSize = 20, after: After = None
+    ) -> TriageQueue | None:
+        context = info.context
+        identity = require_item_work(context.caller.staff, "items:read")
+        size = page_size(first, context.settings.max_page_size)
+        after_position = _queue_position(after, triage.QueueOrder.DUE_SOONEST)
+        async with context.db.reading() as session:
+            rows, has_next, total, counts = await triage.escalations(
+                session,
+                identity,
+                covered_bodies(identity, context.reference),
+                context.now,
+                first=size,
+                after=after_position,
+            )
+        return _queue_page(info, rows, triage.QueueOrder.DUE_SOONEST, has_next, total, counts)
 
     @strawberry.field(
         description="One item of my bodies by its reference, as its handling body's staff see "
@@ -171,6 +184,28 @@ class TriageQuery:
         except DomainError as error:
             return StaffItemResult(item=None, errors=_errors([error], info))
         return StaffItemResult(item=StaffItem.from_row(opened.item, info), errors=[])
+
+
+def _queue_page(
+    info: Info[Context, None],
+    rows: list[Item],
+    order: triage.QueueOrder,
+    has_next: bool,
+    total: int,
+    counts: dict[Status, int],
+) -> TriageQueue:
+    edges = [
+        StaffItemEdge(cursor=_cursor(r, order), node=StaffItem.from_row(r, info)) for r in rows
+    ]
+    return TriageQueue(
+        edges=edges,
+        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+        total_count=total,
+        counts_by_status=[
+            StatusCount(status=s, count=n)
+            for s, n in sorted(counts.items(), key=lambda pair: list(Status).index(pair[0]))
+        ],
+    )
 
 
 @strawberry.type
@@ -192,31 +227,21 @@ class AuditQuery:
         after: After = None,
     ) -> AuditLogPage | None:
         context = info.context
-        identity = context.caller.staff
-        if identity is None:
-            raise not_authenticated()
-        if identity.role is not Role.ADMIN or "staff:read" not in identity.scopes:
-            raise forbidden()
+        identity = triage.require_audit_reader(context.caller.staff)
         bodies = covered_bodies(identity, context.reference)
         size = page_size(first, context.settings.max_page_size)
         before_id = decode_cursor(after, AUDIT_CURSOR)
+        audit_filter = triage.AuditFilter(
+            reference=reference,
+            staff_id=id_number(staff_id) if staff_id else None,
+            action=action,
+            since=since,
+            until=until,
+        )
         async with context.db.reading() as session:
-            item_id = None
-            if reference:
-                item = await items.get_by_reference(session, reference.strip().upper())
-                item_id = item.id if item else -1
-            rows, has_next = await triage.audit_entries(
-                session,
-                bodies,
-                item_id=item_id,
-                staff_id=id_number(staff_id) if staff_id else None,
-                action=action,
-                since=since,
-                until=until,
-                first=size,
-                before_id=before_id,
+            rows, has_next, references = await triage.audit_page(
+                session, bodies, audit_filter, first=size, before_id=before_id
             )
-            references = await items.references_of(session, {r.item_id for r in rows if r.item_id})
         entries = [
             AuditEntryType(
                 at=items.as_utc(r.at),

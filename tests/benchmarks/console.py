@@ -171,6 +171,7 @@ def _cases(client: httpx.Client, cookie: str) -> list[Case]:
         Case("queue submitted newest", "/console?status=submitted&order=newest_first", 100.0),
         Case("queue most supported", "/console?order=most_supported", QUEUE_BUDGET_MS),
         Case("queue page 2", found.group(1).replace("&amp;", "&"), QUEUE_BUDGET_MS),
+        Case("queue overdue due soonest", "/console?overdue=1&order=due_soonest", QUEUE_BUDGET_MS),
         Case("item", f"/console/dossiers/{reference[len(reference) // 2]}", ITEM_BUDGET_MS),
     ]
 

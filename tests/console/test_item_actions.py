@@ -301,9 +301,12 @@ async def test_assign_to_me_then_a_supervisor_assigns_a_colleague(
 async def test_mark_duplicate_and_reject(client: httpx.AsyncClient, services: Services) -> None:
     # given
     agent = await signed_in(services, client)
-    original = await new_item(client)
-    duplicate = await new_item(client)
-    other = await new_item(client)
+    # A place of their own in Angers: the « nearby » list is capped, and other tests fill the
+    # town hall's square with potholes.
+    point = (47.479, -0.563)
+    original = await new_item(client, point=point)
+    duplicate = await new_item(client, point=point)
+    other = await new_item(client, point=point)
     # when
     page = await agent.get(f"/console/dossiers/{duplicate}")
     merged = await agent.post(

@@ -77,7 +77,28 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
         "{ errors { code } } }",
         lambda r: {"i": {"code": "matrix", "language": "fr", "title": "T", "text": "Merci."}},
     ),
+    "escalations": ("{ triageEscalations(first: 5) { totalCount } }", lambda r: {}),
+    "directory": ("{ staffDirectory { id } }", lambda r: {}),
+    "invite": (
+        "mutation($i: StaffInviteInput!) { staffInvite(input: $i) { errors { code } } }",
+        lambda r: {
+            "i": {
+                "email": f"m-{uuid.uuid4().hex[:8]}@angers.fr",
+                "name": "Matrix",
+                "bodyCode": "mairie-49007",
+                "role": "AGENT",
+            }
+        },
+    ),
+    "deactivate": (
+        'mutation { staffDeactivate(id: "999999") { errors { code } } }',
+        lambda r: {},
+    ),
 }
+# Staff accounts: administrators only (ALM's for every body); an unknown account is NOT_FOUND
+# to them, and their role is checked first for everyone else.
+ACCOUNTS_OF_ADMINS = {"invite": OK, "deactivate": MISSING}
+ACCOUNTS_REFUSED = {"invite": FORBID, "deactivate": FORBID}
 
 EXPECTED: dict[str, dict[str, str]] = {
     "anonymous": dict.fromkeys(OPERATIONS, ANON) | {"trends": NOT_PUBLIC},
@@ -96,7 +117,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": FORBID,
         "trends": OK,
-    },
+        "escalations": FORBID,
+        "directory": OK,
+    }
+    | ACCOUNTS_REFUSED,
     # Outside one's bodies an item does not exist, whatever the role: NOT_FOUND comes first.
     "agent of B": {
         "queue": OK,
@@ -110,7 +134,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": FORBID,
         "trends": OK,
-    },
+        "escalations": FORBID,
+        "directory": OK,
+    }
+    | ACCOUNTS_REFUSED,
     "ALM agent": {
         "queue": OK,
         "acknowledge": MISSING,
@@ -123,7 +150,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": FORBID,
         "trends": OK,
-    },
+        "escalations": FORBID,
+        "directory": OK,
+    }
+    | ACCOUNTS_REFUSED,
     "supervisor of A": {
         "queue": OK,
         "acknowledge": OK,
@@ -136,7 +166,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": OK,
         "trends": OK,
-    },
+        "escalations": OK,
+        "directory": OK,
+    }
+    | ACCOUNTS_REFUSED,
     "admin of A": {
         "queue": OK,
         "acknowledge": OK,
@@ -149,7 +182,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": OK,
         "trends": OK,
-    },
+        "escalations": OK,
+        "directory": OK,
+    }
+    | ACCOUNTS_OF_ADMINS,
     "ALM admin": {
         "queue": OK,
         "acknowledge": MISSING,
@@ -162,7 +198,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": OK,
         "trends": OK,
-    },
+        "escalations": OK,
+        "directory": OK,
+    }
+    | ACCOUNTS_OF_ADMINS,
     "council member": dict.fromkeys(OPERATIONS, FORBID) | {"trends": OK},
     # An API client holding every scope: no scope opens staff work, notes, contacts or the
     # audit log, so each is refused before it runs; of trends, the public part only.
@@ -200,7 +239,7 @@ async def token_for(services: Services, body: str, role: Role) -> str:
             session,
             user.id,
             "matrix",
-            ["items:read", "items:write", "staff:read"],
+            ["items:read", "items:write", "staff:read", "staff:write"],
             services.clock(),
         )
     return token
@@ -305,17 +344,44 @@ CONSOLE_ROUTES: dict[str, tuple[str, str, dict[str, str], str]] = {
     ),
     "sign out": ("POST", "/console/deconnexion", {}, "console-sign-out"),
 }
-ITEM_ROUTES = frozenset(CONSOLE_ROUTES) - {
-    "queue",
-    "map",
-    "map points",
-    "live rows",
-    "open by reference",
-    "tokens",
-    "token create",
-    "token revoke",
-    "sign out",
+# Supervisors' and administrators' pages, assisted submission, the export.
+SUPERVISION_ROUTES: dict[str, tuple[str, str, dict[str, str], str]] = {
+    "escalations": ("GET", "/console/retards", {}, ""),
+    "audit log": ("GET", "/console/journal", {}, ""),
+    "staff accounts": ("GET", "/console/equipe", {}, ""),
+    "invite": (
+        "POST",
+        "/console/equipe",
+        {"name": "Matrix", "email": "m-{r}@angers.fr", "body": "mairie-49007", "role": "agent"},
+        "console-staff-invite",
+    ),
+    "deactivate": (
+        "POST",
+        "/console/equipe/desactivation",
+        {"id": "999999"},
+        "console-staff-deactivate",
+    ),
+    "set password": ("GET", "/console/invitation?token=not-a-link", {}, ""),
+    "assisted": ("GET", "/console/guichet", {}, ""),
+    "assisted report": ("GET", "/console/guichet/signalement", {}, ""),
+    "export": ("GET", "/console/export.csv", {}, ""),
 }
+CONSOLE_ROUTES |= SUPERVISION_ROUTES
+ITEM_ROUTES = (
+    frozenset(CONSOLE_ROUTES)
+    - frozenset(SUPERVISION_ROUTES)
+    - {
+        "queue",
+        "map",
+        "map points",
+        "live rows",
+        "open by reference",
+        "tokens",
+        "token create",
+        "token revoke",
+        "sign out",
+    }
+)
 ANYONE_SIGNED_IN = {
     "queue": SHOWN,
     "map": SHOWN,
@@ -336,22 +402,46 @@ OF_A = (
         "contact read": SHOWN,
     }
 )
+# Administrators: their accounts and log; supervisors too: the overdue; anyone working items:
+# assisted submission and the export. The page of a password link needs no session (an
+# unknown link is « not found » to anyone).
+SIGNED_IN_B = {
+    "escalations": REFUSED,
+    "audit log": REFUSED,
+    "staff accounts": REFUSED,
+    "invite": REFUSED,
+    "deactivate": REFUSED,
+    "set password": NOT_FOUND,
+    "assisted": SHOWN,
+    "assisted report": SHOWN,
+    "export": SHOWN,
+}
+SUPERVISOR_B = SIGNED_IN_B | {"escalations": SHOWN}
+ADMIN_B = SUPERVISOR_B | {
+    "audit log": SHOWN,
+    "staff accounts": SHOWN,
+    "invite": SHOWN,  # the page with the new link
+    "deactivate": NOT_FOUND,  # nobody's account 999999
+}
+OUTSIDE_B = dict.fromkeys(SUPERVISION_ROUTES, SIGNED_OUT) | {"set password": NOT_FOUND}
 CONSOLE_EXPECTED: dict[str, dict[str, int]] = {
-    "anonymous": dict.fromkeys(CONSOLE_ROUTES, SIGNED_OUT),
+    "anonymous": dict.fromkeys(CONSOLE_ROUTES, SIGNED_OUT) | OUTSIDE_B,
     # A tracking token opens the resident's own item on /suivi, nothing of the console.
-    "resident with a tracking token": dict.fromkeys(CONSOLE_ROUTES, SIGNED_OUT),
-    "agent of A": OF_A | {"reroute": REFUSED},
-    "agent of B": ANYONE_SIGNED_IN | dict.fromkeys(ITEM_ROUTES, NOT_FOUND),
-    "ALM agent": ANYONE_SIGNED_IN | dict.fromkeys(ITEM_ROUTES, NOT_FOUND),
-    "supervisor of A": OF_A,
-    "admin of A": OF_A,
-    "ALM admin": ANYONE_SIGNED_IN | dict.fromkeys(ITEM_ROUTES, NOT_FOUND),
+    "resident with a tracking token": dict.fromkeys(CONSOLE_ROUTES, SIGNED_OUT) | OUTSIDE_B,
+    "agent of A": OF_A | {"reroute": REFUSED} | SIGNED_IN_B,
+    "agent of B": ANYONE_SIGNED_IN | dict.fromkeys(ITEM_ROUTES, NOT_FOUND) | SIGNED_IN_B,
+    "ALM agent": ANYONE_SIGNED_IN | dict.fromkeys(ITEM_ROUTES, NOT_FOUND) | SIGNED_IN_B,
+    "supervisor of A": OF_A | SUPERVISOR_B,
+    "admin of A": OF_A | ADMIN_B,
+    "ALM admin": ANYONE_SIGNED_IN | dict.fromkeys(ITEM_ROUTES, NOT_FOUND) | ADMIN_B,
     # Council members read trends: no queue, no item, no contact; their own tokens only.
     "council member": ANYONE_SIGNED_IN
     | {"queue": REFUSED, "map": REFUSED, "map points": REFUSED, "live rows": REFUSED}
-    | dict.fromkeys(ITEM_ROUTES, REFUSED),
+    | dict.fromkeys(ITEM_ROUTES, REFUSED)
+    | SIGNED_IN_B
+    | {"assisted": REFUSED, "assisted report": REFUSED, "export": REFUSED},
     # An integrator's key is no console session.
-    "integrator": dict.fromkeys(CONSOLE_ROUTES, SIGNED_OUT),
+    "integrator": dict.fromkeys(CONSOLE_ROUTES, SIGNED_OUT) | OUTSIDE_B,
 }
 
 
@@ -374,12 +464,15 @@ async def test_every_console_route_answers_each_caller_as_its_role_allows(
     results: dict[str, int] = {}
     for name, (method, path, form, purpose) in CONSOLE_ROUTES.items():
         # a fresh item of commune A (and its original), a fresh session for each route
-        reference, original = await new_item(client), await new_item(client)
+        if name in SUPERVISION_ROUTES:  # no item needed (and none left nearby for the others)
+            reference = original = uuid.uuid4().hex[:12]
+        else:
+            reference, original = await new_item(client), await new_item(client)
         browser = (
             await signed_in(services, client, *member) if member else Browser(services, client, 0)
         )
         url = path.format(r=reference)
-        data = {k: v.format(o=original) for k, v in form.items()}
+        data = {k: v.format(o=original, r=reference) for k, v in form.items()}
         # when
         if method == "GET":
             response = await client.get(url, headers={**browser._headers(), **header})

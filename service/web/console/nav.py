@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from service.errors import N_
 from service.staff.models import Role
-from service.staff.permissions import ITEM_ROLES
+from service.staff.permissions import ASSIGNING_ROLES, ITEM_ROLES
 
 ALL_ROLES = frozenset(Role)
 
@@ -23,6 +23,10 @@ class NavEntry:
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry("queue", "/console", N_("Queue"), ITEM_ROLES),
     NavEntry("map", "/console/carte", N_("Map"), ITEM_ROLES),
+    NavEntry("escalations", "/console/retards", N_("Overdue"), ASSIGNING_ROLES),
+    NavEntry("assisted", "/console/guichet", N_("For a resident"), ITEM_ROLES),
+    NavEntry("staff", "/console/equipe", N_("Staff accounts"), frozenset({Role.ADMIN})),
+    NavEntry("audit", "/console/journal", N_("Audit log"), frozenset({Role.ADMIN})),
     NavEntry("tokens", "/console/jetons", N_("My access tokens")),
 ]
 

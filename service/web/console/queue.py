@@ -22,6 +22,7 @@ from service.items.models import DeliveryState, Item, ItemKind
 from service.items.rules import as_utc
 from service.pagination import decode_cursor_pair, encode_cursor
 from service.reference import ReferenceData
+from service.routing.due import is_overdue
 from service.staff import triage
 from service.staff.permissions import covered_bodies, require_item_work
 from service.staff.triage import Assignment, QueueFilter, QueueOrder
@@ -39,6 +40,7 @@ ORDER_LABELS = {
     QueueOrder.OLDEST_FIRST: N_("Oldest first"),
     QueueOrder.NEWEST_FIRST: N_("Newest first"),
     QueueOrder.MOST_SUPPORTED: N_("Most supported first"),
+    QueueOrder.DUE_SOONEST: N_("Due soonest first"),
 }
 ASSIGNMENT_LABELS = {
     Assignment.ANYONE: N_("Anyone"),
@@ -146,9 +148,21 @@ def filter_readers(web: Web) -> dict[str, FilterReader]:
         "assigned": _assigned,
         "delivery_failed": _flag("delivery_failed", "delivery_failed"),
         "unrouted": _flag("unrouted", "unrouted"),
+        "overdue": _overdue(web),
         "order": _order,
         "taille": _size,
     }
+
+
+def _overdue(web: Web) -> FilterReader:
+    """Only the open items past their due date, now (``routing.due``, as triageQueue's)."""
+
+    def read(f: Filters, given: list[str]) -> None:
+        if given and given[0] == "1":
+            f.queue = replace(f.queue, overdue_at=web.services.clock())
+            f.values["overdue"] = "1"
+
+    return read
 
 
 # Filters added by other console pages: name -> reader (see ``filter_readers``).
@@ -177,10 +191,13 @@ class Row:
     delivery: str
     assigned: str
     excerpt: str
+    due: str  # the due date, "" without one
+    overdue: bool
 
 
 def rows_of(web: Web, staff: StaffPage, found: list[Item]) -> list[Row]:
     page, reference = staff.page, web.services.reference
+    now = web.services.clock()
     rows = []
     for item in found:
         category = reference.categories.get(item.category_code or "")
@@ -205,6 +222,8 @@ def rows_of(web: Web, staff: StaffPage, found: list[Item]) -> list[Row]:
                 delivery=page.gettext(DELIVERY_LABELS[DeliveryState(item.delivery_state)]),
                 assigned=str(assigned),
                 excerpt=text if len(text) <= 140 else text[:139] + "…",
+                due=page.datetime(as_utc(item.due_at)) if item.due_at else "",
+                overdue=is_overdue(item.due_at, Status(item.status), now),
             )
         )
     return rows
@@ -271,7 +290,10 @@ async def _read_queue(
     identity = require_item_work(staff.identity, "items:read")
     bodies = covered_bodies(identity, web.services.reference)
     mine = identity.staff_id if filters.queue.assignment is Assignment.ME else None
-    key = (bodies, replace(filters.queue, statuses=None), mine)
+    # « Overdue » is kept as a flag: its moment is each request's now, the counts a few
+    # seconds old are as good (and the key must not change at every request).
+    overdue = filters.queue.overdue_at is not None
+    key = (bodies, replace(filters.queue, statuses=None, overdue_at=None), mine, overdue)
     async with web.services.db.reading() as session:
         rows, has_next = await triage.queue_rows(
             session, identity, bodies, filters.queue, filters.order, first=first, after=after
@@ -288,7 +310,11 @@ def queue_page(web: Web) -> Endpoint:
         request, page = staff.request, staff.page
         filters = read_filters(web, request.query_params)
         try:
-            after = decode_cursor_pair(request.query_params.get("apres"), CURSOR)
+            after = decode_cursor_pair(
+                request.query_params.get("apres"),
+                CURSOR,
+                maxima=triage.cursor_maxima(filters.order),
+            )
             found, has_next, total, counts = await _read_queue(
                 web, staff, filters, first=filters.size, after=after
             )
@@ -300,7 +326,7 @@ def queue_page(web: Web) -> Endpoint:
         next_link = None
         if has_next and found:
             last = found[-1]
-            cursor = encode_cursor(CURSOR, last.support_count, last.id or 0)
+            cursor = encode_cursor(CURSOR, *triage.queue_position(last, filters.order))
             next_link = filters.link(page, "/console", apres=cursor)
         newest = max((i.id or 0 for i in found), default=0)
         return render(
@@ -321,6 +347,8 @@ def queue_page(web: Web) -> Endpoint:
             next_link=next_link,
             first_link=filters.link(page, "/console") if after else None,
             map_link=filters.link(page, "/console/carte"),
+            export_link=filters.link(page, "/console/export.csv"),
+            spreadsheet_link=filters.link(page, "/console/export.csv", format="tableur"),
             done=_done(page),
             live_url=filters.link(page, "/console/nouveaux"),
             newest=newest,

@@ -20,6 +20,7 @@ SCOPE_LABELS = {
     "items:read": N_("items:read – read the queue and the items of my bodies"),
     "items:write": N_("items:write – act on them (acknowledge, answer, assign...)"),
     "staff:read": N_("staff:read – read the audit log (administrators)"),
+    "staff:write": N_("staff:write – manage the staff accounts of my bodies (administrators)"),
 }
 
 
