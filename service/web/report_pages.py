@@ -208,7 +208,8 @@ def report_form(web: Web) -> Endpoint:
 
         async def build(holes: Holes) -> dict[str, Any]:
             key = holes.key(IDEMPOTENCY_FIELD, new_idempotency_key)
-            return form_values(web, page, None, {IDEMPOTENCY_FIELD: key})
+            place = residents_place(web, page, "/signaler", "report")
+            return {**form_values(web, page, None, {IDEMPOTENCY_FIELD: key}), **place.fields()}
 
         return await web.render_shared(page, "residents/report.html", None, build, private=True)
 

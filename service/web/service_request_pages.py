@@ -215,7 +215,9 @@ def request_form(web: Web) -> Endpoint:
 
         async def build(holes: Holes) -> dict[str, Any]:
             key = holes.key(IDEMPOTENCY_FIELD, new_idempotency_key)
-            return request_form_values(web, page, service, None, {IDEMPOTENCY_FIELD: key}, today)
+            shown = request_form_values(web, page, service, None, {IDEMPOTENCY_FIELD: key}, today)
+            place = residents_place(web, page, f"/demandes/{service.code}", "service-request")
+            return {**shown, **place.fields()}
 
         template = "residents/service_request.html"
         return await web.render_shared(page, template, (service.code, today), build, private=True)
