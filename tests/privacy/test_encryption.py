@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import insert, text
+from sqlalchemy import column, insert, inspect, table, text
 from sqlalchemy.engine import make_url
 
 from service import migrate
@@ -159,13 +159,17 @@ async def database_before_encryption(url: str, settings: Settings) -> int:
         migrate.downgrade(url, revision_before_encryption(), cipher=cipher_for((KEY_2026,), ()))
         db = Database(url)
         async with db.writing() as session:
-            # Only the columns the item table had then (today's model has more, e.g. due_at).
-            values = legacy_item().model_dump(exclude_none=True)
-            table = Item.__table__  # type: ignore[attr-defined]
-            inserted = await session.exec(  # type: ignore[call-overload]
-                insert(table).values(**values).returning(table.c.id)
+            # Only the columns the item table had then (later migrations add others).
+            columns = await session.run_sync(
+                lambda s: {c["name"] for c in inspect(s.connection()).get_columns("item")}
             )
-            item_id = int(inserted.scalar_one())
+            values = legacy_item().model_dump(include=columns - {"id"})
+            then = table("item", column("id"), *(column(name) for name in values))
+            item_id = (
+                await session.exec(  # type: ignore[call-overload]
+                    insert(then).values(values).returning(then.c.id)
+                )
+            ).scalar_one()
             await session.exec(  # type: ignore[call-overload]
                 text(
                     "INSERT INTO contact (item_id, name, email, phone, created_at) "
@@ -174,7 +178,7 @@ async def database_before_encryption(url: str, settings: Settings) -> int:
                 ),
                 params={"item": item_id},
             )
-            return item_id
+            return int(item_id)
     finally:
         await db.dispose()
 
