@@ -33,6 +33,7 @@ from service.sensors.queries import SensorQuery
 from service.service_requests.mutations import ServiceRequestMutation
 from service.service_requests.queries import ServiceRequestQuery
 from service.settings import Settings
+from service.staff.account_schema import StaffAccountMutation, StaffAccountQuery
 from service.staff.mutations import StaffMutation
 from service.staff.queries import StaffQuery
 from service.staff.template_schema import TemplateMutation, TemplateQuery
@@ -60,6 +61,7 @@ class Query(
     ServiceRequestQuery,
     TrackingQuery,
     StaffQuery,
+    StaffAccountQuery,
     TriageQuery,
     AuditQuery,
     TemplateQuery,
@@ -80,6 +82,7 @@ class Mutation(
     ServiceRequestMutation,
     TrackingMutation,
     StaffMutation,
+    StaffAccountMutation,
     TriageMutation,
     TemplateMutation,
     PrivacyMutation,

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from service.errors import DomainError, ValidationFailed
 from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import Item
+from service.items.submission import Submitted
 from service.items.types import SUPPORT_LABEL, status_label
 from service.reports import rules
 from service.reports.rules import ReportFilter, ReportRequest
@@ -30,10 +31,12 @@ from service.web.rendering import Endpoint, Page, Web
 from service.web.residents import (
     CONTACT_FIELDS,
     IDEMPOTENCY_FIELD,
+    FormPlace,
     consents,
     contact_from,
     new_idempotency_key,
     posted,
+    residents_place,
 )
 from service.web.security import tiles_origin
 from service.web.sensors import DEVICE_COOKIE, DEVICE_COOKIE_SECONDS
@@ -166,14 +169,14 @@ def render_form(
     errors: dict[str, str] | None = None,
     similar: list[Similar] | None = None,
     status: int = 200,
+    place: FormPlace | None = None,
 ) -> Response:
     values: dict[str, Any] = dict(form.as_mapping()) if form else {}
     values.setdefault(IDEMPOTENCY_FIELD, new_idempotency_key())
-    return web.render(
-        page,
+    place = place or residents_place(web, page, "/signaler", "report")
+    return place.render(
         "residents/report.html",
-        status=status,
-        private=True,
+        status,
         nav=None,
         values=values,
         errors=errors or {},
@@ -199,39 +202,64 @@ def report_post(web: Web) -> Endpoint:
         form = await posted(web, request, page, "report", back="/signaler")
         if isinstance(form, Response):
             return form
-        wanted = report_request(form, page)
-        problems = list(form.refused)
-        problems += [choice_required("categoryCode")] if not wanted.category_code else []
-        problems += rules.validation_errors(wanted)
-        if not problems and (limited := over_limit(web, request, submission=True)):
-            problems = [limited]
-        if problems:
-            return refused(web, page, form, problems)
-        if not form.get("nearby_seen"):
-            similar = await similar_reports(web, page, wanted)
-            if similar:
-                return render_form(web, page, form, similar=similar)
-        services = web.services
-        try:
-            submitted = await rules.submit_report(
-                services.db,
-                services.reference,
-                wanted,
-                scope="anonymous",
-                now=services.clock(),
-                cipher=services.contact_cipher,
-            )
-        except ValidationFailed as failed:
-            return refused(web, page, form, failed.errors)
-        token = services.tracking_tokens.issue(submitted.item)
+        outcome = await check_and_submit(
+            web, request, page, form, report_request(form, page), scope="anonymous"
+        )
+        if isinstance(outcome, Response):
+            return outcome
+        token = web.services.tracking_tokens.issue(outcome.item)
         return web.redirect(page, page.url("/suivi/confirmation", jeton=token), private=True)
 
     return endpoint
 
 
-def refused(web: Web, page: Page, form: Form, errors: list[DomainError]) -> Response:
-    shown = field_errors(errors, page.translator, REPORT_FIELDS)
-    return render_form(web, page, form, errors=shown, status=400)
+async def check_and_submit(
+    web: Web,
+    request: Request,
+    page: Page,
+    form: Form,
+    wanted: ReportRequest,
+    *,
+    scope: str,
+    place: FormPlace | None = None,
+    problems: list[DomainError] | None = None,
+) -> Submitted | Response:
+    """The posted report checked (with ``problems`` found before), the reports nearby shown
+    once, then submitted; or the form again with why not."""
+    problems = list(problems or []) + list(form.refused)
+    problems += [choice_required("categoryCode")] if not wanted.category_code else []
+    problems += rules.validation_errors(wanted)
+    if not problems and (limited := over_limit(web, request, submission=True)):
+        problems = [limited]
+    if problems:
+        return refused(web, page, form, problems, place)
+    if not form.get("nearby_seen"):
+        similar = await similar_reports(web, page, wanted)
+        if similar:
+            return render_form(web, page, form, similar=similar, place=place)
+    services = web.services
+    try:
+        return await rules.submit_report(
+            services.db,
+            services.reference,
+            wanted,
+            scope=scope,
+            now=services.clock(),
+            cipher=services.contact_cipher,
+        )
+    except ValidationFailed as failed:
+        return refused(web, page, form, failed.errors, place)
+
+
+def refused(
+    web: Web,
+    page: Page,
+    form: Form,
+    errors: list[DomainError],
+    place: FormPlace | None = None,
+) -> Response:
+    shown = field_errors(errors, page.translator, {**REPORT_FIELDS, "channel": "channel"})
+    return render_form(web, page, form, errors=shown, status=400, place=place)
 
 
 def nearby_fragment(web: Web) -> Endpoint:

@@ -15,7 +15,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service.errors import ValidationFailed
+from service.errors import DomainError, ValidationFailed
+from service.items.submission import Submitted
 from service.reports.rules import outside_alm
 from service.service_requests import rules
 from service.service_requests.catalogue import QuestionSpec, ServiceSpec
@@ -27,10 +28,12 @@ from service.web.report_pages import commune_options
 from service.web.residents import (
     CONTACT_FIELDS,
     IDEMPOTENCY_FIELD,
+    FormPlace,
     consents,
     contact_from,
     new_idempotency_key,
     posted,
+    residents_place,
 )
 from service.web.security import tiles_origin
 
@@ -157,6 +160,7 @@ def render_request_form(
     *,
     errors: dict[str, str] | None = None,
     status: int = 200,
+    place: FormPlace | None = None,
 ) -> Response:
     values: dict[str, Any] = dict(form.as_mapping()) if form else {}
     if form is None:
@@ -165,11 +169,10 @@ def render_request_form(
     questions = [
         question_view(page, spec, web.services.clock().date()) for spec in service.questions
     ]
-    return web.render(
-        page,
+    place = place or residents_place(web, page, f"/demandes/{service.code}", "service-request")
+    return place.render(
         "residents/service_request.html",
-        status=status,
-        private=True,
+        status,
         service=service,
         label=page.gettext(service.label),
         description=page.gettext(service.description),
@@ -207,28 +210,51 @@ def request_post(web: Web) -> Endpoint:
         form = await posted(web, request, page, "service-request", back=f"/demandes/{code}")
         if isinstance(form, Response):
             return form
-        services = web.services
-        fields = {
-            **REQUEST_FIELDS,
-            **{f"answers.{q.code}": ANSWER_PREFIX + q.code for q in service.questions},
-        }
-        try:
-            if form.refused:
-                raise ValidationFailed(list(form.refused))
-            if limited := over_limit(web, request, submission=True):
-                raise ValidationFailed([limited])
-            submitted, _ = await rules.submit_service_request(
-                services.db,
-                services.reference,
-                request_from(service, form, page),
-                scope="anonymous",
-                now=services.clock(),
-                cipher=services.contact_cipher,
-            )
-        except ValidationFailed as failed:
-            shown = field_errors(failed.errors, page.translator, fields)
-            return render_request_form(web, page, service, form, errors=shown, status=400)
-        token = services.tracking_tokens.issue(submitted.item)
+        outcome = await check_and_submit(
+            web, request, page, form, service, request_from(service, form, page), scope="anonymous"
+        )
+        if isinstance(outcome, Response):
+            return outcome
+        token = web.services.tracking_tokens.issue(outcome.item)
         return web.redirect(page, page.url("/suivi/confirmation", jeton=token), private=True)
 
     return endpoint
+
+
+async def check_and_submit(
+    web: Web,
+    request: Request,
+    page: Page,
+    form: Form,
+    service: ServiceSpec,
+    wanted: rules.ServiceRequestRequest,
+    *,
+    scope: str,
+    place: FormPlace | None = None,
+    problems: list[DomainError] | None = None,
+) -> Submitted | Response:
+    """The posted request checked (with ``problems`` found before) and submitted; or the
+    form again with why not."""
+    services = web.services
+    fields = {
+        **REQUEST_FIELDS,
+        "channel": "channel",
+        **{f"answers.{q.code}": ANSWER_PREFIX + q.code for q in service.questions},
+    }
+    try:
+        if problems or form.refused:
+            raise ValidationFailed([*(problems or []), *form.refused])
+        if limited := over_limit(web, request, submission=True):
+            raise ValidationFailed([limited])
+        submitted, _ = await rules.submit_service_request(
+            services.db,
+            services.reference,
+            wanted,
+            scope=scope,
+            now=services.clock(),
+            cipher=services.contact_cipher,
+        )
+    except ValidationFailed as failed:
+        shown = field_errors(failed.errors, page.translator, fields)
+        return render_request_form(web, page, service, form, errors=shown, status=400, place=place)
+    return submitted
