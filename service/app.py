@@ -22,6 +22,7 @@ from service.i18n.catalogs import load_translations
 from service.i18n.negotiation import negotiate
 from service.integrations.open311.endpoint import Open311Endpoint
 from service.integrations.webhooks import run_webhook_worker
+from service.mail.sender import run_mail_worker
 from service.metrics import MetricsMiddleware, metrics_endpoint
 from service.privacy.retention import run_daily_purge
 from service.private_files import protect_data
@@ -65,8 +66,17 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         stop = asyncio.Event()
         worker = asyncio.create_task(
             run_delivery_worker(
-                services.db, settings, stop, services.clock, services.contact_cipher
+                services.db,
+                settings,
+                stop,
+                services.clock,
+                services.contact_cipher,
+                services.mailer,
             )
+        )
+        # Messages to residents: claimed before sending too, so every process may run it.
+        mail = asyncio.create_task(
+            run_mail_worker(services.db, services.mailer, stop, services.clock)
         )
         purger = asyncio.create_task(run_daily_purge(services.db, settings, stop, services.clock))
         # One process per host indexes (the holder of the indexer lock); every one searches.
@@ -100,6 +110,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         finally:
             stop.set()
             await webhooks
+            await mail
             await purger
             await trends
             await worker  # finishes the round in progress (each HTTP call is capped at 10 s)

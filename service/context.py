@@ -25,6 +25,11 @@ from service.integrations.ratelimit import RateLimiter
 from service.integrations.rules import ClientIdentity
 from service.items.models import ItemEvent
 from service.items.rules import Audience, histories
+from service.mail.render import Renderer
+from service.mail.rules import UnsubscribeTokens
+from service.mail.sender import Mailer
+from service.mail.subscriptions import SubscriptionTokens
+from service.mail.transport import transport_for
 from service.privacy.crypto import FieldCipher, cipher_for
 from service.privacy.retention import RetentionPeriods, retention_periods
 from service.privacy.rules import keyed_hash
@@ -136,6 +141,19 @@ class Services:
     @cached_property
     def tracking_tokens(self) -> TrackingTokens:
         return TrackingTokens(self.secret_keys, self.settings.tracking_token_days)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        """What sends e-mail messages (service.mail): templates, transport, link tokens."""
+        return Mailer(
+            settings=self.settings,
+            renderer=Renderer(self.settings, self.translations),
+            transport=transport_for(self.settings),
+            tracking=self.tracking_tokens,
+            unsubscribe=UnsubscribeTokens(self.secret_keys),
+            subscriptions=SubscriptionTokens(self.secret_keys),
+            cipher=lambda: self.contact_cipher,
+        )
 
     @property
     def contact_cipher(self) -> FieldCipher:

@@ -21,6 +21,7 @@ from service.errors import DomainError
 from service.integrations.mutations import ApiClientMutation, WebhookMutation
 from service.integrations.queries import ApiClientQuery, ChangeQuery, WebhookQuery
 from service.limits import validation_rules
+from service.mail.mutations import SubscriptionMutation
 from service.privacy.mutations import PrivacyMutation
 from service.privacy.queries import PrivacyQuery
 from service.reports.mutations import ReportMutation
@@ -88,6 +89,7 @@ class Mutation(
     PrivacyMutation,
     ApiClientMutation,
     WebhookMutation,
+    SubscriptionMutation,
 ):
     pass
 

@@ -130,6 +130,27 @@ class Settings:
     # The address residents reach the pages at (``https://signaler.example``): what a printed
     # sign's QR code and a tracking link hold. Empty: the request's own (demo, tests).
     public_url: str = ""
+    # Outgoing e-mail (see README, "Messages"). An SMTP relay when mail_smtp_host is set;
+    # otherwise, in demo mode or when mail_mailbox_dir is set, one .eml file per message in
+    # that folder (default: <data dir>/mailbox in demo mode); otherwise messages wait, queued.
+    mail_smtp_host: str = ""
+    mail_smtp_port: int = 587
+    # "starttls" (upgrade a plain connection), "tls" (implicit TLS, port 465) or "none".
+    mail_smtp_security: str = "starttls"
+    mail_smtp_username: str = ""
+    mail_smtp_password: str = field(default="", repr=False)
+    mail_sender: str = "Angers Loire Métropole <ne-pas-repondre@signaler.example>"
+    mail_reply_to: str = ""
+    mail_mailbox_dir: Path | None = None
+    mail_max_attempts: int = 8
+    mail_backoff_seconds: float = 60.0
+    mail_backoff_cap_seconds: float = 3600.0
+    # A claimed message is left to another worker (and sent again) after this long.
+    mail_claim_seconds: float = 120.0
+    # At most this many messages to one address in 24 hours; the others wait.
+    mail_per_address_day: int = 10
+    # The satisfaction questionnaire goes this many days after an item was resolved.
+    mail_survey_days: int = 14
     # Set by `serve --demo` only; never read from the environment.
     demo: bool = field(default=False)
 
@@ -268,12 +289,49 @@ class Settings:
             ),
             map_tiles_url=_tiles_url(env.get("SERVICE_MAP_TILES_URL", defaults.map_tiles_url)),
             public_url=_public_url(env.get("SERVICE_PUBLIC_URL", defaults.public_url)),
+            mail_smtp_host=env.get("SERVICE_MAIL_SMTP_HOST", defaults.mail_smtp_host).strip(),
+            mail_smtp_port=_positive(env, "SERVICE_MAIL_SMTP_PORT", defaults.mail_smtp_port),
+            mail_smtp_security=_choice(
+                env, "SERVICE_MAIL_SMTP_SECURITY", defaults.mail_smtp_security, MAIL_SECURITY
+            ),
+            mail_smtp_username=env.get("SERVICE_MAIL_SMTP_USERNAME", ""),
+            mail_smtp_password=env.get("SERVICE_MAIL_SMTP_PASSWORD", ""),
+            mail_sender=_address(env, "SERVICE_MAIL_SENDER", defaults.mail_sender),
+            mail_reply_to=_address(env, "SERVICE_MAIL_REPLY_TO", defaults.mail_reply_to),
+            mail_mailbox_dir=(
+                Path(env["SERVICE_MAIL_MAILBOX_DIR"])
+                if env.get("SERVICE_MAIL_MAILBOX_DIR")
+                else None
+            ),
+            mail_max_attempts=_positive(
+                env, "SERVICE_MAIL_MAX_ATTEMPTS", defaults.mail_max_attempts
+            ),
+            mail_backoff_seconds=_positive_float(
+                env, "SERVICE_MAIL_BACKOFF_SECONDS", defaults.mail_backoff_seconds
+            ),
+            mail_backoff_cap_seconds=_positive_float(
+                env, "SERVICE_MAIL_BACKOFF_CAP_SECONDS", defaults.mail_backoff_cap_seconds
+            ),
+            mail_claim_seconds=_positive_float(
+                env, "SERVICE_MAIL_CLAIM_SECONDS", defaults.mail_claim_seconds
+            ),
+            mail_per_address_day=_positive(
+                env, "SERVICE_MAIL_PER_ADDRESS_DAY", defaults.mail_per_address_day
+            ),
+            mail_survey_days=_positive(env, "SERVICE_MAIL_SURVEY_DAYS", defaults.mail_survey_days),
             anonymous_trusted_documents_only=_flag(
                 env,
                 "SERVICE_ANONYMOUS_TRUSTED_DOCUMENTS_ONLY",
                 defaults.anonymous_trusted_documents_only,
             ),
         )
+
+    @property
+    def mailbox_dir(self) -> Path | None:
+        """Where messages are written as .eml files when no SMTP relay is configured."""
+        if self.mail_mailbox_dir is not None:
+            return self.mail_mailbox_dir
+        return self.data_dir / "mailbox" if self.demo else None
 
     def for_demo(self) -> Settings:
         """Demo mode: GraphiQL on, and a generated secret kept in the data dir if none is set."""
@@ -472,6 +530,17 @@ def _public_url(value: str) -> str:
 
 SEARCH_ENGINES = ("whoosh", "tantivy")
 LOG_FORMATS = ("text", "json")
+MAIL_SECURITY = ("starttls", "tls", "none")
+
+
+def _address(env: Mapping[str, str], name: str, default: str) -> str:
+    """An e-mail address, bare or with a display name (``Name <a@b.example>``)."""
+    from email.utils import parseaddr
+
+    value = env.get(name, default).strip()
+    if value and "@" not in parseaddr(value)[1]:
+        raise SettingsError(f"{name} must be an e-mail address, such as Name <a@b.example>")
+    return value
 
 
 def _choice(

@@ -97,6 +97,7 @@ def trends_update(settings: Settings, _: argparse.Namespace) -> int:
 
 def rekey(settings: Settings, _: argparse.Namespace) -> int:
     from service.db import create_sync_engine
+    from service.mail.subscriptions import reseal_subscriptions
     from service.privacy.models import PrivacyAction
     from service.privacy.rekey import contacts_to_reseal, reseal_contacts
     from service.privacy.signing_secrets import reseal_secrets, secrets_to_reseal
@@ -126,12 +127,14 @@ def rekey(settings: Settings, _: argparse.Namespace) -> int:
                 bar("signing secrets", secrets_done, secrets_total)
 
             secrets = reseal_secrets(connection, cipher, advance_secrets)
+            subscriptions = reseal_subscriptions(connection, cipher)
             connection.execute(
                 PrivacyLogEntry.__table__.insert().values(  # type: ignore[attr-defined]
                     at=now(),
                     action=PrivacyAction.REKEY.value,
                     actor="cli",
-                    counts=f'{{"contacts": {resealed}, "signing_secrets": {secrets}}}',
+                    counts=f'{{"contacts": {resealed}, "signing_secrets": {secrets}, '
+                    f'"subscriptions": {subscriptions}}}',
                 )
             )
     finally:
@@ -139,6 +142,7 @@ def rekey(settings: Settings, _: argparse.Namespace) -> int:
         engine.dispose()
     print(f"rekey: {resealed} contacts now under key {cipher.current_key_id}")
     print(f"rekey: {secrets} webhook signing secrets now under key {cipher.current_key_id}")
+    print(f"rekey: {subscriptions} alert subscriptions now under key {cipher.current_key_id}")
     return 0
 
 

@@ -17,11 +17,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError, ValidationFailed
 from service.items.rules import as_utc
+from service.origins import origin_of
 from service.privacy.rules import keyed_hash
 from service.staff import passwords
 from service.staff.errors import StaffErrorCode
 from service.staff.models import AccessToken, AuditEntry, Role, StaffSession, StaffUser
-from service.staff.throttle import LoginThrottle, origin_of
+from service.staff.throttle import LoginThrottle
 
 SESSION_COOKIE = "alm_staff"
 SESSION_LIFETIME = timedelta(hours=8)

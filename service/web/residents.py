@@ -120,14 +120,17 @@ class FormPlace:
     # For an agent: the channel and the resident's language (see web.console.assisted).
     assisted: dict[str, Any] = field(default_factory=dict)
 
+    def fields(self) -> dict[str, Any]:
+        """What the form's template needs to know of its place."""
+        return {
+            "layout": self.layout,
+            "form_action": self.action,
+            "form_purpose": self.purpose,
+            "assisted": self.assisted,
+        }
+
     def render(self, template: str, status: int, **values: Any) -> Response:
-        values.update(
-            layout=self.layout,
-            form_action=self.action,
-            form_purpose=self.purpose,
-            assisted=self.assisted,
-        )
-        return self.renderer(template, status, values)
+        return self.renderer(template, status, {**values, **self.fields()})
 
 
 def residents_place(web: Web, page: Page, action: str, purpose: str) -> FormPlace:
