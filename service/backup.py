@@ -14,11 +14,14 @@ backed up, and ``restore`` rebuilds it from the restored database.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,15 +88,26 @@ class Manifest:
             raise BackupFailed(f"{folder} holds no readable {MANIFEST} ({error})") from None
 
 
-def _libpq(url: str) -> tuple[str, dict[str, str]]:
-    """A libpq connection string without its password, and the environment carrying it
-    (a password on a command line is visible to every user of the host)."""
+@contextlib.contextmanager
+def _libpq(url: str) -> Iterator[str]:
+    """A libpq connection string for pg_dump and pg_restore. A password goes through a
+    passfile readable by the service's user only, removed afterwards (on a command line or
+    in the environment, other users of the host could read it)."""
     parsed = make_url(sync_url(url))
-    env = dict(os.environ)
-    if parsed.password:
-        env["PGPASSWORD"] = str(parsed.password)
-    plain = parsed.set(drivername="postgresql", password=None)
-    return plain.render_as_string(hide_password=False), env
+    plain = parsed.set(drivername="postgresql")._replace(password=None)
+    if not parsed.password:
+        yield plain.render_as_string(hide_password=False)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        passfile = Path(folder) / "pgpass"
+        fields = [parsed.host or "*", str(parsed.port or "*"), parsed.database or "*"]
+        fields.append(parsed.username or "*")
+        escaped = [f.replace("\\", "\\\\").replace(":", "\\:") for f in fields]
+        password = str(parsed.password).replace("\\", "\\\\").replace(":", "\\:")
+        write_private_text(passfile, ":".join([*escaped, password]) + "\n")
+        yield plain.update_query_dict({"passfile": str(passfile)}).render_as_string(
+            hide_password=False
+        )
 
 
 def _sqlite_path(url: str) -> Path:
@@ -122,10 +136,10 @@ def backup(settings: Settings, destination: Path, instance_id: str) -> Manifest:
             target.close()
             source.close()
     else:
-        connection, env = _libpq(url)
         dump = destination / POSTGRES_DUMP
         write_private_text(dump, "")
-        _run(["pg_dump", "--format=custom", "--no-owner", f"--file={dump}", connection], env)
+        with _libpq(url) as connection:
+            _run(["pg_dump", "--format=custom", "--no-owner", f"--file={dump}", connection])
     manifest = Manifest(
         engine=engine,
         instance_id=instance_id,
@@ -167,25 +181,24 @@ def restore(settings: Settings, source: Path) -> Manifest:
         shutil.copyfile(source / SQLITE_COPY, target)
         os.chmod(target, 0o600)
     else:
-        connection, env = _libpq(url)
-        _run(
-            [
-                "pg_restore",
-                "--no-owner",
-                "--exit-on-error",
-                f"--dbname={connection}",
-                str(source / POSTGRES_DUMP),
-            ],
-            env,
-        )
+        with _libpq(url) as connection:
+            _run(
+                [
+                    "pg_restore",
+                    "--no-owner",
+                    "--exit-on-error",
+                    f"--dbname={connection}",
+                    str(source / POSTGRES_DUMP),
+                ]
+            )
     return manifest
 
 
-def _run(command: list[str], env: dict[str, str]) -> None:
+def _run(command: list[str]) -> None:
     tool = command[0]
     if shutil.which(tool) is None:
         raise BackupFailed(f"{tool} is not installed (Debian: postgresql-client)")
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no message"])[-1]
         raise BackupFailed(f"{tool} failed: {last}")

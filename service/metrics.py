@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -36,6 +35,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -52,7 +52,6 @@ from service.outbox.models import ConsumerPosition, Delivery, OutboxEntry
 from service.search.indexer import lag
 from service.trends.models import TrendsPosition
 
-MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 HTTP_REQUESTS = Counter(
@@ -180,6 +179,12 @@ async def snapshot(services: Services) -> list[GaugeMetricFamily]:
     return [backlog, deliveries, index_lag]
 
 
+def multiprocess_mode() -> bool:
+    """Whether prometheus-client counts in files shared by the workers: it chose when it was
+    imported, from PROMETHEUS_MULTIPROC_DIR (set by `serve` before the workers start)."""
+    return bool(getattr(values.ValueClass, "_multiprocess", False))
+
+
 def metrics_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
     token = services.settings.metrics_token
 
@@ -192,9 +197,7 @@ def metrics_endpoint(services: Services) -> Callable[[Request], Awaitable[Respon
                 "Unauthorized", status_code=401, headers={"WWW-Authenticate": "Bearer"}
             )
         families = await snapshot(services)
-        # prometheus-client chose its mode from this variable when it was imported (set by
-        # `serve` before the workers start): read the same way here.
-        if os.environ.get(MULTIPROCESS_ENV):
+        if multiprocess_mode():
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         else:

@@ -280,6 +280,12 @@ declare_personal(
 )
 declare_not_personal("audit_log", ["body_code", "action", "detail"], why="codes and statuses")
 
+declare_not_personal(
+    "instance",
+    ["instance_id", "signing_key_ids", "encryption_key_ids"],
+    why="the instance's random id and digests naming its keys (never the keys)",
+)
+
 # --- reference data (territory, routing) ---------------------------------------------------
 declare_not_personal("body", ["name", "kind"], why="public bodies")
 declare_not_personal("category", ["label", "competence"], why="reference data")
