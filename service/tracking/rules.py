@@ -14,7 +14,7 @@ import hmac
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError, raise_if_any
@@ -22,6 +22,7 @@ from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import EventKind, Item
 from service.outbox import rules as outbox
+from service.signing import ShortURLSafeSerializer
 from service.tracking.errors import TrackingErrorCode
 
 SALT = "tracking-token-v1"
@@ -32,7 +33,7 @@ MAX_INFORMATION = 4000
 
 class TrackingTokens:
     def __init__(self, secret_keys: Sequence[str], valid_days: int) -> None:
-        self._serializer = URLSafeSerializer(list(secret_keys), salt=SALT)
+        self._serializer = ShortURLSafeSerializer(list(secret_keys), salt=SALT)
         self._short_key = hashlib.sha256(f"short-code:{secret_keys[-1]}".encode()).digest()
         self.valid_for = timedelta(days=valid_days)
 

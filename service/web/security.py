@@ -15,7 +15,9 @@ import secrets
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
+
+from service.signing import ShortURLSafeTimedSerializer
 
 CSRF_COOKIE = "alm_csrf"
 CSRF_FIELD = "csrf_token"
@@ -66,11 +68,11 @@ class FormTokens:
 
     def __init__(self, secret_keys: Sequence[str]) -> None:
         self._keys = list(secret_keys)
-        self._serializers: dict[str, URLSafeTimedSerializer] = {}
+        self._serializers: dict[str, ShortURLSafeTimedSerializer] = {}
 
-    def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
+    def _serializer(self, purpose: str) -> ShortURLSafeTimedSerializer:
         if purpose not in self._serializers:
-            self._serializers[purpose] = URLSafeTimedSerializer(
+            self._serializers[purpose] = ShortURLSafeTimedSerializer(
                 self._keys, salt=f"web-form-csrf:{purpose}"
             )
         return self._serializers[purpose]

@@ -44,6 +44,32 @@ def accessible(page: Any, axe_source: str, state: str) -> None:
     shoot(page, state)
 
 
+def accessible_without_javascript(
+    browser: Any, served: str, no_js_page: Any, axe_source: str, state: str
+) -> None:
+    """axe-core on a page as a browser with JavaScript off shows it.
+
+    axe is a script: it cannot run in that browser. The page's HTML as it rendered there is
+    served again, at the same address (so its styles and images load alike), to a browser
+    with JavaScript on, its scripts removed: what is laid out and checked is the page
+    without JavaScript. The screenshot is the JavaScript-less browser's own."""
+    html = re.sub(r"<script\b[^>]*>.*?</script>", "", no_js_page.content(), flags=re.S)
+    url = no_js_page.url
+    context = browser.new_context(base_url=served, locale="fr-FR")
+    try:
+        checker = context.new_page()
+        checker.route(
+            url, lambda route: route.fulfill(body=html, content_type="text/html; charset=utf-8")
+        )
+        checker.goto(url)
+        checker.wait_for_load_state("networkidle")
+        assert checker.locator("script").count() == 0
+        assert axe_violations(checker, axe_source) == [], state
+    finally:
+        context.close()
+    shoot(no_js_page, state)
+
+
 def fill_report_without_a_pin(page: Any, description: str) -> None:
     page.get_by_label("Nid-de-poule").check()
     page.get_by_label("Commune", exact=True).select_option(label="Avrillé")
@@ -88,11 +114,12 @@ def test_a_report_with_a_pin_on_the_map(page: Any, axe_source: str, language: st
     assert page.errors == []
 
 
-def test_the_same_report_without_javascript(browser: Any, served: str) -> None:
+def test_the_same_report_without_javascript(browser: Any, served: str, axe_source: str) -> None:
     # given: a browser with JavaScript off
     context = browser.new_context(base_url=served, locale="fr-FR", java_script_enabled=False)
     page = context.new_page()
     page.goto("/signaler")
+    accessible_without_javascript(browser, served, page, axe_source, "report-no-js-fr")
     # when: the commune from the list and the address typed (no map without JavaScript)
     assert page.locator("[data-map-picker]").is_hidden()
     fill_report_without_a_pin(page, "Trou dans la chaussée, sans JavaScript.")
@@ -100,7 +127,11 @@ def test_the_same_report_without_javascript(browser: Any, served: str) -> None:
     # then
     assert token
     assert page.locator(".short-code").inner_text().count("-") == 1
-    shoot(page, "confirmation-no-js-fr")
+    accessible_without_javascript(browser, served, page, axe_source, "confirmation-no-js-fr")
+    page.goto(page.url + "&lang=ar")
+    accessible_without_javascript(browser, served, page, axe_source, "confirmation-no-js-ar")
+    page.goto("/signaler?lang=ar")
+    accessible_without_javascript(browser, served, page, axe_source, "report-no-js-ar")
     context.close()
 
 
