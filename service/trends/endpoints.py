@@ -157,7 +157,7 @@ ChartBuilder = Callable[
 ]
 
 
-def _chart(
+def make_chart(
     translator: Translator,
     period: rules.Period,
     *,
@@ -214,7 +214,7 @@ def _chart(
     )
 
 
-def _bar(label: str, value: float | None, value_label: str, translator: Translator) -> Bar:
+def make_bar(label: str, value: float | None, value_label: str, translator: Translator) -> Bar:
     return Bar(
         label=label,
         value=value,
@@ -235,7 +235,7 @@ async def _items_chart(
     starts = list(found)
     hidden = suppressed_cells([found[s] for s in starts])
     bars = [
-        _bar(
+        make_bar(
             # a week begun before the period is labelled from the period's first day
             labels.bucket(max(start, period.start), period.granularity, translator),
             None if hide else found[start],
@@ -250,7 +250,7 @@ async def _items_chart(
         rules.Granularity.WEEK: N_("Week"),
         rules.Granularity.MONTH: N_("Month"),
     }[period.granularity]
-    return _chart(
+    return make_chart(
         translator,
         period,
         title=translator.gettext(N_("Items submitted")),
@@ -279,7 +279,7 @@ def _breakdown_chart(dimension: rules.Dimension, title: str, categories: str) ->
         counts = [found.current[k] for k in keys]
         hidden = suppressed_cells(counts)
         bars = [
-            _bar(
+            make_bar(
                 labels.dimension_value(dimension, key, translator, reference),
                 None if hide else count,
                 "—" if hide else labels.count(count, translator),
@@ -289,7 +289,7 @@ def _breakdown_chart(dimension: rules.Dimension, title: str, categories: str) ->
             if count
         ][:TOP_BARS]
         total = sum(counts)
-        return _chart(
+        return make_chart(
             translator,
             period,
             title=translator.gettext(title),
@@ -320,14 +320,14 @@ async def _resolution_chart(
         seconds = None if hide or sum(bins.values()) < K else percentile(bins.items(), 0.5)
         days = None if seconds is None else round(seconds / 86400, 1)
         bars.append(
-            _bar(
+            make_bar(
                 labels.subject(key, translator, reference),
                 days,
                 "—" if days is None else translator.number(days),
                 translator,
             )
         )
-    return _chart(
+    return make_chart(
         translator,
         period,
         title=translator.gettext(N_("Median time to resolve, by category")),
@@ -355,9 +355,9 @@ async def _acceptance_chart(
         row = found[key]
         mean = None if hide or row.count < K else round(row.acceptance_sum / row.count, 2)
         bars.append(
-            _bar(key, mean, "—" if mean is None else labels.mean(mean, translator), translator)
+            make_bar(key, mean, "—" if mean is None else labels.mean(mean, translator), translator)
         )
-    return _chart(
+    return make_chart(
         translator,
         period,
         title=translator.gettext(N_("Mean acceptance of sensors (1 to 5)")),
