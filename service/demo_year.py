@@ -99,7 +99,9 @@ def _outcome(created: datetime, now: datetime, speed: float, draw: random.Random
     """Dates and status: most items acknowledged within days, resolved within weeks."""
     acknowledged = created + timedelta(hours=draw.lognormvariate(math.log(20 * speed), 1.0))
     resolved = acknowledged + timedelta(days=draw.lognormvariate(math.log(6 * speed), 0.9))
-    values: dict[str, Any] = {"acknowledged_at": None, "resolved_at": None, "closed_at": None}
+    values: dict[str, Any] = dict.fromkeys(
+        ("acknowledged_at", "resolved_at", "closed_at", "feedback_fixed", "feedback_rating")
+    )
     if draw.random() < 0.04:
         values.update(status="rejected", acknowledged_at=None, closed_at=acknowledged)
         return (
@@ -194,6 +196,10 @@ async def seed_demo_year(
                 "idempotency_key": f"{seed}-{index}",
                 "request_fingerprint": "example",
                 "token_nonce": secrets.token_hex(8),
+                "support_count": 0,
+                "assigned_to_id": None,
+                "duplicate_of_id": None,
+                "address_text": None,
                 "created_at": created,
                 "updated_at": outcome.get("resolved_at")
                 or outcome.get("acknowledged_at")
@@ -245,14 +251,16 @@ async def seed_demo_year(
 
 async def _opinions(session: Any, today: date, draw: random.Random) -> int:
     """Residents' opinions on the example sensors, over the year (one per device)."""
-    sensors = (
-        await session.exec(select(col(Sensor.id)).where(col(Sensor.is_example).is_(True)))
-    ).all()
+    sensors = [
+        int(row[0])
+        for row in (
+            await session.exec(select(col(Sensor.id)).where(col(Sensor.is_example).is_(True)))
+        ).all()
+    ]
     if not sensors:
         return 0
     rows = []
-    for sensor_row in sensors:
-        sensor_id = sensor_row[0] if isinstance(sensor_row, tuple | list) else sensor_row
+    for sensor_id in sensors:
         liking = draw.uniform(2.2, 4.4)
         for _ in range(OPINIONS // len(sensors)):
             moment = _moment(today - timedelta(days=draw.randrange(1, 366)), draw)

@@ -23,7 +23,7 @@ from service.trends import labels, rules
 from service.trends.anonymity import K
 from service.trends.charts import Bar, render
 from service.trends.endpoints import TOP_BARS, make_bar, make_chart, today_in_angers
-from service.trends.indicators import Indicators
+from service.trends.indicators import Indicators, not_public
 from service.trends.types import (
     TrendsBreakdown,
     TrendsDimension,
@@ -223,10 +223,12 @@ def dashboard(web: Web) -> Endpoint:
             ("commune", form.commune, reference.communes),
             ("type", form.kind, {k.value for k in KIND_LABELS}),
             ("categorie", form.category, {*reference.categories, *reference.services.services}),
-            ("organisme", form.body, reference.bodies if full else {}),
+            ("organisme", form.body, reference.bodies),
         ):
             if value and value not in known:
                 form.errors[name] = str(page.gettext(N_("Choose a value in the list.")))
+        if form.body and not full:  # by body: council members and staff only, as in the API
+            form.errors[""] = translator.gettext(not_public().message)
         values: dict[str, Any] = {
             "form": form,
             "full": full,

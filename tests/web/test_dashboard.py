@@ -149,11 +149,8 @@ async def test_a_council_member_signed_in_reads_every_indicator(
     await rollup.apply_outbox(services.db)
     cookie = await council_cookie(services, client)
     # when
-    response = await client.get(
-        "/tableau-de-bord",
-        params={**MARCH, "lang": "fr"},
-        cookies={staff_rules.SESSION_COOKIE: cookie},
-    )
+    client.cookies.set(staff_rules.SESSION_COOKIE, cookie)
+    response = await client.get("/tableau-de-bord", params={**MARCH, "lang": "fr"})
     # then
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
@@ -165,10 +162,10 @@ async def test_a_council_member_signed_in_reads_every_indicator(
 async def test_a_forged_session_cookie_reads_the_public_part_only(
     client: httpx.AsyncClient,
 ) -> None:
+    # given
+    client.cookies.set(staff_rules.SESSION_COOKIE, "forged.value")
     # when
-    response = await client.get(
-        "/tableau-de-bord", params=MARCH, cookies={staff_rules.SESSION_COOKIE: "forged.value"}
-    )
+    response = await client.get("/tableau-de-bord", params=MARCH)
     # then
     assert response.status_code == 200
     assert "table-body" not in tables(response.text)
@@ -197,13 +194,23 @@ async def test_a_wrong_period_or_scope_is_said_beside_its_field(
         ({"periode": "custom", "du": "2023-03-10", "au": "2023-03-01"}, "au"),
         ({"periode": "custom", "du": "hier", "au": "2023-03-01"}, "du"),
         ({"periode": "2023", "commune": "99999"}, "commune"),
-        ({"periode": "2023", "organisme": "alm"}, "organisme"),  # bodies: signed in only
     ):
         # when
         response = await client.get("/tableau-de-bord", params={**params, "lang": "en"})
         # then
         assert response.status_code == 400, params
         assert f'id="field-{field}-error"' in response.text, params
+
+
+async def test_a_scope_by_body_is_refused_to_anonymous_readers(client: httpx.AsyncClient) -> None:
+    # when
+    response = await client.get(
+        "/tableau-de-bord", params={"periode": "2023", "organisme": "alm", "lang": "en"}
+    )
+    # then
+    assert response.status_code == 400
+    assert "This indicator is for council members and staff: please log in." in response.text
+    assert "table-body" not in tables(response.text)
 
 
 async def test_the_dashboard_answers_in_every_language_with_its_direction(
