@@ -14,6 +14,7 @@ import math
 import random
 import secrets
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -64,7 +65,7 @@ class Seeded:
     opinions: int
 
 
-def _weighted(draw: random.Random, weights: dict[str, float]) -> str:
+def _weighted(draw: random.Random, weights: Mapping[str, float]) -> str:
     return draw.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -134,17 +135,11 @@ async def _already_seeded(services: Services) -> bool:
         return bool(found.scalar())
 
 
-async def seed_demo_year(
-    services: Services,
-    now: datetime,
-    items: int = DEFAULT_ITEMS,
-    seed: int = DEFAULT_SEED,
-) -> Seeded:
-    """Insert the example year unless it is there (idempotent); how many rows were added."""
-    if items <= 0 or await _already_seeded(services):
-        return Seeded(0, 0)
-    reference = services.reference
-    draw = random.Random(seed)
+def plan_year(
+    reference: ReferenceData, now: datetime, items: int, seed: int, draw: random.Random
+) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
+    """The example items (column values, without reference nor token) and the services of
+    the service requests among them (by index): the same seed and day give the same rows."""
     points = _points(reference, draw)
     communes = [c for c in reference.communes_by_name() if points.get(c.code)]
     populations = [c.population for c in communes]
@@ -159,11 +154,11 @@ async def seed_demo_year(
         if is_service:
             subject = draw.choice(service_specs)
             routable: Any = reference.services.services[subject]
-            channel = _weighted(draw, SERVICE_CHANNELS)  # type: ignore[arg-type]
+            channel = _weighted(draw, SERVICE_CHANNELS)
         else:
             subject = _weighted(draw, categories)
             routable = reference.categories[subject]
-            channel = _weighted(draw, REPORT_CHANNELS)  # type: ignore[arg-type]
+            channel = _weighted(draw, REPORT_CHANNELS)
         decision = route_item(reference, commune_code=commune.code, category=routable, today=day)
         created = _moment(day, draw)
         # Metropolitan directorates answer a little faster than small town halls, some
@@ -195,7 +190,6 @@ async def seed_demo_year(
                 "idempotency_scope": SCOPE,
                 "idempotency_key": f"{seed}-{index}",
                 "request_fingerprint": "example",
-                "token_nonce": secrets.token_hex(8),
                 "support_count": 0,
                 "assigned_to_id": None,
                 "duplicate_of_id": None,
@@ -209,6 +203,23 @@ async def seed_demo_year(
         )
         if is_service:
             details.append((index, subject))
+    return rows, details
+
+
+async def seed_demo_year(
+    services: Services,
+    now: datetime,
+    items: int = DEFAULT_ITEMS,
+    seed: int = DEFAULT_SEED,
+) -> Seeded:
+    """Insert the example year unless it is there (idempotent); how many rows were added."""
+    if items <= 0 or await _already_seeded(services):
+        return Seeded(0, 0)
+    draw = random.Random(seed)
+    rows, details = plan_year(services.reference, now, items, seed, draw)
+    for row in rows:  # a secret of each item (it revokes tracking tokens): never drawn
+        row["token_nonce"] = secrets.token_hex(8)
+    today = now.astimezone(LOCAL_TIMEZONE).date()
     async with services.db.writing() as session:
         counters: dict[int, int] = {}
         for row in rows:
@@ -226,7 +237,7 @@ async def seed_demo_year(
         await session.flush()
         table = Item.__table__  # type: ignore[attr-defined]
         for start in range(0, len(rows), 1000):
-            await session.exec(insert(table), params=rows[start : start + 1000])  # type: ignore[call-overload]
+            await session.exec(insert(table), params=rows[start : start + 1000])
         ids = dict(
             (
                 await session.exec(  # type: ignore[call-overload]
@@ -237,7 +248,7 @@ async def seed_demo_year(
             ).all()
         )
         if details:
-            await session.exec(  # type: ignore[call-overload]
+            await session.exec(
                 insert(ServiceRequestDetail.__table__),  # type: ignore[attr-defined]
                 params=[
                     {"item_id": ids[f"{seed}-{index}"], "service_code": code, "answers": "{}"}
