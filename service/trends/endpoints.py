@@ -8,6 +8,7 @@ checked against the roll-ups' version with one cheap statement.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -23,7 +24,7 @@ from service.inputs import fields_refusal, number
 from service.reference import ReferenceData
 from service.sensors.geojson import etag_matches
 from service.settings import SUPPORTED_LOCALES
-from service.trends import labels, opendata, rules
+from service.trends import catalogue, labels, opendata, rules
 from service.trends.anonymity import K, is_small, suppressed_cells
 from service.trends.bins import percentile
 from service.trends.charts import Bar, Chart, render
@@ -146,6 +147,40 @@ def opendata_endpoint(services: Services) -> Callable[[Request], Awaitable[Respo
 
         rendered = await cache.get(services, (name, fmt, str(year), locale), build)
         return _respond(request, rendered, MEDIA_TYPES[fmt], locale)
+
+    return serve
+
+
+def catalogue_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
+    """``/opendata/catalog.jsonld``: the DCAT-AP catalogue harvesters read."""
+
+    async def serve(request: Request) -> Response:
+        base = services.settings.public_url or str(request.base_url).rstrip("/")
+        year = today_in_angers().year
+        document = catalogue.dcat_catalogue(base, [year, year - 1], services.translator)
+        body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+        headers = {"Cache-Control": CACHE_CONTROL, "Access-Control-Allow-Origin": "*"}
+        return Response(body, media_type="application/ld+json", headers=headers)
+
+    return serve
+
+
+def table_schema_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
+    """``/opendata/<dataset>.schema.json``: the Table Schema of a dataset's CSV."""
+
+    async def serve(request: Request) -> Response:
+        translator = services.translator(_locale(request, services))
+        dataset = opendata.DATASETS.get(request.path_params["dataset"])
+        if dataset is None:
+            return _bad(
+                translator,
+                404,
+                N_("Unknown dataset. Datasets: %(names)s (.csv or .json)."),
+                names=", ".join(opendata.DATASETS),
+            )
+        body = json.dumps(catalogue.table_schema(dataset), ensure_ascii=False, indent=1)
+        headers = {"Cache-Control": CACHE_CONTROL, "Access-Control-Allow-Origin": "*"}
+        return Response(body.encode("utf-8"), media_type="application/json", headers=headers)
 
     return serve
 

@@ -9,7 +9,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.context import Services
-from service.web import about, dashboard, home, sensors, transparency_pages
+from service.web import about, dashboard, home, opendata_pages, sensors, transparency_pages
 from service.web.rendering import STATIC_DIR, Web
 from service.web.residents_routes import residents_routes
 
@@ -45,6 +45,7 @@ def web_routes(services: Services) -> list[BaseRoute]:
         web.route("/accessibilite", about.accessibility(web)),
         web.route("/donnees-personnelles", about.personal_data(web)),
         web.route("/tableau-de-bord", dashboard.dashboard(web)),
+        web.route("/donnees-ouvertes", opendata_pages.opendata_catalogue(web)),
         web.route("/transparence", transparency_pages.transparency_page(web)),
         web.route("/transparence/{year}.{format}", transparency_pages.transparency_download(web)),
         web.route("/capteurs", sensors.sensor_list(web)),
