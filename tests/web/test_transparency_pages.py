@@ -41,8 +41,9 @@ async def test_the_page_and_every_download_give_the_commands_counts_in_each_lang
         data = json.loads(as_json.text)
         assert {k: data[k] for k in report} == report
         assert data["language"] == language
-        assert as_html.status_code == 200 and f"rapport-transparence-{year}" in (
-            as_html.headers["content-disposition"]
+        assert (
+            as_html.status_code == 200
+            and f"rapport-transparence-{year}" in (as_html.headers["content-disposition"])
         )
         title = translator.gettext("Transparency report %(year)s", year=year)
         assert title in page.text and title in as_html.text
