@@ -1,10 +1,9 @@
-"""The demo's year of examples: deterministic, fast, and enough for the dashboard to show
+"""The demo's year of examples: deterministic, idempotent, and enough for the dashboard to show
 figures for Angers and for the whole metropole, not withheld cells."""
 
 from __future__ import annotations
 
 import random
-import time
 from datetime import UTC, datetime
 
 import httpx
@@ -36,17 +35,15 @@ async def test_the_same_seed_and_day_plan_the_same_rows(services: Services) -> N
     assert all(row["created_at"] < NOW for row in rows)
 
 
-async def test_the_demo_year_is_fast_and_the_dashboard_shows_figures_for_angers_and_alm(
+async def test_the_demo_year_makes_the_dashboard_show_figures_for_angers_and_alm(
     fresh_services: Services, fresh_client: httpx.AsyncClient
 ) -> None:
     # given the demo's example sensors
     await load_demo_sensors(fresh_services, NOW)
-    started = time.monotonic()
-    # when
+    # when (its time is printed by `serve --demo`: about 11 s here, not asserted in a test)
     seeded = await seed_demo_year(fresh_services, NOW)
     again = await seed_demo_year(fresh_services, NOW)
     # then
-    assert time.monotonic() - started < 20
     assert seeded.items == 9_000 and seeded.opinions > 0
     assert again.items == 0  # idempotent
     async with fresh_services.db.reading() as session:

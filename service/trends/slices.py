@@ -40,8 +40,9 @@ _ready: set[str] = set()
 
 
 async def scoped_ready(session: AsyncSession) -> bool:
-    """Whether the scoped slices hold every item (a database migrated with trends already
-    counted has them empty until ``trends rebuild``: scoped periods read the roll-ups)."""
+    """Whether the scoped slices hold every item: a database migrated with trends already
+    counted has a row ``scoped`` at 0 until ``trends rebuild`` (scoped periods read the
+    roll-ups meanwhile); no row, or 1, means complete."""
     bind = session.get_bind()
     key = str(bind.engine.url)
     if key in _ready:
@@ -49,7 +50,7 @@ async def scoped_ready(session: AsyncSession) -> bool:
     found = (
         await _run(session, select(_positions.c.position).where(_positions.c.name == SCOPED_READY))
     ).scalar()
-    if found == 1:
+    if found is None or found == 1:  # no row: migrated before anything was counted
         _ready.add(key)
         return True
     return False

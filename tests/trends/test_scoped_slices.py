@@ -83,8 +83,15 @@ async def test_scoped_slices_give_what_the_roll_ups_give(
     # when read from the scoped slices, then from the roll-ups alone
     from_slices = await everything(fresh_services)
     async with fresh_services.db.writing() as session:
-        await session.exec(text("UPDATE trends_position SET position = 0 WHERE name = 'scoped'"))  # type: ignore[call-overload]
+        await session.exec(  # type: ignore[call-overload]
+            text(
+                "INSERT INTO trends_position (name, position) VALUES ('scoped', 0) "
+                "ON CONFLICT (name) DO UPDATE SET position = 0"
+            )
+        )
     slices._ready.clear()
+    async with fresh_services.db.reading() as session:
+        assert not await slices.scoped_ready(session)
     from_roll_ups = await everything(fresh_services)
     # then
     assert plain(from_slices) == plain(from_roll_ups)

@@ -87,11 +87,12 @@ def upgrade() -> None:
         ),
     )
 
-    # Empty scoped slices are complete only where nothing was counted yet; elsewhere they are
-    # used once `python -m service trends rebuild` has filled them (it sets this to 1).
+    # Empty scoped slices are complete where nothing was counted yet (a new database stays
+    # empty: an import needs it so); elsewhere a row `scoped` at 0 says they are not, until
+    # `python -m service trends rebuild` fills them (and sets it to 1).
     op.execute(
-        "INSERT INTO trends_position (name, position) SELECT 'scoped', CASE WHEN EXISTS "
-        "(SELECT 1 FROM trends_item_state) THEN 0 ELSE 1 END"
+        "INSERT INTO trends_position (name, position) SELECT 'scoped', 0 "
+        "WHERE EXISTS (SELECT 1 FROM trends_item_state)"
     )
 
 
