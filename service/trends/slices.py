@@ -289,26 +289,11 @@ async def bins(
 ) -> list[tuple[str, str, int, int]]:
     """(value, measure, bin, count) of the duration histograms: whole years and months from
     the histogram slices (scoped ones for a scope), the days at the edges from the daily
-    histograms.
-
-    Only medians and 90th percentiles are read from them (nearest rank): for a period of
-    whole months, each histogram comes back reduced to two bins that give the same median,
-    90th percentile and count (a few rows, not hundreds of bins per group)."""
+    histograms."""
     spans = ranges(start, end)
     found: list[tuple[str, str, int, int]] = []
     table = _slice_durations if scoped is None else _scoped_durations
     sliced = [s for s in spans if s[0] != "d"]
-    if sliced and len(sliced) == len(spans):
-        return await _reduced_bins(
-            session,
-            table,
-            [
-                *_scope_conditions(table, scoped),
-                table.c.dimension == dimension,
-                table.c.commune_code == (commune or ALL),
-                _covering(table, sliced),
-            ],
-        )
     if sliced:
         statement = (
             select(table.c.value, table.c.measure, table.c.bin, func.sum(table.c.count))
@@ -335,61 +320,4 @@ async def bins(
             .group_by(value, days.c.measure, days.c.bin)
         )
         found += [(v, m, int(b), int(n)) for v, m, b, n in (await _run(session, statement)).all()]
-    return found
-
-
-async def _reduced_bins(
-    session: AsyncSession, table: Any, conditions: list[Any]
-) -> list[tuple[str, str, int, int]]:
-    """Each (value, measure) histogram as its median bin, holding every value up to it, and
-    its 90th-percentile bin, holding the rest: the nearest-rank median, 90th percentile and
-    count are those of the whole histogram. Window sums on SQLite and PostgreSQL alike."""
-    summed = (
-        select(
-            table.c.value.label("value"),
-            table.c.measure.label("measure"),
-            table.c.bin.label("bin"),
-            func.sum(table.c.count).label("n"),
-        )
-        .where(*conditions)
-        .group_by(table.c.value, table.c.measure, table.c.bin)
-        .subquery()
-    )
-    group = (summed.c.value, summed.c.measure)
-    cumulative = (
-        select(
-            summed.c.value,
-            summed.c.measure,
-            summed.c.bin,
-            summed.c.n,
-            func.sum(summed.c.n)
-            .over(partition_by=group, order_by=summed.c.bin, rows=(None, 0))
-            .label("cum"),
-            func.sum(summed.c.n).over(partition_by=group).label("total"),
-        )
-    ).subquery()
-    # Nearest ranks in integers: ceil(n / 2) and ceil(9 n / 10).
-    median_rank = (cumulative.c.total + 1) // 2
-    p90_rank = (cumulative.c.total * 9 + 9) // 10
-    crossing = [
-        and_(cumulative.c.cum >= rank, cumulative.c.cum - cumulative.c.n < rank)
-        for rank in (median_rank, p90_rank)
-    ]
-    statement = select(
-        cumulative.c.value,
-        cumulative.c.measure,
-        cumulative.c.bin,
-        cumulative.c.cum,
-        cumulative.c.total,
-    ).where(or_(*crossing))
-    kept: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
-    for value, measure, bin_index, cum, total in (await _run(session, statement)).all():
-        kept.setdefault((value, measure), []).append((int(bin_index), int(cum), int(total)))
-    found: list[tuple[str, str, int, int]] = []
-    for (value, measure), rows in kept.items():
-        rows.sort()
-        median_bin, median_cum, total = rows[0]
-        found.append((value, measure, median_bin, median_cum))
-        if len(rows) > 1 and total > median_cum:
-            found.append((value, measure, rows[-1][0], total - median_cum))
     return found
