@@ -22,6 +22,8 @@ from service.i18n.catalogs import load_translations
 from service.i18n.negotiation import negotiate
 from service.integrations.open311.endpoint import Open311Endpoint
 from service.integrations.webhooks import run_webhook_worker
+from service.mail.sender import run_mail_worker
+from service.metrics import MetricsMiddleware, metrics_endpoint
 from service.privacy.retention import run_daily_purge
 from service.private_files import protect_data
 from service.routing.delivery import run_delivery_worker
@@ -58,6 +60,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await services.reload_reference()
+        await services.search_index_identity()
         # What start-up built (schema, catalogs, reference data) lives as long as the process:
         # moved out of the collector's reach, full collections no longer walk it on every
         # request burst (they showed as the p99 of submissions).
@@ -68,8 +71,17 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         stop = asyncio.Event()
         worker = asyncio.create_task(
             run_delivery_worker(
-                services.db, settings, stop, services.clock, services.contact_cipher
+                services.db,
+                settings,
+                stop,
+                services.clock,
+                services.contact_cipher,
+                services.mailer,
             )
+        )
+        # Messages to residents: claimed before sending too, so every process may run it.
+        mail = asyncio.create_task(
+            run_mail_worker(services.db, services.mailer, stop, services.clock)
         )
         purger = asyncio.create_task(run_daily_purge(services.db, settings, stop, services.clock))
         # One process per host indexes (the holder of the indexer lock); every one searches.
@@ -103,6 +115,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         finally:
             stop.set()
             await webhooks
+            await mail
             await purger
             await trends
             await worker  # finishes the round in progress (each HTTP call is capped at 10 s)
@@ -118,26 +131,25 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             limit=services.translator(locale).number(limit),
         )
 
+    routes = [
+        Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+        Route("/graphql/documents.json", graphql.documents, methods=["GET"]),
+        Route("/sensors.geojson", sensors_geojson_endpoint(services), methods=["GET"]),
+        Route("/communes.geojson", communes_geojson_endpoint(services), methods=["GET"]),
+        Route("/open311/v2/{path:path}", open311.handle, methods=["GET", "POST"]),
+        Route("/opendata/catalog.jsonld", catalogue_endpoint(services), methods=["GET"]),
+        Route("/opendata/{dataset}.schema.json", table_schema_endpoint(services), methods=["GET"]),
+        Route("/opendata/{dataset}.{format}", opendata_endpoint(services), methods=["GET"]),
+        Route("/trends/charts/{name}.svg", chart_endpoint(services), methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readiness_endpoint(services), methods=["GET"]),
+        Route("/metrics", metrics_endpoint(services), methods=["GET"]),
+        *web_routes(services),
+    ]
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql.handle, methods=["GET", "POST"]),
-            Route("/graphql/documents.json", graphql.documents, methods=["GET"]),
-            Route("/sensors.geojson", sensors_geojson_endpoint(services), methods=["GET"]),
-            Route("/communes.geojson", communes_geojson_endpoint(services), methods=["GET"]),
-            Route("/open311/v2/{path:path}", open311.handle, methods=["GET", "POST"]),
-            Route("/opendata/catalog.jsonld", catalogue_endpoint(services), methods=["GET"]),
-            Route(
-                "/opendata/{dataset}.schema.json",
-                table_schema_endpoint(services),
-                methods=["GET"],
-            ),
-            Route("/opendata/{dataset}.{format}", opendata_endpoint(services), methods=["GET"]),
-            Route("/trends/charts/{name}.svg", chart_endpoint(services), methods=["GET"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readiness_endpoint(services), methods=["GET"]),
-            *web_routes(services),
-        ],
+        routes=routes,
         middleware=[
+            Middleware(MetricsMiddleware, routes=routes),
             Middleware(AccessLog),
             Middleware(
                 BodySizeLimit,

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from service import migrate
+from service import log_format, migrate
 from service.commands import accounts, data
 from service.commands.common import (
     EXIT_CHECK_FAILED,
@@ -25,6 +24,7 @@ from service.commands.common import (
     configured_cipher,
     ensure_migrated,
     ensure_reachable,
+    open_checked_instance,
 )
 from service.db import Database, redacted
 from service.i18n.catalogs import CatalogError
@@ -139,6 +139,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     rekey.set_defaults(run=data.rekey)
 
+    keys_command = commands.add_parser(
+        "keys", help="the ids of the keys the database holds data under (never the keys)"
+    )
+    keys_actions = keys_command.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    keys_show = keys_actions.add_parser("show", help="the recorded and the configured key ids")
+    keys_show.set_defaults(run=_keys_show)
+    keys_check = keys_actions.add_parser(
+        "check",
+        help="check the configured keys against the database (exit 3 if they cannot read it; "
+        "a new key is recorded), e.g. before restarting with a changed key file",
+    )
+    keys_check.set_defaults(run=_keys_check)
+    keys_accept = keys_actions.add_parser(
+        "accept",
+        help="record the configured keys as those the data is held under (after retiring a "
+        "key on purpose: run `rekey` first; tokens it signed stop working)",
+    )
+    keys_accept.set_defaults(run=_keys_accept)
+
     report = commands.add_parser(
         "transparency-report", help="the year's transparency report, from real counts"
     )
@@ -167,6 +186,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     load.add_argument("directory", type=Path, metavar="DIR", help="a folder written by export")
     load.set_defaults(run=data.import_data)
+
+    backup = commands.add_parser(
+        "backup",
+        help="a consistent copy of the database into DIR while serving (SQLite online backup, "
+        "or pg_dump), with a manifest naming the instance and its keys' ids",
+    )
+    backup.add_argument("directory", type=Path, metavar="DIR", help="a new or empty directory")
+    backup.set_defaults(run=_backup)
+    restore = commands.add_parser(
+        "restore",
+        help="restore a backup into this instance's new, empty database, then rebuild the "
+        "search index",
+    )
+    restore.add_argument("directory", type=Path, metavar="DIR", help="a folder written by backup")
+    restore.set_defaults(run=_restore)
 
     reindex = commands.add_parser(
         "reindex", help="rebuild the search index from the database (with a progress bar)"
@@ -208,6 +242,77 @@ def _parser() -> argparse.ArgumentParser:
     )
     i18n.set_defaults(run=_i18n, writes_repository=True)
     return parser
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    import time
+
+    from service.backup import BackupFailed, backup
+
+    ensure_migrated(settings)  # and the keys checked: a backup names the right ones
+    started = time.monotonic()
+    try:
+        manifest = backup(settings, args.directory, open_checked_instance(settings))
+    except BackupFailed as error:
+        raise CommandFailed(f"backup failed: {error}", EXIT_CHECK_FAILED) from None
+    size = sum(p.stat().st_size for p in args.directory.iterdir())
+    print(
+        f"backed up {redacted(settings.resolved_database_url)} (instance {manifest.instance_id}, "
+        f"revision {manifest.revision}) to {args.directory}: {size:,} bytes in "
+        f"{time.monotonic() - started:.1f} s"
+    )
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    from service.backup import BackupFailed, restore
+
+    ensure_reachable(settings)
+    try:
+        manifest = restore(settings, args.directory)
+    except BackupFailed as error:
+        raise CommandFailed(f"restore refused: {error}", EXIT_CHECK_FAILED) from None
+    print(
+        f"restored instance {manifest.instance_id} (backup of {manifest.created_at}) into "
+        f"{redacted(settings.resolved_database_url)}"
+    )
+    migrate.upgrade(settings.resolved_database_url, cipher=configured_cipher(settings))
+    open_checked_instance(settings)
+    count, seconds = asyncio.run(data.run_reindex(settings))
+    data.label_index(settings, manifest.instance_id)
+    print(f"search index rebuilt: {count} items in {seconds:.1f} s")
+    return 0
+
+
+def _keys_show(settings: Settings, _: argparse.Namespace) -> int:
+    from service.instance.keys import configured_key_ids
+    from service.instance.rules import recorded_key_ids
+
+    ensure_reachable(settings)
+    recorded, configured = recorded_key_ids(settings), configured_key_ids(settings)
+    for name, ids in (("recorded", recorded), ("configured", configured)):
+        print(
+            f"{name}: signing {','.join(ids.signing) or '-'}; "
+            f"encryption {','.join(ids.encryption) or '-'}"
+        )
+    return 0
+
+
+def _keys_check(settings: Settings, _: argparse.Namespace) -> int:
+    ensure_migrated(settings)  # which checks the keys
+    print("the configured keys can verify and decrypt what the database holds")
+    return 0
+
+
+def _keys_accept(settings: Settings, _: argparse.Namespace) -> int:
+    from service.instance.rules import open_instance
+
+    ensure_reachable(settings)
+    if not (settings.secret_keys or settings.encryption_keys):
+        raise CommandFailed("no keys are configured: set SERVICE_SECRET_KEYS", EXIT_CONFIGURATION)
+    instance = open_instance(settings, accept_keys=True)
+    print(f"instance {instance}: the configured keys are now those its data is held under")
+    return 0
 
 
 def _port(raw: str) -> int:
@@ -297,6 +402,7 @@ def _i18n(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    _count_metrics_across_workers(settings)  # before prometheus-client is imported
     import uvicorn
 
     from service.app import create_app
@@ -314,9 +420,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             )
     else:
         ensure_migrated(settings)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    open_checked_instance(settings)  # keys that fit the data, or exit 3
+    data.ensure_index_follows(settings)  # never another database's index
+    log_format.configure(settings.log_level, settings.log_format)
     where = f"http://{args.host}:{args.port}"
     print(f"serving on {where}/graphql" + (" (GraphiQL enabled)" if settings.graphiql else ""))
     if args.workers == 1:
@@ -341,6 +447,20 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             **_proxy_options(settings),
         )
     return 0
+
+
+def _count_metrics_across_workers(settings: Settings) -> None:
+    """Every worker writes its counts under <data dir>/metrics (emptied now: counts of an
+    earlier run would add up), and a scrape of any worker reads them all."""
+    import os
+    import shutil
+
+    from service.private_files import make_private_folder
+
+    folder = settings.data_dir / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    make_private_folder(folder)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder.resolve())
 
 
 def _proxy_options(settings: Settings) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gettext
 import logging
 import secrets
@@ -15,13 +16,20 @@ from itsdangerous import BadSignature, Signer
 from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 
-from service.db import Database
+from service.db import Database, redacted
 from service.i18n.translator import Translator
+from service.instance.index import IndexIdentity, claimed
+from service.instance.rules import instance_id
 from service.integrations.documents import TrustedDocuments
 from service.integrations.ratelimit import RateLimiter
 from service.integrations.rules import ClientIdentity
 from service.items.models import ItemEvent
 from service.items.rules import Audience, histories
+from service.mail.render import Renderer
+from service.mail.rules import UnsubscribeTokens
+from service.mail.sender import Mailer
+from service.mail.subscriptions import SubscriptionTokens
+from service.mail.transport import transport_for
 from service.privacy.crypto import FieldCipher, cipher_for
 from service.privacy.retention import RetentionPeriods, retention_periods
 from service.privacy.rules import keyed_hash
@@ -33,6 +41,12 @@ from service.search.indexer import Indexer
 from service.search.status import StatusRecorder
 from service.sensors.opinions import OpinionThrottle
 from service.settings import Settings
+from service.shared_limits import (
+    SharedLoginThrottle,
+    SharedOpinionThrottle,
+    SharedRateLimiter,
+    SharedStore,
+)
 from service.staff.rules import StaffIdentity, identity_for_session
 from service.staff.throttle import LoginThrottle
 from service.tracking.rules import TrackingTokens
@@ -93,6 +107,18 @@ class Services:
     translations: dict[str, gettext.GNUTranslations]
     reference: ReferenceData = field(default_factory=ReferenceData)
     clock: Clock = utc_now
+    # The database's instance id, read at start-up (service.instance): what /readyz checks
+    # the search index against. Empty until then.
+    instance_id: str = ""
+
+    async def search_index_identity(self) -> IndexIdentity:
+        """The database the host's search index follows (``instance_id`` read first)."""
+        if not self.instance_id:
+            self.instance_id = await instance_id(self.db)
+        database = redacted(self.settings.resolved_database_url)
+        return await asyncio.to_thread(
+            claimed, self.settings.search_dir, self.instance_id, database
+        )
 
     def translator(self, locale: str) -> Translator:
         return Translator(locale, self.translations[locale])
@@ -116,6 +142,19 @@ class Services:
     def tracking_tokens(self) -> TrackingTokens:
         return TrackingTokens(self.secret_keys, self.settings.tracking_token_days)
 
+    @cached_property
+    def mailer(self) -> Mailer:
+        """What sends e-mail messages (service.mail): templates, transport, link tokens."""
+        return Mailer(
+            settings=self.settings,
+            renderer=Renderer(self.settings, self.translations),
+            transport=transport_for(self.settings),
+            tracking=self.tracking_tokens,
+            unsubscribe=UnsubscribeTokens(self.secret_keys),
+            subscriptions=SubscriptionTokens(self.secret_keys),
+            cipher=lambda: self.contact_cipher,
+        )
+
     @property
     def contact_cipher(self) -> FieldCipher:
         """Encrypts personal fields at rest (SERVICE_ENCRYPTION_KEYS, or derived keys)."""
@@ -129,14 +168,20 @@ class Services:
         return keyed_hash(self.secret_keys[-1], "support-device", device_key)
 
     @cached_property
+    def shared_limits(self) -> SharedStore | None:
+        """Where every worker and host counts limits together (SERVICE_REDIS_URL), if set."""
+        return SharedStore(self.settings.redis_url) if self.settings.redis_url else None
+
+    @cached_property
     def login_throttle(self) -> LoginThrottle:
-        return LoginThrottle()
+        return SharedLoginThrottle(store=self.shared_limits)
 
     @cached_property
     def opinion_throttle(self) -> OpinionThrottle:
-        return OpinionThrottle(
+        return SharedOpinionThrottle(
             per_device=self.settings.opinions_per_device_hour,
             per_origin=self.settings.opinions_per_origin_hour,
+            store=self.shared_limits,
         )
 
     @cached_property
@@ -145,7 +190,10 @@ class Services:
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:
-        return RateLimiter(rotation_seconds=self.settings.origin_key_rotation_hours * 3600)
+        return SharedRateLimiter(
+            rotation_seconds=self.settings.origin_key_rotation_hours * 3600,
+            store=self.shared_limits,
+        )
 
     @cached_property
     def session_cookies(self) -> Signer:

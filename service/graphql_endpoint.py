@@ -34,6 +34,7 @@ from service.i18n.translator import Translator
 from service.integrations import access
 from service.integrations import rules as api_clients
 from service.integrations.cost import estimate as estimate_cost
+from service.integrations.documents import document_id
 from service.integrations.ratelimit import request_key, submission_key
 from service.integrations.rules import ClientIdentity
 from service.limits import QUERY_TOO_DEEP, TOO_MANY_ALIASES
@@ -112,6 +113,8 @@ class GraphQLEndpoint:
     def __init__(self, schema: strawberry.Schema, services: Services) -> None:
         self.schema = schema
         self.services = services
+        # The published operations' texts and names, as requests send them (for the metrics).
+        self._operation_names: dict[str, str] = {}
 
     async def handle(self, request: Request) -> Response:
         locale = negotiate(
@@ -133,6 +136,7 @@ class GraphQLEndpoint:
         try:
             caller = await self._caller(request)
             params = self._resolve_document(await self._request_params(request), caller)
+            request.state.operation = self._operation_label(params)
             explicit = _explicit_locale(params, request)
             if explicit is not None:
                 translator = self.services.translator(
@@ -210,6 +214,20 @@ class GraphQLEndpoint:
                 )
             return Caller(staff=identity)
         return await services.caller_from_cookie(request.cookies.get(SESSION_COOKIE))
+
+    def _operation_label(self, params: dict[str, Any]) -> str:
+        """The operation's name for the metrics: a published operation's, else ``other``
+        (never a name or text the client chose)."""
+        query = params.get("query")
+        if not isinstance(query, str):
+            return "other"
+        name = self._operation_names.get(query)
+        if name is None:
+            found = self.services.trusted_documents.get(document_id(query))
+            name = found.name if found is not None else "other"
+            if found is not None:  # the published texts only: a bounded set
+                self._operation_names[query] = name
+        return name
 
     def _resolve_document(self, params: dict[str, Any], caller: Caller) -> dict[str, Any]:
         """Put the text of a trusted document in place of its ``documentId``; refuse free

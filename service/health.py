@@ -42,7 +42,17 @@ async def _search_readiness(
         return False, {"error": type(error).__name__}
     verdict = readiness(status, behind.pending, behind.seconds(now), now)
     checks["searchIndexer"] = verdict.reason
-    return verdict.ready, {
+    follows = await services.search_index_identity()
+    ready = verdict.ready
+    if follows.instance_id != services.instance_id:
+        # Another database's index: its answers are not this instance's (restarting the
+        # service, or `reindex`, rebuilds it from this database).
+        ready = False
+        checks["searchIndex"] = "follows another database: run `python -m service reindex`"
+    else:
+        checks["searchIndex"] = "follows this database"
+    return ready, {
+        "instance": follows.instance_id,
         "engine": services.settings.search_engine,
         "position": behind.position,
         "pendingEntries": behind.pending,

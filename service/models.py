@@ -5,8 +5,10 @@ from __future__ import annotations
 
 def import_all_models() -> None:
     """Import each domain's models module (registering its tables on the shared metadata)."""
+    import service.instance.models  # noqa: F401
     import service.integrations.models  # noqa: F401
     import service.items.models  # noqa: F401
+    import service.mail.models  # noqa: F401
     import service.outbox.models  # noqa: F401
     import service.privacy.models  # noqa: F401
     import service.routing.models  # noqa: F401

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.routing.models import Category, CategoryGroup, CompetenceOverride, Route
+from service.routing.models import (
+    Category,
+    CategoryGroup,
+    CompetenceOverride,
+    DueTarget,
+    Route,
+)
 from service.service_requests.catalogue import ServiceCatalogue, load_service_catalogue
 from service.territory.geometry import CommuneLocator
 from service.territory.models import Body, BodyKind, Commune, CommuneBoundary
@@ -36,6 +42,8 @@ class ReferenceData:
     routes: dict[str, Route] = field(default_factory=dict)
     # Services residents may request, with their typed questions and availability.
     services: ServiceCatalogue = field(default_factory=ServiceCatalogue)
+    # Target times in hours, by (subject, code, body code); body code "" is ALM's default.
+    due_targets: dict[tuple[str, str, str], int] = field(default_factory=dict)
     locator: CommuneLocator = field(
         default_factory=lambda: CommuneLocator.from_geojson({"features": []})
     )
@@ -102,5 +110,6 @@ async def load_reference_data(session: AsyncSession) -> ReferenceData:
         overrides=dict(overrides),
         routes=routes,
         services=await load_service_catalogue(session),
+        due_targets={(t.subject, t.code, t.body_code): t.hours for t in await all_of(DueTarget)},
         locator=locator,
     )

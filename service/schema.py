@@ -21,6 +21,7 @@ from service.errors import DomainError
 from service.integrations.mutations import ApiClientMutation, WebhookMutation
 from service.integrations.queries import ApiClientQuery, ChangeQuery, WebhookQuery
 from service.limits import validation_rules
+from service.mail.mutations import SubscriptionMutation
 from service.privacy.mutations import PrivacyMutation
 from service.privacy.queries import PrivacyQuery
 from service.reports.mutations import ReportMutation
@@ -33,6 +34,7 @@ from service.sensors.queries import SensorQuery
 from service.service_requests.mutations import ServiceRequestMutation
 from service.service_requests.queries import ServiceRequestQuery
 from service.settings import Settings
+from service.staff.account_schema import StaffAccountMutation, StaffAccountQuery
 from service.staff.mutations import StaffMutation
 from service.staff.queries import StaffQuery
 from service.staff.template_schema import TemplateMutation, TemplateQuery
@@ -60,6 +62,7 @@ class Query(
     ServiceRequestQuery,
     TrackingQuery,
     StaffQuery,
+    StaffAccountQuery,
     TriageQuery,
     AuditQuery,
     TemplateQuery,
@@ -80,11 +83,13 @@ class Mutation(
     ServiceRequestMutation,
     TrackingMutation,
     StaffMutation,
+    StaffAccountMutation,
     TriageMutation,
     TemplateMutation,
     PrivacyMutation,
     ApiClientMutation,
     WebhookMutation,
+    SubscriptionMutation,
 ):
     pass
 

@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from service import resources
 from service.private_files import write_private_text
+from service.resources import resource_dir
 
 Environment = Literal["development", "production"]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = resources.PROJECT_ROOT
+
 DEMO_KEY_PREFIX = "demo-"
 MIN_SECRET_KEY_LENGTH = 32
 SUPPORTED_LOCALES = ("fr", "en", "es", "de", "ar")
@@ -47,10 +50,11 @@ class Settings:
     secret_keys: tuple[str, ...] = ()
     graphiql: bool = False
     default_locale: str = "fr"
-    fixtures_dir: Path = PROJECT_ROOT / "fixtures"
-    locales_dir: Path = PROJECT_ROOT / "locales"
+    # Read at run time: in the repository, or inside an installed wheel (service/resources.py).
+    fixtures_dir: Path = resource_dir("fixtures")
+    locales_dir: Path = resource_dir("locales")
     # The operations clients use, published as trusted documents (GET /graphql/documents.json).
-    operations_dir: Path = PROJECT_ROOT / "graphql" / "operations"
+    operations_dir: Path = resource_dir("graphql") / "operations"
     max_body_bytes: int = 1_000_000
     max_query_depth: int = 12
     max_aliases: int = 30
@@ -62,6 +66,8 @@ class Settings:
     # A tracking token stops working this many days after its item was resolved or closed.
     tracking_token_days: int = 365
     log_level: str = "info"
+    # "text" (the default) or "json": one JSON object a line, for a log collector.
+    log_format: str = "text"
     delivery_max_attempts: int = 8
     delivery_backoff_seconds: float = 30.0
     delivery_backoff_cap_seconds: float = 3600.0
@@ -79,6 +85,12 @@ class Settings:
     # or networks. Empty (the default): no proxy header is believed, the connecting address
     # is the origin that per-origin limits count.
     forwarded_allow_ips: tuple[str, ...] = ()
+    # Where rate limits, cost budgets and login and opinion throttles are counted by every
+    # worker and host together (redis:// or rediss://, Redis or Valkey). Empty (the
+    # default): each process counts alone (N workers admit up to N times a limit).
+    redis_url: str = ""
+    # /metrics (Prometheus) answers only with this bearer token; empty: /metrics is off (404).
+    metrics_token: str = ""
     # Network origins are counted under keyed hashes whose key is replaced this often.
     origin_key_rotation_hours: float = 24.0
     # Anonymous callers may only run the published operations (by documentId).
@@ -93,6 +105,9 @@ class Settings:
     # Webhooks: at most this many per client; disabled after this many failed deliveries in a row.
     webhooks_per_client: int = 10
     webhook_failures_to_disable: int = 20
+    # Development only (refused in production): integrators' webhooks may point at loopback
+    # and private addresses over plain http, to test a receiver on their own machine.
+    webhooks_allow_private: bool = False
     # Personal data (see README, "Personal data"). URL-safe base64 keys of 32 bytes, oldest
     # first: the last encrypts, all decrypt. Empty: derived from secret_keys.
     encryption_keys: tuple[str, ...] = ()
@@ -117,6 +132,27 @@ class Settings:
     # The address residents reach the pages at (``https://signaler.example``): what a printed
     # sign's QR code and a tracking link hold. Empty: the request's own (demo, tests).
     public_url: str = ""
+    # Outgoing e-mail (see README, "Messages"). An SMTP relay when mail_smtp_host is set;
+    # otherwise, in demo mode or when mail_mailbox_dir is set, one .eml file per message in
+    # that folder (default: <data dir>/mailbox in demo mode); otherwise messages wait, queued.
+    mail_smtp_host: str = ""
+    mail_smtp_port: int = 587
+    # "starttls" (upgrade a plain connection), "tls" (implicit TLS, port 465) or "none".
+    mail_smtp_security: str = "starttls"
+    mail_smtp_username: str = ""
+    mail_smtp_password: str = field(default="", repr=False)
+    mail_sender: str = "Angers Loire Métropole <ne-pas-repondre@signaler.example>"
+    mail_reply_to: str = ""
+    mail_mailbox_dir: Path | None = None
+    mail_max_attempts: int = 8
+    mail_backoff_seconds: float = 60.0
+    mail_backoff_cap_seconds: float = 3600.0
+    # A claimed message is left to another worker (and sent again) after this long.
+    mail_claim_seconds: float = 120.0
+    # At most this many messages to one address in 24 hours; the others wait.
+    mail_per_address_day: int = 10
+    # The satisfaction questionnaire goes this many days after an item was resolved.
+    mail_survey_days: int = 14
     # Set by `serve --demo` only; never read from the environment.
     demo: bool = field(default=False)
 
@@ -146,11 +182,12 @@ class Settings:
             raise SettingsError(
                 f"SERVICE_ENV must be 'development' or 'production', not {environment!r}"
             )
-        keys = tuple(k.strip() for k in env.get("SERVICE_SECRET_KEYS", "").split(",") if k.strip())
+        secret_keys = _secret(env, "SERVICE_SECRET_KEYS")
+        keys = tuple(k.strip() for k in secret_keys.replace("\n", ",").split(",") if k.strip())
         return cls(
             environment=environment,  # type: ignore[arg-type]  # checked just above
             data_dir=Path(env.get("SERVICE_DATA_DIR", str(defaults.data_dir))),
-            database_url=env.get("SERVICE_DATABASE_URL", ""),
+            database_url=_secret(env, "SERVICE_DATABASE_URL"),
             secret_keys=keys,
             graphiql=_flag(env, "SERVICE_GRAPHIQL", defaults.graphiql),
             default_locale=_choice(env, "SERVICE_DEFAULT_LOCALE", defaults.default_locale),
@@ -169,6 +206,7 @@ class Settings:
                 env, "SERVICE_TRACKING_TOKEN_DAYS", defaults.tracking_token_days
             ),
             log_level=env.get("SERVICE_LOG_LEVEL", defaults.log_level).lower(),
+            log_format=_choice(env, "SERVICE_LOG_FORMAT", defaults.log_format, LOG_FORMATS),
             encryption_keys=_encryption_keys(env),
             contact_retention_days=_positive(
                 env, "SERVICE_CONTACT_RETENTION_DAYS", defaults.contact_retention_days
@@ -243,18 +281,60 @@ class Settings:
             webhook_failures_to_disable=_positive(
                 env, "SERVICE_WEBHOOK_FAILURES_TO_DISABLE", defaults.webhook_failures_to_disable
             ),
+            webhooks_allow_private=_flag(
+                env, "SERVICE_WEBHOOKS_ALLOW_PRIVATE", defaults.webhooks_allow_private
+            ),
             forwarded_allow_ips=_addresses(env, "SERVICE_FORWARDED_ALLOW_IPS"),
+            redis_url=_redis_url(env.get("SERVICE_REDIS_URL", defaults.redis_url)),
+            metrics_token=_metrics_token(_secret(env, "SERVICE_METRICS_TOKEN")),
             origin_key_rotation_hours=_positive_float(
                 env, "SERVICE_ORIGIN_KEY_ROTATION_HOURS", defaults.origin_key_rotation_hours
             ),
             map_tiles_url=_tiles_url(env.get("SERVICE_MAP_TILES_URL", defaults.map_tiles_url)),
             public_url=_public_url(env.get("SERVICE_PUBLIC_URL", defaults.public_url)),
+            mail_smtp_host=env.get("SERVICE_MAIL_SMTP_HOST", defaults.mail_smtp_host).strip(),
+            mail_smtp_port=_positive(env, "SERVICE_MAIL_SMTP_PORT", defaults.mail_smtp_port),
+            mail_smtp_security=_choice(
+                env, "SERVICE_MAIL_SMTP_SECURITY", defaults.mail_smtp_security, MAIL_SECURITY
+            ),
+            mail_smtp_username=env.get("SERVICE_MAIL_SMTP_USERNAME", ""),
+            mail_smtp_password=env.get("SERVICE_MAIL_SMTP_PASSWORD", ""),
+            mail_sender=_address(env, "SERVICE_MAIL_SENDER", defaults.mail_sender),
+            mail_reply_to=_address(env, "SERVICE_MAIL_REPLY_TO", defaults.mail_reply_to),
+            mail_mailbox_dir=(
+                Path(env["SERVICE_MAIL_MAILBOX_DIR"])
+                if env.get("SERVICE_MAIL_MAILBOX_DIR")
+                else None
+            ),
+            mail_max_attempts=_positive(
+                env, "SERVICE_MAIL_MAX_ATTEMPTS", defaults.mail_max_attempts
+            ),
+            mail_backoff_seconds=_positive_float(
+                env, "SERVICE_MAIL_BACKOFF_SECONDS", defaults.mail_backoff_seconds
+            ),
+            mail_backoff_cap_seconds=_positive_float(
+                env, "SERVICE_MAIL_BACKOFF_CAP_SECONDS", defaults.mail_backoff_cap_seconds
+            ),
+            mail_claim_seconds=_positive_float(
+                env, "SERVICE_MAIL_CLAIM_SECONDS", defaults.mail_claim_seconds
+            ),
+            mail_per_address_day=_positive(
+                env, "SERVICE_MAIL_PER_ADDRESS_DAY", defaults.mail_per_address_day
+            ),
+            mail_survey_days=_positive(env, "SERVICE_MAIL_SURVEY_DAYS", defaults.mail_survey_days),
             anonymous_trusted_documents_only=_flag(
                 env,
                 "SERVICE_ANONYMOUS_TRUSTED_DOCUMENTS_ONLY",
                 defaults.anonymous_trusted_documents_only,
             ),
         )
+
+    @property
+    def mailbox_dir(self) -> Path | None:
+        """Where messages are written as .eml files when no SMTP relay is configured."""
+        if self.mail_mailbox_dir is not None:
+            return self.mail_mailbox_dir
+        return self.data_dir / "mailbox" if self.demo else None
 
     def for_demo(self) -> Settings:
         """Demo mode: GraphiQL on, and a generated secret kept in the data dir if none is set."""
@@ -264,9 +344,15 @@ class Settings:
         return replace(self, demo=True, graphiql=True, secret_keys=keys)
 
     def check_startable(self) -> None:
-        """Refuse to run production with a missing, short or generated demo secret."""
+        """Refuse to run production with a missing, short or generated demo secret, or with
+        development conveniences."""
         if self.environment != "production":
             return
+        if self.webhooks_allow_private:
+            raise SettingsError(
+                "SERVICE_WEBHOOKS_ALLOW_PRIVATE is for development: it is refused when "
+                "SERVICE_ENV=production"
+            )
         if not self.secret_keys:
             raise SettingsError("SERVICE_SECRET_KEYS is required when SERVICE_ENV=production")
         for key in self.secret_keys:
@@ -291,7 +377,7 @@ def demo_secret_key(data_dir: Path) -> str:
 def _encryption_keys(env: Mapping[str, str]) -> tuple[str, ...]:
     from service.privacy.crypto import decode_key
 
-    raw = env.get("SERVICE_ENCRYPTION_KEYS", "")
+    raw = _secret(env, "SERVICE_ENCRYPTION_KEYS").replace("\n", ",")
     keys = tuple(k.strip() for k in raw.split(",") if k.strip())
     for key in keys:
         try:
@@ -299,6 +385,33 @@ def _encryption_keys(env: Mapping[str, str]) -> tuple[str, ...]:
         except ValueError as error:
             raise SettingsError(f"SERVICE_ENCRYPTION_KEYS: {error}") from None
     return keys
+
+
+# Secrets may come from a file instead of the environment (which other processes of the same
+# user, and crash reports, may read): ``SERVICE_X_FILE``, or the service manager's credential
+# store (systemd's LoadCredential=, as ``$CREDENTIALS_DIRECTORY/service-x``).
+CREDENTIAL_NAMES = {
+    "SERVICE_SECRET_KEYS": "secret-keys",
+    "SERVICE_ENCRYPTION_KEYS": "encryption-keys",
+    "SERVICE_DATABASE_URL": "database-url",
+    "SERVICE_METRICS_TOKEN": "metrics-token",
+}
+
+
+def _secret(env: Mapping[str, str], name: str) -> str:
+    """The variable's value; else its ``_FILE``'s content; else the systemd credential."""
+    if env.get(name):
+        return env[name].strip()
+    path = env.get(f"{name}_FILE")
+    if not path and env.get("CREDENTIALS_DIRECTORY"):
+        candidate = Path(env["CREDENTIALS_DIRECTORY"]) / CREDENTIAL_NAMES[name]
+        path = str(candidate) if candidate.is_file() else None
+    if not path:
+        return ""
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise SettingsError(f"{name}_FILE: cannot read {path} ({error.strerror})") from None
 
 
 def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...]:
@@ -398,6 +511,23 @@ def _tiles_url(value: str) -> str:
     return value
 
 
+def _metrics_token(value: str) -> str:
+    if value and len(value) < MIN_SECRET_KEY_LENGTH:
+        raise SettingsError(
+            f"SERVICE_METRICS_TOKEN must have at least {MIN_SECRET_KEY_LENGTH} characters"
+        )
+    return value
+
+
+def _redis_url(value: str) -> str:
+    if value and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError(
+            "SERVICE_REDIS_URL must be a redis://, rediss:// or unix:// address "
+            f"(e.g. redis://127.0.0.1:6379/0), or empty to count in each process, not {value!r}"
+        )
+    return value
+
+
 def _public_url(value: str) -> str:
     """An http(s) origin, with a path prefix at most; kept without its final slash."""
     parts = urlsplit(value)
@@ -415,6 +545,18 @@ def _public_url(value: str) -> str:
 
 
 SEARCH_ENGINES = ("whoosh", "tantivy")
+LOG_FORMATS = ("text", "json")
+MAIL_SECURITY = ("starttls", "tls", "none")
+
+
+def _address(env: Mapping[str, str], name: str, default: str) -> str:
+    """An e-mail address, bare or with a display name (``Name <a@b.example>``)."""
+    from email.utils import parseaddr
+
+    value = env.get(name, default).strip()
+    if value and "@" not in parseaddr(value)[1]:
+        raise SettingsError(f"{name} must be an e-mail address, such as Name <a@b.example>")
+    return value
 
 
 def _choice(

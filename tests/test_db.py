@@ -8,10 +8,10 @@ import multiprocessing
 import os
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlmodel import select
 
-from service.db import Database
+from service.db import Database, create_sync_engine
 from service.settings import Settings
 from service.territory.models import Commune
 from tests.support import prepare_database, throwaway_database
@@ -110,3 +110,27 @@ def test_sql_errors_never_carry_the_parameters_into_messages(tmp_path: Path) -> 
     # then
     assert "no such table" in message
     assert "jo@example.org" not in message
+
+
+def test_the_queue_indexes_alembic_cannot_compare_are_made_by_the_migrations(
+    database_url: str,
+) -> None:
+    # given: the session's database, migrated
+    engine = create_sync_engine(database_url)
+    try:
+        # when
+        with engine.connect() as connection:
+            indexes = {i["name"]: i for i in inspect(connection).get_indexes("item")}
+            ordered = [
+                row[0]
+                for row in connection.exec_driver_sql(
+                    "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_item_body_support'"
+                    if connection.dialect.name == "postgresql"
+                    else "SELECT sql FROM sqlite_master WHERE name = 'ix_item_body_support'"
+                )
+            ]
+    finally:
+        engine.dispose()
+    # then
+    assert indexes["ix_item_body_status"]["column_names"] == ["body_code", "status"]
+    assert len(ordered) == 1 and "support_count DESC" in ordered[0]

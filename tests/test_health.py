@@ -34,9 +34,15 @@ async def test_readyz_is_ready_on_a_migrated_database(
     body = response.json()
     assert {key: body[key] for key in ("status", "checks")} == {
         "status": "ready",
-        "checks": {"database": "ok", "migrations": "current", "searchIndexer": "ok"},
+        "checks": {
+            "database": "ok",
+            "migrations": "current",
+            "searchIndexer": "ok",
+            "searchIndex": "follows this database",
+        },
     }
     assert set(body["search"]) == {
+        "instance",
         "engine",
         "position",
         "pendingEntries",

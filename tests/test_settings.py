@@ -170,3 +170,42 @@ def test_every_variable_read_is_in_the_readme_configuration_table() -> None:
     table = set(re.findall(r"^\| `(SERVICE_[A-Z_]+)` \|", readme, flags=re.MULTILINE))
     # then
     assert read - table == set()
+
+
+def test_secrets_are_read_from_files_or_the_service_managers_credentials(tmp_path: Path) -> None:
+    # given: a key kept once in a file, and systemd's credential directory
+    (tmp_path / "keys").write_text("k" * 40 + "\n" + "l" * 40 + "\n", encoding="utf-8")
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "metrics-token").write_text("t" * 40, encoding="utf-8")
+    # when
+    settings = Settings.from_environ(
+        {
+            "SERVICE_SECRET_KEYS_FILE": str(tmp_path / "keys"),
+            "CREDENTIALS_DIRECTORY": str(credentials),
+        }
+    )
+    # then: oldest first, one a line
+    assert settings.secret_keys == ("k" * 40, "l" * 40)
+    assert settings.metrics_token == "t" * 40
+
+
+def test_json_logs_are_one_object_a_line() -> None:
+    # given
+    import json
+    import logging
+
+    from service.log_format import JsonFormatter
+
+    settings = Settings.from_environ({"SERVICE_LOG_FORMAT": "json"})
+    record = logging.LogRecord("service.search", logging.WARNING, "x", 1, "lag %s", ("3 s",), None)
+    # when
+    line = JsonFormatter().format(record)
+    # then
+    assert settings.log_format == "json"
+    assert json.loads(line) | {"time": ""} == {
+        "time": "",
+        "level": "warning",
+        "logger": "service.search",
+        "message": "lag 3 s",
+    }

@@ -16,9 +16,8 @@ from service.commands.common import (
 )
 from service.db import Database
 from service.settings import Settings
+from service.staff.accounts import MIN_PASSWORD_LENGTH
 from service.staff.models import Role
-
-MIN_PASSWORD_LENGTH = 12
 
 
 def staff_create(settings: Settings, args: argparse.Namespace) -> int:

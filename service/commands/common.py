@@ -57,3 +57,16 @@ def ensure_migrated(settings: Settings) -> None:
             "run `python -m service migrate` first",
             EXIT_DATABASE,
         )
+    open_checked_instance(settings)
+
+
+def open_checked_instance(settings: Settings) -> str:
+    """The instance id, once the configured keys are known to fit the database's data
+    (refused with exit 3 and one line saying what to do otherwise)."""
+    from service.instance.keys import KeysMismatch
+    from service.instance.rules import open_instance
+
+    try:
+        return open_instance(settings)
+    except KeysMismatch as error:
+        raise CommandFailed(f"configuration: {error}", EXIT_CONFIGURATION) from None

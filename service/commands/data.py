@@ -17,6 +17,7 @@ from service.commands.common import (
     ensure_migrated,
     ensure_reachable,
     now,
+    open_checked_instance,
 )
 from service.db import Database
 from service.privacy.crypto import FieldCipher
@@ -96,6 +97,7 @@ def trends_update(settings: Settings, _: argparse.Namespace) -> int:
 
 def rekey(settings: Settings, _: argparse.Namespace) -> int:
     from service.db import create_sync_engine
+    from service.mail.subscriptions import reseal_subscriptions
     from service.privacy.models import PrivacyAction
     from service.privacy.rekey import contacts_to_reseal, reseal_contacts
     from service.privacy.signing_secrets import reseal_secrets, secrets_to_reseal
@@ -125,12 +127,14 @@ def rekey(settings: Settings, _: argparse.Namespace) -> int:
                 bar("signing secrets", secrets_done, secrets_total)
 
             secrets = reseal_secrets(connection, cipher, advance_secrets)
+            subscriptions = reseal_subscriptions(connection, cipher)
             connection.execute(
                 PrivacyLogEntry.__table__.insert().values(  # type: ignore[attr-defined]
                     at=now(),
                     action=PrivacyAction.REKEY.value,
                     actor="cli",
-                    counts=f'{{"contacts": {resealed}, "signing_secrets": {secrets}}}',
+                    counts=f'{{"contacts": {resealed}, "signing_secrets": {secrets}, '
+                    f'"subscriptions": {subscriptions}}}',
                 )
             )
     finally:
@@ -138,6 +142,7 @@ def rekey(settings: Settings, _: argparse.Namespace) -> int:
         engine.dispose()
     print(f"rekey: {resealed} contacts now under key {cipher.current_key_id}")
     print(f"rekey: {secrets} webhook signing secrets now under key {cipher.current_key_id}")
+    print(f"rekey: {subscriptions} alert subscriptions now under key {cipher.current_key_id}")
     return 0
 
 
@@ -165,6 +170,7 @@ def warn_of_stale_contacts(url: str, cipher: FieldCipher) -> None:
 def reindex(settings: Settings, _: argparse.Namespace) -> int:
     ensure_migrated(settings)
     count, seconds = asyncio.run(run_reindex(settings))
+    label_index(settings, open_checked_instance(settings))
     engine, folder = settings.search_engine, settings.search_dir
     print(f"indexed {count} items in {seconds:.1f} s ({engine}) into {folder}")
     print_set_aside(settings)
@@ -210,8 +216,47 @@ async def run_reindex(settings: Settings) -> tuple[int, float]:
     return count, time.monotonic() - started
 
 
+def label_index(settings: Settings, instance: str) -> None:
+    from service.db import redacted
+    from service.instance.index import IndexIdentity, write_identity
+
+    database = redacted(settings.resolved_database_url)
+    write_identity(settings.search_dir, IndexIdentity(instance, database))
+
+
+def ensure_index_follows(settings: Settings) -> None:
+    """Before serving or indexing: an index that follows another database, or one of unknown
+    origin that holds documents, is rebuilt from this one; an empty one is labelled."""
+    from service.instance import index as identity
+    from service.search.engine import open_engine
+
+    instance = open_checked_instance(settings)
+    relation = identity.relation(settings.search_dir, instance)
+    if relation == identity.FOLLOWS:
+        return
+    if relation == identity.UNLABELLED:
+        engine = open_engine(settings.search_engine, settings.search_dir)
+        try:
+            empty = engine.position() == 0 and engine.document_count() == 0
+        finally:
+            engine.close()
+        if empty:
+            label_index(settings, instance)
+            return
+    found = identity.read_identity(settings.search_dir)
+    origin = f"instance {found.instance_id}" if found else "an unknown database"
+    print(
+        f"the search index in {settings.search_dir} follows {origin}, not this database "
+        f"(instance {instance}): rebuilding it from this one"
+    )
+    count, seconds = asyncio.run(run_reindex(settings))
+    label_index(settings, instance)
+    print(f"indexed {count} items in {seconds:.1f} s")
+
+
 def index(settings: Settings, args: argparse.Namespace) -> int:
     ensure_migrated(settings)
+    ensure_index_follows(settings)
     asyncio.run(run_index(settings, once=args.once))
     return 0
 

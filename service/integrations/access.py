@@ -48,6 +48,8 @@ ROOT_FIELD_SCOPES: dict[str, str] = {
             "sensorOpinionCreate",
             "sensorQuestionCreate",
             "serviceRequestCreate",
+            # Not an item, but it makes the service write to an address: limited the same.
+            "subscriptionCreate",
         ),
         "items:write",
     ),

@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from service.origins import origin_of
+
 WINDOW_SECONDS = 60.0
 MAX_KEYS = 200_000
 
@@ -50,7 +52,8 @@ class RateLimiter:
     _rotated_at: float | None = None
 
     def origin(self, address: str) -> str:
-        """The pseudonym of a network address for the current rotation period."""
+        """The pseudonym of a network address's origin (an IPv6 address counts by its /64,
+        ``origin_of``) for the current rotation period."""
         now = self.monotonic()
         if self._rotated_at is None:
             self._rotated_at = now
@@ -58,7 +61,8 @@ class RateLimiter:
             self._origin_key = secrets.token_bytes(32)
             self._rotated_at = now
             self._arrivals = {k: v for k, v in self._arrivals.items() if not k.startswith("o:")}
-        digest = hmac.new(self._origin_key, address.encode(), hashlib.sha256).hexdigest()
+        origin = origin_of(address).encode()
+        digest = hmac.new(self._origin_key, origin, hashlib.sha256).hexdigest()
         return "o:" + digest[:32]
 
     def hit(self, key: str, per_minute: int, cost: int = 1) -> float:

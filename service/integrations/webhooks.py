@@ -59,15 +59,20 @@ class _Outgoing:
     body: bytes
 
 
-def url_errors(url: str, *, allow_http: bool = False) -> list[DomainError]:
-    """An https URL on a public host: not a loopback, private or link-local address."""
+def url_errors(
+    url: str, *, allow_http: bool = False, allow_private: bool = False
+) -> list[DomainError]:
+    """An https URL on a public host: not a loopback, private or link-local address.
+    ``allow_private`` (development only, SERVICE_WEBHOOKS_ALLOW_PRIVATE) lets an integrator
+    test a receiver on their own machine: http, localhost and private addresses."""
     parts = urlsplit(url.strip())
-    schemes = ("https", "http") if allow_http else ("https",)
+    schemes = ("https", "http") if allow_http or allow_private else ("https",)
     host = (parts.hostname or "").lower()
-    bad = len(url) > MAX_URL or parts.scheme not in schemes or not host or host == "localhost"
+    bad = len(url) > MAX_URL or parts.scheme not in schemes or not host
+    bad = bad or (host == "localhost" and not allow_private)
     with contextlib.suppress(ValueError):
         address = ipaddress.ip_address(host)
-        bad = bad or not address.is_global
+        bad = bad or not (address.is_global or allow_private)
     if bad:
         return [
             DomainError(

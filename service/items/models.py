@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, Text
+from sqlalchemy import Column, DateTime, Index, Text, text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
@@ -51,6 +51,14 @@ class Item(SQLModel, table=True):
         UniqueConstraint("idempotency_scope", "idempotency_key"),
         Index("ix_item_category_position", "category_code", "latitude", "longitude"),
         Index("ix_item_commune_created", "commune_code", "id"),
+        # The triage queue of a body: its counts by status (a covering index), and its most
+        # supported first (support descending, then the longest waiting) without sorting.
+        Index("ix_item_body_status", "body_code", "status"),
+        Index("ix_item_body_support", "body_code", text("support_count DESC"), "id"),
+        # The queue's "due soonest" sort and "overdue" filter, within the caller's bodies; and
+        # its counts by status when only the overdue are kept (covering).
+        Index("ix_item_body_due", "body_code", "due_at", "id"),
+        Index("ix_item_body_status_due", "body_code", "status", "due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -88,6 +96,9 @@ class Item(SQLModel, table=True):
     acknowledged_at: datetime | None = Field(default=None, sa_column=utc_datetime())
     resolved_at: datetime | None = Field(default=None, sa_column=utc_datetime())
     closed_at: datetime | None = Field(default=None, sa_column=utc_datetime())
+    # When the handling body should have handled it: receipt + the target time of its category
+    # or service (service.routing.due). Stored, so the queue sorts and filters on an index.
+    due_at: datetime | None = Field(default=None, sa_column=utc_datetime())
 
 
 class EventKind(enum.Enum):

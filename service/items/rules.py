@@ -8,7 +8,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, insert, text
@@ -122,6 +122,9 @@ class NewItem:
     idempotency_scope: str
     idempotency_key: str
     request_fingerprint: str
+    # The target time of its category or service for its body (service.routing.due): the
+    # item is due that long after its receipt. None: no target, never overdue.
+    due_in: timedelta | None = None
 
 
 # Submitting is the hot path of the service (hundreds per second per worker): its statements
@@ -178,6 +181,7 @@ def _insert_item(sync_session: OrmSession, new: NewItem, now: datetime) -> Item 
         "support_count": 0,
         "created_at": now,
         "updated_at": now,
+        "due_at": now + new.due_in if new.due_in is not None else None,
     }
     item_id = connection.execute(_INSERT_ITEM, values).scalar_one()
     connection.execute(

@@ -233,6 +233,15 @@ declare_personal(
     retention=Retention.UNTIL_EXPIRY,
 )
 declare_not_personal("staff_access_token", ["name", "scopes"], why="a label and codes")
+# A password link: only its hash, spent once used, replaced or 48 hours old (like a session's).
+declare_personal(
+    "staff_invitation",
+    ["token_hash"],
+    category=DataCategory.CREDENTIAL,
+    purposes=[STAFF_ACCOUNTS],
+    retention=Retention.UNTIL_EXPIRY,
+)
+declare_not_personal("staff_invitation", ["purpose"], why="a code")
 declare_not_personal(
     "answer_template",
     ["code", "language", "title", "text"],
@@ -278,6 +287,7 @@ declare_not_personal("category_group", ["label"], why="reference data")
 declare_not_personal("commune", ["name", "siren", "postal_codes"], why="reference data")
 declare_not_personal("commune_boundary", ["geometry"], why="reference data")
 declare_not_personal("competence_override", ["competence", "effective_from"], why="reference")
+declare_not_personal("due_target", ["subject", "code", "body_code"], why="reference data")
 declare_not_personal("route", ["kind", "url", "email"], why="a body's endpoint, not a person's")
 declare_not_personal(
     "route",

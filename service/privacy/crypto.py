@@ -66,6 +66,8 @@ class FieldCipher:
         self._lookup_keys = [derive_key(key, "lookup-hash") for key in keys]
         self.current_key_id = key_id(keys[-1])
         self._current = self._ciphers[self.current_key_id]
+        # Oldest first, as configured (what the database records, see service.instance).
+        self.key_ids = [key_id(key) for key in keys]
 
     def encrypt(self, value: str | None, column: str) -> str | None:
         if value is None:

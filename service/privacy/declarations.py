@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 DECLARING_MODULES = (
     "service.privacy.catalogue",
+    "service.mail.personal_data",
     "service.sensors.personal_data",
     "service.service_requests.personal_data",
     "service.trends.personal_data",

@@ -22,7 +22,9 @@ from service.privacy import rules as privacy
 from service.privacy.crypto import FieldCipher
 from service.reference import ReferenceData
 from service.reports.errors import ReportErrorCode
+from service.routing import due
 from service.routing import rules as routing
+from service.routing.models import DueSubject
 from service.territory.rules import coordinate_errors, unknown_commune
 
 MAX_DESCRIPTION = 4_000
@@ -168,6 +170,7 @@ async def submit_report(
             idempotency_scope=scope,
             idempotency_key=request.idempotency_key,
             request_fingerprint=fingerprint,
+            due_in=due.due_in(reference, DueSubject.CATEGORY, category.code, decision.body_code),
         ),
         contact=request.contact,
         now=now,

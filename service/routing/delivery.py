@@ -28,15 +28,18 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
+from service.items.lifecycle import STATUS_LABELS, Status
 from service.items.models import DeliveryState, EventKind, Item, ItemKind
 from service.items.rules import Audience, add_event
+from service.mail.bodies import body_message
+from service.mail.sender import Mailer
 from service.outbox import rules as outbox
 from service.outbox.models import ConsumerPosition, Delivery, OutboxEntry
 from service.privacy.crypto import FieldCipher, UndecryptableValue, cipher_for
 from service.privacy.models import ConsentPurpose
 from service.privacy.rules import active_consents, contact_of, mask_personal_data, open_contact
 from service.privacy.signing_secrets import ROUTE_SECRET_COLUMN, open_secret
-from service.routing.models import Route, RouteKind
+from service.routing.models import Category, Route, RouteKind
 from service.service_requests.models import ServiceRequestDetail
 from service.settings import Settings
 
@@ -53,10 +56,11 @@ HTTP_TIMEOUT_SECONDS = 10.0
 # HTTP_TIMEOUT_SECONDS, so a live worker always records its outcome well before this; a worker
 # that dies mid-send leaves the delivery to be retried once the lease runs out.
 CLAIM_SECONDS = 120.0
-# E-mail routes are planned (nothing is lost while there is no mail relay) but not sent: their
-# deliveries wait, pending, for a mail sender to be written. Only webhooks are sent today.
+# E-mail routes are planned always (nothing is lost while there is no mail relay) and sent when
+# the process has a mail transport (service.mail): an SMTP relay, or the demo mailbox.
 PLANNED_KINDS = (RouteKind.WEBHOOK.value, RouteKind.EMAIL.value)
 SENT_KINDS = (RouteKind.WEBHOOK.value,)
+MAILED_KINDS = (RouteKind.WEBHOOK.value, RouteKind.EMAIL.value)
 # An item's delivery_state follows its deliveries unless the item is worked in this service.
 UNTRACKED_STATES = (DeliveryState.TRIAGE.value, DeliveryState.UNROUTED.value)
 
@@ -80,6 +84,10 @@ class _Outgoing:
     url: str | None
     secret: str | None
     body: bytes
+    # E-mail routes: the body's address, and what the message shows besides the JSON.
+    email: str | None = None
+    category: str | None = None
+    status: str = ""
 
 
 async def plan_deliveries(session: AsyncSession, now: datetime) -> int:
@@ -161,8 +169,10 @@ async def send_due_deliveries(
     settings: Settings,
     now: datetime,
     cipher: FieldCipher | None = None,
+    mailer: Mailer | None = None,
 ) -> SendCounts:
-    """Send the webhook deliveries due at ``now`` (one bounded batch) and record the outcomes.
+    """Send the deliveries due at ``now`` (one bounded batch) and record the outcomes:
+    webhooks, and e-mail routes when ``mailer`` has a transport.
 
     ``cipher`` decrypts the routes' signing secrets and the contacts residents agreed to
     share (default: from the settings)."""
@@ -170,25 +180,26 @@ async def send_due_deliveries(
     def contact_cipher() -> FieldCipher:  # only needed for encrypted secrets and contacts
         return cipher or cipher_for(settings.encryption_keys, settings.secret_keys)
 
-    claimed = await _claim(db, now)
+    mailing = mailer is not None and mailer.transport is not None
+    claimed = await _claim(db, now, MAILED_KINDS if mailing else SENT_KINDS)
     if not claimed:
         return SendCounts()
     outgoing = []
     async with db.reading() as session:
         for delivery in claimed:
             try:
-                outgoing.append(await _prepare(session, delivery, contact_cipher))
+                outgoing.append(await _prepare(session, delivery, contact_cipher, mailer))
             except UndecryptableValue:
                 # A key missing from the configuration: this delivery waits (its claim runs
                 # out, it is tried again, no attempt counted) and the others still go.
                 logger.error("delivery %s: a value does not decrypt", delivery.delivery_uid)
     outcomes = await asyncio.gather(
-        *(_send_and_record(db, http, settings, message, now) for message in outgoing)
+        *(_send_and_record(db, http, settings, message, now, mailer) for message in outgoing)
     )
     return SendCounts(*(outcomes.count(status) for status in (DELIVERED, PENDING, FAILED)))
 
 
-async def _claim(db: Database, now: datetime) -> list[Delivery]:
+async def _claim(db: Database, now: datetime, kinds: tuple[str, ...]) -> list[Delivery]:
     async with db.writing() as session:
         due = await session.exec(
             select(Delivery)
@@ -196,7 +207,7 @@ async def _claim(db: Database, now: datetime) -> list[Delivery]:
             .where(
                 Delivery.status == PENDING,
                 col(Delivery.next_attempt_at) <= now,
-                col(Route.kind).in_(SENT_KINDS),
+                col(Route.kind).in_(kinds),
                 col(Route.active).is_(True),
             )
             .order_by(col(Delivery.next_attempt_at), col(Delivery.id))
@@ -212,7 +223,10 @@ async def _claim(db: Database, now: datetime) -> list[Delivery]:
 
 
 async def _prepare(
-    session: AsyncSession, delivery: Delivery, cipher: Callable[[], FieldCipher]
+    session: AsyncSession,
+    delivery: Delivery,
+    cipher: Callable[[], FieldCipher],
+    mailer: Mailer | None = None,
 ) -> _Outgoing:
     route = await session.get(Route, delivery.route_id)
     entry = await session.get(OutboxEntry, delivery.outbox_id)
@@ -257,7 +271,13 @@ async def _prepare(
         body["item"]["description"] = item.description
         if "answers" in body["item"]:
             body["item"]["answers"] = answers
+    mailed = route.kind == RouteKind.EMAIL.value and mailer is not None
+    translator = mailer.renderer.translator(mailer.settings.default_locale) if mailer else None
+    category = await session.get(Category, item.category_code) if item.category_code else None
     return _Outgoing(
+        email=(route.email or "") if mailed else None,
+        category=translator.gettext(category.label) if translator and category else None,
+        status=translator.gettext(STATUS_LABELS[Status(item.status)]) if translator else "",
         delivery_id=delivery.id,
         delivery_uid=delivery.delivery_uid,
         reference=item.reference,
@@ -273,13 +293,40 @@ async def _prepare(
 
 
 async def _send_and_record(
-    db: Database, http: httpx.AsyncClient, settings: Settings, message: _Outgoing, now: datetime
+    db: Database,
+    http: httpx.AsyncClient,
+    settings: Settings,
+    message: _Outgoing,
+    now: datetime,
+    mailer: Mailer | None = None,
 ) -> str:
     try:
-        return await _record(db, settings, message, await _post(http, message, now), now)
+        if message.email is not None and mailer is not None:
+            error = await _mail(mailer, message, now)
+        else:
+            error = await _post(http, message, now)
+        return await _record(db, settings, message, error, now)
     except Exception as error:  # the claim expires and the delivery is retried
         _log(logging.ERROR, "recording failed", message, type(error).__name__)
         return "error"
+
+
+async def _mail(mailer: Mailer, message: _Outgoing, now: datetime) -> str | None:
+    """E-mail the delivery to the body's address: None when the relay accepted it."""
+    if not message.email or mailer.transport is None:
+        return "route has no e-mail address"
+    email = body_message(
+        mailer.renderer,
+        to=message.email,
+        uid=message.delivery_uid,
+        body=json.loads(message.body),
+        category=message.category,
+        status=message.status,
+        now=now,
+    )
+    async with mailer.transport.connect() as connection:
+        refusal = await connection.send(email)
+    return None if refusal is None else refusal.reason
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -427,6 +474,7 @@ async def run_delivery_worker(
     stop: asyncio.Event,
     clock: Callable[[], datetime],
     cipher: FieldCipher | None = None,
+    mailer: Mailer | None = None,
 ) -> None:
     """Plan and send deliveries every ``delivery_poll_seconds`` until ``stop`` is set."""
     timeout = httpx.Timeout(HTTP_TIMEOUT_SECONDS)
@@ -434,7 +482,7 @@ async def run_delivery_worker(
         while not stop.is_set():
             try:
                 await plan_until_caught_up(db, clock())
-                await send_due_deliveries(db, http, settings, clock(), cipher)
+                await send_due_deliveries(db, http, settings, clock(), cipher, mailer)
             except Exception as error:  # one bad round must not stop deliveries for good
                 # The type only: exception messages may quote data; tracebacks at debug level.
                 logger.error("delivery round failed: %s", type(error).__name__)

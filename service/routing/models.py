@@ -80,3 +80,27 @@ class Route(SQLModel, table=True):
     signing_secret_key_id: str | None = Field(default=None, max_length=16)
     email: str | None = Field(default=None, max_length=254)
     active: bool = True
+
+
+class DueSubject(enum.Enum):
+    """What a target time is set for: a category of report, or a service of the catalogue."""
+
+    CATEGORY = "category"
+    SERVICE = "service"
+
+
+class DueTarget(SQLModel, table=True):
+    """How long a body has to handle an item of a category or a service, from its receipt.
+
+    The row without a body is ALM's default; a row with a body overrides it for that body.
+    """
+
+    __tablename__ = "due_target"
+    __table_args__ = (UniqueConstraint("subject", "code", "body_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=20)  # a DueSubject value
+    code: str = Field(max_length=60)  # the category's or the service's code
+    # Empty for the default of every body (an empty string, not NULL: the unique key holds).
+    body_code: str = Field(default="", max_length=64)
+    hours: int

@@ -29,6 +29,8 @@ from service.routing.models import (
     CategoryGroup,
     Competence,
     CompetenceOverride,
+    DueSubject,
+    DueTarget,
     Route,
     RouteKind,
 )
@@ -181,7 +183,28 @@ async def load_routing_fixtures(session: AsyncSession, fixtures_dir: Path) -> di
         existing_route.email = row["email"] or None
         session.add(existing_route)
     await session.flush()
+    targets = _rows(folder / "due_targets.csv")
+    for row in targets:
+        subject = DueSubject(row["subject"]).value  # refuse an unknown subject
+        hours = int(row["hours"])
+        if hours <= 0:
+            raise ValueError(f"due_targets.csv: {row['code']}: hours must be positive")
+        existing_target = (
+            await session.exec(
+                select(DueTarget).where(
+                    DueTarget.subject == subject,
+                    DueTarget.code == row["code"],
+                    DueTarget.body_code == (row["body_code"] or ""),
+                )
+            )
+        ).first() or DueTarget(
+            subject=subject, code=row["code"], body_code=row["body_code"] or "", hours=hours
+        )
+        existing_target.hours = hours
+        session.add(existing_target)
+    await session.flush()
     return {
+        "due targets": len(targets),
         "category groups": len(groups),
         "categories": len(categories),
         "competence overrides": len(overrides),

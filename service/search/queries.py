@@ -34,7 +34,7 @@ from service.search.types import (
 from service.selections import selected_names
 from service.sensors.models import Sensor, SensorStatus
 from service.sensors.queries import sensor_views
-from service.sensors.types import STATUS_LABELS as SENSOR_STATUS_LABELS
+from service.sensors.signs import STATUS_LABELS as SENSOR_STATUS_LABELS
 from service.sensors.types import SensorType
 from service.staff.permissions import ITEM_ROLES, covered_bodies
 

@@ -18,7 +18,7 @@ from service.search.engine import Hit
 from service.search.errors import SearchErrorCode
 from service.search.highlight import Highlight
 from service.sensors.models import SensorStatus
-from service.sensors.types import STATUS_LABELS as SENSOR_STATUS_LABELS
+from service.sensors.signs import STATUS_LABELS as SENSOR_STATUS_LABELS
 from service.sensors.types import SensorType
 from service.territory.types import CommuneType
 

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from service.compressed import Body, body_response
 from service.context import Services
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import Translator
@@ -112,16 +113,6 @@ async def feature_collection(
     }
 
 
-def etag_matches(header: str | None, etag: str) -> bool:
-    """If-None-Match uses the weak comparison (RFC 9110 §13.1.2): W/ prefixes are ignored."""
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    bare = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == bare for tag in header.split(","))
-
-
 def parse_statuses(raw: str | None) -> tuple[SensorStatus, ...] | None:
     if not raw:
         return DEFAULT_STATUSES
@@ -144,8 +135,7 @@ async def register_version(services: Services) -> tuple[object, ...]:
 @dataclass(frozen=True)
 class Rendered:
     version: tuple[object, ...]
-    body: bytes
-    etag: str
+    body: Body
 
 
 def sensors_geojson_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
@@ -165,7 +155,8 @@ def sensors_geojson_endpoint(services: Services) -> Callable[[Request], Awaitabl
             ensure_ascii=False,
             separators=(",", ":"),
         ).encode()
-        fresh = Rendered(version, body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        fresh = Rendered(version, Body.of(body, etag))
         rendered[key] = fresh
         return fresh
 
@@ -188,16 +179,12 @@ def sensors_geojson_endpoint(services: Services) -> Callable[[Request], Awaitabl
                 status_code=400,
             )
         current = await render(translator, statuses)
-        etag = current.etag
         headers = {
-            "ETag": etag,
             "Cache-Control": CACHE_CONTROL,
             "Vary": "Accept-Language",
             "Content-Language": locale,
             "Access-Control-Allow-Origin": "*",  # open data: any map on any site may load it
         }
-        if etag_matches(request.headers.get("if-none-match"), etag):
-            return Response(status_code=304, headers=headers)
-        return Response(current.body, media_type=MEDIA_TYPE, headers=headers)
+        return body_response(request, current.body, MEDIA_TYPE, headers)
 
     return sensors_geojson

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, bindparam, func, text
@@ -17,12 +18,13 @@ from service.db import Database
 from service.errors import N_, DomainError, ValidationFailed, raise_if_any
 from service.items import rules as items
 from service.items.rules import as_utc
+from service.origins import origin_of
 from service.privacy.rules import keyed_hash, mask_personal_data
 from service.reports.rules import device_key_errors
 from service.sensors import changes
 from service.sensors.errors import SensorErrorCode
 from service.sensors.models import Concern, Sensor, SensorOpinion, SensorStatus, Understood
-from service.sensors.rules import not_found
+from service.sensors.rules import not_found, slug_sought
 
 MAX_COMMENT = 1_000
 # k-anonymity: a count below this is shown as "fewer than 5", never as its value.
@@ -188,11 +190,15 @@ async def submit_opinion(
     now: datetime,
 ) -> Given:
     """A resident's opinion as ``sensorOpinionCreate`` and the sensor page take it: checked,
-    counted against the device's and the network origin's hourly limits (both kept only as
-    keyed hashes), then given. Raises ValidationFailed with every refusal."""
+    counted against the device's and the network origin's (an IPv6 /64) hourly limits (both
+    kept only as keyed hashes), then given. Raises ValidationFailed with every refusal."""
     raise_if_any(opinion_errors(request))
     device_hash = keyed_hash(secret, "sensor-opinion-device", request.device_key)
-    origin = keyed_hash(secret, "sensor-opinion-origin", origin_address) if origin_address else None
+    origin = (
+        keyed_hash(secret, "sensor-opinion-origin", origin_of(origin_address))
+        if origin_address
+        else None
+    )
     if not throttle.allow(device_hash, origin):
         raise ValidationFailed([too_many()])
     return await give_opinion(db, request, device_hash, now)
@@ -250,6 +256,39 @@ class OpinionSummary:
         if self.count < K_ANONYMITY:
             return None
         return round(self.understood[Understood.YES] / self.count, 3)
+
+
+@cache
+def _sensor_with_opinions_version() -> Any:
+    # Built once: building it (four subqueries) cost more than running it.
+    of_sensor = col(SensorOpinion.sensor_id) == col(Sensor.id)
+    versions = [
+        select(aggregate).where(of_sensor).scalar_subquery()
+        for aggregate in (
+            func.count(),
+            func.max(SensorOpinion.updated_at),
+            func.max(SensorOpinion.id),
+            func.sum(SensorOpinion.acceptance),
+        )
+    ]
+    return select(Sensor, *versions).where(col(Sensor.slug) == bindparam("slug"))
+
+
+async def sensor_with_opinions_version(
+    session: AsyncSession, slug: str
+) -> tuple[Sensor, tuple[object, ...]] | None:
+    """The sensor named ``slug`` and a version of its opinions (how many, the last change, the
+    last id: any opinion given, replaced or deleted moves it), in one statement; None when no
+    sensor has that name. What a page built from the sensor and its opinions is keyed by."""
+    sought = slug_sought(slug)
+    if sought is None:
+        return None
+    statement = _sensor_with_opinions_version()
+    row = (await session.exec(statement, params={"slug": sought})).first()
+    if row is None:
+        return None
+    sensor, *version = row
+    return sensor, (as_utc(sensor.updated_at), *(str(v) for v in version))
 
 
 async def summarise(

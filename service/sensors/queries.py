@@ -17,6 +17,7 @@ from service.schema_support import After, PageSize, payload_errors
 from service.sensors import opinions, rules
 from service.sensors.errors import SensorErrorCode
 from service.sensors.models import Sensor
+from service.sensors.signs import translation_note
 from service.sensors.types import (
     DtprCategoryType,
     DtprTaxonomy,
@@ -28,7 +29,6 @@ from service.sensors.types import (
     SensorFilterInput,
     SensorQuestionType,
     SensorType,
-    translation_note,
 )
 
 

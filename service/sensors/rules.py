@@ -478,10 +478,17 @@ def may_manage(
     return identity
 
 
+def slug_sought(slug: str) -> str | None:
+    """The slug as stored (a sensor's address is read case-blind); None for a name that
+    names nothing (a refused character: PostgreSQL could not even compare it)."""
+    return None if refused_character(slug) is not None else slug.strip().lower()
+
+
 async def get_sensor(session: AsyncSession, slug: str) -> Sensor | None:
-    if refused_character(slug) is not None:
-        return None  # names nothing, and PostgreSQL could not even compare it
-    return (await session.exec(select(Sensor).where(Sensor.slug == slug.strip().lower()))).first()
+    sought = slug_sought(slug)
+    if sought is None:
+        return None
+    return (await session.exec(select(Sensor).where(Sensor.slug == sought))).first()
 
 
 def outside_alm() -> DomainError:

@@ -3,7 +3,6 @@ and their suppressed aggregates, questions about a sensor."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Annotated
 
@@ -11,8 +10,6 @@ import strawberry
 from strawberry.types import Info
 
 from service.context import Context
-from service.errors import N_
-from service.i18n.translator import Translator
 from service.items.models import Item
 from service.items.rules import Audience, as_utc
 from service.items.types import HistoryEntry, ItemView, PageInfo
@@ -33,6 +30,7 @@ from service.sensors.models import (
     Understood,
 )
 from service.sensors.opinions import OpinionSummary, shown, summarise
+from service.sensors.signs import STATUS_LABELS, SignEntry, sign_entries, translation_note
 from service.territory.types import BodyType, CommuneType
 
 described_enum(
@@ -117,11 +115,6 @@ described_enum(
 )
 
 MAX_QUESTIONS = 50  # a sensor's newest questions, at most
-STATUS_LABELS = {
-    SensorStatus.PLANNED: N_("Planned"),
-    SensorStatus.ACTIVE: N_("Active"),
-    SensorStatus.REMOVED: N_("Removed"),
-}
 
 
 @strawberry.type(description="Why a sensor operation was refused.")
@@ -199,18 +192,6 @@ class DtprCategoryType:
         )
 
 
-UNOFFICIAL_NOTE = N_(
-    "Unofficial translation of the DTPR taxonomy by Angers Loire Métropole (CC BY 4.0)."
-)
-
-
-def translation_note(source: TranslationSource, translator: Translator) -> str | None:
-    """The note a sign or a page shows under texts that are ALM's adaptation, else None."""
-    if source is TranslationSource.OFFICIAL:
-        return None
-    return translator.gettext(UNOFFICIAL_NOTE)
-
-
 @strawberry.type(description="The DTPR device taxonomy, with its licence and attribution.")
 class DtprTaxonomy:
     categories: list[DtprCategoryType] = strawberry.field(description="The 8 categories.")
@@ -249,35 +230,25 @@ class SensorDtprEntry:
         description="OFFICIAL for DTPR's own text, ADAPTED for ALM's unofficial translation."
     )
 
+    @classmethod
+    def of(cls, entry: SignEntry) -> SensorDtprEntry:
+        return cls(
+            category_id=strawberry.ID(entry.category_id),
+            category_name=entry.category_name,
+            element_id=strawberry.ID(entry.element_id),
+            name=entry.name,
+            description=entry.description,
+            variables=[DtprVariable(name=k, value=v) for k, v in sorted(entry.variables.items())],
+            language=entry.language,
+            is_fallback=entry.is_fallback,
+            translation=entry.translation,
+        )
+
 
 def dtpr_entries(
     rows: list[SensorElement], taxonomy: rules.Taxonomy, locale: str
 ) -> list[SensorDtprEntry]:
-    categories = {c.id: c for c in taxonomy.categories}
-    entries: list[SensorDtprEntry] = []
-    for row in rows:
-        element = taxonomy.elements.get((row.category_id, row.element_id))
-        category = categories.get(row.category_id)
-        if element is None or category is None:
-            continue
-        values: dict[str, str] = json.loads(row.variables or "{}")
-        texts = taxonomy.texts_of(element)
-        name, text = texts.name(locale), texts.description(locale)
-        category_name = taxonomy.texts_of(category).name(locale)
-        entries.append(
-            SensorDtprEntry(
-                category_id=strawberry.ID(row.category_id),
-                category_name=category_name.text,
-                element_id=strawberry.ID(row.element_id),
-                name=rules.fill(name.text, values),
-                description=rules.fill(text.text, values),
-                variables=[DtprVariable(name=k, value=v) for k, v in sorted(values.items())],
-                language=name.language,
-                is_fallback=name.fallback or text.fallback,
-                translation=rules.least_official(name, text),
-            )
-        )
-    return entries
+    return [SensorDtprEntry.of(entry) for entry in sign_entries(rows, taxonomy, locale)]
 
 
 @strawberry.type(description="A count as published: below 5 it is withheld (k-anonymity).")

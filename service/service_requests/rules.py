@@ -23,8 +23,9 @@ from service.privacy import rules as privacy
 from service.privacy.crypto import FieldCipher
 from service.reference import ReferenceData
 from service.reports.rules import outside_alm
+from service.routing import due
 from service.routing import rules as routing
-from service.routing.models import Competence
+from service.routing.models import Competence, DueSubject
 from service.service_requests.catalogue import QuestionSpec, ServiceSpec
 from service.service_requests.errors import ServiceRequestErrorCode as Code
 from service.service_requests.models import Datatype, LocationKind, ServiceRequestDetail
@@ -411,6 +412,7 @@ async def submit_service_request(
             idempotency_scope=scope,
             idempotency_key=request.idempotency_key,
             request_fingerprint=_fingerprint(request),
+            due_in=due.due_in(reference, DueSubject.SERVICE, service.code, decision.body_code),
         ),
         contact=request.contact,
         now=now,

@@ -92,3 +92,25 @@ class AnswerTemplate(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(sa_column=utc_datetime(nullable=False))
     updated_by_id: int = Field(foreign_key="staff_user.id")
+
+
+class InvitationPurpose(enum.Enum):
+    INVITE = "invite"  # a new account: the link sets its first password
+    RESET = "reset"  # an administrator reset the password: the link sets a new one
+
+
+class StaffInvitation(SQLModel, table=True):
+    """A link that lets one staff member set their password: random, shown once to the
+    administrator who made it, stored as its SHA-256 only; single use, valid 48 hours."""
+
+    __tablename__ = "staff_invitation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    staff_id: int = Field(foreign_key="staff_user.id", index=True)
+    purpose: str = Field(max_length=10)  # an InvitationPurpose value
+    created_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(sa_column=utc_datetime(nullable=False))
+    expires_at: datetime = Field(sa_column=utc_datetime(nullable=False))
+    # Set when used, or when a newer link or a deactivation replaced it.
+    used_at: datetime | None = Field(default=None, sa_column=utc_datetime())

@@ -8,14 +8,12 @@ import strawberry
 from strawberry.types import Info
 
 from service.context import Context, CookieToSet
-from service.errors import N_, DomainError
+from service.errors import DomainError, ValidationFailed
 from service.inputs import id_number
-from service.privacy.rules import keyed_hash
 from service.schema_support import payload_errors
 from service.staff import rules
 from service.staff.errors import StaffErrorCode
 from service.staff.permissions import not_authenticated
-from service.staff.throttle import origin_of
 from service.staff.types import (
     AccessTokenCreatePayload,
     AccessTokenRevokePayload,
@@ -31,12 +29,9 @@ def staff_errors(errors: list[DomainError], info: Info[Context, None]) -> list[S
     return payload_errors(errors, info.context.translator, StaffError, StaffErrorCode)
 
 
-def _origin_key(info: Info[Context, None]) -> str:
-    """A keyed hash of the network origin (an IPv6 address's /64), for throttling: the
-    address itself is not kept."""
+def _host(info: Info[Context, None]) -> str:
     request = info.context.request
-    host = request.client.host if request is not None and request.client else "unknown"
-    return keyed_hash(info.context.services.secret_keys[-1], "login-origin", origin_of(host))
+    return request.client.host if request is not None and request.client else "unknown"
 
 
 @strawberry.type
@@ -53,6 +48,7 @@ class StaffMutation:
         context = info.context
         services = context.services
         now = context.now
+        origin_key, account_key = rules.login_keys(services.secret_keys[-1], _host(info), email)
         try:
             async with context.db.writing() as session:
                 user, token = await rules.log_in(
@@ -60,10 +56,8 @@ class StaffMutation:
                     services.login_throttle,
                     email=email,
                     password=password,
-                    origin_key=_origin_key(info),
-                    account_key=keyed_hash(
-                        services.secret_keys[-1], "login-account", email.strip().lower()
-                    ),
+                    origin_key=origin_key,
+                    account_key=account_key,
                     now=now,
                 )
         except DomainError as error:
@@ -98,29 +92,25 @@ class StaffMutation:
         info: Info[Context, None],
         name: Annotated[str, strawberry.argument(description="What it is for.")],
         scopes: Annotated[
-            list[str], strawberry.argument(description="items:read, items:write, staff:read.")
+            list[str],
+            strawberry.argument(description="items:read, items:write, staff:read, staff:write."),
         ],
     ) -> AccessTokenCreatePayload:
         context = info.context
         staff = context.caller.staff
-        errors = [not_authenticated()] if staff is None else rules.scope_errors(scopes)
-        if not name.strip() or len(name) > 100:
-            errors.append(
-                DomainError(
-                    StaffErrorCode.TEXT_REQUIRED,
-                    N_("Give the token a name of at most %(limit)s characters."),
-                    field="name",
-                    limit=100,
+        try:
+            if staff is None:
+                raise not_authenticated()
+            async with context.db.writing() as session:
+                access, secret = await rules.create_access_token(
+                    session, staff.staff_id, name, scopes, context.now
                 )
-            )
-        if errors or staff is None:
-            return AccessTokenCreatePayload(
-                access_token=None, secret=None, errors=staff_errors(errors, info)
-            )
-        async with context.db.writing() as session:
-            access, secret = await rules.create_access_token(
-                session, staff.staff_id, name, scopes, context.now
-            )
+        except ValidationFailed as failed:
+            errors = staff_errors(failed.errors, info)
+            return AccessTokenCreatePayload(access_token=None, secret=None, errors=errors)
+        except DomainError as error:
+            errors = staff_errors([error], info)
+            return AccessTokenCreatePayload(access_token=None, secret=None, errors=errors)
         return AccessTokenCreatePayload(
             access_token=AccessTokenType.from_row(access), secret=secret, errors=[]
         )

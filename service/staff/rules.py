@@ -12,11 +12,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.errors import N_, DomainError
+from service.errors import N_, DomainError, ValidationFailed
 from service.items.rules import as_utc
+from service.origins import origin_of
+from service.privacy.rules import keyed_hash
 from service.staff import passwords
 from service.staff.errors import StaffErrorCode
 from service.staff.models import AccessToken, AuditEntry, Role, StaffSession, StaffUser
@@ -26,7 +28,9 @@ SESSION_COOKIE = "alm_staff"
 SESSION_LIFETIME = timedelta(hours=8)
 ACCESS_TOKEN_PREFIX = "alm_pat_"
 # What a personal access token may do; the staff member's role still applies on top.
-TOKEN_SCOPES = frozenset({"items:read", "items:write", "staff:read"})
+# staff:write lets an administrator's script manage accounts (service.staff.accounts).
+TOKEN_SCOPES = frozenset({"items:read", "items:write", "staff:read", "staff:write"})
+MAX_TOKEN_NAME = 100
 
 
 def token_hash(token: str) -> str:
@@ -72,6 +76,16 @@ async def create_staff(
     session.add(user)
     await session.flush()
     return user
+
+
+def login_keys(secret_key: str, host: str, email: str) -> tuple[str, str]:
+    """The throttle's keys of a login attempt, as keyed hashes (neither the address nor the
+    e-mail is kept): the network origin (an IPv6 address's /64) and the account. The API's
+    login and the console's count in the same buckets."""
+    return (
+        keyed_hash(secret_key, "login-origin", origin_of(host)),
+        keyed_hash(secret_key, "login-account", email.strip().lower()),
+    )
 
 
 def invalid_credentials() -> DomainError:
@@ -213,10 +227,27 @@ def scope_errors(scopes: list[str]) -> list[DomainError]:
     ]
 
 
+def token_name_errors(name: str) -> list[DomainError]:
+    if name.strip() and len(name) <= MAX_TOKEN_NAME:
+        return []
+    return [
+        DomainError(
+            StaffErrorCode.TEXT_REQUIRED,
+            N_("Give the token a name of at most %(limit)s characters."),
+            field="name",
+            limit=MAX_TOKEN_NAME,
+        )
+    ]
+
+
 async def create_access_token(
     session: AsyncSession, staff_id: int, name: str, scopes: list[str], now: datetime
 ) -> tuple[AccessToken, str]:
-    """A new token, returned in clear this once; only its hash is kept."""
+    """A new token, returned in clear this once; only its hash is kept. Its scopes and name
+    are checked here (``ValidationFailed``), for the API and the console alike."""
+    errors = scope_errors(scopes) + token_name_errors(name)
+    if errors:
+        raise ValidationFailed(errors)
     token = ACCESS_TOKEN_PREFIX + secrets.token_urlsafe(32)
     access = AccessToken(
         token_hash=token_hash(token),
@@ -228,6 +259,16 @@ async def create_access_token(
     session.add(access)
     await session.flush()
     return access, token
+
+
+async def access_tokens_of(session: AsyncSession, staff_id: int) -> list[AccessToken]:
+    """One's access tokens, newest first, the revoked ones too (without their secrets)."""
+    statement = (
+        select(AccessToken)
+        .where(AccessToken.staff_id == staff_id)
+        .order_by(col(AccessToken.id).desc())
+    )
+    return list((await session.exec(statement)).all())
 
 
 async def revoke_access_token(

@@ -21,16 +21,15 @@ that has not failed, logs in.
 - A right password clears its pair's failures, not the account's or the origin's: the owner
   logging in in the middle of an attack does not give the guessers a fresh allowance.
 
-IPv6 origins count per /64 (see ``origin_of``): one subscriber usually has a whole /64, and
-would otherwise have 2^64 fresh origins. Kept in the process's memory, keyed by keyed hashes
-(never an address or an e-mail in clear). With N worker processes an attacker gets at most N
-times the allowance before every process refuses them: a documented approximation, still a
-hard bound.
+IPv6 origins count per /64 (see ``service.origins``): one subscriber usually has a whole
+/64, and would otherwise have 2^64 fresh origins. Kept in the process's memory, keyed by
+keyed hashes (never an address or an e-mail in clear). With N worker processes an attacker
+gets at most N times the allowance before every process refuses them: a documented
+approximation, still a hard bound.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,22 +44,8 @@ MAX_FAILURES_PER_PAIR_UNDER_ATTACK = 1
 KEPT_PER_COUNTER = max(MAX_FAILURES_PER_PAIR, MAX_FAILURES_PER_ORIGIN, ACCOUNT_UNDER_ATTACK)
 # Past this many counters, the expired ones are dropped (guessers spread over many addresses).
 SWEEP_ABOVE = 50_000
-IPV6_ORIGIN_PREFIX = 64
 
 Key = tuple[str, ...]
-
-
-def origin_of(host: str) -> str:
-    """The network origin to count: the IPv4 address, or the /64 of an IPv6 address."""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host  # not an address (a test client, a Unix socket): counted as it is
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network((address, IPV6_ORIGIN_PREFIX), strict=False))
-    return str(address)
 
 
 @dataclass

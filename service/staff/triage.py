@@ -8,25 +8,27 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, text
+from sqlalchemy import func, text, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError, ValidationFailed
+from service.inputs import MAX_ID
 from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import DeliveryState, EventKind, Item
 from service.outbox import rules as outbox
 from service.reference import ReferenceData
 from service.reports.rules import outside_alm
+from service.routing import due
 from service.routing import rules as routing
-from service.routing.models import Competence
+from service.routing.models import Competence, DueSubject
 from service.settings import SUPPORTED_LOCALES
 from service.staff.errors import StaffErrorCode
 from service.staff.models import AuditEntry, Role, StaffUser
-from service.staff.permissions import ASSIGNING_ROLES, forbidden
+from service.staff.permissions import ASSIGNING_ROLES, forbidden, not_authenticated
 from service.staff.rules import StaffIdentity
 from service.territory.rules import coordinate_errors
 
@@ -45,6 +47,7 @@ class QueueOrder(enum.Enum):
     OLDEST_FIRST = "oldest_first"
     NEWEST_FIRST = "newest_first"
     MOST_SUPPORTED = "most_supported"
+    DUE_SOONEST = "due_soonest"  # by due date (the most overdue first), items without one last
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,10 @@ class QueueFilter:
     assignment: Assignment = Assignment.ANYONE
     delivery_failed: bool = False
     unrouted: bool = False
+    # Only the open items whose due date passed before this moment (the caller's "now").
+    overdue_at: datetime | None = None
+    # Only items received after this one (a live queue asks what came since it was shown).
+    newer_than_id: int | None = None
 
 
 def _scoped(statement, bodies: frozenset[str], identity: StaffIdentity, f: QueueFilter):  # type: ignore[no-untyped-def]
@@ -77,7 +84,64 @@ def _scoped(statement, bodies: frozenset[str], identity: StaffIdentity, f: Queue
         statement = statement.where(Item.delivery_state == DeliveryState.FAILED.value)
     if f.unrouted:
         statement = statement.where(Item.delivery_state == DeliveryState.UNROUTED.value)
+    if f.overdue_at is not None:
+        statement = statement.where(
+            col(Item.due_at) < f.overdue_at,
+            col(Item.status).in_(sorted(s.value for s in due.OPEN_STATUSES)),
+        )
+    if f.newer_than_id is not None:
+        statement = statement.where(col(Item.id) > f.newer_than_id)
     return statement
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The largest due position a cursor may hold: the year 9999, in microseconds since 1970.
+MAX_DUE_POSITION = (datetime(9999, 12, 31, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+
+
+def due_position(item: Item) -> int:
+    """The first half of a "due soonest" keyset: the due date in microseconds since 1970,
+    0 for an item without one (they come last)."""
+    if item.due_at is None:
+        return 0
+    return (items.as_utc(item.due_at) - _EPOCH) // timedelta(microseconds=1)
+
+
+def cursor_maxima(order: QueueOrder) -> tuple[int, int]:
+    """The largest numbers a queue cursor of this order may hold (anything past is refused)."""
+    if order is QueueOrder.DUE_SOONEST:  # a due date in microseconds, then an id
+        return MAX_DUE_POSITION, MAX_ID
+    return MAX_ID, MAX_ID
+
+
+def queue_position(item: Item, order: QueueOrder) -> tuple[int, int]:
+    """Where an item stands in the queue sorted by ``order``: the keyset its cursor holds."""
+    if order is QueueOrder.DUE_SOONEST:
+        return due_position(item), item.id or 0
+    return item.support_count, item.id or 0
+
+
+async def _due_soonest(  # type: ignore[no-untyped-def]
+    session: AsyncSession, statement, first: int, after: tuple[int, int] | None
+) -> tuple[list[Item], bool]:
+    """Due date ascending, then id; the items without a due date last, by id. Two keyset
+    reads, each in the order of the (body, due date, id) index: one ``ORDER BY due_at IS
+    NULL`` or one ``OR`` in the keyset would make the database sort the body's items."""
+    due_at, item_id = col(Item.due_at), col(Item.id)
+    rows: list[Item] = []
+    if after is None or after[0] != 0:  # still among the dated items
+        dated = statement.where(due_at.is_not(None))
+        if after is not None:
+            moment = _EPOCH + timedelta(microseconds=after[0])
+            dated = dated.where(tuple_(due_at, item_id) > tuple_(moment, after[1]))
+        rows = list((await session.exec(dated.order_by(due_at, item_id).limit(first + 1))).all())
+    if len(rows) <= first:
+        undated = statement.where(due_at.is_(None))
+        if after is not None and after[0] == 0:
+            undated = undated.where(item_id > after[1])
+        more = undated.order_by(item_id).limit(first + 1 - len(rows))
+        rows += list((await session.exec(more)).all())
+    return rows[:first], len(rows) > first
 
 
 async def queue(
@@ -90,10 +154,33 @@ async def queue(
     first: int,
     after: tuple[int, int] | None,
 ) -> tuple[list[Item], bool, int, dict[Status, int]]:
-    """A page of the queue (keyset: (support count, id)), its total, and counts per status."""
+    """A page of the queue (keyset: (support count or due position, id)), its total, and
+    counts per status."""
+    rows, has_next = await queue_rows(session, identity, bodies, f, order, first=first, after=after)
+    counts = await queue_counts(session, identity, bodies, f)
+    return rows, has_next, queue_total(f, counts), counts
+
+
+def queue_total(f: QueueFilter, counts: dict[Status, int]) -> int:
+    return sum(n for s, n in counts.items() if not f.statuses or s in f.statuses)
+
+
+async def queue_rows(
+    session: AsyncSession,
+    identity: StaffIdentity,
+    bodies: frozenset[str],
+    f: QueueFilter,
+    order: QueueOrder,
+    *,
+    first: int,
+    after: tuple[int, int] | None,
+) -> tuple[list[Item], bool]:
+    """A page of the queue, and whether another follows."""
     statement = _scoped(select(Item), bodies, identity, f)
     if f.statuses:
         statement = statement.where(col(Item.status).in_([s.value for s in f.statuses]))
+    if order is QueueOrder.DUE_SOONEST:
+        return await _due_soonest(session, statement, first, after)
     if order is QueueOrder.MOST_SUPPORTED:
         if after is not None:
             supports, last_id = after
@@ -111,12 +198,46 @@ async def queue(
             statement = statement.where(col(Item.id) > after[1])
         statement = statement.order_by(col(Item.id))
     rows = list((await session.exec(statement.limit(first + 1))).all())
+    return rows[:first], len(rows) > first
+
+
+async def queue_counts(
+    session: AsyncSession, identity: StaffIdentity, bodies: frozenset[str], f: QueueFilter
+) -> dict[Status, int]:
+    """How many items of the queue have each status (the status filter aside)."""
+    # Grouped by body too: the planner then reads the (body, status) index, covering, for
+    # each body (by status alone, it scanned the status index and read every row).
     per_status = _scoped(
-        select(Item.status, func.count()).group_by(Item.status), bodies, identity, f
+        select(Item.status, func.count()).group_by(Item.body_code, Item.status), bodies, identity, f
     )
-    counts = {Status(s): n for s, n in (await session.exec(per_status)).all()}
-    total = sum(n for s, n in counts.items() if not f.statuses or s in f.statuses)
-    return rows[:first], len(rows) > first, total, counts
+    counts: dict[Status, int] = {}
+    for status, number in (await session.exec(per_status)).all():
+        counts[Status(status)] = counts.get(Status(status), 0) + number
+    return counts
+
+
+async def escalations(
+    session: AsyncSession,
+    identity: StaffIdentity,
+    bodies: frozenset[str],
+    now: datetime,
+    *,
+    first: int,
+    after: tuple[int, int] | None,
+) -> tuple[list[Item], bool, int, dict[Status, int]]:
+    """The escalation list of supervisors and administrators: the open items of their bodies
+    past their due date, the most overdue first (the queue's own filter and sort)."""
+    if identity.role not in ASSIGNING_ROLES:
+        raise forbidden()
+    return await queue(
+        session,
+        identity,
+        bodies,
+        QueueFilter(overdue_at=now),
+        QueueOrder.DUE_SOONEST,
+        first=first,
+        after=after,
+    )
 
 
 def not_found(reference: str) -> DomainError:
@@ -311,6 +432,53 @@ async def assign(
     audit(session, identity, "assigned", item, now, f"to {who}")
 
 
+def require_audit_reader(identity: StaffIdentity | None) -> StaffIdentity:
+    """Administrators read the audit log of their bodies (a token needs staff:read)."""
+    if identity is None:
+        raise not_authenticated()
+    if identity.role is not Role.ADMIN or "staff:read" not in identity.scopes:
+        raise forbidden()
+    return identity
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    reference: str | None = None
+    staff_id: int | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def audit_page(
+    session: AsyncSession,
+    bodies: frozenset[str],
+    f: AuditFilter,
+    *,
+    first: int,
+    before_id: int | None,
+) -> tuple[list[AuditEntry], bool, dict[int, str]]:
+    """A page of the audit log (``audit_entries``) filtered by an item's reference too, with
+    the references of the items its entries name."""
+    item_id = None
+    if f.reference:
+        item = await items.get_by_reference(session, f.reference.strip().upper())
+        item_id = item.id if item and item.id else -1  # an unknown reference matches nothing
+    rows, has_next = await audit_entries(
+        session,
+        bodies,
+        item_id=item_id,
+        staff_id=f.staff_id,
+        action=f.action,
+        since=f.since,
+        until=f.until,
+        first=first,
+        before_id=before_id,
+    )
+    references = await items.references_of(session, {r.item_id for r in rows if r.item_id})
+    return rows, has_next, references
+
+
 async def audit_entries(
     session: AsyncSession,
     bodies: frozenset[str],
@@ -396,6 +564,7 @@ def reroute(
     item.routing_reason, item.delivery_state = decision.reason, decision.delivery_state.value
     item.assigned_to_id = None  # the new body decides who works it
     item.updated_at = now
+    _refresh_due(item, reference)
     session.add(item)
     items.add_event(
         session,
@@ -438,6 +607,7 @@ def _hand_over(
     item.delivery_state = decision.delivery_state.value
     item.assigned_to_id = None
     item.updated_at = now
+    _refresh_due(item, reference)
     session.add(item)
     items.add_event(
         session,
@@ -450,6 +620,19 @@ def _hand_over(
     )
     outbox.append(session, "item.rerouted", item_id=item.id, now=now)
     audit(session, identity, "rerouted", item, now, f"{before} -> {body_code}")
+
+
+def _refresh_due(item: Item, reference: ReferenceData) -> None:
+    """A re-routed report is due by its (new) category's target for its (new) body, counted
+    from its receipt. A service request keeps its date: its service does not change."""
+    if item.category_code is not None:
+        item.due_at = due.due_at(
+            reference,
+            DueSubject.CATEGORY,
+            item.category_code,
+            item.body_code,
+            items.as_utc(item.created_at),
+        )
 
 
 async def mark_duplicate(

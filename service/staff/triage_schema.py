@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
@@ -19,18 +18,13 @@ from service.items.lifecycle import Status
 from service.items.models import Item
 from service.items.types import PageInfo
 from service.pagination import decode_cursor, decode_cursor_pair, encode_cursor, page_size
-from service.privacy.rules import read_contact
 from service.schema_support import After, PageSize, payload_errors
-from service.staff import templates, triage
+from service.staff import actions, triage
 from service.staff.errors import StaffErrorCode
-from service.staff.models import Role
 from service.staff.permissions import (
     covered_bodies,
-    forbidden,
-    not_authenticated,
     require_item_work,
 )
-from service.staff.rules import StaffIdentity
 from service.staff.triage_types import (
     AuditEntryType,
     AuditLogPage,
@@ -40,6 +34,7 @@ from service.staff.triage_types import (
     ResidentContact,
     StaffItem,
     StaffItemEdge,
+    StaffItemResult,
     StatusCount,
     TriageQueue,
 )
@@ -70,28 +65,27 @@ QUEUE_CURSOR = "q"  # a queue cursor holds the item's support count and id (the 
 AUDIT_CURSOR = "audit"  # an audit cursor holds the entry's id
 
 
-def _cursor(item: Item) -> str:
-    return encode_cursor(QUEUE_CURSOR, item.support_count, item.id or 0)
+def _cursor(item: Item, order: triage.QueueOrder) -> str:
+    return encode_cursor(QUEUE_CURSOR, *triage.queue_position(item, order))
+
+
+def _queue_position(after: str | None, order: triage.QueueOrder) -> tuple[int, int] | None:
+    return decode_cursor_pair(after, QUEUE_CURSOR, maxima=triage.cursor_maxima(order))
 
 
 def _errors(errors: list[DomainError], info: Info[Context, None]) -> list[StaffError]:
     return payload_errors(errors, info.context.translator, StaffError, StaffErrorCode)
 
 
-Action = Callable[[AsyncSession, StaffIdentity, Item, frozenset[str]], Awaitable[None] | None]
+ItemAction = Callable[[AsyncSession], Awaitable[Item]]
 
 
-async def _act(info: Info[Context, None], reference: str, action: Action) -> ItemActionPayload:
-    """Check the caller, open the item in their scope, apply ``action``, answer the item."""
-    context = info.context
+async def _act(info: Info[Context, None], action: ItemAction) -> ItemActionPayload:
+    """Run one of ``service.staff.actions`` in a writing transaction; answer the item, or the
+    refusals as typed errors."""
     try:
-        identity = require_item_work(context.caller.staff, "items:write")
-        bodies = covered_bodies(identity, context.reference)
-        async with context.db.writing() as session:
-            item = await triage.item_in_scope(session, reference, bodies)
-            outcome = action(session, identity, item, bodies)
-            if outcome is not None:
-                await outcome
+        async with info.context.db.writing() as session:
+            item = await action(session)
     except ValidationFailed as failed:
         return ItemActionPayload(item=None, errors=_errors(failed.errors, info))
     except DomainError as error:
@@ -99,57 +93,14 @@ async def _act(info: Info[Context, None], reference: str, action: Action) -> Ite
     return ItemActionPayload(item=StaffItem.from_row(item, info), errors=[])
 
 
-@dataclass(frozen=True)
-class _Answer:
-    """A public text as staff give it: typed (in a language), or a template's code."""
-
-    typed: str | None
-    template_code: strawberry.ID | None
-    language: str | None
-    field: str = "publicAnswer"
-
-    def errors(self) -> list[DomainError]:
-        errors = triage.answer_language_errors(self.language)
-        if self.template_code is not None and (self.typed or "").strip():
-            errors.append(triage.answer_twice(self.field))
-        return errors + items.text_errors(self.typed, field=self.field, maximum=triage.MAX_TEXT)
-
-    async def resolve(
-        self, session: AsyncSession, identity: StaffIdentity, item: Item
-    ) -> tuple[str | None, str]:
-        if self.template_code is None:
-            return self.typed, self.language or triage.DEFAULT_ANSWER_LANGUAGE
-        return await templates.answer_from_template(
-            session,
-            str(self.template_code),
-            bodies=[item.body_code, identity.body_code],
-            language=item.language,
-            reference=item.reference,
-        )
-
-
-Answering = Callable[[AsyncSession, StaffIdentity, Item, str | None, str], None]
-
-
-async def _answering(
-    info: Info[Context, None],
-    reference: str,
-    answer: _Answer,
-    private_note: str | None,
-    action: Answering,
-) -> ItemActionPayload:
-    """Check the texts, then act on the item with the public text resolved."""
-    errors = answer.errors() + items.text_errors(
-        private_note, field="privateNote", maximum=triage.MAX_TEXT
-    )
-    if errors:
-        return ItemActionPayload(item=None, errors=_errors(errors, info))
-
-    async def act(s: AsyncSession, who: StaffIdentity, item: Item, _: frozenset[str]) -> None:
-        text, language = await answer.resolve(s, who, item)
-        action(s, who, item, text, language)
-
-    return await _act(info, reference, act)
+def _answer(
+    typed: str | None,
+    template_code: strawberry.ID | None,
+    language: str | None,
+    field: str = "publicAnswer",
+) -> actions.Answer:
+    code = str(template_code) if template_code is not None else None
+    return actions.Answer(typed, code, language, field)
 
 
 @strawberry.type
@@ -182,9 +133,10 @@ class TriageQuery:
             assignment=value.assigned,
             delivery_failed=value.delivery_failed,
             unrouted=value.unrouted,
+            overdue_at=context.now if value.overdue else None,
         )
         size = page_size(first, context.settings.max_page_size)
-        after_position = decode_cursor_pair(after, QUEUE_CURSOR)
+        after_position = _queue_position(after, order)
         async with context.db.reading() as session:
             rows, has_next, total, counts = await triage.queue(
                 session,
@@ -195,18 +147,65 @@ class TriageQuery:
                 first=size,
                 after=after_position,
             )
-        edges = [StaffItemEdge(cursor=_cursor(r), node=StaffItem.from_row(r, info)) for r in rows]
-        return TriageQueue(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
-            total_count=total,
-            counts_by_status=[
-                StatusCount(status=s, count=n)
-                for s, n in sorted(counts.items(), key=lambda pair: list(Status).index(pair[0]))
-            ],
-        )
+        return _queue_page(info, rows, order, has_next, total, counts)
+
+    @strawberry.field(
+        description="The escalation list (supervisors and administrators): the open items of "
+        "my bodies past their due date, the most overdue first."
+    )
+    async def triage_escalations(
+        self, info: Info[Context, None], first: PageSize = 20, after: After = None
+    ) -> TriageQueue | None:
+        context = info.context
+        identity = require_item_work(context.caller.staff, "items:read")
+        size = page_size(first, context.settings.max_page_size)
+        after_position = _queue_position(after, triage.QueueOrder.DUE_SOONEST)
+        async with context.db.reading() as session:
+            rows, has_next, total, counts = await triage.escalations(
+                session,
+                identity,
+                covered_bodies(identity, context.reference),
+                context.now,
+                first=size,
+                after=after_position,
+            )
+        return _queue_page(info, rows, triage.QueueOrder.DUE_SOONEST, has_next, total, counts)
+
+    @strawberry.field(
+        description="One item of my bodies by its reference, as its handling body's staff see "
+        "it: the full description, the address, the whole history with notes (staff). "
+        "`report(reference:)` gives everyone the public view."
+    )
+    async def staff_item(self, info: Info[Context, None], reference: Reference) -> StaffItemResult:
+        c = info.context
+        try:
+            async with c.db.reading() as session:
+                opened = await actions.open_item(session, c.caller.staff, reference, c.reference)
+        except DomainError as error:
+            return StaffItemResult(item=None, errors=_errors([error], info))
+        return StaffItemResult(item=StaffItem.from_row(opened.item, info), errors=[])
+
+
+def _queue_page(
+    info: Info[Context, None],
+    rows: list[Item],
+    order: triage.QueueOrder,
+    has_next: bool,
+    total: int,
+    counts: dict[Status, int],
+) -> TriageQueue:
+    edges = [
+        StaffItemEdge(cursor=_cursor(r, order), node=StaffItem.from_row(r, info)) for r in rows
+    ]
+    return TriageQueue(
+        edges=edges,
+        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+        total_count=total,
+        counts_by_status=[
+            StatusCount(status=s, count=n)
+            for s, n in sorted(counts.items(), key=lambda pair: list(Status).index(pair[0]))
+        ],
+    )
 
 
 @strawberry.type
@@ -228,31 +227,21 @@ class AuditQuery:
         after: After = None,
     ) -> AuditLogPage | None:
         context = info.context
-        identity = context.caller.staff
-        if identity is None:
-            raise not_authenticated()
-        if identity.role is not Role.ADMIN or "staff:read" not in identity.scopes:
-            raise forbidden()
+        identity = triage.require_audit_reader(context.caller.staff)
         bodies = covered_bodies(identity, context.reference)
         size = page_size(first, context.settings.max_page_size)
         before_id = decode_cursor(after, AUDIT_CURSOR)
+        audit_filter = triage.AuditFilter(
+            reference=reference,
+            staff_id=id_number(staff_id) if staff_id else None,
+            action=action,
+            since=since,
+            until=until,
+        )
         async with context.db.reading() as session:
-            item_id = None
-            if reference:
-                item = await items.get_by_reference(session, reference.strip().upper())
-                item_id = item.id if item else -1
-            rows, has_next = await triage.audit_entries(
-                session,
-                bodies,
-                item_id=item_id,
-                staff_id=id_number(staff_id) if staff_id else None,
-                action=action,
-                since=since,
-                until=until,
-                first=size,
-                before_id=before_id,
+            rows, has_next, references = await triage.audit_page(
+                session, bodies, audit_filter, first=size, before_id=before_id
             )
-            references = await items.references_of(session, {r.item_id for r in rows if r.item_id})
         entries = [
             AuditEntryType(
                 at=items.as_utc(r.at),
@@ -276,11 +265,10 @@ class TriageMutation:
     async def item_acknowledge(
         self, info: Info[Context, None], reference: Reference
     ) -> ItemActionPayload:
-        now = info.context.now
+        c = info.context
         return await _act(
             info,
-            reference,
-            lambda s, who, item, _: triage.transition(s, who, item, Status.ACKNOWLEDGED, now),
+            lambda s: actions.acknowledge(s, c.caller.staff, reference, c.reference, c.now),
         )
 
     @strawberry.mutation(
@@ -297,21 +285,19 @@ class TriageMutation:
         answer_template_code: TemplateCode = None,
         answer_language: AnswerLanguage = None,
     ) -> ItemActionPayload:
-        answer = _Answer(public_answer, answer_template_code, answer_language)
-        return await _answering(
+        c = info.context
+        answer = _answer(public_answer, answer_template_code, answer_language)
+        return await _act(
             info,
-            reference,
-            answer,
-            private_note,
-            lambda s, who, item, text, language: triage.transition(
+            lambda s: actions.transition(
                 s,
-                who,
-                item,
-                status,
-                info.context.now,
-                public_answer=text,
+                c.caller.staff,
+                reference,
+                c.reference,
+                c.now,
+                status=status,
+                answer=answer,
                 private_note=private_note,
-                answer_language=language,
             ),
         )
 
@@ -328,20 +314,18 @@ class TriageMutation:
         answer_template_code: TemplateCode = None,
         answer_language: AnswerLanguage = None,
     ) -> ItemActionPayload:
-        answer = _Answer(public_answer, answer_template_code, answer_language)
-        return await _answering(
+        c = info.context
+        answer = _answer(public_answer, answer_template_code, answer_language)
+        return await _act(
             info,
-            reference,
-            answer,
-            private_note,
-            lambda s, who, item, text, language: triage.annotate(
+            lambda s: actions.annotate(
                 s,
-                who,
-                item,
-                info.context.now,
-                public_answer=text,
+                c.caller.staff,
+                reference,
+                c.reference,
+                c.now,
+                answer=answer,
                 private_note=private_note,
-                answer_language=language,
             ),
         )
 
@@ -358,24 +342,12 @@ class TriageMutation:
         answer_template_code: TemplateCode = None,
         answer_language: AnswerLanguage = None,
     ) -> ItemActionPayload:
-        if answer_template_code is None:
-            errors = triage.reason_errors(reason or "")
-            if errors:
-                return ItemActionPayload(item=None, errors=_errors(errors, info))
-        answer = _Answer(reason, answer_template_code, answer_language, field="reason")
-        return await _answering(
+        c = info.context
+        answer = _answer(reason, answer_template_code, answer_language, field="reason")
+        return await _act(
             info,
-            reference,
-            answer,
-            None,
-            lambda s, who, item, text, language: triage.transition(
-                s,
-                who,
-                item,
-                Status.REJECTED,
-                info.context.now,
-                public_answer=text,
-                answer_language=language,
+            lambda s: actions.reject(
+                s, c.caller.staff, reference, c.reference, c.now, reason=answer
             ),
         )
 
@@ -391,12 +363,13 @@ class TriageMutation:
             strawberry.ID | None, strawberry.argument(description="Who works it; null: nobody.")
         ] = None,
     ) -> ItemActionPayload:
-        now = info.context.now
+        c = info.context
         assignee = id_number(staff_id) if staff_id is not None else None
         return await _act(
             info,
-            reference,
-            lambda s, who, item, bodies: triage.assign(s, who, item, assignee, bodies, now),
+            lambda s: actions.assign(
+                s, c.caller.staff, reference, c.reference, c.now, assignee_id=assignee
+            ),
         )
 
     @strawberry.mutation(
@@ -406,21 +379,17 @@ class TriageMutation:
     async def item_contact(
         self, info: Info[Context, None], reference: Reference
     ) -> ItemContactPayload:
-        context = info.context
+        c = info.context
         try:
-            identity = require_item_work(context.caller.staff, "items:read")
-            bodies = covered_bodies(identity, context.reference)
-            async with context.db.writing() as session:
-                item = await triage.item_in_scope(session, reference, bodies)
-                assert item.id is not None
-                contact = await read_contact(
+            async with c.db.writing() as session:
+                contact = await actions.read_item_contact(
                     session,
-                    item.id,
-                    identity.staff_id,
-                    context.now,
-                    context.services.contact_cipher,
+                    c.caller.staff,
+                    reference,
+                    c.reference,
+                    c.now,
+                    c.services.contact_cipher,
                 )
-                triage.audit(session, identity, "contact_read", item, context.now)
         except DomainError as error:
             return ItemContactPayload(contact=None, errors=_errors([error], info))
         return ItemContactPayload(
@@ -446,17 +415,16 @@ class TriageMutation:
             strawberry.argument(description="Hand it to this body instead of routing."),
         ] = None,
     ) -> ItemActionPayload:
-        context = info.context
+        c = info.context
         point = (latitude, longitude) if latitude is not None and longitude is not None else None
         return await _act(
             info,
-            reference,
-            lambda s, who, item, _: triage.reroute(
+            lambda s: actions.reroute(
                 s,
-                who,
-                item,
-                context.reference,
-                context.now,
+                c.caller.staff,
+                reference,
+                c.reference,
+                c.now,
                 category_code=str(category_code) if category_code else None,
                 point=point,
                 body_code=str(body_code) if body_code else None,
@@ -475,11 +443,15 @@ class TriageMutation:
             str, strawberry.argument(description="The item that carries on.")
         ],
     ) -> ItemActionPayload:
-        now = info.context.now
+        c = info.context
         return await _act(
             info,
-            reference,
-            lambda s, who, item, bodies: triage.mark_duplicate(
-                s, who, item, original_reference, bodies, now
+            lambda s: actions.mark_duplicate(
+                s,
+                c.caller.staff,
+                reference,
+                c.reference,
+                c.now,
+                original_reference=original_reference,
             ),
         )

@@ -10,8 +10,9 @@ from strawberry.types import Info
 from service.context import Context
 from service.items.lifecycle import Status
 from service.items.models import DeliveryState, Item
-from service.items.rules import Audience
+from service.items.rules import Audience, as_utc
 from service.items.types import HistoryEntry, ItemView, PageInfo
+from service.routing.due import is_overdue
 from service.schema_support import described_enum
 from service.staff.triage import Assignment, QueueOrder
 from service.staff.types import StaffError
@@ -34,6 +35,8 @@ described_enum(
         QueueOrder.OLDEST_FIRST: "The longest waiting first.",
         QueueOrder.NEWEST_FIRST: "The latest first.",
         QueueOrder.MOST_SUPPORTED: "The most « me too » first.",
+        QueueOrder.DUE_SOONEST: "By due date, the most overdue first; items without a due "
+        "date last.",
     },
 )
 described_enum(
@@ -59,6 +62,11 @@ class StaffItem(ItemView):
     channel: str = strawberry.field(description="How it came in (app, web, counter, ...).")
     language: str = strawberry.field(description="The resident's language, for answers.")
     assigned_to_id: strawberry.Private[int | None]
+    due_at: datetime | None = strawberry.field(
+        description="When its body should have handled it (UTC): receipt plus the target time "
+        "of its category or service. Null when no target applies."
+    )
+    overdue: bool = strawberry.field(description="True when it is still open past its due date.")
 
     @classmethod
     def from_row(cls, row: Item, info: Info[Context, None]) -> StaffItem:
@@ -71,6 +79,8 @@ class StaffItem(ItemView):
             channel=row.channel,
             language=row.language,
             assigned_to_id=row.assigned_to_id,
+            due_at=as_utc(row.due_at) if row.due_at else None,
+            overdue=is_overdue(row.due_at, Status(row.status), info.context.now),
         )
 
     @strawberry.field(description="The id of the staff member working it, if any.")
@@ -119,11 +129,22 @@ class QueueFilterInput:
         default=False, description="Only those whose delivery failed."
     )
     unrouted: bool = strawberry.field(default=False, description="Only unrouted ones.")
+    overdue: bool = strawberry.field(
+        default=False,
+        description="Only the open items past their due date (the target time of their "
+        "category or service for their body, from receipt).",
+    )
 
 
 @strawberry.type(description="The result of a triage action.")
 class ItemActionPayload:
     item: StaffItem | None = strawberry.field(description="The item after the action.")
+    errors: list[StaffError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="One item of my bodies as staff see it, or why it cannot be read.")
+class StaffItemResult:
+    item: StaffItem | None = strawberry.field(description="Null on errors.")
     errors: list[StaffError] = strawberry.field(description="Empty on success.")
 
 

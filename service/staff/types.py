@@ -50,6 +50,13 @@ described_enum(
         "digits and dashes.",
         StaffErrorCode.UNSUPPORTED_LANGUAGE: "The language is not one of fr, en, es, de, ar.",
         StaffErrorCode.TEXT_TWICE: "Both a typed answer and a template were given.",
+        StaffErrorCode.WEAK_PASSWORD: "The password is shorter or longer than allowed.",
+        StaffErrorCode.INVALID_EMAIL: "The e-mail address is not one.",
+        StaffErrorCode.EMAIL_TAKEN: "The e-mail address already has an account.",
+        StaffErrorCode.NOT_ONESELF: "Administrators cannot change or deactivate their own account.",
+        StaffErrorCode.INACTIVE: "The account is deactivated.",
+        StaffErrorCode.INVALID_INVITATION: "The invitation link is unknown, used, replaced or "
+        "expired.",
     },
 )
 
@@ -71,6 +78,9 @@ ROLE_LABELS = {
 
 @strawberry.type(description="The staff member making the request.")
 class Me:
+    id: strawberry.ID = strawberry.field(
+        description="Their staff id (as in the staff directory, assignments, the audit log)."
+    )
     name: str = strawberry.field(description="Their name.")
     role: Role = strawberry.field(description="Their role.")
     signed_in_with: str = strawberry.field(
@@ -85,6 +95,7 @@ class Me:
     @classmethod
     def from_identity(cls, identity: StaffIdentity, csrf_token: str | None) -> Me:
         return cls(
+            id=strawberry.ID(str(identity.staff_id)),
             name=identity.name,
             role=identity.role,
             signed_in_with=identity.via,

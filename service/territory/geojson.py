@@ -16,8 +16,9 @@ from sqlmodel import select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from service.compressed import Body, body_response
 from service.context import Services
-from service.sensors.geojson import MEDIA_TYPE, etag_matches
+from service.sensors.geojson import MEDIA_TYPE
 from service.territory.models import CommuneBoundary
 
 PRECISION = 5
@@ -55,18 +56,15 @@ async def outlines(services: Services) -> dict[str, Any]:
 
 
 def communes_geojson_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
-    rendered: dict[int, tuple[bytes, str]] = {}
+    rendered: dict[int, Body] = {}
 
     async def communes_geojson(request: Request) -> Response:
         version = id(services.reference)  # replaced whole when the reference data is reloaded
         if version not in rendered:
             body = json.dumps(await outlines(services), separators=(",", ":")).encode()
             rendered.clear()
-            rendered[version] = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
-        body, etag = rendered[version]
-        headers = {"ETag": etag, "Cache-Control": "public, max-age=3600"}
-        if etag_matches(request.headers.get("if-none-match"), etag):
-            return Response(status_code=304, headers=headers)
-        return Response(body, media_type=MEDIA_TYPE, headers=headers)
+            rendered[version] = Body.of(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+        headers = {"Cache-Control": "public, max-age=3600"}
+        return body_response(request, rendered[version], MEDIA_TYPE, headers)
 
     return communes_geojson

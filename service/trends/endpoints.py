@@ -16,13 +16,13 @@ from datetime import date, datetime, timedelta
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from service.compressed import etag_matches
 from service.context import Services
 from service.errors import N_, DomainError
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import LOCAL_TIMEZONE, Translator
 from service.inputs import fields_refusal, number
 from service.reference import ReferenceData
-from service.sensors.geojson import etag_matches
 from service.settings import SUPPORTED_LOCALES
 from service.trends import catalogue, labels, opendata, rules
 from service.trends.anonymity import K, is_small, suppressed_cells

@@ -3,11 +3,13 @@ built from the register of processing the API serves (``processingRegister``).""
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from service.privacy.queries import processing_register
-from service.web.rendering import Endpoint, Web
+from service.web.rendering import Endpoint, Holes, Web
 
 
 def accessibility(web: Web) -> Endpoint:
@@ -20,7 +22,12 @@ def accessibility(web: Web) -> Endpoint:
 def personal_data(web: Web) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         page = web.page(request)
-        register = processing_register(page.translator, web.services.retention_periods)
-        return web.render(page, "personal_data.html", nav="data", register=register)
+
+        async def build(holes: Holes) -> dict[str, Any]:
+            register = processing_register(page.translator, web.services.retention_periods)
+            return {"nav": "data", "register": register}
+
+        # The register changes with the code and settings only: rendered once per language.
+        return await web.render_shared(page, "personal_data.html", None, build)
 
     return endpoint

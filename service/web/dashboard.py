@@ -18,7 +18,6 @@ from starlette.responses import Response
 from service.errors import N_, DomainError
 from service.i18n.translator import Translator
 from service.items.lifecycle import KIND_LABELS
-from service.staff.rules import SESSION_COOKIE
 from service.trends import labels, rules
 from service.trends.anonymity import K
 from service.trends.charts import Bar, render
@@ -31,6 +30,7 @@ from service.trends.types import (
     TrendsSensorGrouping,
     TrendsSensorRow,
 )
+from service.web.console.auth import SIGN_IN, signed_in
 from service.web.rendering import Endpoint, Page, Web
 
 CUSTOM = "custom"
@@ -205,8 +205,7 @@ def dashboard(web: Web) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         page = web.page(request)
         services = web.services
-        caller = await services.caller_from_cookie(request.cookies.get(SESSION_COOKIE))
-        full = caller.staff is not None
+        full = await signed_in(web, request) is not None  # the console's session
         today = today_in_angers()
         form = read_form(request, today)
         reference = services.reference
@@ -246,6 +245,7 @@ def dashboard(web: Web) -> Endpoint:
             ),
             "bodies": [(b.code, b.name) for b in reference.bodies_in_order()] if full else [],
             "change": lambda now, before: change(now, before, page),
+            "sign_in": SIGN_IN,
         }
         if form.errors or period is None:
             return web.render(

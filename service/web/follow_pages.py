@@ -173,10 +173,15 @@ async def render_followed(
     form: Form | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
+    session: AsyncSession | None = None,
 ) -> Response:
-    """The follow page; after a refused action, with what the resident had typed and ticked."""
-    async with web.services.db.reading() as session:
+    """The follow page; after a refused action, with what the resident had typed and ticked.
+    Read in ``session`` when given (the one that opened the item), else in a new one."""
+    if session is not None:
         view = await followed(web, page, session, item)
+    else:
+        async with web.services.db.reading() as reading:
+            view = await followed(web, page, reading, item)
     done = DONE.get(page.request.query_params.get("fait", ""))
     return web.render(
         page,
@@ -201,11 +206,13 @@ def follow_page(web: Web) -> Endpoint:
             return render_start(web, page, errors={})
         if limited := over_limit(web, request, submission=False):
             return render_start(web, page, errors=shown(page, [limited]), status=429)
-        try:
-            item = await open_item(web, token)
-        except DomainError as error:
-            return render_start(web, page, errors=shown(page, [error]), status=404)
-        return await render_followed(web, page, item)
+        services = web.services
+        async with services.db.reading() as session:  # one session: the item and its page
+            try:
+                item = await services.tracking_tokens.item_for(session, token, services.clock())
+            except DomainError as error:
+                return render_start(web, page, errors=shown(page, [error]), status=404)
+            return await render_followed(web, page, item, session=session)
 
     return endpoint
 

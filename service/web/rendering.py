@@ -8,8 +8,10 @@ API's gettext catalogs, numbers and dates are formatted by babel in that languag
 from __future__ import annotations
 
 import hashlib
+import secrets
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -125,6 +127,60 @@ class SnapshotCache:
         return cast(T, values[key])
 
 
+class Holes:
+    """The per-reader parts of a page rendered once for many (its CSRF fields, the
+    idempotency keys of its forms), as marks no text of ours contains, then filled."""
+
+    def __init__(self, nonce: str) -> None:
+        self.nonce = nonce
+        self.purposes: list[str] = []
+        self.keys: dict[str, Callable[[], str]] = {}
+
+    def csrf(self, purpose: str) -> str:
+        self.purposes.append(purpose)
+        return f"@@{self.nonce}:csrf:{purpose}@@"
+
+    def key(self, name: str, make: Callable[[], str]) -> str:
+        """A value made afresh for each reader (an idempotency key) by ``make``."""
+        self.keys[name] = make
+        return f"@@{self.nonce}:key:{name}@@"
+
+
+@dataclass(frozen=True)
+class SharedPage:
+    html: str
+    purposes: tuple[str, ...]
+    keys: tuple[tuple[str, Callable[[], str]], ...]
+
+
+class SharedPages:
+    """Pages every reader gets alike but for their CSRF fields and keys (a sensor's page
+    and sign, the blank forms), rendered once per version of what they show, language,
+    address and reference snapshot. Bounded: the least recently used go first."""
+
+    def __init__(self, services: Services, max_entries: int = 512) -> None:
+        self.services = services
+        self.max_entries = max_entries
+        self.nonce = secrets.token_hex(8)
+        self._snapshot: object | None = None
+        self._pages: OrderedDict[Hashable, SharedPage] = OrderedDict()
+
+    def get(self, key: Hashable) -> SharedPage | None:
+        if self.services.reference is not self._snapshot:
+            self._snapshot, self._pages = self.services.reference, OrderedDict()
+        found = self._pages.get(key)
+        if found is not None:
+            self._pages.move_to_end(key)
+        return found
+
+    def put(self, key: Hashable, shared: SharedPage) -> None:
+        if self.services.reference is not self._snapshot:
+            return  # rendered from a snapshot since replaced
+        self._pages[key] = shared
+        while len(self._pages) > self.max_entries:
+            self._pages.popitem(last=False)
+
+
 @dataclass(frozen=True)
 class Language:
     code: str
@@ -150,6 +206,9 @@ class Page:
     new_csrf_cookie: str | None = None
     # Filled by handlers: the form's values and its errors by field name.
     values: dict[str, Any] = field(default_factory=dict)
+    # Rendering once for many readers (``Web.render_shared``): the CSRF fields are left as
+    # holes, filled for each reader; the purposes of the holes left.
+    holes: Holes | None = None
 
     @property
     def locale(self) -> str:
@@ -183,6 +242,8 @@ class Page:
 
     def csrf(self, purpose: str) -> Markup:
         """The hidden field a form of this purpose carries."""
+        if self.holes is not None:
+            return Markup(self.holes.csrf(purpose))
         cookie = self.csrf_cookie or self.new_csrf_cookie or self.tokens.new_cookie_value()
         self.new_csrf_cookie = cookie
         token = self.tokens.issue(cookie, purpose)
@@ -248,6 +309,7 @@ class Web:
         self.env = environment()
         self.statics = StaticVersions(STATIC_DIR)
         self.derived = SnapshotCache(services)
+        self.shared = SharedPages(services)
 
     @property
     def tiles_url(self) -> str:
@@ -292,18 +354,62 @@ class Web:
         **values: Any,
     ) -> Response:
         """The page in its language, with the security headers every page has."""
+        html = self._html(page, template, values)
+        response = HTMLResponse(html, status_code=status, headers=self.headers(page, private))
+        page.set_cookies(response)
+        return response
+
+    async def render_shared(
+        self,
+        page: Page,
+        template: str,
+        version: Hashable,
+        build: Callable[[Holes], Awaitable[dict[str, Any]]],
+        *,
+        private: bool = False,
+    ) -> Response:
+        """``template`` as ``render`` makes it, rendered once for every reader while
+        ``version`` (what the page shows: a sensor's last change, its opinions...) and the
+        reference snapshot hold; ``build`` gives its values on a miss, making each reader's
+        own parts (idempotency keys) with ``holes.key``. Only for a page that shows no
+        reader's input: its address (path, query, base URL) is part of the key."""
+        request = page.request
+        key = (
+            template,
+            version,
+            page.locale,
+            page.remember_language,
+            request.url.path,
+            request.url.query,
+            page.public_url or str(request.base_url),
+        )
+        shared = self.shared.get(key)
+        if shared is None:
+            holes = Holes(self.shared.nonce)
+            stamped = replace(page, holes=holes)
+            values = await build(holes)
+            html = self._html(stamped, template, values)
+            shared = SharedPage(html, tuple(holes.purposes), tuple(holes.keys.items()))
+            self.shared.put(key, shared)
+        html = shared.html
+        for purpose in shared.purposes:
+            html = html.replace(f"@@{self.shared.nonce}:csrf:{purpose}@@", page.csrf(purpose))
+        for name, make in shared.keys:
+            html = html.replace(f"@@{self.shared.nonce}:key:{name}@@", str(escape(make())))
+        response = HTMLResponse(html, headers=self.headers(page, private))
+        page.set_cookies(response)
+        return response
+
+    def _html(self, page: Page, template: str, values: dict[str, Any]) -> str:
         values.setdefault("nav", None)  # which item of the main menu is this page
         values.setdefault("errors", {})  # the form's errors by field ("" for the whole form)
-        html = self.env.get_template(template).render(
+        return self.env.get_template(template).render(
             page=page,
             _=page.gettext,
             ngettext=page.ngettext,
             tiles_url=self.tiles_url,
             **values,
         )
-        response = HTMLResponse(html, status_code=status, headers=self.headers(page, private))
-        page.set_cookies(response)
-        return response
 
     def route(self, path: str, endpoint: Endpoint, method: str = "GET") -> Route:
         """A page's route: every one is ``checked``."""

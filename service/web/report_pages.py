@@ -10,7 +10,6 @@ the form's idempotency key makes a double post one report.
 from __future__ import annotations
 
 import math
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,22 +20,25 @@ from starlette.responses import Response
 from service.errors import DomainError, ValidationFailed
 from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import Item
+from service.items.submission import Submitted
 from service.items.types import SUPPORT_LABEL, status_label
 from service.reports import rules
 from service.reports.rules import ReportFilter, ReportRequest
+from service.web.devices import device_key, remember_device
 from service.web.forms import Form, choice_required, field_errors
 from service.web.limits import over_limit
-from service.web.rendering import Endpoint, Page, Web
+from service.web.rendering import Endpoint, Holes, Page, Web
 from service.web.residents import (
     CONTACT_FIELDS,
     IDEMPOTENCY_FIELD,
+    FormPlace,
     consents,
     contact_from,
     new_idempotency_key,
     posted,
+    residents_place,
 )
 from service.web.security import tiles_origin
-from service.web.sensors import DEVICE_COOKIE, DEVICE_COOKIE_SECONDS
 
 NEARBY_RADIUS_M = 250
 NEARBY_SHOWN = 5
@@ -158,6 +160,28 @@ async def similar_reports(web: Web, page: Page, request: ReportRequest) -> list[
     return [similar_view(web, page, item, d) for item, d in chosen[:NEARBY_SHOWN]]
 
 
+def form_values(
+    web: Web,
+    page: Page,
+    form: Form | None,
+    values: dict[str, Any],
+    *,
+    errors: dict[str, str] | None = None,
+    similar: list[Similar] | None = None,
+) -> dict[str, Any]:
+    return {
+        "nav": None,
+        "values": values,
+        "errors": errors or {},
+        "similar": similar or [],
+        "category_groups": category_groups(web, page),
+        "communes": commune_options(web),
+        "consents": consents(page, form),
+        "outside_message": page.gettext(rules.outside_alm().message),
+        "tiles_host": tiles_origin(web.tiles_url),
+    }
+
+
 def render_form(
     web: Web,
     page: Page,
@@ -166,29 +190,28 @@ def render_form(
     errors: dict[str, str] | None = None,
     similar: list[Similar] | None = None,
     status: int = 200,
+    place: FormPlace | None = None,
 ) -> Response:
     values: dict[str, Any] = dict(form.as_mapping()) if form else {}
     values.setdefault(IDEMPOTENCY_FIELD, new_idempotency_key())
-    return web.render(
-        page,
-        "residents/report.html",
-        status=status,
-        private=True,
-        nav=None,
-        values=values,
-        errors=errors or {},
-        similar=similar or [],
-        category_groups=category_groups(web, page),
-        communes=commune_options(web),
-        consents=consents(page, form),
-        outside_message=page.gettext(rules.outside_alm().message),
-        tiles_host=tiles_origin(web.tiles_url),
-    )
+    place = place or residents_place(web, page, "/signaler", "report")
+    shown = form_values(web, page, form, values, errors=errors, similar=similar)
+    return place.render("residents/report.html", status, **shown)
 
 
 def report_form(web: Web) -> Endpoint:
+    """The blank form: the same for every reader but its CSRF field and key (rendered once
+    per language and reference snapshot)."""
+
     async def endpoint(request: Request) -> Response:
-        return render_form(web, web.page(request), None)
+        page = web.page(request)
+
+        async def build(holes: Holes) -> dict[str, Any]:
+            key = holes.key(IDEMPOTENCY_FIELD, new_idempotency_key)
+            place = residents_place(web, page, "/signaler", "report")
+            return {**form_values(web, page, None, {IDEMPOTENCY_FIELD: key}), **place.fields()}
+
+        return await web.render_shared(page, "residents/report.html", None, build, private=True)
 
     return endpoint
 
@@ -199,39 +222,64 @@ def report_post(web: Web) -> Endpoint:
         form = await posted(web, request, page, "report", back="/signaler")
         if isinstance(form, Response):
             return form
-        wanted = report_request(form, page)
-        problems = list(form.refused)
-        problems += [choice_required("categoryCode")] if not wanted.category_code else []
-        problems += rules.validation_errors(wanted)
-        if not problems and (limited := over_limit(web, request, submission=True)):
-            problems = [limited]
-        if problems:
-            return refused(web, page, form, problems)
-        if not form.get("nearby_seen"):
-            similar = await similar_reports(web, page, wanted)
-            if similar:
-                return render_form(web, page, form, similar=similar)
-        services = web.services
-        try:
-            submitted = await rules.submit_report(
-                services.db,
-                services.reference,
-                wanted,
-                scope="anonymous",
-                now=services.clock(),
-                cipher=services.contact_cipher,
-            )
-        except ValidationFailed as failed:
-            return refused(web, page, form, failed.errors)
-        token = services.tracking_tokens.issue(submitted.item)
+        outcome = await check_and_submit(
+            web, request, page, form, report_request(form, page), scope="anonymous"
+        )
+        if isinstance(outcome, Response):
+            return outcome
+        token = web.services.tracking_tokens.issue(outcome.item)
         return web.redirect(page, page.url("/suivi/confirmation", jeton=token), private=True)
 
     return endpoint
 
 
-def refused(web: Web, page: Page, form: Form, errors: list[DomainError]) -> Response:
-    shown = field_errors(errors, page.translator, REPORT_FIELDS)
-    return render_form(web, page, form, errors=shown, status=400)
+async def check_and_submit(
+    web: Web,
+    request: Request,
+    page: Page,
+    form: Form,
+    wanted: ReportRequest,
+    *,
+    scope: str,
+    place: FormPlace | None = None,
+    problems: list[DomainError] | None = None,
+) -> Submitted | Response:
+    """The posted report checked (with ``problems`` found before), the reports nearby shown
+    once, then submitted; or the form again with why not."""
+    problems = list(problems or []) + list(form.refused)
+    problems += [choice_required("categoryCode")] if not wanted.category_code else []
+    problems += rules.validation_errors(wanted)
+    if not problems and (limited := over_limit(web, request, submission=True)):
+        problems = [limited]
+    if problems:
+        return refused(web, page, form, problems, place)
+    if not form.get("nearby_seen"):
+        similar = await similar_reports(web, page, wanted)
+        if similar:
+            return render_form(web, page, form, similar=similar, place=place)
+    services = web.services
+    try:
+        return await rules.submit_report(
+            services.db,
+            services.reference,
+            wanted,
+            scope=scope,
+            now=services.clock(),
+            cipher=services.contact_cipher,
+        )
+    except ValidationFailed as failed:
+        return refused(web, page, form, failed.errors, place)
+
+
+def refused(
+    web: Web,
+    page: Page,
+    form: Form,
+    errors: list[DomainError],
+    place: FormPlace | None = None,
+) -> Response:
+    shown = field_errors(errors, page.translator, {**REPORT_FIELDS, "channel": "channel"})
+    return render_form(web, page, form, errors=shown, status=400, place=place)
 
 
 def nearby_fragment(web: Web) -> Endpoint:
@@ -258,7 +306,7 @@ def support_post(web: Web) -> Endpoint:
         form = await posted(web, request, page, "report", back="/signaler")
         if isinstance(form, Response):
             return form
-        device = request.cookies.get(DEVICE_COOKIE) or secrets.token_urlsafe(24)
+        device = device_key(request)
         errors = list(form.refused) or rules.device_key_errors(device)
         if not errors and (limited := over_limit(web, request, submission=True)):
             errors = [limited]
@@ -283,14 +331,7 @@ def support_post(web: Web) -> Endpoint:
             similar=[similar_view(web, page, item, None)] if item else [],
             counted=counted,
         )
-        response.set_cookie(
-            DEVICE_COOKIE,
-            device,
-            max_age=DEVICE_COOKIE_SECONDS,
-            httponly=True,
-            samesite="lax",
-            secure=page.secure_cookies,
-        )
+        remember_device(response, page, device)
         return response
 
     return endpoint

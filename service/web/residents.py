@@ -9,7 +9,9 @@ A refusal comes from the domain's own rules (``DomainError``), shown beside its 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -98,3 +100,46 @@ async def posted(
     if form is None or not page.csrf_valid(form.as_mapping(), purpose):
         return web.render(page, "form_expired.html", status=403, back=back)
     return form
+
+
+# Renders a template with values: (template, status, values) -> the response.
+Renderer = Callable[[str, int, dict[str, Any]], Response]
+
+
+@dataclass(frozen=True)
+class FormPlace:
+    """Where a residents' form (report, service request) is shown and posted: the residents'
+    own pages, or the staff console, where an agent fills it in for a resident (counter,
+    phone, letter). The form, its rules and its messages are the same; the layout around it,
+    where it posts, its CSRF purpose and the agent's extra fields differ."""
+
+    layout: str  # the template the form's page extends
+    action: str  # where it posts
+    purpose: str  # its CSRF purpose
+    renderer: Renderer
+    # For an agent: the channel and the resident's language (see web.console.assisted).
+    assisted: dict[str, Any] = field(default_factory=dict)
+
+    def fields(self) -> dict[str, Any]:
+        """What the form's template needs to know of its place."""
+        return {
+            "layout": self.layout,
+            "form_action": self.action,
+            "form_purpose": self.purpose,
+            "assisted": self.assisted,
+        }
+
+    def render(self, template: str, status: int, **values: Any) -> Response:
+        return self.renderer(template, status, {**values, **self.fields()})
+
+
+def residents_place(web: Web, page: Page, action: str, purpose: str) -> FormPlace:
+    """The form on the residents' pages."""
+    return FormPlace(
+        "base.html",
+        action,
+        purpose,
+        lambda template, status, values: web.render(
+            page, template, status=status, private=True, **values
+        ),
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from service.web import follow_pages, report_pages, service_request_pages
+from service.web import follow_pages, mail_pages, report_pages, service_request_pages
 from service.web.rendering import Web
 
 
@@ -27,4 +27,8 @@ def residents_routes(web: Web) -> list[BaseRoute]:
         web.route("/suivi/consentement", follow_pages.withdraw_consent(web), "POST"),
         web.route("/suivi/export", follow_pages.export_data(web), "POST"),
         web.route("/suivi/effacement", follow_pages.erase_data(web), "POST"),
+        web.route(mail_pages.PATH, mail_pages.unsubscribe_page(web)),
+        web.route(mail_pages.PATH, mail_pages.unsubscribe_post(web), "POST"),
+        web.route(mail_pages.CONFIRM_PATH, mail_pages.confirm_page(web)),
+        web.route(mail_pages.CONFIRM_PATH, mail_pages.confirm_post(web), "POST"),
     ]

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.context import Services
 from service.web import about, dashboard, home, opendata_pages, sensors, transparency_pages
+from service.web.console.routes import console_routes
 from service.web.rendering import STATIC_DIR, Web
 from service.web.residents_routes import residents_routes
 
@@ -42,6 +43,7 @@ def web_routes(services: Services) -> list[BaseRoute]:
     return [
         web.route("/", home.home(web)),
         *residents_routes(web),
+        *console_routes(web),
         web.route("/accessibilite", about.accessibility(web)),
         web.route("/donnees-personnelles", about.personal_data(web)),
         web.route("/tableau-de-bord", dashboard.dashboard(web)),

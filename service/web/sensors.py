@@ -10,6 +10,7 @@ hourly opinion limits and the same per-origin submission limit.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,18 +25,18 @@ from service.items.models import Item
 from service.items.rules import as_utc
 from service.pagination import decode_cursor, encode_cursor
 from service.sensors import opinions, rules
+from service.sensors.geojson import register_version
 from service.sensors.models import Concern, Sensor, SensorStatus, Understood
 from service.sensors.opinions import OpinionSummary, shown
-from service.sensors.types import STATUS_LABELS, SensorDtprEntry, dtpr_entries, translation_note
+from service.sensors.signs import STATUS_LABELS, SignEntry, sign_entries, translation_note
 from service.tracking.rules import TrackingTokens
 from service.trends import labels
 from service.web import qr
+from service.web.devices import device_key, remember_device
 from service.web.forms import Form, choice_required, field_errors, read_form
 from service.web.limits import origin_address, over_limit
-from service.web.rendering import Endpoint, Page, Web
+from service.web.rendering import Endpoint, Holes, Page, Web
 
-DEVICE_COOKIE = "alm_device"
-DEVICE_COOKIE_SECONDS = 365 * 24 * 3600
 LIST_PAGE_SIZE = 50
 NEAR_ME_RADIUS_M = 2_000
 # The rules' field names -> the form's (anything else is the whole form's).
@@ -50,7 +51,7 @@ class SignGroup:
     """One DTPR category of a sign with its elements (a sign may name several purposes)."""
 
     category_name: str
-    entries: list[SensorDtprEntry]
+    entries: list[SignEntry]
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class SensorPageData:
     summary: OpinionSummary
 
 
-def sign_groups(entries: list[SensorDtprEntry]) -> list[SignGroup]:
+def sign_groups(entries: list[SignEntry]) -> list[SignGroup]:
     groups: dict[str, SignGroup] = {}
     for entry in entries:
         group = groups.setdefault(str(entry.category_id), SignGroup(entry.category_name, []))
@@ -73,15 +74,23 @@ def sign_groups(entries: list[SensorDtprEntry]) -> list[SignGroup]:
 
 
 async def load_sensor(web: Web, page: Page, slug: str) -> SensorPageData | None:
-    locale = page.locale
     async with web.services.db.reading() as session:
         sensor = await rules.get_sensor(session, slug)
-        if sensor is None or sensor.id is None:
+        if sensor is None:
             return None
-        taxonomy = await web.taxonomy(session, locale)
-        elements = (await rules.elements_of(session, [sensor.id]))[sensor.id]
-        summary = await opinions.summarise(session, [sensor.id])
-    entries = dtpr_entries(elements, taxonomy, locale)
+        return await sensor_data(web, page, session, sensor)
+
+
+async def sensor_data(
+    web: Web, page: Page, session: AsyncSession, sensor: Sensor
+) -> SensorPageData:
+    """What the sensor's page and sign show of it, in the reader's language."""
+    assert sensor.id is not None
+    locale = page.locale
+    taxonomy = await web.taxonomy(session, locale)
+    elements = (await rules.elements_of(session, [sensor.id]))[sensor.id]
+    summary = await opinions.summarise(session, [sensor.id])
+    entries = sign_entries(elements, taxonomy, locale)
     reference = web.services.reference
     commune = reference.communes.get(sensor.commune_code)
     body = reference.bodies.get(sensor.accountable_body_code)
@@ -96,6 +105,30 @@ async def load_sensor(web: Web, page: Page, slug: str) -> SensorPageData | None:
         body_name=body.name if body else sensor.accountable_body_code,
         summary=summary,
     )
+
+
+async def shared_sensor_page(
+    web: Web,
+    page: Page,
+    template: str,
+    values: Callable[[SensorPageData, Holes], dict[str, Any]],
+) -> Response:
+    """A sensor's page or sign as every reader gets it: rendered once per version of the
+    sensor (any edit, its DTPR sign included, moves its ``updated_at``) and of its opinions,
+    read in one statement; the taxonomy and the names come with the reference snapshot."""
+    slug = page.request.path_params["slug"]
+    async with web.services.db.reading() as session:
+        found = await opinions.sensor_with_opinions_version(session, slug)
+    if found is None:
+        return not_found(web, page)
+    sensor, version = found
+
+    async def build(holes: Holes) -> dict[str, Any]:
+        async with web.services.db.reading() as session:
+            data = await sensor_data(web, page, session, sensor)
+        return values(data, holes)
+
+    return await web.render_shared(page, template, (sensor.id, version), build)
 
 
 def summary_view(summary: OpinionSummary, page: Page) -> dict[str, Any]:
@@ -155,41 +188,46 @@ def render_sensor(
     data: SensorPageData,
     *,
     status: int = 200,
-    opinion_errors: dict[str, str] | None = None,
-    question_errors: dict[str, str] | None = None,
-    opinion_values: dict[str, Any] | None = None,
-    question_values: dict[str, Any] | None = None,
+    **values: Any,
 ) -> Response:
-    errors = {**(opinion_errors or {}), **(question_errors or {})}
-    return web.render(
-        page,
-        "sensor.html",
-        status=status,
-        nav="sensors",
-        data=data,
-        sensor=data.sensor,
-        summary=summary_view(data.summary, page),
-        options=form_options(page),
-        errors=errors,
-        opinion_errors=opinion_errors or {},
-        question_errors=question_errors or {},
-        opinion=opinion_values or blank_opinion(),
-        question=question_values or {"key": fresh_key(), "question": ""},
-        thanks=page.request.query_params.get("merci"),
-        removed=data.sensor.status == SensorStatus.REMOVED.value,
-        reply_at=page.datetime(as_utc(data.sensor.public_reply_at))
+    """The sensor page refusing a form: ``values`` are its errors and what was typed."""
+    return web.render(page, "sensor.html", status=status, **sensor_values(page, data, **values))
+
+
+def sensor_values(page: Page, data: SensorPageData, **values: Any) -> dict[str, Any]:
+    """The sensor page's values; ``values`` are the forms' (errors, what was typed)."""
+    opinion_errors = values.get("opinion_errors") or {}
+    question_errors = values.get("question_errors") or {}
+    return {
+        "nav": "sensors",
+        "data": data,
+        "sensor": data.sensor,
+        "summary": summary_view(data.summary, page),
+        "options": form_options(page),
+        "errors": {**opinion_errors, **question_errors},
+        "opinion_errors": opinion_errors,
+        "question_errors": question_errors,
+        "opinion": values.get("opinion_values") or blank_opinion(),
+        "question": values.get("question_values") or {"key": fresh_key(), "question": ""},
+        "thanks": page.request.query_params.get("merci"),
+        "removed": data.sensor.status == SensorStatus.REMOVED.value,
+        "reply_at": page.datetime(as_utc(data.sensor.public_reply_at))
         if data.sensor.public_reply_at
         else None,
-    )
+    }
 
 
 def sensor_page(web: Web) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         page = web.page(request)
-        data = await load_sensor(web, page, request.path_params["slug"])
-        if data is None:
-            return not_found(web, page)
-        return render_sensor(web, page, data)
+
+        def values(data: SensorPageData, holes: Holes) -> dict[str, Any]:
+            blank = sensor_values(page, data)
+            blank["opinion"]["key"] = holes.key("opinion", fresh_key)
+            blank["question"]["key"] = holes.key("question", fresh_key)
+            return blank
+
+        return await shared_sensor_page(web, page, "sensor.html", values)
 
     return endpoint
 
@@ -218,7 +256,7 @@ def opinion_post(web: Web) -> Endpoint:
             "comment": form.get("comment"),
             "key": form.get("idempotency_key") or fresh_key(),
         }
-        device = request.cookies.get(DEVICE_COOKIE) or secrets.token_urlsafe(24)
+        device = device_key(request)
         understood = values["understood"] if values["understood"] in UNDERSTOOD else None
         # The rules check everything but `understood`, which the API's enum type guarantees:
         # a form may come without it, so the page says so beside the others.
@@ -248,14 +286,7 @@ def opinion_post(web: Web) -> Endpoint:
                 web, page, data, status=400, opinion_errors=shown_errors, opinion_values=values
             )
         response = web.redirect(page, page.url(f"/capteurs/{slug}", merci="avis") + "#merci")
-        response.set_cookie(
-            DEVICE_COOKIE,
-            device,
-            max_age=DEVICE_COOKIE_SECONDS,
-            httponly=True,
-            samesite="lax",
-            secure=page.secure_cookies,
-        )
+        remember_device(response, page, device)
         return response
 
     return endpoint
@@ -367,21 +398,19 @@ def sensor_sign(web: Web) -> Endpoint:
 
     async def endpoint(request: Request) -> Response:
         page = web.page(request)
-        slug = request.path_params["slug"]
-        data = await load_sensor(web, page, slug)
-        if data is None:
-            return not_found(web, page)
-        url = page.absolute(f"/capteurs/{data.sensor.slug}")
         paper = "a5" if request.query_params.get("format") == "a5" else "a4"
-        return web.render(
-            page,
-            "sensor_sign.html",
-            data=data,
-            sensor=data.sensor,
-            sensor_url=url,
-            qr_code=qr.svg(url, page.gettext("QR code of the address %(url)s", url=url)),
-            paper=paper,
-        )
+
+        def values(data: SensorPageData, holes: Holes) -> dict[str, Any]:
+            url = page.absolute(f"/capteurs/{data.sensor.slug}")
+            return {
+                "data": data,
+                "sensor": data.sensor,
+                "sensor_url": url,
+                "qr_code": qr.svg(url, page.gettext("QR code of the address %(url)s", url=url)),
+                "paper": paper,
+            }
+
+        return await shared_sensor_page(web, page, "sensor_sign.html", values)
 
     return endpoint
 
@@ -404,45 +433,59 @@ def sensor_list(web: Web) -> Endpoint:
             after = decode_cursor(query.get("apres"), kind, argument="apres")
         except DomainError as refused:
             after, errors = None, [*errors, refused]
-        sensor_filter = rules.SensorFilter(commune_code=commune, near=near)
-        async with web.services.db.reading() as session:
-            found = await rules.list_sensors(
-                session,
-                sensor_filter,
-                first=LIST_PAGE_SIZE,
-                after=after,
-            )
-            taxonomy = await web.taxonomy(session, page.locale)
-            elements = await rules.elements_of(session, [s.id for s, _ in found.rows if s.id])
-        rows = []
-        for sensor, distance in found.rows:
-            entries = dtpr_entries(elements[sensor.id or 0], taxonomy, page.locale)
-            rows.append(
-                {
-                    "sensor": sensor,
-                    "commune": reference.communes[sensor.commune_code].name,
-                    "purposes": [e.name for e in entries if e.category_id == "purpose"],
-                    "status": page.gettext(STATUS_LABELS[SensorStatus(sensor.status)]),
-                    "distance": page.number(round(distance)) if distance is not None else None,
-                }
-            )
-        shown_errors = field_errors(errors, page.translator, {})
-        return web.render(
-            page,
-            "sensors.html",
-            status=400 if errors else 200,
-            nav="sensors",
-            rows=rows,
-            total=found.total,
-            next_after=encode_cursor(kind, found.next_position or 0) if found.has_next else None,
-            communes=[(c.code, c.name) for c in reference.communes_by_name()],
-            commune=commune,
-            near=near,
-            errors=shown_errors,
-            tiles_host=urlsplit(web.tiles_url).netloc,
-        )
+        if errors:
+            values = await list_values(web, page, commune, near, after, kind)
+            values["errors"] = field_errors(errors, page.translator, {})
+            return web.render(page, "sensors.html", status=400, **values)
+        # The same for every reader until a sensor changes: rendered once per version of
+        # the register (one aggregate statement), language and address.
+        version = await register_version(web.services)
+
+        async def build(holes: Holes) -> dict[str, Any]:
+            return await list_values(web, page, commune, near, after, kind)
+
+        return await web.render_shared(page, "sensors.html", version, build)
 
     return endpoint
+
+
+async def list_values(
+    web: Web,
+    page: Page,
+    commune: str | None,
+    near: rules.Near | None,
+    after: int | None,
+    kind: str,
+) -> dict[str, Any]:
+    reference = web.services.reference
+    sensor_filter = rules.SensorFilter(commune_code=commune, near=near)
+    async with web.services.db.reading() as session:
+        found = await rules.list_sensors(session, sensor_filter, first=LIST_PAGE_SIZE, after=after)
+        taxonomy = await web.taxonomy(session, page.locale)
+        elements = await rules.elements_of(session, [s.id for s, _ in found.rows if s.id])
+    rows = []
+    for sensor, distance in found.rows:
+        entries = sign_entries(elements[sensor.id or 0], taxonomy, page.locale)
+        rows.append(
+            {
+                "sensor": sensor,
+                "commune": reference.communes[sensor.commune_code].name,
+                "purposes": [e.name for e in entries if e.category_id == "purpose"],
+                "status": page.gettext(STATUS_LABELS[SensorStatus(sensor.status)]),
+                "distance": page.number(round(distance)) if distance is not None else None,
+            }
+        )
+    return {
+        "nav": "sensors",
+        "rows": rows,
+        "total": found.total,
+        "next_after": encode_cursor(kind, found.next_position or 0) if found.has_next else None,
+        "communes": [(c.code, c.name) for c in reference.communes_by_name()],
+        "commune": commune,
+        "near": near,
+        "errors": {},
+        "tiles_host": urlsplit(web.tiles_url).netloc,
+    }
 
 
 def near_point(

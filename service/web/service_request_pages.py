@@ -15,22 +15,25 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service.errors import ValidationFailed
+from service.errors import DomainError, ValidationFailed
+from service.items.submission import Submitted
 from service.reports.rules import outside_alm
 from service.service_requests import rules
 from service.service_requests.catalogue import QuestionSpec, ServiceSpec
 from service.service_requests.models import Datatype, LocationKind
 from service.web.forms import Form, field_errors
 from service.web.limits import over_limit
-from service.web.rendering import Endpoint, Page, Web
+from service.web.rendering import Endpoint, Holes, Page, Web
 from service.web.report_pages import commune_options
 from service.web.residents import (
     CONTACT_FIELDS,
     IDEMPOTENCY_FIELD,
+    FormPlace,
     consents,
     contact_from,
     new_idempotency_key,
     posted,
+    residents_place,
 )
 from service.web.security import tiles_origin
 
@@ -129,22 +132,25 @@ def catalogue(web: Web) -> Endpoint:
         commune = request.query_params.get("commune", "")
         if commune not in reference.communes:
             commune = ""
-        services = reference.services
-        groups: dict[str, list[ServiceSpec]] = {}
-        for service in services.in_order(commune or None):
-            groups.setdefault(service.group_code, []).append(service)
-        return web.render(
-            page,
-            "residents/services.html",
-            commune=commune,
-            commune_name=reference.communes[commune].name if commune else None,
-            communes=commune_options(web),
-            groups=[
-                (str(page.gettext(services.groups[code].label)), members)
-                for code, members in groups.items()
-            ],
-            values={"commune": commune},
-        )
+
+        async def build(holes: Holes) -> dict[str, Any]:
+            services = reference.services
+            groups: dict[str, list[ServiceSpec]] = {}
+            for service in services.in_order(commune or None):
+                groups.setdefault(service.group_code, []).append(service)
+            return {
+                "commune": commune,
+                "commune_name": reference.communes[commune].name if commune else None,
+                "communes": commune_options(web),
+                "groups": [
+                    (str(page.gettext(services.groups[code].label)), members)
+                    for code, members in groups.items()
+                ],
+                "values": {"commune": commune},
+            }
+
+        # The catalogue changes with the reference data only: once per language and address.
+        return await web.render_shared(page, "residents/services.html", None, build)
 
     return endpoint
 
@@ -157,42 +163,64 @@ def render_request_form(
     *,
     errors: dict[str, str] | None = None,
     status: int = 200,
+    place: FormPlace | None = None,
 ) -> Response:
     values: dict[str, Any] = dict(form.as_mapping()) if form else {}
-    if form is None:
-        values["commune"] = page.request.query_params.get("commune", "")
     values.setdefault(IDEMPOTENCY_FIELD, new_idempotency_key())
-    questions = [
-        question_view(page, spec, web.services.clock().date()) for spec in service.questions
-    ]
-    return web.render(
-        page,
-        "residents/service_request.html",
-        status=status,
-        private=True,
-        service=service,
-        label=page.gettext(service.label),
-        description=page.gettext(service.description),
-        questions=questions,
-        selected={q.name: form.all(q.name) for q in questions} if form else {},
-        needs_point=service.location is LocationKind.POINT,
-        needs_address=service.location is LocationKind.ADDRESS,
-        values=values,
-        errors=errors or {},
-        communes=commune_options(web),
-        consents=consents(page, form),
-        tiles_host=tiles_origin(web.tiles_url),
-        outside_message=page.gettext(outside_alm().message),
+    shown = request_form_values(web, page, service, form, values, web.services.clock().date())
+    place = place or residents_place(web, page, f"/demandes/{service.code}", "service-request")
+    return place.render(
+        "residents/service_request.html", status, **{**shown, "errors": errors or {}}
     )
 
 
+def request_form_values(
+    web: Web,
+    page: Page,
+    service: ServiceSpec,
+    form: Form | None,
+    values: dict[str, Any],
+    today: date,
+) -> dict[str, Any]:
+    if form is None:
+        values["commune"] = page.request.query_params.get("commune", "")
+    questions = [question_view(page, spec, today) for spec in service.questions]
+    return {
+        "service": service,
+        "label": page.gettext(service.label),
+        "description": page.gettext(service.description),
+        "questions": questions,
+        "selected": {q.name: form.all(q.name) for q in questions} if form else {},
+        "needs_point": service.location is LocationKind.POINT,
+        "needs_address": service.location is LocationKind.ADDRESS,
+        "values": values,
+        "errors": {},
+        "communes": commune_options(web),
+        "consents": consents(page, form),
+        "tiles_host": tiles_origin(web.tiles_url),
+        "outside_message": page.gettext(outside_alm().message),
+    }
+
+
 def request_form(web: Web) -> Endpoint:
+    """The blank form: the same for every reader but its CSRF field and key (rendered once
+    per service, day (its dates' bounds), language, address and reference snapshot)."""
+
     async def endpoint(request: Request) -> Response:
         page = web.page(request)
         service = web.services.reference.services.services.get(request.path_params["code"])
         if service is None:
             return web.render(page, "not_found.html", status=404)
-        return render_request_form(web, page, service, None)
+        today = web.services.clock().date()
+
+        async def build(holes: Holes) -> dict[str, Any]:
+            key = holes.key(IDEMPOTENCY_FIELD, new_idempotency_key)
+            shown = request_form_values(web, page, service, None, {IDEMPOTENCY_FIELD: key}, today)
+            place = residents_place(web, page, f"/demandes/{service.code}", "service-request")
+            return {**shown, **place.fields()}
+
+        template = "residents/service_request.html"
+        return await web.render_shared(page, template, (service.code, today), build, private=True)
 
     return endpoint
 
@@ -207,28 +235,51 @@ def request_post(web: Web) -> Endpoint:
         form = await posted(web, request, page, "service-request", back=f"/demandes/{code}")
         if isinstance(form, Response):
             return form
-        services = web.services
-        fields = {
-            **REQUEST_FIELDS,
-            **{f"answers.{q.code}": ANSWER_PREFIX + q.code for q in service.questions},
-        }
-        try:
-            if form.refused:
-                raise ValidationFailed(list(form.refused))
-            if limited := over_limit(web, request, submission=True):
-                raise ValidationFailed([limited])
-            submitted, _ = await rules.submit_service_request(
-                services.db,
-                services.reference,
-                request_from(service, form, page),
-                scope="anonymous",
-                now=services.clock(),
-                cipher=services.contact_cipher,
-            )
-        except ValidationFailed as failed:
-            shown = field_errors(failed.errors, page.translator, fields)
-            return render_request_form(web, page, service, form, errors=shown, status=400)
-        token = services.tracking_tokens.issue(submitted.item)
+        outcome = await check_and_submit(
+            web, request, page, form, service, request_from(service, form, page), scope="anonymous"
+        )
+        if isinstance(outcome, Response):
+            return outcome
+        token = web.services.tracking_tokens.issue(outcome.item)
         return web.redirect(page, page.url("/suivi/confirmation", jeton=token), private=True)
 
     return endpoint
+
+
+async def check_and_submit(
+    web: Web,
+    request: Request,
+    page: Page,
+    form: Form,
+    service: ServiceSpec,
+    wanted: rules.ServiceRequestRequest,
+    *,
+    scope: str,
+    place: FormPlace | None = None,
+    problems: list[DomainError] | None = None,
+) -> Submitted | Response:
+    """The posted request checked (with ``problems`` found before) and submitted; or the
+    form again with why not."""
+    services = web.services
+    fields = {
+        **REQUEST_FIELDS,
+        "channel": "channel",
+        **{f"answers.{q.code}": ANSWER_PREFIX + q.code for q in service.questions},
+    }
+    try:
+        if problems or form.refused:
+            raise ValidationFailed([*(problems or []), *form.refused])
+        if limited := over_limit(web, request, submission=True):
+            raise ValidationFailed([limited])
+        submitted, _ = await rules.submit_service_request(
+            services.db,
+            services.reference,
+            wanted,
+            scope=scope,
+            now=services.clock(),
+            cipher=services.contact_cipher,
+        )
+    except ValidationFailed as failed:
+        shown = field_errors(failed.errors, page.translator, fields)
+        return render_request_form(web, page, service, form, errors=shown, status=400, place=place)
+    return submitted

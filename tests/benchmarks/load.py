@@ -52,6 +52,8 @@ class Slice:
     # Accept-Language it is asked in; `scenario` is then only its label.
     path: str = ""
     language: str = ""
+    # Cookies the page is asked with (a staff console session), as one Cookie header.
+    cookie: str = ""
 
 
 def run_slices(
@@ -225,7 +227,7 @@ async def _run_slice(target: Target, planned: Slice) -> dict[str, Any]:
 
 async def _client(port: int, planned: Slice, index: int, tally: _Tally) -> None:
     if planned.path:
-        next_request = page_request(planned.path, planned.language, port)
+        next_request = page_request(planned.path, planned.language, port, planned.cookie)
     else:
         # A distinct, reproducible stream of requests per client and slice (seeded).
         next_request = request_maker(planned.scenario, port, planned.seed * 1000 + index)

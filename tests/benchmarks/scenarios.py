@@ -272,15 +272,15 @@ def _service_request_create(port: int, rng: random.Random, seed: int) -> Request
     return make
 
 
-def page_request(path: str, language: str, port: int) -> RequestMaker:
+def page_request(path: str, language: str, port: int, cookie: str = "") -> RequestMaker:
     """A GET of one of the residents' pages, as a first visit makes it: no cookie (so a page
-    with forms issues its CSRF cookie every time), the language from Accept-Language."""
+    with forms issues its CSRF cookie every time), the language from Accept-Language. With
+    ``cookie`` (a staff console's session), sent as it is."""
     head = (
         f"GET {path} HTTP/1.1\r\n"
         f"host: 127.0.0.1:{port}\r\n"
         "accept: text/html\r\n"
-        f"accept-language: {language}\r\n"
-        "\r\n"
+        f"accept-language: {language}\r\n" + (f"cookie: {cookie}\r\n" if cookie else "") + "\r\n"
     )
     request = head.encode("ascii")
     return lambda: request

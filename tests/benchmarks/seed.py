@@ -24,6 +24,7 @@ from tests.benchmarks.scenarios import FRENCH_DESCRIPTIONS, random_angers_point
 from tests.benchmarks.server import PROJECT_ROOT, ServerFailed
 
 CATEGORIES_CSV = PROJECT_ROOT / "fixtures" / "routing" / "categories.csv"
+DUE_TARGETS_CSV = PROJECT_ROOT / "fixtures" / "routing" / "due_targets.csv"
 ANGERS = "49007"
 SEED_YEAR = 2025
 # A share of resolved reports, so that "open ones first" in nearbyReports has something to sort.
@@ -53,6 +54,7 @@ ITEM_COLUMNS = (
     "created_at",
     "updated_at",
     "resolved_at",
+    "due_at",
 )
 ItemRow = tuple[str | float | int | None, ...]
 
@@ -129,8 +131,19 @@ def _routing() -> dict[str, tuple[str, str]]:
         }
 
 
+def _due_hours() -> dict[tuple[str, str], int]:
+    """(category, body code or "") → target hours, as ``routing.due`` reads the fixture."""
+    with DUE_TARGETS_CSV.open(encoding="utf-8", newline="") as file:
+        return {
+            (row["code"], row["body_code"]): int(row["hours"])
+            for row in csv.DictReader(file)
+            if row["subject"] == "category"
+        }
+
+
 def _rows(start: int, count: int, rng: random.Random) -> Iterator[ItemRow]:
     routing = _routing()
+    targets = _due_hours()
     categories = sorted(routing)
     year_start = datetime(SEED_YEAR, 1, 1, tzinfo=UTC)
     # Spread over the year in the order of the ids, as submissions would be: newest first by id
@@ -145,6 +158,7 @@ def _rows(start: int, count: int, rng: random.Random) -> Iterator[ItemRow]:
         created = year_start + step * offset
         resolved = rng.random() < RESOLVED_SHARE
         updated = created + timedelta(days=rng.randint(1, 20)) if resolved else created
+        hours = targets.get((category, body), targets.get((category, "")))
         yield (
             f"ALM-{SEED_YEAR}-{number:06d}",
             "report",
@@ -169,6 +183,7 @@ def _rows(start: int, count: int, rng: random.Random) -> Iterator[ItemRow]:
             _stored(created),
             _stored(updated),
             _stored(updated) if resolved else None,
+            _stored(created + timedelta(hours=hours)) if hours is not None else None,
         )
 
 

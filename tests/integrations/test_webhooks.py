@@ -18,7 +18,7 @@ import pytest
 
 from service.context import Services, utc_now
 from service.integrations import webhooks
-from service.settings import Settings
+from service.settings import Settings, SettingsError
 from tests.integrations.clients import call, client_key
 from tests.service_requests.support import request_service, tree_pruning_input
 from tests.support import operation, running_service, submit_report
@@ -200,3 +200,27 @@ async def test_webhook_urls_must_be_public_https_and_webhooks_stay_with_their_cl
     errors = stolen.json()["data"]["webhookDelete"]["errors"]
     assert len(errors) == 1
     assert errors[0]["code"] == "NOT_FOUND"
+
+
+async def test_development_may_allow_webhooks_to_a_receiver_on_the_integrators_machine(
+    settings: Settings,
+) -> None:
+    # given: development with the convenience on
+    allowed = dataclasses.replace(settings, webhooks_allow_private=True)
+    async with running_service(allowed) as (services, client):
+        key = await client_key(services, ("webhooks:manage",))
+        # when
+        local = await create_webhook(client, key, ["CREATED"], "http://127.0.0.1:9000/hook")
+        named = await create_webhook(client, key, ["CREATED"], "http://localhost:9000/hook")
+    # then
+    assert local["errors"] == [] and named["errors"] == []
+
+
+def test_production_refuses_webhooks_to_private_addresses() -> None:
+    # given
+    production = Settings(
+        environment="production", secret_keys=("p" * 40,), webhooks_allow_private=True
+    )
+    # when / then
+    with pytest.raises(SettingsError, match="SERVICE_WEBHOOKS_ALLOW_PRIVATE"):
+        production.check_startable()

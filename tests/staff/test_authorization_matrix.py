@@ -14,6 +14,7 @@ from service.context import Services
 from service.integrations import rules as api_clients
 from service.staff import rules
 from service.staff.models import Role, StaffUser
+from tests.console.support import Browser, new_item, signed_in
 from tests.support import report_input, submit_report
 
 pytestmark = pytest.mark.anyio
@@ -76,7 +77,28 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
         "{ errors { code } } }",
         lambda r: {"i": {"code": "matrix", "language": "fr", "title": "T", "text": "Merci."}},
     ),
+    "escalations": ("{ triageEscalations(first: 5) { totalCount } }", lambda r: {}),
+    "directory": ("{ staffDirectory { id } }", lambda r: {}),
+    "invite": (
+        "mutation($i: StaffInviteInput!) { staffInvite(input: $i) { errors { code } } }",
+        lambda r: {
+            "i": {
+                "email": f"m-{uuid.uuid4().hex[:8]}@angers.fr",
+                "name": "Matrix",
+                "bodyCode": "mairie-49007",
+                "role": "AGENT",
+            }
+        },
+    ),
+    "deactivate": (
+        'mutation { staffDeactivate(id: "999999") { errors { code } } }',
+        lambda r: {},
+    ),
 }
+# Staff accounts: administrators only (ALM's for every body); an unknown account is NOT_FOUND
+# to them, and their role is checked first for everyone else.
+ACCOUNTS_OF_ADMINS = {"invite": OK, "deactivate": MISSING}
+ACCOUNTS_REFUSED = {"invite": FORBID, "deactivate": FORBID}
 
 EXPECTED: dict[str, dict[str, str]] = {
     "anonymous": dict.fromkeys(OPERATIONS, ANON) | {"trends": NOT_PUBLIC},
@@ -95,7 +117,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": FORBID,
         "trends": OK,
-    },
+        "escalations": FORBID,
+        "directory": OK,
+    }
+    | ACCOUNTS_REFUSED,
     # Outside one's bodies an item does not exist, whatever the role: NOT_FOUND comes first.
     "agent of B": {
         "queue": OK,
@@ -109,7 +134,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": FORBID,
         "trends": OK,
-    },
+        "escalations": FORBID,
+        "directory": OK,
+    }
+    | ACCOUNTS_REFUSED,
     "ALM agent": {
         "queue": OK,
         "acknowledge": MISSING,
@@ -122,7 +150,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": FORBID,
         "trends": OK,
-    },
+        "escalations": FORBID,
+        "directory": OK,
+    }
+    | ACCOUNTS_REFUSED,
     "supervisor of A": {
         "queue": OK,
         "acknowledge": OK,
@@ -135,7 +166,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": OK,
         "trends": OK,
-    },
+        "escalations": OK,
+        "directory": OK,
+    }
+    | ACCOUNTS_REFUSED,
     "admin of A": {
         "queue": OK,
         "acknowledge": OK,
@@ -148,7 +182,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": OK,
         "trends": OK,
-    },
+        "escalations": OK,
+        "directory": OK,
+    }
+    | ACCOUNTS_OF_ADMINS,
     "ALM admin": {
         "queue": OK,
         "acknowledge": MISSING,
@@ -161,7 +198,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": OK,
         "trends": OK,
-    },
+        "escalations": OK,
+        "directory": OK,
+    }
+    | ACCOUNTS_OF_ADMINS,
     "council member": dict.fromkeys(OPERATIONS, FORBID) | {"trends": OK},
     # An API client holding every scope: no scope opens staff work, notes, contacts or the
     # audit log, so each is refused before it runs; of trends, the public part only.
@@ -199,7 +239,7 @@ async def token_for(services: Services, body: str, role: Role) -> str:
             session,
             user.id,
             "matrix",
-            ["items:read", "items:write", "staff:read"],
+            ["items:read", "items:write", "staff:read", "staff:write"],
             services.clock(),
         )
     return token
@@ -252,3 +292,198 @@ async def test_every_caller_gets_exactly_what_its_role_allows(
     if expected["queue"] == OK and who in ("agent of B", "ALM agent", "ALM admin"):
         expected["queue"] = "not in queue"  # they may look, but A's item is not theirs
     assert results == expected
+
+
+# The console: every route, by every kind of signed-in browser (or none), on a fresh item of
+# commune A. Expected HTTP statuses: 200 shown, 303 done (or sent to sign in), 403 refused by
+# role, 404 « not found » (another body's item).
+SIGNED_OUT, SHOWN, DONE, REFUSED, NOT_FOUND = 303, 200, 303, 403, 404
+# route -> (method, path given the item's reference, form, CSRF purpose)
+CONSOLE_ROUTES: dict[str, tuple[str, str, dict[str, str], str]] = {
+    "queue": ("GET", "/console", {}, ""),
+    "map": ("GET", "/console/carte", {}, ""),
+    "map points": ("GET", "/console/carte.json", {}, ""),
+    "live rows": ("GET", "/console/nouveaux?depuis=0", {}, ""),
+    "open by reference": ("GET", "/console/dossiers?reference={r}", {}, ""),
+    "item": ("GET", "/console/dossiers/{r}", {}, ""),
+    "contact confirmation": ("GET", "/console/dossiers/{r}/contact", {}, ""),
+    "contact read": ("POST", "/console/dossiers/{r}/contact", {}, "console-contact-read"),
+    "acknowledge": ("POST", "/console/dossiers/{r}/prise-en-charge", {}, "prise-en-charge"),
+    "assign to me": (
+        "POST",
+        "/console/dossiers/{r}/attribution",
+        {"assignee": "me"},
+        "attribution",
+    ),
+    "answer": (
+        "POST",
+        "/console/dossiers/{r}/statut",
+        {"status": "in_progress", "answer": "On s'en occupe.", "note": "n"},
+        "statut",
+    ),
+    "reroute": (
+        "POST",
+        "/console/dossiers/{r}/reacheminement",
+        {"category": "noise"},
+        "reacheminement",
+    ),
+    "duplicate": ("POST", "/console/dossiers/{r}/doublon", {"original": "{o}"}, "doublon"),
+    "reject": ("POST", "/console/dossiers/{r}/rejet", {"reason": "Hors compétence."}, "rejet"),
+    "tokens": ("GET", "/console/jetons", {}, ""),
+    "token create": (
+        "POST",
+        "/console/jetons",
+        {"name": "script", "scopes": "items:read"},
+        "console-token-create",
+    ),
+    "token revoke": (
+        "POST",
+        "/console/jetons/revocation",
+        {"id": "999999"},
+        "console-token-revoke",
+    ),
+    "sign out": ("POST", "/console/deconnexion", {}, "console-sign-out"),
+}
+# Supervisors' and administrators' pages, assisted submission, the export.
+SUPERVISION_ROUTES: dict[str, tuple[str, str, dict[str, str], str]] = {
+    "escalations": ("GET", "/console/retards", {}, ""),
+    "audit log": ("GET", "/console/journal", {}, ""),
+    "staff accounts": ("GET", "/console/equipe", {}, ""),
+    "invite": (
+        "POST",
+        "/console/equipe",
+        {"name": "Matrix", "email": "m-{r}@angers.fr", "body": "mairie-49007", "role": "agent"},
+        "console-staff-invite",
+    ),
+    "deactivate": (
+        "POST",
+        "/console/equipe/desactivation",
+        {"id": "999999"},
+        "console-staff-deactivate",
+    ),
+    "set password": ("GET", "/console/invitation?token=not-a-link", {}, ""),
+    "assisted": ("GET", "/console/guichet", {}, ""),
+    "assisted report": ("GET", "/console/guichet/signalement", {}, ""),
+    "export": ("GET", "/console/export.csv", {}, ""),
+}
+CONSOLE_ROUTES |= SUPERVISION_ROUTES
+ITEM_ROUTES = (
+    frozenset(CONSOLE_ROUTES)
+    - frozenset(SUPERVISION_ROUTES)
+    - {
+        "queue",
+        "map",
+        "map points",
+        "live rows",
+        "open by reference",
+        "tokens",
+        "token create",
+        "token revoke",
+        "sign out",
+    }
+)
+ANYONE_SIGNED_IN = {
+    "queue": SHOWN,
+    "map": SHOWN,
+    "map points": SHOWN,
+    "live rows": SHOWN,
+    "open by reference": DONE,  # to the item's page, which decides
+    "tokens": SHOWN,
+    "token create": SHOWN,  # the new secret, shown once
+    "token revoke": NOT_FOUND,  # nobody's token 999999
+    "sign out": DONE,
+}
+OF_A = (
+    ANYONE_SIGNED_IN
+    | dict.fromkeys(ITEM_ROUTES, DONE)
+    | {
+        "item": SHOWN,
+        "contact confirmation": SHOWN,
+        "contact read": SHOWN,
+    }
+)
+# Administrators: their accounts and log; supervisors too: the overdue; anyone working items:
+# assisted submission and the export. The page of a password link needs no session (an
+# unknown link is « not found » to anyone).
+SIGNED_IN_B = {
+    "escalations": REFUSED,
+    "audit log": REFUSED,
+    "staff accounts": REFUSED,
+    "invite": REFUSED,
+    "deactivate": REFUSED,
+    "set password": NOT_FOUND,
+    "assisted": SHOWN,
+    "assisted report": SHOWN,
+    "export": SHOWN,
+}
+SUPERVISOR_B = SIGNED_IN_B | {"escalations": SHOWN}
+ADMIN_B = SUPERVISOR_B | {
+    "audit log": SHOWN,
+    "staff accounts": SHOWN,
+    "invite": SHOWN,  # the page with the new link
+    "deactivate": NOT_FOUND,  # nobody's account 999999
+}
+OUTSIDE_B = dict.fromkeys(SUPERVISION_ROUTES, SIGNED_OUT) | {"set password": NOT_FOUND}
+CONSOLE_EXPECTED: dict[str, dict[str, int]] = {
+    "anonymous": dict.fromkeys(CONSOLE_ROUTES, SIGNED_OUT) | OUTSIDE_B,
+    # A tracking token opens the resident's own item on /suivi, nothing of the console.
+    "resident with a tracking token": dict.fromkeys(CONSOLE_ROUTES, SIGNED_OUT) | OUTSIDE_B,
+    "agent of A": OF_A | {"reroute": REFUSED} | SIGNED_IN_B,
+    "agent of B": ANYONE_SIGNED_IN | dict.fromkeys(ITEM_ROUTES, NOT_FOUND) | SIGNED_IN_B,
+    "ALM agent": ANYONE_SIGNED_IN | dict.fromkeys(ITEM_ROUTES, NOT_FOUND) | SIGNED_IN_B,
+    "supervisor of A": OF_A | SUPERVISOR_B,
+    "admin of A": OF_A | ADMIN_B,
+    "ALM admin": ANYONE_SIGNED_IN | dict.fromkeys(ITEM_ROUTES, NOT_FOUND) | ADMIN_B,
+    # Council members read trends: no queue, no item, no contact; their own tokens only.
+    "council member": ANYONE_SIGNED_IN
+    | {"queue": REFUSED, "map": REFUSED, "map points": REFUSED, "live rows": REFUSED}
+    | dict.fromkeys(ITEM_ROUTES, REFUSED)
+    | SIGNED_IN_B
+    | {"assisted": REFUSED, "assisted report": REFUSED, "export": REFUSED},
+    # An integrator's key is no console session.
+    "integrator": dict.fromkeys(CONSOLE_ROUTES, SIGNED_OUT) | OUTSIDE_B,
+}
+
+
+@pytest.mark.parametrize("who", list(CONSOLE_EXPECTED))
+async def test_every_console_route_answers_each_caller_as_its_role_allows(
+    client: httpx.AsyncClient, services: Services, who: str
+) -> None:
+    # given
+    member = WHO[who]
+    header: dict[str, str] = {}
+    if who == "resident with a tracking token":
+        tracking = (await submit_report(client, categoryCode="graffiti"))["trackingToken"]
+        header = {"authorization": f"Bearer {tracking}"}
+    if who == "integrator":
+        async with services.db.writing() as session:
+            _, key = await api_clients.create_api_client(
+                session, f"matrix-{uuid.uuid4().hex[:8]}", services.clock(), api_clients.SCOPES
+            )
+        header = {"authorization": f"Bearer {key}"}
+    results: dict[str, int] = {}
+    for name, (method, path, form, purpose) in CONSOLE_ROUTES.items():
+        # a fresh item of commune A (and its original), a fresh session for each route
+        if name in SUPERVISION_ROUTES:  # no item needed (and none left nearby for the others)
+            reference = original = uuid.uuid4().hex[:12]
+        else:
+            reference, original = await new_item(client), await new_item(client)
+        browser = (
+            await signed_in(services, client, *member) if member else Browser(services, client, 0)
+        )
+        url = path.format(r=reference)
+        data = {k: v.format(o=original, r=reference) for k, v in form.items()}
+        # when
+        if method == "GET":
+            response = await client.get(url, headers={**browser._headers(), **header})
+        else:
+            full = purpose if purpose.startswith("console-") else f"console-item-{purpose}"
+            browser.client = client
+            response = (
+                await browser.post(url, full, data)
+                if not header
+                else await client.post(url, data=data, headers=header)
+            )
+        results[name] = response.status_code
+    # then
+    assert results == CONSOLE_EXPECTED[who]

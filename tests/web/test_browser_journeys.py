@@ -276,6 +276,50 @@ def test_a_refused_offline_report_is_kept_and_put_back_in_the_form(
     assert page.errors == []
 
 
+def test_a_refused_offline_report_does_not_block_the_ones_written_after_it(
+    page: Any, served_data_dir: Path
+) -> None:
+    # given: two drafts kept on this device, the first without a description (refused)
+    page.goto("/signaler")
+    action = page.evaluate("document.querySelector('[data-report-form]').action")
+    refused, fine = f"dev-{uuid.uuid4()}", f"dev-{uuid.uuid4()}"
+
+    def draft(key: str, address: str, description: str) -> dict[str, Any]:
+        fields = [
+            ["csrf_token", "expired"],
+            ["idempotency_key", key],
+            ["category", "pothole"],
+            ["commune", "49007"],
+            ["address", address],
+            ["description", description],
+            ["nearby_seen", "1"],
+        ]
+        return {"action": action, "key": key, "fields": fields}
+
+    drafts = [
+        draft(refused, "Rue du brouillon à corriger", ""),
+        draft(fine, "Rue du brouillon correct", "Trou profond devant le numéro 3."),
+    ]
+    page.evaluate("d => localStorage.setItem('alm-report-outbox', JSON.stringify(d))", drafts)
+    # when: the form is opened again, online
+    page.reload()
+    page.locator("[data-offline-notice] a").wait_for()
+    # then: the second is sent; the first is set aside, back in the form, and said so
+    assert items_with_key(served_data_dir, fine) == 1
+    assert items_with_key(served_data_dir, refused) == 0
+    notice = page.locator("[data-offline-notice]").inner_text()
+    assert "formulaire" in notice and "envoyé" in notice
+    assert page.get_by_label("Adresse ou repère").input_value() == "Rue du brouillon à corriger"
+    kept = page.evaluate("JSON.parse(localStorage.getItem('alm-report-outbox'))")
+    assert [(d["key"], d.get("refused")) for d in kept] == [(refused, True)]
+    # when: opened again later, the set-aside draft is not sent again but put back
+    page.reload()
+    page.locator("[data-offline-notice]", has_text="formulaire").wait_for()
+    assert page.get_by_label("Adresse ou repère").input_value() == "Rue du brouillon à corriger"
+    assert items_with_key(served_data_dir, refused) == 0
+    assert page.errors == []
+
+
 def test_a_service_request_with_a_wrong_answer_then_a_right_one(page: Any, axe_source: str) -> None:
     # given
     page.goto("/demandes?commune=49007")

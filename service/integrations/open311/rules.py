@@ -154,7 +154,7 @@ def request_record(
         "service_notice": None,
         "requested_datetime": _w3c(item.created_at),
         "updated_datetime": _w3c(item.updated_at),
-        "expected_datetime": None,
+        "expected_datetime": _w3c(item.due_at),  # from the target time (routing.due)
         "address": address,
         "address_id": None,
         "zipcode": commune.postal_codes.split(";")[0] if commune and commune.postal_codes else None,

@@ -163,10 +163,11 @@
     window.localStorage.setItem(OUTBOX, JSON.stringify(drafts));
   }
 
-  function notice(form, text, link) {
+  // The notice says `text` (and links to `link`); `more`: below what it already says.
+  function notice(form, text, link, more) {
     var box = document.querySelector("[data-offline-notice]");
     if (!box) { return; }
-    box.textContent = "";
+    if (!more) { box.textContent = ""; }
     var paragraph = document.createElement("p");
     paragraph.textContent = text;
     if (link) {
@@ -215,24 +216,49 @@
     });
   }
 
+  // A draft the server refuses as invalid (400: something to correct) is set aside: kept,
+  // marked, no longer replayed, and put back in the form (the first one) for the resident to
+  // correct and send, so it never blocks the drafts written after it. Any other failure (a
+  // form expired, too many at once, the server down, the network gone) keeps every draft, in
+  // order, for the next try.
+  function setAside(key) {
+    writeOutbox(readOutbox().map(function (d) {
+      if (d.key === key) { d.refused = true; }
+      return d;
+    }));
+  }
+
+  var restored = null;  // the key of the draft put back in the form, if one is
+  var told = false;  // whether the notice already says what became of a replayed draft
+  function tell(form, text, link) {
+    notice(form, text, link, told);
+    told = true;
+  }
+  function putBack(form, draft) {
+    if (restored !== null) { return; }  // one at a time: the others come back next visit
+    restored = draft.key;
+    restore(form, draft.fields);
+    tell(form, form.dataset.offlineFailed, null);
+  }
+
   var replaying = false;
   function replay(form) {
     if (replaying || !navigator.onLine) { return; }
-    var drafts = readOutbox();
-    if (!drafts.length) { return; }
+    var draft = readOutbox().filter(function (d) { return !d.refused; })[0];
+    if (!draft) { return; }
     replaying = true;
-    var draft = drafts[0];
     post(draft.action, withPageToken(form, draft.fields)).then(function (response) {
       replaying = false;
       if (response.redirected && response.ok) {
         forget(draft.key);
-        notice(form, form.dataset.offlineSent, response.url);
+        tell(form, form.dataset.offlineSent, response.url);
+        replay(form);
+      } else if (response.status === 400) {
+        setAside(draft.key);
+        putBack(form, draft);
         replay(form);
       } else {
-        // Refused (the form expired, too many at once, something to correct): kept until it
-        // is sent, and put back in the form.
-        restore(form, draft.fields);
-        notice(form, form.dataset.offlineFailed);
+        putBack(form, draft);
       }
     }).catch(function () { replaying = false; });  // still offline: kept for later
   }
@@ -253,6 +279,7 @@
         var fields = pairs.concat([["nearby_seen", "1"]]);
         drafts.push({ action: form.action, fields: fields, key: key ? key.value : "" });
         writeOutbox(drafts);
+        told = false;
         notice(form, form.dataset.offlineSaved);
       }
       if (!navigator.onLine) { keep(); return; }
@@ -268,6 +295,9 @@
       }).catch(keep);
     });
     window.addEventListener("online", function () { replay(form); });
+    // A draft set aside on an earlier visit is put back in the form again, to be corrected.
+    var aside = readOutbox().filter(function (d) { return d.refused; })[0];
+    if (aside) { putBack(form, aside); }
     replay(form);
   }
 

@@ -1,0 +1,64 @@
+"""The console's routes, under ``/console`` (French paths, as the residents' pages). Every
+one goes through ``auth.require_staff`` but the sign-in page itself. Other console pages
+append their routes to the list ``console_routes`` returns."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from service.staff import accounts
+from service.web.console import (
+    assisted,
+    audit,
+    auth,
+    escalations,
+    export,
+    item,
+    queue,
+    staff_accounts,
+    tokens,
+)
+from service.web.rendering import Web
+
+
+def console_routes(web: Web) -> list[BaseRoute]:
+    return [
+        web.route(auth.SIGN_IN, auth.sign_in_page(web)),
+        web.route(auth.SIGN_IN, auth.sign_in_post(web), "POST"),
+        web.route(auth.SIGN_OUT, auth.sign_out_post(web), "POST"),
+        web.route(auth.HOME, queue.queue_page(web)),
+        web.route("/console/nouveaux", queue.live_rows(web)),
+        web.route("/console/carte", queue.map_page(web)),
+        web.route("/console/carte.json", queue.map_points(web)),
+        web.route("/console/dossiers", queue.open_by_reference(web)),
+        web.route(item.PATH, item.item_page(web)),
+        web.route(item.PATH + "/contact", item.contact_page(web)),
+        web.route(item.PATH + "/contact", item.contact_page(web), "POST"),
+        web.route(item.PATH + "/{action}", item.act(web), "POST"),
+        web.route(tokens.PATH, tokens.tokens_page(web)),
+        web.route(tokens.PATH, tokens.create_post(web), "POST"),
+        web.route(tokens.PATH + "/revocation", tokens.revoke_post(web), "POST"),
+        *part_b_routes(web),
+    ]
+
+
+def part_b_routes(web: Web) -> list[BaseRoute]:
+    """Escalations, the audit log, staff accounts, assisted submission, the export."""
+    return [
+        web.route(escalations.PATH, escalations.escalations_page(web)),
+        web.route(audit.PATH, audit.audit_page(web)),
+        web.route(staff_accounts.PATH, staff_accounts.accounts_page(web)),
+        web.route(staff_accounts.PATH, staff_accounts.invite_post(web), "POST"),
+        web.route(staff_accounts.ROLE_PATH, staff_accounts.role_post(web), "POST"),
+        web.route(staff_accounts.DEACTIVATE_PATH, staff_accounts.deactivate_post(web), "POST"),
+        web.route(staff_accounts.RESET_PATH, staff_accounts.reset_post(web), "POST"),
+        web.route(accounts.INVITATION_PATH, staff_accounts.invitation_page(web)),
+        web.route(accounts.INVITATION_PATH, staff_accounts.invitation_post(web), "POST"),
+        web.route(assisted.PATH, assisted.start_page(web)),
+        web.route(assisted.REPORT_PATH, assisted.report_form(web)),
+        web.route(assisted.REPORT_PATH, assisted.report_post(web), "POST"),
+        web.route(assisted.REQUEST_PATH, assisted.request_form(web)),
+        web.route(assisted.REQUEST_PATH, assisted.request_post(web), "POST"),
+        web.route(assisted.RECEIPT_PATH, assisted.receipt_page(web)),
+        web.route(export.PATH, export.export_csv(web)),
+    ]

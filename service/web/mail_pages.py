@@ -1,0 +1,103 @@
+"""One-click unsubscribe from the e-mail messages (``/courriel/desinscription?jeton=…``).
+
+RFC 8058: the mail client POSTs ``List-Unsubscribe=One-Click`` to the URL of the message's
+``List-Unsubscribe`` header, without cookie or page: the signed token in the URL is the whole
+authority (it names one item and one consent purpose), so there is no CSRF token to check, and
+an attacker who could forge the request would need the token, which unsubscribes anyway. A GET
+(a person clicking the link, or a mail scanner following it) changes nothing: it shows a
+button that POSTs.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from service.mail import subscriptions
+from service.privacy import rules as privacy
+from service.web.forms import read_form
+from service.web.rendering import Endpoint, Web
+
+TOKEN = "jeton"
+PATH = "/courriel/desinscription"
+CONFIRM_PATH = "/courriel/abonnement"
+
+
+def unsubscribe_page(web: Web) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        page = web.page(request)
+        token = request.query_params.get(TOKEN, "")
+        mailer = web.services.mailer
+        async with web.services.db.reading() as session:
+            found = await mailer.unsubscribe.open(
+                session, token
+            ) or await mailer.subscriptions.open(session, token, "stop")
+        if found is None:
+            return _invalid(web, request)
+        return web.render(page, "unsubscribe.html", private=True, token=token, done=False)
+
+    return endpoint
+
+
+def unsubscribe_post(web: Web) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        # The token is in the URL (the header's), or posted by the page's button.
+        form = await read_form(request)
+        token = request.query_params.get(TOKEN) or (form.get(TOKEN) if form else "")
+        services = web.services
+        async with services.db.writing() as session:
+            found = await services.mailer.unsubscribe.open(session, token)
+            subscription = await services.mailer.subscriptions.open(session, token, "stop")
+            if found is not None:
+                item, purpose = found
+                assert item.id is not None
+                # Effective at once: queued messages are checked again before sending.
+                await privacy.withdraw_consents(session, item.id, [purpose], services.clock())
+            elif subscription is not None:
+                # The address, the subscription and its queued messages go at once.
+                await subscriptions.unsubscribe(session, subscription)
+        if found is None and subscription is None:
+            return _invalid(web, request)
+        page = web.page(request)
+        return web.render(page, "unsubscribe.html", private=True, token=token, done=True)
+
+    return endpoint
+
+
+def confirm_page(web: Web) -> Endpoint:
+    """The confirmation link of a subscription (double opt-in): a GET shows a button (a mail
+    scanner following links confirms nothing), its POST confirms."""
+
+    async def endpoint(request: Request) -> Response:
+        page = web.page(request)
+        token = request.query_params.get(TOKEN, "")
+        async with web.services.db.reading() as session:
+            found = await web.services.mailer.subscriptions.open(session, token, "confirm")
+        if found is None:
+            return _invalid(web, request)
+        return web.render(page, "subscription_confirm.html", private=True, token=token, done=False)
+
+    return endpoint
+
+
+def confirm_post(web: Web) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        form = await read_form(request)
+        token = request.query_params.get(TOKEN) or (form.get(TOKEN) if form else "")
+        services = web.services
+        async with services.db.writing() as session:
+            found = await services.mailer.subscriptions.open(session, token, "confirm")
+            if found is not None:
+                await subscriptions.confirm(session, found, services.clock())
+        if found is None:
+            return _invalid(web, request)
+        page = web.page(request)
+        return web.render(page, "subscription_confirm.html", private=True, token=token, done=True)
+
+    return endpoint
+
+
+def _invalid(web: Web, request: Request) -> Response:
+    page = web.page(request)
+    message = page.gettext("This link is not valid. Check that it was copied whole.")
+    return web.render(page, "refused.html", status=404, private=True, message=message)
