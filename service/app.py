@@ -24,6 +24,7 @@ from service.integrations.open311.endpoint import Open311Endpoint
 from service.integrations.webhooks import run_webhook_worker
 from service.mail.sender import run_mail_worker
 from service.metrics import MetricsMiddleware, metrics_endpoint
+from service.moderation import terms
 from service.privacy.retention import run_daily_purge
 from service.private_files import protect_data
 from service.routing.delivery import run_delivery_worker
@@ -45,6 +46,7 @@ from service.web.routes import web_routes
 def build_services(settings: Settings) -> Services:
     """Database engines and compiled catalogs; a broken catalog stops start-up here."""
     settings.check_startable()
+    terms.install(terms.HeldTerms.from_file(settings.moderation_terms_file))
     return Services(
         settings=settings,
         db=Database(settings.resolved_database_url),

@@ -139,6 +139,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     rekey.set_defaults(run=data.rekey)
 
+    remask = commands.add_parser(
+        "remask",
+        help="apply the current masking rules to every public copy of residents' texts "
+        "(after the rules changed; with a progress bar)",
+    )
+    remask.set_defaults(run=data.remask)
     keys_command = commands.add_parser(
         "keys", help="the ids of the keys the database holds data under (never the keys)"
     )

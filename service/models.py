@@ -9,6 +9,7 @@ def import_all_models() -> None:
     import service.integrations.models  # noqa: F401
     import service.items.models  # noqa: F401
     import service.mail.models  # noqa: F401
+    import service.moderation.models  # noqa: F401
     import service.outbox.models  # noqa: F401
     import service.privacy.models  # noqa: F401
     import service.routing.models  # noqa: F401

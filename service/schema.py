@@ -22,6 +22,8 @@ from service.integrations.mutations import ApiClientMutation, WebhookMutation
 from service.integrations.queries import ApiClientQuery, ChangeQuery, WebhookQuery
 from service.limits import validation_rules
 from service.mail.mutations import SubscriptionMutation
+from service.moderation.mutations import ModerationMutation
+from service.moderation.queries import ModerationQuery
 from service.privacy.mutations import PrivacyMutation
 from service.privacy.queries import PrivacyQuery
 from service.reports.mutations import ReportMutation
@@ -64,6 +66,7 @@ class Query(
     StaffQuery,
     StaffAccountQuery,
     TriageQuery,
+    ModerationQuery,
     AuditQuery,
     TemplateQuery,
     PrivacyQuery,
@@ -85,6 +88,7 @@ class Mutation(
     StaffMutation,
     StaffAccountMutation,
     TriageMutation,
+    ModerationMutation,
     TemplateMutation,
     PrivacyMutation,
     ApiClientMutation,

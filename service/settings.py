@@ -38,6 +38,15 @@ class SettingsError(ValueError):
     """A setting is missing or invalid; the message says which and why."""
 
 
+def _terms_file(value: str) -> Path | None:
+    if not value.strip():
+        return None
+    path = Path(value.strip())
+    if not path.is_file():
+        raise SettingsError(f"SERVICE_MODERATION_TERMS_FILE: {path} is not a readable file")
+    return path
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the service needs to know about where and how it runs."""
@@ -132,6 +141,11 @@ class Settings:
     # The address residents reach the pages at (``https://signaler.example``): what a printed
     # sign's QR code and a tracking link hold. Empty: the request's own (demo, tests).
     public_url: str = ""
+    # Moderation: open flags from the public that withhold an item's public text until review.
+    moderation_flags_to_hide: int = 3
+    # A JSON file of words and phrases held for pre-moderation, added to the shipped list:
+    # {"*": [...every body...], "<body code>": [...]} (service.moderation.terms).
+    moderation_terms_file: Path | None = None
     # Outgoing e-mail (see README, "Messages"). An SMTP relay when mail_smtp_host is set;
     # otherwise, in demo mode or when mail_mailbox_dir is set, one .eml file per message in
     # that folder (default: <data dir>/mailbox in demo mode); otherwise messages wait, queued.
@@ -292,6 +306,10 @@ class Settings:
             ),
             map_tiles_url=_tiles_url(env.get("SERVICE_MAP_TILES_URL", defaults.map_tiles_url)),
             public_url=_public_url(env.get("SERVICE_PUBLIC_URL", defaults.public_url)),
+            moderation_flags_to_hide=_positive(
+                env, "SERVICE_MODERATION_FLAGS_TO_HIDE", defaults.moderation_flags_to_hide
+            ),
+            moderation_terms_file=_terms_file(env.get("SERVICE_MODERATION_TERMS_FILE", "")),
             mail_smtp_host=env.get("SERVICE_MAIL_SMTP_HOST", defaults.mail_smtp_host).strip(),
             mail_smtp_port=_positive(env, "SERVICE_MAIL_SMTP_PORT", defaults.mail_smtp_port),
             mail_smtp_security=_choice(

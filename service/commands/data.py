@@ -167,6 +167,26 @@ def warn_of_stale_contacts(url: str, cipher: FieldCipher) -> None:
         )
 
 
+def remask(settings: Settings, _: argparse.Namespace) -> int:
+    """Apply the current masking rules to every public copy (after they changed)."""
+    from service.moderation.rules import remask_all
+
+    ensure_migrated(settings)
+
+    async def run() -> int:
+        db = Database(settings.resolved_database_url)
+        bar = ProgressBar(unit="items")
+        try:
+            return await remask_all(db, now(), bar.update)
+        finally:
+            bar.finish()
+            await db.dispose()
+
+    changed = asyncio.run(run())
+    print(f"remask: {changed} public copies changed (the search index follows from the outbox)")
+    return 0
+
+
 def reindex(settings: Settings, _: argparse.Namespace) -> int:
     ensure_migrated(settings)
     count, seconds = asyncio.run(run_reindex(settings))

@@ -45,6 +45,7 @@ ROOT_FIELD_SCOPES: dict[str, str] = {
         (
             "reportCreate",
             "reportSupport",
+            "itemFlag",
             "sensorOpinionCreate",
             "sensorQuestionCreate",
             "serviceRequestCreate",

@@ -45,6 +45,7 @@ class ChangeKind(enum.Enum):
     MERGED = "merged"
     REROUTED = "rerouted"
     REDACTED = "redacted"
+    REPUBLISHED = "republished"
 
 
 TOPICS = {
@@ -53,6 +54,10 @@ TOPICS = {
     "item.answered": ChangeKind.ANSWERED,
     "item.rerouted": ChangeKind.REROUTED,
     "item.redacted": ChangeKind.REDACTED,
+    # Moderation withheld or edited the public text: for consumers, as good as redacted
+    # (they read the item again and get what the public may read). A text published again
+    # is REPUBLISHED.
+    "item.moderated": ChangeKind.REDACTED,
 }
 FEED_ITEM_KINDS = (ItemKind.REPORT.value, ItemKind.SERVICE_REQUEST.value)
 
@@ -110,6 +115,8 @@ def kind_of(entry: OutboxEntry) -> ChangeKind | None:
     kind = TOPICS.get(entry.topic)
     if kind is ChangeKind.STATUS_CHANGED and _payload(entry).get("to") == "duplicate":
         return ChangeKind.MERGED
+    if entry.topic == "item.moderated" and _payload(entry).get("public") is True:
+        return ChangeKind.REPUBLISHED
     return kind
 
 
@@ -135,7 +142,9 @@ async def read_changes(
     topics = [
         t
         for t, k in TOPICS.items()
-        if k in wanted or (k is ChangeKind.STATUS_CHANGED and ChangeKind.MERGED in wanted)
+        if k in wanted
+        or (k is ChangeKind.STATUS_CHANGED and ChangeKind.MERGED in wanted)
+        or (t == "item.moderated" and ChangeKind.REPUBLISHED in wanted)
     ]
     statement = (
         select(OutboxEntry, Item)

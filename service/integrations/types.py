@@ -114,7 +114,9 @@ described_enum(
         ChangeKind.MERGED: "It was marked a duplicate of another item.",
         ChangeKind.REROUTED: "Its category, commune or handling body changed.",
         ChangeKind.REDACTED: "Its free text was erased (the resident's request or retention): "
-        "drop any copy of it.",
+        "drop any copy of it. Also when moderation hides, holds or edits it: read the item "
+        "again for what the public may read.",
+        ChangeKind.REPUBLISHED: "Moderation published its text again: read the item again.",
     },
 )
 

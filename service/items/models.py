@@ -39,6 +39,17 @@ class DeliveryState(enum.Enum):
     UNROUTED = "unrouted"  # the body has no route: kept in its triage queue, counted
 
 
+class Moderation(enum.Enum):
+    """Whether an item's public text is public: the item itself is routed and handled in
+    every case (staff read the resident's text whole)."""
+
+    VISIBLE = "visible"  # the public copy (personal data masked) is shown
+    HELD = "held"  # pre-moderation: a held word; waits for staff
+    FLAGGED = "flagged"  # enough residents flagged it: withheld until staff review it
+    HIDDEN = "hidden"  # staff hid it
+    EDITED = "edited"  # staff rewrote the public copy (the resident's text is kept for staff)
+
+
 def utc_datetime(**kwargs: object) -> Column:  # type: ignore[type-arg]
     return Column(DateTime(timezone=True), **kwargs)  # type: ignore[arg-type]
 
@@ -55,6 +66,15 @@ class Item(SQLModel, table=True):
         # supported first (support descending, then the longest waiting) without sorting.
         Index("ix_item_body_status", "body_code", "status"),
         Index("ix_item_body_support", "body_code", text("support_count DESC"), "id"),
+        # The moderation queue: only items whose text is not plainly public are in it, so a
+        # submission (nearly always public) adds no entry.
+        Index(
+            "ix_item_moderation_pending",
+            "body_code",
+            "moderation",
+            sqlite_where=text("moderation != 'visible'"),
+            postgresql_where=text("moderation != 'visible'"),
+        ),
         # The queue's "due soonest" sort and "overdue" filter, within the caller's bodies; and
         # its counts by status when only the overdue are kept (covering).
         Index("ix_item_body_due", "body_code", "due_at", "id"),
@@ -77,6 +97,13 @@ class Item(SQLModel, table=True):
     # What the resident wrote, seen by the handling body; the public sees the masked copy.
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     public_description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # A Moderation value: whether the public copy is public (see service.moderation).
+    moderation: str = Field(default="visible", max_length=10)
+    # Flags from the public not yet reviewed by staff (service.moderation.models.ItemFlag).
+    open_flags: int = 0
+    # The public copy is staff's rewriting, not the resident's masked text: kept as such when
+    # the masking rules are applied again, and when flags on it are dismissed.
+    public_text_edited: bool = False
     channel: str = Field(max_length=60)
     language: str = Field(max_length=5)
     idempotency_scope: str = Field(max_length=60)
@@ -112,6 +139,7 @@ class EventKind(enum.Enum):
     FEEDBACK = "feedback"
     DELIVERY_FAILED = "delivery_failed"
     ASSIGNED = "assigned"
+    MODERATED = "moderated"
 
 
 class ItemEvent(SQLModel, table=True):

@@ -20,7 +20,8 @@ from service.errors import N_, DomainError
 from service.inputs import first_refusal, refused_character
 from service.items.errors import ItemErrorCode
 from service.items.lifecycle import STATUS_CLASS, Status, StatusClass, can_transition
-from service.items.models import EventKind, Item, ItemEvent, ItemKind
+from service.items.models import EventKind, Item, ItemEvent, ItemKind, Moderation
+from service.moderation.terms import held_term
 from service.outbox import rules as outbox
 from service.outbox.models import OutboxEntry
 from service.privacy.rules import mask_personal_data
@@ -145,6 +146,15 @@ _INSERT_EVENT = insert(_events)
 _INSERT_OUTBOX = insert(_outbox)
 
 
+def initial_moderation(new: NewItem) -> Moderation:
+    """Held when the text or the address holds a word of the pre-moderation list (for the
+    handling body): the item is stored and routed, its public text waits for staff."""
+    for written in (new.description, new.address_text or ""):
+        if held_term(written, new.decision.body_code) is not None:
+            return Moderation.HELD
+    return Moderation.VISIBLE
+
+
 async def insert_item(session: AsyncSession, new: NewItem, now: datetime) -> Item | None:
     """Store a new item with its first history line and its outbox entry, in the caller's
     transaction; or return None when its idempotency key is already taken (a retry)."""
@@ -172,6 +182,9 @@ def _insert_item(sync_session: OrmSession, new: NewItem, now: datetime) -> Item 
         "address_text": new.address_text,
         "description": new.description,
         "public_description": mask_personal_data(new.description),
+        "moderation": initial_moderation(new).value,
+        "open_flags": 0,
+        "public_text_edited": False,
         "channel": new.channel,
         "language": new.language,
         "idempotency_scope": new.idempotency_scope,

@@ -19,9 +19,11 @@ from service.items.models import (
     ItemEvent,
     ItemKind,
     LocationPrecision,
+    Moderation,
     location_precision,
 )
 from service.items.rules import Audience, Channel, as_utc
+from service.moderation import rules as moderation
 from service.privacy.rules import mask_personal_data
 from service.routing.types import CategoryType
 from service.schema_support import described_enum
@@ -86,6 +88,20 @@ described_enum(
         EventKind.FEEDBACK: "The resident said whether it was fixed.",
         EventKind.DELIVERY_FAILED: "It could not be delivered to the handling body.",
         EventKind.ASSIGNED: "A staff member took it or was given it (staff only).",
+        EventKind.MODERATED: "Moderation changed what the public reads of its text (hidden, "
+        "edited, published again).",
+    },
+)
+described_enum(
+    Moderation,
+    name="ModerationState",
+    description="Whether an item's public text is public (the item is handled either way).",
+    values={
+        Moderation.VISIBLE: "Public, personal data masked.",
+        Moderation.HELD: "Held by pre-moderation (a listed word): waits for staff.",
+        Moderation.FLAGGED: "Withheld after enough flags from the public: waits for staff.",
+        Moderation.HIDDEN: "Hidden by staff.",
+        Moderation.EDITED: "Public as staff rewrote it; the resident's text is kept for staff.",
     },
 )
 described_enum(
@@ -105,6 +121,13 @@ described_enum(
 
 def status_label(status: Status, translator: Translator) -> str:
     return translator.gettext(STATUS_LABELS[status])
+
+
+def public_text(row: Item, translator: Translator) -> str:
+    """What the public reads of an item's text: the masked public copy, or « Hidden by
+    moderation. » (« Not public: … » for a rejected item) in the reader's language."""
+    found = moderation.public_text(row)
+    return found if found is not None else translator.gettext(moderation.withheld_notice(row))
 
 
 def status_class(status: Status) -> StatusClass:
@@ -180,6 +203,11 @@ class ItemView:
     created_at: datetime = strawberry.field(description="When it was received (UTC).")
     updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
     resolved_at: datetime | None = strawberry.field(description="When it was resolved (UTC).")
+    text_withheld: bool = strawberry.field(
+        description="True when the public may not read its text (hidden or held by "
+        "moderation, or the item was rejected): the text fields then say so, in the caller's "
+        "language."
+    )
     item_id: strawberry.Private[int]
     commune_code: strawberry.Private[str]
     category_code: strawberry.Private[str | None]
@@ -203,6 +231,7 @@ class ItemView:
             "created_at": as_utc(row.created_at),
             "updated_at": as_utc(row.updated_at),
             "resolved_at": as_utc(row.resolved_at) if row.resolved_at else None,
+            "text_withheld": moderation.text_withheld(row),
             "item_id": row.id,
             "commune_code": row.commune_code,
             "category_code": row.category_code,

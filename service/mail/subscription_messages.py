@@ -17,6 +17,7 @@ from service.items.models import Item
 from service.mail import subscriptions
 from service.mail.models import MailKind, MailMessage, MailSubscription
 from service.mail.render import Renderer
+from service.moderation import rules as moderation
 from service.privacy.crypto import FieldCipher
 from service.routing.models import Category
 from service.territory.models import Commune
@@ -122,6 +123,11 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _public_description(item: Item, translator: Translator) -> str:
+    found = moderation.public_text(item)
+    return found if found is not None else translator.gettext(moderation.withheld_notice(item))
+
+
 async def _listed(session: AsyncSession, item: Item, translator: Translator) -> dict[str, str]:
     """A report as the public sees it: the masked description, never a contact."""
     category = await session.get(Category, item.category_code) if item.category_code else None
@@ -130,5 +136,6 @@ async def _listed(session: AsyncSession, item: Item, translator: Translator) -> 
         "reference": item.reference,
         "category": translator.gettext(category.label) if category else "",
         "commune": commune.name if commune else "",
-        "description": item.public_description or "",
+        # What the public reads: nothing of a text moderation withholds (nor a rejected one's).
+        "description": _public_description(item, translator),
     }

@@ -20,6 +20,7 @@ DECLARING_MODULES = (
     "service.sensors.personal_data",
     "service.service_requests.personal_data",
     "service.trends.personal_data",
+    "service.moderation.personal_data",
 )
 
 

@@ -32,6 +32,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from service.db import Database
 from service.items.lifecycle import OPEN_STATUSES
 from service.items.models import Item, ItemEvent, Support
+from service.moderation.models import ItemFlag
 from service.privacy import rules as privacy
 from service.privacy.models import Contact, ContactAccess, PrivacyAction
 from service.sensors import changes as sensor_changes
@@ -201,6 +202,8 @@ async def _redact_items(
         .where(col(ServiceRequestDetail.item_id).in_(ids))
         .values(answers=NO_ANSWERS)
     )
+    # The public's flags on these items (a device pseudonym, a comment) have served.
+    await session.exec(delete(ItemFlag).where(col(ItemFlag.item_id).in_(ids)))
     await privacy.announce(session, "item.redacted", ids, now)
     return int(events.rowcount)
 

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError
 from service.outbox.models import OutboxEntry
+from service.privacy import masking
 from service.privacy.crypto import FieldCipher, UndecryptableValue
 from service.privacy.errors import PrivacyErrorCode
 from service.privacy.models import (
@@ -33,20 +34,10 @@ MAX_EMAIL = 254
 MAX_NAME = 100
 MAX_TEXT_VERSION = 40
 
-# In free text: e-mail addresses, and phone numbers as the French write them (06 12 34 56 78,
-# 06.12.34.56.78, +33 6 12 34 56 78, 0033...). Masking a number that was not a phone is a
-# smaller harm than publishing one that was.
-EMAIL_IN_TEXT = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+")
-PHONE_IN_TEXT = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)\s?\d{1,3}[\s.\-]?(?:\(0\)[\s.\-]?)?[1-9]|0[1-9])"
-    r"(?:[\s.\-]?\d{2}){4}(?!\d)"
-)
-MASK = "[…]"
-
-
-def mask_personal_data(text: str) -> str:
-    """The text with e-mail addresses and phone numbers replaced, for public views."""
-    return PHONE_IN_TEXT.sub(MASK, EMAIL_IN_TEXT.sub(MASK, text))
+# Masking free text lives in its own module (service.privacy.masking); its two names stay
+# importable from here.
+MASK = masking.MASK
+mask_personal_data = masking.mask_personal_data
 
 
 def normalise_phone(raw: str) -> str | None:

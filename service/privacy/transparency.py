@@ -21,6 +21,7 @@ from service.errors import N_, DomainError
 from service.i18n.translator import Translator
 from service.items.lifecycle import KIND_LABELS
 from service.items.models import Item, ItemKind
+from service.moderation.models import ItemFlag
 from service.privacy.errors import PrivacyErrorCode
 from service.privacy.models import Consent, ConsentPurpose, PrivacyAction, PrivacyLogEntry
 from service.sensors.models import Sensor, SensorOpinion
@@ -42,6 +43,8 @@ LINES = (
     ("erasures", N_("Erasures asked for by residents")),
     ("sensorsRegistered", N_("Sensors added to the public register")),
     ("opinionsReceived", N_("Opinions received on sensors")),
+    ("flagsReceived", N_("Flags on public texts received from the public")),
+    ("publicTextsHiddenOrEdited", N_("Public texts hidden or rewritten by moderation")),
 )
 
 
@@ -113,6 +116,12 @@ async def transparency_report(session: AsyncSession, year: int) -> dict[str, Any
         "erasures": sum(1 for action, _, _ in log if action == PrivacyAction.ERASE.value),
         "sensorsRegistered": await count(col(Sensor.created_at)),
         "opinionsReceived": await count(col(SensorOpinion.created_at)),
+        # Notice and takedown (the moderation of what the public reads).
+        "flagsReceived": await count(col(ItemFlag.created_at)),
+        "publicTextsHiddenOrEdited": await count(
+            col(AuditEntry.at),
+            col(AuditEntry.action).in_(["moderation_hide", "moderation_edit"]),
+        ),
     }
 
 

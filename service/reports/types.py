@@ -12,8 +12,8 @@ from service.context import Context
 from service.items.lifecycle import Status
 from service.items.models import Item
 from service.items.rules import Audience
-from service.items.types import HistoryEntry, ItemView, PageInfo
-from service.privacy.rules import mask_personal_data
+from service.items.types import HistoryEntry, ItemView, PageInfo, public_text
+from service.moderation import rules as moderation
 from service.reports.errors import ReportErrorCode
 from service.schema_support import described_enum
 
@@ -58,16 +58,20 @@ class ReportError:
 @strawberry.type(name="Report", description="A problem reported in public space (public view).")
 class ReportType(ItemView):
     description: str = strawberry.field(
-        description="What the resident wrote, e-mail addresses and phone numbers masked."
+        description="What the resident wrote, personal data masked (e-mail addresses, phone "
+        "numbers, number plates, IBANs, social-security and card numbers, names after a "
+        "civility); « Hidden by moderation. » in the caller's language when `textWithheld`."
     )
-    address_text: str | None = strawberry.field(description="The address given, masked alike.")
+    address_text: str | None = strawberry.field(
+        description="The address given, masked alike; null when `textWithheld`."
+    )
 
     @classmethod
     def from_row(cls, row: Item, info: Info[Context, None]) -> ReportType:
         return cls(
             **ItemView.common(row, info.context.translator),
-            description=row.public_description,
-            address_text=mask_personal_data(row.address_text) if row.address_text else None,
+            description=public_text(row, info.context.translator),
+            address_text=moderation.public_address(row),
         )
 
     @strawberry.field(description="Its public history, oldest first.")

@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.items.models import Item, ItemEvent, ItemKind
 from service.items.rules import Audience, as_utc
+from service.moderation import rules as moderation
 from service.privacy.rules import mask_personal_data
 from service.reference import ReferenceData
 from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES
@@ -125,7 +126,9 @@ class ItemDocumentBuilder:
             category = (
                 context.reference.categories.get(row.category_code) if row.category_code else None
             )
-            address = mask_personal_data(row.address_text) if row.address_text else ""
+            # What the public reads: nothing of a text moderation withholds (or a rejected
+            # item's); staff still find it by its staff texts.
+            address = moderation.public_address(row) or ""
             documents.append(
                 SearchDocument(
                     source=ITEM_SOURCE,
@@ -141,7 +144,7 @@ class ItemDocumentBuilder:
                     public=self.is_public(row),
                     titles=context.labels(category.label) if category else {},
                     place=" ".join(p for p in (commune.name if commune else "", address) if p),
-                    public_text=row.public_description,
+                    public_text=moderation.public_text(row) or "",
                     public_answers=public_answers + public_extra.get(row.id, []),
                     staff_texts=[row.description, row.address_text or "", *staff_texts]
                     + staff_extra.get(row.id, []),

@@ -12,7 +12,7 @@ from strawberry.types import Info
 from service.context import Context
 from service.items.models import Item
 from service.items.rules import Audience, as_utc
-from service.items.types import HistoryEntry, ItemView, PageInfo
+from service.items.types import HistoryEntry, ItemView, PageInfo, public_text
 from service.pagination import page_size
 from service.reports.types import ContactInput, ResidentChannel
 from service.schema_support import described_enum
@@ -486,12 +486,14 @@ class SensorOpinionType:
 )
 class SensorQuestionType(ItemView):
     question: str = strawberry.field(
-        description="What the resident asked, e-mail addresses and phone numbers masked."
+        description="What the resident asked, personal data masked; « Hidden by moderation. » "
+        "in the caller's language when `textWithheld`."
     )
 
     @classmethod
     def from_row(cls, row: Item, info: Info[Context, None]) -> SensorQuestionType:
-        return cls(**ItemView.common(row, info.context.translator), question=row.public_description)
+        translator = info.context.translator
+        return cls(**ItemView.common(row, translator), question=public_text(row, translator))
 
     @strawberry.field(description="Its public history, answers included, oldest first.")
     async def history(self, info: Info[Context, None]) -> list[HistoryEntry]:

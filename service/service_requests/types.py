@@ -8,7 +8,7 @@ from strawberry.types import Info
 from service.context import Context
 from service.items.models import Item, LocationPrecision
 from service.items.rules import Audience
-from service.items.types import HistoryEntry, ItemView
+from service.items.types import HistoryEntry, ItemView, public_text
 from service.reports.types import AssistedChannel, ContactInput, ResidentChannel
 from service.routing.models import Competence
 from service.schema_support import described_enum
@@ -230,7 +230,8 @@ def _answers(
 )
 class ServiceRequestType(ItemView):
     description: str = strawberry.field(
-        description="What the resident wrote, e-mail addresses and phone numbers masked."
+        description="What the resident wrote, personal data masked; publicly, « Hidden by "
+        "moderation. » in the caller's language when `textWithheld`."
     )
     answers: list[ServiceRequestAnswer] = strawberry.field(
         description="The answers: all of them for the resident who sent it and the handling "
@@ -259,7 +260,9 @@ class ServiceRequestType(ItemView):
             common["location_precision"] = LocationPrecision.COMMUNE  # what this reader gets
         return cls(
             **common,
-            description=row.public_description,
+            description=public_text(row, info.context.translator)
+            if public
+            else row.public_description,
             answers=_answers(spec, detail, info, public),
             address_text=None if public else row.address_text,
             service_code=detail.service_code,

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.items.lifecycle import Status
-from service.items.models import DeliveryState, Item
+from service.items.models import DeliveryState, Item, Moderation
 from service.items.rules import Audience, as_utc
 from service.items.types import HistoryEntry, ItemView, PageInfo
 from service.routing.due import is_overdue
@@ -61,6 +61,14 @@ class StaffItem(ItemView):
     routing_reason: str = strawberry.field(description="Which routing rule applied.")
     channel: str = strawberry.field(description="How it came in (app, web, counter, ...).")
     language: str = strawberry.field(description="The resident's language, for answers.")
+    moderation: Moderation = strawberry.field(
+        description="Whether the public reads its text (moderation)."
+    )
+    public_description: str = strawberry.field(
+        description="The public copy of its text (masked of personal data, or as staff edited "
+        "it), whether or not the public may read it now."
+    )
+    open_flag_count: int = strawberry.field(description="Flags from the public not yet reviewed.")
     assigned_to_id: strawberry.Private[int | None]
     due_at: datetime | None = strawberry.field(
         description="When its body should have handled it (UTC): receipt plus the target time "
@@ -78,6 +86,9 @@ class StaffItem(ItemView):
             routing_reason=row.routing_reason,
             channel=row.channel,
             language=row.language,
+            moderation=Moderation(row.moderation),
+            public_description=row.public_description,
+            open_flag_count=row.open_flags,
             assigned_to_id=row.assigned_to_id,
             due_at=as_utc(row.due_at) if row.due_at else None,
             overdue=is_overdue(row.due_at, Status(row.status), info.context.now),

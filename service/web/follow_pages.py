@@ -48,6 +48,7 @@ EVENT_LABELS = {
     EventKind.MERGED: N_("Merged with another item"),
     EventKind.INFORMATION_ADDED: N_("Information you added"),
     EventKind.FEEDBACK: N_("Your opinion"),
+    EventKind.MODERATED: N_("Moderation changed what the public reads of your text"),
 }
 # What was just done, shown once after the redirect (``?fait=``).
 DONE = {

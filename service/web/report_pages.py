@@ -21,7 +21,7 @@ from service.errors import DomainError, ValidationFailed
 from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import Item
 from service.items.submission import Submitted
-from service.items.types import SUPPORT_LABEL, status_label
+from service.items.types import SUPPORT_LABEL, public_text, status_label
 from service.reports import rules
 from service.reports.rules import ReportFilter, ReportRequest
 from service.web.devices import device_key, remember_device
@@ -129,7 +129,7 @@ def similar_view(web: Web, page: Page, item: Item, distance: float | None) -> Si
         reference=item.reference,
         category=str(page.gettext(category.label)) if category else "",
         status=status_label(Status(item.status), page.translator),
-        description=item.public_description,
+        description=public_text(item, page.translator),
         created=page.date(item.created_at),
         supporters=str(page.ngettext(*SUPPORT_LABEL, item.support_count)),
         distance_m=round(distance) if distance is not None else None,

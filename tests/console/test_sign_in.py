@@ -179,3 +179,18 @@ async def test_after_signing_in_the_console_never_sends_one_to_another_site(
     )
     # then
     assert response.headers["location"] == "/console"
+
+
+async def test_every_console_page_is_sent_with_the_pages_safety_headers(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given
+    browser = await signed_in(services, client)
+    # when
+    pages = [await browser.get(path) for path in ("/console", "/console/carte", "/console/jetons")]
+    # then
+    for response in pages:
+        assert response.status_code == 200
+        assert_secure_page(response)  # strict CSP, nothing inline, no referrer
+        assert response.headers["cache-control"] == "no-store"
+        assert 'name="robots" content="noindex, nofollow"' in response.text

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import column, insert, inspect, table, text
 from sqlalchemy.engine import make_url
 
 from service import migrate
@@ -159,19 +159,26 @@ async def database_before_encryption(url: str, settings: Settings) -> int:
         migrate.downgrade(url, revision_before_encryption(), cipher=cipher_for((KEY_2026,), ()))
         db = Database(url)
         async with db.writing() as session:
-            item = legacy_item()
-            session.add(item)
-            await session.flush()
+            # Only the columns the item table had then (later migrations add others).
+            columns = await session.run_sync(
+                lambda s: {c["name"] for c in inspect(s.connection()).get_columns("item")}
+            )
+            values = legacy_item().model_dump(include=columns - {"id"})
+            then = table("item", column("id"), *(column(name) for name in values))
+            item_id = (
+                await session.exec(  # type: ignore[call-overload]
+                    insert(then).values(values).returning(then.c.id)
+                )
+            ).scalar_one()
             await session.exec(  # type: ignore[call-overload]
                 text(
                     "INSERT INTO contact (item_id, name, email, phone, created_at) "
                     "VALUES (:item, 'Camille Martin', 'camille@example.org', "
                     "'+33612345678', CURRENT_TIMESTAMP)"
                 ),
-                params={"item": item.id},
+                params={"item": item_id},
             )
-            assert item.id is not None
-            return item.id
+            return int(item_id)
     finally:
         await db.dispose()
 

@@ -57,8 +57,36 @@ async def test_the_report_equals_what_happened_in_the_year(
         "erasures": 1,
         "sensorsRegistered": 1,
         "opinionsReceived": 1,
+        "flagsReceived": 0,
+        "publicTextsHiddenOrEdited": 0,
     }
     assert last_year["itemsByKind"] == {} and last_year["contactsCollected"] == 0
+
+
+async def test_the_report_counts_flags_and_the_texts_moderation_withheld(
+    fresh_client: httpx.AsyncClient, fresh_services: Services
+) -> None:
+    # given a report flagged by three devices, then hidden by its body's staff
+    client, services = fresh_client, fresh_services
+    reference = (await submit_report(client, categoryCode="graffiti"))["report"]["reference"]
+    for n in range(3):
+        flagged = await data_of(
+            client,
+            operation("ItemFlag"),
+            {"reference": reference, "reason": "SPAM", "deviceKey": f"device-tr-{n:04d}"},
+        )
+        assert flagged["itemFlag"]["counted"] is True
+    agent = await staff(services, client, "mairie-49007", Role.AGENT)
+    hidden = await agent.data(
+        "ItemModerate", {"reference": reference, "action": "HIDE", "reason": "Publicité."}
+    )
+    assert hidden["itemModerate"]["errors"] == []
+    # when
+    async with services.db.reading() as session:
+        report = await transparency_report(session, services.clock().year)
+    # then
+    assert report["flagsReceived"] == 3
+    assert report["publicTextsHiddenOrEdited"] == 1
 
 
 def test_the_command_prints_the_report_in_the_chosen_language(fresh_settings: Settings) -> None:

@@ -77,6 +77,21 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
         "{ errors { code } } }",
         lambda r: {"i": {"code": "matrix", "language": "fr", "title": "T", "text": "Merci."}},
     ),
+    # Moderation: the handling body's staff who work items; never council nor integrators.
+    "moderation queue": (
+        "{ moderationQueue(first: 100) { entries { item { reference } } } }",
+        lambda r: {},
+    ),
+    "moderate": (
+        'mutation($r: String!) { itemModerate(reference: $r, action: HIDE, reason: "charte") '
+        "{ errors { code } } }",
+        lambda r: {"r": r},
+    ),
+    "takedown report": (
+        '{ moderationReport(since: "2026-01-01T00:00:00Z", until: "2027-01-01T00:00:00Z") '
+        "{ flagsReceived } }",
+        lambda r: {},
+    ),
     "escalations": ("{ triageEscalations(first: 5) { totalCount } }", lambda r: {}),
     "directory": ("{ staffDirectory { id } }", lambda r: {}),
     "invite": (
@@ -100,6 +115,7 @@ OPERATIONS: dict[str, tuple[str, Any]] = {
 ACCOUNTS_OF_ADMINS = {"invite": OK, "deactivate": MISSING}
 ACCOUNTS_REFUSED = {"invite": FORBID, "deactivate": FORBID}
 
+
 EXPECTED: dict[str, dict[str, str]] = {
     "anonymous": dict.fromkeys(OPERATIONS, ANON) | {"trends": NOT_PUBLIC},
     # A tracking token opens one's own item through `tracked`, and nothing of staff.
@@ -117,6 +133,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": FORBID,
         "trends": OK,
+        "moderation queue": OK,
+        "moderate": OK,
+        "takedown report": OK,
         "escalations": FORBID,
         "directory": OK,
     }
@@ -134,6 +153,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": FORBID,
         "trends": OK,
+        "moderation queue": OK,
+        "moderate": MISSING,
+        "takedown report": OK,
         "escalations": FORBID,
         "directory": OK,
     }
@@ -150,6 +172,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": FORBID,
         "trends": OK,
+        "moderation queue": OK,
+        "moderate": MISSING,
+        "takedown report": OK,
         "escalations": FORBID,
         "directory": OK,
     }
@@ -166,6 +191,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": OK,
         "trends": OK,
+        "moderation queue": OK,
+        "moderate": OK,
+        "takedown report": OK,
         "escalations": OK,
         "directory": OK,
     }
@@ -182,6 +210,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": OK,
         "trends": OK,
+        "moderation queue": OK,
+        "moderate": OK,
+        "takedown report": OK,
         "escalations": OK,
         "directory": OK,
     }
@@ -198,6 +229,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "templates": OK,
         "template save": OK,
         "trends": OK,
+        "moderation queue": OK,
+        "moderate": MISSING,
+        "takedown report": OK,
         "escalations": OK,
         "directory": OK,
     }
@@ -329,6 +363,14 @@ CONSOLE_ROUTES: dict[str, tuple[str, str, dict[str, str], str]] = {
     ),
     "duplicate": ("POST", "/console/dossiers/{r}/doublon", {"original": "{o}"}, "doublon"),
     "reject": ("POST", "/console/dossiers/{r}/rejet", {"reason": "Hors compétence."}, "rejet"),
+    "moderation": ("GET", "/console/moderation", {}, ""),
+    "moderation item": ("GET", "/console/moderation/{r}", {}, ""),
+    "moderate": (
+        "POST",
+        "/console/moderation/{r}",
+        {"action": "hide", "reason": "Charte."},
+        "console-moderation",
+    ),
     "tokens": ("GET", "/console/jetons", {}, ""),
     "token create": (
         "POST",
@@ -376,6 +418,7 @@ ITEM_ROUTES = (
         "map points",
         "live rows",
         "open by reference",
+        "moderation",
         "tokens",
         "token create",
         "token revoke",
@@ -387,6 +430,7 @@ ANYONE_SIGNED_IN = {
     "map": SHOWN,
     "map points": SHOWN,
     "live rows": SHOWN,
+    "moderation": SHOWN,
     "open by reference": DONE,  # to the item's page, which decides
     "tokens": SHOWN,
     "token create": SHOWN,  # the new secret, shown once
@@ -400,6 +444,7 @@ OF_A = (
         "item": SHOWN,
         "contact confirmation": SHOWN,
         "contact read": SHOWN,
+        "moderation item": SHOWN,
     }
 )
 # Administrators: their accounts and log; supervisors too: the overdue; anyone working items:
@@ -436,7 +481,13 @@ CONSOLE_EXPECTED: dict[str, dict[str, int]] = {
     "ALM admin": ANYONE_SIGNED_IN | dict.fromkeys(ITEM_ROUTES, NOT_FOUND) | ADMIN_B,
     # Council members read trends: no queue, no item, no contact; their own tokens only.
     "council member": ANYONE_SIGNED_IN
-    | {"queue": REFUSED, "map": REFUSED, "map points": REFUSED, "live rows": REFUSED}
+    | {
+        "queue": REFUSED,
+        "map": REFUSED,
+        "map points": REFUSED,
+        "live rows": REFUSED,
+        "moderation": REFUSED,
+    }
     | dict.fromkeys(ITEM_ROUTES, REFUSED)
     | SIGNED_IN_B
     | {"assisted": REFUSED, "assisted report": REFUSED, "export": REFUSED},

@@ -22,6 +22,7 @@ from service.items.lifecycle import STATUS_CLASS, Status, StatusClass
 from service.items.models import Item, ItemEvent, ItemKind
 from service.items.rules import Audience, as_utc
 from service.items.submission import Submitted
+from service.moderation import rules as moderation
 from service.privacy import rules as privacy
 from service.privacy.crypto import FieldCipher
 from service.reference import ReferenceData
@@ -122,6 +123,12 @@ def _w3c(moment: datetime | None) -> str | None:
     return as_utc(moment).isoformat(timespec="seconds") if moment else None
 
 
+def _description(item: Item, tr: Translator) -> str:
+    """The public text, or « Hidden by moderation. » in the reader's language."""
+    found = moderation.public_text(item)
+    return found if found is not None else tr.gettext(moderation.withheld_notice(item))
+
+
 def request_record(
     item: Item,
     detail: ServiceRequestDetail | None,
@@ -133,7 +140,7 @@ def request_record(
     if detail is None:
         category = reference.categories.get(item.category_code or "")
         code, name = item.category_code, tr.gettext(category.label) if category else ""
-        address = privacy.mask_personal_data(item.address_text) if item.address_text else None
+        address = moderation.public_address(item)
         point = (item.latitude, item.longitude)
     else:
         spec = reference.services.services.get(detail.service_code)
@@ -149,7 +156,7 @@ def request_record(
         "status_notes": status_notes,
         "service_name": name,
         "service_code": code,
-        "description": item.public_description,
+        "description": _description(item, tr),
         "agency_responsible": body.name if body else None,
         "service_notice": None,
         "requested_datetime": _w3c(item.created_at),

@@ -30,7 +30,7 @@ from service.staff import actions, templates
 from service.staff.errors import StaffErrorCode
 from service.staff.permissions import ASSIGNING_ROLES, covered_bodies
 from service.web.console.auth import StaffPage, expired, posted_form, refused, render, require_staff
-from service.web.console.queue import DELIVERY_LABELS, STATUS_COUNTS
+from service.web.console.queue import DELIVERY_LABELS, STATUS_COUNTS, form_options
 from service.web.follow_pages import EVENT_LABELS, subject_and_answers
 from service.web.forms import Form, field_errors
 from service.web.rendering import Endpoint, Web
@@ -107,6 +107,7 @@ async def _view(web: Web, staff: StaffPage, session: AsyncSession, item: Item) -
     ]
     subject, answers = await subject_and_answers(web, page, session, item)
     current = Status(item.status)
+    options = form_options(web, page)
     nearby: list[tuple[Item, str]] = []
     # Only while it may still be marked a duplicate (the look-up is half the page's cost).
     latitude, longitude = item.latitude, item.longitude
@@ -176,10 +177,8 @@ async def _view(web: Web, staff: StaffPage, session: AsyncSession, item: Item) -
         "may_reject": Status.REJECTED in TRANSITIONS[current],
         "may_mark_duplicate": Status.DUPLICATE in TRANSITIONS[current],
         "language_options": [(code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES],
-        "category_options": [
-            (c.code, page.gettext(c.label)) for c in reference.categories_in_order()
-        ],
-        "body_options": [(b.code, b.name) for b in reference.bodies_in_order()],
+        "category_options": options["category_options"],
+        "body_options": options["body_options"],
         "paths": {
             "self": page.url(item_path(item.reference)),
             "contact": page.url(item_path(item.reference) + "/contact"),

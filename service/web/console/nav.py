@@ -23,6 +23,7 @@ class NavEntry:
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry("queue", "/console", N_("Queue"), ITEM_ROLES),
     NavEntry("map", "/console/carte", N_("Map"), ITEM_ROLES),
+    NavEntry("moderation", "/console/moderation", N_("Moderation"), ITEM_ROLES),
     NavEntry("escalations", "/console/retards", N_("Overdue"), ASSIGNING_ROLES),
     NavEntry("assisted", "/console/guichet", N_("For a resident"), ITEM_ROLES),
     NavEntry("staff", "/console/equipe", N_("Staff accounts"), frozenset({Role.ADMIN})),

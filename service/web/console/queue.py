@@ -230,18 +230,24 @@ def rows_of(web: Web, staff: StaffPage, found: list[Item]) -> list[Row]:
 
 
 def form_options(web: Web, page: Page) -> dict[str, Any]:
-    """The filter form's choices, in the reader's language."""
-    reference = web.services.reference
-    return {
-        "status_options": [(s.value, page.gettext(STATUS_LABELS[s])) for s in Status],
-        "kind_options": [(k.value, page.gettext(KIND_LABELS[k])) for k in ItemKind],
-        "category_options": [
-            (c.code, page.gettext(c.label)) for c in reference.categories_in_order()
-        ],
-        "commune_options": [(c.code, c.name) for c in reference.communes_by_name()],
-        "assigned_options": [(a.value, page.gettext(ASSIGNMENT_LABELS[a])) for a in Assignment],
-        "order_options": [(o.value, page.gettext(ORDER_LABELS[o])) for o in QueueOrder],
-    }
+    """The filter form's choices, in the reader's language (made once per language and
+    reference snapshot: they change only with the reference data)."""
+
+    def build() -> dict[str, Any]:
+        reference = web.services.reference
+        return {
+            "status_options": [(s.value, page.gettext(STATUS_LABELS[s])) for s in Status],
+            "kind_options": [(k.value, page.gettext(KIND_LABELS[k])) for k in ItemKind],
+            "category_options": [
+                (c.code, page.gettext(c.label)) for c in reference.categories_in_order()
+            ],
+            "commune_options": [(c.code, c.name) for c in reference.communes_by_name()],
+            "assigned_options": [(a.value, page.gettext(ASSIGNMENT_LABELS[a])) for a in Assignment],
+            "order_options": [(o.value, page.gettext(ORDER_LABELS[o])) for o in QueueOrder],
+            "body_options": [(b.code, b.name) for b in reference.bodies_in_order()],
+        }
+
+    return web.derived.get(("console-options", page.locale), build)
 
 
 class StatusCounts:

@@ -4,8 +4,8 @@ The dashboard's scoped periods (a kind, a category, a body) read whole months fr
 instead of scanning the daily roll-ups (about 1.5 s at 1,000,000 items). Filled by
 ``python -m service trends rebuild`` (and kept by the outbox consumer from then on).
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-05 06:30:00.000000
 """
 
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate writes its AutoString)
 from alembic import op
 
-revision: str = "0020"
-down_revision: str | None = "0019"
+revision: str = "0021"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
