@@ -73,6 +73,9 @@ async def subscription_message(
         "unsubscribe_url": renderer.link(
             "/courriel/desinscription?jeton=" + tokens.issue(subscription, "stop")
         ),
+        "data_url": renderer.link(
+            "/courriel/mes-donnees?jeton=" + tokens.issue(subscription, "data")
+        ),
         "confirm_url": renderer.link(
             "/courriel/abonnement?jeton=" + tokens.issue(subscription, "confirm")
         ),

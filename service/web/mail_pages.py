@@ -10,10 +10,13 @@ button that POSTs.
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
 from starlette.requests import Request
 from starlette.responses import Response
 
-from service.mail import subscriptions
+from service.mail import subscription_messages, subscriptions
 from service.privacy import rules as privacy
 from service.web.forms import read_form
 from service.web.rendering import Endpoint, Web
@@ -21,6 +24,7 @@ from service.web.rendering import Endpoint, Web
 TOKEN = "jeton"
 PATH = "/courriel/desinscription"
 CONFIRM_PATH = "/courriel/abonnement"
+DATA_PATH = "/courriel/mes-donnees"
 
 
 def unsubscribe_page(web: Web) -> Endpoint:
@@ -95,6 +99,60 @@ def confirm_post(web: Web) -> Endpoint:
         return web.render(page, "subscription_confirm.html", private=True, token=token, done=True)
 
     return endpoint
+
+
+def data_page(web: Web) -> Endpoint:
+    """What is stored about a subscription, opened by its own signed link (in every message
+    it receives): the address, the area, the language and the dates, on a page or as a JSON
+    file (``?format=json``); the page's button erases it all (the unsubscribe POST). The token
+    names the subscription only, never the address."""
+
+    async def endpoint(request: Request) -> Response:
+        page = web.page(request)
+        token = request.query_params.get(TOKEN, "")
+        tokens = web.services.mailer.subscriptions
+        async with web.services.db.reading() as session:
+            found = await tokens.open(session, token, "data")
+            if found is None:
+                return _invalid(web, request)
+            area = await subscription_messages.area_of(session, found, page.translator)
+        translator = page.translator
+        confirmed = found.confirmed_at
+        if request.query_params.get("format") == "json":
+            document = {
+                "email": subscriptions.open_email(found, web.services.contact_cipher),
+                "area": area,
+                "communeCode": found.commune_code,
+                "categoryCode": found.category_code,
+                "latitude": found.latitude,
+                "longitude": found.longitude,
+                "radiusMeters": found.radius_meters,
+                "language": found.language,
+                "createdAt": _utc(found.created_at).isoformat(),
+                "confirmedAt": _utc(confirmed).isoformat() if confirmed else None,
+            }
+            body = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+            headers = web.headers(page, private=True)
+            headers["Content-Disposition"] = 'attachment; filename="subscription.json"'
+            return Response(body, media_type="application/json; charset=utf-8", headers=headers)
+        return web.render(
+            page,
+            "subscription_data.html",
+            private=True,
+            token=token,
+            stop_token=tokens.issue(found, "stop"),
+            email=subscriptions.open_email(found, web.services.contact_cipher),
+            area=area,
+            language=found.language,
+            created=translator.datetime(_utc(found.created_at)),
+            confirmed=translator.datetime(_utc(confirmed)) if confirmed else None,
+        )
+
+    return endpoint
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _invalid(web: Web, request: Request) -> Response:
