@@ -34,7 +34,12 @@ from service.search.indexer import IndexerLock, run_search_indexer
 from service.sensors.geojson import sensors_geojson_endpoint
 from service.settings import SUPPORTED_LOCALES, Settings
 from service.territory.geojson import communes_geojson_endpoint
-from service.trends.endpoints import chart_endpoint, opendata_endpoint
+from service.trends.endpoints import (
+    catalogue_endpoint,
+    chart_endpoint,
+    opendata_endpoint,
+    table_schema_endpoint,
+)
 from service.trends.rollup import run_rollup_worker
 from service.web.routes import web_routes
 
@@ -136,6 +141,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         Route("/sensors.geojson", sensors_geojson_endpoint(services), methods=["GET"]),
         Route("/communes.geojson", communes_geojson_endpoint(services), methods=["GET"]),
         Route("/open311/v2/{path:path}", open311.handle, methods=["GET", "POST"]),
+        Route("/opendata/catalog.jsonld", catalogue_endpoint(services), methods=["GET"]),
+        Route("/opendata/{dataset}.schema.json", table_schema_endpoint(services), methods=["GET"]),
         Route("/opendata/{dataset}.{format}", opendata_endpoint(services), methods=["GET"]),
         Route("/trends/charts/{name}.svg", chart_endpoint(services), methods=["GET"]),
         Route(UPLOAD_PATH, photos.upload, methods=["POST"]),

@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service import log_format, migrate
 from service.commands import accounts, data
@@ -30,6 +31,9 @@ from service.i18n.catalogs import CatalogError
 from service.private_files import protect_data
 from service.settings import PROJECT_ROOT, SUPPORTED_LOCALES, Settings, SettingsError
 from service.staff.models import Role
+
+if TYPE_CHECKING:
+    from service.demo_year import Seeded
 
 SCHEMA_PATH = PROJECT_ROOT / "graphql" / "schema.graphql"
 
@@ -478,22 +482,32 @@ def _prepare_demo(settings: Settings) -> None:
     migrate.upgrade(settings.resolved_database_url)
     counts = asyncio.run(_run_fixture_load(settings))
     print("demo: database ready, " + ", ".join(f"{n} {table}" for table, n in counts.items()))
-    created, sensors = asyncio.run(_load_demo_data(settings))
+    started = time.monotonic()
+    created, sensors, year = asyncio.run(_load_demo_data(settings))
     print(f"demo: {created} example reports added (invented data, see fixtures/demo)")
     print(f"demo: {sensors} example sensors added (invented data, see fixtures/demo)")
+    if year.items:
+        print(
+            f"demo: a year of {year.items} example items and {year.opinions} sensor opinions "
+            f"added in {time.monotonic() - started:.1f} s (invented: SERVICE_DEMO_YEAR_ITEMS=0 "
+            "leaves it out)"
+        )
 
 
-async def _load_demo_data(settings: Settings) -> tuple[int, int]:
+async def _load_demo_data(settings: Settings) -> tuple[int, int, Seeded]:
     from service.app import build_services
     from service.context import utc_now
     from service.demo import load_demo_reports
+    from service.demo_year import seed_demo_year
     from service.sensors.demo import load_demo_sensors
 
     services = build_services(settings)
     try:
         await services.reload_reference()
         reports = await load_demo_reports(services, utc_now())
-        return reports, await load_demo_sensors(services, utc_now())
+        sensors = await load_demo_sensors(services, utc_now())
+        year = await seed_demo_year(services, utc_now(), settings.demo_year_items)
+        return reports, sensors, year
     finally:
         await services.db.dispose()
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
-from itsdangerous import Signer
+from itsdangerous import BadSignature, Signer
 from starlette.requests import Request
 from strawberry.dataloader import DataLoader
 
@@ -51,7 +51,7 @@ from service.shared_limits import (
     SharedRateLimiter,
     SharedStore,
 )
-from service.staff.rules import StaffIdentity
+from service.staff.rules import StaffIdentity, identity_for_session
 from service.staff.throttle import LoginThrottle
 from service.tracking.rules import TrackingTokens
 
@@ -216,6 +216,19 @@ class Services:
     def session_cookies(self) -> Signer:
         """Signs the session cookie: a forged one is refused before any database lookup."""
         return Signer(list(self.secret_keys), salt="staff-session-cookie")
+
+    async def caller_from_cookie(self, cookie: str | None) -> Caller:
+        """Staff signed in by the session cookie (the API and the pages read it alike);
+        anonymous when there is none, or a forged, expired or revoked one."""
+        if not cookie:
+            return ANONYMOUS
+        try:
+            token = self.session_cookies.unsign(cookie).decode()
+        except BadSignature:
+            return ANONYMOUS
+        async with self.db.reading() as session:
+            identity = await identity_for_session(session, token, self.clock())
+        return Caller(staff=identity, session_token=token) if identity else ANONYMOUS
 
     def csrf_token(self, session_token: str) -> str:
         """The CSRF token of a session: derived, so nothing more to store."""

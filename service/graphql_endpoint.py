@@ -20,7 +20,6 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
-from itsdangerous import BadSignature
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -28,7 +27,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from service.context import ANONYMOUS, Caller, Context, Services
+from service.context import Caller, Context, Services
 from service.errors import N_, DomainError
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import Translator
@@ -223,16 +222,7 @@ class GraphQLEndpoint:
                     status=401,
                 )
             return Caller(staff=identity)
-        cookie = request.cookies.get(SESSION_COOKIE)
-        if not cookie:
-            return ANONYMOUS
-        try:
-            token = services.session_cookies.unsign(cookie).decode()
-        except BadSignature:
-            return ANONYMOUS
-        async with services.db.reading() as session:
-            identity = await staff_rules.identity_for_session(session, token, now)
-        return Caller(staff=identity, session_token=token) if identity else ANONYMOUS
+        return await services.caller_from_cookie(request.cookies.get(SESSION_COOKIE))
 
     def _operation_label(self, params: dict[str, Any]) -> str:
         """The operation's name for the metrics: a published operation's, else ``other``

@@ -128,6 +128,8 @@ class Settings:
     access_log_retention_days: int = 365
     # `serve` runs the purge at start-up and then every this many hours.
     purge_interval_hours: float = 24.0
+    # `serve --demo` adds a year of example items (0: only the few example reports).
+    demo_year_items: int = 9000
     # Whether this host's processes run the search indexer (one of them at a time does).
     search_indexer: bool = True
     search_batch_size: int = 500
@@ -268,6 +270,7 @@ class Settings:
             opinions_per_origin_hour=_positive(
                 env, "SERVICE_OPINIONS_PER_ORIGIN_HOUR", defaults.opinions_per_origin_hour
             ),
+            demo_year_items=_non_negative(env, "SERVICE_DEMO_YEAR_ITEMS", defaults.demo_year_items),
             search_indexer=_flag(env, "SERVICE_SEARCH_INDEXER", defaults.search_indexer),
             search_batch_size=_positive(
                 env, "SERVICE_SEARCH_BATCH_SIZE", defaults.search_batch_size
@@ -501,6 +504,19 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
     if value <= 0:
         raise SettingsError(f"{name} must be positive, not {value}")
+    return value
+
+
+def _non_negative(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must be zero or more, not {value}")
     return value
 
 

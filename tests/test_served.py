@@ -34,6 +34,8 @@ def start_server(
     """``serve --demo`` on a free loopback port, with these ``SERVICE_*`` variables only."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SERVICE_")}
+    # The demo's few example reports only, unless a test asks for its year of examples.
+    env["SERVICE_DEMO_YEAR_ITEMS"] = "0"
     env.update(settings or {})
     env["SERVICE_DATA_DIR"] = str(data_dir)
     process = subprocess.Popen(

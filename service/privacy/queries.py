@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import strawberry
 from strawberry.types import Info
 
 from service.context import Context
 from service.i18n.translator import Translator
-from service.privacy import register
+from service.privacy import register, transparency
 from service.privacy.retention import RetentionPeriods
-from service.privacy.types import ProcessedData, ProcessingActivity, ProcessingRegister
+from service.privacy.types import (
+    ProcessedData,
+    ProcessingActivity,
+    ProcessingRegister,
+    TransparencyLine,
+    TransparencyReport,
+    TransparencySection,
+)
 
 
 @strawberry.type
@@ -20,6 +29,41 @@ class PrivacyQuery:
     )
     async def processing_register(self, info: Info[Context, None]) -> ProcessingRegister:
         return processing_register(info.context.translator, info.context.services.retention_periods)
+
+    @strawberry.field(
+        description="The annual transparency report of a year (a past one, or this one so "
+        "far), in the caller's language: the same counts as the command "
+        "`transparency-report` and the page /transparence."
+    )
+    async def transparency_report(
+        self,
+        info: Info[Context, None],
+        year: Annotated[int, strawberry.argument(description="The year, e.g. 2025.")],
+    ) -> TransparencyReport:
+        context = info.context
+        checked = transparency.checked_year(year, context.now.date())
+        async with context.db.reading() as session:
+            report = await transparency.transparency_report(session, checked)
+        return transparency_view(report, context.translator)
+
+
+def transparency_view(report: dict[str, Any], translator: Translator) -> TransparencyReport:
+    """The report as the API and the page give it (built by ``service.privacy.transparency``)."""
+    return TransparencyReport(
+        year=report["year"],
+        title=transparency.title(report, translator),
+        sections=[
+            TransparencySection(
+                title=section.title,
+                lines=[
+                    TransparencyLine(key=line.key, label=line.label, count=line.count)
+                    for line in section.lines
+                ],
+            )
+            for section in transparency.sections(report, translator)
+        ],
+        markdown=transparency.to_markdown(report, translator),
+    )
 
 
 def processing_register(translator: Translator, periods: RetentionPeriods) -> ProcessingRegister:

@@ -9,22 +9,25 @@ withdrawals); staff reads come from the audit log, which outlives the contact-re
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.errors import N_
+from service.errors import N_, DomainError
 from service.i18n.translator import Translator
 from service.items.lifecycle import KIND_LABELS
 from service.items.models import Item, ItemKind
 from service.moderation.models import ItemFlag
 from service.photos.models import Photo, PhotoStatus
+from service.privacy.errors import PrivacyErrorCode
 from service.privacy.models import Consent, ConsentPurpose, PrivacyAction, PrivacyLogEntry
 from service.sensors.models import Sensor, SensorOpinion
 from service.staff.models import AuditEntry
+from service.trends.labels import CHANNEL_LABELS
 
 TITLE = N_("Transparency report %(year)s")
 BY_KIND = N_("Items received, by kind")
@@ -48,6 +51,22 @@ LINES = (
     ("photosHidden", N_("Photos hidden by moderation")),
     ("photosErased", N_("Photos erased at residents' request")),
 )
+
+
+FIRST_YEAR = 2000
+
+
+def checked_year(year: int, today: date) -> int:
+    """A year the report can be made for: a past one, or this one so far."""
+    if not FIRST_YEAR <= year <= today.year:
+        raise DomainError(
+            PrivacyErrorCode.INVALID_YEAR,
+            N_("Choose a year between %(first)s and %(last)s."),
+            field="year",
+            first=FIRST_YEAR,
+            last=today.year,
+        )
+    return year
 
 
 async def transparency_report(session: AsyncSession, year: int) -> dict[str, Any]:
@@ -121,17 +140,61 @@ async def transparency_report(session: AsyncSession, year: int) -> dict[str, Any
     }
 
 
+@dataclass(frozen=True)
+class Line:
+    """One count of the report, named for people."""
+
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    lines: list[Line]
+
+
+def channel_label(channel: str, translator: Translator) -> str:
+    """« Mobile app », « Town-hall counter »…; an integrator's channel keeps its name."""
+    group, _, client = channel.partition(":")
+    label = CHANNEL_LABELS.get(group)
+    if label is None:
+        return channel
+    return f"{translator.gettext(label)} ({client})" if client else translator.gettext(label)
+
+
+def sections(report: dict[str, Any], translator: Translator) -> list[Section]:
+    """The report's parts in the translator's language: what the command, the page, its
+    downloads and the API all show."""
+    t = translator.gettext
+    return [
+        Section(
+            t(BY_KIND),
+            [
+                Line(kind, t(KIND_LABELS[ItemKind(kind)]), n)
+                for kind, n in report["itemsByKind"].items()
+            ],
+        ),
+        Section(
+            t(BY_CHANNEL),
+            [
+                Line(channel, channel_label(channel, translator), n)
+                for channel, n in report["itemsByChannel"].items()
+            ],
+        ),
+        Section(t(PERSONAL_DATA), [Line(key, t(label), report[key]) for key, label in LINES]),
+    ]
+
+
+def title(report: dict[str, Any], translator: Translator) -> str:
+    return translator.gettext(TITLE, year=report["year"])
+
+
 def to_markdown(report: dict[str, Any], translator: Translator) -> str:
     """The report as a page ALM can publish, in the translator's language."""
-    t, number = translator.gettext, translator.number
-    lines = [f"# {t(TITLE, year=report['year'])}", ""]
-    lines += [f"## {t(BY_KIND)}", ""]
-    lines += [
-        f"- {t(KIND_LABELS[ItemKind(kind)])}: {number(n)}"
-        for kind, n in report["itemsByKind"].items()
-    ]
-    lines += ["", f"## {t(BY_CHANNEL)}", ""]
-    lines += [f"- {channel}: {number(n)}" for channel, n in report["itemsByChannel"].items()]
-    lines += ["", f"## {t(PERSONAL_DATA)}", ""]
-    lines += [f"- {t(label)}: {number(report[key])}" for key, label in LINES]
+    lines = [f"# {title(report, translator)}"]
+    for section in sections(report, translator):
+        lines += ["", f"## {section.title}", ""]
+        lines += [f"- {line.label}: {translator.number(line.count)}" for line in section.lines]
     return "\n".join(lines) + "\n"

@@ -23,6 +23,8 @@ described_enum(
         PrivacyErrorCode.NO_CONTACT: "No contact was left, or the consent was withdrawn.",
         PrivacyErrorCode.TOKEN_INVALID: "The token is forged, damaged, revoked or unknown.",
         PrivacyErrorCode.TOKEN_EXPIRED: "The item was finished too long ago.",
+        PrivacyErrorCode.INVALID_YEAR: "No transparency report for this year (a past year, "
+        "or this one so far).",
     },
 )
 described_enum(
@@ -156,3 +158,30 @@ class ProcessingActivity:
 class ProcessingRegister:
     controller: str = strawberry.field(description="The controller.")
     activities: list[ProcessingActivity] = strawberry.field(description="Its activities.")
+
+
+@strawberry.type(description="One count of the transparency report.")
+class TransparencyLine:
+    key: str = strawberry.field(description="A stable key (a kind, a channel, a count's name).")
+    label: str = strawberry.field(description="What it counts, in the caller's language.")
+    count: int = strawberry.field(description="How many in the year.")
+
+
+@strawberry.type(description="A part of the transparency report.")
+class TransparencySection:
+    title: str = strawberry.field(description="Its title, in the caller's language.")
+    lines: list[TransparencyLine] = strawberry.field(description="Its counts.")
+
+
+@strawberry.type(
+    description="The annual transparency report: what the service collected, kept, read and "
+    "removed in a year, from real counts. Counts only, never data."
+)
+class TransparencyReport:
+    year: int = strawberry.field(description="The year (UTC).")
+    title: str = strawberry.field(description="The report's title, in the caller's language.")
+    sections: list[TransparencySection] = strawberry.field(description="Its parts, in order.")
+    markdown: str = strawberry.field(
+        description="The whole report as Markdown, as `python -m service transparency-report` "
+        "prints it."
+    )

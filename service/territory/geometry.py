@@ -168,6 +168,11 @@ class CommuneLocator:
                 cells.append((rightward, tuple(candidates), fallback))
         return cls((min_x, min_y, max(xs), max(ys)), (nx, ny), cells)
 
+    @property
+    def bounds(self) -> Box:
+        """(min longitude, min latitude, max longitude, max latitude) of every commune."""
+        return self._min_lon, self._min_lat, self._max_lon, self._max_lat
+
     def locate(self, latitude: float, longitude: float) -> str | None:
         """Return the INSEE code of the commune containing the point, None outside all of them."""
         # Written so that a NaN coordinate fails the test and gets None.

@@ -72,8 +72,10 @@ def _text(parent: ET.Element, x: float, y: float, content: str, **attributes: st
     return element
 
 
-def render(chart: Chart) -> bytes:
-    """The chart as a standalone SVG document (UTF-8 bytes, with an XML declaration)."""
+def render(chart: Chart, *, ident: str = "chart", standalone: bool = True) -> bytes:
+    """The chart as a standalone SVG document (UTF-8 bytes, with an XML declaration), or
+    (``standalone`` false) as an element to inline in a page, its ids made unique there by
+    ``ident``."""
     ET.register_namespace("", SVG_NS)
     root = ET.Element(
         "svg",
@@ -83,7 +85,7 @@ def render(chart: Chart) -> bytes:
             "height": str(HEIGHT),
             "viewBox": f"0 0 {WIDTH} {HEIGHT}",
             "role": "img",
-            "aria-labelledby": "chart-title chart-desc",
+            "aria-labelledby": f"{ident}-title {ident}-desc",
             "xml:lang": chart.language,
             "font-family": FONT,
             "font-size": "13",
@@ -91,9 +93,9 @@ def render(chart: Chart) -> bytes:
     )
     if chart.rtl:
         root.set("direction", "rtl")
-    title = ET.SubElement(root, "title", {"id": "chart-title"})
+    title = ET.SubElement(root, "title", {"id": f"{ident}-title"})
     title.text = f"{chart.title} — {chart.subtitle}"
-    desc = ET.SubElement(root, "desc", {"id": "chart-desc"})
+    desc = ET.SubElement(root, "desc", {"id": f"{ident}-desc"})
     desc.text = chart.description
     ET.SubElement(root, "rect", {"width": "100%", "height": "100%", "fill": "#ffffff"})
     middle = WIDTH / 2
@@ -107,7 +109,7 @@ def render(chart: Chart) -> bytes:
         _columns(plot, chart)
     else:
         _bars(plot, chart)
-    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=standalone)
     return body
 
 

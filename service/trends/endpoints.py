@@ -8,6 +8,7 @@ checked against the roll-ups' version with one cheap statement.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -23,7 +24,7 @@ from service.i18n.translator import LOCAL_TIMEZONE, Translator
 from service.inputs import fields_refusal, number
 from service.reference import ReferenceData
 from service.settings import SUPPORTED_LOCALES
-from service.trends import labels, opendata, rules
+from service.trends import catalogue, labels, opendata, rules
 from service.trends.anonymity import K, is_small, suppressed_cells
 from service.trends.bins import percentile
 from service.trends.charts import Bar, Chart, render
@@ -150,6 +151,40 @@ def opendata_endpoint(services: Services) -> Callable[[Request], Awaitable[Respo
     return serve
 
 
+def catalogue_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
+    """``/opendata/catalog.jsonld``: the DCAT-AP catalogue harvesters read."""
+
+    async def serve(request: Request) -> Response:
+        base = services.settings.public_url or str(request.base_url).rstrip("/")
+        year = today_in_angers().year
+        document = catalogue.dcat_catalogue(base, [year, year - 1], services.translator)
+        body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+        headers = {"Cache-Control": CACHE_CONTROL, "Access-Control-Allow-Origin": "*"}
+        return Response(body, media_type="application/ld+json", headers=headers)
+
+    return serve
+
+
+def table_schema_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
+    """``/opendata/<dataset>.schema.json``: the Table Schema of a dataset's CSV."""
+
+    async def serve(request: Request) -> Response:
+        translator = services.translator(_locale(request, services))
+        dataset = opendata.DATASETS.get(request.path_params["dataset"])
+        if dataset is None:
+            return _bad(
+                translator,
+                404,
+                N_("Unknown dataset. Datasets: %(names)s (.csv or .json)."),
+                names=", ".join(opendata.DATASETS),
+            )
+        body = json.dumps(catalogue.table_schema(dataset), ensure_ascii=False, indent=1)
+        headers = {"Cache-Control": CACHE_CONTROL, "Access-Control-Allow-Origin": "*"}
+        return Response(body.encode("utf-8"), media_type="application/json", headers=headers)
+
+    return serve
+
+
 # --- charts ------------------------------------------------------------------------------
 
 ChartBuilder = Callable[
@@ -157,7 +192,7 @@ ChartBuilder = Callable[
 ]
 
 
-def _chart(
+def make_chart(
     translator: Translator,
     period: rules.Period,
     *,
@@ -214,7 +249,7 @@ def _chart(
     )
 
 
-def _bar(label: str, value: float | None, value_label: str, translator: Translator) -> Bar:
+def make_bar(label: str, value: float | None, value_label: str, translator: Translator) -> Bar:
     return Bar(
         label=label,
         value=value,
@@ -235,7 +270,7 @@ async def _items_chart(
     starts = list(found)
     hidden = suppressed_cells([found[s] for s in starts])
     bars = [
-        _bar(
+        make_bar(
             # a week begun before the period is labelled from the period's first day
             labels.bucket(max(start, period.start), period.granularity, translator),
             None if hide else found[start],
@@ -250,7 +285,7 @@ async def _items_chart(
         rules.Granularity.WEEK: N_("Week"),
         rules.Granularity.MONTH: N_("Month"),
     }[period.granularity]
-    return _chart(
+    return make_chart(
         translator,
         period,
         title=translator.gettext(N_("Items submitted")),
@@ -279,7 +314,7 @@ def _breakdown_chart(dimension: rules.Dimension, title: str, categories: str) ->
         counts = [found.current[k] for k in keys]
         hidden = suppressed_cells(counts)
         bars = [
-            _bar(
+            make_bar(
                 labels.dimension_value(dimension, key, translator, reference),
                 None if hide else count,
                 "—" if hide else labels.count(count, translator),
@@ -289,7 +324,7 @@ def _breakdown_chart(dimension: rules.Dimension, title: str, categories: str) ->
             if count
         ][:TOP_BARS]
         total = sum(counts)
-        return _chart(
+        return make_chart(
             translator,
             period,
             title=translator.gettext(title),
@@ -320,14 +355,14 @@ async def _resolution_chart(
         seconds = None if hide or sum(bins.values()) < K else percentile(bins.items(), 0.5)
         days = None if seconds is None else round(seconds / 86400, 1)
         bars.append(
-            _bar(
+            make_bar(
                 labels.subject(key, translator, reference),
                 days,
                 "—" if days is None else translator.number(days),
                 translator,
             )
         )
-    return _chart(
+    return make_chart(
         translator,
         period,
         title=translator.gettext(N_("Median time to resolve, by category")),
@@ -355,9 +390,9 @@ async def _acceptance_chart(
         row = found[key]
         mean = None if hide or row.count < K else round(row.acceptance_sum / row.count, 2)
         bars.append(
-            _bar(key, mean, "—" if mean is None else labels.mean(mean, translator), translator)
+            make_bar(key, mean, "—" if mean is None else labels.mean(mean, translator), translator)
         )
-    return _chart(
+    return make_chart(
         translator,
         period,
         title=translator.gettext(N_("Mean acceptance of sensors (1 to 5)")),

@@ -154,3 +154,61 @@ class TrendsSliceDuration(SQLModel, table=True):
     measure: str = Field(max_length=12)
     bin: int
     count: int = 0
+
+
+# Scoped slices: the same sums within one kind, one category or service, or one body
+# (``scope`` "kind", "subject" or "body_code", ``scope_value`` its code), per month and year
+# only: a scoped period reads its whole months here and its edge days from the roll-ups.
+SCOPES = ("kind", "subject", "body_code")
+SCOPED_SLICE_KEY = ("scope", "scope_value", *SLICE_KEY)
+SCOPED_SLICE_DURATION_KEY = ("scope", "scope_value", *SLICE_DURATION_KEY)
+
+
+class TrendsScopedSlice(SQLModel, table=True):
+    """A slice (see ``TrendsSlice``) of the items of one kind, subject or body."""
+
+    __tablename__ = "trends_scoped_slice"
+    __table_args__ = (UniqueConstraint(*SCOPED_SLICE_KEY, name="uq_trends_scoped_slice_cell"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=20)
+    scope_value: str = Field(max_length=64)
+    dimension: str = Field(max_length=20)
+    commune_code: str = Field(max_length=5)
+    grain: str = Field(max_length=1)
+    start: date
+    value: str = Field(max_length=64)
+    created: int = 0
+    acknowledged: int = 0
+    resolved: int = 0
+    closed: int = 0
+    resolved_7d: int = 0
+    resolved_30d: int = 0
+    unrouted: int = 0
+    delivery_failed: int = 0
+    feedback_count: int = 0
+    feedback_fixed: int = 0
+    rating_count: int = 0
+    rating_sum: int = 0
+    assisted: int = 0
+
+
+class TrendsScopedSliceDuration(SQLModel, table=True):
+    """Duration histogram bins of a scoped slice."""
+
+    __tablename__ = "trends_scoped_slice_duration"
+    __table_args__ = (
+        UniqueConstraint(*SCOPED_SLICE_DURATION_KEY, name="uq_trends_scoped_slice_duration_cell"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=20)
+    scope_value: str = Field(max_length=64)
+    dimension: str = Field(max_length=20)
+    commune_code: str = Field(max_length=5)
+    grain: str = Field(max_length=1)
+    start: date
+    value: str = Field(max_length=64)
+    measure: str = Field(max_length=12)
+    bin: int
+    count: int = 0

@@ -18,11 +18,13 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.errors import N_
 from service.i18n.translator import Translator
 from service.reference import ReferenceData
 from service.trends import labels, rules
 from service.trends.anonymity import K, share_suppressed, suppressed_cells
 from service.trends.bins import percentile
+from service.trends.item_rows import item_rows
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,12 @@ Builder = Callable[[AsyncSession, int, Translator, ReferenceData], Awaitable[Row
 @dataclass(frozen=True)
 class Dataset:
     name: str
-    description: str
+    description: str  # an English msgid: the catalogue page shows it translated
     columns: tuple[Column, ...]
     build: Builder
+    title: str = ""  # an English msgid
+    # How often it changes (DCAT-AP frequency vocabulary): the roll-ups follow every change.
+    frequency: str = "DAILY"
 
 
 def _year(year: int) -> rules.Period:
@@ -177,6 +182,12 @@ async def _sensor_opinions(
     ]
 
 
+async def _items(
+    session: AsyncSession, year: int, translator: Translator, reference: ReferenceData
+) -> Rows:
+    return await item_rows(session, year, reference)
+
+
 CODE_LABEL = (
     Column("code", "string", "The code of the value (INSEE code, category or service code)."),
     Column("label", "string", "Its name, in the language asked for (French by default)."),
@@ -188,8 +199,10 @@ DATASETS: dict[str, Dataset] = {
     for d in (
         Dataset(
             "items-by-month",
-            "Items submitted per month, with the shares acknowledged, resolved and submitted "
-            "through an agent, and residents' satisfaction.",
+            N_(
+                "Items submitted per month, with the shares acknowledged, resolved and "
+                "submitted through an agent, and residents' satisfaction."
+            ),
             (
                 MONTH,
                 ITEMS,
@@ -207,30 +220,39 @@ DATASETS: dict[str, Dataset] = {
                 SUPPRESSED,
             ),
             _items_by_month,
+            title=N_("Items per month"),
         ),
         Dataset(
             "items-by-commune",
-            "Items submitted per month and commune.",
+            N_("Items submitted per month and commune."),
             (MONTH, *CODE_LABEL, ITEMS, SUPPRESSED),
             _monthly_breakdown(rules.Dimension.COMMUNE),
+            title=N_("Items per month and commune"),
         ),
         Dataset(
             "items-by-category",
-            "Items submitted per month and category (reports, questions) or service (service "
-            "requests).",
+            N_(
+                "Items submitted per month and category (reports, questions) or service "
+                "(service requests)."
+            ),
             (MONTH, *CODE_LABEL, ITEMS, SUPPRESSED),
             _monthly_breakdown(rules.Dimension.CATEGORY),
+            title=N_("Items per month and category"),
         ),
         Dataset(
             "items-by-kind",
-            "Items submitted per month and kind (report, service request, question).",
+            N_("Items submitted per month and kind (report, service request, question)."),
             (MONTH, *CODE_LABEL, ITEMS, SUPPRESSED),
             _monthly_breakdown(rules.Dimension.KIND),
+            title=N_("Items per month and kind"),
         ),
         Dataset(
             "resolution-by-category",
-            "Times to acknowledge and to resolve the items submitted in the year, per category "
-            "(nearest-rank percentiles read from log-scale histograms: within 2.2 %).",
+            N_(
+                "Times to acknowledge and to resolve the items submitted in the year, per "
+                "category (nearest-rank percentiles read from log-scale histograms: within "
+                "2.2 %)."
+            ),
             (
                 Column("year", "integer", "The year the items were submitted."),
                 *CODE_LABEL,
@@ -244,10 +266,11 @@ DATASETS: dict[str, Dataset] = {
                 SUPPRESSED,
             ),
             _resolution_by_category,
+            title=N_("Times to resolve, per category"),
         ),
         Dataset(
             "sensor-opinions",
-            "Residents' opinions on sensors given (or last changed) in the year.",
+            N_("Residents' opinions on sensors given (or last changed) in the year."),
             (
                 Column("year", "integer", "The year."),
                 Column("sensor", "string", "The sensor's slug (as on its sign)."),
@@ -257,6 +280,31 @@ DATASETS: dict[str, Dataset] = {
                 SUPPRESSED,
             ),
             _sensor_opinions,
+            title=N_("Opinions on sensors"),
+        ),
+        Dataset(
+            "items",
+            N_(
+                "One row per public report and public service request submitted in the year: "
+                "reference, kind, category or service, commune, status and dates. No text, no "
+                "person; places as grid cells of at least 5 items (a smaller cell is merged "
+                "with its neighbours), or none."
+            ),
+            (
+                Column("reference", "string", "The item's public reference (ALM-2026-004217)."),
+                Column("kind", "string", "report or service_request."),
+                Column("category", "string", "Category code (reports) or service code."),
+                Column("commune", "string", "INSEE code of the commune."),
+                Column("status", "string", "Status now (submitted, acknowledged, resolved...)."),
+                Column("submitted_on", "date", "Day of submission (Angers time)."),
+                Column("acknowledged_on", "date", "Day of acknowledgement, if any."),
+                Column("resolved_on", "date", "Day of resolution, if any."),
+                Column("cell_latitude", "number", "Latitude of the centre of the grid cell."),
+                Column("cell_longitude", "number", "Longitude of the centre of the grid cell."),
+                Column("cell_size_degrees", "number", "Side of the grid cell, in degrees."),
+            ),
+            _items,
+            title=N_("Reports and service requests, item by item"),
         ),
     )
 }

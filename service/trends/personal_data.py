@@ -21,3 +21,13 @@ declare_not_personal("trends_slice", SLICE, why="codes and the day or month of a
 declare_not_personal(
     "trends_slice_duration", [*SLICE, "measure"], why="codes and dates of aggregated histograms"
 )
+declare_not_personal(
+    "trends_scoped_slice",
+    ["scope", "scope_value", *SLICE],
+    why="codes and the month or year of aggregated counts within a kind, category or body",
+)
+declare_not_personal(
+    "trends_scoped_slice_duration",
+    ["scope", "scope_value", *SLICE, "measure"],
+    why="codes and dates of aggregated histograms within a kind, category or body",
+)

@@ -31,6 +31,9 @@ from service.trends.models import (
     DURATION_KEY,
     ROLLUP_COUNTERS,
     ROLLUP_KEY,
+    SCOPED_SLICE_DURATION_KEY,
+    SCOPED_SLICE_KEY,
+    SCOPES,
     SLICE_COUNTERS,
     SLICE_DURATION_KEY,
     SLICE_KEY,
@@ -38,6 +41,8 @@ from service.trends.models import (
     TrendsDuration,
     TrendsItemState,
     TrendsPosition,
+    TrendsScopedSlice,
+    TrendsScopedSliceDuration,
     TrendsSlice,
     TrendsSliceDuration,
 )
@@ -45,6 +50,8 @@ from service.trends.models import (
 logger = logging.getLogger("service.trends")
 
 CONSUMER = "rollup"
+# A row of trends_position: 1 once the scoped slices count every item (see slices.scoped_ready).
+SCOPED_READY = "scoped"
 BATCH = 500
 ASSISTED_CHANNELS = ("counter", "phone", "letter")
 MEASURES = ("acknowledge", "resolve")
@@ -205,6 +212,10 @@ class Deltas:
             lambda: [0] * len(SLICE_COUNTERS)
         )
         self.slice_durations: dict[tuple[Any, ...], int] = defaultdict(int)
+        self.scoped_slices: dict[tuple[Any, ...], list[int]] = defaultdict(
+            lambda: [0] * len(SLICE_COUNTERS)
+        )
+        self.scoped_slice_durations: dict[tuple[Any, ...], int] = defaultdict(int)
 
     def add(self, contribution: Contribution, sign: int) -> None:
         cell = self.rollups[contribution.key]
@@ -215,12 +226,20 @@ class Deltas:
         assisted = int(dict(zip(ROLLUP_KEY, contribution.key, strict=True))["channel"]
                        in ASSISTED_CHANNELS)  # fmt: skip
         counters = (*contribution.counters, assisted)
+        values = dict(zip(ROLLUP_KEY, contribution.key, strict=True))
         for key in _slice_cells(contribution):
             target = self.slices[key]
             for index, value in enumerate(counters):
                 target[index] += sign * value
+            if key[2] != "d":  # scoped slices: months and years only
+                for scope in SCOPES:
+                    scoped = self.scoped_slices[(scope, values[scope], *key)]
+                    for index, value in enumerate(counters):
+                        scoped[index] += sign * value
         for duration_key in _slice_duration_cells(contribution):
             self.slice_durations[duration_key] += sign
+            for scope in SCOPES:
+                self.scoped_slice_durations[(scope, values[scope], *duration_key)] += sign
 
     async def write(self, session: AsyncSession) -> None:
         await _upsert(session, "trends_daily", ROLLUP_KEY, ROLLUP_COUNTERS, self.rollups)
@@ -238,6 +257,16 @@ class Deltas:
             SLICE_DURATION_KEY,
             ("count",),
             {k: [v] for k, v in self.slice_durations.items()},
+        )
+        await _upsert(
+            session, "trends_scoped_slice", SCOPED_SLICE_KEY, SLICE_COUNTERS, self.scoped_slices
+        )
+        await _upsert(
+            session,
+            "trends_scoped_slice_duration",
+            SCOPED_SLICE_DURATION_KEY,
+            ("count",),
+            {k: [v] for k, v in self.scoped_slice_durations.items()},
         )
 
 
@@ -401,6 +430,8 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
             TrendsDuration,
             TrendsSlice,
             TrendsSliceDuration,
+            TrendsScopedSlice,
+            TrendsScopedSliceDuration,
             TrendsItemState,
         ):
             await _run(session, delete(table.__table__))  # type: ignore[union-attr]
@@ -431,6 +462,15 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
         done += len(ids)
         if progress:
             progress(done, max(total, done))
+    async with db.writing() as session:  # the scoped slices now count every item
+        await _run(
+            session,
+            text(
+                "INSERT INTO trends_position (name, position) VALUES (:name, 1) "
+                "ON CONFLICT (name) DO UPDATE SET position = 1"
+            ),
+            {"name": SCOPED_READY},
+        )
     return done
 
 

@@ -143,6 +143,30 @@ class Scope:
         """Whether the slices answer (all communes or one); else the roll-ups are read."""
         return self.kind is None and self.subject is None and self.body_code is None
 
+    @property
+    def scoped_by(self) -> tuple[str, str] | None:
+        """The one kind, subject or body the scoped slices answer for (with a commune or
+        not); None for none or for two of them (then the roll-ups are read)."""
+        given = [
+            (column, value)
+            for column, value in (
+                ("kind", self.kind),
+                ("subject", self.subject),
+                ("body_code", self.body_code),
+            )
+            if value is not None
+        ]
+        return given[0] if len(given) == 1 else None
+
+    async def slices_for(self, session: AsyncSession) -> tuple[bool, tuple[str, str] | None]:
+        """(whether the slices answer, the scope they answer for)."""
+        if self.sliced:
+            return True, None
+        scoped = self.scoped_by
+        if scoped is not None and await slices.scoped_ready(session):
+            return True, scoped
+        return False, None
+
     def conditions(self, table: Any) -> list[Any]:
         found = []
         for column, value in (
@@ -172,7 +196,8 @@ async def breakdown(
     session: AsyncSession, period: Period, scope: Scope, dimension: Dimension
 ) -> Breakdown:
     previous = period.previous
-    if scope.sliced:
+    use_slices, scoped = await scope.slices_for(session)
+    if use_slices:
         sliced = Breakdown()
         for key, current_count, previous_count in await slices.breakdown(
             session,
@@ -180,6 +205,7 @@ async def breakdown(
             (previous.start, previous.end),
             scope.commune_code,
             dimension.value,
+            scoped,
         ):
             sliced.current[key], sliced.previous[key] = current_count, previous_count
         return sliced
@@ -206,12 +232,13 @@ async def breakdown(
 async def series(session: AsyncSession, period: Period, scope: Scope) -> dict[date, int]:
     """Items submitted per day, week or month of the period (every bucket, zeros included)."""
     found = dict.fromkeys(period.buckets(), 0)
-    if scope.sliced:
+    use_slices, scoped = await scope.slices_for(session)
+    if use_slices:
         grains = "md" if period.granularity is Granularity.MONTH else "d"
         for (start, _), (count,) in (
             await slices.sums(
                 session, period.start, period.end, scope.commune_code, slices.ALL,
-                ("created",), by_start=True, grains=grains,
+                ("created",), by_start=True, grains=grains, scoped=scoped,
             )
         ).items():  # fmt: skip
             assert start is not None
@@ -244,17 +271,24 @@ async def resolution(
     session: AsyncSession, period: Period, scope: Scope, dimension: Dimension
 ) -> dict[str, Resolution]:
     found: dict[str, Resolution] = defaultdict(Resolution)
-    if scope.sliced:
+    use_slices, scoped = await scope.slices_for(session)
+    if use_slices:
         counters = ("created", "acknowledged", "resolved", "resolved_7d", "resolved_30d")
         for (_, key), values in (
             await slices.sums(
-                session, period.start, period.end, scope.commune_code, dimension.value, counters
+                session,
+                period.start,
+                period.end,
+                scope.commune_code,
+                dimension.value,
+                counters,
+                scoped=scoped,
             )
         ).items():
             row = found[key]
             row.created, row.acknowledged, row.resolved, row.resolved_7d, row.resolved_30d = values
         for key, measure, bin_index, count in await slices.bins(
-            session, period.start, period.end, scope.commune_code, dimension.value
+            session, period.start, period.end, scope.commune_code, dimension.value, scoped
         ):
             target = (
                 found[key].acknowledge_bins if measure == "acknowledge" else found[key].resolve_bins
@@ -315,11 +349,18 @@ class Totals:
 
 
 async def totals(session: AsyncSession, period: Period, scope: Scope) -> Totals:
-    if scope.sliced:
+    use_slices, scoped = await scope.slices_for(session)
+    if use_slices:
         columns = ("created", "unrouted", "delivery_failed", "feedback_count", "feedback_fixed",
                    "rating_count", "rating_sum", "assisted")  # fmt: skip
         found = await slices.sums(
-            session, period.start, period.end, scope.commune_code, slices.ALL, columns
+            session,
+            period.start,
+            period.end,
+            scope.commune_code,
+            slices.ALL,
+            columns,
+            scoped=scoped,
         )
         return Totals(*found.get((None, slices.ALL), [0] * len(columns)))
     assisted = case((_daily.c.channel.in_(ASSISTED_CHANNELS), _daily.c.created), else_=0)
@@ -341,10 +382,11 @@ async def service_requests(
     session: AsyncSession, period: Period, scope: Scope
 ) -> dict[str, tuple[int, int]]:
     """Per service: service requests submitted in the period, and how many through an agent."""
-    if scope.sliced:
+    use_slices, scoped = await scope.slices_for(session)
+    if use_slices:
         found = await slices.sums(
             session, period.start, period.end, scope.commune_code, "service",
-            ("created", "assisted"),
+            ("created", "assisted"), scoped=scoped,
         )  # fmt: skip
         return {key: (n, a) for (_, key), (n, a) in found.items()}
     assisted = case((_daily.c.channel.in_(ASSISTED_CHANNELS), _daily.c.created), else_=0)
@@ -432,7 +474,8 @@ async def per_bucket(
 
     ``assisted`` is a virtual counter: items submitted through an agent."""
     found: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0] * len(columns))
-    if scope.sliced:
+    use_slices, scoped = await scope.slices_for(session)
+    if use_slices:
         sliced = await slices.sums(
             session,
             period.start,
@@ -442,6 +485,7 @@ async def per_bucket(
             columns,
             by_start=True,
             grains="md" if period.granularity is Granularity.MONTH else "d",
+            scoped=scoped,
         )
         for (start, key), values in sliced.items():
             assert start is not None

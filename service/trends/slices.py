@@ -13,13 +13,81 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.trends.models import TrendsDuration, TrendsSlice, TrendsSliceDuration
-from service.trends.rollup import _run
+from service.trends.models import (
+    TrendsDaily,
+    TrendsDuration,
+    TrendsPosition,
+    TrendsScopedSlice,
+    TrendsScopedSliceDuration,
+    TrendsSlice,
+    TrendsSliceDuration,
+)
+from service.trends.rollup import ASSISTED_CHANNELS, SCOPED_READY, _run
 
 ALL = "*"
 _slices = TrendsSlice.__table__  # type: ignore[attr-defined]
 _slice_durations = TrendsSliceDuration.__table__  # type: ignore[attr-defined]
 _daily_durations = TrendsDuration.__table__  # type: ignore[attr-defined]
+_scoped = TrendsScopedSlice.__table__  # type: ignore[attr-defined]
+_scoped_durations = TrendsScopedSliceDuration.__table__  # type: ignore[attr-defined]
+_daily = TrendsDaily.__table__  # type: ignore[attr-defined]
+_positions = TrendsPosition.__table__  # type: ignore[attr-defined]
+
+# One kind, subject or body: (roll-up column, value).
+Scoped = tuple[str, str] | None
+# Databases whose scoped slices are complete (they stay so once built): by engine URL.
+_ready: set[str] = set()
+
+
+async def scoped_ready(session: AsyncSession) -> bool:
+    """Whether the scoped slices hold every item: a database migrated with trends already
+    counted has a row ``scoped`` at 0 until ``trends rebuild`` (scoped periods read the
+    roll-ups meanwhile); no row, or 1, means complete."""
+    bind = session.get_bind()
+    key = str(bind.engine.url)
+    if key in _ready:
+        return True
+    found = (
+        await _run(session, select(_positions.c.position).where(_positions.c.name == SCOPED_READY))
+    ).scalar()
+    if found is None or found == 1:  # no row: migrated before anything was counted
+        _ready.add(key)
+        return True
+    return False
+
+
+def _scope_conditions(table: Any, scoped: Scoped) -> list[Any]:
+    return [] if scoped is None else [table.c.scope == scoped[0], table.c.scope_value == scoped[1]]
+
+
+def _daily_value(dimension: str) -> tuple[Any, list[Any]]:
+    """The roll-ups' column for a slice dimension, and the condition it needs."""
+    if dimension == ALL:
+        return literal(ALL), []
+    if dimension == "service":
+        return _daily.c.subject, [_daily.c.kind == "service_request"]
+    return _daily.c[dimension], []
+
+
+def _daily_counter(name: str) -> Any:
+    if name == "assisted":
+        return case((_daily.c.channel.in_(ASSISTED_CHANNELS), _daily.c.created), else_=0)
+    return _daily.c[name]
+
+
+def _daily_where(low: date, high: date, commune: str | None, scoped: Scoped) -> list[Any]:
+    found = [_daily.c.day >= low, _daily.c.day <= high]
+    if commune is not None:
+        found.append(_daily.c.commune_code == commune)
+    if scoped is not None:
+        found.append(_daily.c[scoped[0]] == scoped[1])
+    return found
+
+
+def _split(spans: list[Range]) -> tuple[list[Range], list[Range]]:
+    """(whole years and months, days) of a period's spans."""
+    return [s for s in spans if s[0] != "d"], [s for s in spans if s[0] == "d"]
+
 
 Range = tuple[str, date, date]  # grain, first start, last start
 
@@ -78,8 +146,11 @@ async def breakdown(
     previous: tuple[date, date],
     commune: str | None,
     dimension: str,
+    scoped: Scoped = None,
 ) -> list[tuple[str, int, int]]:
     """(value, items in the current period, items in the previous one) per value."""
+    if scoped is not None:
+        return await _scoped_breakdown(session, current, previous, commune, dimension, scoped)
     in_current = _slices.c.start >= current[0]
     statement = (
         select(
@@ -97,6 +168,65 @@ async def breakdown(
     return [(v, int(c or 0), int(p or 0)) for v, c, p in (await _run(session, statement)).all()]
 
 
+async def _scoped_breakdown(
+    session: AsyncSession,
+    current: tuple[date, date],
+    previous: tuple[date, date],
+    commune: str | None,
+    dimension: str,
+    scoped: tuple[str, str],
+) -> list[tuple[str, int, int]]:
+    """Whole months and years from the scoped slices, the edge days from the roll-ups."""
+    whole, days = _split(ranges(*previous) + ranges(*current))
+    found: dict[str, list[int]] = {}
+
+    def add(rows: Any) -> None:
+        for value, now, before in rows:
+            cell = found.setdefault(value, [0, 0])
+            cell[0] += int(now or 0)
+            cell[1] += int(before or 0)
+
+    if whole:
+        in_current = _scoped.c.start >= current[0]
+        add(
+            (
+                await _run(
+                    session,
+                    select(
+                        _scoped.c.value,
+                        func.sum(case((in_current, _scoped.c.created), else_=0)),
+                        func.sum(case((in_current, 0), else_=_scoped.c.created)),
+                    )
+                    .where(
+                        *_scope_conditions(_scoped, scoped),
+                        _scoped.c.dimension == dimension,
+                        _scoped.c.commune_code == (commune or ALL),
+                        _covering(_scoped, whole),
+                    )
+                    .group_by(_scoped.c.value),
+                )
+            ).all()
+        )
+    value, needed = _daily_value(dimension)
+    for _, low, high in days:
+        in_current = _daily.c.day >= current[0]
+        add(
+            (
+                await _run(
+                    session,
+                    select(
+                        value,
+                        func.sum(case((in_current, _daily.c.created), else_=0)),
+                        func.sum(case((in_current, 0), else_=_daily.c.created)),
+                    )
+                    .where(*_daily_where(low, high, commune, scoped), *needed)
+                    .group_by(value),
+                )
+            ).all()
+        )
+    return [(v, now, before) for v, (now, before) in found.items()]
+
+
 async def sums(
     session: AsyncSession,
     start: date,
@@ -107,42 +237,68 @@ async def sums(
     *,
     by_start: bool = False,
     grains: str = "ymd",
+    scoped: Scoped = None,
 ) -> dict[tuple[date | None, str], list[int]]:
-    """Sums of counters per value (and per slice start, for series)."""
-    keys = ([_slices.c.start] if by_start else []) + [_slices.c.value]
-    statement = (
-        select(*keys, *(func.sum(_slices.c[c]) for c in columns))
-        .where(
-            _slices.c.dimension == dimension,
-            _slices.c.commune_code == (commune or ALL),
-            _covering(_slices, ranges(start, end, grains)),
-        )
-        .group_by(*keys)
-    )
+    """Sums of counters per value (and per slice start, for series). Scoped: whole months
+    and years from the scoped slices, the edge days from the roll-ups."""
+    spans = ranges(start, end, grains)
+    table = _slices if scoped is None else _scoped
+    whole, days = (spans, []) if scoped is None else _split(spans)
     found: dict[tuple[date | None, str], list[int]] = {}
-    width = len(keys)
-    for row in (await _run(session, statement)).all():
-        key = (row[0], row[1]) if by_start else (None, row[0])
-        values = [int(v or 0) for v in row[width:]]
-        if key in found:  # pragma: no cover - keys are grouped
-            values = [a + b for a, b in zip(found[key], values, strict=True)]
-        found[key] = values
+
+    def add(rows: Any, width: int) -> None:
+        for row in rows:
+            key = (row[0], row[1]) if by_start else (None, row[0])
+            values = [int(v or 0) for v in row[width:]]
+            if key in found:
+                values = [a + b for a, b in zip(found[key], values, strict=True)]
+            found[key] = values
+
+    if whole:
+        keys = ([table.c.start] if by_start else []) + [table.c.value]
+        statement = (
+            select(*keys, *(func.sum(table.c[c]) for c in columns))
+            .where(
+                *_scope_conditions(table, scoped),
+                table.c.dimension == dimension,
+                table.c.commune_code == (commune or ALL),
+                _covering(table, whole),
+            )
+            .group_by(*keys)
+        )
+        add((await _run(session, statement)).all(), len(keys))
+    value, needed = _daily_value(dimension)
+    for _, low, high in days:
+        keys = ([_daily.c.day] if by_start else []) + [value]
+        statement = (
+            select(*keys, *(func.sum(_daily_counter(c)) for c in columns))
+            .where(*_daily_where(low, high, commune, scoped), *needed)
+            .group_by(*keys)
+        )
+        add((await _run(session, statement)).all(), len(keys))
     return found
 
 
 async def bins(
-    session: AsyncSession, start: date, end: date, commune: str | None, dimension: str
+    session: AsyncSession,
+    start: date,
+    end: date,
+    commune: str | None,
+    dimension: str,
+    scoped: Scoped = None,
 ) -> list[tuple[str, str, int, int]]:
     """(value, measure, bin, count) of the duration histograms: whole years and months from
-    the histogram slices, the days at the edges from the daily histograms."""
+    the histogram slices (scoped ones for a scope), the days at the edges from the daily
+    histograms."""
     spans = ranges(start, end)
     found: list[tuple[str, str, int, int]] = []
-    table = _slice_durations
+    table = _slice_durations if scoped is None else _scoped_durations
     sliced = [s for s in spans if s[0] != "d"]
     if sliced:
         statement = (
             select(table.c.value, table.c.measure, table.c.bin, func.sum(table.c.count))
             .where(
+                *_scope_conditions(table, scoped),
                 table.c.dimension == dimension,
                 table.c.commune_code == (commune or ALL),
                 _covering(table, sliced),
@@ -156,6 +312,8 @@ async def bins(
         conditions = [days.c.day >= low, days.c.day <= high]
         if commune is not None:
             conditions.append(days.c.commune_code == commune)
+        if scoped is not None:
+            conditions.append(days.c[scoped[0]] == scoped[1])
         statement = (
             select(value, days.c.measure, days.c.bin, func.sum(days.c.count))
             .where(*conditions)

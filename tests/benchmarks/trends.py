@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import random
 import statistics
 import tempfile
@@ -32,7 +33,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
-from service.settings import Settings
+from service.settings import PROJECT_ROOT, Settings
 from service.trends import rules
 from service.trends.bins import bin_of
 from service.trends.rollup import Contribution, Deltas
@@ -40,10 +41,15 @@ from tests.support import prepare_database
 
 FIRST_DAY, DAYS = date(2025, 1, 1), 730
 KINDS = ["report"] * 8 + ["service_request"] + ["sensor_question"]
-SUBJECTS = [f"category-{n:02d}" for n in range(20)]
-SUBJECT_WEIGHTS = [1 / (n + 1) for n in range(20)]
-COMMUNES = [f"49{n:03d}" for n in range(29)]
-COMMUNE_WEIGHTS = [14.0] + [0.5] * 28  # Angers about half of the items
+# The fixtures' own codes (the dashboard pages refuse a scope they do not know).
+with (PROJECT_ROOT / "fixtures" / "routing" / "categories.csv").open(encoding="utf-8") as file:
+    SUBJECTS = [row["code"] for row in csv.DictReader(file)][:20]
+SUBJECT_WEIGHTS = [1 / (n + 1) for n in range(len(SUBJECTS))]
+with (PROJECT_ROOT / "fixtures" / "territory" / "communes.csv").open(encoding="utf-8") as file:
+    COMMUNES = sorted(
+        (row["code"] for row in csv.DictReader(file)), key=lambda c: (c != "49007", c)
+    )
+COMMUNE_WEIGHTS = [14.0] + [0.5] * (len(COMMUNES) - 1)  # Angers about half of the items
 CHANNELS = ["app", "web", "counter", "phone", "letter", "email", "api"]
 CHANNEL_WEIGHTS = [55, 25, 6, 5, 2, 2, 5]
 STATUSES = ["submitted", "acknowledged", "in_progress", "resolved", "rejected", "duplicate"]
@@ -97,8 +103,10 @@ def scenarios() -> dict[str, Call]:
     year = rules.Period(date(2026, 1, 1), date(2026, 12, 31), rules.Granularity.MONTH)
     quarter = rules.Period(date(2026, 4, 1), date(2026, 6, 30), rules.Granularity.WEEK)
     odd = rules.Period(date(2026, 2, 10), date(2026, 11, 20), rules.Granularity.MONTH)
-    everything, angers = rules.Scope(), rules.Scope(commune_code="49000")
+    everything, angers = rules.Scope(), rules.Scope(commune_code="49007")
     reports = rules.Scope(kind="report")
+    pothole = rules.Scope(subject="pothole")
+    town_hall = rules.Scope(body_code="mairie-49007")
     d = rules.Dimension
     return {
         "year: breakdown by commune": lambda s: rules.breakdown(s, year, everything, d.COMMUNE),
@@ -116,8 +124,17 @@ def scenarios() -> dict[str, Call]:
         "10 Feb-20 Nov: breakdown by channel": lambda s: rules.breakdown(
             s, odd, everything, d.CHANNEL
         ),
-        "year, reports only (roll-ups): by category": lambda s: rules.breakdown(
+        "year, reports only: by category": lambda s: rules.breakdown(s, year, reports, d.CATEGORY),
+        "year, reports only: resolution by category": lambda s: rules.resolution(
             s, year, reports, d.CATEGORY
+        ),
+        "quarter, pothole: series by week": lambda s: rules.series(s, quarter, pothole),
+        "quarter, pothole: totals": lambda s: rules.totals(s, quarter, pothole),
+        "year, body mairie-49007: by status": lambda s: rules.breakdown(
+            s, year, town_hall, d.STATUS
+        ),
+        "year, body mairie-49007: resolution": lambda s: rules.resolution(
+            s, year, town_hall, d.CATEGORY
         ),
     }
 
@@ -158,8 +175,83 @@ async def count_rows(db: Database) -> str:
     return ", ".join(found)
 
 
-async def run(items: int, rounds: int, folder: Path) -> None:
-    settings = Settings(data_dir=folder)
+PAGES = {
+    "page: year, everything": {"periode": "2026"},
+    "page: year, Angers": {"periode": "2026", "commune": "49007"},
+    "page: quarter, reports only": {"periode": "2026-T2", "type": "report"},
+    "page: month, pothole": {"periode": "2026-03", "categorie": "pothole"},
+    "page: year, service requests, Angers": {
+        "periode": "2026",
+        "type": "service_request",
+        "commune": "49007",
+    },
+    "page (council): year, body mairie-49007": {"periode": "2026", "organisme": "mairie-49007"},
+    "page (council): quarter, everything": {"periode": "2026-T3"},
+}
+
+
+def _report(name: str, values: list[float]) -> None:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
+    print(f"{name:<44} {statistics.median(values):8.1f} {p95:8.1f}")
+
+
+async def measure_pages(settings: Settings, rounds: int) -> None:
+    """The dashboard pages' server time (in-process ASGI: no network, no HTTP parsing), the
+    council's pages with a session cookie from the API's own log-in."""
+    from service.staff import rules as staff_rules
+    from service.staff.models import Role
+    from tests.support import operation, running_service
+
+    async with running_service(settings) as (services, client):
+        async with services.db.writing() as session:
+            await staff_rules.create_staff(
+                session, email="bench@angers.fr", name="Élue", body_code="alm",
+                role=Role.COUNCIL, password="correct horse battery", now=services.clock(),
+            )  # fmt: skip
+        timings: dict[str, list[float]] = {name: [] for name in PAGES}
+        for _ in range(rounds):
+            for name, params in PAGES.items():
+                council = name.startswith("page (council)")
+                if council and not client.cookies:
+                    await client.post("/graphql", json={
+                        "query": operation("StaffLogin"),
+                        "variables": {"email": "bench@angers.fr",
+                                      "password": "correct horse battery"},
+                    })  # fmt: skip
+                elif not council:
+                    client.cookies.clear()
+                start = time.perf_counter()
+                response = await client.get("/tableau-de-bord", params=params)
+                timings[name].append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200, (name, response.text[-500:])
+        for name, values in timings.items():
+            _report(name, values)
+
+
+async def measure_transparency(settings: Settings, items: int, rounds: int) -> None:
+    """The transparency report of a year over ``items`` report rows (inserted in bulk)."""
+    from service.privacy.transparency import transparency_report
+    from tests.benchmarks.seed import SEED_YEAR, insert_reports
+
+    started = time.perf_counter()
+    insert_reports(settings.data_dir / "service.db", items, 1)
+    print(f"{items:,} report rows inserted in {time.perf_counter() - started:.0f} s")
+    db = Database(settings.resolved_database_url)
+    try:
+        values = []
+        for _ in range(rounds):
+            async with db.reading() as session:
+                start = time.perf_counter()
+                await transparency_report(session, SEED_YEAR)
+                values.append((time.perf_counter() - start) * 1000)
+        _report(f"transparency report {SEED_YEAR}", values)
+    finally:
+        await db.dispose()
+
+
+async def run(items: int, rounds: int, folder: Path, transparency: bool) -> None:
+    settings = Settings(data_dir=folder, secret_keys=("b" * 32,))
     db = Database(settings.resolved_database_url)
     try:
         started = time.perf_counter()
@@ -167,21 +259,27 @@ async def run(items: int, rounds: int, folder: Path) -> None:
         print(f"{items:,} items in {time.perf_counter() - started:.0f} s: {await count_rows(db)}")
         print(f"{'scenario':<44} {'p50':>8} {'p95':>8}  (ms, {rounds} rounds)")
         for name, values in (await measure(db, rounds)).items():
-            ordered = sorted(values)
-            p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
-            print(f"{name:<44} {statistics.median(values):8.1f} {p95:8.1f}")
+            _report(name, values)
     finally:
         await db.dispose()
+    await measure_pages(settings, rounds)
+    if transparency:
+        await measure_transparency(settings, items, max(3, rounds // 4))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Trends over N items (SQLite).")
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument(
+        "--transparency",
+        action="store_true",
+        help="also insert as many report rows and time the year's transparency report",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         prepare_database(Settings(data_dir=Path(folder)))
-        asyncio.run(run(args.items, args.rounds, Path(folder)))
+        asyncio.run(run(args.items, args.rounds, Path(folder), args.transparency))
 
 
 if __name__ == "__main__":

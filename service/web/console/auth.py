@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from itsdangerous import BadSignature
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -52,16 +51,8 @@ StaffEndpoint = Callable[[StaffPage], Awaitable[Response]]
 
 async def signed_in(web: Web, request: Request) -> StaffIdentity | None:
     """The staff member of this browser's session, if it still opens anything."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
-        return None
-    services = web.services
-    try:
-        token = services.session_cookies.unsign(cookie).decode()
-    except BadSignature:
-        return None
-    async with services.db.reading() as session:
-        identity = await rules.identity_for_session(session, token, services.clock())
+    caller = await web.services.caller_from_cookie(request.cookies.get(SESSION_COOKIE))
+    identity = caller.staff  # read as the API reads it (``Services.caller_from_cookie``)
     # A session opens the console; an access token (for scripts) never does.
     return identity if identity is not None and identity.via == "session" else None
 
