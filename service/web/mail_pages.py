@@ -33,10 +33,12 @@ def unsubscribe_page(web: Web) -> Endpoint:
         token = request.query_params.get(TOKEN, "")
         mailer = web.services.mailer
         async with web.services.db.reading() as session:
-            found = await mailer.unsubscribe.open(
-                session, token
-            ) or await mailer.subscriptions.open(session, token, "stop")
-        if found is None:
+            valid = (
+                await mailer.unsubscribe.open(session, token) is not None
+                or await mailer.subscriptions.open(session, token, "stop") is not None
+                or await mailer.digests.open(session, token) is not None
+            )
+        if not valid:
             return _invalid(web, request)
         return web.render(page, "unsubscribe.html", private=True, token=token, done=False)
 
@@ -52,6 +54,11 @@ def unsubscribe_post(web: Web) -> Endpoint:
         async with services.db.writing() as session:
             found = await services.mailer.unsubscribe.open(session, token)
             subscription = await services.mailer.subscriptions.open(session, token, "stop")
+            agent = await services.mailer.digests.open(session, token)
+            if agent is not None:
+                # An agent's daily digest: the opt-in is turned off (the account stays).
+                agent.mail_digest = False
+                session.add(agent)
             if found is not None:
                 item, purpose = found
                 assert item.id is not None
@@ -60,7 +67,7 @@ def unsubscribe_post(web: Web) -> Endpoint:
             elif subscription is not None:
                 # The address, the subscription and its queued messages go at once.
                 await subscriptions.unsubscribe(session, subscription)
-        if found is None and subscription is None:
+        if found is None and subscription is None and agent is None:
             return _invalid(web, request)
         page = web.page(request)
         return web.render(page, "unsubscribe.html", private=True, token=token, done=True)
