@@ -19,11 +19,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("staff_user") as batch:
-        batch.add_column(
-            sa.Column("mail_digest", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch.add_column(sa.Column("mail_digest_at", sa.DateTime(timezone=True), nullable=True))
+    # Plain ALTER TABLE ADD COLUMN (no table rebuild on SQLite: the item table's indexes
+    # that Alembic cannot describe stay as the earlier migrations made them).
+    op.add_column(
+        "staff_user",
+        sa.Column("mail_digest", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+    op.add_column(
+        "staff_user", sa.Column("mail_digest_at", sa.DateTime(timezone=True), nullable=True)
+    )
     with op.batch_alter_table("mail_message") as batch:
         batch.add_column(sa.Column("staff_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
