@@ -52,6 +52,14 @@ def upgrade() -> None:
         batch_op.alter_column("moderation", server_default=None)
         batch_op.alter_column("open_flags", server_default=None)
         batch_op.alter_column("public_text_edited", server_default=None)
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite drops a default by rebuilding the table, whose indexes are then made again
+        # from reflection, which forgets the DESC of the queue's « most supported » index
+        # (0016): make that one again as it was.
+        op.drop_index("ix_item_body_support", table_name="item")
+        op.create_index(
+            "ix_item_body_support", "item", ["body_code", sa.text("support_count DESC"), "id"]
+        )
     op.create_table(
         "item_flag",
         sa.Column("id", sa.Integer(), nullable=False),
