@@ -25,7 +25,7 @@ from service.items.models import Item
 from service.mail import rules
 from service.mail.models import MailKind, MailMessage
 from service.mail.render import Renderer
-from service.mail.subscription_messages import _listed
+from service.mail.subscription_messages import public_listing
 from service.routing import due
 from service.staff.errors import StaffErrorCode
 from service.staff.models import StaffUser
@@ -147,7 +147,7 @@ async def staff_digest_message(
         found = (await session.exec(statement.order_by(col(Item.id)).limit(DIGEST_MAX_ITEMS))).all()
         listed = []
         for item in found:
-            entry = await _listed(session, item, translator)
+            entry = await public_listing(session, item, translator)
             entry["url"] = renderer.link(CONSOLE_ITEM + item.reference)
             listed.append(entry)
         sections[name] = listed
