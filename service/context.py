@@ -28,6 +28,7 @@ from service.items.rules import Audience, histories
 from service.mail.render import Renderer
 from service.mail.rules import UnsubscribeTokens
 from service.mail.sender import Mailer
+from service.mail.staff_digest import DigestTokens
 from service.mail.subscriptions import SubscriptionTokens
 from service.mail.transport import transport_for
 from service.photos.links import PhotoLinks
@@ -156,6 +157,7 @@ class Services:
             tracking=self.tracking_tokens,
             unsubscribe=UnsubscribeTokens(self.secret_keys),
             subscriptions=SubscriptionTokens(self.secret_keys),
+            digests=DigestTokens(self.secret_keys),
             cipher=lambda: self.contact_cipher,
         )
 

@@ -28,6 +28,7 @@ class MailKind(enum.Enum):
     SURVEY = "survey"  # the satisfaction questionnaire
     CONFIRM = "confirm"  # a subscription's double opt-in link
     DIGEST = "digest"  # a subscription's daily digest of new reports
+    STAFF_DIGEST = "staff_digest"  # an agent's daily digest (opt-in)
 
 
 class MailStatus(enum.Enum):
@@ -55,6 +56,8 @@ class MailMessage(SQLModel, table=True):
     subscription_id: int | None = Field(
         default=None, foreign_key="mail_subscription.id", index=True
     )
+    # An agent's daily digest: its staff account (then neither item nor subscription).
+    staff_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
     # A digest lists the reports with ids in (after_item_id, up_to_item_id]; for a subscription
     # to one report, that report's public events with ids in that range.
     after_item_id: int | None = None

@@ -152,17 +152,18 @@ async def queue(
     *,
     after_item_id: int | None = None,
     up_to_item_id: int | None = None,
+    staff_id: int | None = None,
 ) -> int:
-    """Queue one message (for an item's resident, or a subscription) unless ``dedupe_key``
+    """Queue one message (for an item's resident, a subscription or an agent) unless ``dedupe_key``
     was queued before; returns 1 if it was queued now."""
     columns = MailMessage.__table__.c  # type: ignore[attr-defined]
     inserted = (
         await session.exec(  # type: ignore[call-overload]
             text(
                 "INSERT INTO mail_message (message_uid, dedupe_key, kind, item_id, "
-                "subscription_id, after_item_id, up_to_item_id, status, attempts, "
+                "subscription_id, staff_id, after_item_id, up_to_item_id, status, attempts, "
                 "next_attempt_at, created_at) VALUES (:uid, :key, :kind, :item, :subscription, "
-                ":after, :up_to, :status, 0, :now, :now) "
+                ":staff, :after, :up_to, :status, 0, :now, :now) "
                 "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
             ).bindparams(bindparam("now", type_=columns.next_attempt_at.type)),
             params={
@@ -171,6 +172,7 @@ async def queue(
                 "kind": kind.value,
                 "item": item_id,
                 "subscription": subscription_id,
+                "staff": staff_id,
                 "after": after_item_id,
                 "up_to": up_to_item_id,
                 "status": MailStatus.PENDING.value,

@@ -27,7 +27,7 @@ from service.db import Database
 from service.errors import N_
 from service.items.models import EventKind, Item, ItemEvent
 from service.items.rules import Audience, add_event
-from service.mail import rules, subscriptions
+from service.mail import rules, staff_digest, subscriptions
 from service.mail.models import MailKind, MailMessage, MailStatus, MailSubscription
 from service.mail.render import Renderer
 from service.mail.subscription_messages import subscription_message
@@ -40,6 +40,7 @@ from service.privacy.models import Contact
 from service.privacy.rules import active_consents, contact_of, open_contact
 from service.routing.models import Category
 from service.settings import Settings
+from service.staff.models import StaffUser
 from service.tracking.rules import TrackingTokens
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class Mailer:
     tracking: TrackingTokens
     unsubscribe: rules.UnsubscribeTokens
     subscriptions: SubscriptionTokens
+    digests: staff_digest.DigestTokens
     cipher: Callable[[], FieldCipher]
 
 
@@ -161,6 +163,8 @@ async def _prepare(
     kind = MailKind(message.kind)
     if message.subscription_id is not None:
         return await _prepare_subscription(session, mailer, message, now)
+    if message.staff_id is not None:
+        return await _prepare_staff_digest(session, mailer, message, now)
     item = await session.get(Item, message.item_id)
     assert item is not None and item.id is not None
     # Consent is king: checked at each attempt, so a withdrawal stops queued messages.
@@ -229,6 +233,22 @@ async def _prepare_subscription(
     if email is None:
         return _Skip(message.id, MailStatus.CANCELLED, "nothing new")
     return _Ready(message.id, message.message_uid, f"subscription {subscription.id}", email)
+
+
+async def _prepare_staff_digest(
+    session: AsyncSession, mailer: Mailer, message: MailMessage, now: datetime
+) -> _Ready | _Skip:
+    """An agent's digest: checked again when sent (deactivated, or turned off meanwhile)."""
+    assert message.id is not None
+    staff = await session.get(StaffUser, message.staff_id)
+    if staff is None or not staff.active or not staff.mail_digest:
+        return _Skip(message.id, MailStatus.CANCELLED, "digest off or account deactivated")
+    email = await staff_digest.staff_digest_message(
+        session, mailer.renderer, mailer.digests, message, staff, now
+    )
+    if email is None:
+        return _Skip(message.id, MailStatus.CANCELLED, "nothing new")
+    return _Ready(message.id, message.message_uid, f"staff digest {staff.id}", email)
 
 
 _QUOTING = (MailKind.ANSWERED, MailKind.RESOLVED, MailKind.REJECTED)
@@ -345,7 +365,7 @@ async def _record_one(
         message.status = (MailStatus.BOUNCED if bounced else MailStatus.FAILED).value
         message.last_error = refusal.reason
         await _tell_staff(session, message, refusal, now)
-        if bounced:  # nothing more goes to this address
+        if bounced and message.item_id is not None:  # nothing more goes to this address
             await session.exec(
                 update(MailMessage)
                 .where(
@@ -372,12 +392,20 @@ async def _tell_staff(
     session: AsyncSession, message: MailMessage, refusal: Refusal, now: datetime
 ) -> None:
     """The item's history says (to staff only) that the resident could not be written to;
-    a subscription refused for good is disabled (unconfirmed, it is deleted within a week)."""
+    a subscription refused for good is disabled (unconfirmed, it is deleted within a week),
+    an agent's digest turned off."""
     if message.subscription_id is not None:
         subscription = await session.get(MailSubscription, message.subscription_id)
         if subscription is not None and refusal.permanent:
             subscription.confirmed_at = None
             session.add(subscription)
+        return
+    if message.staff_id is not None:
+        # An agent's work address refused for good: their digest is turned off (and logged).
+        staff = await session.get(StaffUser, message.staff_id)
+        if staff is not None and refusal.permanent:
+            staff.mail_digest = False
+            session.add(staff)
         return
     item = await session.get(Item, message.item_id)
     assert item is not None
@@ -427,6 +455,7 @@ async def plan_mail(
         async with db.writing() as session:
             created += await rules.plan_surveys(session, now, settings.mail_survey_days)
             created += await subscriptions.plan_digests(session, now)
+            created += await staff_digest.plan_staff_digests(session, now)
     return created
 
 

@@ -73,6 +73,9 @@ async def subscription_message(
         "unsubscribe_url": renderer.link(
             "/courriel/desinscription?jeton=" + tokens.issue(subscription, "stop")
         ),
+        "data_url": renderer.link(
+            "/courriel/mes-donnees?jeton=" + tokens.issue(subscription, "data")
+        ),
         "confirm_url": renderer.link(
             "/courriel/abonnement?jeton=" + tokens.issue(subscription, "confirm")
         ),
@@ -104,7 +107,7 @@ async def subscription_message(
         )
         if not items:
             return None
-        values["reports"] = [await _listed(session, item, translator) for item in items]
+        values["reports"] = [await public_listing(session, item, translator) for item in items]
         values["count"] = translator.number(len(items))
     values.setdefault("news", [])
     values.setdefault("reference", "")
@@ -128,7 +131,9 @@ def _public_description(item: Item, translator: Translator) -> str:
     return found if found is not None else translator.gettext(moderation.withheld_notice(item))
 
 
-async def _listed(session: AsyncSession, item: Item, translator: Translator) -> dict[str, str]:
+async def public_listing(
+    session: AsyncSession, item: Item, translator: Translator
+) -> dict[str, str]:
     """A report as the public sees it: the masked description, never a contact."""
     category = await session.get(Category, item.category_code) if item.category_code else None
     commune = await session.get(Commune, item.commune_code) if item.commune_code else None

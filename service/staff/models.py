@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
@@ -33,6 +34,10 @@ class StaffUser(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     active: bool = True
     created_at: datetime = Field(sa_column=utc_datetime(nullable=False))
+    # The daily e-mail digest (service.mail.staff_digest): opt-in, off by default; when the
+    # last one was planned (at most one a day).
+    mail_digest: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    mail_digest_at: datetime | None = Field(default=None, sa_column=utc_datetime())
 
 
 class StaffSession(SQLModel, table=True):

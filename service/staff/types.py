@@ -12,7 +12,7 @@ from service.errors import N_
 from service.items.rules import as_utc
 from service.schema_support import described_enum
 from service.staff.errors import StaffErrorCode
-from service.staff.models import AccessToken, Role
+from service.staff.models import AccessToken, Role, StaffUser
 from service.staff.rules import StaffIdentity
 from service.territory.types import BodyType
 
@@ -91,6 +91,14 @@ class Me:
         "mutation. Null for access tokens, which need none."
     )
     body_code: strawberry.Private[str]
+
+    @strawberry.field(
+        description="Whether I receive the daily e-mail digest (meMailDigestSet turns it on)."
+    )
+    async def mail_digest(self, info: Info[Context, None]) -> bool:
+        async with info.context.db.reading() as session:
+            row = await session.get(StaffUser, int(self.id))
+        return bool(row and row.mail_digest)
 
     @classmethod
     def from_identity(cls, identity: StaffIdentity, csrf_token: str | None) -> Me:

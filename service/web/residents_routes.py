@@ -31,4 +31,5 @@ def residents_routes(web: Web) -> list[BaseRoute]:
         web.route(mail_pages.PATH, mail_pages.unsubscribe_post(web), "POST"),
         web.route(mail_pages.CONFIRM_PATH, mail_pages.confirm_page(web)),
         web.route(mail_pages.CONFIRM_PATH, mail_pages.confirm_post(web), "POST"),
+        web.route(mail_pages.DATA_PATH, mail_pages.data_page(web)),
     ]

@@ -20,6 +20,7 @@ from service.mail.models import MailKind, MailMessage, MailSubscription
 from service.mail.subscription_messages import SUBJECTS
 from service.mail.subscriptions import EMAIL_COLUMN
 from service.privacy.crypto import UndecryptableValue, cipher_for
+from service.privacy.rules import EMAIL_LOOKUP
 from service.settings import Settings
 from tests.mail.support import Inbox, address, change, deliver, local, mail_settings, report
 from tests.privacy.test_encryption import KEY_2026, KEY_2027
@@ -266,3 +267,65 @@ async def test_following_an_unknown_report_is_refused(
     # then
     assert payload["subscription"] is None
     assert len(payload["errors"]) == 1 and payload["errors"][0]["code"] == "UNKNOWN_REPORT"
+
+
+async def test_a_subscriber_sees_and_downloads_what_is_stored_by_the_link_in_every_message(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given a confirmed subscription to Angers
+    services, client = running
+    email = address()
+    await subscribe(client, email=email, communeCode="49007")
+    await deliver(services)
+    [confirmation] = inbox.to(email)
+    [link] = [link for link in confirmation.links() if "/courriel/abonnement" in link]
+    await confirm(client, link)
+    # when the subscriber opens the data link of the message, without cookie
+    [data_link] = [link for link in confirmation.links() if "/courriel/mes-donnees" in link]
+    assert data_link in confirmation.text  # in the text part too
+    client.cookies.clear()
+    page = await client.get(local(data_link))
+    download = await client.get(local(data_link) + "&format=json")
+    # then the page shows the address, the area and the confirmation, and is not cached
+    assert page.status_code == 200
+    assert email in page.text and "Angers" in page.text
+    assert "no-store" in page.headers["cache-control"]
+    assert "/courriel/desinscription" in page.text
+    document = download.json()
+    assert document["email"] == email and document["communeCode"] == "49007"
+    assert document["confirmedAt"] is not None
+    assert "attachment" in download.headers["content-disposition"]
+    # and a forged or altered token shows nothing
+    tampered = local(data_link)[:-3] + "abc"
+    refused = await client.get(tampered)
+    assert refused.status_code == 404 and email not in refused.text
+    # and another action's token (the unsubscribe header's) does not open the data
+    stop = confirmation.message["List-Unsubscribe"].strip().strip("<>")
+    token = stop.partition("jeton=")[2]
+    assert (await client.get(f"/courriel/mes-donnees?jeton={token}")).status_code == 404
+
+
+async def test_the_data_page_s_button_erases_the_subscription(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given a subscriber on the data page of their subscription
+    services, client = running
+    email = address()
+    await subscribe(client, email=email, communeCode="49007")
+    await deliver(services)
+    [confirmation] = inbox.to(email)
+    [data_link] = [link for link in confirmation.links() if "/courriel/mes-donnees" in link]
+    page = await client.get(local(data_link))
+    stop_token = page.text.partition('name="jeton" value="')[2].partition('"')[0]
+    # when they press its button
+    answer = await client.post(
+        "/courriel/desinscription",
+        content=f"jeton={stop_token}",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    # then the subscription and its address are gone, and the link shows nothing any more
+    assert answer.status_code == 200
+    rows = await subscription_rows(services)
+    digest = services.contact_cipher.lookup_hash(email, EMAIL_LOOKUP)
+    assert all(row.email_hash != digest for row in rows)
+    assert (await client.get(local(data_link))).status_code == 404

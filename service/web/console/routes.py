@@ -42,6 +42,7 @@ def console_routes(web: Web) -> list[BaseRoute]:
         web.route(tokens.PATH, tokens.tokens_page(web)),
         web.route(tokens.PATH, tokens.create_post(web), "POST"),
         web.route(tokens.PATH + "/revocation", tokens.revoke_post(web), "POST"),
+        web.route(tokens.DIGEST_PATH, tokens.digest_post(web), "POST"),
         *part_b_routes(web),
     ]
 

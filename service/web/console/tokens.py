@@ -1,5 +1,6 @@
 """« My access tokens »: create one (its secret shown this once), list them, revoke one —
-with the same rules as ``staffAccessTokenCreate`` and ``staffAccessTokenRevoke``."""
+with the same rules as ``staffAccessTokenCreate`` and ``staffAccessTokenRevoke``; and « My
+e-mail digest », turned on or off for oneself only (``meMailDigestSet``)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from starlette.responses import Response
 from service.errors import N_, DomainError, ValidationFailed
 from service.inputs import id_number
 from service.items.rules import as_utc
+from service.mail import staff_digest
 from service.staff import rules
+from service.staff.models import StaffUser
 from service.web.console.auth import StaffPage, expired, posted_form, render, require_staff
 from service.web.forms import Form, field_errors
 from service.web.rendering import Endpoint, Web
 
 PATH = "/console/jetons"
+DIGEST_PATH = PATH + "/resume"
 CREATE, REVOKE = "console-token-create", "console-token-revoke"
+DIGEST = "console-mail-digest"
 FIELDS = {"name": "name", "scopes": "scopes"}
 SCOPE_LABELS = {
     "items:read": N_("items:read – read the queue and the items of my bodies"),
@@ -35,6 +40,7 @@ async def _render(
 ) -> Response:
     async with web.services.db.reading() as session:
         tokens = await rules.access_tokens_of(session, staff.identity.staff_id)
+        account = await session.get(StaffUser, staff.identity.staff_id)
     return render(
         web,
         staff,
@@ -51,6 +57,8 @@ async def _render(
         errors=errors or {},
         secret=secret,
         revoked=staff.request.query_params.get("fait") == "revocation",
+        digest=bool(account and account.mail_digest),
+        digest_saved=staff.request.query_params.get("fait") == "resume",
     )
 
 
@@ -101,5 +109,25 @@ def revoke_post(web: Web) -> Endpoint:
             errors = {"": staff.page.translator.gettext(error.message, **error.params)}
             return await _render(web, staff, status=404, errors=errors)
         return web.redirect(staff.page, staff.page.url(PATH, fait="revocation"), private=True)
+
+    return require_staff(web, endpoint)
+
+
+def digest_post(web: Web) -> Endpoint:
+    """« My e-mail digest »: the signed-in agent's own setting, nobody else's."""
+
+    async def endpoint(staff: StaffPage) -> Response:
+        form = await posted_form(web, staff, DIGEST)
+        if form is None:
+            return expired(web, staff, PATH)
+        try:
+            async with web.services.db.writing() as session:
+                await staff_digest.set_digest(
+                    session, staff.identity.staff_id, form.get("digest") == "on"
+                )
+        except DomainError as error:
+            errors = {"": staff.page.translator.gettext(error.message, **error.params)}
+            return await _render(web, staff, status=403, errors=errors)
+        return web.redirect(staff.page, staff.page.url(PATH, fait="resume"), private=True)
 
     return require_staff(web, endpoint)
