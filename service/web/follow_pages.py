@@ -11,7 +11,6 @@ sent with ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer``.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 from collections.abc import Awaitable, Callable
@@ -19,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import inspect
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
@@ -65,7 +63,6 @@ DONE = {
     "effacement": N_("Your data was erased. The report stays, without anything about you."),
 }
 PURPOSE_TITLES = rights.PURPOSE_TITLES
-ITEM_COLUMNS = tuple(column.key for column in inspect(Item).column_attrs)
 
 
 @dataclass(frozen=True)
@@ -195,42 +192,27 @@ async def render_followed(
             found = await photos_of(reading, [item.id or 0], ATTACHED_PHOTOS)
             item_photos = found[item.id or 0]
     done = DONE.get(page.request.query_params.get("fait", ""))
-    shown_photos = [
-        {
-            "status": page.gettext(PHOTO_STATUS_LABELS[PhotoStatus(photo.status)]),
-            "reason": photo.hidden_reason,
-            "thumbnail": photo_path(photo, small=True, staff=False)
-            if photo.status == PhotoStatus.APPROVED.value
-            else None,
-        }
-        for photo in item_photos
-    ]
-    values: dict[str, Any] = {
-        "nav": None,
-        "view": view,
-        "photos": shown_photos,
-        "done": page.gettext(done) if done else None,
-        "errors": errors or {},
-        "values": {**form.as_mapping(), "purpose": form.all("purpose")} if form else {},
-    }
-    if form is None and not errors and status == 200:
-        # The page as read, no reader's input in it: rendered once for as long as what it
-        # shows is the same (its address, hence the token, is part of the key).
-        async def build(_: Any) -> dict[str, Any]:
-            return values
-
-        version = ("follow", shown_state(view, shown_photos))
-        return await web.render_shared(page, "residents/follow.html", version, build, private=True)
-    return web.render(page, "residents/follow.html", status=status, private=True, **values)
-
-
-def shown_state(view: Followed, photos: list[dict[str, Any]]) -> str:
-    """Everything the follow page shows, as a string: two reads that give the same one give
-    the same page. The item's every column (not only the shown ones), the view's every
-    field, the photos' every line."""
-    item = tuple(getattr(view.item, name) for name in ITEM_COLUMNS)
-    rest = tuple(getattr(view, f.name) for f in dataclasses.fields(view) if f.name != "item")
-    return repr((item, rest, photos))
+    return web.render(
+        page,
+        "residents/follow.html",
+        status=status,
+        private=True,
+        nav=None,
+        view=view,
+        photos=[
+            {
+                "status": page.gettext(PHOTO_STATUS_LABELS[PhotoStatus(photo.status)]),
+                "reason": photo.hidden_reason,
+                "thumbnail": photo_path(photo, small=True, staff=False)
+                if photo.status == PhotoStatus.APPROVED.value
+                else None,
+            }
+            for photo in item_photos
+        ],
+        done=page.gettext(done) if done else None,
+        errors=errors or {},
+        values={**form.as_mapping(), "purpose": form.all("purpose")} if form else {},
+    )
 
 
 def follow_page(web: Web) -> Endpoint:
