@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
@@ -81,8 +82,8 @@ async def read_form(request: Request) -> Form | None:
                         pairs.append((name, value))
                     else:
                         files.append((name, await value.read()))
-        except (MultiPartException, ValueError, KeyError, UnicodeDecodeError):
-            return None
+        except (MultiPartException, HTTPException, ValueError, KeyError, UnicodeDecodeError):
+            return None  # HTTPException: Starlette's own refusal of a form (e.g. no boundary)
     elif media_type == FORM_MEDIA_TYPE:
         try:
             text = (await request.body()).decode("utf-8")

@@ -117,3 +117,19 @@ async def test_search_the_change_feed_and_open_data_never_carry_a_pending_or_hid
         assert pending not in answer and hidden not in answer
     for answer in (found.text, str(changes), opendata.text):  # no photo at all there
         assert "/media/" not in answer
+
+
+async def test_a_multipart_post_without_its_boundary_is_a_400_not_a_server_error(
+    client: httpx.AsyncClient, api_key: str
+) -> None:
+    # when a client sends a multipart body whose content type names no boundary (found by
+    # the CI's fuzzing: it was a 500)
+    posted = await client.post(
+        f"{V2}/requests.json",
+        content=f"api_key={api_key}&service_code=pothole".encode(),
+        headers={"content-type": "multipart/form-data"},
+    )
+    # then a 400 in Open311's error shape says why
+    assert posted.status_code == 400, posted.text
+    [error] = posted.json()
+    assert error["code"] == 400 and "multipart" in error["description"]

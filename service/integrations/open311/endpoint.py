@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -187,6 +188,10 @@ class Open311Endpoint:
                         media.append(await value.read(limits.max_bytes + 1))
         except (MultiPartException, ValueError, KeyError) as error:
             raise rules.Open311Error(400, [f"the multipart form is not valid: {error}"]) from None
+        except HTTPException as error:  # Starlette's own refusal (e.g. no boundary)
+            raise rules.Open311Error(
+                400, [f"the multipart form is not valid: {error.detail}"]
+            ) from None
         return fields, media
 
     async def _upload_media(
