@@ -114,21 +114,20 @@ async def transition(
     private_note: str | None,
 ) -> Item:
     """Move the item, with a public answer (typed or from a template) and/or a private note."""
-    identity = require_item_work(caller, WRITE)
-    _check(answer.errors() + _note_errors(private_note))
-    opened = await open_item(session, identity, reference, data, WRITE)
-    text, language = await answer.resolve(session, identity, opened.item)
+    identity, item, text, language = await _answering(
+        session, caller, reference, data, answer, private_note
+    )
     triage.transition(
         session,
         identity,
-        opened.item,
+        item,
         status,
         now,
         public_answer=text,
         private_note=private_note,
         answer_language=language,
     )
-    return opened.item
+    return item
 
 
 async def annotate(
@@ -142,20 +141,36 @@ async def annotate(
     private_note: str | None,
 ) -> Item:
     """A public answer and/or a private note, the status unchanged."""
-    identity = require_item_work(caller, WRITE)
-    _check(answer.errors() + _note_errors(private_note))
-    opened = await open_item(session, identity, reference, data, WRITE)
-    text, language = await answer.resolve(session, identity, opened.item)
+    identity, item, text, language = await _answering(
+        session, caller, reference, data, answer, private_note
+    )
     triage.annotate(
         session,
         identity,
-        opened.item,
+        item,
         now,
         public_answer=text,
         private_note=private_note,
         answer_language=language,
     )
-    return opened.item
+    return item
+
+
+async def _answering(
+    session: AsyncSession,
+    caller: StaffIdentity | None,
+    reference: str,
+    data: ReferenceData,
+    answer: Answer,
+    private_note: str | None,
+) -> tuple[StaffIdentity, Item, str | None, str]:
+    """What an answer or a note starts with: who acts, the checked texts, the item opened
+    for writing, and the public answer resolved (typed, or a template in the item's language)."""
+    identity = require_item_work(caller, WRITE)
+    _check(answer.errors() + _note_errors(private_note))
+    opened = await open_item(session, identity, reference, data, WRITE)
+    text, language = await answer.resolve(session, identity, opened.item)
+    return identity, opened.item, text, language
 
 
 async def reject(
