@@ -58,3 +58,14 @@ def assert_secure_page(response: httpx.Response) -> None:
     assert response.headers["referrer-policy"] == "no-referrer"
     found, _ = inline_code(response.text)
     assert found == []
+
+
+def shown(locator: object, timeout_ms: float = 10_000) -> bool:
+    """Whether ``locator`` is visible once the page has settled: after a form is sent the
+    address can change before the new page is drawn, so a bare ``is_visible()`` may look at
+    a page that is still loading (the CI's loaded machine caught it)."""
+    try:
+        locator.wait_for(state="visible", timeout=timeout_ms)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError: not shown in time
+        return False
+    return True

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import SCREENSHOTS
+from tests.web.support import shown
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -88,9 +89,9 @@ def test_a_resident_opens_a_sensor_from_its_qr_code_gives_an_opinion_and_asks_a_
     page.get_by_label("Votre question").fill("Qui peut lire les données de ce capteur ?")
     page.get_by_role("button", name="Envoyer ma question").click()
     # then
-    assert page.get_by_role("heading", name="Votre question a été envoyée").is_visible()
+    assert shown(page.get_by_role("heading", name="Votre question a été envoyée"))
     assert re.search(r"ALM-\d{4}-\d{6}", page.get_by_role("status").inner_text())
-    assert page.get_by_role("img", name="QR code du lien de suivi").is_visible()
+    assert shown(page.get_by_role("img", name="QR code du lien de suivi"))
     assert axe_violations(page, axe_source) == []
     shoot(page, "question-sent-fr")
     assert page.errors == []

@@ -26,6 +26,7 @@ import pytest
 
 from service.settings import PROJECT_ROOT, Settings
 from tests.support import ANGERS_TOWN_HALL, operation
+from tests.web.support import shown
 from tests.web.test_browser import axe_violations, shoot
 from tests.web.test_browser_journeys import focus_is_visible, tab_to
 
@@ -176,23 +177,23 @@ def test_a_morning_of_triage_in_angers(
     page.get_by_role("button", name="Filtrer").click()
     page.wait_for_url(re.compile(r"category=graffiti"))
     accessible(page, axe_source, "queue-filtered-fr")
-    for shown in (reference, twin, wrong, noisy):
-        assert page.get_by_role("link", name=shown).is_visible()
+    for listed in (reference, twin, wrong, noisy):
+        assert shown(page.get_by_role("link", name=listed))
 
     # then: the item, acknowledged
     page.get_by_role("link", name=reference).click()
     page.wait_for_url(re.compile(rf"/console/dossiers/{reference}"))
-    assert page.get_by_text("Graffiti on the school wall, please call me.").is_visible()
+    assert shown(page.get_by_text("Graffiti on the school wall, please call me."))
     accessible(page, axe_source, "item-fr")
     page.get_by_role("button", name="Prendre en compte le dossier").click()
-    assert page.get_by_role("status").filter(has_text="pris en compte").is_visible()
+    assert shown(page.get_by_role("status").filter(has_text="pris en compte"))
 
     # the contact: asked, confirmed, shown, logged
     page.get_by_role("link", name="Lire les coordonnées").click()
     accessible(page, axe_source, "contact-confirm-fr")
     assert "sam.resident@example.org" not in page.content()
     page.get_by_role("button", name="Oui, lire les coordonnées").click()
-    assert page.get_by_text("sam.resident@example.org").is_visible()
+    assert shown(page.get_by_text("sam.resident@example.org"))
     accessible(page, axe_source, "contact-read-fr")
     assert contact_reads(served_data_dir, reference) == 1
     page.get_by_role("link", name="Retour au dossier").click()
@@ -202,22 +203,22 @@ def test_a_morning_of_triage_in_angers(
     page.get_by_label("Ou une réponse publique tirée d’un modèle").select_option("works-planned")
     page.get_by_label("Note interne").fill("Équipe propreté mardi matin.")
     page.get_by_role("button", name="Enregistrer").click()
-    assert page.get_by_text(f"Works are planned for this ({reference}).").is_visible()
-    assert page.get_by_text("Équipe propreté mardi matin.").is_visible()
+    assert shown(page.get_by_text(f"Works are planned for this ({reference})."))
+    assert shown(page.get_by_text("Équipe propreté mardi matin."))
     accessible(page, axe_source, "item-answered-fr")
 
     # a duplicate: the original among the items nearby, then closed
     page.goto(f"/console/dossiers/{twin}")
     page.get_by_label("Référence de l’original").fill(reference)
     page.get_by_role("button", name="Clore comme doublon").click()
-    assert page.get_by_role("status").filter(has_text="doublon").is_visible()
+    assert shown(page.get_by_role("status").filter(has_text="doublon"))
     accessible(page, axe_source, "item-duplicate-fr")
 
     # a rejection with its reason
     page.goto(f"/console/dossiers/{wrong}")
     page.get_by_label("Motif, pour l’habitant").fill("Une cour privée n'est pas l'espace public.")
     page.get_by_role("button", name="Rejeter le dossier").click()
-    assert page.get_by_role("status").filter(has_text="rejeté").is_visible()
+    assert shown(page.get_by_role("status").filter(has_text="rejeté"))
 
     # the supervisor re-routes the noise report to its right category
     second = browser.new_context(base_url=served, locale="fr-FR")
@@ -227,8 +228,8 @@ def test_a_morning_of_triage_in_angers(
     form = boss.locator("form[action*='/reacheminement']")
     form.get_by_label("Catégorie").select_option("noise")
     boss.get_by_role("button", name="Réorienter").click()
-    assert boss.get_by_role("status").filter(has_text="réorienté").is_visible()
-    assert boss.get_by_text("Bruit ou autre nuisance").first.is_visible()
+    assert shown(boss.get_by_role("status").filter(has_text="réorienté"))
+    assert shown(boss.get_by_text("Bruit ou autre nuisance").first)
     accessible(boss, axe_source, "item-rerouted-fr")
     second.close()
 
@@ -236,7 +237,7 @@ def test_a_morning_of_triage_in_angers(
     follow = browser.new_context(base_url=served, locale="en-GB")
     resident = follow.new_page()
     resident.goto(f"/suivi?jeton={english['trackingToken']}")
-    assert resident.get_by_text(f"Works are planned for this ({reference}).").is_visible()
+    assert shown(resident.get_by_text(f"Works are planned for this ({reference})."))
     assert "Équipe propreté" not in resident.content()
     follow.close()
 
@@ -249,7 +250,7 @@ def test_a_morning_of_triage_in_angers(
         assert hidden not in queue
     response = neighbour.goto(f"/console/dossiers/{reference}")
     assert response is not None and response.status == 404
-    assert neighbour.get_by_role("heading", name="Indisponible").is_visible()
+    assert shown(neighbour.get_by_role("heading", name="Indisponible"))
     assert "Graffiti on the school wall" not in neighbour.content()
     third.close()
     assert page.errors == []
@@ -267,7 +268,7 @@ def test_a_deactivated_agent_is_stopped_at_the_next_click(
     page.get_by_role("link", name="Carte", exact=True).click()
     # then
     page.wait_for_url(re.compile(r"/console/connexion"))
-    assert page.get_by_role("heading", name="Connexion à la console des agents").is_visible()
+    assert shown(page.get_by_role("heading", name="Connexion à la console des agents"))
 
 
 def test_every_console_page_is_accessible_in_french_and_in_arabic(
@@ -303,7 +304,7 @@ def test_every_console_page_is_accessible_in_french_and_in_arabic(
         # a form's errors, and a new token's secret shown once
         page.goto(f"/console/dossiers/{reference}")
         page.locator("form[action*='/rejet'] button").click()
-        assert page.locator("#field-reason-error").is_visible()
+        assert shown(page.locator("#field-reason-error"))
         accessible(page, axe_source, f"item-errors-{language}")
         page.goto("/console/jetons")
         page.locator("input[name=name]").fill(f"script {language}")
@@ -333,7 +334,7 @@ def test_acknowledging_with_the_keyboard_alone(
     # then
     page.wait_for_url(re.compile(r"fait=prise-en-charge"))
     assert parse_qs(urlsplit(page.url).query)["fait"] == ["prise-en-charge"]
-    assert page.get_by_role("status").filter(has_text="pris en compte").is_visible()
+    assert shown(page.get_by_role("status").filter(has_text="pris en compte"))
 
 
 def test_a_new_item_appears_in_the_open_queue_without_reloading(
@@ -352,6 +353,6 @@ def test_a_new_item_appears_in_the_open_queue_without_reloading(
     # then: its row is on top of the table, announced, without a reload
     first_row = page.locator("tbody[data-live-rows] tr.new-row").first
     first_row.get_by_role("link", name=reference).wait_for()
-    assert page.get_by_role("status").filter(has_text="Nouveaux dossiers arrivés : 1.").is_visible()
+    assert shown(page.get_by_role("status").filter(has_text="Nouveaux dossiers arrivés : 1."))
     accessible(page, axe_source, "queue-live-fr")
     assert page.errors == []

@@ -22,6 +22,7 @@ import pytest
 
 from service.settings import PROJECT_ROOT, Settings
 from tests.support import operation
+from tests.web.support import shown
 from tests.web.test_browser import axe_violations, shoot
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -86,7 +87,7 @@ def send_and_confirm(page: Any) -> str:
             "button", name="Non, le mien est différent : envoyer mon signalement"
         ).click()
         page.wait_for_url(re.compile(r"/suivi/confirmation\?"))
-    assert page.get_by_role("heading", name="Envoyé : merci").is_visible()
+    assert shown(page.get_by_role("heading", name="Envoyé : merci"))
     return parse_qs(urlsplit(page.url).query)["jeton"][0]
 
 
@@ -143,7 +144,7 @@ def test_a_wrong_form_shows_its_errors_beside_the_fields(page: Any, axe_source: 
         page.wait_for_load_state("networkidle")
         # then: the summary takes the focus; each error is tied to its field
         summary = page.locator("[data-error-summary]")
-        assert summary.is_visible()
+        assert shown(summary)
         assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
         description = page.locator("#field-description")
         assert "field-description-error" in description.get_attribute("aria-describedby")
@@ -372,7 +373,7 @@ def test_a_service_request_with_a_wrong_answer_then_a_right_one(page: Any, axe_s
     page.get_by_role("button", name="Envoyer ma demande").click()
     # then
     page.wait_for_url(re.compile(r"/suivi/confirmation\?"))
-    assert page.get_by_role("heading", name="Envoyé : merci").is_visible()
+    assert shown(page.get_by_role("heading", name="Envoyé : merci"))
 
 
 def tab_to(page: Any, selector: str, limit: int = 80) -> None:
@@ -419,5 +420,5 @@ def test_a_report_sent_with_the_keyboard_alone(page: Any, served_data_dir: Path)
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r"/suivi/confirmation\?"))
     # then
-    assert page.get_by_role("heading", name="Envoyé : merci").is_visible()
+    assert shown(page.get_by_role("heading", name="Envoyé : merci"))
     assert items_with_key(served_data_dir, key) == 1

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.web.support import shown
 from tests.web.test_browser import PAGES, SENSOR, axe_violations, shoot
 from tests.web.test_browser_journeys import items_with_key, staff_answers
 
@@ -48,7 +49,7 @@ def test_each_page_in_each_language_with_its_direction_and_switcher(
         html = page.locator("html")
         assert html.get_attribute("lang") == language, (name, language)
         assert html.get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
-        assert page.locator("h1").first.is_visible()
+        assert shown(page.locator("h1").first)
         current = page.locator("nav.languages a[aria-current=true]")
         assert current.get_attribute("hreflang") == language
         if language in ("fr", "ar"):  # the others' pages are checked by test_browser.py
@@ -91,7 +92,7 @@ def test_the_report_without_javascript_in_french_and_in_arabic(
     # when: sent empty, then filled
     page.locator("button[data-submit]").click()
     # then: the errors, beside their fields
-    assert page.locator("#field-description-error").is_visible()
+    assert shown(page.locator("#field-description-error"))
     assert "field-description-error" in (
         page.locator("#field-description").get_attribute("aria-describedby") or ""
     )
@@ -131,7 +132,7 @@ def test_the_follow_page_reopen_export_and_erasure_are_accessible(
     page.locator("#field-reopen").check()
     page.locator("form[action*='/suivi/avis'] button[type=submit]").click()
     # then: said so, and the report is open again (no more feedback form)
-    assert page.get_by_role("status").is_visible()
+    assert shown(page.get_by_role("status"))
     assert page.locator("form[action*='/suivi/avis']").count() == 0
     accessible(page, axe_source, f"follow-reopened-{language}")
     # when: a copy of my data
@@ -144,7 +145,7 @@ def test_the_follow_page_reopen_export_and_erasure_are_accessible(
     accessible(page, axe_source, f"erase-confirm-{language}")
     page.locator("main form button[type=submit]").first.click()
     # then
-    assert page.get_by_role("status").is_visible()
+    assert shown(page.get_by_role("status"))
     assert "jo@example.org" not in page.content()
     accessible(page, axe_source, f"erased-{language}")
     assert page.errors == []
@@ -162,7 +163,7 @@ def test_the_sensor_page_opinion_and_question_are_accessible(
     page.locator("input[name=concerns][value=privacy]").check()
     page.locator("form[action*='/avis'] button[type=submit]").click()
     # then
-    assert page.locator("#merci").is_visible()
+    assert shown(page.locator("#merci"))
     accessible(page, axe_source, f"sensor-opinion-{language}")
     # when: a question, empty first
     page.locator("form[action*='/question'] button[type=submit]").click()
@@ -192,7 +193,7 @@ def test_a_service_request_wrong_then_right_is_accessible(
     page.locator("input[name=address]").fill("12 rue Plantagenêt")
     page.locator("main form button[type=submit]").last.click()
     # then
-    assert page.locator("#field-answer_garden_area_m2-error").is_visible()
+    assert shown(page.locator("#field-answer_garden_area_m2-error"))
     accessible(page, axe_source, f"service-request-errors-{language}")
     # when: corrected
     page.locator("input[name=answer_garden_area_m2]").fill("50")
@@ -216,7 +217,7 @@ def test_an_offline_report_and_its_sending_are_accessible(
     # when
     page.locator("button[data-submit]").click()
     # then: kept on the device, and said so
-    assert page.locator("[data-offline-notice]").is_visible()
+    assert shown(page.locator("[data-offline-notice]"))
     accessible(page, axe_source, f"report-offline-{language}")
     # when: the network is back
     page.context.set_offline(False)

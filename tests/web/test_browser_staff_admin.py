@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.web.support import shown
 from tests.web.test_browser_console import accessible, new_staff, report, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -40,7 +41,7 @@ def test_an_admin_invites_an_agent_who_sets_a_password_signs_in_and_is_then_deac
     agent = context.new_page()
     try:
         agent.goto(link)
-        assert agent.get_by_text("Camille Durand").is_visible()
+        assert shown(agent.get_by_text("Camille Durand"))
         accessible(agent, axe_source, "set-password-fr")
         agent.get_by_label("Nouveau mot de passe").fill(NEW_PASSWORD)
         agent.get_by_label("Le même mot de passe, à nouveau").fill(NEW_PASSWORD)
@@ -51,11 +52,11 @@ def test_an_admin_invites_an_agent_who_sets_a_password_signs_in_and_is_then_deac
         agent.get_by_role("button", name="Se connecter").click()
         # then: signed in, at the queue
         agent.wait_for_url(re.compile(r"/console$"))
-        assert agent.get_by_text("Camille Durand").first.is_visible()
+        assert shown(agent.get_by_text("Camille Durand").first)
         # when: the administrator deactivates the account
         page.goto("/console/equipe")
         page.get_by_role("button", name="Désactiver Camille Durand").click()
-        assert page.get_by_role("status").first.is_visible()
+        assert shown(page.get_by_role("status").first)
         # then: the agent's open session stops at the next click
         agent.get_by_role("link", name="Carte", exact=True).click()
         agent.wait_for_url(re.compile(r"/console/connexion"))
@@ -120,11 +121,11 @@ def test_the_supervision_and_accounts_pages_are_accessible_in_french_and_in_arab
         # a form's errors: an invitation without a name nor an address
         page.goto("/console/equipe")
         page.locator("form[action^='/console/equipe'] button[type=submit]").first.click()
-        assert page.locator("#field-email-error").is_visible()
+        assert shown(page.locator("#field-email-error"))
         accessible(page, axe_source, f"staff-errors-{language}")
         # the assisted report sent without its channel
         page.goto("/console/guichet/signalement")
         page.locator("button[data-submit]").click()
-        assert page.locator("#field-channel-error").is_visible()
+        assert shown(page.locator("#field-channel-error"))
         accessible(page, axe_source, f"assisted-errors-{language}")
     assert page.errors == []
