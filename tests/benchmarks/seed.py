@@ -55,6 +55,9 @@ ITEM_COLUMNS = (
     "updated_at",
     "resolved_at",
     "due_at",
+    "moderation",
+    "open_flags",
+    "public_text_edited",
 )
 ItemRow = tuple[str | float | int | None, ...]
 
@@ -184,6 +187,9 @@ def _rows(start: int, count: int, rng: random.Random) -> Iterator[ItemRow]:
             _stored(updated),
             _stored(updated) if resolved else None,
             _stored(created + timedelta(hours=hours)) if hours is not None else None,
+            "visible",
+            0,
+            0,
         )
 
 
