@@ -124,7 +124,8 @@ class GraphQLEndpoint:
             return error_response(error, x.media_type, x.translator)
         except QueryTooComplex as error:  # from the checks made before execution
             return error_response(too_complex(error.limit), x.media_type, x.translator)
-        assert x.result is not None  # ``execute`` ran
+        if x.result is None:  # a step list that does not end with ``execute``
+            raise RuntimeError("the GraphQL steps ran nothing")
         response = result_response(x.result, x.media_type, x.translator)
         for finish in FINISHERS:
             finish(x, response)

@@ -230,11 +230,10 @@ async def choose_explicit_language(x: Exchange) -> None:
 async def check_scopes(x: Exchange) -> None:
     """Refuse, before anything runs, an operation whose root fields the API client's scopes
     do not open. A document that cannot be read goes on: execution says why."""
-    client = x.caller.client
-    if client is None or not x.readable:
+    client, query = x.caller.client, x.query
+    if client is None or query is None or not x.readable:
         return
-    assert x.query is not None
-    fields = access.root_fields(x.query, x.operation_name)
+    fields = access.root_fields(query, x.operation_name)
     if fields is None:
         return
     missing = x.runtime.access.missing_scopes(fields, client.scopes)
@@ -272,21 +271,20 @@ async def check_rate(x: Exchange) -> None:
             settings.anonymous_cost_per_request,
             settings.anonymous_cost_per_minute,
         )
+    query = x.query if x.readable else None
     wait = limiter.hit(request_key(key), limits[0])
-    if not wait and x.readable:
-        assert x.query is not None
-        fields = access.root_fields(x.query, x.operation_name)
+    if not wait and query is not None:
+        fields = access.root_fields(query, x.operation_name)
         if fields is not None and x.runtime.access.submits(fields):
             wait = limiter.hit(submission_key(key), limits[1])
     if wait:
         raise too_many_requests(wait)
-    if not x.readable:
+    if query is None:
         return
-    assert x.query is not None
     variables = x.params.get("variables")
     cost = estimate_cost(
         x.runtime.types,
-        x.query,
+        query,
         x.operation_name,
         variables if isinstance(variables, dict) else {},
     )
@@ -325,19 +323,19 @@ async def answer_from_cache(x: Exchange) -> Response | None:
     """A public read by anyone but staff: the cached answer when there is one. Public
     answers are the same for everyone but staff: API clients share them with anonymous
     callers (their scopes were checked before); staff answers never enter."""
-    cache = x.services.response_cache
+    cache, query = x.services.response_cache, x.query
     variables = x.params.get("variables")
     if (
         x.caller.staff is not None
         or not cache.enabled
+        or query is None
         or not x.readable
         or not isinstance(variables, dict | None)
     ):
         return None
-    assert x.query is not None
-    if not x.runtime.access.is_public_read(x.query, x.operation_name):
+    if not x.runtime.access.is_public_read(query, x.operation_name):
         return None
-    x.cache_key = cache.key(x.query, x.operation_name, variables, x.translator.locale)
+    x.cache_key = cache.key(query, x.operation_name, variables, x.translator.locale)
     body = cache.get(x.cache_key)
     return None if body is None else encoded_response(body, 200, x.media_type, x.translator)
 

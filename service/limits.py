@@ -189,7 +189,7 @@ class ParsedDocuments(SchemaExtension):
     token limit (like its ``MaxTokensLimiter``), and give a refused document its code."""
 
     def __init__(self, max_tokens: int, cache_size: int) -> None:
-        self.parse = _parse_cache(max_tokens, cache_size)
+        self.parse = parse_cache(max_tokens, cache_size)
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
@@ -199,7 +199,7 @@ class ParsedDocuments(SchemaExtension):
 
 
 @functools.lru_cache(maxsize=8)
-def _parse_cache(max_tokens: int, cache_size: int) -> Callable[[str], DocumentNode]:
+def parse_cache(max_tokens: int, cache_size: int) -> Callable[[str], DocumentNode]:
     """One cache per (limit, size), shared by every request (extensions are built per request)."""
 
     @functools.lru_cache(maxsize=cache_size)
