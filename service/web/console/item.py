@@ -108,16 +108,16 @@ async def _view(web: Web, staff: StaffPage, session: AsyncSession, item: Item) -
     subject, answers = await subject_and_answers(web, page, session, item)
     current = Status(item.status)
     options = form_options(web, page)
-    nearby: list[tuple[Item, str]] = []
-    # Only while it may still be marked a duplicate (the look-up is half the page's cost).
+    nearby: list[tuple[str, str]] = []  # (reference, distance)
+    # Only while it may still be marked a duplicate (the look-up is a quarter of the page).
     latitude, longitude = item.latitude, item.longitude
     if latitude is not None and longitude is not None and Status.DUPLICATE in TRANSITIONS[current]:
-        found = await reports.nearby_reports(
+        found = await reports.nearby_report_summaries(
             session, latitude, longitude, NEARBY_METRES, item.category_code
         )
         nearby = [
-            (other, page.number(round(distance)))
-            for other, distance in found
+            (other.reference, page.number(round(other.distance_m)))
+            for other in found
             if other.id != item.id and other.body_code in bodies and other.duplicate_of_id is None
         ]
     listed = await templates.listed(session, frozenset({item.body_code, identity.body_code}))
