@@ -29,13 +29,15 @@ from service.settings import SUPPORTED_LOCALES
 from service.staff import actions, templates
 from service.staff.errors import StaffErrorCode
 from service.staff.permissions import ASSIGNING_ROLES, covered_bodies
+from service.web.console import paths, photos
 from service.web.console.auth import StaffPage, expired, posted_form, refused, render, require_staff
+from service.web.console.paths import item_path
 from service.web.console.queue import DELIVERY_LABELS, STATUS_COUNTS, form_options
 from service.web.follow_pages import EVENT_LABELS, subject_and_answers
 from service.web.forms import Form, field_errors
 from service.web.rendering import Endpoint, Web
 
-PATH = "/console/dossiers/{reference}"
+PATH = paths.ITEM
 NEARBY_METRES = 250
 SEARCH_HITS = 10
 # Refusals that are not the form's: the page is not the caller's to act on.
@@ -63,10 +65,6 @@ LANGUAGE_NAMES = {
     "de": "Deutsch",
     "ar": "العربية",
 }
-
-
-def item_path(reference: str) -> str:
-    return PATH.format(reference=reference)
 
 
 @dataclass(frozen=True)
@@ -156,6 +154,7 @@ async def _view(web: Web, staff: StaffPage, session: AsyncSession, item: Item) -
         "history": history,
         "nearby": nearby,
         "contact_readable": await actions.contact_readable(session, item.id),
+        "photos": await photos.item_photos(session, staff, item),
         "template_options": template_options,
         "colleagues": colleagues,
         "may_reroute": identity.role in ASSIGNING_ROLES,

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import Response
@@ -22,13 +21,13 @@ from service.errors import N_, DomainError, ValidationFailed
 from service.items.models import Item
 from service.photos import rules
 from service.photos.models import Photo, PhotoStatus
-from service.staff.permissions import StaffIdentity
+from service.staff.rules import StaffIdentity
 from service.web.console.auth import StaffPage, expired, posted_form, refused, render, require_staff
-from service.web.console.item import item_path
+from service.web.console.paths import PHOTO, item_path, photo_path
 from service.web.forms import Form, field_errors
 from service.web.rendering import Endpoint, Web
 
-PATH = "/console/dossiers/{reference}/photos/{photo}"
+PATH = PHOTO
 STATUS_LABELS = {
     PhotoStatus.UPLOADED: N_("Not attached yet"),
     PhotoStatus.PENDING: N_("Awaiting review: not public"),
@@ -48,10 +47,6 @@ ROTATIONS = (
     ("180", N_("A half turn")),
     ("270", N_("A quarter turn anticlockwise")),
 )
-
-
-def photo_path(reference: str, photo_id: str) -> str:
-    return PATH.format(reference=reference, photo=photo_id)
 
 
 @dataclass(frozen=True)
@@ -117,9 +112,15 @@ async def _page(
     params = staff.request.path_params
     try:
         async with web.services.db.reading() as session:
-            photo, item, _ = await _opened(web, staff, params["reference"], params["photo"], session)
+            photo, item, _ = await _opened(
+                web, staff, params["reference"], params["photo"], session
+            )
             number = next(
-                (view.number for view in await item_photos(session, staff, item) if view.id == photo.id),
+                (
+                    view.number
+                    for view in await item_photos(session, staff, item)
+                    if view.id == photo.id
+                ),
                 1,
             )
     except DomainError as error:
@@ -222,7 +223,3 @@ def act_post(web: Web) -> Endpoint:
         return web.redirect(staff.page, target, private=True)
 
     return require_staff(web, endpoint)
-
-
-def values_for_item(photos: list[PhotoView]) -> dict[str, Any]:
-    return {"photos": photos}
