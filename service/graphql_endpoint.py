@@ -28,16 +28,23 @@ from strawberry.types.execution import PreExecutionError
 from service.context import Caller, Services
 from service.errors import N_, DomainError
 from service.field_access import AccessTable
-from service.graphql_steps import (
+from service.graphql_request import (
     APPLICATION_JSON,
     GRAPHQL_RESPONSE_JSON,
+    RequestError,
+    caller_of,
+    json_response,
+    request_error,
+    require_csrf_token,
+    response_media_type,
+    too_many_requests,
+)
+from service.graphql_steps import (
     Exchange,
     Finisher,
-    RequestError,
     Runtime,
     Step,
     answer_from_cache,
-    caller_of,
     charge_cost,
     check_csrf,
     check_rate,
@@ -47,17 +54,12 @@ from service.graphql_steps import (
     choose_media_type,
     execute,
     identify_caller,
-    json_response,
     label_operation,
     offer_ide,
     read_params,
     remember_or_forget,
-    request_error,
-    require_csrf_token,
     resolve_trusted_document,
-    response_media_type,
     set_cookies,
-    too_many_requests,
 )
 from service.i18n.translator import Translator
 from service.limits import GRAPHQL_PARSE_FAILED, QUERY_TOO_DEEP, QUERY_TOO_LONG, TOO_MANY_ALIASES

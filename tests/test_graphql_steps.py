@@ -12,10 +12,9 @@ from starlette.requests import Request
 from service.context import Caller, Services
 from service.field_access import AccessTable
 from service.graphql_endpoint import STEPS, format_error, graphql_types
+from service.graphql_request import GRAPHQL_RESPONSE_JSON, RequestError
 from service.graphql_steps import (
-    GRAPHQL_RESPONSE_JSON,
     Exchange,
-    RequestError,
     Runtime,
     answer_from_cache,
     check_rate,
