@@ -16,7 +16,7 @@ from service.help_places.models import Offer
 from service.help_places.types import HelpOffer, HelpPlaceError, HelpPlaceType
 from service.schema_support import payload_errors
 
-MAX_FIRST = 200
+MAX_FIRST = 100
 
 
 @strawberry.input(description="A point (WGS 84).")
@@ -65,7 +65,7 @@ class HelpPlaceQuery:
             strawberry.argument(description="Only places open at this time (with its offset)."),
         ] = None,
         first: Annotated[
-            int, strawberry.argument(description="At most this many (1 to 200).")
+            int, strawberry.argument(description="At most this many (1 to 100).")
         ] = 50,
     ) -> HelpPlacesResult:
         context = info.context
