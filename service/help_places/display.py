@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from babel.dates import format_interval, format_skeleton, get_day_names, get_time_format
 
@@ -40,6 +40,31 @@ class DayLine:
     label: str  # « lun. »
     text: str  # « 09:00 – 12:00, 14:00 – 17:00 » or « Closed »
     today: bool
+
+
+@dataclass(frozen=True)
+class ExceptionLine:
+    day: date
+    periods: tuple[tuple[time, time], ...]  # empty: closed
+    text: str  # « 09:00 – 12:00 » or « Closed »
+    note: str  # the keeper's, or « Public holiday »
+
+
+def upcoming(
+    hours: OpeningHours, translator: Translator, today: date, limit: int = 10
+) -> list[ExceptionLine]:
+    """The next days, within a month, that differ from the usual week: exceptions, and
+    public holidays that close the place."""
+    found = []
+    for offset in range(31):
+        day = today + timedelta(days=offset)
+        periods = hours.periods_on(day)
+        exception = hours.exceptions.get(day)
+        if exception is None and periods == hours.week.get(day.weekday(), ()):
+            continue
+        note = exception.note if exception else translator.gettext(N_("Public holiday"))
+        found.append(ExceptionLine(day, periods, periods_text(periods, translator), note))
+    return found[:limit]
 
 
 @functools.lru_cache(maxsize=64)

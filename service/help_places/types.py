@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import strawberry
 
-from service.errors import N_
 from service.help_places import display
 from service.help_places.errors import HelpPlaceErrorCode
 from service.help_places.hours import ANGERS, OpeningHours
@@ -114,24 +113,12 @@ def _periods(periods: tuple[tuple[object, object], ...]) -> list[HelpPeriod]:
 def upcoming_exceptions(
     hours: OpeningHours, translator: Translator, today: date
 ) -> list[HelpPlaceException]:
-    """The next days that differ from the usual week: exceptions, and public holidays that
-    close the place, within a month."""
-    found = []
-    for offset in range(31):
-        day = today + timedelta(days=offset)
-        periods = hours.periods_on(day)
-        exception = hours.exceptions.get(day)
-        if exception is None and periods == hours.week.get(day.weekday(), ()):
-            continue
-        found.append(
-            HelpPlaceException(
-                date=day,
-                periods=_periods(periods),
-                text=display.periods_text(periods, translator),
-                note=exception.note if exception else translator.gettext(N_("Public holiday")),
-            )
+    return [
+        HelpPlaceException(
+            date=line.day, periods=_periods(line.periods), text=line.text, note=line.note
         )
-    return found[:UPCOMING_EXCEPTIONS]
+        for line in display.upcoming(hours, translator, today, UPCOMING_EXCEPTIONS)
+    ]
 
 
 @strawberry.type(name="HelpPlace", description="A place that helps with digital procedures.")
