@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
-from service.help_places import rules
+from service.help_places import national, rules
 from service.help_places.models import Offer, PlaceKind
 from service.help_places.queries import errors_of
 from service.help_places.types import HelpOffer, HelpPlaceError, HelpPlaceKind, HelpPlaceType
@@ -51,6 +51,23 @@ class HelpPlaceSaveInput:
 class HelpPlacePayload:
     place: HelpPlaceType | None = strawberry.field(description="Null on errors and deletion.")
     errors: list[HelpPlaceError] = strawberry.field(description="Empty on success.")
+
+
+@strawberry.type(description="A row of an imported file that was not imported, and why.")
+class HelpPlaceImportProblem:
+    line: int = strawberry.field(description="Its line in the file (the header is line 1).")
+    field: str | None = strawberry.field(description="The column or field at fault.")
+    message: str = strawberry.field(description="Why, in the caller's language.")
+
+
+@strawberry.type(description="What an import did: places added and replaced, rows refused.")
+class HelpPlacesImportPayload:
+    added: int = strawberry.field(description="Places added.")
+    updated: int = strawberry.field(description="Places replaced (same `id`).")
+    problems: list[HelpPlaceImportProblem] = strawberry.field(
+        description="Rows not imported, each with its line and reason (nothing of them is written)."
+    )
+    errors: list[HelpPlaceError] = strawberry.field(description="Why nothing was imported.")
 
 
 @strawberry.type
@@ -117,3 +134,43 @@ class HelpPlaceMutation:
         except DomainError as error:
             return HelpPlacePayload(place=None, errors=errors_of([error], info))
         return HelpPlacePayload(place=None, errors=[])
+
+    @strawberry.mutation(
+        description="Import a CSV in the national schema of the places of digital mediation "
+        "(« lieux de médiation numérique »): valid rows are added or replace the place of the "
+        "same `id`, kept by my body (or `keptBy`); invalid rows are reported by line. Audited."
+    )
+    async def help_places_import(
+        self,
+        info: Info[Context, None],
+        csv: Annotated[str, strawberry.argument(description="The file's text (UTF-8 CSV).")],
+        kept_by: Annotated[
+            str | None, strawberry.argument(description="The body that keeps the places.")
+        ] = None,
+    ) -> HelpPlacesImportPayload:
+        context = info.context
+        translator = context.translator
+        try:
+            async with context.db.writing() as session:
+                report = await national.import_csv(
+                    session, context.caller.staff, csv, context.reference, context.now, kept_by
+                )
+                identity = context.caller.staff
+                assert identity is not None
+                detail = f"added {report.added}, updated {report.updated}"
+                triage.audit(session, identity, "help_places_imported", None, context.now, detail)
+        except DomainError as error:
+            return HelpPlacesImportPayload(
+                added=0, updated=0, problems=[], errors=errors_of([error], info)
+            )
+        return HelpPlacesImportPayload(
+            added=report.added,
+            updated=report.updated,
+            problems=[
+                HelpPlaceImportProblem(
+                    line=p.line, field=p.field, message=translator.gettext(p.reason, **p.params)
+                )
+                for p in report.problems
+            ],
+            errors=[],
+        )

@@ -14,13 +14,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.errors import ValidationFailed
-from service.help_places import display, rules
+from service.help_places import display, national, rules
 from service.help_places.hours import ANGERS
 from service.help_places.models import Offer
 from service.web.rendering import Endpoint, Page, Web
 
 PATH = "/aide-numerique"
 GEOJSON_PATH = "/help-places.geojson"
+CSV_PATH = "/help-places.csv"
+SCHEMA_PATH = "/help-places.schema.json"
 OPEN_NOW_SHOWN = 3
 
 
@@ -182,3 +184,35 @@ def feature(found: rules.Found) -> dict[str, Any]:
             "isExample": place.example,
         },
     }
+
+
+def help_csv(web: Web) -> Endpoint:
+    """The directory in the national schema of the places of digital mediation (CSV)."""
+
+    async def endpoint(request: Request) -> Response:
+        reference = web.services.reference
+        async with web.services.db.reading() as session:
+            found = await rules.places(session, rules.Search(first=10_000), reference)
+        body = national.export_csv([f.place for f in found], reference)
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Cache-Control": "public, max-age=300",
+                "Content-Disposition": 'inline; filename="lieux-mediation-numerique-alm.csv"',
+                "Link": f'<{SCHEMA_PATH}>; rel="describedby"',
+            },
+        )
+
+    return endpoint
+
+
+def help_schema(web: Web) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        return Response(
+            json.dumps(national.TABLE_SCHEMA, ensure_ascii=False, indent=1),
+            media_type="application/json",
+            headers={"Cache-Control": "public, max-age=3600"},
+        )
+
+    return endpoint

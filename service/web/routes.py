@@ -60,6 +60,8 @@ def web_routes(services: Services) -> list[BaseRoute]:
         web.route("/transparence/{year}.{format}", transparency_pages.transparency_download(web)),
         web.route(help_pages.PATH, help_pages.help_directory(web)),
         web.route(help_pages.GEOJSON_PATH, help_pages.help_geojson(web)),
+        web.route(help_pages.CSV_PATH, help_pages.help_csv(web)),
+        web.route(help_pages.SCHEMA_PATH, help_pages.help_schema(web)),
         web.route("/capteurs", sensors.sensor_list(web)),
         web.route("/capteurs/{slug}", sensors.sensor_page(web)),
         web.route("/capteurs/{slug}/avis", sensors.opinion_post(web), "POST"),
