@@ -10,9 +10,10 @@ from strawberry.types import Info
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.help_places import national, rules
+from service.help_places.hours import parse_hours
 from service.help_places.models import Offer, PlaceKind
 from service.help_places.queries import errors_of
-from service.help_places.types import HelpOffer, HelpPlaceError, HelpPlaceKind, HelpPlaceType
+from service.help_places.types import HelpPlaceError, HelpPlaceType
 from service.staff import triage
 
 
@@ -23,7 +24,7 @@ class HelpPlaceSaveInput:
         "creates the place."
     )
     name: str = strawberry.field(description="Its name (200 characters).")
-    kind: HelpPlaceKind = strawberry.field(description="What kind of place it is.")
+    kind: PlaceKind = strawberry.field(description="What kind of place it is.")
     address: str = strawberry.field(description="Its postal address (300 characters).")
     latitude: float = strawberry.field(description="Latitude (WGS 84); the commune follows.")
     longitude: float = strawberry.field(description="Longitude (WGS 84).")
@@ -32,7 +33,7 @@ class HelpPlaceSaveInput:
         '"exceptions": [{"date": "2026-12-24", "periods": [], "note": "…"}], '
         '"closedOnPublicHolidays": true}. Times of Angers.'
     )
-    offers: list[HelpOffer] = strawberry.field(description="What one finds there.")
+    offers: list[Offer] = strawberry.field(description="What one finds there.")
     languages: list[str] = strawberry.field(
         default_factory=list, description="Languages help is given in: fr, en, es, de, ar."
     )
@@ -112,7 +113,7 @@ class HelpPlaceMutation:
             return HelpPlacePayload(place=None, errors=errors_of(failed.errors, info))
         except DomainError as error:
             return HelpPlacePayload(place=None, errors=errors_of([error], info))
-        found = rules.Found(place, rules.parse_hours(place.hours))
+        found = rules.Found(place, parse_hours(place.hours))
         view = HelpPlaceType.from_found(found, context.translator, context.reference, context.now)
         return HelpPlacePayload(place=view, errors=[])
 

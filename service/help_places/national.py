@@ -12,9 +12,10 @@ written (never half a row, nor half a file of valid rows).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from service.help_places.hours import ANGERS, parse_hours
 from service.help_places.models import HelpPlace, Offer, PlaceKind
 from service.help_places.osm_hours import from_osm, to_osm
 from service.reference import ReferenceData
+from service.staff.rules import StaffIdentity
 
 SOURCE = "Angers Loire Métropole"
 # The national schema requires a SIRET (or RNA) as « pivot »; the directory does not hold
@@ -171,7 +173,7 @@ class RowProblem:
     line: int  # the line of the file (the header is line 1)
     field: str | None
     reason: str  # a msgid, translated by the caller
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,7 @@ def _entry(row: dict[str, str], keeper: str | None) -> rules.PlaceInput:
 
 async def import_csv(
     session: Any,
-    caller: rules.StaffIdentity | None,
+    caller: StaffIdentity | None,
     text: str,
     reference: ReferenceData,
     now: datetime,

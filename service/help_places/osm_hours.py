@@ -99,10 +99,12 @@ def from_osm(text: str) -> OpeningHours:
                 week[day] = periods
         elif found := _DATED.match(rule):
             try:
-                day = date(int(found["year"]), MONTHS.index(found["month"]) + 1, int(found["day"]))
+                dated = date(
+                    int(found["year"]), MONTHS.index(found["month"]) + 1, int(found["day"])
+                )
             except ValueError:
                 raise _not_understood(rule) from None
-            exceptions[day] = DayException(day, _periods(found["times"]))
+            exceptions[dated] = DayException(dated, _periods(found["times"]))
         elif found := _HOLIDAYS.match(rule):
             closed_on_holidays = found["state"] != "open"
         else:

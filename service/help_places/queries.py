@@ -12,8 +12,9 @@ from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.help_places import rules
 from service.help_places.errors import HelpPlaceErrorCode
+from service.help_places.hours import parse_hours
 from service.help_places.models import Offer
-from service.help_places.types import HelpOffer, HelpPlaceError, HelpPlaceType
+from service.help_places.types import HelpPlaceError, HelpPlaceType
 from service.schema_support import payload_errors
 
 MAX_FIRST = 100
@@ -57,7 +58,7 @@ class HelpPlaceQuery:
             str | None, strawberry.argument(description="Only this commune (INSEE code).")
         ] = None,
         offers: Annotated[
-            list[HelpOffer] | None,
+            list[Offer] | None,
             strawberry.argument(description="Only places offering all of these."),
         ] = None,
         open_at: Annotated[
@@ -102,5 +103,5 @@ class HelpPlaceQuery:
             place = await rules.find(session, str(slug))
         if place is None:
             return None
-        found = rules.Found(place, rules.parse_hours(place.hours))
+        found = rules.Found(place, parse_hours(place.hours))
         return HelpPlaceType.from_found(found, context.translator, context.reference, context.now)

@@ -44,7 +44,7 @@ described_enum(
         HelpPlaceErrorCode.INVALID_RADIUS: "The radius is not within 1 m and 50 km.",
     },
 )
-HelpPlaceKind = described_enum(
+described_enum(
     PlaceKind,
     name="HelpPlaceKind",
     description="What kind of place helps.",
@@ -58,7 +58,7 @@ HelpPlaceKind = described_enum(
         PlaceKind.SOCIAL_CENTRE: "A social or community centre.",
     },
 )
-HelpOffer = described_enum(
+described_enum(
     Offer,
     name="HelpOffer",
     description="What a resident finds at a help place.",
@@ -125,14 +125,14 @@ def upcoming_exceptions(
 class HelpPlaceType:
     slug: strawberry.ID = strawberry.field(description="Its stable code.")
     name: str = strawberry.field(description="Its name.")
-    kind: HelpPlaceKind = strawberry.field(description="What kind of place it is.")
+    kind: PlaceKind = strawberry.field(description="What kind of place it is.")
     kind_label: str = strawberry.field(description="The kind, in the caller's language.")
     address: str = strawberry.field(description="Its postal address.")
     commune_code: str = strawberry.field(description="INSEE code of its commune (from the point).")
     commune_name: str = strawberry.field(description="Its commune's name.")
     latitude: float = strawberry.field(description="Latitude (WGS 84).")
     longitude: float = strawberry.field(description="Longitude (WGS 84).")
-    offers: list[HelpOffer] = strawberry.field(description="What one finds there.")
+    offers: list[Offer] = strawberry.field(description="What one finds there.")
     offer_labels: list[str] = strawberry.field(description="The offers, in the caller's language.")
     languages: list[str] = strawberry.field(description="Languages help is given in (codes).")
     phone: str | None = strawberry.field(description="The service's professional phone.")
