@@ -112,11 +112,14 @@ def help_directory(web: Web) -> Endpoint:
             offers=frozenset([offer]) if offer else frozenset(),
             first=200,
         )
-        try:
-            async with web.services.db.reading() as session:
-                found = await rules.places(session, search, reference)
-        except ValidationFailed:  # pragma: no cover - the parameters were checked above
-            found = []
+        found: list[rules.Found] = []
+        # The whole directory would be a long page: a commune first (the form asks for one).
+        if commune is not None:
+            try:
+                async with web.services.db.reading() as session:
+                    found = await rules.places(session, search, reference)
+            except ValidationFailed:  # pragma: no cover - the parameters were checked above
+                found = []
         communes = [(c.code, c.name) for c in reference.communes_by_name()]
         offers = [(o.value, str(page.gettext(display.OFFER_LABELS[o]))) for o in Offer]
         return web.render(
