@@ -12,7 +12,7 @@ from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.help_places import rules
 from service.help_places.errors import HelpPlaceErrorCode
-from service.help_places.hours import parse_hours
+from service.help_places.hours import ANGERS, parse_hours
 from service.help_places.models import Offer
 from service.help_places.types import HelpPlaceError, HelpPlaceType
 from service.schema_support import payload_errors
@@ -63,7 +63,9 @@ class HelpPlaceQuery:
         ] = None,
         open_at: Annotated[
             datetime | None,
-            strawberry.argument(description="Only places open at this time (with its offset)."),
+            strawberry.argument(
+                description="Only places open at this time (without an offset: in Angers)."
+            ),
         ] = None,
         first: Annotated[
             int, strawberry.argument(description="At most this many (1 to 100).")
@@ -75,7 +77,10 @@ class HelpPlaceQuery:
             near=(near.latitude, near.longitude) if near else None,
             radius_meters=radius_meters,
             offers=frozenset(Offer(o).value for o in offers or []),
-            open_at=open_at if open_at is None or open_at.tzinfo else None,
+            # A time without its offset is one of Angers.
+            open_at=open_at
+            if open_at is None or open_at.tzinfo
+            else open_at.replace(tzinfo=ANGERS),
             first=max(1, min(first, MAX_FIRST)),
         )
         try:

@@ -50,6 +50,15 @@ async def test_the_directory_filters_by_commune_and_offer(
     assert "Béhuard" in response.text
 
 
+async def test_the_directory_asks_for_a_commune_first(
+    demo: Services, client: httpx.AsyncClient
+) -> None:
+    response = await client.get("/aide-numerique?commune=nowhere&lang=en")
+    assert response.status_code == 200
+    assert "Choose your commune to see the places that help there." in response.text
+    assert 'class="help-place"' not in response.text
+
+
 async def test_the_geojson_follows_rfc_7946(demo: Services, client: httpx.AsyncClient) -> None:
     # when
     response = await client.get("/help-places.geojson?commune=49007")
