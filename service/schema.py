@@ -12,6 +12,8 @@ from strawberry.extensions import MaskErrors, SchemaExtension, ValidationCache
 from strawberry.types import ExecutionContext
 
 from service.errors import DomainError
+from service.help_places.mutations import HelpPlaceMutation
+from service.help_places.queries import HelpPlaceQuery
 from service.integrations.mutations import ApiClientMutation, WebhookMutation
 from service.integrations.queries import ApiClientQuery, ChangeQuery, WebhookQuery
 from service.limits import ParsedDocuments, validation_rules
@@ -67,6 +69,7 @@ class Query(
     PrivacyQuery,
     SearchQuery,
     TrendsQuery,
+    HelpPlaceQuery,
     ApiClientQuery,
     ChangeQuery,
     WebhookQuery,
@@ -90,6 +93,7 @@ class Mutation(
     WebhookMutation,
     PhotoMutation,
     SubscriptionMutation,
+    HelpPlaceMutation,
 ):
     pass
 
