@@ -38,6 +38,7 @@ PUBLIC_ROOT_FIELDS = frozenset(
         "report",
         "reports",
         "nearbyReports",
+        "consentTexts",
     }
 )
 MAX_ENTRY_BYTES = 512 * 1024

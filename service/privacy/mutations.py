@@ -85,6 +85,7 @@ class PrivacyMutation:
             )
         return MyDataExportPayload(
             document=json.dumps(document, ensure_ascii=False, indent=2),
+            content=document,
             summary=rights.export_summary(document, context.translator),
             errors=[],
         )

@@ -19,7 +19,7 @@ from service.errors import DomainError
 from service.i18n.translator import Translator
 from service.integrations.models import ApiClient
 from service.items.lifecycle import STATUS_CLASS, Status, StatusClass
-from service.items.models import Item, ItemEvent, ItemKind
+from service.items.models import EventKind, Item, ItemEvent, ItemKind
 from service.items.rules import Audience, as_utc
 from service.items.submission import Submitted
 from service.moderation import rules as moderation
@@ -304,7 +304,9 @@ def _media_url(base: str, approved: list[Photo] | None) -> str | None:
 
 
 async def _last_public_texts(session: AsyncSession, item_ids: list[int]) -> dict[int, str]:
-    """The latest public answer of each item: Open311's status_notes."""
+    """The latest public answer of each item: Open311's status_notes. Answers only: a
+    re-routing or a merge also leaves a public line with text (the new body's name, the
+    other reference), which is no note on the request's status."""
     if not item_ids:
         return {}
     statement = (
@@ -312,6 +314,7 @@ async def _last_public_texts(session: AsyncSession, item_ids: list[int]) -> dict
         .where(
             col(ItemEvent.item_id).in_(item_ids),
             col(ItemEvent.audience) == Audience.PUBLIC.value,
+            col(ItemEvent.kind) == EventKind.PUBLIC_ANSWER.value,
             col(ItemEvent.text).is_not(None),
         )
         .order_by(col(ItemEvent.id))
