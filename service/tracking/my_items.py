@@ -35,8 +35,10 @@ DEVICE_KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
 PROOF = re.compile(r"^[A-Za-z0-9_\-]{22,100}$")
 # A device lists at most this many items (the newest first); an app needs far fewer.
 MAX_ITEMS_PER_DEVICE = 200
-# Listing and registering, per origin (an address's pseudonym) and per device, per minute.
-MY_ITEMS_PER_MINUTE = 30
+# Listing, keeping and forgetting, per minute: per origin (an address's pseudonym; many
+# phones share one behind a carrier's NAT) and per device (an app lists on start and on
+# refresh; a burst of ten is plenty).
+MY_ITEMS_PER_MINUTE = 120
 MY_ITEMS_PER_DEVICE_MINUTE = 10
 
 

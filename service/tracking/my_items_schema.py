@@ -137,7 +137,7 @@ class MyItemsQuery:
     @strawberry.field(
         description="The items this device keeps (`myItemKeep`), by its two secrets: "
         "references and statuses, without an account. Another device lists nothing. "
-        "Rate-limited (30 a minute per network, 10 per device)."
+        "Rate-limited (120 a minute per network, 10 per device)."
     )
     async def my_items(
         self, info: Info[Context, None], device_key: DeviceKeyArgument, proof: ProofArgument

@@ -134,8 +134,8 @@ def opendata_endpoint(services: Services) -> Callable[[Request], Awaitable[Respo
                 translator,
                 400,
                 N_("Please choose a date between %(first)s and %(last)s."),
-                first=rules.FIRST_DAY.isoformat(),
-                last=rules.LAST_DAY.isoformat(),
+                first=rules.FIRST_DAY,
+                last=rules.LAST_DAY,
             )
 
         async def build() -> bytes:
