@@ -29,6 +29,7 @@ from strawberry.types.graphql import OperationType
 
 from service.context import Caller, Context, Services
 from service.errors import N_, DomainError
+from service.i18n import graphql_messages
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import Translator
 from service.integrations import access
@@ -606,14 +607,24 @@ def _format_error(error: GraphQLError, translator: Translator) -> dict[str, Any]
     elif isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
         too_long = "tokens" in error.message
         extensions["code"] = "QUERY_TOO_LONG" if too_long else "GRAPHQL_PARSE_FAILED"
+        where = (error.locations or [None])[0]
         formatted["message"] = translator.gettext(
-            N_("The query could not be read: %(detail)s"), detail=error.message
+            N_("The query could not be read: %(detail)s"),
+            detail=graphql_messages.explain_syntax_error(
+                where.line if where else None,
+                where.column if where else None,
+                translator,
+                too_long=too_long,
+            ),
         )
+        extensions["detail"] = error.message  # graphql-core's words, for developers
     elif code is None and error.path is None:
         extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
         formatted["message"] = translator.gettext(
-            N_("The query does not fit the schema: %(detail)s"), detail=error.message
+            N_("The query does not fit the schema: %(detail)s"),
+            detail=graphql_messages.explain(error.message, translator),
         )
+        extensions["detail"] = error.message  # graphql-core's words, for developers
     if extensions:
         formatted["extensions"] = extensions
     return formatted

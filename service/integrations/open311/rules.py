@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
-from service.errors import DomainError
+from service.errors import N_, DomainError
 from service.i18n.translator import Translator
 from service.integrations.models import ApiClient
 from service.items.lifecycle import STATUS_CLASS, Status, StatusClass
@@ -56,13 +56,34 @@ class Open311Error(Exception):
     ) -> None:
         super().__init__("; ".join(descriptions))
         self.status = status
-        self.descriptions = descriptions
+        self.descriptions = descriptions  # already in the caller's language
         self.retry_after = retry_after  # seconds, for 429
+        self.said: tuple[str, dict[str, Any]] | None = None
+
+    @classmethod
+    def saying(
+        cls, status: int, message: str, *, retry_after: int | None = None, **params: Any
+    ) -> Open311Error:
+        """A refusal whose description is a msgid, said in the caller's language when
+        answered (``in_language``): a 403 or a 404 reads like the 400s."""
+        error = cls(status, [message], retry_after)
+        error.said = (message, params)
+        return error
+
+    def in_language(self, translator: Translator) -> list[str]:
+        if self.said is None:
+            return self.descriptions
+        message, params = self.said
+        return [translator.gettext(message, **params)]
 
 
 def check_jurisdiction(jurisdiction_id: str | None) -> None:
     if jurisdiction_id not in (None, "", JURISDICTION):
-        raise Open311Error(404, [f"unknown jurisdiction_id; the only one is {JURISDICTION}"])
+        raise Open311Error.saying(
+            404,
+            N_("Unknown jurisdiction_id: the only one is %(jurisdiction)s."),
+            jurisdiction=JURISDICTION,
+        )
 
 
 def service_list(reference: ReferenceData, tr: Translator) -> list[Record]:
@@ -102,7 +123,7 @@ def service_definition(reference: ReferenceData, code: str, tr: Translator) -> R
         return {"service_code": code, "attributes": []}
     spec = reference.services.services.get(code)
     if spec is None:
-        raise Open311Error(404, [f"no service has the code {code[:60]}"])
+        raise Open311Error.saying(404, N_("No service has the code %(code)s."), code=code[:60])
     return {
         "service_code": code,
         "attributes": [
@@ -193,12 +214,21 @@ def _moment(raw: str | None, name: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise Open311Error(
-            400, [f"{name} must be a W3C date-time, e.g. 2026-01-01T00:00:00Z"]
+        raise Open311Error.saying(
+            400,
+            N_("%(name)s must be a W3C date-time, e.g. %(example)s."),
+            name=name,
+            example="2026-01-01T00:00:00Z",
         ) from None
     moment = as_utc(moment)
     if not EARLIEST <= moment < LATEST:
-        raise Open311Error(400, [f"{name} must be in the years 1900 to 2999"])
+        raise Open311Error.saying(
+            400,
+            N_("%(name)s must be in the years %(first)s to %(last)s."),
+            name=name,
+            first=EARLIEST.year,
+            last=LATEST.year - 1,
+        )
     return moment
 
 
@@ -209,13 +239,19 @@ def parse_request_query(params: dict[str, str], now: datetime) -> RequestQuery:
         return RequestQuery(ids=tuple(i.upper() for i in ids[:MAX_RESULTS]))
     statuses = _split(params.get("status"))
     if any(s not in ("open", "closed") for s in statuses):
-        raise Open311Error(400, ["status must be open, closed or both (comma separated)"])
+        raise Open311Error.saying(
+            400, N_("status must be open, closed or both (separated by a comma).")
+        )
     start = _moment(params.get("start_date"), "start_date")
     end = _moment(params.get("end_date"), "end_date")
     if start and end and end - start > MAX_SPAN:
-        raise Open311Error(400, ["start_date and end_date may not be more than 90 days apart"])
+        raise Open311Error.saying(
+            400,
+            N_("start_date and end_date may not be more than %(days)s days apart."),
+            days=MAX_SPAN.days,
+        )
     if start and end and end < start:
-        raise Open311Error(400, ["end_date is before start_date"])
+        raise Open311Error.saying(400, N_("end_date is before start_date."))
     if start is None and end is None:
         end, start = now, now - MAX_SPAN
     elif start is None:
@@ -349,7 +385,7 @@ def _float(raw: str | None, name: str) -> float | None:
     try:
         return float(raw)
     except ValueError:
-        raise Open311Error(400, [f"{name} must be a number"]) from None
+        raise Open311Error.saying(400, N_("%(name)s must be a number."), name=name) from None
 
 
 def parse_posted(form: list[tuple[str, str]]) -> PostedRequest:
@@ -366,7 +402,7 @@ def parse_posted(form: list[tuple[str, str]]) -> PostedRequest:
             single.setdefault(name, value)
     service_code = single.get("service_code", "").strip()
     if not service_code:
-        raise Open311Error(400, ["service_code is required"])
+        raise Open311Error.saying(400, N_("service_code is required."))
     consent = single.get("consent_text_version", "").strip()
     contact = None
     if consent and (single.get("email") or single.get("phone")):
@@ -419,7 +455,7 @@ async def submit(
     scope = f"api:{client.id}"
     if posted.service_code in reference.categories:
         if posted.latitude is None or posted.longitude is None:
-            raise Open311Error(400, ["lat and long are required to report a problem"])
+            raise Open311Error.saying(400, N_("lat and long are required to report a problem."))
         return await reports.submit_report(
             db,
             reference,
@@ -446,7 +482,9 @@ async def submit(
             ),
         )
     if posted.service_code not in reference.services.services:
-        raise Open311Error(404, [f"no service has the code {posted.service_code[:60]}"])
+        raise Open311Error.saying(
+            404, N_("No service has the code %(code)s."), code=posted.service_code[:60]
+        )
     answers = tuple(
         service_requests.Answer(code=code, values=tuple(values))
         if len(values) > 1 or _is_multi(reference, posted.service_code, code)
