@@ -80,9 +80,16 @@ ROOT_FIELD_SCOPES: dict[str, str] = {
         ),
         "webhooks:manage",
     ),
+    # Public data that anonymous callers read: public:read opens it too (OTHER_SCOPES).
     "changes": "opendata:read",
     "trends": "opendata:read",  # the public aggregates only, as for anonymous callers
 }
+
+
+# Root fields a second scope opens as well. The change feed holds public changes of public
+# items, read by anyone without a key: a key that reads public data must not read less
+# (public:read, in every default key); opendata:read keeps opening it for the keys made for it.
+OTHER_SCOPES: dict[str, str] = {"changes": "public:read"}
 
 
 def root_fields(query: str, operation_name: str | None) -> frozenset[str] | None:
@@ -111,7 +118,9 @@ def missing_scopes(fields: frozenset[str], scopes: frozenset[str]) -> list[str]:
     return sorted(
         name
         for name in fields
-        if not name.startswith("__") and ROOT_FIELD_SCOPES.get(name) not in scopes
+        if not name.startswith("__")
+        and ROOT_FIELD_SCOPES.get(name) not in scopes
+        and OTHER_SCOPES.get(name) not in scopes
     )
 
 

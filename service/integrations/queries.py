@@ -39,8 +39,8 @@ class ApiClientQuery:
 class ChangeQuery:
     @strawberry.field(
         description="Public changes of public items (reports, public service requests), oldest "
-        "first, from a cursor: sync without gaps or duplicates, erasures included. Needs the "
-        "opendata:read scope for API clients."
+        "first, from a cursor: sync without gaps or duplicates, erasures included. Public: "
+        "anonymous callers read it, and API clients with public:read or opendata:read."
     )
     async def changes(
         self,
