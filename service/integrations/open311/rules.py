@@ -46,6 +46,8 @@ OPEN311_STATUS = {
 }
 
 Record = dict[str, Any]
+# The history lines whose public text is the handling body's answer to the resident.
+ANSWER_KINDS = (EventKind.PUBLIC_ANSWER.value, EventKind.STATUS_CHANGED.value)
 
 
 class Open311Error(Exception):
@@ -340,9 +342,9 @@ def _media_url(base: str, approved: list[Photo] | None) -> str | None:
 
 
 async def _last_public_texts(session: AsyncSession, item_ids: list[int]) -> dict[int, str]:
-    """The latest public answer of each item: Open311's status_notes. Answers only: a
-    re-routing or a merge also leaves a public line with text (the new body's name, the
-    other reference), which is no note on the request's status."""
+    """The latest public answer of each item: Open311's status_notes. Answers only (alone,
+    or with a change of status): a re-routing or a merge also leaves a public line with text
+    (the new body's name, the other reference), which is no note on the request's status."""
     if not item_ids:
         return {}
     statement = (
@@ -350,7 +352,7 @@ async def _last_public_texts(session: AsyncSession, item_ids: list[int]) -> dict
         .where(
             col(ItemEvent.item_id).in_(item_ids),
             col(ItemEvent.audience) == Audience.PUBLIC.value,
-            col(ItemEvent.kind) == EventKind.PUBLIC_ANSWER.value,
+            col(ItemEvent.kind).in_(ANSWER_KINDS),
             col(ItemEvent.text).is_not(None),
         )
         .order_by(col(ItemEvent.id))
