@@ -607,7 +607,7 @@ def _format_error(error: GraphQLError, translator: Translator) -> dict[str, Any]
     elif isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
         too_long = "tokens" in error.message
         extensions["code"] = "QUERY_TOO_LONG" if too_long else "GRAPHQL_PARSE_FAILED"
-        where = (error.locations or [None])[0]
+        where = error.locations[0] if error.locations else None
         formatted["message"] = translator.gettext(
             N_("The query could not be read: %(detail)s"),
             detail=graphql_messages.explain_syntax_error(

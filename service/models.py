@@ -17,6 +17,6 @@ def import_all_models() -> None:
     import service.sensors.models  # noqa: F401
     import service.service_requests.models  # noqa: F401
     import service.staff.models  # noqa: F401
-    import service.tracking.models  # noqa: F401
     import service.territory.models  # noqa: F401
+    import service.tracking.models  # noqa: F401
     import service.trends.models  # noqa: F401

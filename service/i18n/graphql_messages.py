@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from service.errors import N_
 from service.i18n.translator import Translator
 
+
 @dataclass(frozen=True)
 class _Pattern:
     regex: re.Pattern[str]

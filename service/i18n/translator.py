@@ -60,8 +60,10 @@ class Translator:
             return value
         if isinstance(value, int) and name in YEAR_PARAMS:
             return value
-        if isinstance(value, int | float | Decimal):
+        if isinstance(value, int | float):
             return self.number(value)
+        if isinstance(value, Decimal):
+            return self.number(float(value))
         if isinstance(value, datetime):
             return self.datetime(value)
         if isinstance(value, date):

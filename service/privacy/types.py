@@ -123,8 +123,7 @@ class MyDataExportPayload:
     )
     content: JSON | None = strawberry.field(
         default=None,
-        description="The document (format alm-feedback-my-data/1) as a JSON value; null on "
-        "errors.",
+        description="The document (format alm-feedback-my-data/1) as a JSON value; null on errors.",
     )
     summary: str | None = strawberry.field(
         description="The same in a few sentences, in the caller's language."

@@ -1,4 +1,5 @@
-"""« My items » in the API: a device lists, keeps and forgets its items (service.tracking.my_items)."""
+"""« My items » in the API: a device lists, keeps and forgets its items (see
+``service.tracking.my_items``)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ import pytest
 
 from service.context import Services
 from service.staff.models import Role
-from tests.integrations.conftest import api_key  # noqa: F401 (a fixture)
 from tests.integrations.test_open311 import V2, tree_pruning_form
 from tests.service_requests.support import bulky_waste_input, with_answer
 from tests.support import graphql, operation, staff, submit_report
@@ -99,7 +98,7 @@ async def test_open311_refusals_are_all_in_the_callers_language(
 
 
 async def test_open311_status_notes_are_the_bodys_answers_only(
-    client: httpx.AsyncClient, services: Services, api_key: str
+    client: httpx.AsyncClient, services: Services
 ) -> None:
     # given: a report answered, then re-routed (a public line naming the new body)
     reference = (await submit_report(client, categoryCode="graffiti"))["report"]["reference"]

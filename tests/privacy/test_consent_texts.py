@@ -29,9 +29,7 @@ query { processingRegister { activities { purpose consentTextVersion consentText
 async def texts(
     client: httpx.AsyncClient, version: str | None, language: str
 ) -> dict[str, Any] | None:
-    data = await data_of(
-        client, operation("ConsentTexts"), {"version": version}, language=language
-    )
+    data = await data_of(client, operation("ConsentTexts"), {"version": version}, language=language)
     found: dict[str, Any] | None = data["consentTexts"]
     return found
 

@@ -61,8 +61,7 @@ class Open311Endpoint:
             status, root, entry = error.status, "errors", "error"
             retry_after = error.retry_after
             content = [
-                {"code": error.status, "description": d}
-                for d in error.in_language(translator)
+                {"code": error.status, "description": d} for d in error.in_language(translator)
             ]
         except Exception:  # a bug or an outage: logged without the form (personal data)
             logger.exception("unexpected error on %s %s", request.method, request.url.path)
@@ -71,8 +70,10 @@ class Open311Endpoint:
                 {
                     "code": 500,
                     "description": translator.gettext(
-                        N_("An unexpected error occurred. It has been logged; please try "
-                        "again later.")
+                        N_(
+                            "An unexpected error occurred. It has been logged; please try "
+                            "again later."
+                        )
                     ),
                 }
             ]
@@ -148,7 +149,9 @@ class Open311Endpoint:
         async with self.services.db.reading() as session:
             client = await api_clients.authenticate(session, dict(fields).get("api_key"))
         if client is None:
-            raise rules.Open311Error.saying(403, N_("A valid api_key is required to post requests."))
+            raise rules.Open311Error.saying(
+                403, N_("A valid api_key is required to post requests.")
+            )
         # The same submission budget as the client's GraphQL submissions (per worker).
         wait = self.services.rate_limiter.hit(
             f"c:{client.id}:s", self.services.settings.client_submissions_per_minute

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate writes its AutoString)
 from alembic import op
 
 revision: str = "0024"
@@ -26,9 +26,7 @@ def upgrade() -> None:
         sa.Column("device_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("item_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["item_id"], ["item.id"], name=op.f("fk_device_item_item_id_item")
-        ),
+        sa.ForeignKeyConstraint(["item_id"], ["item.id"], name=op.f("fk_device_item_item_id_item")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_device_item")),
         sa.UniqueConstraint(
             "device_hash", "item_id", name=op.f("uq_device_item_device_hash_item_id")
