@@ -72,7 +72,7 @@ class MyItem:
     updated_at: datetime = strawberry.field(description="When it last changed.")
 
     @classmethod
-    def from_row(cls, row: Item, info: Info[Context, None]) -> MyItem:
+    def from_row(cls, row: Item | my_items.KeptItem, info: Info[Context, None]) -> MyItem:
         status = Status(row.status)
         return cls(
             reference=row.reference,
