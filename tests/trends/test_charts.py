@@ -73,7 +73,7 @@ async def test_bad_chart_requests_are_explained(client: httpx.AsyncClient) -> No
     assert reversed_period.status_code == 400 and reversed_period.text
 
 
-def test_a_chart_whose_every_value_is_withheld_does_not_say_there_is_no_data(
+async def test_a_chart_whose_every_value_is_withheld_does_not_say_there_is_no_data(
     services: Services,
 ) -> None:
     # given: 19 items by kind: 15 reports and 4 requests, both withheld (the 4 is small, the
