@@ -39,6 +39,8 @@ PUBLIC_ROOT_FIELDS = frozenset(
         "reports",
         "nearbyReports",
         "consentTexts",
+        "helpPlaces",
+        "helpPlace",
     }
 )
 MAX_ENTRY_BYTES = 512 * 1024

@@ -39,6 +39,8 @@ ROOT_FIELD_SCOPES: dict[str, str] = {
             "processingRegister",
             "consentTexts",
             "search",
+            "helpPlaces",
+            "helpPlace",
         ),
         "public:read",
     ),

@@ -23,6 +23,7 @@ DECLARING_MODULES = (
     "service.moderation.personal_data",
     "service.photos.personal_data",
     "service.tracking.personal_data",
+    "service.help_places.personal_data",
 )
 
 
