@@ -1,7 +1,7 @@
 """device items: the items a device keeps under its key (« my items »)
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025_device_items
+Revises: 0024_help_places
 Create Date: 2026-12-05 09:30:00.000000
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate writes its AutoString)
 from alembic import op
 
-revision: str = "0024"
-down_revision: str | None = "0023"
+revision: str = "0025_device_items"
+down_revision: str | None = "0024_help_places"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
