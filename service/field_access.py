@@ -51,6 +51,8 @@ class Access:
     cacheable: bool = False
     # Counted against the submission limits (it makes the service store or send something).
     submits: bool = False
+    # A second scope that opens the field too (public data a narrower key was made for).
+    also: str | None = None
 
     def metadata(self) -> Mapping[str, Access]:
         return MappingProxyType({ACCESS: self})
@@ -59,9 +61,11 @@ class Access:
 PUBLIC_READ, ITEMS_WRITE, ITEMS_FOLLOW = "public:read", "items:write", "items:follow"
 
 
-def public(scope: str | None = PUBLIC_READ, *, cacheable: bool = False) -> Mapping[str, Access]:
-    """Anyone may call it; API clients with ``scope`` (None: not API clients)."""
-    return Access(Audience.ANYONE, scope, cacheable=cacheable).metadata()
+def public(
+    scope: str | None = PUBLIC_READ, *, cacheable: bool = False, also: str | None = None
+) -> Mapping[str, Access]:
+    """Anyone may call it; API clients with ``scope`` or ``also`` (None: not API clients)."""
+    return Access(Audience.ANYONE, scope, cacheable=cacheable, also=also).metadata()
 
 
 def submission(scope: str = ITEMS_WRITE) -> Mapping[str, Access]:
@@ -116,13 +120,20 @@ class AccessTable:
         declared = self.fields.get(name)
         return declared.scope if declared is not None else None
 
+    def scopes_of(self, name: str) -> frozenset[str]:
+        """Every scope that opens the field to API clients (none: closed to them)."""
+        declared = self.fields.get(name)
+        if declared is None:
+            return frozenset()
+        return frozenset(s for s in (declared.scope, declared.also) if s is not None)
+
     def missing_scopes(self, fields: frozenset[str], scopes: frozenset[str]) -> list[str]:
         """Root fields the scopes do not open (introspection and __typename are always
         open)."""
         return sorted(
             name
             for name in fields
-            if not name.startswith("__") and self.scope_of(name) not in scopes
+            if not name.startswith("__") and self.scopes_of(name).isdisjoint(scopes)
         )
 
     def submits(self, fields: frozenset[str]) -> bool:

@@ -61,6 +61,7 @@ from service.graphql_steps import (
     resolve_trusted_document,
     set_cookies,
 )
+from service.i18n import graphql_messages
 from service.i18n.translator import Translator
 from service.limits import GRAPHQL_PARSE_FAILED, QUERY_TOO_DEEP, QUERY_TOO_LONG, TOO_MANY_ALIASES
 from service.schema import INTERNAL_ERROR
@@ -239,14 +240,24 @@ def format_error(error: GraphQLError, translator: Translator) -> dict[str, Any]:
             N_("An unexpected error occurred. It has been logged; please try again later.")
         )
     elif code in (GRAPHQL_PARSE_FAILED, QUERY_TOO_LONG):
+        where = error.locations[0] if error.locations else None
         formatted["message"] = translator.gettext(
-            N_("The query could not be read: %(detail)s"), detail=error.message
+            N_("The query could not be read: %(detail)s"),
+            detail=graphql_messages.explain_syntax_error(
+                where.line if where else None,
+                where.column if where else None,
+                translator,
+                too_long=code == QUERY_TOO_LONG,
+            ),
         )
+        extensions["detail"] = error.message  # graphql-core's words, for developers
     elif code is None and error.path is None:
         extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
         formatted["message"] = translator.gettext(
-            N_("The query does not fit the schema: %(detail)s"), detail=error.message
+            N_("The query does not fit the schema: %(detail)s"),
+            detail=graphql_messages.explain(error.message, translator),
         )
+        extensions["detail"] = error.message  # graphql-core's words, for developers
     if extensions:
         formatted["extensions"] = extensions
     return formatted

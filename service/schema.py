@@ -41,6 +41,7 @@ from service.staff.triage_schema import AuditQuery, TriageMutation, TriageQuery
 from service.territory.queries import TerritoryQuery
 from service.text_extension import TextArguments
 from service.tracking.mutations import TrackingMutation
+from service.tracking.my_items_schema import MyItemsMutation, MyItemsQuery
 from service.tracking.queries import TrackingQuery
 from service.trends.queries import TrendsQuery
 
@@ -60,6 +61,7 @@ class Query(
     SensorQuery,
     ServiceRequestQuery,
     TrackingQuery,
+    MyItemsQuery,
     StaffQuery,
     StaffAccountQuery,
     TriageQuery,
@@ -83,6 +85,7 @@ class Mutation(
     SensorMutation,
     ServiceRequestMutation,
     TrackingMutation,
+    MyItemsMutation,
     StaffMutation,
     StaffAccountMutation,
     TriageMutation,

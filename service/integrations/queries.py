@@ -44,9 +44,12 @@ class ApiClientQuery:
 class ChangeQuery:
     @strawberry.field(
         description="Public changes of public items (reports, public service requests), oldest "
-        "first, from a cursor: sync without gaps or duplicates, erasures included. Needs the "
-        "opendata:read scope for API clients.",
-        metadata=field_access.public(scope="opendata:read"),
+        "first, from a cursor: sync without gaps or duplicates, erasures included. Public: "
+        "anonymous callers read it, and API clients with public:read or opendata:read.",
+        # The change feed holds public changes of public items, read by anyone without a
+        # key: a key that reads public data must not read less (public:read, in every default
+        # key); opendata:read keeps opening it for the keys made for it.
+        metadata=field_access.public(scope="opendata:read", also="public:read"),
     )
     async def changes(
         self,

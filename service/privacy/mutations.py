@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from service import field_access
@@ -88,6 +89,7 @@ class PrivacyMutation:
             )
         return MyDataExportPayload(
             document=json.dumps(document, ensure_ascii=False, indent=2),
+            content=cast(JSON, document),
             summary=rights.export_summary(document, context.translator),
             errors=[],
         )

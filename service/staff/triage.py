@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from service.errors import N_, DomainError, ValidationFailed
 from service.inputs import MAX_ID
 from service.items import rules as items
-from service.items.lifecycle import Status
+from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import DeliveryState, EventKind, Item
 from service.outbox import rules as outbox
 from service.reference import ReferenceData
@@ -521,6 +521,15 @@ def reroute(
     again (unless a body is named), the new body hears of it, all of it audited."""
     if identity.role not in ASSIGNING_ROLES:
         raise forbidden()
+    if Status(item.status) not in OPEN_STATUSES:
+        # Refused rather than reopened: a resolved item moved to another body would sit there
+        # resolved, and its resident told it was fixed. Reopen it first (a status change the
+        # resident sees), then re-route.
+        raise DomainError(
+            StaffErrorCode.INVALID_TRANSITION,
+            N_("A finished item is not re-routed; a resolved one can be reopened first."),
+            field="reference",
+        )
     if item.category_code is None and category_code is None and point is None and body_code:
         # An item without a category (a question about a sensor) can only be handed over.
         _hand_over(session, identity, item, reference, now, body_code)
