@@ -32,7 +32,7 @@ from service.routing.delivery import run_delivery_worker
 from service.schema import build_schema
 from service.search.indexer import IndexerLock, run_search_indexer
 from service.sensors.geojson import sensors_geojson_endpoint
-from service.settings import SUPPORTED_LOCALES, Settings
+from service.settings import SUPPORTED_LOCALES, Settings, warn_unknown_variables
 from service.territory.geojson import communes_geojson_endpoint
 from service.trends.endpoints import (
     catalogue_endpoint,
@@ -182,5 +182,6 @@ def create_app_from_environment() -> Starlette:
     """Factory for worker processes started by ``serve --workers N`` (or by uvicorn
     directly, hence the data files' protection here too)."""
     settings = Settings.from_environ()
+    warn_unknown_variables()
     protect_data(settings)
     return create_app(settings)
