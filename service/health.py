@@ -63,7 +63,11 @@ async def _search_readiness(
     }
 
 
-def readiness_endpoint(services: Services) -> Callable[[Request], Awaitable[JSONResponse]]:
+def readiness_endpoint(
+    services: Services, loops: Callable[[], dict[str, dict[str, object]]] = dict
+) -> Callable[[Request], Awaitable[JSONResponse]]:
+    """``loops``: the background loops' health (service.background), shown as it is: a loop
+    that failed runs again by itself, and this process still serves meanwhile."""
     head = head_revision()
 
     async def readyz(_: Request) -> JSONResponse:
@@ -81,7 +85,12 @@ def readiness_endpoint(services: Services) -> Callable[[Request], Awaitable[JSON
         if ready:
             ready, search = await _search_readiness(services, checks)
         return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks, "search": search},
+            {
+                "status": "ready" if ready else "not ready",
+                "checks": checks,
+                "search": search,
+                "loops": loops(),
+            },
             status_code=200 if ready else 503,
             headers={"Cache-Control": "no-store"},
         )
