@@ -34,7 +34,7 @@ async def _search_readiness(
     try:
         behind = await lag(services.db, services.search_engine)
         set_aside = await asyncio.to_thread(services.search_engine.set_aside)
-    except Exception as error:  # noqa: BLE001  (an index that cannot be read cannot serve)
+    except Exception as error:  # an index that cannot be read cannot serve
         # The indexer's own word first (failing, and why), if it has said so.
         failing = readiness(status, 0, 0.0, now)
         unreadable = f"search index unreadable ({type(error).__name__})"
@@ -77,7 +77,7 @@ def readiness_endpoint(
                 revision = await current_revision_async(session)
             checks["database"] = "ok"
             checks["migrations"] = "current" if revision == head else f"at {revision}, not {head}"
-        except Exception as error:  # noqa: BLE001  (any failure means "not ready")
+        except Exception as error:  # any failure means "not ready"
             checks["database"] = str(DatabaseUnavailable(type(error).__name__))
             checks["migrations"] = "unknown"
         ready = checks["database"] == "ok" and checks["migrations"] == "current"

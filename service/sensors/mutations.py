@@ -84,7 +84,7 @@ class SensorMutation:
     async def sensor_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             SensorCreateInput, strawberry.argument(description="The sensor.")
         ],
     ) -> SensorCreatePayload:
@@ -108,7 +108,7 @@ class SensorMutation:
     async def sensor_update(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             SensorUpdateInput, strawberry.argument(description="The changes.")
         ],
     ) -> SensorUpdatePayload:
@@ -154,7 +154,7 @@ class SensorMutation:
     async def sensor_opinion_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             SensorOpinionCreateInput, strawberry.argument(description="The opinion.")
         ],
     ) -> SensorOpinionCreatePayload:
@@ -193,7 +193,7 @@ class SensorMutation:
     async def sensor_question_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             SensorQuestionCreateInput, strawberry.argument(description="The question.")
         ],
     ) -> SensorQuestionCreatePayload:
