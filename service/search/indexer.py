@@ -35,6 +35,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
+from service.invariants import required
 from service.items.models import Item
 from service.items.rules import as_utc
 from service.outbox.models import OutboxEntry
@@ -235,8 +236,7 @@ class Indexer:
             touched = keys_of(item_id, payload)
             if touched is not None:
                 keys.add(touched)
-        last = entries[-1][0] if entries else position
-        assert last is not None
+        last = required(entries[-1][0] if entries else position, "the outbox position")
         built = await build_isolating(self.db, sorted(keys), self.context())
         await self._apply(built, position, last)
         self._seen.update(entry[0] for entry in entries + late if entry[0] is not None)

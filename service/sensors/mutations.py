@@ -35,10 +35,9 @@ def sensor_errors(errors: list[DomainError], info: Info[Context, None]) -> list[
     return payload_errors(errors, info.context.translator, SensorError, SensorErrorCode)
 
 
-def refusals(error: Exception) -> list[DomainError]:
+def refusals(error: ValidationFailed | DomainError) -> list[DomainError]:
     if isinstance(error, ValidationFailed):
         return error.errors
-    assert isinstance(error, DomainError)
     return [error]
 
 

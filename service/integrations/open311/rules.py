@@ -218,8 +218,7 @@ def parse_request_query(params: dict[str, str], now: datetime) -> RequestQuery:
         raise Open311Error(400, ["end_date is before start_date"])
     if start is None and end is None:
         end, start = now, now - MAX_SPAN
-    elif start is None:
-        assert end is not None
+    elif start is None and end is not None:
         start = end - MAX_SPAN
     elif end is None:
         end = start + MAX_SPAN
