@@ -216,9 +216,8 @@ def parse_request_query(params: dict[str, str], now: datetime) -> RequestQuery:
         raise Open311Error(400, ["start_date and end_date may not be more than 90 days apart"])
     if start and end and end < start:
         raise Open311Error(400, ["end_date is before start_date"])
-    if start is None and end is None:
-        end, start = now, now - MAX_SPAN
-    elif start is None and end is not None:
+    if start is None:
+        end = now if end is None else end
         start = end - MAX_SPAN
     elif end is None:
         end = start + MAX_SPAN
