@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def import_all_models() -> None:
     """Import each domain's models module (registering its tables on the shared metadata)."""
+    import service.help_places.models
     import service.instance.models
     import service.integrations.models
     import service.items.models
