@@ -83,7 +83,7 @@ class HelpPlaceMutation:
     async def help_place_save(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             HelpPlaceSaveInput, strawberry.argument(description="The place.")
         ],
     ) -> HelpPlacePayload:
@@ -110,7 +110,7 @@ class HelpPlaceMutation:
                     session, context.caller.staff, entry, context.reference, context.now
                 )
                 identity = context.caller.staff
-                assert identity is not None  # save() refused anyone else
+                assert identity is not None  # narrowing: save() refused anyone else
                 triage.audit(session, identity, "help_place_saved", None, context.now, place.slug)
         except ValidationFailed as failed:
             return HelpPlacePayload(place=None, errors=errors_of(failed.errors, info))
@@ -136,7 +136,7 @@ class HelpPlaceMutation:
                     session, context.caller.staff, str(slug), context.reference
                 )
                 identity = context.caller.staff
-                assert identity is not None
+                assert identity is not None  # narrowing: the rule refused anyone else
                 triage.audit(session, identity, "help_place_deleted", None, context.now, place.slug)
         except DomainError as error:
             return HelpPlacePayload(place=None, errors=errors_of([error], info))
@@ -164,7 +164,7 @@ class HelpPlaceMutation:
                     session, context.caller.staff, csv, context.reference, context.now, kept_by
                 )
                 identity = context.caller.staff
-                assert identity is not None
+                assert identity is not None  # narrowing: the rule refused anyone else
                 detail = f"added {report.added}, updated {report.updated}"
                 triage.audit(session, identity, "help_places_imported", None, context.now, detail)
         except DomainError as error:

@@ -46,7 +46,7 @@ class ApiClientMutation:
     async def api_client_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             ApiClientCreateInput, strawberry.argument(description="The client.")
         ],
     ) -> ApiClientCreatePayload:
@@ -128,7 +128,7 @@ class WebhookMutation:
     async def webhook_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             WebhookCreateInput, strawberry.argument(description="The webhook.")
         ],
     ) -> WebhookCreatePayload:
@@ -184,7 +184,7 @@ class WebhookMutation:
     async def webhook_delete(
         self,
         info: Info[Context, None],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The webhook.")],  # noqa: A002
+        id: Annotated[strawberry.ID, strawberry.argument(description="The webhook.")],
     ) -> WebhookPayload:
         return await _change_webhook(info, id, delete=True)
 
@@ -196,14 +196,14 @@ class WebhookMutation:
     async def webhook_enable(
         self,
         info: Info[Context, None],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The webhook.")],  # noqa: A002
+        id: Annotated[strawberry.ID, strawberry.argument(description="The webhook.")],
     ) -> WebhookPayload:
         return await _change_webhook(info, id, delete=False)
 
 
 async def _change_webhook(
     info: Info[Context, None], id: strawberry.ID, *, delete: bool
-) -> WebhookPayload:  # noqa: A002
+) -> WebhookPayload:
     context = info.context
     try:
         client = require_client(context.caller.client)

@@ -10,6 +10,7 @@ from strawberry.types import Info
 from service import field_access
 from service.context import Context
 from service.i18n.translator import Translator
+from service.invariants import required
 from service.privacy import consent_texts, register, transparency
 from service.privacy.models import ConsentPurpose
 from service.privacy.retention import RetentionPeriods
@@ -109,8 +110,7 @@ def consent_text_of(purpose: str, locale: str) -> dict[str, str | None]:
         consented = ConsentPurpose(purpose)
     except ValueError:
         return {"consent_text_version": None, "consent_text": None}
-    current = consent_texts.published().get(None)
-    assert current is not None
+    current = required(consent_texts.published().get(None), "the current consent texts")
     return {
         "consent_text_version": current.version,
         "consent_text": current.text(consented, locale),

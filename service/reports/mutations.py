@@ -43,7 +43,7 @@ def to_contact(value: ContactInput | None) -> ContactRequest | None:
     )
 
 
-def to_request(input: ReportFieldsInput, channel: str, language: str) -> rules.ReportRequest:  # noqa: A002
+def to_request(input: ReportFieldsInput, channel: str, language: str) -> rules.ReportRequest:
     return rules.ReportRequest(
         category_code=str(input.category_code),
         latitude=input.latitude,
@@ -71,7 +71,7 @@ class ReportMutation:
     async def report_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             ReportCreateInput, strawberry.argument(description="The report.")
         ],
     ) -> ReportCreatePayload:
@@ -110,7 +110,7 @@ class ReportMutation:
     async def assisted_report_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             AssistedReportCreateInput, strawberry.argument(description="The report.")
         ],
     ) -> AssistedReportCreatePayload:

@@ -67,7 +67,7 @@ class ReportQuery:
     async def reports(
         self,
         info: Info[Context, None],
-        filter: Annotated[  # noqa: A002  (the argument's public name)
+        filter: Annotated[  # the argument's public name
             ReportFilterInput | None, strawberry.argument(description="What to keep.")
         ] = None,
         first: PageSize = 20,

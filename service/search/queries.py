@@ -179,7 +179,7 @@ class SearchQuery:
         self,
         info: Info[Context, None],
         query: Annotated[str, strawberry.argument(description="The words to look for.")],
-        filter: Annotated[  # noqa: A002  (the argument's public name)
+        filter: Annotated[  # the argument's public name
             SearchFilterInput | None, strawberry.argument(description="What to keep.")
         ] = None,
         first: PageSize = 20,

@@ -37,10 +37,9 @@ def sensor_errors(errors: list[DomainError], info: Info[Context, None]) -> list[
     return payload_errors(errors, info.context.translator, SensorError, SensorErrorCode)
 
 
-def refusals(error: Exception) -> list[DomainError]:
+def refusals(error: ValidationFailed | DomainError) -> list[DomainError]:
     if isinstance(error, ValidationFailed):
         return error.errors
-    assert isinstance(error, DomainError)
     return [error]
 
 
@@ -87,7 +86,7 @@ class SensorMutation:
     async def sensor_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             SensorCreateInput, strawberry.argument(description="The sensor.")
         ],
     ) -> SensorCreatePayload:
@@ -112,7 +111,7 @@ class SensorMutation:
     async def sensor_update(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             SensorUpdateInput, strawberry.argument(description="The changes.")
         ],
     ) -> SensorUpdatePayload:
@@ -160,7 +159,7 @@ class SensorMutation:
     async def sensor_opinion_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             SensorOpinionCreateInput, strawberry.argument(description="The opinion.")
         ],
     ) -> SensorOpinionCreatePayload:
@@ -200,7 +199,7 @@ class SensorMutation:
     async def sensor_question_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             SensorQuestionCreateInput, strawberry.argument(description="The question.")
         ],
     ) -> SensorQuestionCreatePayload:

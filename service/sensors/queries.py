@@ -103,7 +103,7 @@ class SensorQuery:
     async def sensors(
         self,
         info: Info[Context, None],
-        filter: Annotated[  # noqa: A002  (the argument's public name)
+        filter: Annotated[  # the argument's public name
             SensorFilterInput | None, strawberry.argument(description="What to keep.")
         ] = None,
         first: PageSize = 20,

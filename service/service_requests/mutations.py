@@ -28,7 +28,7 @@ from service.staff.permissions import ITEM_WRITE, require_item_work
 
 
 def to_request(
-    input: ServiceRequestFieldsInput,  # noqa: A002
+    input: ServiceRequestFieldsInput,
     channel: str,
     language: str,
 ) -> rules.ServiceRequestRequest:
@@ -66,7 +66,7 @@ class ServiceRequestMutation:
     async def service_request_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             ServiceRequestCreateInput, strawberry.argument(description="The request.")
         ],
     ) -> ServiceRequestCreatePayload:
@@ -113,7 +113,7 @@ class ServiceRequestMutation:
     async def assisted_service_request_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             AssistedServiceRequestCreateInput, strawberry.argument(description="The request.")
         ],
     ) -> AssistedServiceRequestCreatePayload:

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
 from service.errors import N_, DomainError, ValidationFailed, raise_if_any
+from service.invariants import required_row
 from service.items import rules as items
 from service.items.models import Item, ItemKind
 from service.items.submission import StoreExtra, Submitted, store_once
@@ -274,6 +275,7 @@ def place_of(reference: ReferenceData, service: ServiceSpec, request: ServiceReq
     if commune_code is not None and commune_code not in reference.communes:
         raise ValidationFailed([unknown_commune(commune_code)])
     if has_point:
+        # narrowing: has_point says both are given
         assert request.latitude is not None and request.longitude is not None
         raise_if_any(coordinate_errors(request.latitude, request.longitude))
         located = reference.locator.locate(request.latitude, request.longitude)
@@ -430,8 +432,7 @@ async def submit_service_request(
     if submitted.replayed:  # the first submission's details, as stored then
         async with db.reading() as session:
             stored = await session.get(ServiceRequestDetail, submitted.item.id)
-        assert stored is not None
-        return submitted, stored
+        return submitted, required_row(stored, "service_request_detail", submitted.item.id)
     return submitted, detail
 
 

@@ -205,7 +205,7 @@ class StaffAccountMutation:
     async def staff_invite(
         self,
         info: Info[Context, None],
-        input: Annotated[StaffInviteInput, strawberry.argument(description="The account.")],  # noqa: A002
+        input: Annotated[StaffInviteInput, strawberry.argument(description="The account.")],
     ) -> StaffInvitationPayload:
         now = info.context.now
         outcome = await _administering(
@@ -230,7 +230,7 @@ class StaffAccountMutation:
     async def staff_role_change(
         self,
         info: Info[Context, None],
-        id: StaffId,  # noqa: A002
+        id: StaffId,
         role: Annotated[Role, strawberry.argument(description="The new role.")],
     ) -> StaffMemberPayload:
         now, staff_id = info.context.now, id_number(id)
@@ -248,7 +248,7 @@ class StaffAccountMutation:
     async def staff_deactivate(
         self,
         info: Info[Context, None],
-        id: StaffId,  # noqa: A002
+        id: StaffId,
     ) -> StaffMemberPayload:
         now, staff_id = info.context.now, id_number(id)
         outcome = await _administering(
@@ -264,7 +264,7 @@ class StaffAccountMutation:
     async def staff_password_reset(
         self,
         info: Info[Context, None],
-        id: StaffId,  # noqa: A002
+        id: StaffId,
     ) -> StaffInvitationPayload:
         now, staff_id = info.context.now, id_number(id)
         outcome = await _administering(

@@ -128,7 +128,7 @@ class StaffMutation:
     async def staff_access_token_revoke(
         self,
         info: Info[Context, None],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The token's id.")],  # noqa: A002
+        id: Annotated[strawberry.ID, strawberry.argument(description="The token's id.")],
     ) -> AccessTokenRevokePayload:
         context = info.context
         staff = context.caller.staff

@@ -96,7 +96,7 @@ class TemplateMutation:
     async def answer_template_save(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             AnswerTemplateSaveInput, strawberry.argument(description="The translation to save.")
         ],
     ) -> AnswerTemplatePayload:

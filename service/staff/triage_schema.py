@@ -116,7 +116,7 @@ class TriageQuery:
     async def triage_queue(
         self,
         info: Info[Context, None],
-        filter: Annotated[  # noqa: A002  (the argument's public name)
+        filter: Annotated[  # the argument's public name
             QueueFilterInput | None, strawberry.argument(description="What to keep.")
         ] = None,
         order: Annotated[

@@ -254,10 +254,8 @@ def parse_request_query(params: dict[str, str], now: datetime) -> RequestQuery:
         )
     if start and end and end < start:
         raise Open311Error.saying(400, N_("end_date is before start_date."))
-    if start is None and end is None:
-        end, start = now, now - MAX_SPAN
-    elif start is None:
-        assert end is not None
+    if start is None:
+        end = now if end is None else end
         start = end - MAX_SPAN
     elif end is None:
         end = start + MAX_SPAN
