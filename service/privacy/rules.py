@@ -9,9 +9,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import ColumnElement, and_, bindparam, insert
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm import Session
 from sqlmodel import col, delete, or_, select
@@ -217,9 +217,13 @@ async def store_contact(
 
 # The purposes an item's resident consents to now (given, not withdrawn): one Core statement,
 # the follow page reads it in its batched read (``service.web.follow_reads``).
-ACTIVE_PURPOSES = sql_select(col(Consent.purpose)).where(
-    col(Consent.item_id) == bindparam("item_id"), col(Consent.withdrawn_at).is_(None)
-)
+def in_force(item_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """The consents of an item (``item_id``: a bound value or a column to correlate) that
+    are in force: given and not withdrawn."""
+    return and_(col(Consent.item_id) == item_id, col(Consent.withdrawn_at).is_(None))
+
+
+ACTIVE_PURPOSES = sql_select(col(Consent.purpose)).where(in_force(bindparam("item_id")))
 
 
 def active_purposes(session: Session, item_id: int) -> set[ConsentPurpose]:

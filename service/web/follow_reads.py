@@ -2,9 +2,10 @@
 
 The page is the resident's own view of their item, so it is never rendered once for many
 readers (it holds their text, history and consents): each request reads it afresh. To keep
-that cheap, the item, its history as the resident sees it, its photos and the consents still
-given are read by four prepared Core statements run one after the other in a single call on
-the session's connection (one greenlet switch instead of four awaits), with no ORM loading:
+that cheap, the item with the purposes of its consents in force (one aggregated column), its
+history as the resident sees it and its photos are read by three prepared Core statements
+run one after the other in a single call on the session's connection (one greenlet switch
+instead of four awaits), with no ORM loading:
 the item and its photos become detached model objects (``model_construct``: no validation,
 never added to a session), which the rules and templates read as they read loaded ones, and
 the history lines plain ``EventRow`` values. Their filters are equalities on bound values,
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, configure_mappers
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,14 +30,22 @@ from service.items.models import Item, ItemEvent
 from service.items.rules import Audience
 from service.photos.models import Photo
 from service.photos.types import ATTACHED as ATTACHED_PHOTOS
-from service.privacy.models import ConsentPurpose
-from service.privacy.rules import active_purposes
+from service.privacy.models import Consent, ConsentPurpose
+from service.privacy.rules import in_force
 from service.tracking.rules import TrackingTokens
 
 # The history a token holder reads: the public lines and those meant for the resident.
 RESIDENT_AUDIENCES = frozenset({Audience.PUBLIC, Audience.RESIDENT})
 
-_ITEM = select(Item.__table__).where(col(Item.id) == bindparam("item_id"))  # type: ignore[attr-defined]
+# The item's row, and the purposes of its consents in force in one column (space-separated).
+_CONSENTS = "consents_in_force"
+_ITEM = select(
+    Item.__table__,  # type: ignore[attr-defined]
+    select(func.aggregate_strings(col(Consent.purpose), " "))
+    .where(in_force(Item.__table__.c.id))  # type: ignore[attr-defined]
+    .scalar_subquery()
+    .label(_CONSENTS),
+).where(col(Item.id) == bindparam("item_id"))
 _HISTORY = (
     select(
         col(ItemEvent.kind),
@@ -100,10 +109,12 @@ def _read(
     connection = session.connection()
     values = {"item_id": item_id}
     row = connection.execute(_ITEM, values).one_or_none()
-    item: Item = tokens.opened(None if row is None else _detached(Item, row._mapping), nonce, now)
+    fields = {} if row is None else dict(row._mapping)
+    purposes = fields.pop(_CONSENTS, None) or ""
+    item: Item = tokens.opened(_detached(Item, fields) if fields else None, nonce, now)
     events = [EventRow(*r) for r in connection.execute(_HISTORY, values)]
     photos = [_detached(Photo, r._mapping) for r in connection.execute(_PHOTOS, values)]
-    consents = active_purposes(session, item_id)
+    consents = {ConsentPurpose(purpose) for purpose in purposes.split()}
     return FollowRows(item=item, events=events, photos=photos, consents=consents)
 
 
