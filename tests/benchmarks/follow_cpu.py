@@ -3,11 +3,12 @@ costs the service, in process, beside the trivial GraphQL query's.
 
 The app runs through httpx's ASGI transport on a throw-away SQLite database with the demo's
 reference data; the page followed is a report with a consented contact and two added pieces of
-information, so its history and consents are read as a resident's page reads them. CPU time of this process (``time.process_time``): it moves much less than a served
-throughput on a shared machine, so two versions of the service can be compared (run it in
-each tree). The ratio printed (trivial µs / page µs) is the in-process counterpart of the
-pages benchmark's « × trivial » (budget ≥ 0.30); the client's own cost is in both.
-``--profile`` prints the top of a cProfile of the page's requests.
+information, so its history and consents are read as a resident's page reads them. CPU time
+of this process (``time.process_time``): it moves much less than a served throughput on a
+shared machine, so two versions of the service can be compared (run it in each tree). The
+ratio printed (trivial µs / page µs) is only indicative of the pages benchmark's « × trivial »
+(budget ≥ 0.30): the in-process client's own cost is in both. ``--profile`` prints the top of
+a cProfile of the page's requests.
 """
 
 from __future__ import annotations
