@@ -36,7 +36,7 @@ from service.privacy import rules as privacy
 from service.privacy.models import ConsentPurpose
 from service.service_requests import rules as service_requests
 from service.tracking import rules as tracking
-from service.web import qr
+from service.web import help_pages, qr
 from service.web.follow_reads import FollowRows, read_followed
 from service.web.forms import Form, choice_required, field_errors
 from service.web.limits import over_limit
@@ -205,6 +205,7 @@ async def render_followed(
             for photo in rows.photos
         ],
         done=page.gettext(done) if done else None,
+        help_places=await help_pages.open_now(web, page, rows.item.commune_code),
         errors=errors or {},
         values={**form.as_mapping(), "purpose": form.all("purpose")} if form else {},
     )
@@ -279,6 +280,7 @@ def confirmation_page(web: Web) -> Endpoint:
             follow_url=page.url("/suivi", jeton=tokens.issue(item)),
             qr_code=qr.svg(link, str(page.gettext("QR code of the tracking link"))),
             short_code=tokens.short_code(item),
+            help_places=await help_pages.open_now(web, page, rows.item.commune_code),
         )
 
     return endpoint
