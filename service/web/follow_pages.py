@@ -280,7 +280,7 @@ def confirmation_page(web: Web) -> Endpoint:
             follow_url=page.url("/suivi", jeton=tokens.issue(item)),
             qr_code=qr.svg(link, str(page.gettext("QR code of the tracking link"))),
             short_code=tokens.short_code(item),
-            help_places=await help_pages.open_now(web, page, rows.item.commune_code),
+            help_places=await help_pages.open_now(web, page, item.commune_code),
         )
 
     return endpoint
