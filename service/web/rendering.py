@@ -129,6 +129,23 @@ class SnapshotCache:
         return cast(T, values[key])
 
 
+class ThisMinute:
+    """Public values that hold for the current minute of the service's clock (the places of
+    a commune open now), by key; those of a minute gone are dropped. Never a reader's data."""
+
+    def __init__(self) -> None:
+        self._minute: int | None = None
+        self._values: dict[Hashable, Any] = {}
+
+    async def get_async(self, now: datetime, key: Hashable, build: Callable[[], Awaitable[T]]) -> T:
+        minute = int(now.timestamp() // 60)
+        if minute != self._minute:
+            self._minute, self._values = minute, {}
+        if key not in self._values:
+            self._values[key] = await build()
+        return cast(T, self._values[key])
+
+
 class Holes:
     """The per-reader parts of a page rendered once for many (its CSRF fields, the
     idempotency keys of its forms), as marks no text of ours contains, then filled."""
@@ -332,6 +349,7 @@ class Web:
         self.statics = StaticVersions(STATIC_DIR)
         self.derived = SnapshotCache(services)
         self.shared = SharedPages(services)
+        self.this_minute = ThisMinute()
 
     @property
     def tiles_url(self) -> str:
