@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.i18n.translator import Translator
 from service.privacy import register, transparency
@@ -25,7 +26,8 @@ from service.privacy.types import (
 class PrivacyQuery:
     @strawberry.field(
         description="The register of processing activities (RGPD art. 30): purposes, legal "
-        "bases, data, recipients and retention, generated from the code's own declarations."
+        "bases, data, recipients and retention, generated from the code's own declarations.",
+        metadata=field_access.public(),
     )
     async def processing_register(self, info: Info[Context, None]) -> ProcessingRegister:
         return processing_register(info.context.translator, info.context.services.retention_periods)
@@ -33,7 +35,8 @@ class PrivacyQuery:
     @strawberry.field(
         description="The annual transparency report of a year (a past one, or this one so "
         "far), in the caller's language: the same counts as the command "
-        "`transparency-report` and the page /transparence."
+        "`transparency-report` and the page /transparence.",
+        metadata=field_access.public(scope=None),
     )
     async def transparency_report(
         self,

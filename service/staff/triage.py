@@ -28,7 +28,7 @@ from service.routing.models import Competence, DueSubject
 from service.settings import SUPPORTED_LOCALES
 from service.staff.errors import StaffErrorCode
 from service.staff.models import AuditEntry, Role, StaffUser
-from service.staff.permissions import ASSIGNING_ROLES, forbidden, not_authenticated
+from service.staff.permissions import ADMINISTRATION, ASSIGNING_ROLES, forbidden
 from service.staff.rules import StaffIdentity
 from service.territory.rules import coordinate_errors
 
@@ -434,11 +434,7 @@ async def assign(
 
 def require_audit_reader(identity: StaffIdentity | None) -> StaffIdentity:
     """Administrators read the audit log of their bodies (a token needs staff:read)."""
-    if identity is None:
-        raise not_authenticated()
-    if identity.role is not Role.ADMIN or "staff:read" not in identity.scopes:
-        raise forbidden()
-    return identity
+    return ADMINISTRATION.require(identity)
 
 
 @dataclass(frozen=True)
