@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from service import resources
 from service.private_files import write_private_text
 from service.resources import resource_dir
+from service.staff.oidc_settings import OidcProvider, parse_oidc_providers
 
 Environment = Literal["development", "production"]
 
@@ -175,6 +176,9 @@ class Settings:
     mail_per_address_day: int = 10
     # The satisfaction questionnaire goes this many days after an item was resolved.
     mail_survey_days: int = 14
+    # Staff sign-in (see README, "Staff sign-in"): the OpenID providers (a JSON list, or the
+    # path of a JSON file holding it: service/staff/oidc_settings.py).
+    oidc_providers: tuple[OidcProvider, ...] = ()
     # Set by `serve --demo` only; never read from the environment.
     demo: bool = field(default=False)
 
@@ -374,6 +378,7 @@ class Settings:
                 "SERVICE_ANONYMOUS_TRUSTED_DOCUMENTS_ONLY",
                 defaults.anonymous_trusted_documents_only,
             ),
+            oidc_providers=_oidc_providers(env, environment),
         )
 
     @property
@@ -409,6 +414,15 @@ class Settings:
                 raise SettingsError(
                     f"every secret key must have at least {MIN_SECRET_KEY_LENGTH} characters"
                 )
+
+
+def _oidc_providers(env: Mapping[str, str], environment: str) -> tuple[OidcProvider, ...]:
+    try:
+        return parse_oidc_providers(
+            env.get("SERVICE_OIDC_PROVIDERS", ""), development=environment == "development"
+        )
+    except (OSError, ValueError) as error:
+        raise SettingsError(f"SERVICE_OIDC_PROVIDERS: {error}") from error
 
 
 def demo_secret_key(data_dir: Path) -> str:
