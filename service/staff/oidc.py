@@ -78,7 +78,7 @@ class OidcClient:
     provider: OidcProvider
     http: Callable[[], httpx.AsyncClient] = lambda: httpx.AsyncClient(timeout=HTTP_TIMEOUT)
     monotonic: Callable[[], float] = time.monotonic
-    jwks_refresh_seconds: float = 30.0
+    jwks_refresh_seconds: float = 10.0
     _metadata: dict[str, Any] | None = None
     _metadata_at: float = 0.0
     _keys: KeySet | None = None
