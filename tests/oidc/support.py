@@ -53,6 +53,7 @@ class LocalProvider:
     keys: list[dict[str, Any]]
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[str] | None = None
+    redirect_base: str = SERVICE  # where the service is reached (its redirect URI's origin)
 
     @property
     def issuer(self) -> str:
@@ -70,7 +71,9 @@ class LocalProvider:
             "client": {
                 "client_id": CLIENT_ID,
                 "client_secret": CLIENT_SECRET,
-                "redirect_uris": [f"{SERVICE}/console/connexion/oidc/{self.provider_id}/retour"],
+                "redirect_uris": [
+                    f"{self.redirect_base}/console/connexion/oidc/{self.provider_id}/retour"
+                ],
             },
             "keys": {"keys": self.keys},
             "accounts": self.accounts,
