@@ -159,10 +159,15 @@ class OidcClient:
         verifier: str,
         redirect_uri: str,
         now: datetime,
+        issuer: str | None = None,
     ) -> dict[str, Any]:
-        """The ID token's claims once everything holds, else ``OidcFailure``."""
+        """The ID token's claims once everything holds, else ``OidcFailure``. ``issuer`` is
+        the authorization response's ``iss`` (RFC 9207), checked when the provider sends it:
+        a code another provider issued is never sent to this one's token endpoint."""
         if not state or not hmac.compare_digest(state.encode(), expected_state.encode()):
             raise OidcFailure("state differs")
+        if issuer is not None and issuer != self.provider.issuer:
+            raise OidcFailure("authorization response of another issuer")
         if not code:
             raise OidcFailure("no code")
         metadata = await self.metadata()

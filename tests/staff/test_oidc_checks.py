@@ -156,3 +156,17 @@ def test_providers_are_read_from_the_environment_and_checked() -> None:
     ):
         with pytest.raises(SettingsError):
             Settings.from_environ({"SERVICE_OIDC_PROVIDERS": json.dumps([wrong])})
+
+
+async def test_an_authorization_response_of_another_issuer_is_refused() -> None:
+    with pytest.raises(OidcFailure, match="another issuer"):
+        await client().complete(
+            code="c",
+            state="s",
+            expected_state="s",
+            nonce="n",
+            verifier="v",
+            redirect_uri="https://x/retour",
+            now=NOW,
+            issuer="https://evil.example",
+        )

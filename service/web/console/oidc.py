@@ -118,6 +118,7 @@ def come_back(web: Web) -> Endpoint:
                 verifier=pending["verifier"],
                 redirect_uri=redirect_uri(page, client.provider.id),
                 now=services.clock(),
+                issuer=query.get("iss"),
             )
         except OidcFailure as failure:
             logger.warning("oidc sign-in refused (%s): %s", client.provider.id, failure.reason)

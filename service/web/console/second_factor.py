@@ -23,6 +23,7 @@ from service.errors import DomainError
 from service.staff import rules, second_factor
 from service.staff.accounts import administered_bodies
 from service.staff.models import BodySignInPolicy, Role, StaffUser
+from service.staff.permissions import forbidden
 from service.staff.rules import login_keys
 from service.web.console.auth import (
     ENROL_PAGE,
@@ -33,6 +34,7 @@ from service.web.console.auth import (
     expired,
     pending_sign_in,
     posted_form,
+    refused,
     render,
     require_staff,
     set_session_cookie,
@@ -275,7 +277,7 @@ def policy_post(web: Web) -> Endpoint:
         services = web.services
         identity = staff.identity
         if identity.role is not Role.ADMIN:
-            return expired(web, staff, SECURITY)
+            return refused(web, staff, forbidden())
         bodies = administered_bodies(identity, services.reference)
         required = set(form.all("required")) & bodies
         async with services.db.writing() as session:
