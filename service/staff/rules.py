@@ -113,10 +113,13 @@ async def check_password(
         raise too_many_attempts()
     statement = select(StaffUser).where(StaffUser.email == email.strip().lower())
     user = (await session.exec(statement)).first()
+    # An account without a password (made by an identity provider, or waiting for its
+    # invitation) is checked against the dummy hash too: the timing tells nothing.
+    usable = user is not None and user.password_hash.startswith("scrypt$")
     valid = passwords.verify_password(
-        password, user.password_hash if user else passwords.DUMMY_HASH
+        password, user.password_hash if user and usable else passwords.DUMMY_HASH
     )
-    if user is None or not valid or not user.active:
+    if user is None or not usable or not valid or not user.active:
         throttle.failed(account_key, origin_key)
         raise invalid_credentials()
     return user

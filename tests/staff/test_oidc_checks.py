@@ -170,3 +170,29 @@ async def test_an_authorization_response_of_another_issuer_is_refused() -> None:
             now=NOW,
             issuer="https://evil.example",
         )
+
+
+async def test_an_account_made_by_a_provider_never_opens_with_a_password(
+    services: Any,
+) -> None:
+    # given
+    from service.errors import DomainError
+    from service.staff import rules
+    from service.staff.models import Role
+    from service.staff.throttle import LoginThrottle
+    from tests.console.support import provider_made
+
+    user, _ = await provider_made(services, "mairie-49007", Role.AGENT)
+    # when / then
+    for password in ("!", "", "anything at all"):
+        async with services.db.reading() as session:
+            with pytest.raises(DomainError) as refusal:
+                await rules.check_password(
+                    session,
+                    LoginThrottle(),
+                    email=user.email,
+                    password=password,
+                    origin_key="o",
+                    account_key="a",
+                )
+        assert refusal.value.code.value == "INVALID_CREDENTIALS"
