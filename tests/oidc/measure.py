@@ -28,7 +28,7 @@ async def main():
     async with running_service(replace(s, oidc_providers=providers)) as (services, client):
         await preauthorise(services, email="anne.oidc@angers.fr")
         totals, callbacks = [], []
-        for i in range(12):
+        for _ in range(12):
             j = Journey(client, "sub-anne")
             t0 = time.perf_counter()
             await j.go(START, stop_at_callback=True)
