@@ -187,3 +187,14 @@ async def recovery_codes_left(session: AsyncSession, staff_id: int) -> int:
         StaffRecoveryCode.staff_id == staff_id, col(StaffRecoveryCode.used_at).is_(None)
     )
     return len((await session.exec(statement)).all())
+
+
+async def remove(session: AsyncSession, staff_id: int) -> bool:
+    """Remove a member's second factor and recovery codes (a password reset); whether there
+    was one."""
+    factor = await factor_of(session, staff_id)
+    await session.exec(delete(StaffRecoveryCode).where(col(StaffRecoveryCode.staff_id) == staff_id))
+    if factor is None:
+        return False
+    await session.delete(factor)
+    return True

@@ -216,9 +216,38 @@ async def test_the_api_login_asks_for_the_code_of_an_enrolled_account(
 
     # when
     without = await login(None)
-    right = await login(code_at(secret, services))
-    reused = await login(code_at(secret, services))
+    code = code_at(secret, services)
+    right = await login(code)
+    reused = await login(code)
     # then
     assert without["errors"] == [{"code": "SECOND_FACTOR_REQUIRED"}]
     assert right["errors"] == [] and right["me"] == {"name": "Dominique Agent"}
     assert reused["errors"] == [{"code": "SECOND_FACTOR_INVALID"}]
+
+
+async def test_a_password_reset_link_also_removes_a_lost_second_factor(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: an enrolled member lost their phone; their administrator makes a reset link
+    from sqlmodel import select
+
+    from service.staff import accounts
+    from service.staff.models import StaffUser
+    from tests.console.support import new_staff
+
+    email, _, _ = await enrolled_member(client, services)
+    admin = rules.identity_of(await new_staff(services, "mairie-49007", Role.ADMIN), "session")
+    async with services.db.writing() as session:
+        user = (await session.exec(select(StaffUser).where(StaffUser.email == email))).one()
+        assert user.id is not None
+        link = await accounts.reset_password(
+            session, admin, services.reference, user.id, services.clock()
+        )
+    # when: the member sets a new password with it
+    async with services.db.writing() as session:
+        await accounts.accept_invitation(session, link.token, PASSWORD, services.clock())
+    # then: the password alone signs in again, and the factor can be set up anew
+    assert (await sign_in(client, email)).headers["location"] == "/console/jetons"
+    async with services.db.reading() as session:
+        assert await second_factor.factor_of(session, user.id) is None
+        assert await second_factor.recovery_codes_left(session, user.id) == 0
