@@ -1,7 +1,7 @@
 """staff sign in: OpenID Connect links and pre-authorisations, TOTP second factor, body policy
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025_staff_sign_in
+Revises: 0024_help_places
 Create Date: 2026-12-05 09:22:53.998933
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate writes its AutoString)
 from alembic import op
 
-revision: str = "0024"
-down_revision: str | None = "0023"
+revision: str = "0025_staff_sign_in"
+down_revision: str | None = "0024_help_places"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
