@@ -28,6 +28,10 @@ NAV_ENTRIES: list[NavEntry] = [
     NavEntry("assisted", "/console/guichet", N_("For a resident"), ITEM_ROLES),
     NavEntry("staff", "/console/equipe", N_("Staff accounts"), ADMINISTRATION.roles),
     NavEntry("audit", "/console/journal", N_("Audit log"), ADMINISTRATION.roles),
+    NavEntry(
+        "providers", "/console/equipe/connexion", N_("Sign-in providers"), ADMINISTRATION.roles
+    ),
+    NavEntry("security", "/console/securite", N_("Sign-in security")),
     NavEntry("tokens", "/console/jetons", N_("My access tokens")),
 ]
 
