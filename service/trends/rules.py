@@ -287,13 +287,16 @@ async def resolution(
         ).items():
             row = found[key]
             row.created, row.acknowledged, row.resolved, row.resolved_7d, row.resolved_30d = values
-        for key, measure, bin_index, count in await slices.bins(
-            session, period.start, period.end, scope.commune_code, dimension.value, scoped
-        ):
+        for (key, measure), histogram in (
+            await slices.bins(
+                session, period.start, period.end, scope.commune_code, dimension.value, scoped
+            )
+        ).items():
             target = (
                 found[key].acknowledge_bins if measure == "acknowledge" else found[key].resolve_bins
             )
-            target[bin_index] += count
+            for bin_index, count in histogram.items():
+                target[bin_index] += count
         return dict(found)
     column = _daily.c[dimension.value]
     counts = (

@@ -18,18 +18,19 @@ from service.trends.models import (
     TrendsDuration,
     TrendsPosition,
     TrendsScopedSlice,
-    TrendsScopedSliceDuration,
+    TrendsScopedSliceHistogram,
     TrendsSlice,
-    TrendsSliceDuration,
+    TrendsSliceHistogram,
 )
+from service.trends.histograms import add_packed
 from service.trends.rollup import ASSISTED_CHANNELS, SCOPED_READY, _run
 
 ALL = "*"
 _slices = TrendsSlice.__table__  # type: ignore[attr-defined]
-_slice_durations = TrendsSliceDuration.__table__  # type: ignore[attr-defined]
+_slice_histograms = TrendsSliceHistogram.__table__  # type: ignore[attr-defined]
 _daily_durations = TrendsDuration.__table__  # type: ignore[attr-defined]
 _scoped = TrendsScopedSlice.__table__  # type: ignore[attr-defined]
-_scoped_durations = TrendsScopedSliceDuration.__table__  # type: ignore[attr-defined]
+_scoped_histograms = TrendsScopedSliceHistogram.__table__  # type: ignore[attr-defined]
 _daily = TrendsDaily.__table__  # type: ignore[attr-defined]
 _positions = TrendsPosition.__table__  # type: ignore[attr-defined]
 
@@ -279,6 +280,9 @@ async def sums(
     return found
 
 
+Histograms = dict[tuple[str, str], dict[int, int]]
+
+
 async def bins(
     session: AsyncSession,
     start: date,
@@ -286,26 +290,23 @@ async def bins(
     commune: str | None,
     dimension: str,
     scoped: Scoped = None,
-) -> list[tuple[str, str, int, int]]:
-    """(value, measure, bin, count) of the duration histograms: whole years and months from
-    the histogram slices (scoped ones for a scope), the days at the edges from the daily
-    histograms."""
+) -> Histograms:
+    """(value, measure) -> bin -> count of the duration histograms: whole years and months
+    from the packed histogram slices (one row per value and measure and slice; scoped ones
+    for a scope), the days at the edges from the daily histograms."""
     spans = ranges(start, end)
-    found: list[tuple[str, str, int, int]] = []
-    table = _slice_durations if scoped is None else _scoped_durations
+    found: Histograms = {}
+    table = _slice_histograms if scoped is None else _scoped_histograms
     sliced = [s for s in spans if s[0] != "d"]
     if sliced:
-        statement = (
-            select(table.c.value, table.c.measure, table.c.bin, func.sum(table.c.count))
-            .where(
-                *_scope_conditions(table, scoped),
-                table.c.dimension == dimension,
-                table.c.commune_code == (commune or ALL),
-                _covering(table, sliced),
-            )
-            .group_by(table.c.value, table.c.measure, table.c.bin)
+        statement = select(table.c.value, table.c.measure, table.c.bins).where(
+            *_scope_conditions(table, scoped),
+            table.c.dimension == dimension,
+            table.c.commune_code == (commune or ALL),
+            _covering(table, sliced),
         )
-        found += [(v, m, int(b), int(n)) for v, m, b, n in (await _run(session, statement)).all()]
+        for value, measure, packed in (await _run(session, statement)).all():
+            add_packed(found.setdefault((value, measure), {}), packed)
     days = _daily_durations
     value = days.c[dimension] if dimension != ALL else literal(ALL)
     for _, low, high in (s for s in spans if s[0] == "d"):
@@ -319,5 +320,7 @@ async def bins(
             .where(*conditions)
             .group_by(value, days.c.measure, days.c.bin)
         )
-        found += [(v, m, int(b), int(n)) for v, m, b, n in (await _run(session, statement)).all()]
+        for v, m, b, n in (await _run(session, statement)).all():
+            target = found.setdefault((v, m), {})
+            target[int(b)] = target.get(int(b), 0) + int(n)
     return found
