@@ -146,7 +146,9 @@ class TrendsSliceHistogram(SQLModel, table=True):
     not one per histogram bin."""
 
     __tablename__ = "trends_slice_histogram"
-    __table_args__ = (UniqueConstraint(*SLICE_HISTOGRAM_KEY, name="uq_trends_slice_histogram_cell"),)
+    __table_args__ = (
+        UniqueConstraint(*SLICE_HISTOGRAM_KEY, name="uq_trends_slice_histogram_cell"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dimension: str = Field(max_length=20)
@@ -201,9 +203,7 @@ class TrendsScopedSliceHistogram(SQLModel, table=True):
 
     __tablename__ = "trends_scoped_slice_histogram"
     __table_args__ = (
-        UniqueConstraint(
-            *SCOPED_SLICE_HISTOGRAM_KEY, name="uq_trends_scoped_slice_histogram_cell"
-        ),
+        UniqueConstraint(*SCOPED_SLICE_HISTOGRAM_KEY, name="uq_trends_scoped_slice_histogram_cell"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

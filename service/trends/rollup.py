@@ -357,7 +357,9 @@ async def _merge_histograms(
             rows,
         )
     for first in range(0, len(emptied), MERGE_CHUNK):
-        await _run(session, delete(table).where(table.c.id.in_(emptied[first : first + MERGE_CHUNK])))
+        await _run(
+            session, delete(table).where(table.c.id.in_(emptied[first : first + MERGE_CHUNK]))
+        )
 
 
 async def _run(session: AsyncSession, statement: Any, params: Any = None) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.trends.histograms import add_packed
 from service.trends.models import (
     TrendsDaily,
     TrendsDuration,
@@ -22,7 +23,6 @@ from service.trends.models import (
     TrendsSlice,
     TrendsSliceHistogram,
 )
-from service.trends.histograms import add_packed
 from service.trends.rollup import ASSISTED_CHANNELS, SCOPED_READY, _run
 
 ALL = "*"

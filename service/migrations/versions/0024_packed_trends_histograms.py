@@ -12,7 +12,7 @@ Create Date: 2026-12-05 09:40:00.000000
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,6 +54,27 @@ def _pack(histogram: dict[int, int]) -> str:
     return " ".join(f"{b}:{c}" for b, c in sorted(histogram.items()) if c)
 
 
+def _packed(rows: Iterable[Any], key: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """One packed row per key from per-bin rows ordered by key (key..., bin, count)."""
+    current: tuple[Any, ...] | None = None
+    histogram: dict[int, int] = {}
+    for row in rows:
+        cell = tuple(row[:-2])
+        if cell != current:
+            if current is not None and histogram:
+                yield dict(zip(key, current, strict=True)) | {
+                    "bins": _pack(histogram),
+                    "count": sum(histogram.values()),
+                }
+            current, histogram = cell, {}
+        histogram[int(row[-2])] = histogram.get(int(row[-2]), 0) + int(row[-1])
+    if current is not None and histogram:
+        yield dict(zip(key, current, strict=True)) | {
+            "bins": _pack(histogram),
+            "count": sum(histogram.values()),
+        }
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     for packed, per_bin, key in TABLES:
@@ -72,26 +93,11 @@ def upgrade() -> None:
             sa.select(old).where(old.c["count"] != 0).order_by(*(old.c[c] for c in key))
         )
         batch: list[dict[str, Any]] = []
-        current: tuple[Any, ...] | None = None
-        histogram: dict[int, int] = {}
-
-        def flush() -> None:
-            if current is not None and any(histogram.values()):
-                batch.append(
-                    dict(zip(key, current, strict=True))
-                    | {"bins": _pack(histogram), "count": sum(histogram.values())}
-                )
-
-        for row in rows:
-            cell = tuple(row[:-2])
-            if cell != current:
-                flush()
-                if len(batch) >= BATCH:
-                    op.bulk_insert(table, batch)
-                    batch = []
-                current, histogram = cell, {}
-            histogram[int(row[-2])] = histogram.get(int(row[-2]), 0) + int(row[-1])
-        flush()
+        for row in _packed(rows, key):
+            batch.append(row)
+            if len(batch) >= BATCH:
+                op.bulk_insert(table, batch)
+                batch = []
         if batch:
             op.bulk_insert(table, batch)
         op.drop_table(per_bin)
