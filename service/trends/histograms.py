@@ -18,10 +18,9 @@ def pack(histogram: Mapping[int, int]) -> str:
 
 def add_packed(target: MutableMapping[int, int], packed: str) -> None:
     """Adds a packed histogram's counts into ``target`` (bin -> count)."""
-    for pair in packed.split():
-        bin_text, _, count = pair.partition(":")
-        index = int(bin_text)
-        target[index] = target.get(index, 0) + int(count)
+    numbers = list(map(int, packed.replace(":", " ").split()))  # bin, count, bin, count...
+    for index, count in zip(numbers[::2], numbers[1::2], strict=True):
+        target[index] = target.get(index, 0) + count
 
 
 def unpack(packed: str) -> dict[int, int]:

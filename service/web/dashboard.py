@@ -317,8 +317,9 @@ async def _figures(indicators: Indicators, page: Page) -> dict[str, Any]:
             ("body", TrendsDimension.BODY, N_("Items by handling body"), N_("Body"), None),
         ]
     tables = []
+    every = await indicators.breakdowns([dimension for _, dimension, *_ in breakdowns])
     for ident, dimension, title, categories, dataset in breakdowns:
-        found = await indicators.breakdown(dimension)
+        found = every[dimension]
         tables.append(
             {
                 "ident": ident,
