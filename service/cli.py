@@ -483,9 +483,10 @@ def _prepare_demo(settings: Settings) -> None:
     counts = asyncio.run(_run_fixture_load(settings))
     print("demo: database ready, " + ", ".join(f"{n} {table}" for table, n in counts.items()))
     started = time.monotonic()
-    created, sensors, year = asyncio.run(_load_demo_data(settings))
+    created, sensors, places, year = asyncio.run(_load_demo_data(settings))
     print(f"demo: {created} example reports added (invented data, see fixtures/demo)")
     print(f"demo: {sensors} example sensors added (invented data, see fixtures/demo)")
+    print(f"demo: {places} example help places added (invented data, see fixtures/demo)")
     if year.items:
         print(
             f"demo: a year of {year.items} example items and {year.opinions} sensor opinions "
@@ -494,11 +495,12 @@ def _prepare_demo(settings: Settings) -> None:
         )
 
 
-async def _load_demo_data(settings: Settings) -> tuple[int, int, Seeded]:
+async def _load_demo_data(settings: Settings) -> tuple[int, int, int, Seeded]:
     from service.app import build_services
     from service.context import utc_now
     from service.demo import load_demo_reports
     from service.demo_year import seed_demo_year
+    from service.help_places.demo import load_demo_help_places
     from service.sensors.demo import load_demo_sensors
 
     services = build_services(settings)
@@ -506,8 +508,11 @@ async def _load_demo_data(settings: Settings) -> tuple[int, int, Seeded]:
         await services.reload_reference()
         reports = await load_demo_reports(services, utc_now())
         sensors = await load_demo_sensors(services, utc_now())
+        places = await load_demo_help_places(
+            services.db, services.reference, settings.fixtures_dir, utc_now()
+        )
         year = await seed_demo_year(services, utc_now(), settings.demo_year_items)
-        return reports, sensors, year
+        return reports, sensors, places, year
     finally:
         await services.db.dispose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def import_all_models() -> None:
     """Import each domain's models module (registering its tables on the shared metadata)."""
+    import service.help_places.models  # noqa: F401
     import service.instance.models  # noqa: F401
     import service.integrations.models  # noqa: F401
     import service.items.models  # noqa: F401

@@ -38,6 +38,8 @@ PUBLIC_ROOT_FIELDS = frozenset(
         "report",
         "reports",
         "nearbyReports",
+        "helpPlaces",
+        "helpPlace",
     }
 )
 MAX_ENTRY_BYTES = 512 * 1024

@@ -18,6 +18,8 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from service.errors import DomainError
+from service.help_places.mutations import HelpPlaceMutation
+from service.help_places.queries import HelpPlaceQuery
 from service.integrations.mutations import ApiClientMutation, WebhookMutation
 from service.integrations.queries import ApiClientQuery, ChangeQuery, WebhookQuery
 from service.limits import validation_rules
@@ -73,6 +75,7 @@ class Query(
     PrivacyQuery,
     SearchQuery,
     TrendsQuery,
+    HelpPlaceQuery,
     ApiClientQuery,
     ChangeQuery,
     WebhookQuery,
@@ -96,6 +99,7 @@ class Mutation(
     WebhookMutation,
     PhotoMutation,
     SubscriptionMutation,
+    HelpPlaceMutation,
 ):
     pass
 

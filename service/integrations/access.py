@@ -38,6 +38,8 @@ ROOT_FIELD_SCOPES: dict[str, str] = {
             "serviceRequest",
             "processingRegister",
             "search",
+            "helpPlaces",
+            "helpPlace",
         ),
         "public:read",
     ),

@@ -38,7 +38,14 @@ from service.selections import Steps, fragments, parsed, per_fragment, selected_
 PAGE_ARGUMENTS = ("first", "limit")
 DEFAULT_LIST_SIZE = 20
 # Lists the service itself keeps short, counted at their real bound.
-BOUNDED_LISTS = {("SearchHit", "highlights"): MAX_HIGHLIGHTS}
+BOUNDED_LISTS = {
+    ("SearchHit", "highlights"): MAX_HIGHLIGHTS,
+    # A help place's week has 7 days of 4 periods at most, 10 exceptions shown.
+    ("HelpPlace", "week"): 7,
+    ("HelpPlace", "exceptions"): 10,
+    ("HelpPlaceDay", "periods"): 4,
+    ("HelpPlaceException", "periods"): 4,
+}
 # Fragments spreading fragments multiply fast (k fragments each spreading the previous one
 # twice: 2^k). Estimates stop at the largest integer every JSON reader keeps exactly.
 MAX_ESTIMATE = 2**53 - 1

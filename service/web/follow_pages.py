@@ -37,7 +37,7 @@ from service.privacy import rules as privacy
 from service.privacy.models import ConsentPurpose
 from service.service_requests import rules as service_requests
 from service.tracking import rules as tracking
-from service.web import qr
+from service.web import help_pages, qr
 from service.web.forms import Form, choice_required, field_errors
 from service.web.limits import over_limit
 from service.web.rendering import Endpoint, Page, Web
@@ -210,6 +210,7 @@ async def render_followed(
             for photo in item_photos
         ],
         done=page.gettext(done) if done else None,
+        help_places=await help_pages.open_now(web, page, item.commune_code),
         errors=errors or {},
         values={**form.as_mapping(), "purpose": form.all("purpose")} if form else {},
     )
@@ -290,6 +291,7 @@ def confirmation_page(web: Web) -> Endpoint:
             follow_url=page.url("/suivi", jeton=tokens.issue(item)),
             qr_code=qr.svg(link, str(page.gettext("QR code of the tracking link"))),
             short_code=tokens.short_code(item),
+            help_places=await help_pages.open_now(web, page, item.commune_code),
         )
 
     return endpoint

@@ -9,7 +9,15 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.context import Services
-from service.web import about, dashboard, home, opendata_pages, sensors, transparency_pages
+from service.web import (
+    about,
+    dashboard,
+    help_pages,
+    home,
+    opendata_pages,
+    sensors,
+    transparency_pages,
+)
 from service.web.console.routes import console_routes
 from service.web.rendering import STATIC_DIR, Web
 from service.web.residents_routes import residents_routes
@@ -50,6 +58,10 @@ def web_routes(services: Services) -> list[BaseRoute]:
         web.route("/donnees-ouvertes", opendata_pages.opendata_catalogue(web)),
         web.route("/transparence", transparency_pages.transparency_page(web)),
         web.route("/transparence/{year}.{format}", transparency_pages.transparency_download(web)),
+        web.route(help_pages.PATH, help_pages.help_directory(web)),
+        web.route(help_pages.GEOJSON_PATH, help_pages.help_geojson(web)),
+        web.route(help_pages.CSV_PATH, help_pages.help_csv(web)),
+        web.route(help_pages.SCHEMA_PATH, help_pages.help_schema(web)),
         web.route("/capteurs", sensors.sensor_list(web)),
         web.route("/capteurs/{slug}", sensors.sensor_page(web)),
         web.route("/capteurs/{slug}/avis", sensors.opinion_post(web), "POST"),

@@ -1,0 +1,1 @@
+"""Where to get help: the places that help residents with digital procedures."""

@@ -1,0 +1,88 @@
+"""Where to get help, in a real Chromium: from the follow page of a report to the places of
+its commune open now, with JavaScript and without, in French and in Arabic (right to left);
+axe-core finds no WCAG 2.0/2.1 A or AA violation in each state."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from service.help_places.hours import parse_hours
+from service.i18n.catalogs import load_translations
+from service.settings import PROJECT_ROOT, SUPPORTED_LOCALES
+from tests.web.support import shown
+from tests.web.test_browser_journeys import accessible, fill_report_without_a_pin, send_and_confirm
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+TRANSLATIONS = load_translations(PROJECT_ROOT / "locales", SUPPORTED_LOCALES)
+AVRILLE = "49015"
+
+
+def open_now_in_avrille() -> list[str]:
+    """The example places of Avrillé open now, by their hours (as the page must find them)."""
+    places = json.loads((PROJECT_ROOT / "fixtures/demo/help_places.json").read_text())["places"]
+    now = datetime.now(UTC)
+    return sorted(
+        p["name"]
+        for p in places
+        if p["body"] == f"mairie-{AVRILLE}" and parse_hours(p["hours"]).is_open(now)
+    )
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_the_places_open_now_are_found_from_the_follow_page(
+    page: Any, axe_source: str, language: str
+) -> None:
+    _ = TRANSLATIONS[language].gettext
+    # given: a report in Avrillé
+    page.goto("/signaler")
+    fill_report_without_a_pin(page, "Lampadaire éteint, aide dans le navigateur.")
+    token = send_and_confirm(page)
+    assert shown(page.get_by_role("heading", name="Besoin d'aide pour cela ?"))
+    # when: the follow page
+    page.goto(f"/suivi?jeton={token}&lang={language}")
+    # then: it says where to get help
+    assert shown(page.get_by_role("heading", name=_("Need help with this?")))
+    accessible(page, axe_source, f"help-follow-{language}")
+    # when: the resident follows the link, then asks for the places open now
+    page.get_by_role("link", name=_("Where to get help near you")).click()
+    assert shown(page.get_by_role("heading", level=1))
+    assert f"commune={AVRILLE}" in page.url
+    accessible(page, axe_source, f"help-directory-{language}")
+    page.get_by_label(_("Open now only")).check()
+    page.get_by_role("button", name=_("Show the places")).click()
+    page.wait_for_url(lambda url: "ouvert=1" in url)
+    # then: exactly the places open now, each saying so
+    assert shown(page.locator("main h2").first)
+    listed = sorted(page.locator(".help-place h3").all_inner_texts())
+    assert listed == open_now_in_avrille()
+    if not listed:
+        assert shown(
+            page.get_by_text(
+                _("No place matches. Try another commune, or without « open now »."), exact=False
+            )
+        )
+    accessible(page, axe_source, f"help-open-now-{language}")
+
+
+def test_the_directory_works_without_javascript(browser: Any, served: str, axe_source: str) -> None:
+    # given: a browser with JavaScript off
+    context = browser.new_context(base_url=served, locale="fr-FR", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        # when: the filters are sent as a plain form
+        page.goto("/aide-numerique")
+        page.get_by_label("Commune").select_option(label="Avrillé")
+        page.get_by_label("Ce dont vous avez besoin").select_option(
+            label="Impression et numérisation"
+        )
+        page.get_by_role("button", name="Afficher les lieux").click()
+        page.wait_for_url(lambda url: "offre=printing" in url)
+        # then
+        names = page.locator(".help-place h3").all_inner_texts()
+        assert names and all("Avrillé" in name for name in names)
+    finally:
+        context.close()
