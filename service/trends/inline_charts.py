@@ -21,6 +21,12 @@ def _n(value: float) -> str:
     return str(round(value))
 
 
+def right_edge(chart: Chart) -> str:
+    """The text-anchor that puts a text's right edge at x: its end left to right, its start
+    right to left (the SVG carries ``direction="rtl"``, which turns start and end)."""
+    return "start" if chart.rtl else "end"
+
+
 def _text(parent: ET.Element, x: float, y: float, content: str, **attributes: str) -> None:
     element = ET.SubElement(parent, "text", {"x": _n(x), "y": _n(y), **attributes})
     element.text = content
@@ -70,7 +76,13 @@ def _columns(root: ET.Element, chart: Chart, height: int) -> None:
         root, "path", {"class": "axis", "d": f"M{_n(left)} {_n(top)}V{_n(bottom)}H{_n(right)}"}
     )
     for tick in ticks:
-        _text(root, left - 8, bottom - tick * scale + 4, chart.number(tick), **{"class": "end"})
+        _text(
+            root,
+            left - 8,
+            bottom - tick * scale + 4,
+            chart.number(tick),
+            **{"class": right_edge(chart)},
+        )
     count = max(1, len(chart.bars))
     slot = (right - left) / count
     every = max(1, math.ceil(count / 12))  # at most about 12 date labels
@@ -90,7 +102,13 @@ def _columns(root: ET.Element, chart: Chart, height: int) -> None:
         if index % every == 0:
             cx, cy = x + width / 2, bottom + 14
             turned = f"rotate(-40 {_n(cx)} {_n(cy)})"
-            _text(group, cx, cy, bar.label, **{"class": "end small", "transform": turned})
+            _text(
+                group,
+                cx,
+                cy,
+                bar.label,
+                **{"class": f"{right_edge(chart)} small", "transform": turned},
+            )
     _text(root, (left + right) / 2, height - 24, chart.category_label, **{"class": "middle bold"})
     middle = (top + bottom) / 2
     _text(root, 18, middle, chart.axis_label,
@@ -108,7 +126,9 @@ def _bars(root: ET.Element, chart: Chart, height: int) -> None:
     direction = -1 if chart.rtl else 1
     bottom = top + 26 * max(1, len(chart.bars))
     ET.SubElement(root, "path", {"class": "axis", "d": f"M{_n(origin)} {_n(top)}V{_n(bottom)}"})
-    name_anchor, value_anchor = ("start", "end") if chart.rtl else ("end", "start")
+    # Names stand beside the axis, values past the bar's end: in either direction a name's
+    # anchor is its end and a value's its start (``direction`` mirrors both).
+    name_anchor, value_anchor = "end", "start"
     for index, bar in enumerate(chart.bars):
         y = top + index * 26 + 4
         group = ET.SubElement(root, "g")  # a bar: its name, its rectangle, its value
