@@ -26,6 +26,7 @@ from service.mail.sender import run_mail_worker
 from service.metrics import MetricsMiddleware, metrics_endpoint
 from service.moderation import terms
 from service.photos.endpoint import UPLOAD_PATH, PhotoEndpoints
+from service.privacy import consent_texts
 from service.privacy.retention import run_daily_purge
 from service.private_files import protect_data
 from service.routing.delivery import run_delivery_worker
@@ -48,6 +49,8 @@ def build_services(settings: Settings) -> Services:
     """Database engines and compiled catalogs; a broken catalog stops start-up here."""
     settings.check_startable()
     terms.install(terms.HeldTerms.from_file(settings.moderation_terms_file))
+    # The published consent texts: one edited after publication stops start-up here.
+    consent_texts.published()
     return Services(
         settings=settings,
         db=Database(settings.resolved_database_url),

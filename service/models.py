@@ -19,4 +19,5 @@ def import_all_models() -> None:
     import service.service_requests.models  # noqa: F401
     import service.staff.models  # noqa: F401
     import service.territory.models  # noqa: F401
+    import service.tracking.models  # noqa: F401
     import service.trends.models  # noqa: F401

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError
 from service.outbox.models import OutboxEntry
-from service.privacy import masking
+from service.privacy import consent_texts, masking
 from service.privacy.crypto import FieldCipher, UndecryptableValue
 from service.privacy.errors import PrivacyErrorCode
 from service.privacy.models import (
@@ -131,7 +131,12 @@ def contact_errors(contact: ContactRequest, *, prefix: str = "contact.") -> list
                 field=f"{prefix}followUpConsent",
             )
         )
-    if len(contact.consent_text_version) > MAX_TEXT_VERSION:
+    version = contact.consent_text_version.strip()
+    # A version the service can show later (consentTexts): one it published.
+    if version and (
+        len(contact.consent_text_version) > MAX_TEXT_VERSION
+        or not consent_texts.published().is_published(version)
+    ):
         errors.append(
             DomainError(
                 PrivacyErrorCode.CONSENT_REQUIRED,

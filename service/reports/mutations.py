@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.photos import rules as photos
@@ -25,7 +26,7 @@ from service.reports.types import (
     ReportType,
 )
 from service.schema_support import payload_errors
-from service.staff.permissions import require_item_work
+from service.staff.permissions import ITEM_WRITE, require_item_work
 
 
 def to_contact(value: ContactInput | None) -> ContactRequest | None:
@@ -64,7 +65,8 @@ def report_errors(errors: list[DomainError], info: Info[Context, None]) -> list[
 @strawberry.type
 class ReportMutation:
     @strawberry.mutation(
-        description="Report a problem in public space. No account and no personal data needed."
+        description="Report a problem in public space. No account and no personal data needed.",
+        metadata=field_access.submission(),
     )
     async def report_create(
         self,
@@ -102,7 +104,8 @@ class ReportMutation:
 
     @strawberry.mutation(
         description="An agent at a counter or on the phone reports for a resident without "
-        "digital access (staff only); hands over the reference and a short code."
+        "digital access (staff only); hands over the reference and a short code.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def assisted_report_create(
         self,
@@ -150,7 +153,8 @@ class ReportMutation:
         )
 
     @strawberry.mutation(
-        description="Say « me too » on a report; counted once per device, the count is public."
+        description="Say « me too » on a report; counted once per device, the count is public.",
+        metadata=field_access.submission(),
     )
     async def report_support(
         self,

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.reports.mutations import to_contact
@@ -29,6 +30,7 @@ from service.sensors.types import (
     SensorUpdateInput,
     SensorUpdatePayload,
 )
+from service.staff.permissions import ITEM_WRITE
 
 
 def sensor_errors(errors: list[DomainError], info: Info[Context, None]) -> list[SensorError]:
@@ -79,7 +81,8 @@ def to_fields(value: SensorCreateInput | SensorUpdateInput) -> rules.SensorField
 class SensorMutation:
     @strawberry.mutation(
         description="Add a sensor to the public register (administrators, or the staff of "
-        "its accountable body); audited."
+        "its accountable body); audited.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def sensor_create(
         self,
@@ -103,7 +106,8 @@ class SensorMutation:
         return SensorCreatePayload(sensor=(await sensor_views(info, [row]))[0], errors=[])
 
     @strawberry.mutation(
-        description="Edit a sensor of the register, or remove it (status REMOVED); audited."
+        description="Edit a sensor of the register, or remove it (status REMOVED); audited.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def sensor_update(
         self,
@@ -128,7 +132,8 @@ class SensorMutation:
 
     @strawberry.mutation(
         description="Publish the accountable body's public reply to the opinions on a sensor "
-        "(an empty text withdraws it); audited."
+        "(an empty text withdraws it); audited.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def sensor_reply_publish(
         self,
@@ -149,7 +154,8 @@ class SensorMutation:
 
     @strawberry.mutation(
         description="Give an anonymous opinion on a sensor: one per device and sensor (a "
-        "second replaces the first); rate-limited."
+        "second replaces the first); rate-limited.",
+        metadata=field_access.submission(),
     )
     async def sensor_opinion_create(
         self,
@@ -188,7 +194,8 @@ class SensorMutation:
 
     @strawberry.mutation(
         description="Ask a question about a sensor: it goes to the body accountable for it, "
-        "which answers publicly; follow it with the tracking token, no account needed."
+        "which answers publicly; follow it with the tracking token, no account needed.",
+        metadata=field_access.submission(),
     )
     async def sensor_question_create(
         self,

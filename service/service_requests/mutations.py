@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.photos import rules as photos
@@ -23,7 +24,7 @@ from service.service_requests.types import (
     ServiceRequestFieldsInput,
     ServiceRequestType,
 )
-from service.staff.permissions import require_item_work
+from service.staff.permissions import ITEM_WRITE, require_item_work
 
 
 def to_request(
@@ -59,7 +60,8 @@ def to_request(
 class ServiceRequestMutation:
     @strawberry.mutation(
         description="Request a service. Each answer is checked against its question; errors "
-        "name `answers.<code>`. No account needed; keep the tracking token."
+        "name `answers.<code>`. No account needed; keep the tracking token.",
+        metadata=field_access.submission(),
     )
     async def service_request_create(
         self,
@@ -105,7 +107,8 @@ class ServiceRequestMutation:
 
     @strawberry.mutation(
         description="An agent at a counter or on the phone requests a service for a resident "
-        "without digital access (staff only); hands over the reference and a short code."
+        "without digital access (staff only); hands over the reference and a short code.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def assisted_service_request_create(
         self,

@@ -107,8 +107,9 @@ def _number_answer(question: QuestionSpec, raw: str) -> tuple[str | None, Domain
             Code.ANSWER_OUT_OF_RANGE,
             N_("Please give a number between %(minimum)s and %(maximum)s."),
             field=field,
-            minimum=_plain(low),
-            maximum=_plain(high),
+            # Numbers, written by the translator in the reader's language (« 0,5 »).
+            minimum=int(low) if float(low).is_integer() else low,
+            maximum=int(high) if float(high).is_integer() else high,
         )
     return _plain(number), None
 
@@ -136,8 +137,8 @@ def _datetime_answer(
                 Code.ANSWER_OUT_OF_RANGE,
                 N_("Please choose a date between %(first)s and %(last)s."),
                 field=field,
-                first=first.isoformat(),
-                last=last.isoformat(),
+                first=first,  # dates, written by the translator (« 12 décembre 2026 »)
+                last=last,
             )
     return (moment.isoformat() if moment else day.isoformat()), None
 

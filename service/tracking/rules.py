@@ -60,8 +60,13 @@ class TrackingTokens:
         if item is None or not hmac.compare_digest(
             expected.encode(), given.encode(errors="replace")
         ):
-            raise invalid_token()
-        return await self.item_for(session, self.issue(item), now)
+            # The caller sent a reference and a code, no token: the code is at fault.
+            raise invalid_token(field="code")
+        try:
+            return await self.item_for(session, self.issue(item), now)
+        except DomainError as error:  # expired: said of the code the caller sent
+            error.field = "code"
+            raise
 
     async def item_for(self, session: AsyncSession, token: str, now: datetime) -> Item:
         """The item a token opens, or a DomainError saying why it opens nothing."""
@@ -97,11 +102,11 @@ def may_reopen(item: Item, now: datetime) -> bool:
     )
 
 
-def invalid_token() -> DomainError:
+def invalid_token(field: str = "token") -> DomainError:
     return DomainError(
         TrackingErrorCode.TOKEN_INVALID,
         N_("This tracking code is not valid. Check that it was copied whole."),
-        field="token",
+        field=field,
     )
 
 

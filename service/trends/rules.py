@@ -104,8 +104,8 @@ def checked_period(start: date, end: date, granularity: Granularity) -> Period:
                 TrendsErrorCode.INVALID_PERIOD,
                 N_("Please choose a date between %(first)s and %(last)s."),
                 field=name,
-                first=FIRST_DAY.isoformat(),
-                last=LAST_DAY.isoformat(),
+                first=FIRST_DAY,  # written by the translator in the reader's language
+                last=LAST_DAY,
             )
     if end < start:
         raise DomainError(

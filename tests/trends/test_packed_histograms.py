@@ -1,5 +1,5 @@
 """Packed histograms: one row per slice and measure, kept exact by the consumer (added,
-taken out, emptied rows removed) and converted both ways by migration 0025."""
+taken out, emptied rows removed) and converted both ways by migration 0026."""
 
 from __future__ import annotations
 
@@ -85,10 +85,10 @@ async def test_items_added_and_taken_out_keep_each_slice_histogram_exact(
     }
 
 
-def test_migration_0025_packs_the_histogram_rows_and_unpacks_them_back(tmp_path: Path) -> None:
-    # given a database just before 0025 with per-bin histogram rows
+def test_migration_0026_packs_the_histogram_rows_and_unpacks_them_back(tmp_path: Path) -> None:
+    # given a database just before 0026 with per-bin histogram rows
     url = f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"
-    migrate.upgrade(url, revision="0024_help_places")
+    migrate.upgrade(url, revision="0025_device_items")
     rows = [("*", "*", "m", "2026-03-01", "*", "resolve", b, c) for b, c in ((90, 2), (12, 1))]
     rows += [("kind", "49007", "y", "2026-01-01", "report", "acknowledge", 7, 3)]
     scoped = [("subject", "pothole", *row) for row in rows]
@@ -118,7 +118,7 @@ def test_migration_0025_packs_the_histogram_rows_and_unpacks_them_back(tmp_path:
     assert packed == [("*", "m", "resolve", "12:1 90:2", 3), ("kind", "y", "acknowledge", "7:3", 3)]
     assert scoped_packed == [("subject", "pothole", "12:1 90:2"), ("subject", "pothole", "7:3")]
     # and back
-    migrate.downgrade(url, "0024_help_places")
+    migrate.downgrade(url, "0025_device_items")
     with sqlite3.connect(tmp_path / "service.db") as connection:
         back = connection.execute(
             "SELECT dimension, commune_code, grain, start, value, measure, bin, count "

@@ -5,8 +5,8 @@ spent most of a dashboard page's time in the database driver. The bins of a slic
 histogram are now packed in one text value ("bin:count" pairs, bins ascending), converted
 here from the rows they replace (and back on downgrade).
 
-Revision ID: 0025_packed_histograms
-Revises: 0024_help_places
+Revision ID: 0026_packed_histograms
+Revises: 0025_device_items
 Create Date: 2026-12-05 09:40:00.000000
 """
 
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate writes its AutoString)
 from alembic import op
 
-revision: str = "0025_packed_histograms"
-down_revision: str | None = "0024_help_places"
+revision: str = "0026_packed_histograms"
+down_revision: str | None = "0025_device_items"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
