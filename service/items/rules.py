@@ -9,7 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, insert, text
 from sqlalchemy.orm import Session as OrmSession
@@ -20,12 +20,11 @@ from service.errors import N_, DomainError
 from service.inputs import first_refusal, refused_character
 from service.items.errors import ItemErrorCode
 from service.items.lifecycle import STATUS_CLASS, Status, StatusClass, can_transition
-from service.items.models import EventKind, Item, ItemEvent, ItemKind, Moderation
+from service.items.models import DeliveryState, EventKind, Item, ItemEvent, ItemKind, Moderation
+from service.masking import mask_personal_data
 from service.moderation.terms import held_term
 from service.outbox import rules as outbox
 from service.outbox.models import OutboxEntry
-from service.privacy.rules import mask_personal_data
-from service.routing.rules import RoutingDecision
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
 
@@ -100,6 +99,30 @@ async def find_by_idempotency_key(session: AsyncSession, scope: str, key: str) -
     return (await session.exec(statement)).first()
 
 
+def outside_alm() -> DomainError:
+    """A point outside ALM: every kind of submission, and staff moving a pin, refuse it alike
+    (each payload maps the code to its own enum member of the same name)."""
+    return DomainError(
+        ItemErrorCode.OUTSIDE_ALM,
+        N_("This place is outside the 29 communes of Angers Loire Métropole."),
+        field="latitude",
+    )
+
+
+def device_key_errors(device_key: str) -> list[DomainError]:
+    """A device key (counted once per device: supports, opinions, flags) is written like an
+    idempotency key."""
+    if IDEMPOTENCY_KEY.match(device_key):
+        return []
+    return [
+        DomainError(
+            ItemErrorCode.INVALID_DEVICE_KEY,
+            N_("The device key must be 8 to 100 letters, digits or . _ : -"),
+            field="deviceKey",
+        )
+    ]
+
+
 def reused_key() -> DomainError:
     return DomainError(
         ItemErrorCode.IDEMPOTENCY_KEY_REUSED,
@@ -108,12 +131,26 @@ def reused_key() -> DomainError:
     )
 
 
+class Routed(Protocol):
+    """What the spine keeps of a routing decision (``service.routing.rules.RoutingDecision``
+    is one): the spine never imports routing, routing builds on the spine."""
+
+    @property
+    def competence(self) -> enum.Enum: ...
+    @property
+    def body_code(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def delivery_state(self) -> DeliveryState: ...
+
+
 @dataclass(frozen=True)
 class NewItem:
     kind: ItemKind
     commune_code: str
     category_code: str | None
-    decision: RoutingDecision
+    decision: Routed
     latitude: float | None
     longitude: float | None
     address_text: str | None

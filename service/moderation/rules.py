@@ -1,7 +1,7 @@
 """Moderation of what the public reads: held texts, the public's flags, staff decisions.
 
 The public copy of an item's text (``Item.public_description``) is written once, masked of
-personal data (``service.privacy.masking``). Whether the public may read it is the item's
+personal data (``service.masking``). Whether the public may read it is the item's
 ``moderation`` (and its status: a rejected item's text is not public). Every public surface
 reads it through ``public_text`` / ``public_address``; the staff copy is never touched.
 
@@ -26,10 +26,10 @@ from service.errors import N_, DomainError, ValidationFailed
 from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import EventKind, Item, ItemKind, Moderation
+from service.masking import mask_personal_data
 from service.moderation.errors import ModerationErrorCode
 from service.moderation.models import FlagReason, ItemFlag
 from service.outbox import rules as outbox
-from service.privacy.masking import mask_personal_data
 from service.reference import ReferenceData
 from service.service_requests.models import ServiceRequestDetail
 from service.service_requests.rules import is_public
@@ -91,15 +91,7 @@ def not_found(reference: str) -> DomainError:
 
 def flag_errors(device_key: str, comment: str | None) -> list[DomainError]:
     errors = items.text_errors(comment, field="comment", maximum=MAX_COMMENT)
-    if not items.IDEMPOTENCY_KEY.match(device_key):
-        errors.append(
-            DomainError(
-                ModerationErrorCode.INVALID_DEVICE_KEY,
-                N_("The device key must be 8 to 100 letters, digits or . _ : -"),
-                field="deviceKey",
-            )
-        )
-    return errors
+    return errors + items.device_key_errors(device_key)
 
 
 async def _publicly_readable(

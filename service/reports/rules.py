@@ -4,7 +4,6 @@ nearby, and count "me too" supports."""
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,7 +28,6 @@ from service.territory.rules import coordinate_errors, unknown_commune
 
 MAX_DESCRIPTION = 4_000
 MAX_ADDRESS = 300
-DEVICE_KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
 EARTH_RADIUS_M = 6_371_000.0
 METRES_PER_DEGREE = 111_320.0
 MAX_NEARBY_RADIUS_M = 2_000
@@ -97,20 +95,12 @@ def validation_errors(request: ReportRequest) -> list[DomainError]:
     return errors
 
 
-def outside_alm() -> DomainError:
-    return DomainError(
-        ReportErrorCode.OUTSIDE_ALM,
-        N_("This place is outside the 29 communes of Angers Loire Métropole."),
-        field="latitude",
-    )
-
-
 def commune_of(reference: ReferenceData, request: ReportRequest) -> str:
     """The commune of the point (the point wins over a commune also named), or the one named."""
     if request.point is not None:
         located = reference.locator.locate(*request.point)
         if located is None:
-            raise ValidationFailed([outside_alm()])
+            raise ValidationFailed([items.outside_alm()])
         return located
     if request.commune_code not in reference.communes:
         raise ValidationFailed([unknown_commune(request.commune_code or "")])
@@ -178,9 +168,10 @@ async def submit_report(
             request_fingerprint=fingerprint,
             due_in=due.due_in(reference, DueSubject.CATEGORY, category.code, decision.body_code),
         ),
-        contact=request.contact,
         now=now,
-        cipher=cipher,
+        store_contact=privacy.contact_writer(
+            request.contact, channel=request.channel, now=now, cipher=cipher
+        ),
         store_extra=store_extra,
     )
 
@@ -288,18 +279,6 @@ async def nearby_reports(
     rows = await session.exec(select(Item).where(col(Item.id).in_([i for _, _, i in chosen])))
     by_id = {item.id: item for item in rows.all()}
     return [(by_id[item_id], distance) for _, distance, item_id in chosen]
-
-
-def device_key_errors(device_key: str) -> list[DomainError]:
-    if DEVICE_KEY.match(device_key):
-        return []
-    return [
-        DomainError(
-            ReportErrorCode.INVALID_DEVICE_KEY,
-            N_("The device key must be 8 to 100 letters, digits or . _ : -"),
-            field="deviceKey",
-        )
-    ]
 
 
 def not_found(reference: str) -> DomainError:

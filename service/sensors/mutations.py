@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
-from service.reports.mutations import to_contact
+from service.items.types import to_contact
 from service.schema_support import payload_errors
 from service.sensors import opinions, rules
 from service.sensors.errors import SensorErrorCode

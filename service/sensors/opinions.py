@@ -17,10 +17,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from service.db import Database
 from service.errors import N_, DomainError, ValidationFailed, raise_if_any
 from service.items import rules as items
-from service.items.rules import as_utc
+from service.items.rules import as_utc, device_key_errors
 from service.origins import origin_of
 from service.privacy.rules import keyed_hash, mask_personal_data
-from service.reports.rules import device_key_errors
 from service.sensors import changes
 from service.sensors.errors import SensorErrorCode
 from service.sensors.models import Concern, Sensor, SensorOpinion, SensorStatus, Understood

@@ -491,14 +491,6 @@ async def get_sensor(session: AsyncSession, slug: str) -> Sensor | None:
     return (await session.exec(select(Sensor).where(Sensor.slug == sought))).first()
 
 
-def outside_alm() -> DomainError:
-    return DomainError(
-        SensorErrorCode.OUTSIDE_ALM,
-        N_("This place is outside the 29 communes of Angers Loire Métropole."),
-        field="latitude",
-    )
-
-
 def _apply(
     sensor: Sensor, fields: SensorFields, reference: ReferenceData, today: date
 ) -> list[str]:
@@ -521,7 +513,7 @@ def _apply(
     if fields.latitude is not None and fields.longitude is not None:
         commune = reference.locator.locate(fields.latitude, fields.longitude)
         if commune is None:
-            raise ValidationFailed([outside_alm()])
+            raise ValidationFailed([items.outside_alm()])
         put("latitude", fields.latitude)
         put("longitude", fields.longitude)
         put("commune_code", commune)
@@ -897,7 +889,8 @@ async def submit_question(
         assert item.id is not None and sensor_id is not None
         session.add(SensorQuestion(item_id=item.id, sensor_id=sensor_id))
 
-    return await store_once(db, new, contact=contact, now=now, cipher=cipher, store_extra=link)
+    writer = privacy.contact_writer(contact, channel=new.channel, now=now, cipher=cipher)
+    return await store_once(db, new, now=now, store_contact=writer, store_extra=link)
 
 
 async def sensor_of_question(session: AsyncSession, item_id: int) -> Sensor | None:

@@ -12,9 +12,15 @@ from strawberry.types import Info
 from service.context import Context
 from service.items.models import Item
 from service.items.rules import Audience, as_utc
-from service.items.types import HistoryEntry, ItemView, PageInfo, public_text
+from service.items.types import (
+    ContactInput,
+    HistoryEntry,
+    ItemView,
+    PageInfo,
+    ResidentChannel,
+    public_text,
+)
 from service.pagination import page_size
-from service.reports.types import ContactInput, ResidentChannel
 from service.schema_support import described_enum
 from service.sensors import rules
 from service.sensors.errors import SensorErrorCode

@@ -18,11 +18,11 @@ from service.db import Database
 from service.errors import N_, DomainError, ValidationFailed, raise_if_any
 from service.items import rules as items
 from service.items.models import Item, ItemKind
+from service.items.rules import outside_alm
 from service.items.submission import StoreExtra, Submitted, store_once
 from service.privacy import rules as privacy
 from service.privacy.crypto import FieldCipher
 from service.reference import ReferenceData
-from service.reports.rules import outside_alm
 from service.routing import due
 from service.routing import rules as routing
 from service.routing.models import Competence, DueSubject
@@ -421,9 +421,10 @@ async def submit_service_request(
             request_fingerprint=_fingerprint(request),
             due_in=due.due_in(reference, DueSubject.SERVICE, service.code, decision.body_code),
         ),
-        contact=request.contact,
         now=now,
-        cipher=cipher,
+        store_contact=privacy.contact_writer(
+            request.contact, channel=request.channel, now=now, cipher=cipher
+        ),
         store_extra=store_detail,
     )
     if submitted.replayed:  # the first submission's details, as stored then

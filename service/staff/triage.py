@@ -19,9 +19,9 @@ from service.inputs import MAX_ID
 from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import DeliveryState, EventKind, Item
+from service.items.rules import outside_alm
 from service.outbox import rules as outbox
 from service.reference import ReferenceData
-from service.reports.rules import outside_alm
 from service.routing import due
 from service.routing import rules as routing
 from service.routing.models import Competence, DueSubject
