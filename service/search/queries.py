@@ -18,8 +18,8 @@ from service.items.types import PageInfo, status_label
 from service.pagination import decode_cursor, encode_cursor, page_size
 from service.schema_support import After, PageSize, payload_errors
 from service.search import rules
-from service.search.engine import Hit, SearchFilter, SearchRequest
 from service.search.errors import SearchErrorCode
+from service.search.interface import Hit, SearchFilter, SearchRequest
 from service.search.sensor_source import SENSOR_KIND
 from service.search.types import (
     FacetCount,
@@ -33,9 +33,8 @@ from service.search.types import (
 )
 from service.selections import selected_names
 from service.sensors.models import Sensor, SensorStatus
-from service.sensors.queries import sensor_views
 from service.sensors.signs import STATUS_LABELS as SENSOR_STATUS_LABELS
-from service.sensors.types import SensorType
+from service.sensors.types import SensorType, sensor_views
 from service.staff.permissions import ITEM_ROLES, covered_bodies
 
 CURSOR_KIND = "search"  # a search cursor holds the offset of the next hit

@@ -13,7 +13,6 @@ from service.items.types import to_contact
 from service.schema_support import payload_errors
 from service.sensors import opinions, rules
 from service.sensors.errors import SensorErrorCode
-from service.sensors.queries import sensor_views
 from service.sensors.types import (
     DtprChoiceInput,
     SensorCreateInput,
@@ -28,6 +27,7 @@ from service.sensors.types import (
     SensorReplyPublishPayload,
     SensorUpdateInput,
     SensorUpdatePayload,
+    sensor_views,
 )
 
 

@@ -686,3 +686,11 @@ class SensorQuestionCreatePayload:
         description="Keep it: with it the resident reads the answer without an account."
     )
     errors: list[SensorError] = strawberry.field(description="Empty on success.")
+
+
+async def sensor_views(info: Info[Context, None], sensors: list[Sensor]) -> list[SensorType]:
+    """Views of several sensors with their DTPR signs, in two statements whatever their number."""
+    async with info.context.db.reading() as session:
+        taxonomy = await rules.load_taxonomy(session, info.context.translator.locale)
+        elements = await rules.elements_of(session, [s.id for s in sensors if s.id is not None])
+    return [SensorType.from_row(s, elements[s.id or 0], taxonomy, info) for s in sensors]

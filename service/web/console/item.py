@@ -24,7 +24,7 @@ from service.items.lifecycle import KIND_LABELS, STATUS_LABELS, TRANSITIONS, Sta
 from service.items.models import DeliveryState, EventKind, Item, ItemKind
 from service.items.types import HistoryEntry
 from service.reports import rules as reports
-from service.search.engine import SearchFilter, SearchRequest
+from service.search.interface import SearchFilter, SearchRequest
 from service.settings import SUPPORTED_LOCALES
 from service.staff import actions, templates
 from service.staff.errors import StaffErrorCode
