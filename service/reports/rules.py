@@ -3,7 +3,6 @@ nearby, and count "me too" supports."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,12 +23,11 @@ from service.reports.errors import ReportErrorCode
 from service.routing import due
 from service.routing import rules as routing
 from service.routing.models import DueSubject
+from service.territory.geometry import degrees_around, distance_m
 from service.territory.rules import coordinate_errors, unknown_commune
 
 MAX_DESCRIPTION = 4_000
 MAX_ADDRESS = 300
-EARTH_RADIUS_M = 6_371_000.0
-METRES_PER_DEGREE = 111_320.0
 MAX_NEARBY_RADIUS_M = 2_000
 NEARBY_LIMIT = 20
 
@@ -229,14 +227,6 @@ async def count_reports(session: AsyncSession, report_filter: ReportFilter) -> i
     return int((await session.exec(statement)).one())
 
 
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine), in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
-
-
 def radius_errors(radius_m: int) -> list[DomainError]:
     if 1 <= radius_m <= MAX_NEARBY_RADIUS_M:
         return []
@@ -262,8 +252,7 @@ async def nearby_reports(
     The box around the point is read as (id, position, status) only; the few reports that
     make the cut are loaded whole afterwards (at 100,000 reports a box holds hundreds).
     """
-    dlat = radius_m / METRES_PER_DEGREE
-    dlon = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
+    dlat, dlon = degrees_around(latitude, radius_m)
     box = BoundingBox(latitude - dlat, longitude - dlon, latitude + dlat, longitude + dlon)
     columns = select(Item.id, Item.latitude, Item.longitude, Item.status)
     statement = _filtered(columns, ReportFilter(category_code=category_code, bbox=box))
