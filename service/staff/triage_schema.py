@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
-from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from service.context import Context
@@ -77,15 +76,11 @@ def _errors(errors: list[DomainError], info: Info[Context, None]) -> list[StaffE
     return payload_errors(errors, info.context.translator, StaffError, StaffErrorCode)
 
 
-ItemAction = Callable[[AsyncSession], Awaitable[Item]]
-
-
-async def _act(info: Info[Context, None], action: ItemAction) -> ItemActionPayload:
-    """Run one of ``service.staff.actions`` in a writing transaction; answer the item, or the
-    refusals as typed errors."""
+async def _act(info: Info[Context, None], action: Awaitable[Item]) -> ItemActionPayload:
+    """Await one of ``service.staff.actions`` (it opens its own transaction); answer the item,
+    or the refusals as typed errors."""
     try:
-        async with info.context.db.writing() as session:
-            item = await action(session)
+        item = await action
     except ValidationFailed as failed:
         return ItemActionPayload(item=None, errors=_errors(failed.errors, info))
     except DomainError as error:
@@ -268,7 +263,7 @@ class TriageMutation:
         c = info.context
         return await _act(
             info,
-            lambda s: actions.acknowledge(s, c.caller.staff, reference, c.reference, c.now),
+            actions.acknowledge(c.db, c.caller.staff, reference, c.reference, c.now),
         )
 
     @strawberry.mutation(
@@ -289,8 +284,8 @@ class TriageMutation:
         answer = _answer(public_answer, answer_template_code, answer_language)
         return await _act(
             info,
-            lambda s: actions.transition(
-                s,
+            actions.transition(
+                c.db,
                 c.caller.staff,
                 reference,
                 c.reference,
@@ -318,8 +313,8 @@ class TriageMutation:
         answer = _answer(public_answer, answer_template_code, answer_language)
         return await _act(
             info,
-            lambda s: actions.annotate(
-                s,
+            actions.annotate(
+                c.db,
                 c.caller.staff,
                 reference,
                 c.reference,
@@ -346,9 +341,7 @@ class TriageMutation:
         answer = _answer(reason, answer_template_code, answer_language, field="reason")
         return await _act(
             info,
-            lambda s: actions.reject(
-                s, c.caller.staff, reference, c.reference, c.now, reason=answer
-            ),
+            actions.reject(c.db, c.caller.staff, reference, c.reference, c.now, reason=answer),
         )
 
     @strawberry.mutation(
@@ -367,8 +360,8 @@ class TriageMutation:
         assignee = id_number(staff_id) if staff_id is not None else None
         return await _act(
             info,
-            lambda s: actions.assign(
-                s, c.caller.staff, reference, c.reference, c.now, assignee_id=assignee
+            actions.assign(
+                c.db, c.caller.staff, reference, c.reference, c.now, assignee_id=assignee
             ),
         )
 
@@ -381,15 +374,9 @@ class TriageMutation:
     ) -> ItemContactPayload:
         c = info.context
         try:
-            async with c.db.writing() as session:
-                contact = await actions.read_item_contact(
-                    session,
-                    c.caller.staff,
-                    reference,
-                    c.reference,
-                    c.now,
-                    c.services.contact_cipher,
-                )
+            contact = await actions.read_item_contact(
+                c.db, c.caller.staff, reference, c.reference, c.now, c.services.contact_cipher
+            )
         except DomainError as error:
             return ItemContactPayload(contact=None, errors=_errors([error], info))
         return ItemContactPayload(
@@ -419,8 +406,8 @@ class TriageMutation:
         point = (latitude, longitude) if latitude is not None and longitude is not None else None
         return await _act(
             info,
-            lambda s: actions.reroute(
-                s,
+            actions.reroute(
+                c.db,
                 c.caller.staff,
                 reference,
                 c.reference,
@@ -446,8 +433,8 @@ class TriageMutation:
         c = info.context
         return await _act(
             info,
-            lambda s: actions.mark_duplicate(
-                s,
+            actions.mark_duplicate(
+                c.db,
                 c.caller.staff,
                 reference,
                 c.reference,
