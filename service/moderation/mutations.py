@@ -101,17 +101,16 @@ class ModerationMutation:
     ) -> ItemModeratePayload:
         context = info.context
         try:
-            async with context.db.writing() as session:
-                item = await rules.moderate(
-                    session,
-                    context.caller.staff,
-                    reference,
-                    context.reference,
-                    action,
-                    reason=reason,
-                    new_public_text=public_text,
-                    now=context.now,
-                )
+            item = await rules.moderate(
+                context.db,
+                context.caller.staff,
+                reference,
+                context.reference,
+                action,
+                reason=reason,
+                new_public_text=public_text,
+                now=context.now,
+            )
         except ValidationFailed as failed:
             return ItemModeratePayload(item=None, errors=_errors(failed.errors, info))
         except DomainError as error:

@@ -274,7 +274,7 @@ async def decide(
 
 
 async def moderate(
-    session: AsyncSession,
+    db: Database,
     caller: StaffIdentity | None,
     reference: str,
     data: ReferenceData,
@@ -286,13 +286,14 @@ async def moderate(
 ) -> Item:
     """A decision as any door takes it (GraphQL, the console): who may decide (the handling
     body's staff who work items, with a token scope that writes), the item in their bodies,
-    then ``decide``, in the caller's transaction."""
+    then ``decide``, in its own write transaction."""
     identity = require_item_work(caller, "items:write")
-    item = await triage.item_in_scope(session, reference, covered_bodies(identity, data))
-    await decide(
-        session, identity, item, action, reason=reason, new_public_text=new_public_text, now=now
-    )
-    return item
+    async with db.writing() as session:
+        item = await triage.item_in_scope(session, reference, covered_bodies(identity, data))
+        await decide(
+            session, identity, item, action, reason=reason, new_public_text=new_public_text, now=now
+        )
+        return item
 
 
 async def queue(

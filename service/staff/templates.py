@@ -13,9 +13,11 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.db import Database
 from service.errors import N_, DomainError, ValidationFailed
 from service.items import rules as items
 from service.settings import SUPPORTED_LOCALES
+from service.staff import triage
 from service.staff.errors import StaffErrorCode
 from service.staff.models import AnswerTemplate
 from service.staff.permissions import ASSIGNING_ROLES, forbidden
@@ -96,6 +98,34 @@ async def delete(
     if template is None:
         raise template_not_found(code)
     await session.delete(template)
+
+
+async def save_audited(
+    db: Database,
+    identity: StaffIdentity,
+    *,
+    code: str,
+    language: str,
+    title: str,
+    text: str,
+    now: datetime,
+) -> AnswerTemplate:
+    """``save``, audited, in its own transaction."""
+    async with db.writing() as session:
+        row = await save(
+            session, identity, code=code, language=language, title=title, text=text, now=now
+        )
+        triage.audit(session, identity, "template_saved", None, now, f"{row.code}/{row.language}")
+        return row
+
+
+async def delete_audited(
+    db: Database, identity: StaffIdentity, *, code: str, language: str, now: datetime
+) -> None:
+    """``delete``, audited, in its own transaction."""
+    async with db.writing() as session:
+        await delete(session, identity, code=code, language=language)
+        triage.audit(session, identity, "template_deleted", None, now, f"{code}/{language}")
 
 
 async def listed(

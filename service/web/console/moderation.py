@@ -184,17 +184,16 @@ def decide_post(web: Web) -> Endpoint:
             )
         public_text = form.get("public_text") if action is ModerationAction.EDIT else None
         try:
-            async with web.services.db.writing() as session:
-                item = await rules.moderate(
-                    session,
-                    staff.identity,
-                    reference,
-                    web.services.reference,
-                    action,
-                    reason=form.get("reason"),
-                    new_public_text=public_text,
-                    now=web.services.clock(),
-                )
+            item = await rules.moderate(
+                web.services.db,
+                staff.identity,
+                reference,
+                web.services.reference,
+                action,
+                reason=form.get("reason"),
+                new_public_text=public_text,
+                now=web.services.clock(),
+            )
         except ValidationFailed as failed:
             errors = field_errors(failed.errors, staff.page.translator, FIELDS)
             return await _decision_page(
