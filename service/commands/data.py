@@ -19,7 +19,7 @@ from service.commands.common import (
     now,
     open_checked_instance,
 )
-from service.db import Database
+from service.db import Database, table_of
 from service.privacy.crypto import FieldCipher
 from service.privacy.models import PrivacyLogEntry
 from service.progress import ProgressBar
@@ -132,7 +132,9 @@ def rekey(settings: Settings, _: argparse.Namespace) -> int:
             secrets = reseal_secrets(connection, cipher, advance_secrets)
             subscriptions = reseal_subscriptions(connection, cipher)
             connection.execute(
-                PrivacyLogEntry.__table__.insert().values(  # type: ignore[attr-defined]
+                table_of(PrivacyLogEntry)
+                .insert()
+                .values(
                     at=now(),
                     action=PrivacyAction.REKEY.value,
                     actor="cli",

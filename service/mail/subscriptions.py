@@ -23,6 +23,7 @@ from sqlalchemy import Connection, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.db import table_of
 from service.errors import N_, DomainError
 from service.items.models import EventKind, Item, ItemEvent, ItemKind
 from service.items.rules import Audience, get_by_reference
@@ -353,7 +354,7 @@ def _stale_ids(now: datetime) -> Any:
 def reseal_subscriptions(connection: Connection, cipher: FieldCipher) -> int:
     """Re-encrypt the subscriptions' addresses under the newest key (``rekey``): synchronous,
     on the command's connection, like the contacts'. Returns how many."""
-    table = MailSubscription.__table__  # type: ignore[attr-defined]
+    table = table_of(MailSubscription)
     stale = or_(table.c.key_id.is_(None), table.c.key_id != cipher.current_key_id)
     rows = connection.execute(select(table.c.id, table.c.email).where(stale)).all()
     for row in rows:

@@ -16,6 +16,7 @@ from sqlmodel import col, delete, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service import masking
+from service.db import table_of
 from service.errors import N_, DomainError
 from service.items.models import Item
 from service.items.submission import StoreExtra
@@ -339,7 +340,7 @@ async def announce(session: AsyncSession, topic: str, item_ids: list[int], now: 
         rows = [
             {"topic": topic, "item_id": i, "payload": "{}", "created_at": now} for i in item_ids
         ]
-        table = OutboxEntry.__table__  # type: ignore[attr-defined]
+        table = table_of(OutboxEntry)
         await session.exec(insert(table), params=rows)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.db import Database
+from service.db import Database, table_of
 from service.errors import N_, DomainError, ValidationFailed, raise_if_any
 from service.items import rules as items
 from service.items.models import Item, ItemKind
@@ -38,7 +38,7 @@ MAX_STRING = 200
 MAX_TEXT = 2_000
 NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 ANSWER_LIMITS = {Datatype.STRING: MAX_STRING, Datatype.TEXT: MAX_TEXT}
-_INSERT_DETAIL = insert(ServiceRequestDetail.__table__)  # type: ignore[attr-defined]
+_INSERT_DETAIL = insert(table_of(ServiceRequestDetail))
 
 AnswerValue = str | list[str]
 
