@@ -29,7 +29,6 @@ from service.schema_support import payload_errors
 from service.staff.triage_types import StaffItem
 
 Reference = Annotated[str, strawberry.argument(description="The item's reference.")]
-QUEUE_CURSOR = "mq"  # a moderation queue cursor holds the item's id
 FLAG_DEVICE_PURPOSE = "flag-device"
 
 

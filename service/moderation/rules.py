@@ -30,6 +30,7 @@ from service.masking import mask_personal_data
 from service.moderation.errors import ModerationErrorCode
 from service.moderation.models import FlagReason, ItemFlag
 from service.outbox import rules as outbox
+from service.pagination import decode_cursor, encode_cursor
 from service.reference import ReferenceData
 from service.service_requests.models import ServiceRequestDetail
 from service.service_requests.rules import is_public
@@ -294,6 +295,19 @@ async def moderate(
             session, identity, item, action, reason=reason, new_public_text=new_public_text, now=now
         )
         return item
+
+
+QUEUE_CURSOR = "mq"  # a moderation queue cursor holds the item's id (the API's and the console's)
+
+
+def queue_cursor(item_id: int) -> str:
+    return encode_cursor(QUEUE_CURSOR, item_id)
+
+
+def queue_after(cursor: str | None) -> int | None:
+    """The item id a moderation queue cursor holds (None: the first page); INVALID_CURSOR
+    else."""
+    return decode_cursor(cursor, QUEUE_CURSOR)
 
 
 async def queue(

@@ -16,7 +16,7 @@ from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import Item
 from service.items.types import PageInfo
-from service.pagination import decode_cursor, decode_cursor_pair, encode_cursor, page_size
+from service.pagination import page_size
 from service.schema_support import After, PageSize, payload_errors
 from service.staff import actions, triage
 from service.staff.errors import StaffErrorCode
@@ -58,18 +58,6 @@ AnswerLanguage = Annotated[
         "A resident reading another language is told which one it is written in."
     ),
 ]
-
-
-QUEUE_CURSOR = "q"  # a queue cursor holds the item's support count and id (the keyset)
-AUDIT_CURSOR = "audit"  # an audit cursor holds the entry's id
-
-
-def _cursor(item: Item, order: triage.QueueOrder) -> str:
-    return encode_cursor(QUEUE_CURSOR, *triage.queue_position(item, order))
-
-
-def _queue_position(after: str | None, order: triage.QueueOrder) -> tuple[int, int] | None:
-    return decode_cursor_pair(after, QUEUE_CURSOR, maxima=triage.cursor_maxima(order))
 
 
 def _errors(errors: list[DomainError], info: Info[Context, None]) -> list[StaffError]:
@@ -131,7 +119,7 @@ class TriageQuery:
             overdue_at=context.now if value.overdue else None,
         )
         size = page_size(first, context.settings.max_page_size)
-        after_position = _queue_position(after, order)
+        after_position = triage.queue_after(after, order)
         async with context.db.reading() as session:
             rows, has_next, total, counts = await triage.queue(
                 session,
@@ -154,7 +142,7 @@ class TriageQuery:
         context = info.context
         identity = require_item_work(context.caller.staff, "items:read")
         size = page_size(first, context.settings.max_page_size)
-        after_position = _queue_position(after, triage.QueueOrder.DUE_SOONEST)
+        after_position = triage.queue_after(after, triage.QueueOrder.DUE_SOONEST)
         async with context.db.reading() as session:
             rows, has_next, total, counts = await triage.escalations(
                 session,
@@ -190,7 +178,8 @@ def _queue_page(
     counts: dict[Status, int],
 ) -> TriageQueue:
     edges = [
-        StaffItemEdge(cursor=_cursor(r, order), node=StaffItem.from_row(r, info)) for r in rows
+        StaffItemEdge(cursor=triage.queue_cursor(r, order), node=StaffItem.from_row(r, info))
+        for r in rows
     ]
     return TriageQueue(
         edges=edges,
@@ -225,7 +214,7 @@ class AuditQuery:
         identity = triage.require_audit_reader(context.caller.staff)
         bodies = covered_bodies(identity, context.reference)
         size = page_size(first, context.settings.max_page_size)
-        before_id = decode_cursor(after, AUDIT_CURSOR)
+        before_id = triage.audit_before(after)
         audit_filter = triage.AuditFilter(
             reference=reference,
             staff_id=id_number(staff_id) if staff_id else None,
@@ -248,7 +237,7 @@ class AuditQuery:
             )
             for r in rows
         ]
-        end = encode_cursor(AUDIT_CURSOR, rows[-1].id or 0) if rows else None
+        end = triage.audit_cursor(rows[-1].id or 0) if rows else None
         return AuditLogPage(
             entries=entries, page_info=PageInfo(has_next_page=has_next, end_cursor=end)
         )
