@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from service.settings import PROJECT_ROOT, Settings
+from tests.photos.files import jpeg_with_gps
 from tests.support import ANGERS_TOWN_HALL, operation
 from tests.web.support import shown
 from tests.web.test_browser import axe_violations, shoot
@@ -123,6 +124,18 @@ def report(served: str, description: str, language: str = "fr", **extra: Any) ->
     created: dict[str, Any] = body["data"]["reportCreate"]
     assert not created["errors"], created
     return created
+
+
+def uploaded_photo(served: str) -> str:
+    """A phone's photo sent to the upload endpoint: its upload id."""
+    sent = httpx.post(
+        f"{served}/media/uploads",
+        content=jpeg_with_gps(),
+        headers={"content-type": "image/jpeg", "idempotency-key": f"photo-{uuid.uuid4()}"},
+    )
+    assert sent.status_code == 201, sent.text
+    upload_id: str = sent.json()["uploadId"]
+    return upload_id
 
 
 def accessible(page: Any, axe_source: str, state: str) -> None:
@@ -276,7 +289,8 @@ def test_every_console_page_is_accessible_in_french_and_in_arabic(
 ) -> None:
     # given
     supervisor = new_staff(served_data_dir, "mairie-49007", "supervisor", "Noor Haddad")
-    created = report(served, "Graffiti sur l'abribus.", contact=CONTACT)
+    photo = uploaded_photo(served)
+    created = report(served, "Graffiti sur l'abribus.", contact=CONTACT, photoUploadIds=[photo])
     reference = created["report"]["reference"]
     for language in ("fr", "ar"):
         page.context.clear_cookies()
@@ -291,6 +305,7 @@ def test_every_console_page_is_accessible_in_french_and_in_arabic(
             (f"/console/dossiers/{reference}", "item"),
             (f"/console/dossiers/{reference}?original=graffiti", "item-search"),
             (f"/console/dossiers/{reference}/contact", "contact"),
+            (f"/console/dossiers/{reference}/photos/{photo}", "photo"),
             ("/console/jetons", "tokens"),
             ("/console/dossiers/ALM-1999-000001", "not-found"),
         ):
@@ -306,6 +321,10 @@ def test_every_console_page_is_accessible_in_french_and_in_arabic(
         page.locator("form[action*='/rejet'] button").click()
         assert shown(page.locator("#field-reason-error"))
         accessible(page, axe_source, f"item-errors-{language}")
+        page.goto(f"/console/dossiers/{reference}/photos/{photo}")
+        page.locator("form[action$='/masquage'] button").click()
+        assert shown(page.locator("#field-reason-error"))
+        accessible(page, axe_source, f"photo-errors-{language}")
         page.goto("/console/jetons")
         page.locator("input[name=name]").fill(f"script {language}")
         page.locator("input[name=scopes][value='items:read']").check()

@@ -29,13 +29,15 @@ from service.settings import SUPPORTED_LOCALES
 from service.staff import actions, templates
 from service.staff.errors import StaffErrorCode
 from service.staff.permissions import ASSIGNING_ROLES, covered_bodies
+from service.web.console import paths, photos
 from service.web.console.auth import StaffPage, expired, posted_form, refused, render, require_staff
+from service.web.console.paths import item_path
 from service.web.console.queue import DELIVERY_LABELS, STATUS_COUNTS, form_options
 from service.web.follow_pages import EVENT_LABELS, subject_and_answers
 from service.web.forms import Form, field_errors
 from service.web.rendering import Endpoint, Web
 
-PATH = "/console/dossiers/{reference}"
+PATH = paths.ITEM
 NEARBY_METRES = 250
 SEARCH_HITS = 10
 # Refusals that are not the form's: the page is not the caller's to act on.
@@ -63,10 +65,6 @@ LANGUAGE_NAMES = {
     "de": "Deutsch",
     "ar": "العربية",
 }
-
-
-def item_path(reference: str) -> str:
-    return PATH.format(reference=reference)
 
 
 @dataclass(frozen=True)
@@ -108,16 +106,16 @@ async def _view(web: Web, staff: StaffPage, session: AsyncSession, item: Item) -
     subject, answers = await subject_and_answers(web, page, session, item)
     current = Status(item.status)
     options = form_options(web, page)
-    nearby: list[tuple[Item, str]] = []
-    # Only while it may still be marked a duplicate (the look-up is half the page's cost).
+    nearby: list[tuple[str, str]] = []  # (reference, distance)
+    # Only while it may still be marked a duplicate (the look-up is a quarter of the page).
     latitude, longitude = item.latitude, item.longitude
     if latitude is not None and longitude is not None and Status.DUPLICATE in TRANSITIONS[current]:
-        found = await reports.nearby_reports(
+        found = await reports.nearby_report_summaries(
             session, latitude, longitude, NEARBY_METRES, item.category_code
         )
         nearby = [
-            (other, page.number(round(distance)))
-            for other, distance in found
+            (other.reference, page.number(round(other.distance_m)))
+            for other in found
             if other.id != item.id and other.body_code in bodies and other.duplicate_of_id is None
         ]
     listed = await templates.listed(session, frozenset({item.body_code, identity.body_code}))
@@ -156,6 +154,7 @@ async def _view(web: Web, staff: StaffPage, session: AsyncSession, item: Item) -
         "history": history,
         "nearby": nearby,
         "contact_readable": await actions.contact_readable(session, item.id),
+        "photos": await photos.item_photos(session, staff, item),
         "template_options": template_options,
         "colleagues": colleagues,
         "may_reroute": identity.role in ASSIGNING_ROLES,

@@ -22,7 +22,7 @@ from service.moderation.rules import ModerationAction
 from service.staff import actions
 from service.staff.permissions import covered_bodies, require_item_work
 from service.web.console.auth import StaffPage, expired, posted_form, refused, render, require_staff
-from service.web.console.item import item_path
+from service.web.console.paths import item_path
 from service.web.forms import field_errors
 from service.web.rendering import Endpoint, Web
 
