@@ -98,7 +98,7 @@ class TemplateMutation:
         context = info.context
         try:
             identity = require_item_work(context.caller.staff, "items:write")
-            row = await templates.save_audited(
+            row = await templates.save(
                 context.db,
                 identity,
                 code=str(input.code),
@@ -126,7 +126,7 @@ class TemplateMutation:
         context = info.context
         try:
             identity = require_item_work(context.caller.staff, "items:write")
-            await templates.delete_audited(
+            await templates.delete(
                 context.db, identity, code=str(code), language=language, now=context.now
             )
         except DomainError as error:

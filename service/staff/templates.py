@@ -54,53 +54,6 @@ def _errors(code: str, language: str, title: str, text: str) -> list[DomainError
 
 
 async def save(
-    session: AsyncSession,
-    identity: StaffIdentity,
-    *,
-    code: str,
-    language: str,
-    title: str,
-    text: str,
-    now: datetime,
-) -> AnswerTemplate:
-    """Create or replace the caller's body's template ``code`` in ``language`` (supervisors
-    and admins)."""
-    if identity.role not in ASSIGNING_ROLES:
-        raise forbidden()
-    code, language = code.strip().lower(), language.strip().lower()
-    errors = _errors(code, language, title, text)
-    if errors:
-        raise ValidationFailed(errors)
-    template = await _find(session, identity.body_code, code, language)
-    if template is None:
-        template = AnswerTemplate(
-            body_code=identity.body_code,
-            code=code,
-            language=language,
-            title="",
-            text="",
-            updated_at=now,
-            updated_by_id=identity.staff_id,
-        )
-    template.title, template.text = title.strip(), text.strip()
-    template.updated_at, template.updated_by_id = now, identity.staff_id
-    session.add(template)
-    return template
-
-
-async def delete(
-    session: AsyncSession, identity: StaffIdentity, *, code: str, language: str
-) -> None:
-    """Remove one translation of one of the caller's body's templates."""
-    if identity.role not in ASSIGNING_ROLES:
-        raise forbidden()
-    template = await _find(session, identity.body_code, code.strip().lower(), language)
-    if template is None:
-        raise template_not_found(code)
-    await session.delete(template)
-
-
-async def save_audited(
     db: Database,
     identity: StaffIdentity,
     *,
@@ -110,21 +63,45 @@ async def save_audited(
     text: str,
     now: datetime,
 ) -> AnswerTemplate:
-    """``save``, audited, in its own transaction."""
+    """Create or replace the caller's body's template ``code`` in ``language`` (supervisors
+    and admins), audited, in its own write transaction."""
+    if identity.role not in ASSIGNING_ROLES:
+        raise forbidden()
+    code, language = code.strip().lower(), language.strip().lower()
+    errors = _errors(code, language, title, text)
+    if errors:
+        raise ValidationFailed(errors)
     async with db.writing() as session:
-        row = await save(
-            session, identity, code=code, language=language, title=title, text=text, now=now
-        )
-        triage.audit(session, identity, "template_saved", None, now, f"{row.code}/{row.language}")
-        return row
+        template = await _find(session, identity.body_code, code, language)
+        if template is None:
+            template = AnswerTemplate(
+                body_code=identity.body_code,
+                code=code,
+                language=language,
+                title="",
+                text="",
+                updated_at=now,
+                updated_by_id=identity.staff_id,
+            )
+        template.title, template.text = title.strip(), text.strip()
+        template.updated_at, template.updated_by_id = now, identity.staff_id
+        session.add(template)
+        triage.audit(session, identity, "template_saved", None, now, f"{code}/{language}")
+        return template
 
 
-async def delete_audited(
+async def delete(
     db: Database, identity: StaffIdentity, *, code: str, language: str, now: datetime
 ) -> None:
-    """``delete``, audited, in its own transaction."""
+    """Remove one translation of one of the caller's body's templates, audited, in its own
+    write transaction."""
+    if identity.role not in ASSIGNING_ROLES:
+        raise forbidden()
     async with db.writing() as session:
-        await delete(session, identity, code=code, language=language)
+        template = await _find(session, identity.body_code, code.strip().lower(), language)
+        if template is None:
+            raise template_not_found(code)
+        await session.delete(template)
         triage.audit(session, identity, "template_deleted", None, now, f"{code}/{language}")
 
 
