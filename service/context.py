@@ -41,8 +41,9 @@ from service.privacy.rules import keyed_hash
 from service.reference import ReferenceData, load_reference_data
 from service.response_cache import PublicResponseCache
 from service.search.documents import BuildContext
-from service.search.engine import SearchEngine, open_engine
+from service.search.factory import open_engine
 from service.search.indexer import Indexer
+from service.search.interface import SearchEngine
 from service.search.status import StatusRecorder
 from service.sensors.opinions import OpinionThrottle
 from service.settings import Settings

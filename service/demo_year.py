@@ -23,6 +23,7 @@ from sqlalchemy import func, insert, select
 from sqlmodel import col
 
 from service.context import Services
+from service.db import table_of
 from service.i18n.translator import LOCAL_TIMEZONE
 from service.items.models import DeliveryState, Item, ItemKind, ReferenceCounter
 from service.reference import ReferenceData
@@ -235,7 +236,7 @@ async def seed_demo_year(
             if counter is not None:
                 counter.last = last
         await session.flush()
-        table = Item.__table__  # type: ignore[attr-defined]
+        table = table_of(Item)
         for start in range(0, len(rows), 1000):
             await session.exec(insert(table), params=rows[start : start + 1000])
         ids = dict(
@@ -249,7 +250,7 @@ async def seed_demo_year(
         )
         if details:
             await session.exec(
-                insert(ServiceRequestDetail.__table__),  # type: ignore[attr-defined]
+                insert(table_of(ServiceRequestDetail)),
                 params=[
                     {"item_id": ids[f"{seed}-{index}"], "service_code": code, "answers": "{}"}
                     for index, code in details
@@ -287,5 +288,5 @@ async def _opinions(session: Any, today: date, draw: random.Random) -> int:
                     "updated_at": moment,
                 }
             )
-    await session.exec(insert(SensorOpinion.__table__), params=rows)  # type: ignore[attr-defined]
+    await session.exec(insert(table_of(SensorOpinion)), params=rows)
     return len(rows)

@@ -1,6 +1,7 @@
-"""Limits shared by every worker and host: rate limits and cost budgets (RateLimiter), login
-throttles (LoginThrottle) and opinion throttles (OpinionThrottle) counted in Redis (or Valkey)
-when ``SERVICE_REDIS_URL`` is set, so that N workers or hosts do not mean N times a limit.
+"""Limits shared by every worker and host: rate limits, cost budgets and opinion throttles
+(one token bucket, RateLimiter; OpinionThrottle is a use of it) and login throttles
+(LoginThrottle, failures in a sliding window) counted in Redis (or Valkey) when
+``SERVICE_REDIS_URL`` is set, so that N workers or hosts do not mean N times a limit.
 
 Same algorithms and keys as the in-process classes they extend (their docstrings explain
 them), computed inside Redis by small Lua scripts (one round trip per check, atomic across
@@ -37,17 +38,23 @@ PREFIX = "alm:"
 SOCKET_TIMEOUT_SECONDS = 0.5
 COMPLAIN_EVERY_SECONDS = 60.0
 
-# GCRA: KEYS[1] the bucket; ARGV interval, cost, window. Returns "0" or the seconds to wait.
+# GCRA over every key, all or none: KEYS the buckets; ARGV window, cost, then one interval
+# (window / limit) per key. Returns "0" or the seconds to wait (the longest).
 _GCRA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local interval, cost, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local arrival = tonumber(redis.call('GET', KEYS[1]) or now)
-if arrival < now then arrival = now end
-local new = arrival + cost * interval
-local wait = new - now - window
+local window, cost = tonumber(ARGV[1]), tonumber(ARGV[2])
+local news, wait = {}, 0
+for i = 1, #KEYS do
+  local arrival = tonumber(redis.call('GET', KEYS[i]) or now)
+  if arrival < now then arrival = now end
+  news[i] = arrival + cost * tonumber(ARGV[i + 2])
+  if news[i] - now - window > wait then wait = news[i] - now - window end
+end
 if wait > 0 then return tostring(wait) end
-redis.call('SET', KEYS[1], tostring(new), 'PX', math.ceil((new - now) * 1000) + 1)
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], tostring(news[i]), 'PX', math.ceil((news[i] - now) * 1000) + 1)
+end
 return '0'
 """
 
@@ -81,22 +88,6 @@ end
 return 1
 """
 
-# Fixed windows: KEYS the counters; ARGV window seconds, then one limit per key. 1 admitted.
-_ALLOW = """
-local t = redis.call('TIME')
-local window = math.floor(tonumber(t[1]) / tonumber(ARGV[1]))
-for i = 1, #KEYS do
-  local n = tonumber(redis.call('GET', KEYS[i] .. ':' .. window) or '0')
-  if n >= tonumber(ARGV[i + 1]) then return 0 end
-end
-for i = 1, #KEYS do
-  local k = KEYS[i] .. ':' .. window
-  redis.call('INCR', k)
-  redis.call('EXPIRE', k, math.ceil(tonumber(ARGV[1])) + 1)
-end
-return 1
-"""
-
 T = TypeVar("T")
 
 
@@ -110,7 +101,6 @@ class SharedStore:
         self.gcra = self.client.register_script(_GCRA)
         self.blocked = self.client.register_script(_BLOCKED)
         self.failed = self.client.register_script(_FAILED)
-        self.allow = self.client.register_script(_ALLOW)
         self.monotonic = monotonic
         self._complained = float("-inf")
 
@@ -172,7 +162,7 @@ class SharedRateLimiter(RateLimiter):
         def shared() -> float:
             interval = WINDOW_SECONDS / per_minute
             answer: Any = store.gcra(
-                keys=[PREFIX + "rate:" + key], args=[repr(interval), cost, WINDOW_SECONDS]
+                keys=[PREFIX + "rate:" + key], args=[WINDOW_SECONDS, cost, repr(interval)]
             )
             return float(answer)
 
@@ -241,12 +231,10 @@ class SharedOpinionThrottle(OpinionThrottle):
         store = self.store
         if store is None:
             return super().allow(device_key, origin_key)
-        keys = [PREFIX + "opinions:d:" + device_key]
-        args: list[float] = [self.window_seconds, self.per_device]
-        if origin_key:
-            keys.append(PREFIX + "opinions:o:" + origin_key)
-            args.append(self.per_origin)
+        limits = self.limits(device_key, origin_key)
+        keys = [PREFIX + "opinions:" + key for key, _ in limits]
+        args = [self.window_seconds, 1] + [repr(self.window_seconds / n) for _, n in limits]
         return store.run(
-            lambda: bool(store.allow(keys=keys, args=args)),
+            lambda: float(store.gcra(keys=keys, args=args)) == 0.0,
             lambda: OpinionThrottle.allow(self, device_key, origin_key),
         )

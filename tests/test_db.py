@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
 from pathlib import Path
 
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 from sqlmodel import select
 
 from service.db import Database, create_sync_engine
@@ -134,3 +135,30 @@ def test_the_queue_indexes_alembic_cannot_compare_are_made_by_the_migrations(
     # then
     assert indexes["ix_item_body_status"]["column_names"] == ["body_code", "status"]
     assert len(ordered) == 1 and "support_count DESC" in ordered[0]
+
+
+def test_sqlite_sessions_run_inline_on_the_sync_engine(tmp_path: Path) -> None:
+    """The two undocumented hooks ``Database`` relies on for SQLite (see its docstring): a
+    session bound to the sync engine after construction, and results left open closed by
+    ``_async_soft_close``. Statements run on the event loop's own thread (no thread hop)."""
+    # given
+    db = Database(f"sqlite:///{tmp_path / 'inline.db'}")
+    threads: set[int] = set()
+    event.listen(
+        db.read_engine, "before_cursor_execute", lambda *_: threads.add(threading.get_ident())
+    )
+
+    async def read() -> int:
+        async with db.reading() as session:
+            bound = session.sync_session.bind
+            result = await session.exec(text("SELECT 1 UNION ALL SELECT 2"))  # type: ignore[call-overload]
+            first = int(result.first()[0])  # closes the result with a row unread
+            assert bound is db.read_engine
+            return first
+
+    # when
+    first = asyncio.run(read())
+    asyncio.run(db.dispose())
+    # then
+    assert first == 1
+    assert threads == {threading.get_ident()}

@@ -19,7 +19,7 @@ from service.commands.common import (
     now,
     open_checked_instance,
 )
-from service.db import Database
+from service.db import Database, table_of
 from service.privacy.crypto import FieldCipher
 from service.privacy.models import PrivacyLogEntry
 from service.progress import ProgressBar
@@ -132,7 +132,9 @@ def rekey(settings: Settings, _: argparse.Namespace) -> int:
             secrets = reseal_secrets(connection, cipher, advance_secrets)
             subscriptions = reseal_subscriptions(connection, cipher)
             connection.execute(
-                PrivacyLogEntry.__table__.insert().values(  # type: ignore[attr-defined]
+                table_of(PrivacyLogEntry)
+                .insert()
+                .values(
                     at=now(),
                     action=PrivacyAction.REKEY.value,
                     actor="cli",
@@ -203,7 +205,7 @@ def reindex(settings: Settings, _: argparse.Namespace) -> int:
 def print_set_aside(settings: Settings) -> None:
     """The documents left out of the index (a builder's bug on them, a text the engine
     refused), for staff to look at: their keys and the error's type (the log has more)."""
-    from service.search.engine import open_engine
+    from service.search.factory import open_engine
 
     engine = open_engine(settings.search_engine, settings.search_dir)
     try:
@@ -251,7 +253,7 @@ def ensure_index_follows(settings: Settings) -> None:
     """Before serving or indexing: an index that follows another database, or one of unknown
     origin that holds documents, is rebuilt from this one; an empty one is labelled."""
     from service.instance import index as identity
-    from service.search.engine import open_engine
+    from service.search.factory import open_engine
 
     instance = open_checked_instance(settings)
     relation = identity.relation(settings.search_dir, instance)

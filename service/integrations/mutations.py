@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from sqlalchemy.exc import IntegrityError
 from strawberry.types import Info
 
 from service import field_access
 from service.context import Context
-from service.errors import N_, DomainError
+from service.errors import DomainError, ValidationFailed
 from service.inputs import id_number
 from service.integrations import rules, webhooks
 from service.integrations.access import require_client, require_client_admin
@@ -58,31 +57,17 @@ class ApiClientMutation:
             return ApiClientCreatePayload(
                 api_client=None, key=None, errors=integration_errors([error], info)
             )
-        errors = rules.client_errors(input.name, scopes)
-        if errors:
-            return ApiClientCreatePayload(
-                api_client=None, key=None, errors=integration_errors(errors, info)
-            )
-        taken = DomainError(
-            IntegrationErrorCode.NAME_TAKEN,
-            N_("There is already an API client named %(name)s."),
-            field="name",
-            name=input.name,
-        )
         try:
-            async with context.db.writing() as session:
-                if await rules.name_taken(session, input.name):
-                    raise taken
-                client, key = await rules.create_api_client(
-                    session,
-                    input.name,
-                    context.now,
-                    scopes,
-                    trusted_documents_only=input.trusted_documents_only,
-                )
-        except IntegrityError:  # created by someone else at the same moment
+            client, key = await rules.register_api_client(
+                context.db,
+                input.name,
+                scopes,
+                context.now,
+                trusted_documents_only=input.trusted_documents_only,
+            )
+        except ValidationFailed as failed:
             return ApiClientCreatePayload(
-                api_client=None, key=None, errors=integration_errors([taken], info)
+                api_client=None, key=None, errors=integration_errors(failed.errors, info)
             )
         except DomainError as error:
             return ApiClientCreatePayload(
@@ -102,15 +87,7 @@ class ApiClientMutation:
         context = info.context
         try:
             require_client_admin(context.caller.staff)
-            async with context.db.writing() as session:
-                if not await rules.revoke_api_client(session, name, context.now):
-                    raise DomainError(
-                        IntegrationErrorCode.NOT_FOUND,
-                        N_("There is no active API client named %(name)s."),
-                        field="name",
-                        name=name[:60],
-                    )
-                client = await rules.client_by_name(session, name)
+            client = await rules.revoke_api_client_named(context.db, name, context.now)
         except DomainError as error:
             return ApiClientRevokePayload(api_client=None, errors=integration_errors([error], info))
         return ApiClientRevokePayload(
@@ -136,39 +113,21 @@ class WebhookMutation:
         try:
             client = require_client(context.caller.client)
             settings = context.services.settings
-            errors = webhooks.url_errors(
+            webhook, secret = await webhooks.add_webhook(
+                context.db,
+                client.client_id,
                 input.url,
+                input.event_types,
+                context.now,
+                context.services.contact_cipher,
+                limit=context.settings.webhooks_per_client,
                 allow_private=settings.webhooks_allow_private
                 and settings.environment == "development",
             )
-            if not input.event_types:
-                errors.append(
-                    DomainError(
-                        IntegrationErrorCode.INVALID_EVENT_TYPE,
-                        N_("Choose at least one event type."),
-                        field="eventTypes",
-                    )
-                )
-            if errors:
-                return WebhookCreatePayload(
-                    webhook=None, signing_secret=None, errors=integration_errors(errors, info)
-                )
-            async with context.db.writing() as session:
-                limit = context.settings.webhooks_per_client
-                if await webhooks.count_webhooks(session, client.client_id) >= limit:
-                    raise DomainError(
-                        IntegrationErrorCode.TOO_MANY_WEBHOOKS,
-                        N_("A client may have at most %(limit)s webhooks."),
-                        limit=limit,
-                    )
-                webhook, secret = await webhooks.create_webhook(
-                    session,
-                    client.client_id,
-                    input.url,
-                    input.event_types,
-                    context.now,
-                    context.services.contact_cipher,
-                )
+        except ValidationFailed as failed:
+            return WebhookCreatePayload(
+                webhook=None, signing_secret=None, errors=integration_errors(failed.errors, info)
+            )
         except DomainError as error:
             return WebhookCreatePayload(
                 webhook=None, signing_secret=None, errors=integration_errors([error], info)
@@ -208,15 +167,10 @@ async def _change_webhook(
     try:
         client = require_client(context.caller.client)
         identifier = id_number(id)
-        async with context.db.writing() as session:
-            webhook = await webhooks.webhook_of(session, client.client_id, identifier)
-            shown = WebhookType.from_row(webhook)
-            if delete:
-                await webhooks.delete_webhook(session, webhook)
-            else:
-                webhooks.enable(webhook)
-                session.add(webhook)
-                shown = WebhookType.from_row(webhook)
+        webhook = await webhooks.change_webhook(
+            context.db, client.client_id, identifier, delete=delete
+        )
+        shown = WebhookType.from_row(webhook)
     except DomainError as error:
         return WebhookPayload(webhook=None, errors=integration_errors([error], info))
     return WebhookPayload(webhook=shown, errors=[])

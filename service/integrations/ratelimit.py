@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from service.origins import origin_of
@@ -68,14 +68,23 @@ class RateLimiter:
     def hit(self, key: str, per_minute: int, cost: int = 1) -> float:
         """Count ``cost`` units for ``key``; 0.0 if admitted, else the seconds to wait
         (nothing is counted for a refused call)."""
+        return self.hit_all([(key, per_minute)], WINDOW_SECONDS, cost)
+
+    def hit_all(
+        self, limits: Sequence[tuple[str, int]], window_seconds: float, cost: int = 1
+    ) -> float:
+        """Count ``cost`` units for every key, each admitting its limit per
+        ``window_seconds``: all or none. 0.0 if admitted, else the longest wait."""
         now = self.monotonic()
-        interval = WINDOW_SECONDS / per_minute
-        arrival = max(self._arrivals.get(key, now), now)
-        new_arrival = arrival + cost * interval
-        wait = new_arrival - now - WINDOW_SECONDS
+        arrivals = []
+        for key, limit in limits:
+            arrival = max(self._arrivals.get(key, now), now)
+            arrivals.append(arrival + cost * (window_seconds / limit))
+        wait = max(new_arrival - now - window_seconds for new_arrival in arrivals)
         if wait > 0:
             return wait
         if len(self._arrivals) >= MAX_KEYS:  # forget keys whose bucket is full again
             self._arrivals = {k: v for k, v in self._arrivals.items() if v > now}
-        self._arrivals[key] = new_arrival
+        for (key, _), new_arrival in zip(limits, arrivals, strict=True):
+            self._arrivals[key] = new_arrival
         return 0.0

@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.errors import N_, DomainError
+from service.db import Database
+from service.errors import N_, DomainError, raise_if_any
 from service.integrations.errors import IntegrationErrorCode
 from service.integrations.models import ApiClient
 
@@ -165,3 +167,48 @@ async def list_api_clients(session: AsyncSession) -> list[ApiClient]:
 
 async def client_by_name(session: AsyncSession, name: str) -> ApiClient | None:
     return (await session.exec(select(ApiClient).where(ApiClient.name == name))).first()
+
+
+def name_taken_error(name: str) -> DomainError:
+    return DomainError(
+        IntegrationErrorCode.NAME_TAKEN,
+        N_("There is already an API client named %(name)s."),
+        field="name",
+        name=name,
+    )
+
+
+async def register_api_client(
+    db: Database,
+    name: str,
+    scopes: Iterable[str],
+    now: datetime,
+    *,
+    trusted_documents_only: bool = False,
+) -> tuple[ApiClient, str]:
+    """Check the name and scopes, then create the client in its own transaction: its key is
+    returned once. A name already taken (even at the same moment) is NAME_TAKEN."""
+    scopes = list(scopes)
+    raise_if_any(client_errors(name, scopes))
+    try:
+        async with db.writing() as session:
+            if await name_taken(session, name):
+                raise name_taken_error(name)
+            return await create_api_client(
+                session, name, now, scopes, trusted_documents_only=trusted_documents_only
+            )
+    except IntegrityError:  # created by someone else at the same moment
+        raise name_taken_error(name) from None
+
+
+async def revoke_api_client_named(db: Database, name: str, now: datetime) -> ApiClient | None:
+    """Revoke the active client of this name (NOT_FOUND without one); the client as it is."""
+    async with db.writing() as session:
+        if not await revoke_api_client(session, name, now):
+            raise DomainError(
+                IntegrationErrorCode.NOT_FOUND,
+                N_("There is no active API client named %(name)s."),
+                field="name",
+                name=name[:60],
+            )
+        return await client_by_name(session, name)

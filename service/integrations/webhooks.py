@@ -18,7 +18,7 @@ import json
 import logging
 import secrets
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -28,7 +28,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
-from service.errors import N_, DomainError
+from service.errors import N_, DomainError, raise_if_any
 from service.integrations import changes
 from service.integrations.changes import ChangeKind
 from service.integrations.errors import IntegrationErrorCode
@@ -163,6 +163,52 @@ async def delete_webhook(session: AsyncSession, webhook: Webhook) -> None:
 
 def enable(webhook: Webhook) -> None:
     webhook.disabled_at, webhook.disabled_reason, webhook.failures_in_a_row = None, None, 0
+
+
+async def add_webhook(
+    db: Database,
+    client_id: int,
+    url: str,
+    kinds: Sequence[ChangeKind],
+    now: datetime,
+    cipher: FieldCipher,
+    *,
+    limit: int,
+    allow_private: bool,
+) -> tuple[Webhook, str]:
+    """Check the URL and the event types, then subscribe the client (at most ``limit``
+    webhooks) in its own transaction; the signing secret is returned once."""
+    errors = url_errors(url, allow_private=allow_private)
+    if not kinds:
+        errors.append(
+            DomainError(
+                IntegrationErrorCode.INVALID_EVENT_TYPE,
+                N_("Choose at least one event type."),
+                field="eventTypes",
+            )
+        )
+    raise_if_any(errors)
+    async with db.writing() as session:
+        if await count_webhooks(session, client_id) >= limit:
+            raise DomainError(
+                IntegrationErrorCode.TOO_MANY_WEBHOOKS,
+                N_("A client may have at most %(limit)s webhooks."),
+                limit=limit,
+            )
+        return await create_webhook(session, client_id, url, kinds, now, cipher)
+
+
+async def change_webhook(db: Database, client_id: int, webhook_id: int, *, delete: bool) -> Webhook:
+    """Delete one of the client's webhooks (and its log), or enable it again; the webhook as
+    it was deleted or as it is now."""
+    async with db.writing() as session:
+        webhook = await webhook_of(session, client_id, webhook_id)
+        if delete:
+            await delete_webhook(session, webhook)
+        else:
+            enable(webhook)
+            session.add(webhook)
+        return webhook
 
 
 # ---------------------------------------------------------------------------- planning

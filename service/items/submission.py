@@ -1,5 +1,9 @@
 """Store a new item exactly once per idempotency key: the one code path every kind of
-submission (report, service request...) takes after its own validation and routing."""
+submission (report, service request...) takes after its own validation and routing.
+
+The spine imports neither routing nor privacy (they build on its models): the routing
+decision comes in as a value, the consented contact as a writer from
+``service.privacy.rules.contact_writer``."""
 
 from __future__ import annotations
 
@@ -12,11 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
 from service.errors import ValidationFailed
-from service.invariants import required, required_row
+from service.invariants import required_row
 from service.items import rules as items
 from service.items.models import Item
-from service.privacy import rules as privacy
-from service.privacy.crypto import FieldCipher
 
 # What a kind of item stores beside the spine, in the same transaction (its own table).
 StoreExtra = Callable[[AsyncSession, Item], Awaitable[None]]
@@ -32,14 +34,14 @@ async def store_once(
     db: Database,
     new: items.NewItem,
     *,
-    contact: privacy.ContactRequest | None,
     now: datetime,
-    cipher: FieldCipher | None = None,
+    store_contact: StoreExtra | None = None,
     store_extra: StoreExtra | None = None,
 ) -> Submitted:
-    """Insert the item, its history, its outbox entry, its consented contact (encrypted with
-    ``cipher``) and whatever ``store_extra`` adds, in one write transaction; or return the
-    earlier item of the same idempotency key (a retry), refusing it when the content differs.
+    """Insert the item, its history, its outbox entry, its consented contact (what
+    ``store_contact`` writes) and whatever ``store_extra`` adds, in one write transaction; or
+    return the earlier item of the same idempotency key (a retry), refusing it when the
+    content differs.
 
     Concurrent retries cannot create two items: SQLite serialises writers (BEGIN IMMEDIATE),
     and on PostgreSQL the unique key makes the loser re-read.
@@ -56,12 +58,8 @@ async def store_once(
                     required_row(existing, "item", "idempotency key"), new.request_fingerprint
                 )
             assert item.id is not None
-            if contact is not None:
-                # A contact is stored encrypted: the caller passes the cipher.
-                sealing = required(cipher, "the cipher contacts are stored with")
-                await privacy.store_contact(
-                    session, item.id, contact, channel=new.channel, now=now, cipher=sealing
-                )
+            if store_contact is not None:
+                await store_contact(session, item)
             if store_extra is not None:
                 await store_extra(session, item)
             return Submitted(item, replayed=False)

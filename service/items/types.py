@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -22,10 +23,11 @@ from service.items.models import (
     location_precision,
 )
 from service.items.rules import Audience, Channel, as_utc
+from service.masking import mask_personal_data
 from service.moderation import rules as moderation
 from service.photos.types import Audience as PhotoAudience
 from service.photos.types import PhotoType, item_photos
-from service.privacy.rules import mask_personal_data
+from service.privacy.rules import ContactRequest
 from service.routing.types import CategoryType
 from service.schema_support import described_enum
 from service.territory.types import BodyType, CommuneType
@@ -298,3 +300,70 @@ class ItemView:
     ) -> list[HistoryEntry]:
         rows = await info.context.history_loader.load((self.item_id, audiences))
         return [HistoryEntry.from_row(r, info.context.translator, public=public) for r in rows]
+
+
+@strawberry.input(description="How to contact the resident, only with their explicit consent.")
+class ContactInput:
+    name: str | None = strawberry.field(default=None, description="Name, if they wish.")
+    email: str | None = strawberry.field(default=None, description="E-mail address.")
+    phone: str | None = strawberry.field(default=None, description="Phone number.")
+    follow_up_consent: bool = strawberry.field(
+        description="The resident agrees to be contacted about this report. Required."
+    )
+    consent_text_version: str = strawberry.field(
+        description="Version of the consent text the resident read, e.g. 2026-01."
+    )
+    share_with_handling_body: bool = strawberry.field(
+        default=False,
+        description="The resident agrees that the handling body receives these details.",
+    )
+    satisfaction_survey_consent: bool = strawberry.field(
+        default=False,
+        description="The resident agrees to be asked afterwards how it went.",
+    )
+
+
+class ResidentChannel(enum.Enum):
+    APP = "app"
+    WEB = "web"
+
+
+described_enum(
+    ResidentChannel,
+    name="ResidentChannel",
+    description="Where a resident sends a report from (agents use other channels).",
+    values={ResidentChannel.APP: "The mobile app.", ResidentChannel.WEB: "The website."},
+)
+
+
+class AssistedChannel(enum.Enum):
+    COUNTER = "counter"
+    PHONE = "phone"
+    LETTER = "letter"
+
+
+described_enum(
+    AssistedChannel,
+    name="AssistedChannel",
+    description="How a resident without digital access reached an agent.",
+    values={
+        AssistedChannel.COUNTER: "At a town-hall counter.",
+        AssistedChannel.PHONE: "By phone.",
+        AssistedChannel.LETTER: "By letter.",
+    },
+)
+
+
+def to_contact(value: ContactInput | None) -> ContactRequest | None:
+    """The contact a submission's input carries, as the privacy rules take it."""
+    if value is None:
+        return None
+    return ContactRequest(
+        name=value.name,
+        email=value.email,
+        phone=value.phone,
+        follow_up_consent=value.follow_up_consent,
+        consent_text_version=value.consent_text_version,
+        share_with_body=value.share_with_handling_body,
+        satisfaction_survey=value.satisfaction_survey_consent,
+    )

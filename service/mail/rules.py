@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.db import table_of
 from service.items.lifecycle import Status
 from service.items.models import Item
 from service.mail.models import MailKind, MailMessage, MailStatus
@@ -156,7 +157,7 @@ async def queue(
 ) -> int:
     """Queue one message (for an item's resident, a subscription or an agent) unless ``dedupe_key``
     was queued before; returns 1 if it was queued now."""
-    columns = MailMessage.__table__.c  # type: ignore[attr-defined]
+    columns = table_of(MailMessage).c
     inserted = (
         await session.exec(  # type: ignore[call-overload]
             text(

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.db import table_of
 from service.errors import N_, DomainError
 from service.items.models import EventKind, Item, ItemEvent, ItemKind
 from service.items.rules import Audience, get_by_reference
@@ -31,6 +32,7 @@ from service.mail.models import MailKind, MailMessage, MailSubscription
 from service.privacy.crypto import FieldCipher
 from service.privacy.rules import EMAIL, EMAIL_LOOKUP, MAX_EMAIL, normalise_email
 from service.routing.models import Category
+from service.territory.geometry import degrees_around, distance_m
 from service.territory.models import Commune
 
 SALT = "mail-subscription-v1"
@@ -234,18 +236,15 @@ def matches(subscription: MailSubscription, item: Item) -> bool:
         return False
     if subscription.latitude is not None and subscription.longitude is not None:
         radius = subscription.radius_meters or MIN_RADIUS
-        return distance_m(subscription.latitude, subscription.longitude, item) <= radius
+        return distance_to_item(subscription.latitude, subscription.longitude, item) <= radius
     return True
 
 
-def distance_m(latitude: float, longitude: float, item: Item) -> float:
-    """Great-circle distance from the point to the item, in metres (haversine)."""
+def distance_to_item(latitude: float, longitude: float, item: Item) -> float:
+    """Great-circle distance from the point to the item, in metres (infinite without a pin)."""
     if item.latitude is None or item.longitude is None:
         return math.inf
-    phi1, phi2 = math.radians(latitude), math.radians(item.latitude)
-    d_phi, d_lambda = phi2 - phi1, math.radians(item.longitude - longitude)
-    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+    return distance_m(latitude, longitude, item.latitude, item.longitude)
 
 
 async def new_reports(
@@ -266,8 +265,7 @@ async def new_reports(
     if subscription.latitude is not None and subscription.longitude is not None:
         # A box around the circle first (indexed columns), the exact distance then.
         radius = subscription.radius_meters or MIN_RADIUS
-        d_lat = radius / 111_320
-        d_lon = radius / (111_320 * max(math.cos(math.radians(subscription.latitude)), 0.01))
+        d_lat, d_lon = degrees_around(subscription.latitude, radius)
         statement = statement.where(
             col(Item.latitude).between(
                 subscription.latitude - d_lat, subscription.latitude + d_lat
@@ -356,7 +354,7 @@ def _stale_ids(now: datetime) -> Any:
 def reseal_subscriptions(connection: Connection, cipher: FieldCipher) -> int:
     """Re-encrypt the subscriptions' addresses under the newest key (``rekey``): synchronous,
     on the command's connection, like the contacts'. Returns how many."""
-    table = MailSubscription.__table__  # type: ignore[attr-defined]
+    table = table_of(MailSubscription)
     stale = or_(table.c.key_id.is_(None), table.c.key_id != cipher.current_key_id)
     rows = connection.execute(select(table.c.id, table.c.email).where(stale)).all()
     for row in rows:

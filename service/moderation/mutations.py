@@ -31,7 +31,6 @@ from service.staff.permissions import ITEM_WRITE
 from service.staff.triage_types import StaffItem
 
 Reference = Annotated[str, strawberry.argument(description="The item's reference.")]
-QUEUE_CURSOR = "mq"  # a moderation queue cursor holds the item's id
 FLAG_DEVICE_PURPOSE = "flag-device"
 
 
@@ -105,17 +104,16 @@ class ModerationMutation:
     ) -> ItemModeratePayload:
         context = info.context
         try:
-            async with context.db.writing() as session:
-                item = await rules.moderate(
-                    session,
-                    context.caller.staff,
-                    reference,
-                    context.reference,
-                    action,
-                    reason=reason,
-                    new_public_text=public_text,
-                    now=context.now,
-                )
+            item = await rules.moderate(
+                context.db,
+                context.caller.staff,
+                reference,
+                context.reference,
+                action,
+                reason=reason,
+                new_public_text=public_text,
+                now=context.now,
+            )
         except ValidationFailed as failed:
             return ItemModeratePayload(item=None, errors=_errors(failed.errors, info))
         except DomainError as error:

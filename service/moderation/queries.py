@@ -27,13 +27,12 @@ from service.moderation.types import (
     ModerationQueue,
     ModerationReport,
 )
-from service.pagination import decode_cursor, encode_cursor, page_size
+from service.pagination import page_size
 from service.schema_support import After, PageSize, payload_errors
 from service.staff.permissions import ITEM_READ, covered_bodies, require_item_work
 from service.staff.triage_types import StaffItem
 
 Reference = Annotated[str, strawberry.argument(description="The item's reference.")]
-QUEUE_CURSOR = "mq"  # a moderation queue cursor holds the item's id
 FLAG_DEVICE_PURPOSE = "flag-device"
 
 
@@ -55,7 +54,7 @@ class ModerationQuery:
         context = info.context
         identity = require_item_work(context.caller.staff, "items:read")
         size = page_size(first, context.settings.max_page_size)
-        after_id = decode_cursor(after, QUEUE_CURSOR)
+        after_id = rules.queue_after(after)
         async with context.db.reading() as session:
             rows, has_next = await rules.queue(
                 session,
@@ -68,7 +67,7 @@ class ModerationQuery:
             ModerationEntry(
                 item=StaffItem.from_row(row, info),
                 flags=[ItemFlagType.from_row(f) for f in flags.get(row.id or 0, [])],
-                cursor=encode_cursor(QUEUE_CURSOR, row.id or 0),
+                cursor=rules.queue_cursor(row.id or 0),
             )
             for row in rows
         ]

@@ -1,7 +1,7 @@
 """Moderation of what the public reads: held texts, the public's flags, staff decisions.
 
 The public copy of an item's text (``Item.public_description``) is written once, masked of
-personal data (``service.privacy.masking``). Whether the public may read it is the item's
+personal data (``service.masking``). Whether the public may read it is the item's
 ``moderation`` (and its status: a rejected item's text is not public). Every public surface
 reads it through ``public_text`` / ``public_address``; the staff copy is never touched.
 
@@ -26,10 +26,11 @@ from service.errors import N_, DomainError, ValidationFailed
 from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import EventKind, Item, ItemKind, Moderation
+from service.masking import mask_personal_data
 from service.moderation.errors import ModerationErrorCode
 from service.moderation.models import FlagReason, ItemFlag
 from service.outbox import rules as outbox
-from service.privacy.masking import mask_personal_data
+from service.pagination import decode_cursor, encode_cursor
 from service.reference import ReferenceData
 from service.service_requests.models import ServiceRequestDetail
 from service.service_requests.rules import is_public
@@ -91,15 +92,7 @@ def not_found(reference: str) -> DomainError:
 
 def flag_errors(device_key: str, comment: str | None) -> list[DomainError]:
     errors = items.text_errors(comment, field="comment", maximum=MAX_COMMENT)
-    if not items.IDEMPOTENCY_KEY.match(device_key):
-        errors.append(
-            DomainError(
-                ModerationErrorCode.INVALID_DEVICE_KEY,
-                N_("The device key must be 8 to 100 letters, digits or . _ : -"),
-                field="deviceKey",
-            )
-        )
-    return errors
+    return errors + items.device_key_errors(device_key)
 
 
 async def _publicly_readable(
@@ -282,7 +275,7 @@ async def decide(
 
 
 async def moderate(
-    session: AsyncSession,
+    db: Database,
     caller: StaffIdentity | None,
     reference: str,
     data: ReferenceData,
@@ -294,13 +287,27 @@ async def moderate(
 ) -> Item:
     """A decision as any door takes it (GraphQL, the console): who may decide (the handling
     body's staff who work items, with a token scope that writes), the item in their bodies,
-    then ``decide``, in the caller's transaction."""
+    then ``decide``, in its own write transaction."""
     identity = require_item_work(caller, "items:write")
-    item = await triage.item_in_scope(session, reference, covered_bodies(identity, data))
-    await decide(
-        session, identity, item, action, reason=reason, new_public_text=new_public_text, now=now
-    )
-    return item
+    async with db.writing() as session:
+        item = await triage.item_in_scope(session, reference, covered_bodies(identity, data))
+        await decide(
+            session, identity, item, action, reason=reason, new_public_text=new_public_text, now=now
+        )
+        return item
+
+
+QUEUE_CURSOR = "mq"  # a moderation queue cursor holds the item's id (the API's and the console's)
+
+
+def queue_cursor(item_id: int) -> str:
+    return encode_cursor(QUEUE_CURSOR, item_id)
+
+
+def queue_after(cursor: str | None) -> int | None:
+    """The item id a moderation queue cursor holds (None: the first page); INVALID_CURSOR
+    else."""
+    return decode_cursor(cursor, QUEUE_CURSOR)
 
 
 async def queue(

@@ -13,7 +13,6 @@ from service import field_access
 from service.context import Context
 from service.errors import DomainError
 from service.privacy import rights
-from service.privacy import rules as privacy
 from service.privacy.errors import PrivacyErrorCode
 from service.privacy.models import ConsentPurpose
 from service.privacy.types import (
@@ -50,12 +49,9 @@ class PrivacyMutation:
     ) -> ConsentWithdrawPayload:
         context = info.context
         try:
-            async with context.db.writing() as session:
-                item = await context.services.tracking_tokens.item_for(session, token, context.now)
-                assert item.id is not None
-                remaining, deleted = await privacy.withdraw_consents(
-                    session, item.id, purposes, context.now
-                )
+            remaining, deleted = await rights.withdraw_with_token(
+                context.db, context.services.tracking_tokens, token, purposes, context.now
+            )
         except DomainError as error:
             return ConsentWithdrawPayload(
                 remaining_purposes=[], contact_deleted=False, errors=privacy_errors([error], info)
@@ -78,11 +74,14 @@ class PrivacyMutation:
         context = info.context
         services = context.services
         try:
-            async with context.db.writing() as session:
-                item = await services.tracking_tokens.item_for(session, token, context.now)
-                document = await rights.export_my_data(
-                    session, item, services.contact_cipher, services.retention_periods, context.now
-                )
+            _, document = await rights.export_with_token(
+                context.db,
+                services.tracking_tokens,
+                token,
+                services.contact_cipher,
+                services.retention_periods,
+                context.now,
+            )
         except DomainError as error:
             return MyDataExportPayload(
                 document=None, summary=None, errors=privacy_errors([error], info)
@@ -104,11 +103,10 @@ class PrivacyMutation:
     ) -> MyDataErasePayload:
         context = info.context
         try:
-            async with context.db.writing() as session:
-                item = await context.services.tracking_tokens.item_for(session, token, context.now)
-                counts = await rights.erase_my_data(
-                    session, item, context.now, context.services.photo_store
-                )
+            services = context.services
+            item, counts = await rights.erase_with_token(
+                context.db, services.tracking_tokens, token, context.now, services.photo_store
+            )
         except DomainError as error:
             return MyDataErasePayload(
                 item=None,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, or_, select, update
 
+from service.db import table_of
 from service.privacy.crypto import FieldCipher
 from service.privacy.models import Contact
 from service.privacy.rules import open_contact, sealed_values
@@ -20,7 +21,7 @@ BATCH = 500
 
 def contacts_to_reseal(connection: Connection, cipher: FieldCipher) -> int:
     """How many contacts are in plaintext or under an older key."""
-    table = Contact.__table__  # type: ignore[attr-defined]
+    table = table_of(Contact)
     stale = or_(table.c.key_id.is_(None), table.c.key_id != cipher.current_key_id)
     return len(connection.execute(select(table.c.id).where(stale)).all())
 
@@ -35,7 +36,7 @@ def reseal_contacts(
     A row whose key is no longer configured raises UndecryptableValue: nothing is lost, the
     operator puts the old key back in the list and runs it again.
     """
-    table = Contact.__table__  # type: ignore[attr-defined]
+    table = table_of(Contact)
     stale = or_(table.c.key_id.is_(None), table.c.key_id != cipher.current_key_id)
     done = 0
     last_id = 0

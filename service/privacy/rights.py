@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.db import Database
 from service.errors import N_
 from service.i18n.translator import Translator
 from service.items.models import Item, ItemEvent
@@ -31,6 +33,50 @@ from service.service_requests.models import ServiceRequestDetail
 logger = logging.getLogger(__name__)
 EXPORT_FORMAT = "alm-feedback-my-data/1"
 PURPOSE_TITLES = {code: purpose.title for code, purpose in registry().purposes.items()}
+
+
+class ItemOpener(Protocol):
+    """What opens an item from a resident's tracking token (``tracking.rules.TrackingTokens``)."""
+
+    async def item_for(self, session: AsyncSession, token: str, now: datetime) -> Item: ...
+
+
+async def withdraw_with_token(
+    db: Database,
+    tokens: ItemOpener,
+    token: str,
+    purposes: Iterable[ConsentPurpose] | None,
+    now: datetime,
+) -> tuple[set[ConsentPurpose], bool]:
+    """``privacy.withdraw_consents`` on the item the token opens, in one write transaction."""
+    async with db.writing() as session:
+        item = await tokens.item_for(session, token, now)
+        if item.id is None:
+            raise ValueError("a stored item has an id")
+        return await privacy.withdraw_consents(session, item.id, purposes, now)
+
+
+async def export_with_token(
+    db: Database,
+    tokens: ItemOpener,
+    token: str,
+    cipher: FieldCipher,
+    periods: RetentionPeriods,
+    now: datetime,
+) -> tuple[Item, dict[str, Any]]:
+    """``export_my_data`` of the item the token opens (the export is logged: a write)."""
+    async with db.writing() as session:
+        item = await tokens.item_for(session, token, now)
+        return item, await export_my_data(session, item, cipher, periods, now)
+
+
+async def erase_with_token(
+    db: Database, tokens: ItemOpener, token: str, now: datetime, photos: PhotoStore | None
+) -> tuple[Item, dict[str, int]]:
+    """``erase_my_data`` of the item the token opens, in one write transaction."""
+    async with db.writing() as session:
+        item = await tokens.item_for(session, token, now)
+        return item, await erase_my_data(session, item, now, photos)
 
 
 def _when(moment: datetime | None) -> str | None:

@@ -17,9 +17,13 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, delete, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service import masking
+from service.db import table_of
 from service.errors import N_, DomainError
+from service.items.models import Item
+from service.items.submission import StoreExtra
 from service.outbox.models import OutboxEntry
-from service.privacy import consent_texts, masking
+from service.privacy import consent_texts
 from service.privacy.crypto import FieldCipher, UndecryptableValue
 from service.privacy.errors import PrivacyErrorCode
 from service.privacy.models import (
@@ -36,8 +40,8 @@ MAX_EMAIL = 254
 MAX_NAME = 100
 MAX_TEXT_VERSION = 40
 
-# Masking free text lives in its own module (service.privacy.masking); its two names stay
-# importable from here.
+# Masking free text lives in its own module (service.masking, which the item spine uses
+# too); its two names stay importable from here.
 MASK = masking.MASK
 mask_personal_data = masking.mask_personal_data
 
@@ -180,6 +184,25 @@ def contact_errors(contact: ContactRequest, *, prefix: str = "contact.") -> list
             )
         )
     return errors
+
+
+def contact_writer(
+    contact: ContactRequest | None, *, channel: str, now: datetime, cipher: FieldCipher | None
+) -> StoreExtra | None:
+    """What ``items.submission.store_once`` calls to keep a submission's consented contact in
+    the item's own transaction (None without a contact)."""
+    if contact is None:
+        return None
+    if cipher is None:
+        raise ValueError("a contact is stored encrypted: pass the cipher")
+    sealed_with = cipher
+
+    async def write(session: AsyncSession, item: Item) -> None:
+        if item.id is None:
+            raise ValueError("the item is stored before its contact")
+        await store_contact(session, item.id, contact, channel=channel, now=now, cipher=sealed_with)
+
+    return write
 
 
 async def store_contact(
@@ -341,7 +364,7 @@ async def announce(session: AsyncSession, topic: str, item_ids: list[int], now: 
         rows = [
             {"topic": topic, "item_id": i, "payload": "{}", "created_at": now} for i in item_ids
         ]
-        table = OutboxEntry.__table__  # type: ignore[attr-defined]
+        table = table_of(OutboxEntry)
         await session.exec(insert(table), params=rows)
 
 

@@ -10,14 +10,14 @@ from strawberry.types import Info
 from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
+from service.items import rules as items
+from service.items.types import to_contact
 from service.photos import rules as photos
-from service.privacy.rules import ContactRequest
 from service.reports import rules
 from service.reports.errors import ReportErrorCode
 from service.reports.types import (
     AssistedReportCreateInput,
     AssistedReportCreatePayload,
-    ContactInput,
     ReportCreateInput,
     ReportCreatePayload,
     ReportError,
@@ -27,20 +27,6 @@ from service.reports.types import (
 )
 from service.schema_support import payload_errors
 from service.staff.permissions import ITEM_WRITE, require_item_work
-
-
-def to_contact(value: ContactInput | None) -> ContactRequest | None:
-    if value is None:
-        return None
-    return ContactRequest(
-        name=value.name,
-        email=value.email,
-        phone=value.phone,
-        follow_up_consent=value.follow_up_consent,
-        consent_text_version=value.consent_text_version,
-        share_with_body=value.share_with_handling_body,
-        satisfaction_survey=value.satisfaction_survey_consent,
-    )
 
 
 def to_request(input: ReportFieldsInput, channel: str, language: str) -> rules.ReportRequest:
@@ -168,7 +154,7 @@ class ReportMutation:
         ],
     ) -> ReportSupportPayload:
         context = info.context
-        errors = rules.device_key_errors(device_key)
+        errors = items.device_key_errors(device_key)
         if errors:
             return ReportSupportPayload(
                 report=None, counted=False, errors=report_errors(errors, info)

@@ -3,8 +3,6 @@ nearby, and count "me too" supports."""
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,13 +26,11 @@ from service.reports.errors import ReportErrorCode
 from service.routing import due
 from service.routing import rules as routing
 from service.routing.models import DueSubject
+from service.territory.geometry import degrees_around, distance_m
 from service.territory.rules import coordinate_errors, unknown_commune
 
 MAX_DESCRIPTION = 4_000
 MAX_ADDRESS = 300
-DEVICE_KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
-EARTH_RADIUS_M = 6_371_000.0
-METRES_PER_DEGREE = 111_320.0
 MAX_NEARBY_RADIUS_M = 2_000
 NEARBY_LIMIT = 20
 
@@ -100,20 +96,12 @@ def validation_errors(request: ReportRequest) -> list[DomainError]:
     return errors
 
 
-def outside_alm() -> DomainError:
-    return DomainError(
-        ReportErrorCode.OUTSIDE_ALM,
-        N_("This place is outside the 29 communes of Angers Loire Métropole."),
-        field="latitude",
-    )
-
-
 def commune_of(reference: ReferenceData, request: ReportRequest) -> str:
     """The commune of the point (the point wins over a commune also named), or the one named."""
     if request.point is not None:
         located = reference.locator.locate(*request.point)
         if located is None:
-            raise ValidationFailed([outside_alm()])
+            raise ValidationFailed([items.outside_alm()])
         return located
     if request.commune_code not in reference.communes:
         raise ValidationFailed([unknown_commune(request.commune_code or "")])
@@ -181,9 +169,10 @@ async def submit_report(
             request_fingerprint=fingerprint,
             due_in=due.due_in(reference, DueSubject.CATEGORY, category.code, decision.body_code),
         ),
-        contact=request.contact,
         now=now,
-        cipher=cipher,
+        store_contact=privacy.contact_writer(
+            request.contact, channel=request.channel, now=now, cipher=cipher
+        ),
         store_extra=store_extra,
     )
 
@@ -239,14 +228,6 @@ async def list_reports(
 async def count_reports(session: AsyncSession, report_filter: ReportFilter) -> int:
     statement = _filtered(select(func.count()).select_from(Item), report_filter)
     return int((await session.exec(statement)).one())
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine), in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def radius_errors(radius_m: int) -> list[DomainError]:
@@ -323,8 +304,7 @@ async def _nearby_ids(
     The box around the point is read as (id, position, status) only, through the connection
     (no ORM rows: at 100,000 reports a box holds hundreds, of which twenty are kept).
     """
-    dlat = radius_m / METRES_PER_DEGREE
-    dlon = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01))
+    dlat, dlon = degrees_around(latitude, radius_m)
     box = BoundingBox(latitude - dlat, longitude - dlon, latitude + dlat, longitude + dlon)
     columns = select(Item.id, Item.latitude, Item.longitude, Item.status)
     statement = _filtered(columns, ReportFilter(category_code=category_code, bbox=box))
@@ -340,18 +320,6 @@ async def _nearby_ids(
 def _core_rows(sync: OrmSession, statement: Executable) -> Sequence[Row[Any]]:
     # Through the session's connection (its transaction), without building ORM results.
     return sync.connection().execute(statement).all()
-
-
-def device_key_errors(device_key: str) -> list[DomainError]:
-    if DEVICE_KEY.match(device_key):
-        return []
-    return [
-        DomainError(
-            ReportErrorCode.INVALID_DEVICE_KEY,
-            N_("The device key must be 8 to 100 letters, digits or . _ : -"),
-            field="deviceKey",
-        )
-    ]
 
 
 def not_found(reference: str) -> DomainError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import strawberry
@@ -12,7 +11,15 @@ from service.context import Context
 from service.items.lifecycle import Status
 from service.items.models import Item
 from service.items.rules import Audience
-from service.items.types import HistoryEntry, ItemView, PageInfo, public_text
+from service.items.types import (
+    AssistedChannel,
+    ContactInput,
+    HistoryEntry,
+    ItemView,
+    PageInfo,
+    ResidentChannel,
+    public_text,
+)
 from service.moderation import rules as moderation
 from service.reports.errors import ReportErrorCode
 from service.schema_support import described_enum
@@ -128,40 +135,6 @@ class BoundingBoxInput:
     east: float = strawberry.field(description="Eastern longitude.")
 
 
-@strawberry.input(description="How to contact the resident, only with their explicit consent.")
-class ContactInput:
-    name: str | None = strawberry.field(default=None, description="Name, if they wish.")
-    email: str | None = strawberry.field(default=None, description="E-mail address.")
-    phone: str | None = strawberry.field(default=None, description="Phone number.")
-    follow_up_consent: bool = strawberry.field(
-        description="The resident agrees to be contacted about this report. Required."
-    )
-    consent_text_version: str = strawberry.field(
-        description="Version of the consent text the resident read, e.g. 2026-01."
-    )
-    share_with_handling_body: bool = strawberry.field(
-        default=False,
-        description="The resident agrees that the handling body receives these details.",
-    )
-    satisfaction_survey_consent: bool = strawberry.field(
-        default=False,
-        description="The resident agrees to be asked afterwards how it went.",
-    )
-
-
-class ResidentChannel(enum.Enum):
-    APP = "app"
-    WEB = "web"
-
-
-described_enum(
-    ResidentChannel,
-    name="ResidentChannel",
-    description="Where a resident sends a report from (agents use other channels).",
-    values={ResidentChannel.APP: "The mobile app.", ResidentChannel.WEB: "The website."},
-)
-
-
 @strawberry.input(description="What every report submission carries.")
 class ReportFieldsInput:
     category_code: strawberry.ID = strawberry.field(description="From `categories`.")
@@ -190,24 +163,6 @@ class ReportCreateInput(ReportFieldsInput):
     channel: ResidentChannel = strawberry.field(
         default=ResidentChannel.WEB, description="Where it was sent from."
     )
-
-
-class AssistedChannel(enum.Enum):
-    COUNTER = "counter"
-    PHONE = "phone"
-    LETTER = "letter"
-
-
-described_enum(
-    AssistedChannel,
-    name="AssistedChannel",
-    description="How a resident without digital access reached an agent.",
-    values={
-        AssistedChannel.COUNTER: "At a town-hall counter.",
-        AssistedChannel.PHONE: "By phone.",
-        AssistedChannel.LETTER: "By letter.",
-    },
-)
 
 
 @strawberry.input(description="A report an agent enters for a resident (staff only).")

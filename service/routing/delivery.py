@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.db import Database
+from service.db import Database, table_of
 from service.invariants import required_row
 from service.items.lifecycle import STATUS_LABELS, Status
 from service.items.models import DeliveryState, EventKind, Item, ItemKind
@@ -142,7 +142,7 @@ async def plan_deliveries(session: AsyncSession, now: datetime) -> int:
                     "INSERT INTO delivery (delivery_uid, outbox_id, route_id, item_id, status, "
                     "attempts, next_attempt_at) VALUES (:uid, :outbox, :route, :item, :status, 0, "
                     ":now) ON CONFLICT (outbox_id, route_id) DO NOTHING RETURNING id"
-                ).bindparams(bindparam("now", type_=Delivery.__table__.c.next_attempt_at.type)),  # type: ignore[attr-defined]
+                ).bindparams(bindparam("now", type_=table_of(Delivery).c.next_attempt_at.type)),
                 params={
                     "uid": str(uuid.uuid4()),
                     "outbox": outbox_id,

@@ -43,7 +43,7 @@ from service.outbox.models import OutboxEntry
 # kinds and sensor_source register their builders when imported.
 from service.search import documents, kinds, sensor_source  # noqa: F401
 from service.search.documents import ITEM_SOURCE, BuildContext, SearchDocument, document_key
-from service.search.engine import SearchEngine
+from service.search.interface import SearchEngine
 from service.search.status import StatusRecorder
 from service.search.writing import DocumentRefused, IndexBusy, refused
 

@@ -13,14 +13,13 @@ from strawberry.types import Info
 from service import field_access
 from service.context import Context
 from service.errors import N_
-from service.items.lifecycle import Status
-from service.items.models import ItemKind
+from service.items.lifecycle import KIND_LABELS, Status
 from service.items.types import PageInfo, status_label
 from service.pagination import decode_cursor, encode_cursor, page_size
 from service.schema_support import After, PageSize, payload_errors
 from service.search import rules
-from service.search.engine import Hit, SearchFilter, SearchRequest
 from service.search.errors import SearchErrorCode
+from service.search.interface import Hit, SearchFilter, SearchRequest
 from service.search.sensor_source import SENSOR_KIND
 from service.search.types import (
     FacetCount,
@@ -34,18 +33,15 @@ from service.search.types import (
 )
 from service.selections import selected_names
 from service.sensors.models import Sensor, SensorStatus
-from service.sensors.queries import sensor_views
 from service.sensors.signs import STATUS_LABELS as SENSOR_STATUS_LABELS
-from service.sensors.types import SensorType
+from service.sensors.types import SensorType, sensor_views
 from service.staff.permissions import ITEM_ROLES, covered_bodies
 
 CURSOR_KIND = "search"  # a search cursor holds the offset of the next hit
 
-KIND_LABELS = {
-    ItemKind.REPORT.value: N_("Report"),
-    ItemKind.SERVICE_REQUEST.value: N_("Service request"),
-    ItemKind.SENSOR_QUESTION.value: N_("Question about a sensor"),
-    SENSOR_KIND: N_("Sensor"),
+# The item kinds' labels (``items.lifecycle``), and the one kind search adds: sensors.
+HIT_KIND_LABELS = {kind.value: label for kind, label in KIND_LABELS.items()} | {
+    SENSOR_KIND: N_("Sensor")
 }
 # Matches no kind: what is left when `kinds` and `hitKinds` name none in common.
 NO_KIND = "-"
@@ -113,7 +109,7 @@ def _facets(raw: dict[str, dict[str, int]], context: Context) -> SearchFacets:
         return translator.gettext(row.label) if row else code
 
     def kind(value: str) -> str:
-        return translator.gettext(KIND_LABELS[value]) if value in KIND_LABELS else value
+        return translator.gettext(HIT_KIND_LABELS[value]) if value in HIT_KIND_LABELS else value
 
     def status(value: str) -> str:
         if value in SENSOR_STATUSES:

@@ -26,7 +26,8 @@ import tantivy
 
 from service.search.analysis import DEFAULT_LANGUAGE, LANGUAGES, analyzer, words
 from service.search.documents import SearchDocument
-from service.search.engine import (
+from service.search.highlight import highlights
+from service.search.interface import (
     FACETS,
     FIELD_BOOSTS,
     FUZZY_LENGTHS,
@@ -39,7 +40,6 @@ from service.search.engine import (
     scope_rules,
     word_clauses,
 )
-from service.search.highlight import highlights
 from service.search.typos import within
 from service.search.writing import (
     TEXT_KINDS,
@@ -348,7 +348,7 @@ class TantivyEngine:
     def _text_query(
         self, searcher: tantivy.Searcher, typed: list[str], raw: str, staff: bool, *, fuzzy: bool
     ) -> tuple[tantivy.Query, dict[str, set[str]]] | None:
-        """The word clauses (``engine.word_clauses``) in tantivy's terms, with the words they
+        """The word clauses (``interface.word_clauses``) in tantivy's terms, with the words they
         look for per language: exact, what to highlight; fuzzy, what to highlight the words
         within typo distance of. None: no significant word."""
         if REFERENCE.match(raw.strip()):

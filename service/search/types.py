@@ -14,9 +14,9 @@ from service.items.models import ItemKind
 from service.items.types import PageInfo, status_label
 from service.routing.types import CategoryType
 from service.schema_support import described_enum
-from service.search.engine import Hit
 from service.search.errors import SearchErrorCode
 from service.search.highlight import Highlight
+from service.search.interface import Hit
 from service.sensors.models import SensorStatus
 from service.sensors.signs import STATUS_LABELS as SENSOR_STATUS_LABELS
 from service.sensors.types import SensorType

@@ -10,11 +10,10 @@ from strawberry.types import Info
 from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
-from service.reports.mutations import to_contact
+from service.items.types import to_contact
 from service.schema_support import payload_errors
 from service.sensors import opinions, rules
 from service.sensors.errors import SensorErrorCode
-from service.sensors.queries import sensor_views
 from service.sensors.types import (
     DtprChoiceInput,
     SensorCreateInput,
@@ -29,6 +28,7 @@ from service.sensors.types import (
     SensorReplyPublishPayload,
     SensorUpdateInput,
     SensorUpdatePayload,
+    sensor_views,
 )
 from service.staff.permissions import ITEM_WRITE
 

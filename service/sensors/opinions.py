@@ -16,11 +16,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
 from service.errors import N_, DomainError, ValidationFailed, raise_if_any
+from service.integrations.ratelimit import RateLimiter
 from service.items import rules as items
-from service.items.rules import as_utc
+from service.items.rules import as_utc, device_key_errors
 from service.origins import origin_of
 from service.privacy.rules import keyed_hash, mask_personal_data
-from service.reports.rules import device_key_errors
 from service.sensors import changes
 from service.sensors.errors import SensorErrorCode
 from service.sensors.models import Concern, Sensor, SensorOpinion, SensorStatus, Understood
@@ -143,34 +143,33 @@ class OpinionThrottle:
     """At most ``per_device`` opinions an hour from one device and ``per_origin`` from one
     network origin (a square's public Wi-Fi is shared: keep it generous).
 
-    Fixed one-hour windows counted in the process's memory, keyed by keyed hashes: O(1) per
-    call whatever the limits. A burst straddling two windows may reach twice a limit, and with
-    N worker processes the bound is N times higher: documented approximations, still bounds.
+    The service's one rate limiter (``integrations.ratelimit``, a token bucket kept as one
+    number per key, keyed by keyed hashes) with an hour for window: a device may give its
+    ``per_device`` opinions at once, then one every hour / ``per_device``. An attempt over
+    either limit counts against neither. With N worker processes the bound is N times higher
+    (unless ``SERVICE_REDIS_URL`` shares the counts): a documented approximation, still a bound.
     """
 
     per_device: int = 20
     per_origin: int = 300
     window_seconds: float = 3600.0
     monotonic: Callable[[], float] = time.monotonic
-    _counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> (window, n)
+    _limiter: RateLimiter = field(init=False)
 
-    def _count(self, key: str, window: int) -> int:
-        seen_window, n = self._counts.get(key, (window, 0))
-        return n if seen_window == window else 0
+    def __post_init__(self) -> None:
+        self._limiter = RateLimiter(monotonic=self.monotonic)
+
+    def limits(self, device_key: str, origin_key: str | None) -> list[tuple[str, int]]:
+        """The buckets one opinion counts in, with their limits per window."""
+        limits = [("d:" + device_key, self.per_device)]
+        if origin_key:
+            limits.append(("o:" + origin_key, self.per_origin))
+        return limits
 
     def allow(self, device_key: str, origin_key: str | None) -> bool:
         """Count one attempt; False (and nothing counted) when over either limit."""
-        window = int(self.monotonic() // self.window_seconds)
-        keys = [("d:" + device_key, self.per_device)]
-        if origin_key:
-            keys.append(("o:" + origin_key, self.per_origin))
-        if any(self._count(key, window) >= limit for key, limit in keys):
-            return False
-        if len(self._counts) > 100_000:  # forget the keys of past windows
-            self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
-        for key, _ in keys:
-            self._counts[key] = (window, self._count(key, window) + 1)
-        return True
+        limits = self.limits(device_key, origin_key)
+        return self._limiter.hit_all(limits, self.window_seconds) == 0.0
 
 
 def too_many() -> DomainError:

@@ -17,7 +17,6 @@ from service.pagination import decode_cursor, encode_cursor, page_size
 from service.schema_support import After, PageSize, payload_errors
 from service.sensors import opinions, rules
 from service.sensors.errors import SensorErrorCode
-from service.sensors.models import Sensor
 from service.sensors.signs import translation_note
 from service.sensors.types import (
     DtprCategoryType,
@@ -30,6 +29,7 @@ from service.sensors.types import (
     SensorFilterInput,
     SensorQuestionType,
     SensorType,
+    sensor_views,
 )
 
 
@@ -45,14 +45,6 @@ def to_filter(value: SensorFilterInput | None) -> rules.SensorFilter:
         near=rules.Near(near.latitude, near.longitude, near.radius_meters) if near else None,
         place_name=value.place_name.strip() if value.place_name else None,
     )
-
-
-async def sensor_views(info: Info[Context, None], sensors: list[Sensor]) -> list[SensorType]:
-    """Views of several sensors with their DTPR signs, in two statements whatever their number."""
-    async with info.context.db.reading() as session:
-        taxonomy = await rules.load_taxonomy(session, info.context.translator.locale)
-        elements = await rules.elements_of(session, [s.id for s in sensors if s.id is not None])
-    return [SensorType.from_row(s, elements[s.id or 0], taxonomy, info) for s in sensors]
 
 
 @strawberry.type

@@ -43,6 +43,7 @@ from service.staff.models import Role
 from service.staff.permissions import covered_bodies, forbidden, not_authenticated
 from service.staff.rules import StaffIdentity
 from service.staff.triage import audit
+from service.territory.geometry import degrees_around, distance_m
 from service.territory.models import BodyKind
 from service.territory.rules import coordinate_errors
 
@@ -59,8 +60,6 @@ MAX_ELEMENTS = 40
 MAX_VARIABLE = 100
 MAX_QUESTION = 4_000
 MAX_NEAR_RADIUS_M = 5_000
-METRES_PER_DEGREE = 111_320.0
-EARTH_RADIUS_M = 6_371_000.0
 TAXONOMY_LOCALES = ("fr", "en")  # the languages DTPR publishes; the others fall back fr -> en
 MAX_TRANSLATION_NAME = 200
 
@@ -491,14 +490,6 @@ async def get_sensor(session: AsyncSession, slug: str) -> Sensor | None:
     return (await session.exec(select(Sensor).where(Sensor.slug == sought))).first()
 
 
-def outside_alm() -> DomainError:
-    return DomainError(
-        SensorErrorCode.OUTSIDE_ALM,
-        N_("This place is outside the 29 communes of Angers Loire Métropole."),
-        field="latitude",
-    )
-
-
 def _apply(
     sensor: Sensor, fields: SensorFields, reference: ReferenceData, today: date
 ) -> list[str]:
@@ -521,7 +512,7 @@ def _apply(
     if fields.latitude is not None and fields.longitude is not None:
         commune = reference.locator.locate(fields.latitude, fields.longitude)
         if commune is None:
-            raise ValidationFailed([outside_alm()])
+            raise ValidationFailed([items.outside_alm()])
         put("latitude", fields.latitude)
         put("longitude", fields.longitude)
         put("commune_code", commune)
@@ -730,14 +721,6 @@ def near_errors(near: Near) -> list[DomainError]:
     return errors
 
 
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine), in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
-
-
 def _filtered(statement, f: SensorFilter):  # type: ignore[no-untyped-def]
     statement = statement.where(col(Sensor.status).in_(sorted(s.value for s in f.statuses)))
     if f.commune_code:
@@ -755,10 +738,7 @@ def _filtered(statement, f: SensorFilter):  # type: ignore[no-untyped-def]
                 )
             )
     if near := f.near:
-        dlat = near.radius_m / METRES_PER_DEGREE
-        dlon = near.radius_m / (
-            METRES_PER_DEGREE * max(math.cos(math.radians(near.latitude)), 0.01)
-        )
+        dlat, dlon = degrees_around(near.latitude, near.radius_m)
         statement = statement.where(
             col(Sensor.latitude).between(near.latitude - dlat, near.latitude + dlat),
             col(Sensor.longitude).between(near.longitude - dlon, near.longitude + dlon),
@@ -897,7 +877,8 @@ async def submit_question(
         assert item.id is not None and sensor_id is not None  # narrowing: rows read or stored
         session.add(SensorQuestion(item_id=item.id, sensor_id=sensor_id))
 
-    return await store_once(db, new, contact=contact, now=now, cipher=cipher, store_extra=link)
+    writer = privacy.contact_writer(contact, channel=new.channel, now=now, cipher=cipher)
+    return await store_once(db, new, now=now, store_contact=writer, store_extra=link)
 
 
 async def sensor_of_question(session: AsyncSession, item_id: int) -> Sensor | None:

@@ -12,9 +12,15 @@ from strawberry.types import Info
 from service.context import Context
 from service.items.models import Item
 from service.items.rules import Audience, as_utc
-from service.items.types import HistoryEntry, ItemView, PageInfo, public_text
+from service.items.types import (
+    ContactInput,
+    HistoryEntry,
+    ItemView,
+    PageInfo,
+    ResidentChannel,
+    public_text,
+)
 from service.pagination import page_size
-from service.reports.types import ContactInput, ResidentChannel
 from service.schema_support import described_enum
 from service.sensors import rules
 from service.sensors.errors import SensorErrorCode
@@ -680,3 +686,11 @@ class SensorQuestionCreatePayload:
         description="Keep it: with it the resident reads the answer without an account."
     )
     errors: list[SensorError] = strawberry.field(description="Empty on success.")
+
+
+async def sensor_views(info: Info[Context, None], sensors: list[Sensor]) -> list[SensorType]:
+    """Views of several sensors with their DTPR signs, in two statements whatever their number."""
+    async with info.context.db.reading() as session:
+        taxonomy = await rules.load_taxonomy(session, info.context.translator.locale)
+        elements = await rules.elements_of(session, [s.id for s in sensors if s.id is not None])
+    return [SensorType.from_row(s, elements[s.id or 0], taxonomy, info) for s in sensors]

@@ -10,8 +10,8 @@ from strawberry.types import Info
 from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
+from service.items.types import to_contact
 from service.photos import rules as photos
-from service.reports.mutations import to_contact
 from service.schema_support import payload_errors
 from service.service_requests import rules
 from service.service_requests.errors import ServiceRequestErrorCode

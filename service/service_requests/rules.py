@@ -14,16 +14,16 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.db import Database
+from service.db import Database, table_of
 from service.errors import N_, DomainError, ValidationFailed, raise_if_any
 from service.invariants import required_row
 from service.items import rules as items
 from service.items.models import Item, ItemKind
+from service.items.rules import outside_alm
 from service.items.submission import StoreExtra, Submitted, store_once
 from service.privacy import rules as privacy
 from service.privacy.crypto import FieldCipher
 from service.reference import ReferenceData
-from service.reports.rules import outside_alm
 from service.routing import due
 from service.routing import rules as routing
 from service.routing.models import Competence, DueSubject
@@ -39,7 +39,7 @@ MAX_STRING = 200
 MAX_TEXT = 2_000
 NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 ANSWER_LIMITS = {Datatype.STRING: MAX_STRING, Datatype.TEXT: MAX_TEXT}
-_INSERT_DETAIL = insert(ServiceRequestDetail.__table__)  # type: ignore[attr-defined]
+_INSERT_DETAIL = insert(table_of(ServiceRequestDetail))
 
 AnswerValue = str | list[str]
 
@@ -424,9 +424,10 @@ async def submit_service_request(
             request_fingerprint=_fingerprint(request),
             due_in=due.due_in(reference, DueSubject.SERVICE, service.code, decision.body_code),
         ),
-        contact=request.contact,
         now=now,
-        cipher=cipher,
+        store_contact=privacy.contact_writer(
+            request.contact, channel=request.channel, now=now, cipher=cipher
+        ),
         store_extra=store_detail,
     )
     if submitted.replayed:  # the first submission's details, as stored then

@@ -8,8 +8,14 @@ from strawberry.types import Info
 from service.context import Context
 from service.items.models import Item, LocationPrecision
 from service.items.rules import Audience
-from service.items.types import HistoryEntry, ItemView, public_text
-from service.reports.types import AssistedChannel, ContactInput, ResidentChannel
+from service.items.types import (
+    AssistedChannel,
+    ContactInput,
+    HistoryEntry,
+    ItemView,
+    ResidentChannel,
+    public_text,
+)
 from service.routing.models import Competence
 from service.schema_support import described_enum
 from service.service_requests import rules

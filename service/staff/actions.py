@@ -1,6 +1,6 @@
 """The staff actions on one item, whole: who may act (role, token scope, the item in their
-bodies), what they give (texts, answer templates), then the triage rule, in the caller's
-transaction.
+bodies), what they give (texts, answer templates), then the triage rule, each in its own
+write transaction (the doors open none).
 
 The GraphQL mutations (``triage_schema``) and the console's forms (``service.web.console``)
 both call these functions and nothing under them: one permission check, one validation, one
@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.db import Database
 from service.errors import DomainError, ValidationFailed
 from service.items import rules as items
 from service.items.lifecycle import Status
@@ -91,19 +92,20 @@ def _check(errors: list[DomainError]) -> None:
 
 
 async def acknowledge(
-    session: AsyncSession,
+    db: Database,
     caller: StaffIdentity | None,
     reference: str,
     data: ReferenceData,
     now: datetime,
 ) -> Item:
-    opened = await open_item(session, caller, reference, data, WRITE)
-    triage.transition(session, opened.identity, opened.item, Status.ACKNOWLEDGED, now)
-    return opened.item
+    async with db.writing() as session:
+        opened = await open_item(session, caller, reference, data, WRITE)
+        triage.transition(session, opened.identity, opened.item, Status.ACKNOWLEDGED, now)
+        return opened.item
 
 
 async def transition(
-    session: AsyncSession,
+    db: Database,
     caller: StaffIdentity | None,
     reference: str,
     data: ReferenceData,
@@ -114,24 +116,25 @@ async def transition(
     private_note: str | None,
 ) -> Item:
     """Move the item, with a public answer (typed or from a template) and/or a private note."""
-    identity, item, text, language = await _answering(
-        session, caller, reference, data, answer, private_note
-    )
-    triage.transition(
-        session,
-        identity,
-        item,
-        status,
-        now,
-        public_answer=text,
-        private_note=private_note,
-        answer_language=language,
-    )
-    return item
+    async with db.writing() as session:
+        identity, item, text, language = await _answering(
+            session, caller, reference, data, answer, private_note
+        )
+        triage.transition(
+            session,
+            identity,
+            item,
+            status,
+            now,
+            public_answer=text,
+            private_note=private_note,
+            answer_language=language,
+        )
+        return item
 
 
 async def annotate(
-    session: AsyncSession,
+    db: Database,
     caller: StaffIdentity | None,
     reference: str,
     data: ReferenceData,
@@ -141,19 +144,20 @@ async def annotate(
     private_note: str | None,
 ) -> Item:
     """A public answer and/or a private note, the status unchanged."""
-    identity, item, text, language = await _answering(
-        session, caller, reference, data, answer, private_note
-    )
-    triage.annotate(
-        session,
-        identity,
-        item,
-        now,
-        public_answer=text,
-        private_note=private_note,
-        answer_language=language,
-    )
-    return item
+    async with db.writing() as session:
+        identity, item, text, language = await _answering(
+            session, caller, reference, data, answer, private_note
+        )
+        triage.annotate(
+            session,
+            identity,
+            item,
+            now,
+            public_answer=text,
+            private_note=private_note,
+            answer_language=language,
+        )
+        return item
 
 
 async def _answering(
@@ -174,7 +178,7 @@ async def _answering(
 
 
 async def reject(
-    session: AsyncSession,
+    db: Database,
     caller: StaffIdentity | None,
     reference: str,
     data: ReferenceData,
@@ -183,25 +187,26 @@ async def reject(
     reason: Answer,
 ) -> Item:
     """Reject with a reason the resident reads (typed, or from a template)."""
-    identity = require_item_work(caller, WRITE)
-    errors = [] if reason.template_code else triage.reason_errors(reason.typed or "")
-    _check(errors or reason.errors())
-    opened = await open_item(session, identity, reference, data, WRITE)
-    text, language = await reason.resolve(session, identity, opened.item)
-    triage.transition(
-        session,
-        identity,
-        opened.item,
-        Status.REJECTED,
-        now,
-        public_answer=text,
-        answer_language=language,
-    )
-    return opened.item
+    async with db.writing() as session:
+        identity = require_item_work(caller, WRITE)
+        errors = [] if reason.template_code else triage.reason_errors(reason.typed or "")
+        _check(errors or reason.errors())
+        opened = await open_item(session, identity, reference, data, WRITE)
+        text, language = await reason.resolve(session, identity, opened.item)
+        triage.transition(
+            session,
+            identity,
+            opened.item,
+            Status.REJECTED,
+            now,
+            public_answer=text,
+            answer_language=language,
+        )
+        return opened.item
 
 
 async def assign(
-    session: AsyncSession,
+    db: Database,
     caller: StaffIdentity | None,
     reference: str,
     data: ReferenceData,
@@ -210,13 +215,14 @@ async def assign(
     assignee_id: int | None,
 ) -> Item:
     """Agents take an item for themselves; supervisors and admins assign anyone of theirs."""
-    opened = await open_item(session, caller, reference, data, WRITE)
-    await triage.assign(session, opened.identity, opened.item, assignee_id, opened.bodies, now)
-    return opened.item
+    async with db.writing() as session:
+        opened = await open_item(session, caller, reference, data, WRITE)
+        await triage.assign(session, opened.identity, opened.item, assignee_id, opened.bodies, now)
+        return opened.item
 
 
 async def reroute(
-    session: AsyncSession,
+    db: Database,
     caller: StaffIdentity | None,
     reference: str,
     data: ReferenceData,
@@ -227,22 +233,23 @@ async def reroute(
     body_code: str | None,
 ) -> Item:
     """Change the category, move the pin or hand over to another body (supervisors, admins)."""
-    opened = await open_item(session, caller, reference, data, WRITE)
-    triage.reroute(
-        session,
-        opened.identity,
-        opened.item,
-        data,
-        now,
-        category_code=category_code,
-        point=point,
-        body_code=body_code,
-    )
-    return opened.item
+    async with db.writing() as session:
+        opened = await open_item(session, caller, reference, data, WRITE)
+        triage.reroute(
+            session,
+            opened.identity,
+            opened.item,
+            data,
+            now,
+            category_code=category_code,
+            point=point,
+            body_code=body_code,
+        )
+        return opened.item
 
 
 async def mark_duplicate(
-    session: AsyncSession,
+    db: Database,
     caller: StaffIdentity | None,
     reference: str,
     data: ReferenceData,
@@ -251,15 +258,16 @@ async def mark_duplicate(
     original_reference: str,
 ) -> Item:
     """Close the item as a duplicate of another item of the caller's bodies."""
-    opened = await open_item(session, caller, reference, data, WRITE)
-    await triage.mark_duplicate(
-        session, opened.identity, opened.item, original_reference, opened.bodies, now
-    )
-    return opened.item
+    async with db.writing() as session:
+        opened = await open_item(session, caller, reference, data, WRITE)
+        await triage.mark_duplicate(
+            session, opened.identity, opened.item, original_reference, opened.bodies, now
+        )
+        return opened.item
 
 
 async def read_item_contact(
-    session: AsyncSession,
+    db: Database,
     caller: StaffIdentity | None,
     reference: str,
     data: ReferenceData,
@@ -268,11 +276,12 @@ async def read_item_contact(
 ) -> ContactDetails:
     """The resident's contact, for the handling body's staff while the consent holds; the
     read is logged (the contact-access log and the audit log)."""
-    opened = await open_item(session, caller, reference, data, READ)
-    assert opened.item.id is not None
-    contact = await read_contact(session, opened.item.id, opened.identity.staff_id, now, cipher)
-    triage.audit(session, opened.identity, "contact_read", opened.item, now)
-    return contact
+    async with db.writing() as session:
+        opened = await open_item(session, caller, reference, data, READ)
+        assert opened.item.id is not None
+        contact = await read_contact(session, opened.item.id, opened.identity.staff_id, now, cipher)
+        triage.audit(session, opened.identity, "contact_read", opened.item, now)
+        return contact
 
 
 def _note_errors(private_note: str | None) -> list[DomainError]:

@@ -23,6 +23,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError, ValidationFailed
+from service.invariants import required_row
 from service.reference import ReferenceData
 from service.staff import rules
 from service.staff.accounts import administered_bodies
@@ -138,8 +139,10 @@ async def sign_in(
     )
     link = (await session.exec(statement)).first()
     if link is not None:
-        user = await session.get(StaffUser, link.staff_id)
-        assert user is not None and user.id is not None
+        user = required_row(
+            await session.get(StaffUser, link.staff_id), "staff_user", link.staff_id
+        )
+        assert user.id is not None  # narrowing: a stored row
         if not user.active or user.body_code not in provider.bodies:
             raise AccountRefused(user.id, user.body_code)
         link.last_used_at = now

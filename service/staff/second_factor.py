@@ -25,6 +25,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError
+from service.invariants import required
 from service.privacy.crypto import FieldCipher
 from service.staff.errors import StaffErrorCode
 from service.staff.models import (
@@ -129,8 +130,7 @@ async def enrol(
     if step is None:
         raise invalid_code()
     factor = await factor_of(session, user.id)
-    encrypted = cipher.encrypt(secret, SECRET_COLUMN)
-    assert encrypted is not None
+    encrypted = required(cipher.encrypt(secret, SECRET_COLUMN), "the encrypted secret")
     if factor is None:
         factor = StaffSecondFactor(staff_id=user.id, secret=encrypted, enrolled_at=now)
     factor.secret, factor.enrolled_at, factor.last_step = encrypted, now, step
@@ -156,8 +156,7 @@ async def verify(
     factor = await factor_of(session, user.id)
     if factor is None:
         return False
-    secret = cipher.decrypt(factor.secret, SECRET_COLUMN)
-    assert secret is not None
+    secret = required(cipher.decrypt(factor.secret, SECRET_COLUMN), "the second factor's secret")
     step = matching_step(secret, code, now, after=factor.last_step)
     if step is not None:
         raised = await session.exec(

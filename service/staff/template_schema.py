@@ -13,7 +13,7 @@ from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.items.rules import as_utc
 from service.schema_support import payload_errors
-from service.staff import templates, triage
+from service.staff import templates
 from service.staff.errors import StaffErrorCode
 from service.staff.models import AnswerTemplate
 from service.staff.permissions import ITEM_READ, ITEM_WRITE, covered_bodies, require_item_work
@@ -103,18 +103,15 @@ class TemplateMutation:
         context = info.context
         try:
             identity = require_item_work(context.caller.staff, "items:write")
-            async with context.db.writing() as session:
-                row = await templates.save(
-                    session,
-                    identity,
-                    code=str(input.code),
-                    language=input.language,
-                    title=input.title,
-                    text=input.text,
-                    now=context.now,
-                )
-                detail = f"{row.code}/{row.language}"
-                triage.audit(session, identity, "template_saved", None, context.now, detail)
+            row = await templates.save(
+                context.db,
+                identity,
+                code=str(input.code),
+                language=input.language,
+                title=input.title,
+                text=input.text,
+                now=context.now,
+            )
         except ValidationFailed as failed:
             return AnswerTemplatePayload(template=None, errors=_errors(failed.errors, info))
         except DomainError as error:
@@ -135,10 +132,9 @@ class TemplateMutation:
         context = info.context
         try:
             identity = require_item_work(context.caller.staff, "items:write")
-            async with context.db.writing() as session:
-                await templates.delete(session, identity, code=str(code), language=language)
-                detail = f"{code}/{language}"
-                triage.audit(session, identity, "template_deleted", None, context.now, detail)
+            await templates.delete(
+                context.db, identity, code=str(code), language=language, now=context.now
+            )
         except DomainError as error:
             return AnswerTemplatePayload(template=None, errors=_errors([error], info))
         return AnswerTemplatePayload(template=None, errors=[])

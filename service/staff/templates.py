@@ -13,9 +13,11 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.db import Database
 from service.errors import N_, DomainError, ValidationFailed
 from service.items import rules as items
 from service.settings import SUPPORTED_LOCALES
+from service.staff import triage
 from service.staff.errors import StaffErrorCode
 from service.staff.models import AnswerTemplate
 from service.staff.permissions import ASSIGNING_ROLES, forbidden
@@ -52,7 +54,7 @@ def _errors(code: str, language: str, title: str, text: str) -> list[DomainError
 
 
 async def save(
-    session: AsyncSession,
+    db: Database,
     identity: StaffIdentity,
     *,
     code: str,
@@ -62,40 +64,45 @@ async def save(
     now: datetime,
 ) -> AnswerTemplate:
     """Create or replace the caller's body's template ``code`` in ``language`` (supervisors
-    and admins)."""
+    and admins), audited, in its own write transaction."""
     if identity.role not in ASSIGNING_ROLES:
         raise forbidden()
     code, language = code.strip().lower(), language.strip().lower()
     errors = _errors(code, language, title, text)
     if errors:
         raise ValidationFailed(errors)
-    template = await _find(session, identity.body_code, code, language)
-    if template is None:
-        template = AnswerTemplate(
-            body_code=identity.body_code,
-            code=code,
-            language=language,
-            title="",
-            text="",
-            updated_at=now,
-            updated_by_id=identity.staff_id,
-        )
-    template.title, template.text = title.strip(), text.strip()
-    template.updated_at, template.updated_by_id = now, identity.staff_id
-    session.add(template)
-    return template
+    async with db.writing() as session:
+        template = await _find(session, identity.body_code, code, language)
+        if template is None:
+            template = AnswerTemplate(
+                body_code=identity.body_code,
+                code=code,
+                language=language,
+                title="",
+                text="",
+                updated_at=now,
+                updated_by_id=identity.staff_id,
+            )
+        template.title, template.text = title.strip(), text.strip()
+        template.updated_at, template.updated_by_id = now, identity.staff_id
+        session.add(template)
+        triage.audit(session, identity, "template_saved", None, now, f"{code}/{language}")
+        return template
 
 
 async def delete(
-    session: AsyncSession, identity: StaffIdentity, *, code: str, language: str
+    db: Database, identity: StaffIdentity, *, code: str, language: str, now: datetime
 ) -> None:
-    """Remove one translation of one of the caller's body's templates."""
+    """Remove one translation of one of the caller's body's templates, audited, in its own
+    write transaction."""
     if identity.role not in ASSIGNING_ROLES:
         raise forbidden()
-    template = await _find(session, identity.body_code, code.strip().lower(), language)
-    if template is None:
-        raise template_not_found(code)
-    await session.delete(template)
+    async with db.writing() as session:
+        template = await _find(session, identity.body_code, code.strip().lower(), language)
+        if template is None:
+            raise template_not_found(code)
+        await session.delete(template)
+        triage.audit(session, identity, "template_deleted", None, now, f"{code}/{language}")
 
 
 async def listed(

@@ -19,9 +19,10 @@ from service.inputs import MAX_ID
 from service.items import rules as items
 from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import DeliveryState, EventKind, Item
+from service.items.rules import outside_alm
 from service.outbox import rules as outbox
+from service.pagination import decode_cursor, decode_cursor_pair, encode_cursor
 from service.reference import ReferenceData
-from service.reports.rules import outside_alm
 from service.routing import due
 from service.routing import rules as routing
 from service.routing.models import Competence, DueSubject
@@ -119,6 +120,30 @@ def queue_position(item: Item, order: QueueOrder) -> tuple[int, int]:
     if order is QueueOrder.DUE_SOONEST:
         return due_position(item), item.id or 0
     return item.support_count, item.id or 0
+
+
+# The lists' cursors, one spelling for every door (the API, the console's pages).
+QUEUE_CURSOR = "q"  # a queue cursor holds the item's keyset (support count or due, then id)
+AUDIT_CURSOR = "audit"  # an audit cursor holds the entry's id
+
+
+def queue_cursor(item: Item, order: QueueOrder) -> str:
+    """The cursor after ``item`` in the queue sorted by ``order``."""
+    return encode_cursor(QUEUE_CURSOR, *queue_position(item, order))
+
+
+def queue_after(cursor: str | None, order: QueueOrder) -> tuple[int, int] | None:
+    """The keyset a queue cursor holds (None: the first page); INVALID_CURSOR else."""
+    return decode_cursor_pair(cursor, QUEUE_CURSOR, maxima=cursor_maxima(order))
+
+
+def audit_cursor(entry_id: int) -> str:
+    return encode_cursor(AUDIT_CURSOR, entry_id)
+
+
+def audit_before(cursor: str | None) -> int | None:
+    """The entry id an audit cursor holds (None: the newest page); INVALID_CURSOR else."""
+    return decode_cursor(cursor, AUDIT_CURSOR)
 
 
 async def _due_soonest(  # type: ignore[no-untyped-def]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
-from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from service import field_access
@@ -18,7 +17,7 @@ from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import Item
 from service.items.types import PageInfo
-from service.pagination import decode_cursor, decode_cursor_pair, encode_cursor, page_size
+from service.pagination import page_size
 from service.schema_support import After, PageSize, payload_errors
 from service.staff import actions, triage
 from service.staff.errors import StaffErrorCode
@@ -65,31 +64,15 @@ AnswerLanguage = Annotated[
 ]
 
 
-QUEUE_CURSOR = "q"  # a queue cursor holds the item's support count and id (the keyset)
-AUDIT_CURSOR = "audit"  # an audit cursor holds the entry's id
-
-
-def _cursor(item: Item, order: triage.QueueOrder) -> str:
-    return encode_cursor(QUEUE_CURSOR, *triage.queue_position(item, order))
-
-
-def _queue_position(after: str | None, order: triage.QueueOrder) -> tuple[int, int] | None:
-    return decode_cursor_pair(after, QUEUE_CURSOR, maxima=triage.cursor_maxima(order))
-
-
 def _errors(errors: list[DomainError], info: Info[Context, None]) -> list[StaffError]:
     return payload_errors(errors, info.context.translator, StaffError, StaffErrorCode)
 
 
-ItemAction = Callable[[AsyncSession], Awaitable[Item]]
-
-
-async def _act(info: Info[Context, None], action: ItemAction) -> ItemActionPayload:
-    """Run one of ``service.staff.actions`` in a writing transaction; answer the item, or the
-    refusals as typed errors."""
+async def _act(info: Info[Context, None], action: Awaitable[Item]) -> ItemActionPayload:
+    """Await one of ``service.staff.actions`` (it opens its own transaction); answer the item,
+    or the refusals as typed errors."""
     try:
-        async with info.context.db.writing() as session:
-            item = await action(session)
+        item = await action
     except ValidationFailed as failed:
         return ItemActionPayload(item=None, errors=_errors(failed.errors, info))
     except DomainError as error:
@@ -141,7 +124,7 @@ class TriageQuery:
             overdue_at=context.now if value.overdue else None,
         )
         size = page_size(first, context.settings.max_page_size)
-        after_position = _queue_position(after, order)
+        after_position = triage.queue_after(after, order)
         async with context.db.reading() as session:
             rows, has_next, total, counts = await triage.queue(
                 session,
@@ -165,7 +148,7 @@ class TriageQuery:
         context = info.context
         identity = require_item_work(context.caller.staff, "items:read")
         size = page_size(first, context.settings.max_page_size)
-        after_position = _queue_position(after, triage.QueueOrder.DUE_SOONEST)
+        after_position = triage.queue_after(after, triage.QueueOrder.DUE_SOONEST)
         async with context.db.reading() as session:
             rows, has_next, total, counts = await triage.escalations(
                 session,
@@ -202,7 +185,8 @@ def _queue_page(
     counts: dict[Status, int],
 ) -> TriageQueue:
     edges = [
-        StaffItemEdge(cursor=_cursor(r, order), node=StaffItem.from_row(r, info)) for r in rows
+        StaffItemEdge(cursor=triage.queue_cursor(r, order), node=StaffItem.from_row(r, info))
+        for r in rows
     ]
     return TriageQueue(
         edges=edges,
@@ -238,7 +222,7 @@ class AuditQuery:
         identity = triage.require_audit_reader(context.caller.staff)
         bodies = covered_bodies(identity, context.reference)
         size = page_size(first, context.settings.max_page_size)
-        before_id = decode_cursor(after, AUDIT_CURSOR)
+        before_id = triage.audit_before(after)
         audit_filter = triage.AuditFilter(
             reference=reference,
             staff_id=id_number(staff_id) if staff_id else None,
@@ -261,7 +245,7 @@ class AuditQuery:
             )
             for r in rows
         ]
-        end = encode_cursor(AUDIT_CURSOR, rows[-1].id or 0) if rows else None
+        end = triage.audit_cursor(rows[-1].id or 0) if rows else None
         return AuditLogPage(
             entries=entries, page_info=PageInfo(has_next_page=has_next, end_cursor=end)
         )
@@ -279,7 +263,7 @@ class TriageMutation:
         c = info.context
         return await _act(
             info,
-            lambda s: actions.acknowledge(s, c.caller.staff, reference, c.reference, c.now),
+            actions.acknowledge(c.db, c.caller.staff, reference, c.reference, c.now),
         )
 
     @strawberry.mutation(
@@ -301,8 +285,8 @@ class TriageMutation:
         answer = _answer(public_answer, answer_template_code, answer_language)
         return await _act(
             info,
-            lambda s: actions.transition(
-                s,
+            actions.transition(
+                c.db,
                 c.caller.staff,
                 reference,
                 c.reference,
@@ -331,8 +315,8 @@ class TriageMutation:
         answer = _answer(public_answer, answer_template_code, answer_language)
         return await _act(
             info,
-            lambda s: actions.annotate(
-                s,
+            actions.annotate(
+                c.db,
                 c.caller.staff,
                 reference,
                 c.reference,
@@ -360,9 +344,7 @@ class TriageMutation:
         answer = _answer(reason, answer_template_code, answer_language, field="reason")
         return await _act(
             info,
-            lambda s: actions.reject(
-                s, c.caller.staff, reference, c.reference, c.now, reason=answer
-            ),
+            actions.reject(c.db, c.caller.staff, reference, c.reference, c.now, reason=answer),
         )
 
     @strawberry.mutation(
@@ -382,8 +364,8 @@ class TriageMutation:
         assignee = id_number(staff_id) if staff_id is not None else None
         return await _act(
             info,
-            lambda s: actions.assign(
-                s, c.caller.staff, reference, c.reference, c.now, assignee_id=assignee
+            actions.assign(
+                c.db, c.caller.staff, reference, c.reference, c.now, assignee_id=assignee
             ),
         )
 
@@ -397,15 +379,9 @@ class TriageMutation:
     ) -> ItemContactPayload:
         c = info.context
         try:
-            async with c.db.writing() as session:
-                contact = await actions.read_item_contact(
-                    session,
-                    c.caller.staff,
-                    reference,
-                    c.reference,
-                    c.now,
-                    c.services.contact_cipher,
-                )
+            contact = await actions.read_item_contact(
+                c.db, c.caller.staff, reference, c.reference, c.now, c.services.contact_cipher
+            )
         except DomainError as error:
             return ItemContactPayload(contact=None, errors=_errors([error], info))
         return ItemContactPayload(
@@ -436,8 +412,8 @@ class TriageMutation:
         point = (latitude, longitude) if latitude is not None and longitude is not None else None
         return await _act(
             info,
-            lambda s: actions.reroute(
-                s,
+            actions.reroute(
+                c.db,
                 c.caller.staff,
                 reference,
                 c.reference,
@@ -464,8 +440,8 @@ class TriageMutation:
         c = info.context
         return await _act(
             info,
-            lambda s: actions.mark_duplicate(
-                s,
+            actions.mark_duplicate(
+                c.db,
                 c.caller.staff,
                 reference,
                 c.reference,

@@ -10,6 +10,7 @@ the few edges that can cross the ray inside the cell's row.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,28 @@ MixedCell = tuple[bool, tuple[tuple[str, tuple[Edge, ...]], ...], str | None]
 _MARGIN = 1e-9
 # Measured on the ALM data: 64x64 already gives ~1.5 M lookups/s, finer grids gain < 5 %.
 _DEFAULT_GRID = 64
+
+
+EARTH_RADIUS_M = 6_371_000.0
+METRES_PER_DEGREE = 111_320.0  # of latitude; of longitude at the equator
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def degrees_around(latitude: float, radius_m: float) -> tuple[float, float]:
+    """Half the sides, in degrees of latitude and of longitude, of a box holding the circle of
+    ``radius_m`` around a point at ``latitude`` (read from indexed columns before the exact
+    distance)."""
+    return (
+        radius_m / METRES_PER_DEGREE,
+        radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(latitude)), 0.01)),
+    )
 
 
 def _segments(geometry: Mapping[str, Any]) -> Iterator[Segment]:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime
+from collections.abc import Awaitable
 from typing import Annotated
 
 import strawberry
-from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
 from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.items.models import Item
-from service.photos import rules as photos
 from service.tracking import rules
 from service.tracking.queries import tracking_errors
 from service.tracking.types import TrackedItem, TrackedResult
@@ -42,18 +39,19 @@ class TrackingMutation:
         ] = None,
     ) -> TrackedResult:
         context = info.context
-
-        async def change(session: AsyncSession, item: Item, now: datetime) -> None:
-            rules.add_information(session, item, text, now)
-            await photos.attach(
-                session,
-                item,
-                [str(i) for i in photo_upload_ids or []],
+        return await _answer(
+            info,
+            rules.add_information_with_token(
+                context.db,
+                context.services.tracking_tokens,
+                token,
+                text,
+                context.now,
+                upload_ids=[str(i) for i in photo_upload_ids or []],
                 scope=context.caller.kind,
                 limits=context.services.photo_limits,
-            )
-
-        return await _with_item(info, token, change)
+            ),
+        )
 
     @strawberry.mutation(
         description="Say whether the resolved item was fixed, rate the answer, and reopen it "
@@ -75,35 +73,26 @@ class TrackingMutation:
             bool, strawberry.argument(description="Reopen it (only when not fixed).")
         ] = False,
     ) -> TrackedResult:
-        return await _with_item(
+        context = info.context
+        return await _answer(
             info,
-            token,
-            lambda session, item, now: rules.give_feedback(
-                session,
-                item,
+            rules.give_feedback_with_token(
+                context.db,
+                context.services.tracking_tokens,
+                token,
+                context.now,
                 fixed=fixed,
                 rating=satisfaction,
                 comment=comment,
                 reopen=reopen,
-                now=now,
             ),
         )
 
 
-async def _with_item(
-    info: Info[Context, None],
-    token: str,
-    change: Callable[[AsyncSession, Item, datetime], Awaitable[None] | None],
-) -> TrackedResult:
-    """Open the token's item in a write transaction, apply ``change``, answer the new state."""
-    context = info.context
-    now = context.now
+async def _answer(info: Info[Context, None], change: Awaitable[Item]) -> TrackedResult:
+    """Await the rules' change of the token's item; answer its new state, or the refusals."""
     try:
-        async with context.db.writing() as session:
-            item = await context.services.tracking_tokens.item_for(session, token, now)
-            result = change(session, item, now)
-            if result is not None:
-                await result
+        item = await change
     except ValidationFailed as failed:
         return TrackedResult(item=None, errors=tracking_errors(failed.errors, info))
     except DomainError as error:

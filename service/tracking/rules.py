@@ -17,11 +17,14 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.db import Database
 from service.errors import N_, DomainError, raise_if_any
 from service.items import rules as items
 from service.items.lifecycle import Status
 from service.items.models import EventKind, Item
 from service.outbox import rules as outbox
+from service.photos import rules as photos
+from service.photos.rules import PhotoLimits
 from service.signing import ShortURLSafeSerializer
 from service.tracking.errors import TrackingErrorCode
 
@@ -191,3 +194,43 @@ def give_feedback(
     else:
         item.updated_at = now
         session.add(item)
+
+
+async def add_information_with_token(
+    db: Database,
+    tokens: TrackingTokens,
+    token: str,
+    text: str,
+    now: datetime,
+    *,
+    upload_ids: Sequence[str] = (),
+    scope: str,
+    limits: PhotoLimits,
+) -> Item:
+    """``add_information`` (and the photos sent with it) on the item the token opens, in one
+    write transaction; the item as it is now."""
+    async with db.writing() as session:
+        item = await tokens.item_for(session, token, now)
+        add_information(session, item, text, now)
+        await photos.attach(session, item, upload_ids, scope=scope, limits=limits)
+        return item
+
+
+async def give_feedback_with_token(
+    db: Database,
+    tokens: TrackingTokens,
+    token: str,
+    now: datetime,
+    *,
+    fixed: bool,
+    rating: int | None,
+    comment: str | None,
+    reopen: bool,
+) -> Item:
+    """``give_feedback`` on the item the token opens, in one write transaction."""
+    async with db.writing() as session:
+        item = await tokens.item_for(session, token, now)
+        give_feedback(
+            session, item, fixed=fixed, rating=rating, comment=comment, reopen=reopen, now=now
+        )
+        return item

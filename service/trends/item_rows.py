@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.db import table_of
 from service.i18n.translator import LOCAL_TIMEZONE
 from service.items.models import Item, ItemKind
 from service.reference import ReferenceData
@@ -81,8 +82,8 @@ async def item_rows(
     """The rows of ``year`` (Angers days of submission), oldest first."""
     start = datetime.combine(date(year, 1, 1), time(), LOCAL_TIMEZONE)
     end = datetime.combine(date(year + 1, 1, 1), time(), LOCAL_TIMEZONE)
-    detail = ServiceRequestDetail.__table__  # type: ignore[attr-defined]
-    item = Item.__table__  # type: ignore[attr-defined]
+    detail = table_of(ServiceRequestDetail)
+    item = table_of(Item)
     public_services = [code for code, s in reference.services.services.items() if s.public]
     statement = (
         select(

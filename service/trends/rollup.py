@@ -21,7 +21,7 @@ from sqlalchemy import Date, and_, bindparam, column, delete, func, select, text
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.db import Database
+from service.db import Database, table_of
 from service.i18n.translator import LOCAL_TIMEZONE
 from service.items.models import DeliveryState, Item
 from service.outbox.models import OutboxEntry
@@ -368,7 +368,7 @@ async def _run(session: AsyncSession, statement: Any, params: Any = None) -> Any
 
 
 async def _service_codes(session: AsyncSession, item_ids: Sequence[int]) -> dict[int, str]:
-    detail = ServiceRequestDetail.__table__  # type: ignore[attr-defined]
+    detail = table_of(ServiceRequestDetail)
     rows = await _run(
         session,
         select(detail.c.item_id, detail.c.service_code).where(detail.c.item_id.in_(item_ids)),
@@ -406,7 +406,7 @@ async def refresh_items(session: AsyncSession, item_ids: Iterable[int]) -> int:
             deltas.add(contribution, +1)
             new_states.append(_state_row(item_id, contribution))
     await deltas.write(session)
-    state_table = TrendsItemState.__table__  # type: ignore[attr-defined]
+    state_table = table_of(TrendsItemState)
     await _run(session, delete(state_table).where(state_table.c.item_id.in_(ids)))
     if new_states:
         await _run(session, state_table.insert(), new_states)
@@ -424,7 +424,7 @@ async def _locked_position(session: AsyncSession) -> int:
     Two workers (or a worker and a rebuild) refreshing the same item at once would both take
     out its old contribution: the lock makes them take turns. SQLite writers already do
     (BEGIN IMMEDIATE); SQLAlchemy leaves FOR UPDATE out there."""
-    positions = TrendsPosition.__table__  # type: ignore[attr-defined]
+    positions = table_of(TrendsPosition)
     await _run(  # the row to lock must exist, even before the first entry
         session,
         text(
@@ -497,7 +497,7 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
             TrendsScopedSliceHistogram,
             TrendsItemState,
         ):
-            await _run(session, delete(table.__table__))  # type: ignore[union-attr]
+            await _run(session, delete(table_of(table)))
         await _set_position(session, last)
     done, after = 0, 0
     if progress:

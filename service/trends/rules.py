@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.db import table_of
 from service.errors import N_, DomainError
 from service.sensors.models import Sensor, SensorElement, SensorOpinion
 from service.trends import slices
@@ -180,8 +181,8 @@ class Scope:
         return found
 
 
-_daily = TrendsDaily.__table__  # type: ignore[attr-defined]
-_durations = TrendsDuration.__table__  # type: ignore[attr-defined]
+_daily = table_of(TrendsDaily)
+_durations = table_of(TrendsDuration)
 
 
 @dataclass
@@ -441,9 +442,9 @@ async def sensor_opinions(
     start = datetime.combine(period.start, time(), LOCAL_TIMEZONE)
     end = datetime.combine(period.end + timedelta(days=1), time(), LOCAL_TIMEZONE)
     opinion, sensor, element = (
-        SensorOpinion.__table__,  # type: ignore[attr-defined]
-        Sensor.__table__,  # type: ignore[attr-defined]
-        SensorElement.__table__,  # type: ignore[attr-defined]
+        table_of(SensorOpinion),
+        table_of(Sensor),
+        table_of(SensorElement),
     )
     key: Any
     joined: Any = opinion.join(sensor, sensor.c.id == opinion.c.sensor_id)
@@ -527,10 +528,10 @@ async def per_bucket(
 
 async def rollup_version(session: AsyncSession) -> tuple[int, str]:
     """Changes whenever the trends may: the outbox position applied, the last opinion."""
-    positions = TrendsPosition.__table__  # type: ignore[attr-defined]
+    positions = table_of(TrendsPosition)
     position = (
         await _run(session, select(positions.c.position).where(positions.c.name == CONSUMER))
     ).scalar()
-    opinion = SensorOpinion.__table__  # type: ignore[attr-defined]
+    opinion = table_of(SensorOpinion)
     last = (await _run(session, select(func.max(opinion.c.updated_at), func.count()))).one()
     return int(position or 0), f"{last[0]}/{last[1]}"

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.db import table_of
 from service.trends.histograms import add_packed
 from service.trends.models import (
     TrendsDaily,
@@ -26,13 +27,13 @@ from service.trends.models import (
 from service.trends.rollup import ASSISTED_CHANNELS, SCOPED_READY, _run
 
 ALL = "*"
-_slices = TrendsSlice.__table__  # type: ignore[attr-defined]
-_slice_histograms = TrendsSliceHistogram.__table__  # type: ignore[attr-defined]
-_daily_durations = TrendsDuration.__table__  # type: ignore[attr-defined]
-_scoped = TrendsScopedSlice.__table__  # type: ignore[attr-defined]
-_scoped_histograms = TrendsScopedSliceHistogram.__table__  # type: ignore[attr-defined]
-_daily = TrendsDaily.__table__  # type: ignore[attr-defined]
-_positions = TrendsPosition.__table__  # type: ignore[attr-defined]
+_slices = table_of(TrendsSlice)
+_slice_histograms = table_of(TrendsSliceHistogram)
+_daily_durations = table_of(TrendsDuration)
+_scoped = table_of(TrendsScopedSlice)
+_scoped_histograms = table_of(TrendsScopedSliceHistogram)
+_daily = table_of(TrendsDaily)
+_positions = table_of(TrendsPosition)
 
 # One kind, subject or body: (roll-up column, value).
 Scoped = tuple[str, str] | None

@@ -444,13 +444,14 @@ def export_data(web: Web) -> Endpoint:
         services = web.services
         now = services.clock()
         try:
-            async with services.db.writing() as session:
-                item = await services.tracking_tokens.item_for(
-                    session, token_of(request, form), now
-                )
-                document = await rights.export_my_data(
-                    session, item, services.contact_cipher, services.retention_periods, now
-                )
+            item, document = await rights.export_with_token(
+                services.db,
+                services.tracking_tokens,
+                token_of(request, form),
+                services.contact_cipher,
+                services.retention_periods,
+                now,
+            )
         except DomainError as error:
             return render_start(web, page, errors=shown(page, [error]), status=404)
         document["summary"] = rights.export_summary(document, page.translator)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, configure_mappers
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.db import table_of
 from service.items.models import Item, ItemEvent
 from service.items.rules import Audience
 from service.photos.models import Photo
@@ -40,9 +41,9 @@ RESIDENT_AUDIENCES = frozenset({Audience.PUBLIC, Audience.RESIDENT})
 # The item's row, and the purposes of its consents in force in one column (space-separated).
 _CONSENTS = "consents_in_force"
 _ITEM = select(
-    Item.__table__,  # type: ignore[attr-defined]
+    table_of(Item),
     select(func.aggregate_strings(col(Consent.purpose), " "))
-    .where(in_force(Item.__table__.c.id))  # type: ignore[attr-defined]
+    .where(in_force(table_of(Item).c.id))
     .scalar_subquery()
     .label(_CONSENTS),
 ).where(col(Item.id) == bindparam("item_id"))

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.errors import DomainError, ValidationFailed
+from service.items import rules as items
 from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import Item
 from service.items.submission import Submitted
@@ -215,7 +216,7 @@ def form_values(
         "category_groups": category_groups(web, page),
         "communes": commune_options(web),
         "consents": consents(page, form),
-        "outside_message": page.gettext(rules.outside_alm().message),
+        "outside_message": page.gettext(items.outside_alm().message),
         "tiles_host": tiles_origin(web.tiles_url),
         "kept_photos": form.all(KEPT_PHOTOS_FIELD) if form else [],
         "photo_limits": web.services.photo_limits,
@@ -367,7 +368,7 @@ def support_post(web: Web) -> Endpoint:
         if isinstance(form, Response):
             return form
         device = device_key(request)
-        errors = list(form.refused) or rules.device_key_errors(device)
+        errors = list(form.refused) or items.device_key_errors(device)
         if not errors and (limited := over_limit(web, request, submission=True)):
             errors = [limited]
         services = web.services

@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.errors import DomainError, ValidationFailed
+from service.items.rules import outside_alm
 from service.items.submission import Submitted
-from service.reports.rules import outside_alm
 from service.service_requests import rules
 from service.service_requests.catalogue import QuestionSpec, ServiceSpec
 from service.service_requests.models import Datatype, LocationKind

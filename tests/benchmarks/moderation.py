@@ -19,8 +19,8 @@ import re
 import time
 from collections.abc import Callable, Sequence
 
+from service.masking import mask_personal_data
 from service.moderation.terms import held_term
-from service.privacy.masking import mask_personal_data
 
 # The masking of the public copy before this change: e-mail addresses and phone numbers.
 _OLD_EMAIL = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+")

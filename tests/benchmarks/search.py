@@ -26,7 +26,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from service.search.documents import SearchDocument
-from service.search.engine import SearchEngine, SearchRequest, open_engine
+from service.search.factory import open_engine
+from service.search.interface import SearchEngine, SearchRequest
 
 COMMON = "rue devant depuis problème trottoir".split()  # ~every item has two of them
 VOCABULARY = (

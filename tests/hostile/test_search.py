@@ -27,9 +27,11 @@ from service.outbox import rules as outbox
 from service.search import documents
 from service.search.analysis import terms
 from service.search.documents import BuildContext, SearchDocument
-from service.search.engine import SearchRequest, WhooshEngine, _schema, open_engine
+from service.search.factory import open_engine
 from service.search.indexer import IndexerLock, run_search_indexer
+from service.search.interface import SearchRequest
 from service.search.status import read_status
+from service.search.whoosh_engine import WhooshEngine, _schema
 from service.search.writing import TEXT_FIELDS, field_language
 from service.settings import SEARCH_ENGINES, Settings
 from tests.support import (

@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 
 from service.search.analysis import LANGUAGES, WORD, terms, words
 from service.search.documents import SearchDocument
-from service.search.engine import MAX_WORDS, SearchFilter, SearchRequest, open_engine, word_clauses
+from service.search.factory import open_engine
 from service.search.highlight import highlights
+from service.search.interface import MAX_WORDS, SearchFilter, SearchRequest, word_clauses
 from service.search.rules import MAX_QUERY_CHARS
 from service.search.writing import analysed
 from service.settings import SEARCH_ENGINES

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from service.privacy.masking import (
+from service.masking import (
     ARABIC_CIVILITY_NAME,
     CIVILITY_NAME,
     DIGIT_GROUPS,

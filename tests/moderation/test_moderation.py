@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from service.context import Services
 from service.items import rules as items
-from service.privacy.masking import mask_personal_data
+from service.masking import mask_personal_data
 from service.staff.models import Role
 from tests.integrations.clients import call, client_key
 from tests.support import Staff, data_of, graphql, operation, staff, submit_report

@@ -16,7 +16,7 @@ from service import migrate
 from service.app import build_services
 from service.demo import load_demo_reports
 from service.instance.index import IndexIdentity, read_identity, write_identity
-from service.search.engine import open_engine
+from service.search.factory import open_engine
 from service.settings import PROJECT_ROOT, Settings
 from tests.hostile.processes import server_database
 from tests.ops.support import sqlite_pass_only, wait_ready

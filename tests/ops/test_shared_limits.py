@@ -17,7 +17,12 @@ import redis
 
 from service.integrations.ratelimit import RateLimiter
 from service.settings import PROJECT_ROOT
-from service.shared_limits import SharedLoginThrottle, SharedRateLimiter, SharedStore
+from service.shared_limits import (
+    SharedLoginThrottle,
+    SharedOpinionThrottle,
+    SharedRateLimiter,
+    SharedStore,
+)
 from service.staff.throttle import MAX_FAILURES_PER_PAIR
 from tests.ops.support import sqlite_pass_only, wait_ready
 from tests.support import operation, report_input
@@ -62,6 +67,22 @@ def test_two_processes_with_one_limit_admit_it_once_between_them(redis_url: str)
     assert sum(1 for wait in shared if wait == 0) == limit
     assert all(0 < wait <= 60 for wait in shared[limit:])
     assert sum(1 for wait in separate if wait == 0) == 2 * limit
+
+
+@sqlite_pass_only
+def test_two_processes_share_the_opinion_limits_all_or_none(redis_url: str) -> None:
+    # given: two workers' opinion throttles on one Redis, 3 opinions a device, 4 an origin
+    one, two = (
+        SharedOpinionThrottle(per_device=3, per_origin=4, store=SharedStore(redis_url))
+        for _ in range(2)
+    )
+    # when: one device gives opinions alternately through each worker, then others on its wifi
+    device = [(one if i % 2 == 0 else two).allow("phone", "wifi") for i in range(5)]
+    others = [two.allow("tablet", "wifi"), one.allow("laptop", "wifi")]
+    # then: 3 for the device between the two workers; the origin's 4th goes to the tablet, and
+    # the device's refused attempts did not count against the origin
+    assert device == [True, True, True, False, False]
+    assert others == [True, False]
 
 
 @sqlite_pass_only

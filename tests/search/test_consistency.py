@@ -24,8 +24,9 @@ from service.context import Services
 from service.items.models import Item
 from service.outbox import rules as outbox
 from service.outbox.models import OutboxEntry
-from service.search.engine import SearchEngine, open_engine
+from service.search.factory import open_engine
 from service.search.indexer import IndexerLock, rebuild, run_search_indexer
+from service.search.interface import SearchEngine
 from service.settings import PROJECT_ROOT, Settings
 from service.staff.models import Role
 from tests.search.test_relevance import search

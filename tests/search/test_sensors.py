@@ -22,7 +22,7 @@ from sqlmodel import col, select
 
 from service.context import Services
 from service.privacy.retention import purge
-from service.search.engine import open_engine
+from service.search.factory import open_engine
 from service.search.indexer import IndexerLock, rebuild, run_search_indexer
 from service.sensors.models import Sensor
 from service.settings import PROJECT_ROOT, Settings

@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from service.search.engine import SearchRequest
+from service.search.interface import SearchRequest
 from service.search.tantivy_engine import TantivyEngine
 
 

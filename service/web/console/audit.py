@@ -14,7 +14,6 @@ from service.errors import N_, DomainError
 from service.i18n.translator import LOCAL_TIMEZONE
 from service.inputs import id_number
 from service.items.rules import as_utc
-from service.pagination import decode_cursor, encode_cursor
 from service.staff import accounts, triage
 from service.staff.permissions import covered_bodies
 from service.web.console.auth import StaffPage, refused, render, require_staff
@@ -22,7 +21,6 @@ from service.web.rendering import Endpoint, Web
 
 PATH = "/console/journal"
 PAGE_SIZE = 50
-CURSOR = "audit"  # the API's audit cursor: the entry's id
 ACTION_LABELS = {
     "logged_in": N_("Signed in"),
     "logged_out": N_("Signed out"),
@@ -101,7 +99,7 @@ def audit_page(web: Web) -> Endpoint:
         try:
             identity = triage.require_audit_reader(staff.identity)
             bodies = covered_bodies(identity, services.reference)
-            before_id = decode_cursor(params.get("apres") or None, CURSOR)
+            before_id = triage.audit_before(params.get("apres") or None)
             async with services.db.reading() as session:
                 rows, more, references = await triage.audit_page(
                     session, bodies, wanted, first=PAGE_SIZE, before_id=before_id
@@ -128,7 +126,7 @@ def audit_page(web: Web) -> Endpoint:
         next_url = None
         if more and rows:
             kept = {k: v for k, v in values.items() if v}
-            next_url = page.url(PATH, apres=encode_cursor(CURSOR, rows[-1].id or 0), **kept)
+            next_url = page.url(PATH, apres=triage.audit_cursor(rows[-1].id or 0), **kept)
         return render(
             web,
             staff,

@@ -12,7 +12,6 @@ from service.errors import N_, NP_, DomainError
 from service.items.lifecycle import STATUS_LABELS, Status
 from service.items.models import Item
 from service.items.rules import as_utc
-from service.pagination import decode_cursor_pair, encode_cursor
 from service.staff import triage
 from service.staff.permissions import covered_bodies, require_item_work
 from service.web.console.auth import StaffPage, refused, render, require_staff
@@ -20,7 +19,6 @@ from service.web.rendering import Endpoint, Web
 
 PATH = "/console/retards"
 PAGE_SIZE = 50
-CURSOR = "q"  # the queue's cursor: (due position, id)
 LATE_BY = NP_("%(count)s day late", "%(count)s days late")
 
 
@@ -41,10 +39,8 @@ def escalations_page(web: Web) -> Endpoint:
         page, services = staff.page, web.services
         try:
             identity = require_item_work(staff.identity, "items:read")
-            after = decode_cursor_pair(
-                staff.request.query_params.get("apres") or None,
-                CURSOR,
-                maxima=triage.cursor_maxima(triage.QueueOrder.DUE_SOONEST),
+            after = triage.queue_after(
+                staff.request.query_params.get("apres") or None, triage.QueueOrder.DUE_SOONEST
             )
             async with services.db.reading() as session:
                 rows, more, total, _ = await triage.escalations(
@@ -83,9 +79,7 @@ def escalations_page(web: Web) -> Endpoint:
             )
         next_url = None
         if more and rows:
-            cursor = encode_cursor(
-                CURSOR, *triage.queue_position(rows[-1], triage.QueueOrder.DUE_SOONEST)
-            )
+            cursor = triage.queue_cursor(rows[-1], triage.QueueOrder.DUE_SOONEST)
             next_url = page.url(PATH, apres=cursor)
         return render(
             web,

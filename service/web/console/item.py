@@ -24,7 +24,7 @@ from service.items.lifecycle import KIND_LABELS, STATUS_LABELS, TRANSITIONS, Sta
 from service.items.models import DeliveryState, EventKind, Item, ItemKind
 from service.items.types import HistoryEntry
 from service.reports import rules as reports
-from service.search.engine import SearchFilter, SearchRequest
+from service.search.interface import SearchFilter, SearchRequest
 from service.settings import SUPPORTED_LOCALES
 from service.staff import actions, templates
 from service.staff.errors import StaffErrorCode
@@ -252,7 +252,7 @@ def item_page(web: Web) -> Endpoint:
 
 
 # An action: the form's fields by the rules' field names, and the call of staff.actions.
-Call = Callable[[AsyncSession, StaffPage, str, Form], Awaitable[object]]
+Call = Callable[[StaffPage, str, Form], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -292,10 +292,12 @@ def action_table(web: Web) -> dict[str, Action]:
     def now() -> datetime:
         return services.clock()
 
-    async def acknowledge(s: AsyncSession, staff: StaffPage, ref: str, form: Form) -> object:
-        return await actions.acknowledge(s, staff.identity, ref, services.reference, now())
+    async def acknowledge(staff: StaffPage, ref: str, form: Form) -> object:
+        return await actions.acknowledge(
+            services.db, staff.identity, ref, services.reference, now()
+        )
 
-    async def assign(s: AsyncSession, staff: StaffPage, ref: str, form: Form) -> object:
+    async def assign(staff: StaffPage, ref: str, form: Form) -> object:
         chosen = form.get("assignee")
         if chosen == "me":
             assignee: int | None = staff.identity.staff_id
@@ -304,19 +306,25 @@ def action_table(web: Web) -> dict[str, Action]:
         else:
             assignee = id_number(chosen)
         return await actions.assign(
-            s, staff.identity, ref, services.reference, now(), assignee_id=assignee
+            services.db, staff.identity, ref, services.reference, now(), assignee_id=assignee
         )
 
-    async def transition(s: AsyncSession, staff: StaffPage, ref: str, form: Form) -> object:
+    async def transition(staff: StaffPage, ref: str, form: Form) -> object:
         answer = _answer(form, "answer", "template", "publicAnswer")
         note = form.get("note") or None
         target = _status(form)
         if target is None:
             return await actions.annotate(
-                s, staff.identity, ref, services.reference, now(), answer=answer, private_note=note
+                services.db,
+                staff.identity,
+                ref,
+                services.reference,
+                now(),
+                answer=answer,
+                private_note=note,
             )
         return await actions.transition(
-            s,
+            services.db,
             staff.identity,
             ref,
             services.reference,
@@ -326,9 +334,9 @@ def action_table(web: Web) -> dict[str, Action]:
             private_note=note,
         )
 
-    async def reroute(s: AsyncSession, staff: StaffPage, ref: str, form: Form) -> object:
+    async def reroute(staff: StaffPage, ref: str, form: Form) -> object:
         return await actions.reroute(
-            s,
+            services.db,
             staff.identity,
             ref,
             services.reference,
@@ -338,9 +346,9 @@ def action_table(web: Web) -> dict[str, Action]:
             body_code=form.get("body").strip() or None,
         )
 
-    async def duplicate(s: AsyncSession, staff: StaffPage, ref: str, form: Form) -> object:
+    async def duplicate(staff: StaffPage, ref: str, form: Form) -> object:
         return await actions.mark_duplicate(
-            s,
+            services.db,
             staff.identity,
             ref,
             services.reference,
@@ -348,10 +356,10 @@ def action_table(web: Web) -> dict[str, Action]:
             original_reference=form.get("original"),
         )
 
-    async def reject(s: AsyncSession, staff: StaffPage, ref: str, form: Form) -> object:
+    async def reject(staff: StaffPage, ref: str, form: Form) -> object:
         reason = _answer(form, "reason", "reason_template", "reason")
         return await actions.reject(
-            s, staff.identity, ref, services.reference, now(), reason=reason
+            services.db, staff.identity, ref, services.reference, now(), reason=reason
         )
 
     answer_fields = {
@@ -405,8 +413,7 @@ def act(web: Web) -> Endpoint:
         if form is None:
             return expired(web, staff, item_path(reference))
         try:
-            async with web.services.db.writing() as session:
-                item = await action.call(session, staff, reference, form)
+            item = await action.call(staff, reference, form)
         except ValidationFailed as failed:
             errors = field_errors(failed.errors, staff.page.translator, action.fields)
             return await _page(web, staff, reference, status=400, errors=errors, form=form)
@@ -457,15 +464,14 @@ def contact_page(web: Web) -> Endpoint:
         if form is None:
             return expired(web, staff, item_path(reference))
         try:
-            async with services.db.writing() as session:
-                contact = await actions.read_item_contact(
-                    session,
-                    staff.identity,
-                    reference,
-                    services.reference,
-                    services.clock(),
-                    services.contact_cipher,
-                )
+            contact = await actions.read_item_contact(
+                services.db,
+                staff.identity,
+                reference,
+                services.reference,
+                services.clock(),
+                services.contact_cipher,
+            )
         except DomainError as error:
             return refused(web, staff, error)
         return render(

@@ -19,7 +19,6 @@ from service.items.models import Item, Moderation
 from service.moderation import rules
 from service.moderation.models import FlagReason, ItemFlag
 from service.moderation.rules import ModerationAction
-from service.pagination import decode_cursor, encode_cursor
 from service.staff import actions
 from service.staff.permissions import covered_bodies, require_item_work
 from service.web.console.auth import StaffPage, expired, posted_form, refused, render, require_staff
@@ -31,7 +30,6 @@ PATH = "/console/moderation"
 ITEM = PATH + "/{reference}"
 PURPOSE = "console-moderation"
 PAGE_SIZE = 20
-CURSOR = "mq"  # the API's moderation queue cursors: the item's id
 FIELDS = {"reason": "reason", "publicText": "public_text", "action": "action"}
 
 STATE_LABELS = {
@@ -80,7 +78,7 @@ def queue_page(web: Web) -> Endpoint:
         page, services = staff.page, web.services
         try:
             identity = require_item_work(staff.identity, actions.READ)
-            after = decode_cursor(page.request.query_params.get("apres"), CURSOR)
+            after = rules.queue_after(page.request.query_params.get("apres"))
         except DomainError as error:
             if error.code.value == "INVALID_CURSOR":
                 message = page.gettext(error.message)
@@ -106,7 +104,7 @@ def queue_page(web: Web) -> Endpoint:
         ]
         done = DONE.get(page.request.query_params.get("fait", ""))
         next_link = (
-            page.url(PATH, apres=encode_cursor(CURSOR, found[-1].id or 0)) if has_next else None
+            page.url(PATH, apres=rules.queue_cursor(found[-1].id or 0)) if has_next else None
         )
         return render(
             web,
@@ -184,17 +182,16 @@ def decide_post(web: Web) -> Endpoint:
             )
         public_text = form.get("public_text") if action is ModerationAction.EDIT else None
         try:
-            async with web.services.db.writing() as session:
-                item = await rules.moderate(
-                    session,
-                    staff.identity,
-                    reference,
-                    web.services.reference,
-                    action,
-                    reason=form.get("reason"),
-                    new_public_text=public_text,
-                    now=web.services.clock(),
-                )
+            item = await rules.moderate(
+                web.services.db,
+                staff.identity,
+                reference,
+                web.services.reference,
+                action,
+                reason=form.get("reason"),
+                new_public_text=public_text,
+                now=web.services.clock(),
+            )
         except ValidationFailed as failed:
             errors = field_errors(failed.errors, staff.page.translator, FIELDS)
             return await _decision_page(

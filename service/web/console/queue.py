@@ -20,7 +20,6 @@ from service.errors import N_, DomainError
 from service.items.lifecycle import KIND_LABELS, STATUS_LABELS, Status
 from service.items.models import DeliveryState, Item, ItemKind
 from service.items.rules import as_utc
-from service.pagination import decode_cursor_pair, encode_cursor
 from service.reference import ReferenceData
 from service.routing.due import is_overdue
 from service.staff import triage
@@ -35,7 +34,6 @@ MAP_POINTS = 500  # the map shows at most this many of the filtered queue
 LIVE_ROWS = 20
 # How long the counts by status may lag behind another process's actions (see StatusCounts).
 COUNTS_SECONDS = 5.0
-CURSOR = "q"  # the GraphQL queue's cursors: the same keyset (support count, id)
 ORDER_LABELS = {
     QueueOrder.OLDEST_FIRST: N_("Oldest first"),
     QueueOrder.NEWEST_FIRST: N_("Newest first"),
@@ -310,11 +308,7 @@ def queue_page(web: Web) -> Endpoint:
         request, page = staff.request, staff.page
         filters = read_filters(web, request.query_params)
         try:
-            after = decode_cursor_pair(
-                request.query_params.get("apres"),
-                CURSOR,
-                maxima=triage.cursor_maxima(filters.order),
-            )
+            after = triage.queue_after(request.query_params.get("apres"), filters.order)
             found, has_next, total, counts = await _read_queue(
                 web, staff, filters, first=filters.size, after=after
             )
@@ -326,7 +320,7 @@ def queue_page(web: Web) -> Endpoint:
         next_link = None
         if has_next and found:
             last = found[-1]
-            cursor = encode_cursor(CURSOR, *triage.queue_position(last, filters.order))
+            cursor = triage.queue_cursor(last, filters.order)
             next_link = filters.link(page, "/console", apres=cursor)
         newest = max((i.id or 0 for i in found), default=0)
         return render(

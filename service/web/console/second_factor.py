@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.errors import DomainError
+from service.invariants import required_row
 from service.staff import rules, second_factor
 from service.staff.accounts import administered_bodies
 from service.staff.models import BodySignInPolicy, Role, StaffUser
@@ -189,8 +190,7 @@ async def _enrol(
     try:
         async with services.db.writing() as session:
             now = services.clock()
-            attached = await session.get(StaffUser, user.id)
-            assert attached is not None
+            attached = required_row(await session.get(StaffUser, user.id), "staff_user", user.id)
             codes = await second_factor.enrol(
                 session, services.contact_cipher, attached, secret, code, now
             )
@@ -218,8 +218,9 @@ async def _security_values(web: Web, staff: StaffPage) -> dict[str, Any]:
     services = web.services
     identity = staff.identity
     async with services.db.reading() as session:
-        user = await session.get(StaffUser, identity.staff_id)
-        assert user is not None
+        user = required_row(
+            await session.get(StaffUser, identity.staff_id), "staff_user", identity.staff_id
+        )
         factor = await second_factor.factor_of(session, identity.staff_id)
         left = await second_factor.recovery_codes_left(session, identity.staff_id)
         policies: list[tuple[str, str, bool]] = []
