@@ -86,3 +86,29 @@ def test_the_directory_works_without_javascript(browser: Any, served: str, axe_s
         assert names and all("Avrillé" in name for name in names)
     finally:
         context.close()
+
+
+def test_the_map_shows_the_places_of_the_commune_and_leads_to_the_list(
+    page: Any, axe_source: str
+) -> None:
+    # given
+    page.goto(f"/aide-numerique?commune={AVRILLE}")
+    map_region = page.get_by_role(
+        "region", name="Carte des lieux d'aide (la liste donne les mêmes lieux)"
+    )
+    # when: the map has drawn the commune and its places
+    assert shown(map_region)
+    page.wait_for_selector("#map .leaflet-overlay-pane path.leaflet-interactive >> nth=1")
+    markers = page.locator("#map path.leaflet-interactive")
+    listed = page.locator(".help-place h3").all_inner_texts()
+    # then: one marker per place listed, plus the commune's outline; axe finds nothing
+    assert markers.count() == len(listed) + 1
+    accessible(page, axe_source, "help-map")
+    # when: a marker is opened
+    markers.last.click(force=True)
+    link = page.locator(".leaflet-popup-content a")
+    assert shown(link)
+    # then: its link leads to the place in the list
+    assert link.inner_text() in listed
+    href = link.get_attribute("href") or ""
+    assert f"commune={AVRILLE}" in href and "#lieu-" in href
