@@ -77,33 +77,32 @@ async def place_of_item(session: AsyncSession, item_id: int) -> HelpPlace | None
     return place
 
 
-# (place slug, "" when none was named or it left the directory; commune; channel)
-UseKey = tuple[str, str, str]
+# (place slug, "" when it left the directory; the place's commune, else the item's; the
+# item's commune; channel)
+PlacedKey = tuple[str, str, str, str]
 
 
-async def items_by_place_and_channel(
+async def items_made_at_places(
     session: AsyncSession,
     start: datetime,
     end: datetime,
     channels: Iterable[str],
-) -> dict[UseKey, int]:
-    """Items submitted in [start, end) through the given channels, by help place and channel.
-
-    Items made at no place (or at one that left the directory) count under the slug "" and
-    the item's commune, so the counts add up to every assisted item."""
+) -> dict[PlacedKey, int]:
+    """Items submitted in [start, end) through the given channels at a help place, by place
+    and channel. Reads ``item_help_place`` (assisted items only) and their items by key."""
     slug = func.coalesce(col(HelpPlace.slug), "")
     commune = func.coalesce(col(HelpPlace.commune_code), col(Item.commune_code))
     query = (
-        select(slug, commune, col(Item.channel), func.count())
-        .select_from(Item)
-        .outerjoin(ItemHelpPlace, col(ItemHelpPlace.item_id) == col(Item.id))
+        select(slug, commune, col(Item.commune_code), col(Item.channel), func.count())
+        .select_from(ItemHelpPlace)
+        .join(Item, col(Item.id) == col(ItemHelpPlace.item_id))
         .outerjoin(HelpPlace, col(HelpPlace.id) == col(ItemHelpPlace.place_id))
         .where(
             col(Item.created_at) >= start,
             col(Item.created_at) < end,
             col(Item.channel).in_(list(channels)),
         )
-        .group_by(slug, commune, col(Item.channel))
+        .group_by(slug, commune, col(Item.commune_code), col(Item.channel))
     )
     rows = await session.exec(query)  # type: ignore[call-overload]
-    return {(s, c, ch): int(n) for s, c, ch, n in rows.all()}
+    return {(s, c, ic, ch): int(n) for s, c, ic, ch, n in rows.all()}
