@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +11,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from service.access_log import AccessLog
+from service.background import Loops
 from service.body_limit import BodySizeLimit
 from service.context import Services
 from service.db import Database
@@ -26,13 +26,14 @@ from service.mail.sender import run_mail_worker
 from service.metrics import MetricsMiddleware, metrics_endpoint
 from service.moderation import terms
 from service.photos.endpoint import UPLOAD_PATH, PhotoEndpoints
+from service.privacy import consent_texts
 from service.privacy.retention import run_daily_purge
 from service.private_files import protect_data
 from service.routing.delivery import run_delivery_worker
 from service.schema import build_schema
 from service.search.indexer import IndexerLock, run_search_indexer
 from service.sensors.geojson import sensors_geojson_endpoint
-from service.settings import SUPPORTED_LOCALES, Settings
+from service.settings import SUPPORTED_LOCALES, Settings, warn_unknown_variables
 from service.territory.geojson import communes_geojson_endpoint
 from service.trends.endpoints import (
     catalogue_endpoint,
@@ -48,6 +49,8 @@ def build_services(settings: Settings) -> Services:
     """Database engines and compiled catalogs; a broken catalog stops start-up here."""
     settings.check_startable()
     terms.install(terms.HeldTerms.from_file(settings.moderation_terms_file))
+    # The published consent texts: one edited after publication stops start-up here.
+    consent_texts.published()
     return Services(
         settings=settings,
         db=Database(settings.resolved_database_url),
@@ -60,6 +63,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     graphql = GraphQLEndpoint(build_schema(settings), services)
     open311 = Open311Endpoint(services)
     photos = PhotoEndpoints(services, graphql)
+    loops = Loops()
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -72,59 +76,53 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         gc.freeze()
         # Every process runs the delivery worker: deliveries are claimed before sending, so
         # two processes never send the same one at once.
-        stop = asyncio.Event()
-        worker = asyncio.create_task(
-            run_delivery_worker(
+        stop = loops.stop
+        loops.start(
+            "delivery",
+            lambda: run_delivery_worker(
                 services.db,
                 settings,
                 stop,
                 services.clock,
                 services.contact_cipher,
                 services.mailer,
-            )
+            ),
         )
         # Messages to residents: claimed before sending too, so every process may run it.
-        mail = asyncio.create_task(
-            run_mail_worker(services.db, services.mailer, stop, services.clock)
+        loops.start(
+            "mail", lambda: run_mail_worker(services.db, services.mailer, stop, services.clock)
         )
-        purger = asyncio.create_task(run_daily_purge(services.db, settings, stop, services.clock))
+        loops.start("purge", lambda: run_daily_purge(services.db, settings, stop, services.clock))
         # One process per host indexes (the holder of the indexer lock); every one searches.
-        indexer = (
-            asyncio.create_task(
-                run_search_indexer(
+        if settings.search_indexer:
+            loops.start(
+                "searchIndexer",
+                lambda: run_search_indexer(
                     services.search_indexer,
                     IndexerLock(settings.search_dir / "indexer.lock"),
                     stop,
                     settings.search_poll_seconds,
-                )
+                ),
             )
-            if settings.search_indexer
-            else None
+        loops.start(
+            "trends", lambda: run_rollup_worker(services.db, settings.delivery_poll_seconds, stop)
         )
-        trends = asyncio.create_task(
-            run_rollup_worker(services.db, settings.delivery_poll_seconds, stop)
-        )
-        webhooks = asyncio.create_task(
-            run_webhook_worker(
+        loops.start(
+            "webhooks",
+            lambda: run_webhook_worker(
                 services.db,
                 settings,
                 stop,
                 services.clock,
                 lambda: services.reference,
                 services.contact_cipher,
-            )
+            ),
         )
         try:
             yield
         finally:
-            stop.set()
-            await webhooks
-            await mail
-            await purger
-            await trends
-            await worker  # finishes the round in progress (each HTTP call is capped at 10 s)
-            if indexer is not None:
-                await indexer
+            # Each loop finishes the round in progress (each HTTP call is capped at 10 s).
+            await loops.stop_all()
             services.search_engine.close()
             await services.db.dispose()
 
@@ -150,7 +148,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         Route("/media/shared/{file}", photos.shared_copy, methods=["GET"]),
         Route("/media/{file}", photos.public_copy, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readiness_endpoint(services), methods=["GET"]),
+        Route("/readyz", readiness_endpoint(services, loops.health), methods=["GET"]),
         Route("/metrics", metrics_endpoint(services), methods=["GET"]),
         *web_routes(services),
     ]
@@ -175,6 +173,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.loops = loops
     return app
 
 
@@ -182,5 +181,6 @@ def create_app_from_environment() -> Starlette:
     """Factory for worker processes started by ``serve --workers N`` (or by uvicorn
     directly, hence the data files' protection here too)."""
     settings = Settings.from_environ()
+    warn_unknown_variables()
     protect_data(settings)
     return create_app(settings)

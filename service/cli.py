@@ -29,7 +29,13 @@ from service.commands.common import (
 from service.db import Database, redacted
 from service.i18n.catalogs import CatalogError
 from service.private_files import protect_data
-from service.settings import PROJECT_ROOT, SUPPORTED_LOCALES, Settings, SettingsError
+from service.settings import (
+    PROJECT_ROOT,
+    SUPPORTED_LOCALES,
+    Settings,
+    SettingsError,
+    warn_unknown_variables,
+)
 from service.staff.models import Role
 
 if TYPE_CHECKING:
@@ -42,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_environ()
+        if args.run is not _serve:  # serve says it once its logs are set up
+            warn_unknown_variables()
         if not args.writes_repository:
             protect_data(settings)  # before the command creates any file
         return int(args.run(settings, args))
@@ -429,6 +437,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     open_checked_instance(settings)  # keys that fit the data, or exit 3
     data.ensure_index_follows(settings)  # never another database's index
     log_format.configure(settings.log_level, settings.log_format)
+    warn_unknown_variables()
     where = f"http://{args.host}:{args.port}"
     print(f"serving on {where}/graphql" + (" (GraphiQL enabled)" if settings.graphiql else ""))
     if args.workers == 1:

@@ -6,6 +6,7 @@ import csv
 from datetime import datetime
 
 from service.context import Services
+from service.invariants import required_row
 from service.items import rules as items
 from service.items.lifecycle import Status
 from service.reports import rules as reports
@@ -48,8 +49,11 @@ async def load_demo_reports(services: Services, now: datetime) -> int:
             continue
         created += 1
         async with services.db.writing() as session:
-            item = await items.get_by_reference(session, submitted.item.reference)
-            assert item is not None
+            item = required_row(
+                await items.get_by_reference(session, submitted.item.reference),
+                "item",
+                submitted.item.reference,
+            )
             for status in PATHS[Status(row["status"])]:
                 items.change_status(session, item, status, actor="demo", now=now)
     return created

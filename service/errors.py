@@ -1,8 +1,9 @@
 """Domain errors: what a rule refuses, with a stable code and a translatable message.
 
 Rules raise ``DomainError`` (or ``ValidationFailed`` for several at once); the GraphQL layer
-turns them into typed payload errors (see ``service.payloads``). Messages are English msgids
-with named ``%(placeholders)s``, translated at the edge into the caller's language.
+turns them into typed payload errors (``service.schema_support.payload_errors``). Messages are
+English msgids with named ``%(placeholders)s``, translated at the edge into the caller's
+language.
 """
 
 from __future__ import annotations

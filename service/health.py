@@ -34,7 +34,7 @@ async def _search_readiness(
     try:
         behind = await lag(services.db, services.search_engine)
         set_aside = await asyncio.to_thread(services.search_engine.set_aside)
-    except Exception as error:  # noqa: BLE001  (an index that cannot be read cannot serve)
+    except Exception as error:  # an index that cannot be read cannot serve
         # The indexer's own word first (failing, and why), if it has said so.
         failing = readiness(status, 0, 0.0, now)
         unreadable = f"search index unreadable ({type(error).__name__})"
@@ -63,7 +63,11 @@ async def _search_readiness(
     }
 
 
-def readiness_endpoint(services: Services) -> Callable[[Request], Awaitable[JSONResponse]]:
+def readiness_endpoint(
+    services: Services, loops: Callable[[], dict[str, dict[str, object]]] = dict
+) -> Callable[[Request], Awaitable[JSONResponse]]:
+    """``loops``: the background loops' health (service.background), shown as it is: a loop
+    that failed runs again by itself, and this process still serves meanwhile."""
     head = head_revision()
 
     async def readyz(_: Request) -> JSONResponse:
@@ -73,7 +77,7 @@ def readiness_endpoint(services: Services) -> Callable[[Request], Awaitable[JSON
                 revision = await current_revision_async(session)
             checks["database"] = "ok"
             checks["migrations"] = "current" if revision == head else f"at {revision}, not {head}"
-        except Exception as error:  # noqa: BLE001  (any failure means "not ready")
+        except Exception as error:  # any failure means "not ready"
             checks["database"] = str(DatabaseUnavailable(type(error).__name__))
             checks["migrations"] = "unknown"
         ready = checks["database"] == "ok" and checks["migrations"] == "current"
@@ -81,7 +85,12 @@ def readiness_endpoint(services: Services) -> Callable[[Request], Awaitable[JSON
         if ready:
             ready, search = await _search_readiness(services, checks)
         return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks, "search": search},
+            {
+                "status": "ready" if ready else "not ready",
+                "checks": checks,
+                "search": search,
+                "loops": loops(),
+            },
             status_code=200 if ready else 503,
             headers={"Cache-Control": "no-store"},
         )

@@ -9,14 +9,17 @@ document in time linear in its size, whatever its fragments spread (``service.se
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from graphql import (
     ASTValidationRule,
+    DocumentNode,
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSyntaxError,
     InlineFragmentNode,
     Node,
     OperationDefinitionNode,
@@ -25,7 +28,9 @@ from graphql import (
     ValidationContext,
     specified_rules,
 )
+from graphql.language.parser import Parser
 from graphql.validation.validate import ValidationAbortedError
+from strawberry.extensions import SchemaExtension
 
 from service.selections import (
     QUERY_TOO_COMPLEX,
@@ -160,3 +165,45 @@ def validation_rules(max_depth: int, max_aliases: int) -> tuple[type[ASTValidati
         for rule in specified_rules
     )
     return (*standard, max_depth_rule(max_depth), max_aliases_rule(max_aliases))
+
+
+QUERY_TOO_LONG = "QUERY_TOO_LONG"
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+
+
+def parse_document(query: str, max_tokens: int) -> DocumentNode:
+    """Parse with the token limit; a refusal carries its code (``QUERY_TOO_LONG`` when the
+    limit stopped the parser, else ``GRAPHQL_PARSE_FAILED``), read from the parser's own
+    count, never from its English message."""
+    parser = Parser(query, max_tokens=max_tokens)
+    try:
+        return parser.parse_document()
+    except GraphQLSyntaxError as error:
+        code = QUERY_TOO_LONG if parser.token_count > max_tokens else GRAPHQL_PARSE_FAILED
+        error.extensions = {**(error.extensions or {}), "code": code}
+        raise
+
+
+class ParsedDocuments(SchemaExtension):
+    """Parse each document once (a bounded cache, like strawberry's ``ParserCache``) with a
+    token limit (like its ``MaxTokensLimiter``), and give a refused document its code."""
+
+    def __init__(self, max_tokens: int, cache_size: int) -> None:
+        self.parse = parse_cache(max_tokens, cache_size)
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is None and context.query:
+            context.graphql_document = self.parse(context.query)
+        yield
+
+
+@functools.lru_cache(maxsize=8)
+def parse_cache(max_tokens: int, cache_size: int) -> Callable[[str], DocumentNode]:
+    """One cache per (limit, size), shared by every request (extensions are built per request)."""
+
+    @functools.lru_cache(maxsize=cache_size)
+    def parse(query: str) -> DocumentNode:
+        return parse_document(query, max_tokens)
+
+    return parse

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 def import_all_models() -> None:
     """Import each domain's models module (registering its tables on the shared metadata)."""
-    import service.help_places.models  # noqa: F401
-    import service.instance.models  # noqa: F401
-    import service.integrations.models  # noqa: F401
-    import service.items.models  # noqa: F401
-    import service.mail.models  # noqa: F401
-    import service.moderation.models  # noqa: F401
-    import service.outbox.models  # noqa: F401
-    import service.photos.models  # noqa: F401
-    import service.privacy.models  # noqa: F401
-    import service.routing.models  # noqa: F401
-    import service.sensors.models  # noqa: F401
-    import service.service_requests.models  # noqa: F401
-    import service.staff.models  # noqa: F401
-    import service.territory.models  # noqa: F401
+    import service.help_places.models
+    import service.instance.models
+    import service.integrations.models
+    import service.items.models
+    import service.mail.models
+    import service.moderation.models
+    import service.outbox.models
+    import service.photos.models
+    import service.privacy.models
+    import service.routing.models
+    import service.sensors.models
+    import service.service_requests.models
+    import service.staff.models
+    import service.territory.models
+    import service.tracking.models
     import service.trends.models  # noqa: F401

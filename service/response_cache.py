@@ -4,8 +4,9 @@ The same public query (the app's list of reports, the category picker, a map pag
 again and again by anonymous callers, and its answer is the same for all of them. The cache
 keeps the encoded response of such a query for a few seconds:
 
-* only anonymous queries whose root fields are all public reads (``PUBLIC_ROOT_FIELDS``) and
-  whose answer has no error are kept; nothing opened with a token, nothing for staff;
+* only anonymous queries whose root fields all declare a cacheable access
+  (``service.field_access``) and whose answer has no error are kept; nothing opened with a
+  token, nothing for staff;
 * any mutation run by this process invalidates every entry at once (read-your-writes for a
   resident on the same worker); a write made by another worker shows within ``ttl`` seconds,
   the same bound the search index gives;
@@ -21,46 +22,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode, OperationDefinitionNode, OperationType
+from graphql import OperationDefinitionNode, OperationType
 
 from service.selections import parsed, selected_operation
 
-# Root fields whose answers are the same for every anonymous caller. (`__typename` alone is
-# left out on purpose: it is the benchmarks' measure of the bare stack.)
-PUBLIC_ROOT_FIELDS = frozenset(
-    {
-        "communes",
-        "commune",
-        "communeAt",
-        "bodies",
-        "body",
-        "categories",
-        "report",
-        "reports",
-        "nearbyReports",
-        "helpPlaces",
-        "helpPlace",
-    }
-)
 MAX_ENTRY_BYTES = 512 * 1024
 
 
 def _operation(query: str, operation_name: str | None) -> OperationDefinitionNode | None:
     document = parsed(query)
     return selected_operation(document, operation_name) if document else None
-
-
-def is_public_read(query: str, operation_name: str | None) -> bool:
-    """Whether the operation is a query whose root fields are all public reads."""
-    operation = _operation(query, operation_name)
-    if operation is None or operation.operation is not OperationType.QUERY:
-        return False
-    # The root's own selections only, no fragment opened: a document with fragments at the
-    # root is simply not cached (they could hide any field).
-    return all(
-        isinstance(s, FieldNode) and s.name.value in PUBLIC_ROOT_FIELDS
-        for s in operation.selection_set.selections
-    )
 
 
 def may_write(query: str, operation_name: str | None) -> bool:

@@ -8,13 +8,7 @@ from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import (
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import MaskErrors, SchemaExtension, ValidationCache
 from strawberry.types import ExecutionContext
 
 from service.errors import DomainError
@@ -22,7 +16,7 @@ from service.help_places.mutations import HelpPlaceMutation
 from service.help_places.queries import HelpPlaceQuery
 from service.integrations.mutations import ApiClientMutation, WebhookMutation
 from service.integrations.queries import ApiClientQuery, ChangeQuery, WebhookQuery
-from service.limits import validation_rules
+from service.limits import ParsedDocuments, validation_rules
 from service.mail.mutations import SubscriptionMutation
 from service.moderation.mutations import ModerationMutation
 from service.moderation.queries import ModerationQuery
@@ -47,6 +41,7 @@ from service.staff.triage_schema import AuditQuery, TriageMutation, TriageQuery
 from service.territory.queries import TerritoryQuery
 from service.text_extension import TextArguments
 from service.tracking.mutations import TrackingMutation
+from service.tracking.my_items_schema import MyItemsMutation, MyItemsQuery
 from service.tracking.queries import TrackingQuery
 from service.trends.queries import TrendsQuery
 
@@ -66,6 +61,7 @@ class Query(
     SensorQuery,
     ServiceRequestQuery,
     TrackingQuery,
+    MyItemsQuery,
     StaffQuery,
     StaffAccountQuery,
     TriageQuery,
@@ -89,6 +85,7 @@ class Mutation(
     SensorMutation,
     ServiceRequestMutation,
     TrackingMutation,
+    MyItemsMutation,
     StaffMutation,
     StaffAccountMutation,
     TriageMutation,
@@ -125,6 +122,16 @@ class ServiceSchema(strawberry.Schema):
                 logger.error("unexpected error at %s", error.path, exc_info=error.original_error)
 
 
+class MaskUnexpectedErrors(MaskErrors):
+    """Strawberry's masking, the masked error marked with the ``INTERNAL_ERROR`` code (the HTTP
+    layer recognises it by that code, not by its text)."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": INTERNAL_ERROR}
+        return masked
+
+
 class ValidationRules(SchemaExtension):
     """Validate with exactly these rules (strawberry's ``AddValidationRules`` can only add
     rules; one of the specification's is replaced by a bounded one)."""
@@ -138,16 +145,15 @@ class ValidationRules(SchemaExtension):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    """The schema with its limits: tokens, then the validation rules (depth, aliases, a bounded
-    overlap check), then caches, the text rule, then masking."""
+    """The schema with its limits: parsing (a cache, a token limit), the validation rules
+    (depth, aliases, a bounded overlap check) and their cache, the text rule, then masking."""
     rules = validation_rules(settings.max_query_depth, settings.max_aliases)
     extensions: list[Any] = [
-        lambda: MaxTokensLimiter(settings.max_query_tokens),
+        lambda: ParsedDocuments(settings.max_query_tokens, CACHE_SIZE),
         lambda: ValidationRules(rules),
-        lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         TextArguments,  # every text sent to an argument passes the text rule, before resolvers
-        lambda: MaskErrors(should_mask_error=is_unexpected, error_message=INTERNAL_ERROR),
+        lambda: MaskUnexpectedErrors(should_mask_error=is_unexpected, error_message=INTERNAL_ERROR),
     ]
     # Types reached only through an interface must be named for the schema to hold them.
     return ServiceSchema(

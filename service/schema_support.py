@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import functools
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, TypeVar
 
@@ -10,6 +12,8 @@ import strawberry
 
 from service.errors import DomainError
 from service.i18n.translator import Translator
+
+logger = logging.getLogger("service.graphql")
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -47,6 +51,20 @@ def described_enum(
     return exposed
 
 
+def payload_code(code: enum.Enum, codes: type[enum.Enum]) -> enum.Enum | None:
+    """The member of a payload's error-code enum that carries a domain code: the code itself
+    when it is of that type, else the member with the same GraphQL value; None when the payload
+    has no such code."""
+    if isinstance(code, codes):
+        return code
+    return _carried(codes).get(code.value)
+
+
+@functools.cache
+def _carried(codes: type[enum.Enum]) -> dict[object, enum.Enum]:
+    return {member.value: member for member in codes}
+
+
 def payload_errors(
     errors: Iterable[DomainError],
     translator: Translator,
@@ -56,13 +74,21 @@ def payload_errors(
     """Turn domain errors into a payload's typed errors, messages in the caller's language.
 
     ``codes`` is the payload's own error-code enum when it gathers codes from several
-    domains: each domain code is mapped to the member of the same name.
+    domains. A domain error whose code the payload cannot carry is raised as it is: the
+    response's top-level error then has the domain's own code (never INTERNAL_ERROR), and
+    the gap is logged for an engineer (``tests/test_error_codes.py`` keeps it from happening).
     """
-    return [
-        make(
-            field=error.field,
-            code=codes[error.code.name] if codes else error.code,
-            message=translator.gettext(error.message, **error.params),
+    typed: list[ErrorT] = []
+    for error in errors:
+        code = error.code if codes is None else payload_code(error.code, codes)
+        if code is None:
+            logger.warning("%s has no code %s", getattr(codes, "__name__", ""), error.code.value)
+            raise error
+        typed.append(
+            make(
+                field=error.field,
+                code=code,
+                message=translator.gettext(error.message, **error.params),
+            )
         )
-        for error in errors
-    ]
+    return typed

@@ -99,7 +99,7 @@ def test_sql_errors_never_carry_the_parameters_into_messages(tmp_path: Path) -> 
                 await session.exec(  # type: ignore[call-overload]
                     text("INSERT INTO missing VALUES (:v)"), params={"v": "jo@example.org"}
                 )
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             return str(error)
         finally:
             await db.dispose()

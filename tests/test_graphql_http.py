@@ -232,21 +232,24 @@ async def test_graphiql_is_not_served_unless_enabled(client: httpx.AsyncClient) 
 async def test_parsing_and_validation_are_cached_despite_the_limits(
     client: httpx.AsyncClient,
 ) -> None:
-    # given: the caches strawberry's extensions share across requests
-    from strawberry.extensions.parser_cache import _get_parse_cache
+    # given: the caches shared across requests (ours for parsing, strawberry's for validation)
     from strawberry.extensions.validation_cache import _get_validate_cache
 
+    from service.limits import parse_cache
     from service.schema import CACHE_SIZE
+    from service.settings import Settings
+
+    parses = parse_cache(Settings().max_query_tokens, CACHE_SIZE)
 
     # (a tracked item is never served from the public response cache: it always executes)
     query = 'query CacheProbe { tracked(token: "x") { errors { code } } }'
     await graphql(client, query)
-    parse_hits = _get_parse_cache(CACHE_SIZE).cache_info().hits  # type: ignore[attr-defined]
+    parse_hits = parses.cache_info().hits  # type: ignore[attr-defined]
     validate_hits = _get_validate_cache(CACHE_SIZE).cache_info().hits  # type: ignore[attr-defined]
     # when: the same document again
     await graphql(client, query)
     # then: neither parsed nor validated again
-    assert _get_parse_cache(CACHE_SIZE).cache_info().hits == parse_hits + 1  # type: ignore[attr-defined]
+    assert parses.cache_info().hits == parse_hits + 1  # type: ignore[attr-defined]
     assert _get_validate_cache(CACHE_SIZE).cache_info().hits == validate_hits + 1  # type: ignore[attr-defined]
 
 

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import event
 
 from service.context import Services
-from service.response_cache import is_public_read
+from service.field_access import AccessTable
+from service.schema import build_schema
 from service.settings import Settings
 from tests.support import data_of, graphql, operation, running_service, submit_report
 
@@ -112,4 +113,4 @@ async def test_a_tracked_item_is_never_cached(
     ],
 )
 def test_only_queries_made_of_public_root_fields_are_cacheable(query: str, public: bool) -> None:
-    assert is_public_read(query, None) is public
+    assert AccessTable.of(build_schema(Settings())).is_public_read(query, None) is public

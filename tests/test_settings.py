@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 import pytest
 
-from service.settings import PROJECT_ROOT, Settings, SettingsError
+from service.settings import (
+    PROJECT_ROOT,
+    Settings,
+    SettingsError,
+    variables,
+    warn_unknown_variables,
+)
 
 STRONG_KEY = "s" * 40
 
@@ -160,16 +167,78 @@ def test_a_proxy_list_that_would_trust_the_wrong_addresses_is_refused(
         Settings.from_environ({"SERVICE_FORWARDED_ALLOW_IPS": value})
 
 
-def test_every_variable_read_is_in_the_readme_configuration_table() -> None:
-    # given
-    read = set(
-        re.findall(r'"(SERVICE_[A-Z_]+)"', (PROJECT_ROOT / "service/settings.py").read_text())
-    )
+def _shown(default: object) -> str:
+    """A default as the README's table writes it ("" for none)."""
+    if default is None or default in ("", ()):
+        return ""
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, float) and default.is_integer():
+        return str(int(default))
+    return str(default)
+
+
+def test_the_readme_configuration_table_lists_every_variable_with_its_default() -> None:
+    # given: the README's table, one row a variable: | `SERVICE_X` | default | meaning |
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(SERVICE_[A-Z_]+)` \| ([^|]+) \|", readme, flags=re.MULTILINE))
     # when
-    table = set(re.findall(r"^\| `(SERVICE_[A-Z_]+)` \|", readme, flags=re.MULTILINE))
+    declared = variables()
+    # then: the same variables, both ways
+    assert set(declared) - set(rows) == set(), "declared but not in the README's table"
+    assert set(rows) - set(declared) == set(), "in the README's table but read by no setting"
+    # and: each default as declared: the cell's first `code` ("…" stands for any text), or
+    # words ("none", "empty", "derived from …") for a setting that is empty by default
+    for name, (declared_field, _) in declared.items():
+        cell, shown = rows[name].strip(), _shown(declared_field.default)
+        if not shown:
+            assert not cell.startswith("`"), f"{name}: the README shows {cell}, it is empty"
+            continue
+        quoted = re.search(r"`([^`]+)`", cell)
+        assert quoted, f"{name}: the README's default should quote `{shown}`"
+        pattern = ".*".join(re.escape(part) for part in quoted.group(1).split("…"))
+        assert re.fullmatch(pattern, shown), f"{name}: README says {cell}, declared {shown}"
+
+
+def test_an_unknown_service_variable_is_reported_with_the_closest_name(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given: a typo, a name close to nothing, and variables the service does read
+    environ = {
+        "SERVICE_DATABSE_URL": "postgresql+psycopg://app:secret@db/feedback",
+        "SERVICE_COLOUR": "blue",
+        "SERVICE_MAX_PAGE_SIZE": "50",
+        "SERVICE_METRICS_TOKEN_FILE": "",
+        "PATH": "/usr/bin",
+    }
+    # when
+    with caplog.at_level(logging.WARNING, logger="service.settings"):
+        warn_unknown_variables(environ)
+        settings = Settings.from_environ(environ)
+    # then: both named, the typo with the name it was meant to be; no value is logged
+    assert [record.getMessage() for record in caplog.records] == [
+        "SERVICE_COLOUR is not a setting of this service: ignored",
+        "SERVICE_DATABSE_URL is not a setting of this service: ignored "
+        "(did you mean SERVICE_DATABASE_URL?)",
+    ]
+    assert "secret" not in caplog.text and "blue" not in caplog.text
+    assert settings.database_url == "" and settings.max_page_size == 50
+
+
+def test_commands_report_unknown_variables_at_start_up(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # given
+    from service.cli import main
+
+    monkeypatch.setenv("SERVICE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SERVICE_SEARCH_ENGIN", "tantivy")
+    # when
+    with caplog.at_level(logging.WARNING, logger="service.settings"):
+        main(["migrate"])
     # then
-    assert read - table == set()
+    assert "SERVICE_SEARCH_ENGIN is not a setting of this service" in caplog.text
+    assert "did you mean SERVICE_SEARCH_ENGINE?" in caplog.text
 
 
 def test_secrets_are_read_from_files_or_the_service_managers_credentials(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import secrets
 
-from itsdangerous import URLSafeSerializer, URLSafeTimedSerializer
+import pytest
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from service.signing import ShortURLSafeSerializer, ShortURLSafeTimedSerializer
 
@@ -44,3 +45,34 @@ def test_a_compressed_token_made_before_still_opens() -> None:
     assert compressed.startswith(".")
     # when / then
     assert ShortURLSafeSerializer(KEYS, salt="tracking-token-v1").loads(compressed) == long_payload
+
+
+def test_a_token_of_a_rotated_key_still_opens_and_a_tampered_one_does_not() -> None:
+    # given: one signer per salt is kept and its keys derived once, so ask it several times
+    ours = ShortURLSafeSerializer(KEYS, salt="tracking-token-v1")
+    before_rotation = URLSafeSerializer(KEYS[:1], salt="tracking-token-v1").dumps({"i": 7})
+    other_salt = URLSafeSerializer(KEYS, salt="another-purpose").dumps({"i": 7})
+    # when / then
+    for _ in range(3):
+        assert ours.loads(before_rotation) == {"i": 7}
+        assert ours.dumps({"i": 7}) == URLSafeSerializer(KEYS, salt="tracking-token-v1").dumps(
+            {"i": 7}
+        )
+        with pytest.raises(BadSignature):  # the payload changed, the signature kept
+            ours.loads(
+                URLSafeSerializer(KEYS[:1], salt="x").dumps({"i": 8}).split(".")[0]
+                + "."
+                + before_rotation.split(".")[1]
+            )
+        with pytest.raises(BadSignature):
+            ours.loads(other_salt)
+
+
+def test_an_old_csrf_token_is_refused_as_expired() -> None:
+    # given
+    ours = ShortURLSafeTimedSerializer(KEYS, salt="web-form-csrf:feedback")
+    made = ours.dumps("cookie")
+    # when / then
+    assert ours.loads(made, max_age=60) == "cookie"
+    with pytest.raises(SignatureExpired):
+        ours.loads(made, max_age=-1)

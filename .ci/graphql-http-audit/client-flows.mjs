@@ -2,11 +2,13 @@
 // The city app's main flows, run by a GraphQL client from another ecosystem (graphql-http's
 // client, from npm) against a running server, with the operations clients use
 // (graphql/operations/*.graphql): list the categories, submit a report, follow it by token,
-// retry the submission (same report), and read a typed error in the caller's language.
+// retry the submission (same report), and read a typed error in the caller's language; fetch
+// the consent texts, submit with a contact on their version, keep the item on the device, list
+// « my items » and follow one.
 //
 // Usage: node client-flows.mjs <url>   Exit 0 when every flow behaves, 1 otherwise.
 
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createClient } from 'graphql-http';
 
@@ -77,6 +79,42 @@ try {
   check(
     refused.errors.length === 1 && refused.errors[0].code === 'LATITUDE_OUT_OF_RANGE' && refused.errors[0].message.startsWith('La latitude'),
     'a bad submission gets one typed error, in French',
+  );
+
+  const consent = (await execute(french, 'ConsentTexts', {})).data.consentTexts;
+  check(
+    consent.current && consent.language === 'fr' && consent.texts.length === 3 && consent.texts[0].text.startsWith("J'accepte"),
+    'the current consent texts, in French',
+  );
+  const withContact = (
+    await execute(french, 'ReportCreate', {
+      input: {
+        ...input,
+        idempotencyKey: `node-client-${randomUUID()}`,
+        contact: { email: 'resident@example.org', followUpConsent: true, consentTextVersion: consent.version },
+      },
+    })
+  ).data.reportCreate;
+  check(withContact.errors.length === 0, 'a report submitted with a contact, on the version of the text shown');
+
+  const device = { deviceKey: `node-${randomUUID()}`, proof: randomBytes(24).toString('base64url') };
+  for (const token of [created.trackingToken, withContact.trackingToken]) {
+    const kept = (await execute(french, 'MyItemKeep', { ...device, token })).data.myItemKeep;
+    check(kept.errors.length === 0 && kept.added, `item ${kept.item.reference} kept on this device`);
+  }
+  const mine = (await execute(english, 'MyItems', device)).data.myItems;
+  const references = mine.items.map((i) => i.reference).sort();
+  check(
+    mine.errors.length === 0 &&
+      JSON.stringify(references) === JSON.stringify([created.report.reference, withContact.report.reference].sort()),
+    'my items lists both, without an account',
+  );
+  const other = (await execute(english, 'MyItems', { ...device, proof: randomBytes(24).toString('base64url') })).data.myItems;
+  check(other.items.length === 0, 'another proof lists nothing');
+  const followed = (await execute(english, 'Tracked', { token: withContact.trackingToken })).data.tracked;
+  check(
+    followed.item.reference === mine.items.find((i) => i.reference === withContact.report.reference).reference,
+    'one of my items is followed with its token',
   );
   console.log('client flows: all ok');
 } catch (error) {

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.help_places import keeping, national, rules
@@ -15,6 +16,7 @@ from service.help_places.models import Offer, PlaceKind
 from service.help_places.queries import errors_of
 from service.help_places.types import HelpPlaceError, HelpPlaceType
 from service.staff import triage
+from service.staff.permissions import ITEM_WRITE
 
 
 @strawberry.input(description="A help place as its keeper writes it (replaces it whole).")
@@ -75,12 +77,13 @@ class HelpPlacesImportPayload:
 class HelpPlaceMutation:
     @strawberry.mutation(
         description="Create or replace a help place my body keeps (agents, supervisors, "
-        "admins; ALM's administrators: any place). Audited."
+        "admins; ALM's administrators: any place). Audited.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def help_place_save(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             HelpPlaceSaveInput, strawberry.argument(description="The place.")
         ],
     ) -> HelpPlacePayload:
@@ -113,7 +116,10 @@ class HelpPlaceMutation:
         view = HelpPlaceType.from_found(found, context.translator, context.reference, context.now)
         return HelpPlacePayload(place=view, errors=[])
 
-    @strawberry.mutation(description="Delete a help place my body keeps. Audited.")
+    @strawberry.mutation(
+        description="Delete a help place my body keeps. Audited.",
+        metadata=field_access.staff(ITEM_WRITE),
+    )
     async def help_place_delete(
         self,
         info: Info[Context, None],
@@ -131,7 +137,8 @@ class HelpPlaceMutation:
     @strawberry.mutation(
         description="Import a CSV in the national schema of the places of digital mediation "
         "(« lieux de médiation numérique »): valid rows are added or replace the place of the "
-        "same `id`, kept by my body (or `keptBy`); invalid rows are reported by line. Audited."
+        "same `id`, kept by my body (or `keptBy`); invalid rows are reported by line. Audited.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def help_places_import(
         self,
@@ -149,7 +156,7 @@ class HelpPlaceMutation:
                     session, context.caller.staff, csv, context.reference, context.now, kept_by
                 )
                 identity = context.caller.staff
-                assert identity is not None
+                assert identity is not None  # narrowing: the rule refused anyone else
                 detail = f"added {report.added}, updated {report.updated}"
                 triage.audit(session, identity, "help_places_imported", None, context.now, detail)
         except DomainError as error:

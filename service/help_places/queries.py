@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.help_places import rules
@@ -43,7 +44,8 @@ class HelpPlaceQuery:
     @strawberry.field(
         description="The places that help residents with digital procedures (town halls, "
         "CCAS, France Services, libraries, associations, third places): near a point, in a "
-        "commune, offering something, open at a given time."
+        "commune, offering something, open at a given time.",
+        metadata=field_access.public(cacheable=True),
     )
     async def help_places(
         self,
@@ -97,7 +99,10 @@ class HelpPlaceQuery:
             errors=[],
         )
 
-    @strawberry.field(description="One help place by its code; null when there is none.")
+    @strawberry.field(
+        description="One help place by its code; null when there is none.",
+        metadata=field_access.public(cacheable=True),
+    )
     async def help_place(
         self,
         info: Info[Context, None],

@@ -6,6 +6,7 @@ import functools
 import gettext
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,8 @@ from babel.dates import format_date, format_time, get_datetime_format
 from babel.numbers import format_decimal
 
 LOCAL_TIMEZONE = ZoneInfo("Europe/Paris")
+# Placeholders that hold a year when given an int: written without grouping.
+YEAR_PARAMS = frozenset({"year", "first", "last"})
 
 
 @functools.lru_cache(maxsize=8192)
@@ -40,11 +43,32 @@ class Translator:
 
     def gettext(self, message: str, **params: Any) -> str:
         translated = self.translations.gettext(message)
-        return translated % params if params else translated
+        return translated % self.formatted(params) if params else translated
 
     def ngettext(self, singular: str, plural: str, count: int, **params: Any) -> str:
         translated = self.translations.ngettext(singular, plural, count)
-        return translated % {"count": self.number(count), **params}
+        return translated % {"count": self.number(count), **self.formatted(params)}
+
+    def formatted(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The values of a message as its language writes them: numbers (« 0,5 », « 2 000 »)
+        and dates by babel, so that no French sentence carries « 0.5 » or an ISO date. Years
+        (``YEAR_PARAMS`` holding an int) stay as they are: « 2026 », not « 2 026 »."""
+        return {name: self._value(name, value) for name, value in params.items()}
+
+    def _value(self, name: str, value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and name in YEAR_PARAMS:
+            return value
+        if isinstance(value, int | float):
+            return self.number(value)
+        if isinstance(value, Decimal):
+            return self.number(float(value))
+        if isinstance(value, datetime):
+            return self.datetime(value)
+        if isinstance(value, date):
+            return self.date(value)
+        return value
 
     def number(self, value: float) -> str:
         return _number(value, self.locale)

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from service.db import Database, create_sync_engine, redacted
 from service.instance import keys
 from service.instance.models import InstanceRecord
+from service.invariants import required_row
 from service.settings import Settings
 
 
@@ -32,9 +33,7 @@ def _record(session: Session) -> InstanceRecord:
         session.commit()
     except sql_errors.IntegrityError:  # another process created it first
         session.rollback()
-    found = session.get(InstanceRecord, 1)
-    assert found is not None
-    return found
+    return required_row(session.get(InstanceRecord, 1), "instance", 1)
 
 
 def open_instance(settings: Settings, *, accept_keys: bool = False) -> str:

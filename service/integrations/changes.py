@@ -168,6 +168,7 @@ async def read_changes(
         kind = kind_of(entry)
         if kind is None or kind not in wanted or not _public(item, details, reference):
             continue
+        # narrowing: both are NOT NULL columns of a row read from the table
         assert entry.id is not None and entry.txid is not None
         payload = _payload(entry)
         status = (

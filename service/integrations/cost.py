@@ -122,7 +122,7 @@ def operation_cost(
                 outside_page, inside_page = known.get(selection.name.value, (0, 0))
                 total += multiplier * (inside_page if paged else outside_page)
                 continue
-            assert isinstance(selection, FieldNode)
+            assert isinstance(selection, FieldNode)  # narrowing: the third and last kind
             total += multiplier
             definition = parent.fields.get(selection.name.value)
             if definition is None or selection.selection_set is None:

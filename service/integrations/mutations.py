@@ -8,6 +8,7 @@ import strawberry
 from sqlalchemy.exc import IntegrityError
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import N_, DomainError
 from service.inputs import id_number
@@ -26,6 +27,7 @@ from service.integrations.types import (
     WebhookType,
 )
 from service.schema_support import payload_errors
+from service.staff.permissions import CLIENT_ADMINISTRATION
 
 
 def integration_errors(
@@ -38,12 +40,13 @@ def integration_errors(
 class ApiClientMutation:
     @strawberry.mutation(
         description="Create an API client for an integrator (ALM admins only); its key is "
-        "returned this once and only a hash is kept."
+        "returned this once and only a hash is kept.",
+        metadata=field_access.staff(CLIENT_ADMINISTRATION),
     )
     async def api_client_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             ApiClientCreateInput, strawberry.argument(description="The client.")
         ],
     ) -> ApiClientCreatePayload:
@@ -88,7 +91,8 @@ class ApiClientMutation:
         return ApiClientCreatePayload(api_client=ApiClientType.from_row(client), key=key, errors=[])
 
     @strawberry.mutation(
-        description="Revoke an API client's key (ALM admins only): refused from the next request."
+        description="Revoke an API client's key (ALM admins only): refused from the next request.",
+        metadata=field_access.staff(CLIENT_ADMINISTRATION),
     )
     async def api_client_revoke(
         self,
@@ -118,12 +122,13 @@ class ApiClientMutation:
 class WebhookMutation:
     @strawberry.mutation(
         description="Subscribe the calling API client to public changes (scope webhooks:manage): "
-        "signed POSTs to an https URL from now on; the signing secret is shown this once."
+        "signed POSTs to an https URL from now on; the signing secret is shown this once.",
+        metadata=field_access.client("webhooks:manage"),
     )
     async def webhook_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             WebhookCreateInput, strawberry.argument(description="The webhook.")
         ],
     ) -> WebhookCreatePayload:
@@ -172,29 +177,33 @@ class WebhookMutation:
             webhook=WebhookType.from_row(webhook), signing_secret=secret, errors=[]
         )
 
-    @strawberry.mutation(description="Delete one of the caller's webhooks and its log.")
+    @strawberry.mutation(
+        description="Delete one of the caller's webhooks and its log.",
+        metadata=field_access.client("webhooks:manage"),
+    )
     async def webhook_delete(
         self,
         info: Info[Context, None],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The webhook.")],  # noqa: A002
+        id: Annotated[strawberry.ID, strawberry.argument(description="The webhook.")],
     ) -> WebhookPayload:
         return await _change_webhook(info, id, delete=True)
 
     @strawberry.mutation(
         description="Enable again a webhook disabled after persistent failures (its pending "
-        "deliveries resume)."
+        "deliveries resume).",
+        metadata=field_access.client("webhooks:manage"),
     )
     async def webhook_enable(
         self,
         info: Info[Context, None],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The webhook.")],  # noqa: A002
+        id: Annotated[strawberry.ID, strawberry.argument(description="The webhook.")],
     ) -> WebhookPayload:
         return await _change_webhook(info, id, delete=False)
 
 
 async def _change_webhook(
     info: Info[Context, None], id: strawberry.ID, *, delete: bool
-) -> WebhookPayload:  # noqa: A002
+) -> WebhookPayload:
     context = info.context
     try:
         client = require_client(context.caller.client)

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.inputs import id_number
 from service.integrations import changes, rules, webhooks
@@ -20,6 +21,7 @@ from service.integrations.types import (
     WebhookType,
 )
 from service.pagination import page_size
+from service.staff.permissions import CLIENT_ADMINISTRATION
 
 MAX_CHANGES = 500
 MAX_DELIVERIES = 100
@@ -27,7 +29,10 @@ MAX_DELIVERIES = 100
 
 @strawberry.type
 class ApiClientQuery:
-    @strawberry.field(description="Every API client, revoked ones included (ALM admins only).")
+    @strawberry.field(
+        description="Every API client, revoked ones included (ALM admins only).",
+        metadata=field_access.staff(CLIENT_ADMINISTRATION),
+    )
     async def api_clients(self, info: Info[Context, None]) -> list[ApiClientType]:
         require_client_admin(info.context.caller.staff)
         async with info.context.db.reading() as session:
@@ -39,8 +44,12 @@ class ApiClientQuery:
 class ChangeQuery:
     @strawberry.field(
         description="Public changes of public items (reports, public service requests), oldest "
-        "first, from a cursor: sync without gaps or duplicates, erasures included. Needs the "
-        "opendata:read scope for API clients."
+        "first, from a cursor: sync without gaps or duplicates, erasures included. Public: "
+        "anonymous callers read it, and API clients with public:read or opendata:read.",
+        # The change feed holds public changes of public items, read by anyone without a
+        # key: a key that reads public data must not read less (public:read, in every default
+        # key); opendata:read keeps opening it for the keys made for it.
+        metadata=field_access.public(scope="opendata:read", also="public:read"),
     )
     async def changes(
         self,
@@ -77,14 +86,20 @@ class ChangeQuery:
 
 @strawberry.type
 class WebhookQuery:
-    @strawberry.field(description="The calling API client's webhooks (scope webhooks:manage).")
+    @strawberry.field(
+        description="The calling API client's webhooks (scope webhooks:manage).",
+        metadata=field_access.client("webhooks:manage"),
+    )
     async def webhooks(self, info: Info[Context, None]) -> list[WebhookType]:
         client = require_client(info.context.caller.client)
         async with info.context.db.reading() as session:
             rows = await webhooks.webhooks_of(session, client.client_id)
         return [WebhookType.from_row(row) for row in rows]
 
-    @strawberry.field(description="The delivery log of one of the caller's webhooks, newest first.")
+    @strawberry.field(
+        description="The delivery log of one of the caller's webhooks, newest first.",
+        metadata=field_access.client("webhooks:manage"),
+    )
     async def webhook_deliveries(
         self,
         info: Info[Context, None],

@@ -33,6 +33,7 @@ from service.integrations import changes
 from service.integrations.changes import ChangeKind
 from service.integrations.errors import IntegrationErrorCode
 from service.integrations.models import Webhook, WebhookDelivery
+from service.invariants import required_row
 from service.outbox.models import OutboxEntry
 from service.privacy.crypto import FieldCipher, UndecryptableValue, cipher_for
 from service.privacy.signing_secrets import WEBHOOK_SECRET_COLUMN, open_secret, seal_secret
@@ -310,8 +311,9 @@ async def _send_and_record(
         delivery = await session.get(WebhookDelivery, message.delivery_id)
         if delivery is None or delivery.status != PENDING:
             return "skipped"
-        webhook = await session.get(Webhook, delivery.webhook_id)
-        assert webhook is not None
+        webhook = required_row(
+            await session.get(Webhook, delivery.webhook_id), "webhook", delivery.webhook_id
+        )
         delivery.attempts += 1
         outcome = PENDING
         if error is None:

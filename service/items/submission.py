@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
 from service.errors import ValidationFailed
+from service.invariants import required, required_row
 from service.items import rules as items
 from service.items.models import Item
 from service.privacy import rules as privacy
@@ -50,13 +51,16 @@ async def store_once(
                 existing = await items.find_by_idempotency_key(
                     session, new.idempotency_scope, new.idempotency_key
                 )
-                assert existing is not None  # the key is taken, inside this very transaction
-                return _replay(existing, new.request_fingerprint)
+                # The key is taken, inside this very transaction.
+                return _replay(
+                    required_row(existing, "item", "idempotency key"), new.request_fingerprint
+                )
             assert item.id is not None
             if contact is not None:
-                assert cipher is not None, "a contact is stored encrypted: pass the cipher"
+                # A contact is stored encrypted: the caller passes the cipher.
+                sealing = required(cipher, "the cipher contacts are stored with")
                 await privacy.store_contact(
-                    session, item.id, contact, channel=new.channel, now=now, cipher=cipher
+                    session, item.id, contact, channel=new.channel, now=now, cipher=sealing
                 )
             if store_extra is not None:
                 await store_extra(session, item)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import strawberry
 from babel import Locale
@@ -16,7 +16,6 @@ from service.items.lifecycle import KIND_LABELS, STATUS_CLASS, STATUS_LABELS, St
 from service.items.models import (
     EventKind,
     Item,
-    ItemEvent,
     ItemKind,
     LocationPrecision,
     Moderation,
@@ -147,6 +146,22 @@ def language_note(written_in: str | None, translator: Translator) -> str | None:
     return translator.gettext(N_("Written in %(language)s."), language=name)
 
 
+class EventLine(Protocol):
+    """What a history line is made from: an ``ItemEvent``, or a lighter row with its fields
+    (the follow page reads its history with Core, see ``service.web.follow_reads``)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def to_status(self) -> str | None: ...
+    @property
+    def text(self) -> str | None: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
 @strawberry.type(description="One line of an item's history.")
 class HistoryEntry:
     kind: EventKind = strawberry.field(description="What happened.")
@@ -166,7 +181,7 @@ class HistoryEntry:
     )
 
     @classmethod
-    def from_row(cls, row: ItemEvent, translator: Translator, *, public: bool) -> HistoryEntry:
+    def from_row(cls, row: EventLine, translator: Translator, *, public: bool) -> HistoryEntry:
         status = Status(row.to_status) if row.to_status else None
         text = mask_personal_data(row.text) if public and row.text else row.text
         return cls(

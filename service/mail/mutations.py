@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError
 from service.mail import staff_digest, subscriptions
@@ -19,7 +20,7 @@ from service.mail.types import (
 )
 from service.schema_support import payload_errors
 from service.staff.errors import StaffErrorCode
-from service.staff.permissions import not_authenticated
+from service.staff.permissions import ANY_STAFF, not_authenticated
 from service.staff.types import Me, StaffError
 
 
@@ -36,7 +37,8 @@ class SubscriptionMutation:
     @strawberry.mutation(
         description="Ask for a daily e-mail digest of new reports in an area. A confirmation "
         "link is e-mailed first; nothing else is sent before it is followed. Every message "
-        "has a one-click unsubscribe, which deletes the address."
+        "has a one-click unsubscribe, which deletes the address.",
+        metadata=field_access.submission(),
     )
     async def subscription_create(
         self,
@@ -71,7 +73,8 @@ class SubscriptionMutation:
     @strawberry.mutation(
         description="Turn my daily e-mail digest on or off (off by default): the new items of "
         "my bodies, the items assigned to me and the overdue ones, at most once a day, to my "
-        "work address. Only ever the caller's own account."
+        "work address. Only ever the caller's own account.",
+        metadata=field_access.staff(ANY_STAFF),
     )
     async def me_mail_digest_set(
         self,

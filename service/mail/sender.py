@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
 from service.errors import N_
+from service.invariants import required, required_row
 from service.items.models import EventKind, Item, ItemEvent
 from service.items.rules import Audience, add_event
 from service.mail import rules, staff_digest, subscriptions
@@ -165,8 +166,8 @@ async def _prepare(
         return await _prepare_subscription(session, mailer, message, now)
     if message.staff_id is not None:
         return await _prepare_staff_digest(session, mailer, message, now)
-    item = await session.get(Item, message.item_id)
-    assert item is not None and item.id is not None
+    item = required_row(await session.get(Item, message.item_id), "item", message.item_id)
+    assert item.id is not None  # narrowing: a row read from its table has its key
     # Consent is king: checked at each attempt, so a withdrawal stops queued messages.
     if rules.purpose_of(kind) not in await active_consents(session, item.id):
         return _Skip(message.id, MailStatus.CANCELLED, "consent withdrawn")
@@ -181,7 +182,7 @@ async def _prepare(
     if contact.email_hash and await _sent_today(session, contact.email_hash, now) >= cap:
         return _Skip(message.id, MailStatus.PENDING, "daily cap")
     details = open_contact(contact, mailer.cipher() if contact.key_id else None)
-    assert details.email is not None
+    address = required(details.email, f"the e-mail address of message {message.id}")
     values = {
         "kind": kind.value,
         "reference": item.reference,
@@ -205,7 +206,7 @@ async def _prepare(
     email = mailer.renderer.message(
         rendered,
         uid=message.message_uid,
-        to=details.email,
+        to=address,
         language=item.language,
         now=now,
         unsubscribe=str(values["unsubscribe_url"]),
@@ -411,8 +412,7 @@ async def _tell_staff(
             staff.mail_digest = False
             session.add(staff)
         return
-    item = await session.get(Item, message.item_id)
-    assert item is not None
+    item = required_row(await session.get(Item, message.item_id), "item", message.item_id)
     if refusal.permanent:
         note = (
             f"E-mail {message.message_uid} ({message.kind}) refused for good by the mail "

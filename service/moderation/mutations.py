@@ -13,6 +13,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.moderation import rules
@@ -26,6 +27,7 @@ from service.moderation.types import (
 )
 from service.privacy.rules import keyed_hash
 from service.schema_support import payload_errors
+from service.staff.permissions import ITEM_WRITE
 from service.staff.triage_types import StaffItem
 
 Reference = Annotated[str, strawberry.argument(description="The item's reference.")]
@@ -42,7 +44,8 @@ class ModerationMutation:
     @strawberry.mutation(
         description="Flag an item's public text (anyone, no account; once per device and "
         "item). Past a number of flags (SERVICE_MODERATION_FLAGS_TO_HIDE) the text is "
-        "withheld until the handling body's staff review it."
+        "withheld until the handling body's staff review it.",
+        metadata=field_access.submission(),
     )
     async def item_flag(
         self,
@@ -84,7 +87,8 @@ class ModerationMutation:
     @strawberry.mutation(
         description="Decide about an item's public text: hide it, publish a rewritten text, "
         "publish the resident's text, or dismiss its flags — with a reason, kept in the audit "
-        "log (the handling body's staff who work items)."
+        "log (the handling body's staff who work items).",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def item_moderate(
         self,

@@ -14,6 +14,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError
 from service.items.types import PageInfo
@@ -28,7 +29,7 @@ from service.moderation.types import (
 )
 from service.pagination import decode_cursor, encode_cursor, page_size
 from service.schema_support import After, PageSize, payload_errors
-from service.staff.permissions import covered_bodies, require_item_work
+from service.staff.permissions import ITEM_READ, covered_bodies, require_item_work
 from service.staff.triage_types import StaffItem
 
 Reference = Annotated[str, strawberry.argument(description="The item's reference.")]
@@ -45,7 +46,8 @@ class ModerationQuery:
     @strawberry.field(
         description="The items of my bodies awaiting a moderation decision — held by "
         "pre-moderation, withheld by flags, or with flags not yet reviewed — oldest first "
-        "(staff who work items)."
+        "(staff who work items).",
+        metadata=field_access.staff(ITEM_READ),
     )
     async def moderation_queue(
         self, info: Info[Context, None], first: PageSize = 20, after: After = None
@@ -79,7 +81,8 @@ class ModerationQuery:
 
     @strawberry.field(
         description="Notice and takedown over a period for my bodies: flags received, "
-        "decisions taken, median time to decide (staff who work items)."
+        "decisions taken, median time to decide (staff who work items).",
+        metadata=field_access.staff(ITEM_READ),
     )
     async def moderation_report(
         self,

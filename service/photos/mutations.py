@@ -13,6 +13,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.items.models import Item
@@ -21,6 +22,7 @@ from service.photos.errors import PhotoErrorCode
 from service.photos.models import Photo
 from service.photos.types import Audience, PhotoType
 from service.schema_support import payload_errors
+from service.staff.permissions import ITEM_WRITE
 from service.staff.rules import StaffIdentity
 
 PhotoId = Annotated[strawberry.ID, strawberry.argument(description="The photo's id.")]
@@ -73,7 +75,8 @@ def _errors(errors: list[DomainError], info: Info[Context, None]) -> list[PhotoE
 class PhotoMutation:
     @strawberry.mutation(
         description="Publish a photo of an item of your bodies (staff; audited). Until then "
-        "only the handling body's staff see it."
+        "only the handling body's staff see it.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def photo_approve(
         self, info: Info[Context, None], photo_id: PhotoId
@@ -89,7 +92,8 @@ class PhotoMutation:
 
     @strawberry.mutation(
         description="Hide a photo from the public, with a reason the resident reads (staff; "
-        "audited). Staff still see it; approving it again publishes it."
+        "audited). Staff still see it; approving it again publishes it.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def photo_hide(
         self,
@@ -110,7 +114,8 @@ class PhotoMutation:
 
     @strawberry.mutation(
         description="Turn a photo clockwise, every copy (staff; audited): for a phone that "
-        "said the wrong orientation."
+        "said the wrong orientation.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def photo_rotate(
         self,
@@ -129,7 +134,8 @@ class PhotoMutation:
 
     @strawberry.mutation(
         description="Blur a rectangle of the public copy (a face, a number plate, a house "
-        "number); the staff copy stays whole (staff; audited). Repeat for several."
+        "number); the staff copy stays whole (staff; audited). Repeat for several.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def photo_blur(
         self,

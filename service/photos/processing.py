@@ -134,7 +134,7 @@ def open_checked(data: bytes, *, max_pixels: int) -> Image.Image:
         raise damaged() from None
     try:
         upright = ImageOps.exif_transpose(image)
-    except Exception:  # noqa: BLE001  (a broken EXIF block: keep the pixels as they are)
+    except Exception:  # a broken EXIF block: keep the pixels as they are
         upright = image
     return _to_srgb(upright, image.info.get("icc_profile"))
 

@@ -22,6 +22,7 @@ DECLARING_MODULES = (
     "service.trends.personal_data",
     "service.moderation.personal_data",
     "service.photos.personal_data",
+    "service.tracking.personal_data",
     "service.help_places.personal_data",
 )
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError
 from service.privacy import rights
@@ -34,7 +36,8 @@ def privacy_errors(errors: list[DomainError], info: Info[Context, None]) -> list
 class PrivacyMutation:
     @strawberry.mutation(
         description="Withdraw consents, effective at once; without purposes, every one. The "
-        "contact is deleted as soon as no purpose remains."
+        "contact is deleted as soon as no purpose remains.",
+        metadata=field_access.token_holder(),
     )
     async def consent_withdraw(
         self,
@@ -66,7 +69,8 @@ class PrivacyMutation:
 
     @strawberry.mutation(
         description="A copy of everything held about the token's item and its contact: a JSON "
-        "document and a summary in the caller's language. Logged."
+        "document and a summary in the caller's language. Logged.",
+        metadata=field_access.token_holder(),
     )
     async def my_data_export(
         self, info: Info[Context, None], token: TokenArgument
@@ -85,13 +89,15 @@ class PrivacyMutation:
             )
         return MyDataExportPayload(
             document=json.dumps(document, ensure_ascii=False, indent=2),
+            content=cast(JSON, document),
             summary=rights.export_summary(document, context.translator),
             errors=[],
         )
 
     @strawberry.mutation(
         description="Erase one's data: the contact is deleted, every consent withdrawn and "
-        "the free text redacted; the item stays, anonymous. Logged."
+        "the free text redacted; the item stays, anonymous. Logged.",
+        metadata=field_access.token_holder(),
     )
     async def my_data_erase(
         self, info: Info[Context, None], token: TokenArgument

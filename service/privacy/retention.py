@@ -42,6 +42,8 @@ from service.sensors import changes as sensor_changes
 from service.sensors.models import SensorOpinion
 from service.service_requests.models import ServiceRequestDetail
 from service.settings import Settings
+from service.tracking import my_items
+from service.tracking.models import DeviceItem
 
 NO_ANSWERS = "{}"  # a service request's answers once redacted
 
@@ -91,8 +93,10 @@ async def run_daily_purge(
                 photos=photo_store(settings.data_dir),
                 unattached_photo_hours=settings.photo_unattached_hours,
             )
-        except Exception:  # the next round retries; the service keeps serving
-            logger.exception("purge failed")
+        except Exception as error:  # the next round retries; the service keeps serving
+            # The type only: a message or traceback may quote the rows' data (debug level).
+            logger.error("purge failed: %s", type(error).__name__)
+            logger.debug("purge failure", exc_info=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), settings.purge_interval_hours * 3600)
 
@@ -111,7 +115,9 @@ def _has_free_text() -> ColumnElement[bool]:
         col(ServiceRequestDetail.answers) != NO_ANSWERS,
     )
     photos = exists().where(col(Photo.item_id) == col(Item.id))
+    devices = exists().where(col(DeviceItem.item_id) == col(Item.id))
     return or_(
+        devices,
         col(Item.description) != "",
         photos,
         col(Item.public_description) != "",
@@ -215,6 +221,8 @@ async def _redact_items(
     )
     # The public's flags on these items (a device pseudonym, a comment) have served.
     await session.exec(delete(ItemFlag).where(col(ItemFlag.item_id).in_(ids)))
+    # The devices that kept these items in « my items » forget them (opt-in, ends here).
+    await my_items.forget_items(session, ids)
     # Photos go with the free text (their files: see ``sweep``, or the erasure's own removal).
     await delete_item_photos(session, ids)
     await privacy.announce(session, "item.redacted", ids, now)

@@ -20,10 +20,11 @@ from service.items.rules import as_utc
 from service.photos.models import Photo
 from service.photos.retention import delete_item_photos, remove_files
 from service.photos.storage import PhotoStore
+from service.privacy import consent_texts
 from service.privacy import rules as privacy
 from service.privacy.crypto import FieldCipher
 from service.privacy.declarations import registry
-from service.privacy.models import Consent, ContactAccess, PrivacyAction
+from service.privacy.models import Consent, ConsentPurpose, ContactAccess, PrivacyAction
 from service.privacy.retention import RetentionPeriods, redact_free_text
 from service.service_requests.models import ServiceRequestDetail
 
@@ -34,6 +35,12 @@ PURPOSE_TITLES = {code: purpose.title for code, purpose in registry().purposes.i
 
 def _when(moment: datetime | None) -> str | None:
     return as_utc(moment).isoformat() if moment else None
+
+
+def _consent_text(version: str, purpose: str, language: str) -> str | None:
+    """The text of a consent's version; None for one recorded before texts were published."""
+    found = consent_texts.published().get(version)
+    return found.text(ConsentPurpose(purpose), language) if found else None
 
 
 def _actor(actor: str) -> str:
@@ -125,6 +132,8 @@ async def export_my_data(
             {
                 "purpose": consent.purpose,
                 "textVersion": consent.text_version,
+                # The text they consented to, in the language of their item.
+                "text": _consent_text(consent.text_version, consent.purpose, item.language),
                 "channel": consent.channel,
                 "givenAt": _when(consent.given_at),
                 "withdrawnAt": _when(consent.withdrawn_at),

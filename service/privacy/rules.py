@@ -9,15 +9,17 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import insert
+from sqlalchemy import ColumnElement, and_, bindparam, insert
+from sqlalchemy import select as sql_select
+from sqlalchemy.orm import Session
 from sqlmodel import col, delete, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError
 from service.outbox.models import OutboxEntry
-from service.privacy import masking
+from service.privacy import consent_texts, masking
 from service.privacy.crypto import FieldCipher, UndecryptableValue
 from service.privacy.errors import PrivacyErrorCode
 from service.privacy.models import (
@@ -131,7 +133,12 @@ def contact_errors(contact: ContactRequest, *, prefix: str = "contact.") -> list
                 field=f"{prefix}followUpConsent",
             )
         )
-    if len(contact.consent_text_version) > MAX_TEXT_VERSION:
+    version = contact.consent_text_version.strip()
+    # A version the service can show later (consentTexts): one it published.
+    if version and (
+        len(contact.consent_text_version) > MAX_TEXT_VERSION
+        or not consent_texts.published().is_published(version)
+    ):
         errors.append(
             DomainError(
                 PrivacyErrorCode.CONSENT_REQUIRED,
@@ -213,9 +220,25 @@ async def store_contact(
         )
 
 
+# The purposes an item's resident consents to now (given, not withdrawn): one Core statement,
+# the follow page reads it in its batched read (``service.web.follow_reads``).
+def in_force(item_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """The consents of an item (``item_id``: a bound value or a column to correlate) that
+    are in force: given and not withdrawn."""
+    return and_(col(Consent.item_id) == item_id, col(Consent.withdrawn_at).is_(None))
+
+
+ACTIVE_PURPOSES = sql_select(col(Consent.purpose)).where(in_force(bindparam("item_id")))
+
+
+def active_purposes(session: Session, item_id: int) -> set[ConsentPurpose]:
+    """``active_consents`` on a sync session (in the session's transaction, no ORM loading)."""
+    found = session.connection().execute(ACTIVE_PURPOSES, {"item_id": item_id})
+    return {ConsentPurpose(purpose) for purpose in found.scalars()}
+
+
 async def active_consents(session: AsyncSession, item_id: int) -> set[ConsentPurpose]:
-    statement = select(Consent).where(Consent.item_id == item_id, Consent.withdrawn_at == None)  # noqa: E711
-    return {ConsentPurpose(c.purpose) for c in (await session.exec(statement)).all()}
+    return await session.run_sync(active_purposes, item_id)
 
 
 def keyed_hash(secret: str, purpose: str, value: str) -> str:

@@ -42,7 +42,7 @@ class SealedSecret:
 def seal_secret(secret: str, column: str, cipher: FieldCipher) -> SealedSecret:
     """A secret encrypted with the newest key, bound to ``column`` ("table.column")."""
     value = cipher.encrypt(secret, column)
-    assert value is not None
+    assert value is not None  # narrowing: encrypt returns None for None only
     return SealedSecret(value, cipher.current_key_id)
 
 
@@ -98,7 +98,7 @@ def reseal_secrets(
         for rows in _batches(connection, table, _stale(table, cipher)):
             for row in rows:
                 secret = open_secret(row.signing_secret, row.key_id, column, cipher)
-                assert secret is not None
+                assert secret is not None  # narrowing: the column is NOT NULL
                 sealed = seal_secret(secret, column, cipher)
                 connection.execute(
                     sa.update(table)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import strawberry
+from strawberry.scalars import JSON
 
 from service.privacy.declarations import DataCategory, LegalBasis, Recipient, Retention
 from service.privacy.errors import PrivacyErrorCode
@@ -114,7 +117,13 @@ class ConsentWithdrawPayload:
 @strawberry.type(description="A copy of everything held about an item and its contact.")
 class MyDataExportPayload:
     document: str | None = strawberry.field(
-        description="JSON document (format alm-feedback-my-data/1); null on errors."
+        description="JSON document (format alm-feedback-my-data/1) as a string; null on errors.",
+        deprecation_reason="A JSON string inside the JSON answer: read `content`, the same "
+        "document as a JSON value.",
+    )
+    content: JSON | None = strawberry.field(
+        default=None,
+        description="The document (format alm-feedback-my-data/1) as a JSON value; null on errors.",
     )
     summary: str | None = strawberry.field(
         description="The same in a few sentences, in the caller's language."
@@ -152,6 +161,14 @@ class ProcessingActivity:
     data: list[ProcessedData] = strawberry.field(description="The data it uses.")
     recipients: list[Recipient] = strawberry.field(description="Who receives or reads them.")
     recipient_labels: list[str] = strawberry.field(description="The same, translated.")
+    consent_text_version: str | None = strawberry.field(
+        default=None,
+        description="For a processing based on consent: the current version of the text "
+        "residents consent to (`consentTexts(version:)` shows every version); null otherwise.",
+    )
+    consent_text: str | None = strawberry.field(
+        default=None, description="That text, in the caller's language."
+    )
 
 
 @strawberry.type(description="The register of processing activities (RGPD art. 30).")
@@ -185,3 +202,26 @@ class TransparencyReport:
         description="The whole report as Markdown, as `python -m service transparency-report` "
         "prints it."
     )
+
+
+@strawberry.type(description="One consent text: what a resident reads before ticking a box.")
+class ConsentText:
+    purpose: ConsentPurpose = strawberry.field(description="What it asks consent for.")
+    text: str = strawberry.field(description="The text, in the answer's language.")
+
+
+@strawberry.type(
+    description="The consent texts of one published version, in one language. A version is "
+    "never changed once published: the version a resident consented to shows the text they "
+    "read, now and later."
+)
+class ConsentTextSet:
+    version: str = strawberry.field(
+        description="The version to send as `contact.consentTextVersion` with a submission."
+    )
+    published_on: date = strawberry.field(description="When it was published.")
+    current: bool = strawberry.field(
+        description="Whether it is the version to show to residents now."
+    )
+    language: str = strawberry.field(description="The language of the texts (fr, en, …).")
+    texts: list[ConsentText] = strawberry.field(description="One text per purpose.")

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.help_places import use as help_place_use
@@ -26,7 +27,7 @@ from service.reports.types import (
     ReportType,
 )
 from service.schema_support import payload_errors
-from service.staff.permissions import require_item_work
+from service.staff.permissions import ITEM_WRITE, require_item_work
 
 
 def to_contact(value: ContactInput | None) -> ContactRequest | None:
@@ -43,7 +44,7 @@ def to_contact(value: ContactInput | None) -> ContactRequest | None:
     )
 
 
-def to_request(input: ReportFieldsInput, channel: str, language: str) -> rules.ReportRequest:  # noqa: A002
+def to_request(input: ReportFieldsInput, channel: str, language: str) -> rules.ReportRequest:
     return rules.ReportRequest(
         category_code=str(input.category_code),
         latitude=input.latitude,
@@ -65,12 +66,13 @@ def report_errors(errors: list[DomainError], info: Info[Context, None]) -> list[
 @strawberry.type
 class ReportMutation:
     @strawberry.mutation(
-        description="Report a problem in public space. No account and no personal data needed."
+        description="Report a problem in public space. No account and no personal data needed.",
+        metadata=field_access.submission(),
     )
     async def report_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             ReportCreateInput, strawberry.argument(description="The report.")
         ],
     ) -> ReportCreatePayload:
@@ -103,12 +105,13 @@ class ReportMutation:
 
     @strawberry.mutation(
         description="An agent at a counter or on the phone reports for a resident without "
-        "digital access (staff only); hands over the reference and a short code."
+        "digital access (staff only); hands over the reference and a short code.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def assisted_report_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             AssistedReportCreateInput, strawberry.argument(description="The report.")
         ],
     ) -> AssistedReportCreatePayload:
@@ -156,7 +159,8 @@ class ReportMutation:
         )
 
     @strawberry.mutation(
-        description="Say « me too » on a report; counted once per device, the count is public."
+        description="Say « me too » on a report; counted once per device, the count is public.",
+        metadata=field_access.submission(),
     )
     async def report_support(
         self,

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.items import rules as items
 from service.items.models import ItemKind
@@ -44,7 +45,10 @@ def to_filter(value: ReportFilterInput | None) -> rules.ReportFilter:
 
 @strawberry.type
 class ReportQuery:
-    @strawberry.field(description="One report by its public reference; null if there is none.")
+    @strawberry.field(
+        description="One report by its public reference; null if there is none.",
+        metadata=field_access.public(cacheable=True),
+    )
     async def report(
         self,
         info: Info[Context, None],
@@ -56,11 +60,14 @@ class ReportQuery:
             return None
         return ReportType.from_row(row, info)
 
-    @strawberry.field(description="Reports, newest first, filtered, a page at a time.")
+    @strawberry.field(
+        description="Reports, newest first, filtered, a page at a time.",
+        metadata=field_access.public(cacheable=True),
+    )
     async def reports(
         self,
         info: Info[Context, None],
-        filter: Annotated[  # noqa: A002  (the argument's public name)
+        filter: Annotated[  # the argument's public name
             ReportFilterInput | None, strawberry.argument(description="What to keep.")
         ] = None,
         first: PageSize = 20,
@@ -90,7 +97,8 @@ class ReportQuery:
 
     @strawberry.field(
         description="Reports near a point, so the app can say « already reported: support it "
-        "instead »."
+        "instead ».",
+        metadata=field_access.public(cacheable=True),
     )
     async def nearby_reports(
         self,

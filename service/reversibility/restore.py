@@ -21,6 +21,7 @@ from sqlalchemy import Connection, bindparam, func, select, text, tuple_, update
 
 from service import migrate
 from service.db import create_sync_engine
+from service.invariants import required
 from service.photos.storage import VARIANTS, PhotoStore
 from service.privacy.crypto import FieldCipher
 from service.privacy.signing_secrets import KEY_ID as SECRET_KEY_ID
@@ -325,8 +326,8 @@ def _link(
 def _seal_contacts(connection: Connection, cipher: FieldCipher | None) -> int:
     from service.privacy.rekey import reseal_contacts
 
-    assert cipher is not None  # checked before anything was written
-    return reseal_contacts(connection, cipher)
+    # Checked before anything was written.
+    return reseal_contacts(connection, required(cipher, "the cipher contacts are sealed with"))
 
 
 def _rebase_change_feed(connection: Connection) -> bool:

@@ -28,6 +28,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
+from service.invariants import required_row
 from service.items.lifecycle import STATUS_LABELS, Status
 from service.items.models import DeliveryState, EventKind, Item, ItemKind
 from service.items.rules import Audience, add_event
@@ -156,8 +157,7 @@ async def plan_deliveries(session: AsyncSession, now: datetime) -> int:
             continue  # planned already (a replay)
         created += 1
         if delivery_state == DeliveryState.DELIVERED.value:
-            item = await session.get(Item, item_id)
-            assert item is not None
+            item = required_row(await session.get(Item, item_id), "item", item_id)
             item.delivery_state = DeliveryState.PENDING.value  # a newer change is on its way
             session.add(item)
     if last > position:
@@ -231,10 +231,12 @@ async def _prepare(
     mailer: Mailer | None = None,
     settings: Settings | None = None,
 ) -> _Outgoing:
-    route = await session.get(Route, delivery.route_id)
-    entry = await session.get(OutboxEntry, delivery.outbox_id)
-    item = await session.get(Item, delivery.item_id)
-    assert route is not None and entry is not None and item is not None and delivery.id
+    route = required_row(await session.get(Route, delivery.route_id), "route", delivery.route_id)
+    entry = required_row(
+        await session.get(OutboxEntry, delivery.outbox_id), "outbox", delivery.outbox_id
+    )
+    item = required_row(await session.get(Item, delivery.item_id), "item", delivery.item_id)
+    assert delivery.id  # narrowing: a delivery read from its table has its key
     body: dict[str, Any] = {
         "deliveryId": delivery.delivery_uid,
         "event": entry.topic,
@@ -411,8 +413,7 @@ async def _record(
         delivery = await session.get(Delivery, message.delivery_id)
         if delivery is None or delivery.status != PENDING:
             return "skipped"  # another worker finished it after our claim expired
-        item = await session.get(Item, delivery.item_id)
-        assert item is not None
+        item = required_row(await session.get(Item, delivery.item_id), "item", delivery.item_id)
         delivery.attempts += 1
         track = item.delivery_state not in UNTRACKED_STATES
         state_before = item.delivery_state

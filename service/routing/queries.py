@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.routing import rules
 from service.routing.types import CategoryCatalog, CategoryType, group_row_to_type
@@ -13,7 +14,8 @@ from service.routing.types import CategoryCatalog, CategoryType, group_row_to_ty
 @strawberry.type
 class RoutingQuery:
     @strawberry.field(
-        description="The categories a resident can report, grouped, in the caller's language."
+        description="The categories a resident can report, grouped, in the caller's language.",
+        metadata=field_access.public(cacheable=True),
     )
     def categories(self, info: Info[Context, None]) -> CategoryCatalog:
         groups = info.context.reference.groups_in_order()

@@ -56,7 +56,7 @@ class _WordFilter(Filter):  # type: ignore[misc]
         for token in tokens:
             try:
                 text = self.rewrite(token.text)
-            except Exception:  # noqa: BLE001  (one odd word must not stop a whole text)
+            except Exception:  # one odd word must not stop a whole text
                 text = token.text
             if text:
                 token.text = text
@@ -126,7 +126,7 @@ def _stem_or_keep(stem: Callable[[str], str], word: str) -> str:
     « gue ») or leaves nothing of it."""
     try:
         found = stem(word)
-    except Exception:  # noqa: BLE001  (a stemmer's bug on one word; the word stays findable)
+    except Exception:  # a stemmer's bug on one word; the word stays findable
         return word
     return found if isinstance(found, str) and found else word
 

@@ -226,7 +226,7 @@ def _abandon(writer: IndexWriter) -> None:
     try:
         if not writer.is_closed:
             writer.cancel()
-    except Exception:  # noqa: BLE001  (the caller raises the failure that led here)
+    except Exception:  # the caller raises the failure that led here
         logger.debug("search writer not cancelled cleanly", exc_info=True)
     finally:
         lock = getattr(writer, "writelock", None)

@@ -35,6 +35,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
+from service.invariants import required
 from service.items.models import Item
 from service.items.rules import as_utc
 from service.outbox.models import OutboxEntry
@@ -64,7 +65,7 @@ class IndexerLock:
         if self._file is not None:
             return True
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+b")  # noqa: SIM115  (held as long as the lock)
+        handle = open(self.path, "a+b")  # held as long as the lock
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -186,7 +187,7 @@ async def build_isolating(db: Database, keys: list[Key], context: BuildContext) 
         return Built(documents, removed)
     except DATABASE_FAILURES:
         raise
-    except Exception as error:  # noqa: BLE001  (a builder's bug on some row)
+    except Exception as error:  # a builder's bug on some row
         if len(keys) == 1:
             key = document_key(*keys[0])
             return Built(removed=[key], set_aside=refused(key, error))
@@ -235,8 +236,7 @@ class Indexer:
             touched = keys_of(item_id, payload)
             if touched is not None:
                 keys.add(touched)
-        last = entries[-1][0] if entries else position
-        assert last is not None
+        last = required(entries[-1][0] if entries else position, "the outbox position")
         built = await build_isolating(self.db, sorted(keys), self.context())
         await self._apply(built, position, last)
         self._seen.update(entry[0] for entry in entries + late if entry[0] is not None)
@@ -266,7 +266,7 @@ class Indexer:
             return
         except IndexBusy:
             raise
-        except Exception as error:  # noqa: BLE001  (halved below; alone, set aside)
+        except Exception as error:  # halved below; alone, set aside
             if len(documents) == 1:
                 key = documents[0].key
                 await asyncio.to_thread(self.engine.apply, [], [key], position, refused(key, error))
@@ -317,7 +317,7 @@ class Indexer:
         failure is logged, and the next round retries the same entries."""
         try:
             applied = await self.run_once()
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             # The type only: messages may quote data; tracebacks at debug level.
             logger.error("search indexing round failed: %s", type(error).__name__)
             logger.debug("search indexing failure", exc_info=True)

@@ -10,6 +10,7 @@ import strawberry
 from sqlmodel import col, select
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import N_
 from service.items.lifecycle import Status
@@ -171,13 +172,14 @@ class SearchQuery:
         "search their bodies' items, private notes included. With `filter.hitKinds` naming "
         "SENSOR it also searches the sensors of the public register (in `matches`); their "
         "accountable body's staff also find them by residents' opinion comments. Hits show "
-        "within about a second of a change."
+        "within about a second of a change.",
+        metadata=field_access.public(),
     )
     async def search(
         self,
         info: Info[Context, None],
         query: Annotated[str, strawberry.argument(description="The words to look for.")],
-        filter: Annotated[  # noqa: A002  (the argument's public name)
+        filter: Annotated[  # the argument's public name
             SearchFilterInput | None, strawberry.argument(description="What to keep.")
         ] = None,
         first: PageSize = 20,

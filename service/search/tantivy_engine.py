@@ -101,7 +101,7 @@ class _TantivyRebuild:
         for document, fields in prepared(documents, self.set_aside):
             try:
                 self.writer.add_document(_document(fields))
-            except Exception as error:  # noqa: BLE001  (tantivy adds a document whole or not at all)
+            except Exception as error:  # tantivy adds a document whole or not at all
                 self.set_aside.update(refused(document.key, error))
 
     def commit(self, position: int, set_aside: SetAside | None = None) -> None:
@@ -121,7 +121,7 @@ def _abandon(writer: tantivy.IndexWriter) -> None:
     for step in (writer.rollback, writer.wait_merging_threads):
         try:
             step()
-        except Exception:  # noqa: BLE001  (the caller raises the failure that led here)
+        except Exception:  # the caller raises the failure that led here
             logger.debug("search writer not given up cleanly", exc_info=True)
 
 

@@ -82,7 +82,7 @@ def prepared(
     for document in documents:
         try:
             fields = index_fields(document)
-        except Exception as error:  # noqa: BLE001  (one document must not stop the others)
+        except Exception as error:  # one document must not stop the others
             set_aside.update(refused(document.key, error))
             continue
         yield document, fields

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.reports.mutations import to_contact
@@ -29,16 +30,16 @@ from service.sensors.types import (
     SensorUpdateInput,
     SensorUpdatePayload,
 )
+from service.staff.permissions import ITEM_WRITE
 
 
 def sensor_errors(errors: list[DomainError], info: Info[Context, None]) -> list[SensorError]:
     return payload_errors(errors, info.context.translator, SensorError, SensorErrorCode)
 
 
-def refusals(error: Exception) -> list[DomainError]:
+def refusals(error: ValidationFailed | DomainError) -> list[DomainError]:
     if isinstance(error, ValidationFailed):
         return error.errors
-    assert isinstance(error, DomainError)
     return [error]
 
 
@@ -79,12 +80,13 @@ def to_fields(value: SensorCreateInput | SensorUpdateInput) -> rules.SensorField
 class SensorMutation:
     @strawberry.mutation(
         description="Add a sensor to the public register (administrators, or the staff of "
-        "its accountable body); audited."
+        "its accountable body); audited.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def sensor_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             SensorCreateInput, strawberry.argument(description="The sensor.")
         ],
     ) -> SensorCreatePayload:
@@ -103,12 +105,13 @@ class SensorMutation:
         return SensorCreatePayload(sensor=(await sensor_views(info, [row]))[0], errors=[])
 
     @strawberry.mutation(
-        description="Edit a sensor of the register, or remove it (status REMOVED); audited."
+        description="Edit a sensor of the register, or remove it (status REMOVED); audited.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def sensor_update(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             SensorUpdateInput, strawberry.argument(description="The changes.")
         ],
     ) -> SensorUpdatePayload:
@@ -128,7 +131,8 @@ class SensorMutation:
 
     @strawberry.mutation(
         description="Publish the accountable body's public reply to the opinions on a sensor "
-        "(an empty text withdraws it); audited."
+        "(an empty text withdraws it); audited.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def sensor_reply_publish(
         self,
@@ -149,12 +153,13 @@ class SensorMutation:
 
     @strawberry.mutation(
         description="Give an anonymous opinion on a sensor: one per device and sensor (a "
-        "second replaces the first); rate-limited."
+        "second replaces the first); rate-limited.",
+        metadata=field_access.submission(),
     )
     async def sensor_opinion_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             SensorOpinionCreateInput, strawberry.argument(description="The opinion.")
         ],
     ) -> SensorOpinionCreatePayload:
@@ -188,12 +193,13 @@ class SensorMutation:
 
     @strawberry.mutation(
         description="Ask a question about a sensor: it goes to the body accountable for it, "
-        "which answers publicly; follow it with the tracking token, no account needed."
+        "which answers publicly; follow it with the tracking token, no account needed.",
+        metadata=field_access.submission(),
     )
     async def sensor_question_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             SensorQuestionCreateInput, strawberry.argument(description="The question.")
         ],
     ) -> SensorQuestionCreatePayload:

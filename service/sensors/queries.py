@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.items import rules as items
 from service.items.models import ItemKind
@@ -59,7 +60,8 @@ class SensorQuery:
     @strawberry.field(
         description="The DTPR device taxonomy (8 categories, 124 elements) in the caller's "
         "language: French and English from DTPR (OFFICIAL), Spanish, German and Arabic "
-        "translated by ALM (ADAPTED); a language without a text falls back to French."
+        "translated by ALM (ADAPTED); a language without a text falls back to French.",
+        metadata=field_access.public(),
     )
     async def dtpr_taxonomy(self, info: Info[Context, None]) -> DtprTaxonomy:
         translator = info.context.translator
@@ -79,7 +81,10 @@ class SensorQuery:
             source_url=rules.DTPR_SOURCE_URL,
         )
 
-    @strawberry.field(description="One sensor by the slug on its sign; null if there is none.")
+    @strawberry.field(
+        description="One sensor by the slug on its sign; null if there is none.",
+        metadata=field_access.public(),
+    )
     async def sensor(
         self,
         info: Info[Context, None],
@@ -91,11 +96,14 @@ class SensorQuery:
             return None
         return (await sensor_views(info, [row]))[0]
 
-    @strawberry.field(description="The public sensor register, filtered, a page at a time.")
+    @strawberry.field(
+        description="The public sensor register, filtered, a page at a time.",
+        metadata=field_access.public(),
+    )
     async def sensors(
         self,
         info: Info[Context, None],
-        filter: Annotated[  # noqa: A002  (the argument's public name)
+        filter: Annotated[  # the argument's public name
             SensorFilterInput | None, strawberry.argument(description="What to keep.")
         ] = None,
         first: PageSize = 20,
@@ -139,7 +147,8 @@ class SensorQuery:
 
     @strawberry.field(
         description="What residents think of the sensors of one place (e.g. place de la "
-        "Fraternité), over a period; counts under 5 withheld. Null for an unknown place."
+        "Fraternité), over a period; counts under 5 withheld. Null for an unknown place.",
+        metadata=field_access.public(),
     )
     async def sensor_place_opinions(
         self,
@@ -159,7 +168,10 @@ class SensorQuery:
             opinions=OpinionSummaryType.of(summary),
         )
 
-    @strawberry.field(description="A question about a sensor by its reference, with answers.")
+    @strawberry.field(
+        description="A question about a sensor by its reference, with answers.",
+        metadata=field_access.public(),
+    )
     async def sensor_question(
         self,
         info: Info[Context, None],

@@ -574,7 +574,7 @@ async def create_sensor(
     async with db.writing() as session:
         taxonomy = await load_taxonomy(session)
         raise_if_any(field_errors(fields, reference, taxonomy, creating=True))
-        assert fields.accountable_body_code is not None
+        assert fields.accountable_body_code is not None  # narrowing: field_errors refuses None
         actor = (
             None if is_example else may_manage(identity, fields.accountable_body_code, reference)
         )
@@ -894,7 +894,7 @@ async def submit_question(
     )
 
     async def link(session: AsyncSession, item: Item) -> None:
-        assert item.id is not None and sensor_id is not None
+        assert item.id is not None and sensor_id is not None  # narrowing: rows read or stored
         session.add(SensorQuestion(item_id=item.id, sensor_id=sensor_id))
 
     return await store_once(db, new, contact=contact, now=now, cipher=cipher, store_extra=link)

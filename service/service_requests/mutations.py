@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.help_places import use as help_place_use
@@ -24,11 +25,11 @@ from service.service_requests.types import (
     ServiceRequestFieldsInput,
     ServiceRequestType,
 )
-from service.staff.permissions import require_item_work
+from service.staff.permissions import ITEM_WRITE, require_item_work
 
 
 def to_request(
-    input: ServiceRequestFieldsInput,  # noqa: A002
+    input: ServiceRequestFieldsInput,
     channel: str,
     language: str,
 ) -> rules.ServiceRequestRequest:
@@ -60,12 +61,13 @@ def to_request(
 class ServiceRequestMutation:
     @strawberry.mutation(
         description="Request a service. Each answer is checked against its question; errors "
-        "name `answers.<code>`. No account needed; keep the tracking token."
+        "name `answers.<code>`. No account needed; keep the tracking token.",
+        metadata=field_access.submission(),
     )
     async def service_request_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             ServiceRequestCreateInput, strawberry.argument(description="The request.")
         ],
     ) -> ServiceRequestCreatePayload:
@@ -106,12 +108,13 @@ class ServiceRequestMutation:
 
     @strawberry.mutation(
         description="An agent at a counter or on the phone requests a service for a resident "
-        "without digital access (staff only); hands over the reference and a short code."
+        "without digital access (staff only); hands over the reference and a short code.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def assisted_service_request_create(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             AssistedServiceRequestCreateInput, strawberry.argument(description="The request.")
         ],
     ) -> AssistedServiceRequestCreatePayload:

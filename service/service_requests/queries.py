@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError
 from service.schema_support import payload_errors
@@ -20,14 +21,15 @@ from service.service_requests.types import (
     ServiceType,
 )
 from service.staff import triage
-from service.staff.permissions import covered_bodies, require_item_work
+from service.staff.permissions import ITEM_READ, covered_bodies, require_item_work
 
 
 @strawberry.type
 class ServiceRequestQuery:
     @strawberry.field(
         description="The services residents may request, by group, in the caller's language; "
-        "only those offered in a commune when one is named."
+        "only those offered in a commune when one is named.",
+        metadata=field_access.public(),
     )
     def services(
         self,
@@ -41,7 +43,10 @@ class ServiceRequestQuery:
         chosen = catalogue.in_order(str(commune) if commune else None)
         return [ServiceType.from_spec(spec, info) for spec in chosen]
 
-    @strawberry.field(description="One service with its questions; null if there is none.")
+    @strawberry.field(
+        description="One service with its questions; null if there is none.",
+        metadata=field_access.public(),
+    )
     def service(
         self,
         info: Info[Context, None],
@@ -52,7 +57,8 @@ class ServiceRequestQuery:
 
     @strawberry.field(
         description="One service request by its public reference; null if there is none or "
-        "if it is not public (requests at a home address and of private services never are)."
+        "if it is not public (requests at a home address and of private services never are).",
+        metadata=field_access.public(),
     )
     async def service_request(
         self,
@@ -70,7 +76,8 @@ class ServiceRequestQuery:
 
     @strawberry.field(
         description="A service request with every answer and the address, for the staff of "
-        "the body handling it (others get NOT_FOUND)."
+        "the body handling it (others get NOT_FOUND).",
+        metadata=field_access.staff(ITEM_READ),
     )
     async def handled_service_request(
         self,

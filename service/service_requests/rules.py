@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
 from service.errors import N_, DomainError, ValidationFailed, raise_if_any
+from service.invariants import required_row
 from service.items import rules as items
 from service.items.models import Item, ItemKind
 from service.items.submission import StoreExtra, Submitted, store_once
@@ -107,8 +108,9 @@ def _number_answer(question: QuestionSpec, raw: str) -> tuple[str | None, Domain
             Code.ANSWER_OUT_OF_RANGE,
             N_("Please give a number between %(minimum)s and %(maximum)s."),
             field=field,
-            minimum=_plain(low),
-            maximum=_plain(high),
+            # Numbers, written by the translator in the reader's language (« 0,5 »).
+            minimum=int(low) if float(low).is_integer() else low,
+            maximum=int(high) if float(high).is_integer() else high,
         )
     return _plain(number), None
 
@@ -136,8 +138,8 @@ def _datetime_answer(
                 Code.ANSWER_OUT_OF_RANGE,
                 N_("Please choose a date between %(first)s and %(last)s."),
                 field=field,
-                first=first.isoformat(),
-                last=last.isoformat(),
+                first=first,  # dates, written by the translator (« 12 décembre 2026 »)
+                last=last,
             )
     return (moment.isoformat() if moment else day.isoformat()), None
 
@@ -273,6 +275,7 @@ def place_of(reference: ReferenceData, service: ServiceSpec, request: ServiceReq
     if commune_code is not None and commune_code not in reference.communes:
         raise ValidationFailed([unknown_commune(commune_code)])
     if has_point:
+        # narrowing: has_point says both are given
         assert request.latitude is not None and request.longitude is not None
         raise_if_any(coordinate_errors(request.latitude, request.longitude))
         located = reference.locator.locate(request.latitude, request.longitude)
@@ -429,8 +432,7 @@ async def submit_service_request(
     if submitted.replayed:  # the first submission's details, as stored then
         async with db.reading() as session:
             stored = await session.get(ServiceRequestDetail, submitted.item.id)
-        assert stored is not None
-        return submitted, stored
+        return submitted, required_row(stored, "service_request_detail", submitted.item.id)
     return submitted, detail
 
 

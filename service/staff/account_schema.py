@@ -12,6 +12,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.inputs import id_number
@@ -21,7 +22,13 @@ from service.schema_support import payload_errors
 from service.staff import accounts
 from service.staff.errors import StaffErrorCode
 from service.staff.models import Role, StaffUser
-from service.staff.permissions import covered_bodies, not_authenticated, require_item_work
+from service.staff.permissions import (
+    ADMINISTRATION,
+    ITEM_READ,
+    covered_bodies,
+    not_authenticated,
+    require_item_work,
+)
 from service.staff.rules import StaffIdentity
 from service.staff.types import ROLE_LABELS, StaffError
 from service.territory.types import BodyType
@@ -162,7 +169,8 @@ def _member_payload(outcome: StaffUser | list[StaffError]) -> StaffMemberPayload
 class StaffAccountQuery:
     @strawberry.field(
         description="The staff of my bodies, by body then name: colleagues to assign for item "
-        "workers; every account they manage (e-mails, deactivated ones) for administrators."
+        "workers; every account they manage (e-mails, deactivated ones) for administrators.",
+        metadata=field_access.staff(ITEM_READ),
     )
     async def staff_directory(
         self,
@@ -191,12 +199,13 @@ class StaffAccountQuery:
 class StaffAccountMutation:
     @strawberry.mutation(
         description="Create a staff account of one of my bodies (administrators; ALM's for "
-        "every body) and the link, valid 48 hours, with which its member sets a password."
+        "every body) and the link, valid 48 hours, with which its member sets a password.",
+        metadata=field_access.staff(ADMINISTRATION),
     )
     async def staff_invite(
         self,
         info: Info[Context, None],
-        input: Annotated[StaffInviteInput, strawberry.argument(description="The account.")],  # noqa: A002
+        input: Annotated[StaffInviteInput, strawberry.argument(description="The account.")],
     ) -> StaffInvitationPayload:
         now = info.context.now
         outcome = await _administering(
@@ -214,11 +223,14 @@ class StaffAccountMutation:
         )
         return _invitation_payload(info, outcome)
 
-    @strawberry.mutation(description="Change the role of a staff member of my bodies.")
+    @strawberry.mutation(
+        description="Change the role of a staff member of my bodies.",
+        metadata=field_access.staff(ADMINISTRATION),
+    )
     async def staff_role_change(
         self,
         info: Info[Context, None],
-        id: StaffId,  # noqa: A002
+        id: StaffId,
         role: Annotated[Role, strawberry.argument(description="The new role.")],
     ) -> StaffMemberPayload:
         now, staff_id = info.context.now, id_number(id)
@@ -230,12 +242,13 @@ class StaffAccountMutation:
 
     @strawberry.mutation(
         description="Deactivate a staff member of my bodies: their sessions, access tokens and "
-        "pending links stop at once."
+        "pending links stop at once.",
+        metadata=field_access.staff(ADMINISTRATION),
     )
     async def staff_deactivate(
         self,
         info: Info[Context, None],
-        id: StaffId,  # noqa: A002
+        id: StaffId,
     ) -> StaffMemberPayload:
         now, staff_id = info.context.now, id_number(id)
         outcome = await _administering(
@@ -245,12 +258,13 @@ class StaffAccountMutation:
 
     @strawberry.mutation(
         description="Make a new link (48 hours, single use) with which a staff member of my "
-        "bodies sets a new password; older links stop working."
+        "bodies sets a new password; older links stop working.",
+        metadata=field_access.staff(ADMINISTRATION),
     )
     async def staff_password_reset(
         self,
         info: Info[Context, None],
-        id: StaffId,  # noqa: A002
+        id: StaffId,
     ) -> StaffInvitationPayload:
         now, staff_id = info.context.now, id_number(id)
         outcome = await _administering(
@@ -260,7 +274,8 @@ class StaffAccountMutation:
         return _invitation_payload(info, outcome)
 
     @strawberry.mutation(
-        description="Set one's password with the link an administrator gave (no login needed)."
+        description="Set one's password with the link an administrator gave (no login needed).",
+        metadata=field_access.public(scope=None),
     )
     async def staff_invitation_accept(
         self,

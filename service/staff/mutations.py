@@ -7,13 +7,14 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context, CookieToSet
 from service.errors import DomainError, ValidationFailed
 from service.inputs import id_number
 from service.schema_support import payload_errors
 from service.staff import rules
 from service.staff.errors import StaffErrorCode
-from service.staff.permissions import not_authenticated
+from service.staff.permissions import ANY_STAFF, not_authenticated
 from service.staff.types import (
     AccessTokenCreatePayload,
     AccessTokenRevokePayload,
@@ -37,7 +38,8 @@ def _host(info: Info[Context, None]) -> str:
 @strawberry.type
 class StaffMutation:
     @strawberry.mutation(
-        description="Log in as a staff member; sets an HttpOnly session cookie (8 hours)."
+        description="Log in as a staff member; sets an HttpOnly session cookie (8 hours).",
+        metadata=field_access.public(scope=None),
     )
     async def staff_login(
         self,
@@ -74,7 +76,10 @@ class StaffMutation:
             me=Me.from_identity(identity, services.csrf_token(token)), errors=[]
         )
 
-    @strawberry.mutation(description="Log out: the session stops working at once.")
+    @strawberry.mutation(
+        description="Log out: the session stops working at once.",
+        metadata=field_access.public(scope=None),
+    )
     async def staff_logout(self, info: Info[Context, None]) -> StaffLogoutPayload:
         context = info.context
         staff = context.caller.staff
@@ -85,7 +90,8 @@ class StaffMutation:
         return StaffLogoutPayload(done=True)
 
     @strawberry.mutation(
-        description="Create a personal access token for a script, with chosen scopes."
+        description="Create a personal access token for a script, with chosen scopes.",
+        metadata=field_access.staff(ANY_STAFF),
     )
     async def staff_access_token_create(
         self,
@@ -115,11 +121,14 @@ class StaffMutation:
             access_token=AccessTokenType.from_row(access), secret=secret, errors=[]
         )
 
-    @strawberry.mutation(description="Revoke one of one's access tokens: it stops at once.")
+    @strawberry.mutation(
+        description="Revoke one of one's access tokens: it stops at once.",
+        metadata=field_access.staff(ANY_STAFF),
+    )
     async def staff_access_token_revoke(
         self,
         info: Info[Context, None],
-        id: Annotated[strawberry.ID, strawberry.argument(description="The token's id.")],  # noqa: A002
+        id: Annotated[strawberry.ID, strawberry.argument(description="The token's id.")],
     ) -> AccessTokenRevokePayload:
         context = info.context
         staff = context.caller.staff

@@ -5,13 +5,17 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.staff.types import Me
 
 
 @strawberry.type
 class StaffQuery:
-    @strawberry.field(description="The staff member making the request; null when anonymous.")
+    @strawberry.field(
+        description="The staff member making the request; null when anonymous.",
+        metadata=field_access.public(scope=None),
+    )
     def me(self, info: Info[Context, None]) -> Me | None:
         caller = info.context.caller
         if caller.staff is None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.items.rules import as_utc
@@ -15,7 +16,7 @@ from service.schema_support import payload_errors
 from service.staff import templates, triage
 from service.staff.errors import StaffErrorCode
 from service.staff.models import AnswerTemplate
-from service.staff.permissions import covered_bodies, require_item_work
+from service.staff.permissions import ITEM_READ, ITEM_WRITE, covered_bodies, require_item_work
 from service.staff.types import StaffError
 
 
@@ -65,7 +66,10 @@ def _errors(errors: list[DomainError], info: Info[Context, None]) -> list[StaffE
 
 @strawberry.type
 class TemplateQuery:
-    @strawberry.field(description="The answer templates of my bodies (staff).")
+    @strawberry.field(
+        description="The answer templates of my bodies (staff).",
+        metadata=field_access.staff(ITEM_READ),
+    )
     async def answer_templates(
         self,
         info: Info[Context, None],
@@ -86,12 +90,13 @@ class TemplateQuery:
 class TemplateMutation:
     @strawberry.mutation(
         description="Create or replace one translation of a template of my body "
-        "(supervisors and admins). Audited."
+        "(supervisors and admins). Audited.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def answer_template_save(
         self,
         info: Info[Context, None],
-        input: Annotated[  # noqa: A002  (the argument's public name)
+        input: Annotated[  # the argument's public name
             AnswerTemplateSaveInput, strawberry.argument(description="The translation to save.")
         ],
     ) -> AnswerTemplatePayload:
@@ -118,7 +123,8 @@ class TemplateMutation:
 
     @strawberry.mutation(
         description="Delete one translation of a template of my body (supervisors and "
-        "admins). Audited."
+        "admins). Audited.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def answer_template_delete(
         self,

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from service.errors import N_, DomainError, ValidationFailed
 from service.inputs import MAX_ID
 from service.items import rules as items
-from service.items.lifecycle import Status
+from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import DeliveryState, EventKind, Item
 from service.outbox import rules as outbox
 from service.reference import ReferenceData
@@ -28,7 +28,7 @@ from service.routing.models import Competence, DueSubject
 from service.settings import SUPPORTED_LOCALES
 from service.staff.errors import StaffErrorCode
 from service.staff.models import AuditEntry, Role, StaffUser
-from service.staff.permissions import ASSIGNING_ROLES, forbidden, not_authenticated
+from service.staff.permissions import ADMINISTRATION, ASSIGNING_ROLES, forbidden
 from service.staff.rules import StaffIdentity
 from service.territory.rules import coordinate_errors
 
@@ -434,11 +434,7 @@ async def assign(
 
 def require_audit_reader(identity: StaffIdentity | None) -> StaffIdentity:
     """Administrators read the audit log of their bodies (a token needs staff:read)."""
-    if identity is None:
-        raise not_authenticated()
-    if identity.role is not Role.ADMIN or "staff:read" not in identity.scopes:
-        raise forbidden()
-    return identity
+    return ADMINISTRATION.require(identity)
 
 
 @dataclass(frozen=True)
@@ -525,6 +521,15 @@ def reroute(
     again (unless a body is named), the new body hears of it, all of it audited."""
     if identity.role not in ASSIGNING_ROLES:
         raise forbidden()
+    if Status(item.status) not in OPEN_STATUSES:
+        # Refused rather than reopened: a resolved item moved to another body would sit there
+        # resolved, and its resident told it was fixed. Reopen it first (a status change the
+        # resident sees), then re-route.
+        raise DomainError(
+            StaffErrorCode.INVALID_TRANSITION,
+            N_("A finished item is not re-routed; a resolved one can be reopened first."),
+            field="reference",
+        )
     if item.category_code is None and category_code is None and point is None and body_code:
         # An item without a category (a question about a sensor) can only be handed over.
         _hand_over(session, identity, item, reference, now, body_code)

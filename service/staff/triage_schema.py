@@ -10,6 +10,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.inputs import id_number
@@ -22,6 +23,9 @@ from service.schema_support import After, PageSize, payload_errors
 from service.staff import actions, triage
 from service.staff.errors import StaffErrorCode
 from service.staff.permissions import (
+    ADMINISTRATION,
+    ITEM_READ,
+    ITEM_WRITE,
     covered_bodies,
     require_item_work,
 )
@@ -106,12 +110,13 @@ def _answer(
 @strawberry.type
 class TriageQuery:
     @strawberry.field(
-        description="The items of my bodies, filtered and sorted, a page at a time (staff)."
+        description="The items of my bodies, filtered and sorted, a page at a time (staff).",
+        metadata=field_access.staff(ITEM_READ),
     )
     async def triage_queue(
         self,
         info: Info[Context, None],
-        filter: Annotated[  # noqa: A002  (the argument's public name)
+        filter: Annotated[  # the argument's public name
             QueueFilterInput | None, strawberry.argument(description="What to keep.")
         ] = None,
         order: Annotated[
@@ -151,7 +156,8 @@ class TriageQuery:
 
     @strawberry.field(
         description="The escalation list (supervisors and administrators): the open items of "
-        "my bodies past their due date, the most overdue first."
+        "my bodies past their due date, the most overdue first.",
+        metadata=field_access.staff(ITEM_READ),
     )
     async def triage_escalations(
         self, info: Info[Context, None], first: PageSize = 20, after: After = None
@@ -174,7 +180,8 @@ class TriageQuery:
     @strawberry.field(
         description="One item of my bodies by its reference, as its handling body's staff see "
         "it: the full description, the address, the whole history with notes (staff). "
-        "`report(reference:)` gives everyone the public view."
+        "`report(reference:)` gives everyone the public view.",
+        metadata=field_access.staff(ITEM_READ),
     )
     async def staff_item(self, info: Info[Context, None], reference: Reference) -> StaffItemResult:
         c = info.context
@@ -211,7 +218,8 @@ def _queue_page(
 @strawberry.type
 class AuditQuery:
     @strawberry.field(
-        description="The audit log of my bodies' staff, newest first (administrators)."
+        description="The audit log of my bodies' staff, newest first (administrators).",
+        metadata=field_access.staff(ADMINISTRATION),
     )
     async def audit_log(
         self,
@@ -261,7 +269,10 @@ class AuditQuery:
 
 @strawberry.type
 class TriageMutation:
-    @strawberry.mutation(description="Say the item was seen (the resident sees it).")
+    @strawberry.mutation(
+        description="Say the item was seen (the resident sees it).",
+        metadata=field_access.staff(ITEM_WRITE),
+    )
     async def item_acknowledge(
         self, info: Info[Context, None], reference: Reference
     ) -> ItemActionPayload:
@@ -273,7 +284,8 @@ class TriageMutation:
 
     @strawberry.mutation(
         description="Move the item to a status, with a public answer (typed, or from a "
-        "template) and/or a private note."
+        "template) and/or a private note.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def item_transition(
         self,
@@ -303,7 +315,8 @@ class TriageMutation:
 
     @strawberry.mutation(
         description="Answer publicly (typed, or from a template) and/or note privately, "
-        "status unchanged."
+        "status unchanged.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def item_answer(
         self,
@@ -330,7 +343,8 @@ class TriageMutation:
         )
 
     @strawberry.mutation(
-        description="Reject the item with a reason the resident sees (typed, or from a template)."
+        description="Reject the item with a reason the resident sees (typed, or from a template).",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def item_reject(
         self,
@@ -353,7 +367,8 @@ class TriageMutation:
 
     @strawberry.mutation(
         description="Assign the item: agents take it for themselves; supervisors and admins "
-        "assign anyone of their bodies; null to unassign."
+        "assign anyone of their bodies; null to unassign.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def item_assign(
         self,
@@ -374,7 +389,8 @@ class TriageMutation:
 
     @strawberry.mutation(
         description="Read the resident's contact: for the handling body's staff only, while "
-        "the resident's consent holds. Every read is logged."
+        "the resident's consent holds. Every read is logged.",
+        metadata=field_access.staff(ITEM_READ),
     )
     async def item_contact(
         self, info: Info[Context, None], reference: Reference
@@ -399,7 +415,8 @@ class TriageMutation:
 
     @strawberry.mutation(
         description="Change the category, move the pin or hand the item to another body "
-        "(supervisors and admins): routing runs again and the new body hears of it."
+        "(supervisors and admins): routing runs again and the new body hears of it.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def item_reroute(
         self,
@@ -433,7 +450,8 @@ class TriageMutation:
 
     @strawberry.mutation(
         description="Close the item as a duplicate of another of yours: its supports move to "
-        "the original and its resident is told where to follow it."
+        "the original and its resident is told where to follow it.",
+        metadata=field_access.staff(ITEM_WRITE),
     )
     async def item_mark_duplicate(
         self,

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.schema_support import payload_errors
 from service.territory import rules
@@ -15,11 +16,17 @@ from service.territory.types import BodyType, CommuneAtResult, CommuneType, Terr
 
 @strawberry.type
 class TerritoryQuery:
-    @strawberry.field(description="The 29 communes of Angers Loire Métropole, by name.")
+    @strawberry.field(
+        description="The 29 communes of Angers Loire Métropole, by name.",
+        metadata=field_access.public(cacheable=True),
+    )
     def communes(self, info: Info[Context, None]) -> list[CommuneType]:
         return [CommuneType.from_row(row) for row in info.context.reference.communes_by_name()]
 
-    @strawberry.field(description="One commune by its INSEE code; null if it is not in ALM.")
+    @strawberry.field(
+        description="One commune by its INSEE code; null if it is not in ALM.",
+        metadata=field_access.public(cacheable=True),
+    )
     def commune(
         self,
         info: Info[Context, None],
@@ -29,7 +36,8 @@ class TerritoryQuery:
         return CommuneType.from_row(row) if row else None
 
     @strawberry.field(
-        description="The commune containing a point (WGS 84); null outside Angers Loire Métropole."
+        description="The commune containing a point (WGS 84); null outside Angers Loire Métropole.",
+        metadata=field_access.public(cacheable=True),
     )
     def commune_at(
         self,
@@ -53,12 +61,16 @@ class TerritoryQuery:
         return CommuneAtResult(commune=CommuneType.from_row(row) if row else None, errors=[])
 
     @strawberry.field(
-        description="Every body that handles items: ALM, its directorates, town halls."
+        description="Every body that handles items: ALM, its directorates, town halls.",
+        metadata=field_access.public(cacheable=True),
     )
     def bodies(self, info: Info[Context, None]) -> list[BodyType]:
         return [BodyType.from_row(row) for row in info.context.reference.bodies_in_order()]
 
-    @strawberry.field(description="One body by its code; null if there is none.")
+    @strawberry.field(
+        description="One body by its code; null if there is none.",
+        metadata=field_access.public(cacheable=True),
+    )
     def body(
         self,
         info: Info[Context, None],

@@ -10,6 +10,7 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
 from service.items.models import Item
@@ -24,7 +25,8 @@ TokenArgument = Annotated[str, strawberry.argument(description="The token given 
 @strawberry.type
 class TrackingMutation:
     @strawberry.mutation(
-        description="Add information to one's item (seen by the handling body, not the public)."
+        description="Add information to one's item (seen by the handling body, not the public).",
+        metadata=field_access.token_holder(),
     )
     async def tracked_add_information(
         self,
@@ -55,7 +57,8 @@ class TrackingMutation:
 
     @strawberry.mutation(
         description="Say whether the resolved item was fixed, rate the answer, and reopen it "
-        "within 30 days if it was not fixed."
+        "within 30 days if it was not fixed.",
+        metadata=field_access.token_holder(),
     )
     async def tracked_feedback(
         self,

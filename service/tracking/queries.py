@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.errors import DomainError
 from service.schema_support import payload_errors
@@ -22,7 +23,8 @@ def tracking_errors(errors: list[DomainError], info: Info[Context, None]) -> lis
 class TrackingQuery:
     @strawberry.field(
         description="The item a tracking token opens, with its history and the answers "
-        "addressed to the resident."
+        "addressed to the resident.",
+        metadata=field_access.token_holder(),
     )
     async def tracked(
         self,
@@ -39,7 +41,8 @@ class TrackingQuery:
 
     @strawberry.field(
         description="The item a reference and its short code open (the code an agent gave a "
-        "resident at the counter or on the phone)."
+        "resident at the counter or on the phone).",
+        metadata=field_access.token_holder(),
     )
     async def tracked_by_code(
         self,

@@ -60,17 +60,31 @@ class TrackingTokens:
         if item is None or not hmac.compare_digest(
             expected.encode(), given.encode(errors="replace")
         ):
-            raise invalid_token()
-        return await self.item_for(session, self.issue(item), now)
+            # The caller sent a reference and a code, no token: the code is at fault.
+            raise invalid_token(field="code")
+        try:
+            return self.opened(item, item.token_nonce, now)  # the code is the nonce's: dated
+        except DomainError as error:  # expired: said of the code the caller sent
+            error.field = "code"
+            raise
 
     async def item_for(self, session: AsyncSession, token: str, now: datetime) -> Item:
         """The item a token opens, or a DomainError saying why it opens nothing."""
+        item_id, nonce = self.unsigned(token)
+        return self.opened(await session.get(Item, item_id), nonce, now)
+
+    def unsigned(self, token: str) -> tuple[int, str]:
+        """The item id and nonce a token carries, or the DomainError of a forged token. The
+        item still has to be read and ``opened`` with them."""
         try:
             payload = self._serializer.loads(token)
-            item_id, nonce = int(payload["i"]), str(payload["n"])
+            return int(payload["i"]), str(payload["n"])
         except (BadSignature, KeyError, TypeError, ValueError):
             raise invalid_token() from None
-        item = await session.get(Item, item_id)
+
+    def opened(self, item: Item | None, nonce: str, now: datetime) -> Item:
+        """``item`` (read by the id the token carries) if the token still opens it: the same
+        nonce (not revoked), not closed for longer than tokens live; else the DomainError."""
         if item is None or item.token_nonce != nonce:
             raise invalid_token()
         finished = item.closed_at or item.resolved_at
@@ -97,11 +111,11 @@ def may_reopen(item: Item, now: datetime) -> bool:
     )
 
 
-def invalid_token() -> DomainError:
+def invalid_token(field: str = "token") -> DomainError:
     return DomainError(
         TrackingErrorCode.TOKEN_INVALID,
         N_("This tracking code is not valid. Check that it was copied whole."),
-        field="token",
+        field=field,
     )
 
 

@@ -134,8 +134,8 @@ def opendata_endpoint(services: Services) -> Callable[[Request], Awaitable[Respo
                 translator,
                 400,
                 N_("Please choose a date between %(first)s and %(last)s."),
-                first=rules.FIRST_DAY.isoformat(),
-                last=rules.LAST_DAY.isoformat(),
+                first=rules.FIRST_DAY,
+                last=rules.LAST_DAY,
             )
 
         async def build() -> bytes:
@@ -211,8 +211,16 @@ def make_chart(
     )
     shown = [b for b in bars if b.value is not None]
     words = [f"{title}, {subtitle}."]
-    if not shown:
+    if not bars:
         words.append(translator.gettext(N_("No data to show for this period.")))
+    elif not shown:
+        # Items exist, but every value is withheld (a few small cells, and the others hidden
+        # with them): saying « no data » would be false.
+        words.append(
+            translator.gettext(N_("Every value is withheld: too few items are behind them."))
+        )
+        if total is not None:
+            words.append(translator.gettext(N_("Total: %(value)s."), value=total))
     else:
         top = max(shown, key=lambda b: b.value or 0)
         words.append(
@@ -226,7 +234,13 @@ def make_chart(
     withheld = any(b.value is None for b in bars)
     note = (
         translator.gettext(
-            N_("A dash marks a value withheld: fewer than %(k)s items are behind it."), k=K
+            # Also the cells hidden with a small one (complementary suppression): a withheld
+            # 19 is not « fewer than 5 ». The same words as the dashboard's tables.
+            N_(
+                "A dash marks a value withheld: fewer than %(k)s items are behind it, or it "
+                "would let someone work such a number out. It is never a zero."
+            ),
+            k=K,
         )
         if withheld
         else None

@@ -82,4 +82,5 @@ def subject(key: str, translator: Translator, reference: ReferenceData) -> str:
     return key or translator.gettext(N_("Other"))
 
 
-assert {c.value for c in Channel} <= set(CHANNEL_LABELS)
+if missing := {c.value for c in Channel} - set(CHANNEL_LABELS):  # checked at import
+    raise RuntimeError(f"channels without a label: {', '.join(sorted(missing))}")

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from service import field_access
 from service.context import Context
 from service.trends import rules
 from service.trends.indicators import Indicators, not_public
@@ -100,7 +101,8 @@ class Trends:
 class TrendsQuery:
     @strawberry.field(
         description="Trends over a period: anyone reads the open-data subset; council "
-        "members and staff read every indicator. Never items, never persons."
+        "members and staff read every indicator. Never items, never persons.",
+        metadata=field_access.public(scope="opendata:read"),
     )
     async def trends(
         self,

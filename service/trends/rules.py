@@ -104,8 +104,8 @@ def checked_period(start: date, end: date, granularity: Granularity) -> Period:
                 TrendsErrorCode.INVALID_PERIOD,
                 N_("Please choose a date between %(first)s and %(last)s."),
                 field=name,
-                first=FIRST_DAY.isoformat(),
-                last=LAST_DAY.isoformat(),
+                first=FIRST_DAY,  # written by the translator in the reader's language
+                last=LAST_DAY,
             )
     if end < start:
         raise DomainError(
@@ -241,7 +241,7 @@ async def series(session: AsyncSession, period: Period, scope: Scope) -> dict[da
                 ("created",), by_start=True, grains=grains, scoped=scoped,
             )
         ).items():  # fmt: skip
-            assert start is not None
+            assert start is not None  # narrowing: by_start=True keys every sum by its start
             found[period.bucket(start)] += count
         return found
     statement = (
@@ -488,7 +488,7 @@ async def per_bucket(
             scoped=scoped,
         )
         for (start, key), values in sliced.items():
-            assert start is not None
+            assert start is not None  # narrowing: by_start=True keys every sum by its start
             target = found[(period.bucket(start), key if dimension else "")]
             for index, value in enumerate(values):
                 target[index] += value

@@ -29,8 +29,7 @@ from service.items.lifecycle import KIND_LABELS, Status
 from service.items.models import EventKind, Item, ItemKind, LocationPrecision, location_precision
 from service.items.types import HistoryEntry, status_label
 from service.photos.models import PhotoStatus
-from service.photos.rules import photo_path, photos_of
-from service.photos.types import ATTACHED as ATTACHED_PHOTOS
+from service.photos.rules import photo_path
 from service.photos.types import STATUS_LABELS as PHOTO_STATUS_LABELS
 from service.privacy import rights
 from service.privacy import rules as privacy
@@ -38,6 +37,7 @@ from service.privacy.models import ConsentPurpose
 from service.service_requests import rules as service_requests
 from service.tracking import rules as tracking
 from service.web import help_pages, qr
+from service.web.follow_reads import FollowRows, read_followed
 from service.web.forms import Form, choice_required, field_errors
 from service.web.limits import over_limit
 from service.web.rendering import Endpoint, Page, Web
@@ -116,11 +116,8 @@ async def subject_and_answers(
     return gettext(service.label), shown
 
 
-async def followed(web: Web, page: Page, session: AsyncSession, item: Item) -> Followed:
-    assert item.id is not None
-    audiences = frozenset({items.Audience.PUBLIC, items.Audience.RESIDENT})
-    events = (await items.histories(session, [item.id], audiences))[item.id]
-    active = await privacy.active_consents(session, item.id)
+async def followed(web: Web, page: Page, session: AsyncSession, rows: FollowRows) -> Followed:
+    item = rows.item
     subject, answers = await subject_and_answers(web, page, session, item)
     now = web.services.clock()
     return Followed(
@@ -137,12 +134,12 @@ async def followed(web: Web, page: Page, session: AsyncSession, item: Item) -> F
                 str(page.gettext(EVENT_LABELS.get(EventKind(e.kind), N_("Status changed")))),
                 HistoryEntry.from_row(e, page.translator, public=False),
             )
-            for e in events
+            for e in rows.events
         ],
         answers=answers,
         consents=[
             (p.value, str(page.gettext(PURPOSE_TITLES[p.value])))
-            for p in sorted(active, key=lambda p: p.value)
+            for p in sorted(rows.consents, key=lambda p: p.value)
         ],
         can_give_feedback=tracking.may_give_feedback(item),
         can_reopen=tracking.may_reopen(item, now),
@@ -174,23 +171,21 @@ def render_start(
 async def render_followed(
     web: Web,
     page: Page,
-    item: Item,
+    token: str,
     *,
     form: Form | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
-    session: AsyncSession | None = None,
 ) -> Response:
-    """The follow page; after a refused action, with what the resident had typed and ticked.
-    Read in ``session`` when given (the one that opened the item), else in a new one."""
-    if session is not None:
-        view = await followed(web, page, session, item)
-        item_photos = (await photos_of(session, [item.id or 0], ATTACHED_PHOTOS))[item.id or 0]
-    else:
-        async with web.services.db.reading() as reading:
-            view = await followed(web, page, reading, item)
-            found = await photos_of(reading, [item.id or 0], ATTACHED_PHOTOS)
-            item_photos = found[item.id or 0]
+    """The follow page, or the start page with the reason when the token opens nothing; after
+    a refused action, with what the resident had typed and ticked."""
+    services = web.services
+    async with services.db.reading() as session:  # one session: the item and its page
+        try:
+            rows = await read_followed(session, services.tracking_tokens, token, services.clock())
+        except DomainError as error:
+            return render_start(web, page, errors=shown(page, [error]), status=404)
+        view = await followed(web, page, session, rows)
     done = DONE.get(page.request.query_params.get("fait", ""))
     return web.render(
         page,
@@ -207,10 +202,10 @@ async def render_followed(
                 if photo.status == PhotoStatus.APPROVED.value
                 else None,
             }
-            for photo in item_photos
+            for photo in rows.photos
         ],
         done=page.gettext(done) if done else None,
-        help_places=await help_pages.open_now(web, page, item.commune_code),
+        help_places=await help_pages.open_now(web, page, rows.item.commune_code),
         errors=errors or {},
         values={**form.as_mapping(), "purpose": form.all("purpose")} if form else {},
     )
@@ -226,13 +221,7 @@ def follow_page(web: Web) -> Endpoint:
             return render_start(web, page, errors={})
         if limited := over_limit(web, request, submission=False):
             return render_start(web, page, errors=shown(page, [limited]), status=429)
-        services = web.services
-        async with services.db.reading() as session:  # one session: the item and its page
-            try:
-                item = await services.tracking_tokens.item_for(session, token, services.clock())
-            except DomainError as error:
-                return render_start(web, page, errors=shown(page, [error]), status=404)
-            return await render_followed(web, page, item, session=session)
+        return await render_followed(web, page, token)
 
     return endpoint
 
@@ -341,12 +330,8 @@ def tracked_action(
             except DomainError as error:
                 errors = [error]
         if errors:
-            try:
-                item = await open_item(web, token)
-            except DomainError as error:
-                return render_start(web, page, errors=shown(page, [error]), status=404)
             refused = field_errors(errors, page.translator, fields)
-            return await render_followed(web, page, item, form=form, errors=refused, status=400)
+            return await render_followed(web, page, token, form=form, errors=refused, status=400)
         return web.redirect(page, page.url("/suivi", jeton=token, fait=done), private=True)
 
     return endpoint

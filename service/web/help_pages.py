@@ -84,14 +84,23 @@ def language_name(code: str, locale: str) -> str:
 
 
 async def open_now(web: Web, page: Page, commune_code: str | None) -> list[ShownPlace]:
-    """A few places of the commune open now (none when there is no commune)."""
+    """A few places of the commune open now (none when there is no commune).
+
+    Kept for the minute (``Web.this_minute``), by commune and language: the follow page
+    (never cached itself: it holds a resident's data) read and parsed the commune's places on
+    every request, about as much work as the rest of the page. Public directory data only; a
+    change by staff shows within a minute."""
     if not commune_code or commune_code not in web.services.reference.communes:
         return []
     now = web.services.clock()
-    search = rules.Search(commune=commune_code, open_at=now, first=OPEN_NOW_SHOWN)
-    async with web.services.db.reading() as session:
-        found = await rules.places(session, search, web.services.reference)
-    return [shown_place(web, page, f, now) for f in found]
+
+    async def build() -> list[ShownPlace]:
+        search = rules.Search(commune=commune_code, open_at=now, first=OPEN_NOW_SHOWN)
+        async with web.services.db.reading() as session:
+            found = await rules.places(session, search, web.services.reference)
+        return [shown_place(web, page, f, now) for f in found]
+
+    return await web.this_minute.get_async(now, ("help-open-now", commune_code, page.locale), build)
 
 
 def help_directory(web: Web) -> Endpoint:

@@ -7,6 +7,7 @@ API's gettext catalogs, numbers and dates are formatted by babel in that languag
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections import OrderedDict
@@ -14,6 +15,7 @@ from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
+from gettext import NullTranslations
 from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
@@ -127,6 +129,23 @@ class SnapshotCache:
         return cast(T, values[key])
 
 
+class ThisMinute:
+    """Public values that hold for the current minute of the service's clock (the places of
+    a commune open now), by key; those of a minute gone are dropped. Never a reader's data."""
+
+    def __init__(self) -> None:
+        self._minute: int | None = None
+        self._values: dict[Hashable, Any] = {}
+
+    async def get_async(self, now: datetime, key: Hashable, build: Callable[[], Awaitable[T]]) -> T:
+        minute = int(now.timestamp() // 60)
+        if minute != self._minute:
+            self._minute, self._values = minute, {}
+        if key not in self._values:
+            self._values[key] = await build()
+        return cast(T, self._values[key])
+
+
 class Holes:
     """The per-reader parts of a page rendered once for many (its CSRF fields, the
     idempotency keys of its forms), as marks no text of ours contains, then filled."""
@@ -181,6 +200,18 @@ class SharedPages:
             self._pages.popitem(last=False)
 
 
+@functools.cache
+def _direction(locale: str) -> str:
+    order = Locale.parse(locale).character_order
+    return "rtl" if order == "right-to-left" else "ltr"
+
+
+@functools.lru_cache(maxsize=8192)
+def _translated(translations: NullTranslations, message: str) -> Markup:
+    # A page asks for some thirty messages, the same on every request in its language.
+    return escape(translations.gettext(message))
+
+
 @dataclass(frozen=True)
 class Language:
     code: str
@@ -214,14 +245,13 @@ class Page:
     def locale(self) -> str:
         return self.translator.locale
 
-    @cached_property
+    @property
     def direction(self) -> str:
-        order = Locale.parse(self.locale).character_order
-        return "rtl" if order == "right-to-left" else "ltr"
+        return _direction(self.locale)
 
     def gettext(self, message: str, **params: Any) -> Markup:
         """A message of the catalogs; its parameters are escaped, the result is safe."""
-        translated = escape(self.translator.translations.gettext(message))
+        translated = _translated(self.translator.translations, message)
         return translated % params if params else translated
 
     def ngettext(self, singular: str, plural: str, count: int, **params: Any) -> Markup:
@@ -247,17 +277,27 @@ class Page:
         cookie = self.csrf_cookie or self.new_csrf_cookie or self.tokens.new_cookie_value()
         self.new_csrf_cookie = cookie
         token = self.tokens.issue(cookie, purpose)
-        return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token)
+        # Concatenated: Markup.format's escaping formatter costs as much as the signature.
+        return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(token)}">')
 
     def csrf_valid(self, form: Mapping[str, str], purpose: str) -> bool:
         return self.tokens.verify(self.csrf_cookie, form.get(CSRF_FIELD), purpose)
 
     def url(self, path: str, **query: str | None) -> str:
         """A link to one of our pages, keeping the language chosen on this one."""
+        if not query:  # the menu's and footer's links: the same for the whole page
+            return self._plain_url(path)
         params = {k: v for k, v in query.items() if v is not None}
-        if self.remember_language or self.request.query_params.get("lang"):
+        if self._keeps_language:
             params.setdefault("lang", self.locale)
         return f"{path}?{urlencode(params)}" if params else path
+
+    @cached_property
+    def _keeps_language(self) -> bool:
+        return self.remember_language or bool(self.request.query_params.get("lang"))
+
+    def _plain_url(self, path: str) -> str:
+        return f"{path}?lang={self.locale}" if self._keeps_language else path
 
     def absolute(self, url: str) -> str:
         """One of our URLs (``/capteurs/x``) as printed on a sign or carried by a QR code:
@@ -271,13 +311,12 @@ class Page:
 
     def languages(self) -> list[Language]:
         """The switcher: this page in each language (its other parameters kept)."""
-        found = []
-        for code in SUPPORTED_LOCALES:
-            params = {k: v for k, v in self.request.query_params.items() if k != "lang"}
-            params["lang"] = code
-            href = f"{self.request.url.path}?{urlencode(params)}"
-            found.append(Language(code, LANGUAGE_NAMES[code], href, code == self.locale))
-        return found
+        kept = urlencode({k: v for k, v in self.request.query_params.items() if k != "lang"})
+        base = f"{self.request.url.path}?{kept}&lang=" if kept else f"{self.request.url.path}?lang="
+        return [
+            Language(code, LANGUAGE_NAMES[code], base + code, code == self.locale)
+            for code in SUPPORTED_LOCALES
+        ]
 
     def set_cookies(self, response: Response) -> None:
         secure = self.secure_cookies
@@ -310,6 +349,7 @@ class Web:
         self.statics = StaticVersions(STATIC_DIR)
         self.derived = SnapshotCache(services)
         self.shared = SharedPages(services)
+        self.this_minute = ThisMinute()
 
     @property
     def tiles_url(self) -> str:

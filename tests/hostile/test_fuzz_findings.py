@@ -93,7 +93,9 @@ async def test_a_trends_period_at_the_ends_of_the_calendar_is_refused(
     errors = response.json()["errors"]
     assert len(errors) == 1
     assert errors[0]["extensions"]["code"] == "INVALID_PERIOD"
-    assert errors[0]["message"] == "Please choose a date between 1900-01-01 and 2999-12-31."
+    assert errors[0]["message"] == (
+        "Please choose a date between January 1, 1900 and December 31, 2999."
+    )
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import dataclasses
 
 import pytest
 
+from service.graphql_endpoint import graphql_types
 from service.integrations.cost import estimate
 from service.schema import build_schema
 from service.settings import Settings
@@ -20,7 +21,7 @@ PAGE = "query($n: Int) { reports(first: $n) { edges { node { reference status } 
 
 def test_the_cost_is_fields_times_page_sizes() -> None:
     # given
-    schema = build_schema(Settings())._schema
+    schema = graphql_types(build_schema(Settings()))
     # when
     small = estimate(schema, PAGE, None, {"n": 10})
     large = estimate(schema, PAGE, None, {"n": 100})
@@ -56,7 +57,7 @@ async def test_the_per_minute_budget_is_spent_then_retry_after_says_when(
 ) -> None:
     # given: a budget of about one and a half category lists a minute
     categories = operation("Categories")
-    schema = build_schema(settings)._schema
+    schema = graphql_types(build_schema(settings))
     cost = estimate(schema, categories, None, {})
     assert cost is not None
     budget = dataclasses.replace(
@@ -79,7 +80,7 @@ async def test_the_per_minute_budget_is_spent_then_retry_after_says_when(
 def test_every_published_operation_fits_the_default_anonymous_budget_at_full_pages() -> None:
     # given
     settings = Settings()
-    schema = build_schema(settings)._schema
+    schema = graphql_types(build_schema(settings))
     full_pages = {"first": settings.max_page_size, "limit": settings.max_page_size}
     # when
     costs = {

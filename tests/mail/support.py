@@ -69,7 +69,7 @@ class Inbox:
     count: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_RCPT(  # noqa: N802  (aiosmtpd's hook names)
+    async def handle_RCPT(  # aiosmtpd's hook names
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
         if address in self.refused_recipients:
@@ -77,9 +77,7 @@ class Inbox:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(  # noqa: N802
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self.lock:
             if self.data_replies:
                 return self.data_replies.pop(0)

@@ -11,7 +11,7 @@ from service.routing import delivery
 from tests.photos.test_api import report_with_photos, uploaded_id
 from tests.privacy.helpers import CONTACT
 from tests.routing.test_delivery import Receiver, add_route, plan
-from tests.routing.test_delivery import receiver as receiver  # noqa: F401, PLC0414  (fixture)
+from tests.routing.test_delivery import receiver as receiver  # PLC0414  (fixture)
 
 pytestmark = pytest.mark.anyio
 

@@ -113,6 +113,8 @@ async def test_an_agent_reports_for_a_resident_who_follows_it_with_the_short_cod
         client, operation("TrackedByCode"), {"reference": reference, "code": "AAAA-AAAA"}
     )
     assert [e["code"] for e in wrong["trackedByCode"]["errors"]] == ["TOKEN_INVALID"]
+    # the wrong value is the code the caller sent (there is no token in this call)
+    assert [e["field"] for e in wrong["trackedByCode"]["errors"]] == ["code"]
 
 
 async def test_only_staff_submit_for_others(client: httpx.AsyncClient) -> None:

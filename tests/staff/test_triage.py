@@ -305,3 +305,28 @@ async def test_a_duplicate_hands_its_supports_and_its_resident_to_the_original(
     # and the copy's resident is told where to follow it
     tracked = await data_of(client, operation("Tracked"), {"token": copy["trackingToken"]})
     assert tracked["tracked"]["item"]["duplicateOf"] == original
+
+
+async def test_a_resolved_item_is_not_rerouted_until_reopened(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: a resolved item
+    reference = (await submit_report(client, categoryCode="graffiti"))["report"]["reference"]
+    supervisor = await staff(services, client, "mairie-49007", Role.SUPERVISOR)
+    resolved = await supervisor.call(
+        "ItemTransition", {"reference": reference, "status": "RESOLVED"}
+    )
+    assert resolved["data"]["itemTransition"]["errors"] == []
+    # when
+    refused = await supervisor.call(
+        "ItemReroute", {"reference": reference, "categoryCode": "road_sign"}
+    )
+    await supervisor.call("ItemTransition", {"reference": reference, "status": "IN_PROGRESS"})
+    moved = await supervisor.call(
+        "ItemReroute", {"reference": reference, "categoryCode": "road_sign"}
+    )
+    # then: refused while resolved (never resolved under a new body), accepted once reopened
+    errors = refused["data"]["itemReroute"]["errors"]
+    assert [(e["code"], e["field"]) for e in errors] == [("INVALID_TRANSITION", "reference")]
+    assert moved["data"]["itemReroute"]["errors"] == []
+    assert moved["data"]["itemReroute"]["item"]["handlingBody"]["code"] == "alm-voirie"

@@ -71,3 +71,27 @@ async def test_bad_chart_requests_are_explained(client: httpx.AsyncClient) -> No
     )
     assert unknown.status_code == 404 and "items-by-commune" in unknown.text
     assert reversed_period.status_code == 400 and reversed_period.text
+
+
+async def test_a_chart_whose_every_value_is_withheld_does_not_say_there_is_no_data(
+    services: Services,
+) -> None:
+    # given: 19 items by kind: 15 reports and 4 requests, both withheld (the 4 is small, the
+    # 15 would give it away from the total)
+    from datetime import date
+
+    from service.trends import rules
+    from service.trends.endpoints import make_bar, make_chart
+
+    translator = services.translator("en")
+    period = rules.Period(date(2026, 3, 1), date(2026, 3, 31))
+    bars = [make_bar(kind, None, "—", translator) for kind in ("Report", "Request")]
+    # when
+    chart = make_chart(
+        translator, period, title="Items by kind", axis="Items", categories="Kind",
+        bars=bars, vertical=False, total="19",
+    )  # fmt: skip
+    # then
+    assert "No data" not in chart.description
+    assert "Total: 19." in chart.description
+    assert chart.note is not None and "work such a number out" in chart.note

@@ -66,6 +66,6 @@ def shown(locator: object, timeout_ms: float = 10_000) -> bool:
     a page that is still loading (the CI's loaded machine caught it)."""
     try:
         locator.wait_for(state="visible", timeout=timeout_ms)  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - playwright's TimeoutError: not shown in time
+    except Exception:  # playwright's TimeoutError: not shown in time
         return False
     return True

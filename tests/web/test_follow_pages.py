@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ from sqlmodel import select
 from service.context import Services
 from service.items import rules as items
 from service.items.lifecycle import Status
-from service.items.models import Item
+from service.items.models import EventKind, Item
 from service.privacy.models import Consent, Contact
 from service.staff.models import Role
 from tests.support import staff
@@ -277,3 +278,80 @@ async def test_a_refused_action_shows_the_page_again_with_what_was_typed(
     assert set(errors_by_field(refused.text)) == {"fixed"}
     assert ">Vite réparé</textarea>" in refused.text
     assert re.search(r'name="satisfaction" type="radio" value="4" checked', refused.text)
+
+
+async def test_a_revoked_link_and_an_expired_one_open_nothing_and_say_why(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: one link revoked (its item's nonce changed), one of an item closed a year ago
+    revoked = await reported(client, description="Lampadaire éteint rue Saint-Aubin.")
+    closed = await reported(client, description="Banc cassé square Mirault.")
+    now = services.clock()
+    async with services.db.writing() as session:
+        item = await services.tracking_tokens.item_for(session, revoked, now)
+        item.token_nonce = "0123456789abcdef"
+        session.add(item)
+        item = await services.tracking_tokens.item_for(session, closed, now)
+        item.status, item.closed_at = Status.CLOSED.value, now
+        session.add(item)
+    real_clock = services.clock
+    # when
+    still = await client.get(f"/suivi?jeton={closed}&lang=en")
+    services.clock = lambda: real_clock() + timedelta(days=366)
+    try:
+        expired = await client.get(f"/suivi?jeton={closed}&lang=en")
+    finally:
+        services.clock = real_clock
+    gone = await client.get(f"/suivi?jeton={revoked}&lang=en")
+    # then
+    assert still.status_code == 200 and "Banc cassé square Mirault." in still.text
+    assert expired.status_code == 404
+    assert errors_by_field(expired.text) == {
+        "code": "This tracking code has expired: the item was closed over a year ago."
+    }
+    assert gone.status_code == 404
+    assert errors_by_field(gone.text) == {
+        "code": "This tracking code is not valid. Check that it was copied whole."
+    }
+    for page in (expired, gone):
+        assert "Lampadaire" not in page.text and "Banc cassé" not in page.text
+        assert page.headers["cache-control"] == "no-store"
+
+
+async def test_the_page_shows_the_residents_history_and_consents_in_force_only(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # given: staff answer publicly and write a note for themselves; the resident adds
+    # information and withdraws one of their three consents
+    token = await reported(client, **CONTACT, consent_share="1")
+    item = await item_of(services, token)
+    agent = await staff(services, client, "alm-voirie", Role.AGENT)
+    await agent.data(
+        "ItemTransition",
+        {"reference": item.reference, "status": "ACKNOWLEDGED", "publicAnswer": "Vu, merci."},
+    )
+    async with services.db.writing() as session:
+        opened = await services.tracking_tokens.item_for(session, token, services.clock())
+        items.add_event(
+            session,
+            opened,
+            EventKind.PRIVATE_NOTE,
+            items.Audience.STAFF,
+            actor="staff:test",
+            now=services.clock(),
+            text="Note interne : voir avec l'équipe du secteur nord.",
+        )
+    await act(client, token, "/suivi/information", information="Le trou s'élargit.")
+    await act(client, token, "/suivi/consentement", purpose="satisfaction_survey")
+    # when
+    page = await client.get(f"/suivi?jeton={token}&lang=en")
+    # then
+    history = page.text.split('id="historique"')[1].split("</ol>")[0]
+    assert "Vu, merci." in history
+    assert "Le trou s&#39;élargit." in history
+    assert "Note interne" not in page.text
+    lines = re.findall(r"<li>", history)
+    assert len(lines) == 3  # received, acknowledged with its answer, information: no note
+    withdraw = page.text.split('action="/suivi/consentement')[1].split("</form>")[0]
+    offered = re.findall(r'name="purpose" type="checkbox" value="([a-z_]+)"', withdraw)
+    assert offered == ["follow_up_contact", "share_with_operator"]

@@ -84,7 +84,7 @@ async def test_a_wrong_answer_then_a_right_one_makes_one_request(
     )
     # then: the API's message, beside the question, in French
     assert wrong.status_code == 400
-    assert errors_by_field(wrong.text) == {"answer_volume_m3": "Indiquez un nombre entre 0.5 et 5."}
+    assert errors_by_field(wrong.text) == {"answer_volume_m3": "Indiquez un nombre entre 0,5 et 5."}
     assert tied_to_a_field(wrong.text, "answer_volume_m3")
     assert right.status_code == 303
     token = token_in(right.headers["location"])

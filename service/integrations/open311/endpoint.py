@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.context import Services
-from service.errors import ValidationFailed
+from service.errors import N_, ValidationFailed
 from service.i18n.negotiation import negotiate
 from service.i18n.translator import Translator
 from service.inputs import fields_refusal
@@ -51,18 +51,32 @@ class Open311Endpoint:
         retry_after: int | None = None
         try:
             if extension not in FORMATS or not resource:
-                raise rules.Open311Error(404, ["no such resource: end the path in .json or .xml"])
+                raise rules.Open311Error.saying(
+                    404, N_("No such resource: end the path in .json or .xml.")
+                )
             _check_texts([("path", resource), *request.query_params.multi_items()], translator)
             rules.check_jurisdiction(request.query_params.get("jurisdiction_id"))
             status, root, entry, content = await self._route(request, resource, translator)
         except rules.Open311Error as error:
             status, root, entry = error.status, "errors", "error"
             retry_after = error.retry_after
-            content = [{"code": error.status, "description": d} for d in error.descriptions]
+            content = [
+                {"code": error.status, "description": d} for d in error.in_language(translator)
+            ]
         except Exception:  # a bug or an outage: logged without the form (personal data)
             logger.exception("unexpected error on %s %s", request.method, request.url.path)
             status, root, entry = 500, "errors", "error"
-            content = [{"code": 500, "description": "internal error"}]
+            content = [
+                {
+                    "code": 500,
+                    "description": translator.gettext(
+                        N_(
+                            "An unexpected error occurred. It has been logged; please try "
+                            "again later."
+                        )
+                    ),
+                }
+            ]
         response = self._respond(status, fmt, root, entry, content, locale)
         if retry_after is not None:
             response.headers["Retry-After"] = str(retry_after)
@@ -79,7 +93,7 @@ class Open311Endpoint:
         parts = resource.split("/")
         if request.method == "POST":
             if parts != ["requests"]:
-                raise rules.Open311Error(404, ["only requests accepts POST"])
+                raise rules.Open311Error.saying(404, N_("Only requests accepts POST."))
             return 200, "service_requests", "request", await self._post(request, tr)
         if parts == ["discovery"]:
             return 200, "discovery", None, self._discovery(request)
@@ -108,9 +122,11 @@ class Open311Endpoint:
                     session, reference, query, tr, self._media_base(request)
                 )
             if not found:
-                raise rules.Open311Error(404, [f"no public request has the id {parts[1][:40]}"])
+                raise rules.Open311Error.saying(
+                    404, N_("No public request has the id %(id)s."), id=parts[1][:40]
+                )
             return 200, "service_requests", "request", found
-        raise rules.Open311Error(404, ["no such resource"])
+        raise rules.Open311Error.saying(404, N_("No such resource."))
 
     async def _post(self, request: Request, tr: Translator) -> list[dict[str, Any]]:
         content_type = request.headers.get("content-type", "")
@@ -121,28 +137,33 @@ class Open311Endpoint:
             try:
                 fields = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True)
             except (UnicodeDecodeError, ValueError):
-                raise rules.Open311Error(400, ["the form is not valid UTF-8"]) from None
+                raise rules.Open311Error.saying(400, N_("The form is not valid UTF-8.")) from None
         else:
-            raise rules.Open311Error(
+            raise rules.Open311Error.saying(
                 400,
-                [
-                    "send the request as application/x-www-form-urlencoded, or as "
-                    "multipart/form-data with media"
-                ],
+                N_(
+                    "Send the request as application/x-www-form-urlencoded, or as "
+                    "multipart/form-data with media."
+                ),
             )
         _check_texts(fields, tr)
         async with self.services.db.reading() as session:
             client = await api_clients.authenticate(session, dict(fields).get("api_key"))
         if client is None:
-            raise rules.Open311Error(403, ["a valid api_key is required to post requests"])
+            raise rules.Open311Error.saying(
+                403, N_("A valid api_key is required to post requests.")
+            )
         # The same submission budget as the client's GraphQL submissions (per worker).
         wait = self.services.rate_limiter.hit(
             f"c:{client.id}:s", self.services.settings.client_submissions_per_minute
         )
         if wait:
             seconds = max(1, math.ceil(wait))
-            raise rules.Open311Error(
-                429, [f"too many requests: retry after {seconds} s"], retry_after=seconds
+            raise rules.Open311Error.saying(
+                429,
+                N_("Too many requests: try again in %(seconds)s seconds."),
+                retry_after=seconds,
+                seconds=seconds,
             )
         rules.check_jurisdiction(dict(fields).get("jurisdiction_id"))
         posted = rules.parse_posted(fields)
@@ -187,12 +208,9 @@ class Open311Endpoint:
                         fields.append((name, value))
                     elif name == "media":
                         media.append(await value.read(limits.max_bytes + 1))
-        except (MultiPartException, ValueError, KeyError) as error:
-            raise rules.Open311Error(400, [f"the multipart form is not valid: {error}"]) from None
-        except HTTPException as error:  # Starlette's own refusal (e.g. no boundary)
-            raise rules.Open311Error(
-                400, [f"the multipart form is not valid: {error.detail}"]
-            ) from None
+        except (MultiPartException, ValueError, KeyError, HTTPException):
+            # (HTTPException: Starlette's own refusal, e.g. no boundary.)
+            raise rules.Open311Error.saying(400, N_("The multipart form is not valid.")) from None
         return fields, media
 
     async def _upload_media(

@@ -15,11 +15,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import Database
-from service.errors import DomainError
+from service.errors import N_, DomainError
 from service.i18n.translator import Translator
 from service.integrations.models import ApiClient
 from service.items.lifecycle import STATUS_CLASS, Status, StatusClass
-from service.items.models import Item, ItemEvent, ItemKind
+from service.items.models import EventKind, Item, ItemEvent, ItemKind
 from service.items.rules import Audience, as_utc
 from service.items.submission import Submitted
 from service.moderation import rules as moderation
@@ -46,6 +46,8 @@ OPEN311_STATUS = {
 }
 
 Record = dict[str, Any]
+# The history lines whose public text is the handling body's answer to the resident.
+ANSWER_KINDS = (EventKind.PUBLIC_ANSWER.value, EventKind.STATUS_CHANGED.value)
 
 
 class Open311Error(Exception):
@@ -56,13 +58,34 @@ class Open311Error(Exception):
     ) -> None:
         super().__init__("; ".join(descriptions))
         self.status = status
-        self.descriptions = descriptions
+        self.descriptions = descriptions  # already in the caller's language
         self.retry_after = retry_after  # seconds, for 429
+        self.said: tuple[str, dict[str, Any]] | None = None
+
+    @classmethod
+    def saying(
+        cls, status: int, message: str, *, retry_after: int | None = None, **params: Any
+    ) -> Open311Error:
+        """A refusal whose description is a msgid, said in the caller's language when
+        answered (``in_language``): a 403 or a 404 reads like the 400s."""
+        error = cls(status, [message], retry_after)
+        error.said = (message, params)
+        return error
+
+    def in_language(self, translator: Translator) -> list[str]:
+        if self.said is None:
+            return self.descriptions
+        message, params = self.said
+        return [translator.gettext(message, **params)]
 
 
 def check_jurisdiction(jurisdiction_id: str | None) -> None:
     if jurisdiction_id not in (None, "", JURISDICTION):
-        raise Open311Error(404, [f"unknown jurisdiction_id; the only one is {JURISDICTION}"])
+        raise Open311Error.saying(
+            404,
+            N_("Unknown jurisdiction_id: the only one is %(jurisdiction)s."),
+            jurisdiction=JURISDICTION,
+        )
 
 
 # Services whose residents may need a hand: their description names the help places.
@@ -118,7 +141,7 @@ def service_definition(reference: ReferenceData, code: str, tr: Translator) -> R
         return {"service_code": code, "attributes": []}
     spec = reference.services.services.get(code)
     if spec is None:
-        raise Open311Error(404, [f"no service has the code {code[:60]}"])
+        raise Open311Error.saying(404, N_("No service has the code %(code)s."), code=code[:60])
     return {
         "service_code": code,
         "attributes": [
@@ -209,12 +232,21 @@ def _moment(raw: str | None, name: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise Open311Error(
-            400, [f"{name} must be a W3C date-time, e.g. 2026-01-01T00:00:00Z"]
+        raise Open311Error.saying(
+            400,
+            N_("%(name)s must be a W3C date-time, e.g. %(example)s."),
+            name=name,
+            example="2026-01-01T00:00:00Z",
         ) from None
     moment = as_utc(moment)
     if not EARLIEST <= moment < LATEST:
-        raise Open311Error(400, [f"{name} must be in the years 1900 to 2999"])
+        raise Open311Error.saying(
+            400,
+            N_("%(name)s must be in the years %(first)s to %(last)s."),
+            name=name,
+            first=EARLIEST.year,
+            last=LATEST.year - 1,
+        )
     return moment
 
 
@@ -225,17 +257,21 @@ def parse_request_query(params: dict[str, str], now: datetime) -> RequestQuery:
         return RequestQuery(ids=tuple(i.upper() for i in ids[:MAX_RESULTS]))
     statuses = _split(params.get("status"))
     if any(s not in ("open", "closed") for s in statuses):
-        raise Open311Error(400, ["status must be open, closed or both (comma separated)"])
+        raise Open311Error.saying(
+            400, N_("status must be open, closed or both (separated by a comma).")
+        )
     start = _moment(params.get("start_date"), "start_date")
     end = _moment(params.get("end_date"), "end_date")
     if start and end and end - start > MAX_SPAN:
-        raise Open311Error(400, ["start_date and end_date may not be more than 90 days apart"])
+        raise Open311Error.saying(
+            400,
+            N_("start_date and end_date may not be more than %(days)s days apart."),
+            days=MAX_SPAN.days,
+        )
     if start and end and end < start:
-        raise Open311Error(400, ["end_date is before start_date"])
-    if start is None and end is None:
-        end, start = now, now - MAX_SPAN
-    elif start is None:
-        assert end is not None
+        raise Open311Error.saying(400, N_("end_date is before start_date."))
+    if start is None:
+        end = now if end is None else end
         start = end - MAX_SPAN
     elif end is None:
         end = start + MAX_SPAN
@@ -320,7 +356,9 @@ def _media_url(base: str, approved: list[Photo] | None) -> str | None:
 
 
 async def _last_public_texts(session: AsyncSession, item_ids: list[int]) -> dict[int, str]:
-    """The latest public answer of each item: Open311's status_notes."""
+    """The latest public answer of each item: Open311's status_notes. Answers only (alone,
+    or with a change of status): a re-routing or a merge also leaves a public line with text
+    (the new body's name, the other reference), which is no note on the request's status."""
     if not item_ids:
         return {}
     statement = (
@@ -328,6 +366,7 @@ async def _last_public_texts(session: AsyncSession, item_ids: list[int]) -> dict
         .where(
             col(ItemEvent.item_id).in_(item_ids),
             col(ItemEvent.audience) == Audience.PUBLIC.value,
+            col(ItemEvent.kind).in_(ANSWER_KINDS),
             col(ItemEvent.text).is_not(None),
         )
         .order_by(col(ItemEvent.id))
@@ -362,7 +401,7 @@ def _float(raw: str | None, name: str) -> float | None:
     try:
         return float(raw)
     except ValueError:
-        raise Open311Error(400, [f"{name} must be a number"]) from None
+        raise Open311Error.saying(400, N_("%(name)s must be a number."), name=name) from None
 
 
 def parse_posted(form: list[tuple[str, str]]) -> PostedRequest:
@@ -379,7 +418,7 @@ def parse_posted(form: list[tuple[str, str]]) -> PostedRequest:
             single.setdefault(name, value)
     service_code = single.get("service_code", "").strip()
     if not service_code:
-        raise Open311Error(400, ["service_code is required"])
+        raise Open311Error.saying(400, N_("service_code is required."))
     consent = single.get("consent_text_version", "").strip()
     contact = None
     if consent and (single.get("email") or single.get("phone")):
@@ -432,7 +471,7 @@ async def submit(
     scope = f"api:{client.id}"
     if posted.service_code in reference.categories:
         if posted.latitude is None or posted.longitude is None:
-            raise Open311Error(400, ["lat and long are required to report a problem"])
+            raise Open311Error.saying(400, N_("lat and long are required to report a problem."))
         return await reports.submit_report(
             db,
             reference,
@@ -459,7 +498,9 @@ async def submit(
             ),
         )
     if posted.service_code not in reference.services.services:
-        raise Open311Error(404, [f"no service has the code {posted.service_code[:60]}"])
+        raise Open311Error.saying(
+            404, N_("No service has the code %(code)s."), code=posted.service_code[:60]
+        )
     answers = tuple(
         service_requests.Answer(code=code, values=tuple(values))
         if len(values) > 1 or _is_multi(reference, posted.service_code, code)

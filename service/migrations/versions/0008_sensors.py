@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate writes its AutoString)
+import sqlmodel.sql.sqltypes  # autogenerate writes its AutoString
 from alembic import op
 
 revision: str = "0008"

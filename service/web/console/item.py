@@ -419,7 +419,8 @@ def act(web: Web) -> Endpoint:
             return await _page(web, staff, reference, status=400, errors=errors, form=form)
         web.services.response_cache.invalidate()  # public views of the item changed
         STATUS_COUNTS.clear()  # the queue's counts too
-        assert isinstance(item, Item)
+        if not isinstance(item, Item):
+            raise TypeError(f"the console action {name} returned no item")
         target = staff.page.url(item_path(item.reference), fait=name)
         if item.body_code not in covered_bodies(staff.identity, web.services.reference):
             # Handed to another body: no longer this reader's to see; back to the queue.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from service.errors import N_
 from service.staff.models import Role
-from service.staff.permissions import ASSIGNING_ROLES, ITEM_ROLES
+from service.staff.permissions import ADMINISTRATION, ASSIGNING_ROLES, ITEM_ROLES
 
 ALL_ROLES = frozenset(Role)
 
@@ -27,8 +27,8 @@ NAV_ENTRIES: list[NavEntry] = [
     NavEntry("escalations", "/console/retards", N_("Overdue"), ASSIGNING_ROLES),
     NavEntry("assisted", "/console/guichet", N_("For a resident"), ITEM_ROLES),
     NavEntry("help_places", "/console/lieux-aide", N_("Help places"), ITEM_ROLES),
-    NavEntry("staff", "/console/equipe", N_("Staff accounts"), frozenset({Role.ADMIN})),
-    NavEntry("audit", "/console/journal", N_("Audit log"), frozenset({Role.ADMIN})),
+    NavEntry("staff", "/console/equipe", N_("Staff accounts"), ADMINISTRATION.roles),
+    NavEntry("audit", "/console/journal", N_("Audit log"), ADMINISTRATION.roles),
     NavEntry("tokens", "/console/jetons", N_("My access tokens")),
 ]
 
