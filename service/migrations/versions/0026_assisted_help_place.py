@@ -1,7 +1,7 @@
 """assisted help place: the help place an assisted submission was made at (optional)
 
-Revision ID: 0025_assisted_help_place
-Revises: 0024_help_places
+Revision ID: 0026_assisted_help_place
+Revises: 0025_device_items
 Create Date: 2026-12-05 10:20:00.000000
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0025_assisted_help_place"
-down_revision: str | None = "0024_help_places"
+revision: str = "0026_assisted_help_place"
+down_revision: str | None = "0025_device_items"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
