@@ -52,6 +52,7 @@ from service.shared_limits import (
     SharedRateLimiter,
     SharedStore,
 )
+from service.staff.oidc import OidcClients
 from service.staff.rules import StaffIdentity, identity_for_session
 from service.staff.throttle import LoginThrottle
 from service.tracking.rules import TrackingTokens
@@ -190,6 +191,11 @@ class Services:
     def shared_limits(self) -> SharedStore | None:
         """Where every worker and host counts limits together (SERVICE_REDIS_URL), if set."""
         return SharedStore(self.settings.redis_url) if self.settings.redis_url else None
+
+    @cached_property
+    def oidc_clients(self) -> OidcClients:
+        """The OpenID providers' clients (discovery and keys cached per process)."""
+        return OidcClients.of(self.settings.oidc_providers)
 
     @cached_property
     def login_throttle(self) -> LoginThrottle:

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from service import resources
 from service.private_files import write_private_text
 from service.resources import resource_dir
+from service.staff.oidc_settings import OidcProvider, parse_oidc_providers
 
 Environment = Literal["development", "production"]
 
@@ -91,6 +92,15 @@ def _lowercase(raw: str, name: str, default: str) -> str:
 
 def _path(raw: str, name: str, default: Path) -> Path:
     return Path(raw)
+
+
+def _oidc_providers(
+    raw: str, name: str, default: tuple[OidcProvider, ...]
+) -> tuple[OidcProvider, ...]:
+    try:
+        return parse_oidc_providers(raw, development=True)
+    except (OSError, ValueError) as error:
+        raise SettingsError(f"{name}: {error}") from error
 
 
 def _optional_path(raw: str, name: str, default: Path | None) -> Path | None:
@@ -417,6 +427,10 @@ class Settings:
     mail_per_address_day: int = setting(10, _positive)
     # The satisfaction questionnaire goes this many days after an item was resolved.
     mail_survey_days: int = setting(14, _positive)
+    # Staff sign-in (see README, "Staff sign-in"): the OpenID providers (a JSON list, or the
+    # path of a JSON file holding it: service/staff/oidc_settings.py). Plain-http issuers on
+    # this machine are for development: refused in production by ``check_startable``.
+    oidc_providers: tuple[OidcProvider, ...] = setting((), _oidc_providers)
     # Set by `serve --demo` only; never read from the environment.
     demo: bool = field(default=False)
 
@@ -485,6 +499,12 @@ class Settings:
             )
         if not self.secret_keys:
             raise SettingsError("SERVICE_SECRET_KEYS is required when SERVICE_ENV=production")
+        for provider in self.oidc_providers:
+            if urlsplit(provider.issuer).scheme != "https":
+                raise SettingsError(
+                    f"SERVICE_OIDC_PROVIDERS: provider {provider.id!r}: the issuer must be an "
+                    "https URL when SERVICE_ENV=production"
+                )
         for key in self.secret_keys:
             if key.startswith(DEMO_KEY_PREFIX):
                 raise SettingsError("a demo secret key cannot be used when SERVICE_ENV=production")

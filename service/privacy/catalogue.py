@@ -242,6 +242,43 @@ declare_personal(
     retention=Retention.UNTIL_EXPIRY,
 )
 declare_not_personal("staff_invitation", ["purpose"], why="a code")
+# Sign-in through an identity provider: the provider's subject identifies the person there.
+declare_personal(
+    "staff_oidc_link",
+    ["subject"],
+    category=DataCategory.STAFF_IDENTITY,
+    purposes=[STAFF_ACCOUNTS],
+    retention=Retention.WHILE_ACCOUNT_EXISTS,
+)
+declare_not_personal("staff_oidc_link", ["provider"], why="a provider's id")
+# An administrator's leave for someone's first sign-in: their work e-mail until used.
+declare_personal(
+    "staff_oidc_preauthorisation",
+    ["email"],
+    category=DataCategory.STAFF_IDENTITY,
+    purposes=[STAFF_ACCOUNTS],
+    retention=Retention.WHILE_ACCOUNT_EXISTS,
+)
+declare_not_personal(
+    "staff_oidc_preauthorisation",
+    ["provider", "role", "claim", "claim_value"],
+    why="codes, and a group's name",
+)
+# The second factor: an encrypted TOTP secret, recovery codes as hashes.
+declare_personal(
+    "staff_second_factor",
+    ["secret"],
+    category=DataCategory.CREDENTIAL,
+    purposes=[STAFF_ACCOUNTS],
+    retention=Retention.WHILE_ACCOUNT_EXISTS,
+)
+declare_personal(
+    "staff_recovery_code",
+    ["code_hash"],
+    category=DataCategory.CREDENTIAL,
+    purposes=[STAFF_ACCOUNTS],
+    retention=Retention.WHILE_ACCOUNT_EXISTS,
+)
 declare_not_personal(
     "answer_template",
     ["code", "language", "title", "text"],

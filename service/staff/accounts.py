@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from service.errors import N_, DomainError, ValidationFailed
 from service.inputs import first_refusal
 from service.reference import ReferenceData
-from service.staff import passwords
+from service.staff import passwords, second_factor
 from service.staff.errors import StaffErrorCode
 from service.staff.models import (
     AccessToken,
@@ -392,13 +392,20 @@ async def accept_invitation(
         .where(col(StaffSession.staff_id) == member.id, col(StaffSession.revoked_at).is_(None))
         .values(revoked_at=now)
     )
+    removed = ""
+    if invitation.purpose == InvitationPurpose.RESET.value:
+        # A reset is also how a member who lost the phone of their second factor (and its
+        # recovery codes) gets back in: the factor goes with the old password; where the body
+        # requires one, the next sign-in sets a new one up.
+        if await second_factor.remove(session, member.id):
+            removed = " second_factor_removed"
     session.add(
         AuditEntry(
             at=now,
             staff_id=member.id,
             body_code=member.body_code,
             action="staff_password_set",
-            detail=f"staff:{member.id} {invitation.purpose}",
+            detail=f"staff:{member.id} {invitation.purpose}{removed}",
         )
     )
     return member

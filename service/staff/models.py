@@ -119,3 +119,72 @@ class StaffInvitation(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=utc_datetime(nullable=False))
     # Set when used, or when a newer link or a deactivation replaced it.
     used_at: datetime | None = Field(default=None, sa_column=utc_datetime())
+
+
+class StaffOidcLink(SQLModel, table=True):
+    """A staff account signed in through an OpenID provider: linked by the provider's
+    subject (``sub``), never by e-mail. One subject of one provider opens one account."""
+
+    __tablename__ = "staff_oidc_link"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff_user.id", index=True)
+    provider: str = Field(max_length=40)  # an OidcProvider id (SERVICE_OIDC_PROVIDERS)
+    subject: str = Field(max_length=255)
+    created_at: datetime = Field(sa_column=utc_datetime(nullable=False))
+    last_used_at: datetime | None = Field(default=None, sa_column=utc_datetime())
+
+
+class StaffOidcPreauthorisation(SQLModel, table=True):
+    """An administrator's leave for a first sign-in through a provider: a person (their
+    e-mail, used once) or a rule (a claim holding a value, e.g. ``groups`` holding
+    ``signalements``, standing until withdrawn), with the body and role the account gets."""
+
+    __tablename__ = "staff_oidc_preauthorisation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=40)
+    body_code: str = Field(foreign_key="body.code", max_length=64, index=True)
+    role: str = Field(max_length=20)  # a Role value, chosen by the administrator
+    email: str | None = Field(default=None, max_length=254)  # lower-case
+    claim: str | None = Field(default=None, max_length=60)
+    claim_value: str | None = Field(default=None, max_length=200)
+    created_by_id: int = Field(foreign_key="staff_user.id")
+    created_at: datetime = Field(sa_column=utc_datetime(nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=utc_datetime())
+    withdrawn_at: datetime | None = Field(default=None, sa_column=utc_datetime())
+
+
+class StaffSecondFactor(SQLModel, table=True):
+    """A local-password account's TOTP (RFC 6238) secret, encrypted at rest, and the last
+    time step accepted (a code is never accepted twice)."""
+
+    __tablename__ = "staff_second_factor"
+
+    staff_id: int = Field(foreign_key="staff_user.id", primary_key=True)
+    secret: str = Field(max_length=300)  # FieldCipher-encrypted base32 secret
+    enrolled_at: datetime = Field(sa_column=utc_datetime(nullable=False))
+    last_step: int = 0
+
+
+class StaffRecoveryCode(SQLModel, table=True):
+    """A single-use recovery code of a second factor: shown once, stored as its SHA-256."""
+
+    __tablename__ = "staff_recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff_user.id", index=True)
+    code_hash: str = Field(max_length=64)
+    used_at: datetime | None = Field(default=None, sa_column=utc_datetime())
+
+
+class BodySignInPolicy(SQLModel, table=True):
+    """How a body's staff sign in: whether a local password needs a second factor."""
+
+    __tablename__ = "body_sign_in_policy"
+
+    body_code: str = Field(foreign_key="body.code", max_length=64, primary_key=True)
+    second_factor_required: bool = False
+    updated_at: datetime = Field(sa_column=utc_datetime(nullable=False))
+    updated_by_id: int | None = Field(default=None, foreign_key="staff_user.id")

@@ -46,6 +46,13 @@ class StaffMutation:
         info: Info[Context, None],
         email: Annotated[str, strawberry.argument(description="Work e-mail address.")],
         password: Annotated[str, strawberry.argument(description="Password.")],
+        code: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The one-time code of the account's second factor (TOTP), or one "
+                "of its recovery codes: required when the account has a second factor."
+            ),
+        ] = None,
     ) -> StaffLoginPayload:
         context = info.context
         services = context.services
@@ -61,6 +68,8 @@ class StaffMutation:
                     origin_key=origin_key,
                     account_key=account_key,
                     now=now,
+                    cipher=services.contact_cipher,
+                    code=code,
                 )
         except DomainError as error:
             return StaffLoginPayload(me=None, errors=staff_errors([error], info))

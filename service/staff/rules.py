@@ -18,8 +18,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from service.errors import N_, DomainError, ValidationFailed
 from service.items.rules import as_utc
 from service.origins import origin_of
+from service.privacy.crypto import FieldCipher
 from service.privacy.rules import keyed_hash
-from service.staff import passwords
+from service.staff import passwords, second_factor
 from service.staff.errors import StaffErrorCode
 from service.staff.models import AccessToken, AuditEntry, Role, StaffSession, StaffUser
 from service.staff.throttle import LoginThrottle
@@ -97,6 +98,74 @@ def invalid_credentials() -> DomainError:
     )
 
 
+async def check_password(
+    session: AsyncSession,
+    throttle: LoginThrottle,
+    *,
+    email: str,
+    password: str,
+    origin_key: str,
+    account_key: str,
+) -> StaffUser:
+    """The active account these credentials open (the first factor), else a refusal; every
+    failure counts in the login throttle."""
+    if throttle.blocked(account_key, origin_key):
+        raise too_many_attempts()
+    statement = select(StaffUser).where(StaffUser.email == email.strip().lower())
+    user = (await session.exec(statement)).first()
+    # An account without a password (made by an identity provider, or waiting for its
+    # invitation) is checked against the dummy hash too: the timing tells nothing.
+    usable = user is not None and user.password_hash.startswith("scrypt$")
+    valid = passwords.verify_password(
+        password, user.password_hash if user and usable else passwords.DUMMY_HASH
+    )
+    if user is None or not usable or not valid or not user.active:
+        throttle.failed(account_key, origin_key)
+        raise invalid_credentials()
+    return user
+
+
+def too_many_attempts() -> DomainError:
+    return DomainError(
+        StaffErrorCode.TOO_MANY_ATTEMPTS,
+        N_("Too many failed attempts. Please wait a few minutes before trying again."),
+        field="password",
+    )
+
+
+async def second_factor_step(session: AsyncSession, user: StaffUser) -> str | None:
+    """What a password sign-in still needs: "verify" (the account has a second factor),
+    "enrol" (its body requires one and it has none yet), or None."""
+    assert user.id is not None
+    if await second_factor.factor_of(session, user.id) is not None:
+        return "verify"
+    if await second_factor.required_for(session, user.body_code):
+        return "enrol"
+    return None
+
+
+def open_session(
+    session: AsyncSession, user: StaffUser, now: datetime, detail: str | None = None
+) -> str:
+    """A new browser session of ``user`` (audited); returns its token, in clear this once."""
+    token = secrets.token_urlsafe(32)
+    assert user.id is not None
+    session.add(
+        AuditEntry(
+            at=now, staff_id=user.id, body_code=user.body_code, action="logged_in", detail=detail
+        )
+    )
+    session.add(
+        StaffSession(
+            token_hash=token_hash(token),
+            staff_id=user.id,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    return token
+
+
 async def log_in(
     session: AsyncSession,
     throttle: LoginThrottle,
@@ -106,35 +175,38 @@ async def log_in(
     origin_key: str,
     account_key: str,
     now: datetime,
+    cipher: FieldCipher,
+    code: str | None = None,
 ) -> tuple[StaffUser, str]:
-    """Check the credentials and open a session; returns the user and the session token."""
-    if throttle.blocked(account_key, origin_key):
+    """Check the credentials (and the second factor's ``code`` when the account has one) and
+    open a session; returns the user and the session token."""
+    user = await check_password(
+        session,
+        throttle,
+        email=email,
+        password=password,
+        origin_key=origin_key,
+        account_key=account_key,
+    )
+    step = await second_factor_step(session, user)
+    if step == "enrol":
         raise DomainError(
-            StaffErrorCode.TOO_MANY_ATTEMPTS,
-            N_("Too many failed attempts. Please wait a few minutes before trying again."),
-            field="password",
+            StaffErrorCode.SECOND_FACTOR_ENROLMENT_REQUIRED,
+            N_("Your body requires a second factor: set it up in the staff console first."),
+            field="code",
         )
-    statement = select(StaffUser).where(StaffUser.email == email.strip().lower())
-    user = (await session.exec(statement)).first()
-    valid = passwords.verify_password(
-        password, user.password_hash if user else passwords.DUMMY_HASH
-    )
-    if user is None or not valid or not user.active:
-        throttle.failed(account_key, origin_key)
-        raise invalid_credentials()
+    if step == "verify":
+        if not code:
+            raise DomainError(
+                StaffErrorCode.SECOND_FACTOR_REQUIRED,
+                N_("Type the code of your authenticator app, or a recovery code."),
+                field="code",
+            )
+        if not await second_factor.verify(session, cipher, user, code, now):
+            throttle.failed(account_key, origin_key)
+            raise second_factor.invalid_code()
     throttle.succeeded(account_key, origin_key)
-    token = secrets.token_urlsafe(32)
-    assert user.id is not None
-    session.add(AuditEntry(at=now, staff_id=user.id, body_code=user.body_code, action="logged_in"))
-    session.add(
-        StaffSession(
-            token_hash=token_hash(token),
-            staff_id=user.id,
-            created_at=now,
-            expires_at=now + SESSION_LIFETIME,
-        )
-    )
-    return user, token
+    return user, open_session(session, user, now)
 
 
 async def identity_for_session(

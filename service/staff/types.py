@@ -57,6 +57,16 @@ described_enum(
         StaffErrorCode.INACTIVE: "The account is deactivated.",
         StaffErrorCode.INVALID_INVITATION: "The invitation link is unknown, used, replaced or "
         "expired.",
+        StaffErrorCode.SECOND_FACTOR_REQUIRED: "The account has a second factor: give its "
+        "one-time code (or a recovery code) too.",
+        StaffErrorCode.SECOND_FACTOR_INVALID: "The one-time code or recovery code is not right, "
+        "or was already used.",
+        StaffErrorCode.SECOND_FACTOR_ENROLMENT_REQUIRED: "The body requires a second factor: "
+        "set it up in the staff console first.",
+        StaffErrorCode.NOT_PREAUTHORISED: "No administrator pre-authorised this person to sign "
+        "in through this identity provider.",
+        StaffErrorCode.PROVIDER_REFUSED: "The sign-in through the identity provider failed or "
+        "could not be verified.",
     },
 )
 

@@ -129,7 +129,9 @@ def _columns(plot: ET.Element, chart: Chart) -> None:
         y = bottom - tick * scale
         ET.SubElement(plot, "line", {"x1": str(left), "x2": str(right), "y1": f"{y:.1f}",
                                      "y2": f"{y:.1f}", "stroke": GRID_COLOUR})  # fmt: skip
-        _text(plot, left - 8, y + 4, _format(chart, tick), **{"text-anchor": "end"})
+        # direction="rtl" turns start and end: the right edge of a text is its start there
+        _text(plot, left - 8, y + 4, _format(chart, tick),
+              **{"text-anchor": "start" if chart.rtl else "end"})  # fmt: skip
     ET.SubElement(plot, "line", {"x1": str(left), "x2": str(left), "y1": str(top),
                                  "y2": str(bottom), "stroke": AXIS_COLOUR})  # fmt: skip
     ET.SubElement(plot, "line", {"x1": str(left), "x2": str(right), "y1": str(bottom),
@@ -156,7 +158,8 @@ def _columns(plot: ET.Element, chart: Chart) -> None:
                                           "fill": BAR_COLOUR})  # fmt: skip
         if index % every == 0:
             cx, cy = x + width / 2, bottom + 14
-            _text(group, cx, cy, bar.label, **{"text-anchor": "end", "font-size": "11",
+            _text(group, cx, cy, bar.label, **{"text-anchor": "start" if chart.rtl else "end",
+                  "font-size": "11",
                   "transform": f"rotate(-40 {cx:.1f} {cy:.1f})"})  # fmt: skip
     _text(plot, (left + right) / 2, HEIGHT - 28, chart.category_label,
           **{"text-anchor": "middle", "font-weight": "bold"})  # fmt: skip
@@ -190,8 +193,9 @@ def _bars(plot: ET.Element, chart: Chart) -> None:
         tooltip = ET.SubElement(group, "title")
         tooltip.text = bar.tooltip
         name_x = origin - direction * 8
-        _text(group, name_x, y + height / 2 + 4, _shorten(bar.label),
-              **{"text-anchor": "end" if not chart.rtl else "start"})  # fmt: skip
+        _text(
+            group, name_x, y + height / 2 + 4, _shorten(bar.label), **{"text-anchor": "end"}
+        )  # fmt: skip  (mirrored by direction="rtl")
         length = 0.0 if bar.value is None else bar.value * scale
         x = origin if not chart.rtl else origin - length
         if bar.value is None:
@@ -207,7 +211,7 @@ def _bars(plot: ET.Element, chart: Chart) -> None:
                                           "fill": BAR_COLOUR})  # fmt: skip
         value_x = origin + direction * (length + 6)
         _text(group, value_x, y + height / 2 + 4, bar.value_label,
-              **{"text-anchor": "start" if not chart.rtl else "end"})  # fmt: skip
+              **{"text-anchor": "start"})  # fmt: skip
     _text(plot, (left + right) / 2, bottom + 36, chart.axis_label,
           **{"text-anchor": "middle", "font-weight": "bold"})  # fmt: skip
 

@@ -203,7 +203,10 @@ def make_chart(
     vertical: bool,
     total: str | None = None,
     whole: bool = True,
+    listed: bool = True,
 ) -> Chart:
+    """A chart and its description in words; ``listed`` false when a table beside it gives
+    every value (a page), so that the description does not repeat them all."""
     subtitle = translator.gettext(
         N_("%(start)s to %(end)s"),
         start=labels.bucket(period.start, rules.Granularity.DAY, translator),
@@ -230,7 +233,10 @@ def make_chart(
         )
         if total is not None:
             words.append(translator.gettext(N_("Total: %(value)s."), value=total))
-        words.append("; ".join(b.tooltip for b in bars[:40]) + ("…" if len(bars) > 40 else "."))
+        if listed:
+            words.append("; ".join(b.tooltip for b in bars[:40]) + ("…" if len(bars) > 40 else "."))
+        else:
+            words.append(translator.gettext(N_("Every value is in the table below.")))
     withheld = any(b.value is None for b in bars)
     note = (
         translator.gettext(

@@ -55,11 +55,23 @@ class Indicators:
             raise not_public()
 
     async def breakdown(self, by: TrendsDimension) -> TrendsBreakdown:
-        dimension = rules.Dimension(by.value)
-        self.allow(dimension in rules.PUBLIC_DIMENSIONS)
-        translator = self.translator
+        return (await self.breakdowns([by]))[by]
+
+    async def breakdowns(
+        self, dimensions: list[TrendsDimension]
+    ) -> dict[TrendsDimension, TrendsBreakdown]:
+        """Several breakdowns read together (one statement from the slices)."""
+        wanted = {by: rules.Dimension(by.value) for by in dimensions}
+        for dimension in wanted.values():
+            self.allow(dimension in rules.PUBLIC_DIMENSIONS)
         async with self.db.reading() as session:
-            found = await rules.breakdown(session, self.period, self.scope, dimension)
+            found = await rules.breakdowns(session, self.period, self.scope, list(wanted.values()))
+        return {by: self._breakdown(by, d, found[d]) for by, d in wanted.items()}
+
+    def _breakdown(
+        self, by: TrendsDimension, dimension: rules.Dimension, found: rules.Breakdown
+    ) -> TrendsBreakdown:
+        translator = self.translator
         keys = sorted(found.current, key=lambda k: (-found.current[k], k))
         current = [found.current[k] for k in keys]
         previous = [found.previous[k] for k in keys]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 # One roll-up row: the items submitted on ``day`` that share these dimensions.
@@ -108,7 +109,7 @@ class TrendsPosition(SQLModel, table=True):
 # months, then the days at the edges) instead of every roll-up cell.
 SLICE_KEY = ("dimension", "commune_code", "grain", "start", "value")
 SLICE_COUNTERS = (*ROLLUP_COUNTERS, "assisted")
-SLICE_DURATION_KEY = (*SLICE_KEY, "measure", "bin")
+SLICE_HISTOGRAM_KEY = (*SLICE_KEY, "measure")
 
 
 class TrendsSlice(SQLModel, table=True):
@@ -139,11 +140,15 @@ class TrendsSlice(SQLModel, table=True):
     assisted: int = 0  # submitted by an agent (counter, phone, letter)
 
 
-class TrendsSliceDuration(SQLModel, table=True):
-    """Duration histogram bins of a slice (dimensions kind, subject, commune, body, or "*")."""
+class TrendsSliceHistogram(SQLModel, table=True):
+    """The duration histogram of a slice for one measure, packed in one row (see
+    ``service.trends.histograms``): a year by category reads one row per category and measure,
+    not one per histogram bin."""
 
-    __tablename__ = "trends_slice_duration"
-    __table_args__ = (UniqueConstraint(*SLICE_DURATION_KEY, name="uq_trends_slice_duration_cell"),)
+    __tablename__ = "trends_slice_histogram"
+    __table_args__ = (
+        UniqueConstraint(*SLICE_HISTOGRAM_KEY, name="uq_trends_slice_histogram_cell"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     dimension: str = Field(max_length=20)
@@ -152,8 +157,8 @@ class TrendsSliceDuration(SQLModel, table=True):
     start: date
     value: str = Field(max_length=64)
     measure: str = Field(max_length=12)
-    bin: int
-    count: int = 0
+    bins: str = Field(sa_type=Text)  # "bin:count" pairs, bins ascending, space-separated
+    count: int = 0  # items in the histogram (the sum of its counts)
 
 
 # Scoped slices: the same sums within one kind, one category or service, or one body
@@ -161,7 +166,7 @@ class TrendsSliceDuration(SQLModel, table=True):
 # only: a scoped period reads its whole months here and its edge days from the roll-ups.
 SCOPES = ("kind", "subject", "body_code")
 SCOPED_SLICE_KEY = ("scope", "scope_value", *SLICE_KEY)
-SCOPED_SLICE_DURATION_KEY = ("scope", "scope_value", *SLICE_DURATION_KEY)
+SCOPED_SLICE_HISTOGRAM_KEY = ("scope", "scope_value", *SLICE_HISTOGRAM_KEY)
 
 
 class TrendsScopedSlice(SQLModel, table=True):
@@ -193,12 +198,12 @@ class TrendsScopedSlice(SQLModel, table=True):
     assisted: int = 0
 
 
-class TrendsScopedSliceDuration(SQLModel, table=True):
-    """Duration histogram bins of a scoped slice."""
+class TrendsScopedSliceHistogram(SQLModel, table=True):
+    """The packed duration histogram of a scoped slice for one measure."""
 
-    __tablename__ = "trends_scoped_slice_duration"
+    __tablename__ = "trends_scoped_slice_histogram"
     __table_args__ = (
-        UniqueConstraint(*SCOPED_SLICE_DURATION_KEY, name="uq_trends_scoped_slice_duration_cell"),
+        UniqueConstraint(*SCOPED_SLICE_HISTOGRAM_KEY, name="uq_trends_scoped_slice_histogram_cell"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -210,5 +215,5 @@ class TrendsScopedSliceDuration(SQLModel, table=True):
     start: date
     value: str = Field(max_length=64)
     measure: str = Field(max_length=12)
-    bin: int
+    bins: str = Field(sa_type=Text)
     count: int = 0

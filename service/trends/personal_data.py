@@ -19,7 +19,9 @@ declare_not_personal(
 SLICE = ["dimension", "commune_code", "grain", "start", "value"]
 declare_not_personal("trends_slice", SLICE, why="codes and the day or month of aggregated counts")
 declare_not_personal(
-    "trends_slice_duration", [*SLICE, "measure"], why="codes and dates of aggregated histograms"
+    "trends_slice_histogram",
+    [*SLICE, "measure", "bins"],
+    why="codes and dates of aggregated histograms, and their bins' counts",
 )
 declare_not_personal(
     "trends_scoped_slice",
@@ -27,7 +29,7 @@ declare_not_personal(
     why="codes and the month or year of aggregated counts within a kind, category or body",
 )
 declare_not_personal(
-    "trends_scoped_slice_duration",
-    ["scope", "scope_value", *SLICE, "measure"],
+    "trends_scoped_slice_histogram",
+    ["scope", "scope_value", *SLICE, "measure", "bins"],
     why="codes and dates of aggregated histograms within a kind, category or body",
 )

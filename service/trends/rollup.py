@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, bindparam, delete, func, select, text
+from sqlalchemy import Date, and_, bindparam, column, delete, func, select, text, values
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,24 +27,25 @@ from service.items.models import DeliveryState, Item
 from service.outbox.models import OutboxEntry
 from service.service_requests.models import ServiceRequestDetail
 from service.trends.bins import bin_of
+from service.trends.histograms import merged, pack
 from service.trends.models import (
     DURATION_KEY,
     ROLLUP_COUNTERS,
     ROLLUP_KEY,
-    SCOPED_SLICE_DURATION_KEY,
+    SCOPED_SLICE_HISTOGRAM_KEY,
     SCOPED_SLICE_KEY,
     SCOPES,
     SLICE_COUNTERS,
-    SLICE_DURATION_KEY,
+    SLICE_HISTOGRAM_KEY,
     SLICE_KEY,
     TrendsDaily,
     TrendsDuration,
     TrendsItemState,
     TrendsPosition,
     TrendsScopedSlice,
-    TrendsScopedSliceDuration,
+    TrendsScopedSliceHistogram,
     TrendsSlice,
-    TrendsSliceDuration,
+    TrendsSliceHistogram,
 )
 
 logger = logging.getLogger("service.trends")
@@ -185,7 +186,8 @@ def _slice_cells(contribution: Contribution) -> list[tuple[str, str, str, date, 
 def _slice_duration_cells(
     contribution: Contribution,
 ) -> list[tuple[str, str, str, date, str, str, int]]:
-    """Histogram slices: months and years only (days are read from ``trends_duration``)."""
+    """Histogram slices (their key, then the bin): months and years only (days are read from
+    ``trends_duration``)."""
     values = dict(zip(ROLLUP_KEY, contribution.key, strict=True))
     found = []
     for measure, bin_index in zip(
@@ -211,11 +213,16 @@ class Deltas:
         self.slices: dict[tuple[Any, ...], list[int]] = defaultdict(
             lambda: [0] * len(SLICE_COUNTERS)
         )
-        self.slice_durations: dict[tuple[Any, ...], int] = defaultdict(int)
+        # Packed histograms: slice key and measure -> bin -> change.
+        self.slice_histograms: dict[tuple[Any, ...], dict[int, int]] = defaultdict(
+            lambda: defaultdict(int)
+        )
         self.scoped_slices: dict[tuple[Any, ...], list[int]] = defaultdict(
             lambda: [0] * len(SLICE_COUNTERS)
         )
-        self.scoped_slice_durations: dict[tuple[Any, ...], int] = defaultdict(int)
+        self.scoped_slice_histograms: dict[tuple[Any, ...], dict[int, int]] = defaultdict(
+            lambda: defaultdict(int)
+        )
 
     def add(self, contribution: Contribution, sign: int) -> None:
         cell = self.rollups[contribution.key]
@@ -236,10 +243,11 @@ class Deltas:
                     scoped = self.scoped_slices[(scope, values[scope], *key)]
                     for index, value in enumerate(counters):
                         scoped[index] += sign * value
-        for duration_key in _slice_duration_cells(contribution):
-            self.slice_durations[duration_key] += sign
+        for *histogram_key, bin_index in _slice_duration_cells(contribution):
+            self.slice_histograms[tuple(histogram_key)][bin_index] += sign
             for scope in SCOPES:
-                self.scoped_slice_durations[(scope, values[scope], *duration_key)] += sign
+                key = (scope, values[scope], *histogram_key)
+                self.scoped_slice_histograms[key][bin_index] += sign
 
     async def write(self, session: AsyncSession) -> None:
         await _upsert(session, "trends_daily", ROLLUP_KEY, ROLLUP_COUNTERS, self.rollups)
@@ -251,22 +259,17 @@ class Deltas:
             {k: [v] for k, v in self.durations.items()},
         )
         await _upsert(session, "trends_slice", SLICE_KEY, SLICE_COUNTERS, self.slices)
-        await _upsert(
-            session,
-            "trends_slice_duration",
-            SLICE_DURATION_KEY,
-            ("count",),
-            {k: [v] for k, v in self.slice_durations.items()},
+        await _merge_histograms(
+            session, TrendsSliceHistogram, SLICE_HISTOGRAM_KEY, self.slice_histograms
         )
         await _upsert(
             session, "trends_scoped_slice", SCOPED_SLICE_KEY, SLICE_COUNTERS, self.scoped_slices
         )
-        await _upsert(
+        await _merge_histograms(
             session,
-            "trends_scoped_slice_duration",
-            SCOPED_SLICE_DURATION_KEY,
-            ("count",),
-            {k: [v] for k, v in self.scoped_slice_durations.items()},
+            TrendsScopedSliceHistogram,
+            SCOPED_SLICE_HISTOGRAM_KEY,
+            self.scoped_slice_histograms,
         )
 
 
@@ -297,6 +300,66 @@ async def _upsert(
         ).bindparams(bindparam(date_column, type_=Date())),
         rows,
     )
+
+
+# Keys looked up per statement when merging histograms (8 parameters each, well under the
+# 32,766 bound parameters SQLite allows and PostgreSQL's 65,535).
+MERGE_CHUNK = 1000
+
+
+async def _merge_histograms(
+    session: AsyncSession,
+    model: Any,
+    key: tuple[str, ...],
+    changes: dict[tuple[Any, ...], dict[int, int]],
+) -> None:
+    """Add ``changes`` (key -> bin -> change) to the packed histograms of ``model``.
+
+    Read, merged, written back: the caller holds the roll-ups' lock (``_locked_position``; on
+    SQLite the write transaction), so no other writer changes these rows meanwhile."""
+    pending = {k: v for k, v in changes.items() if any(v.values())}
+    if not pending:
+        return
+    table = model.__table__
+    wanted = list(pending)
+    existing: dict[tuple[Any, ...], tuple[int, str]] = {}
+    for first in range(0, len(wanted), MERGE_CHUNK):
+        keys = (
+            values(*(column(name, table.c[name].type) for name in key), name="wanted")
+            .data(wanted[first : first + MERGE_CHUNK])
+            .cte("wanted")  # SQLite names a VALUES' columns only in a WITH
+        )
+        statement = select(table.c.id, *(table.c[name] for name in key), table.c.bins).join(
+            keys, and_(*(table.c[name] == keys.c[name] for name in key))
+        )
+        for row in (await _run(session, statement)).all():
+            existing[tuple(row[1:-1])] = (row[0], row[-1])
+    rows, emptied = [], []
+    for cell, change in pending.items():
+        found = existing.get(cell)
+        histogram = merged(found[1] if found else "", change.items())
+        if histogram:
+            row = dict(zip(key, cell, strict=True))
+            row.update(bins=pack(histogram), count=sum(histogram.values()))
+            rows.append(row)
+        elif found:
+            emptied.append(found[0])
+    if rows:
+        columns = (*key, "bins", "count")
+        await _run(
+            session,
+            text(
+                f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                f"VALUES ({', '.join(':' + c for c in columns)}) "
+                f"ON CONFLICT ({', '.join(key)}) DO UPDATE "
+                "SET bins = excluded.bins, count = excluded.count"
+            ).bindparams(bindparam("start", type_=Date())),
+            rows,
+        )
+    for first in range(0, len(emptied), MERGE_CHUNK):
+        await _run(
+            session, delete(table).where(table.c.id.in_(emptied[first : first + MERGE_CHUNK]))
+        )
 
 
 async def _run(session: AsyncSession, statement: Any, params: Any = None) -> Any:
@@ -429,9 +492,9 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
             TrendsDaily,
             TrendsDuration,
             TrendsSlice,
-            TrendsSliceDuration,
+            TrendsSliceHistogram,
             TrendsScopedSlice,
-            TrendsScopedSliceDuration,
+            TrendsScopedSliceHistogram,
             TrendsItemState,
         ):
             await _run(session, delete(table.__table__))  # type: ignore[union-attr]

@@ -192,23 +192,35 @@ class Breakdown:
     previous: dict[str, int] = field(default_factory=dict)
 
 
+async def breakdowns(
+    session: AsyncSession, period: Period, scope: Scope, dimensions: list[Dimension]
+) -> dict[Dimension, Breakdown]:
+    """The breakdowns of several dimensions (from the slices: in one statement)."""
+    previous = period.previous
+    use_slices, scoped = await scope.slices_for(session)
+    if not use_slices:
+        return {d: await breakdown(session, period, scope, d) for d in dimensions}
+    found = {d: Breakdown() for d in dimensions}
+    for name, key, current_count, previous_count in await slices.breakdown(
+        session,
+        (period.start, period.end),
+        (previous.start, previous.end),
+        scope.commune_code,
+        [d.value for d in dimensions],
+        scoped,
+    ):
+        sliced = found[Dimension(name)]
+        sliced.current[key], sliced.previous[key] = current_count, previous_count
+    return found
+
+
 async def breakdown(
     session: AsyncSession, period: Period, scope: Scope, dimension: Dimension
 ) -> Breakdown:
     previous = period.previous
-    use_slices, scoped = await scope.slices_for(session)
+    use_slices, _ = await scope.slices_for(session)
     if use_slices:
-        sliced = Breakdown()
-        for key, current_count, previous_count in await slices.breakdown(
-            session,
-            (period.start, period.end),
-            (previous.start, previous.end),
-            scope.commune_code,
-            dimension.value,
-            scoped,
-        ):
-            sliced.current[key], sliced.previous[key] = current_count, previous_count
-        return sliced
+        return (await breakdowns(session, period, scope, [dimension]))[dimension]
     column = _daily.c[dimension.value]
     in_current = _daily.c.day >= period.start
     statement = (
@@ -287,13 +299,16 @@ async def resolution(
         ).items():
             row = found[key]
             row.created, row.acknowledged, row.resolved, row.resolved_7d, row.resolved_30d = values
-        for key, measure, bin_index, count in await slices.bins(
-            session, period.start, period.end, scope.commune_code, dimension.value, scoped
-        ):
+        for (key, measure), histogram in (
+            await slices.bins(
+                session, period.start, period.end, scope.commune_code, dimension.value, scoped
+            )
+        ).items():
             target = (
                 found[key].acknowledge_bins if measure == "acknowledge" else found[key].resolve_bins
             )
-            target[bin_index] += count
+            for bin_index, count in histogram.items():
+                target[bin_index] += count
         return dict(found)
     column = _daily.c[dimension.value]
     counts = (

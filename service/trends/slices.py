@@ -13,23 +13,24 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.trends.histograms import add_packed
 from service.trends.models import (
     TrendsDaily,
     TrendsDuration,
     TrendsPosition,
     TrendsScopedSlice,
-    TrendsScopedSliceDuration,
+    TrendsScopedSliceHistogram,
     TrendsSlice,
-    TrendsSliceDuration,
+    TrendsSliceHistogram,
 )
 from service.trends.rollup import ASSISTED_CHANNELS, SCOPED_READY, _run
 
 ALL = "*"
 _slices = TrendsSlice.__table__  # type: ignore[attr-defined]
-_slice_durations = TrendsSliceDuration.__table__  # type: ignore[attr-defined]
+_slice_histograms = TrendsSliceHistogram.__table__  # type: ignore[attr-defined]
 _daily_durations = TrendsDuration.__table__  # type: ignore[attr-defined]
 _scoped = TrendsScopedSlice.__table__  # type: ignore[attr-defined]
-_scoped_durations = TrendsScopedSliceDuration.__table__  # type: ignore[attr-defined]
+_scoped_histograms = TrendsScopedSliceHistogram.__table__  # type: ignore[attr-defined]
 _daily = TrendsDaily.__table__  # type: ignore[attr-defined]
 _positions = TrendsPosition.__table__  # type: ignore[attr-defined]
 
@@ -145,86 +146,66 @@ async def breakdown(
     current: tuple[date, date],
     previous: tuple[date, date],
     commune: str | None,
-    dimension: str,
+    dimensions: list[str],
     scoped: Scoped = None,
-) -> list[tuple[str, int, int]]:
-    """(value, items in the current period, items in the previous one) per value."""
-    if scoped is not None:
-        return await _scoped_breakdown(session, current, previous, commune, dimension, scoped)
-    in_current = _slices.c.start >= current[0]
-    statement = (
-        select(
-            _slices.c.value,
-            func.sum(case((in_current, _slices.c.created), else_=0)),
-            func.sum(case((in_current, 0), else_=_slices.c.created)),
-        )
-        .where(
-            _slices.c.dimension == dimension,
-            _slices.c.commune_code == (commune or ALL),
-            _covering(_slices, ranges(*previous) + ranges(*current)),
-        )
-        .group_by(_slices.c.value)
-    )
-    return [(v, int(c or 0), int(p or 0)) for v, c, p in (await _run(session, statement)).all()]
-
-
-async def _scoped_breakdown(
-    session: AsyncSession,
-    current: tuple[date, date],
-    previous: tuple[date, date],
-    commune: str | None,
-    dimension: str,
-    scoped: tuple[str, str],
-) -> list[tuple[str, int, int]]:
-    """Whole months and years from the scoped slices, the edge days from the roll-ups."""
+) -> list[tuple[str, str, int, int]]:
+    """(dimension, value, items in the current period, items in the previous one) per value
+    of each dimension: every dimension in one statement."""
     whole, days = _split(ranges(*previous) + ranges(*current))
-    found: dict[str, list[int]] = {}
+    if scoped is None:
+        table, whole, days = _slices, whole + days, []
+    else:  # scoped slices: whole months and years; the edge days from the roll-ups
+        table = _scoped
+    found: dict[tuple[str, str], list[int]] = {}
 
     def add(rows: Any) -> None:
-        for value, now, before in rows:
-            cell = found.setdefault(value, [0, 0])
+        for dimension, value, now, before in rows:
+            cell = found.setdefault((dimension, value), [0, 0])
             cell[0] += int(now or 0)
             cell[1] += int(before or 0)
 
     if whole:
-        in_current = _scoped.c.start >= current[0]
+        in_current = table.c.start >= current[0]
         add(
             (
                 await _run(
                     session,
                     select(
-                        _scoped.c.value,
-                        func.sum(case((in_current, _scoped.c.created), else_=0)),
-                        func.sum(case((in_current, 0), else_=_scoped.c.created)),
+                        table.c.dimension,
+                        table.c.value,
+                        func.sum(case((in_current, table.c.created), else_=0)),
+                        func.sum(case((in_current, 0), else_=table.c.created)),
                     )
                     .where(
-                        *_scope_conditions(_scoped, scoped),
-                        _scoped.c.dimension == dimension,
-                        _scoped.c.commune_code == (commune or ALL),
-                        _covering(_scoped, whole),
+                        *_scope_conditions(table, scoped),
+                        table.c.dimension.in_(dimensions),
+                        table.c.commune_code == (commune or ALL),
+                        _covering(table, whole),
                     )
-                    .group_by(_scoped.c.value),
+                    .group_by(table.c.dimension, table.c.value),
                 )
             ).all()
         )
-    value, needed = _daily_value(dimension)
-    for _, low, high in days:
-        in_current = _daily.c.day >= current[0]
-        add(
-            (
-                await _run(
-                    session,
-                    select(
-                        value,
-                        func.sum(case((in_current, _daily.c.created), else_=0)),
-                        func.sum(case((in_current, 0), else_=_daily.c.created)),
+    for dimension in dimensions if days else []:
+        value, needed = _daily_value(dimension)
+        for _, low, high in days:
+            in_current = _daily.c.day >= current[0]
+            add(
+                (
+                    await _run(
+                        session,
+                        select(
+                            literal(dimension),
+                            value,
+                            func.sum(case((in_current, _daily.c.created), else_=0)),
+                            func.sum(case((in_current, 0), else_=_daily.c.created)),
+                        )
+                        .where(*_daily_where(low, high, commune, scoped), *needed)
+                        .group_by(value),
                     )
-                    .where(*_daily_where(low, high, commune, scoped), *needed)
-                    .group_by(value),
-                )
-            ).all()
-        )
-    return [(v, now, before) for v, (now, before) in found.items()]
+                ).all()
+            )
+    return [(d, v, now, before) for (d, v), (now, before) in found.items()]
 
 
 async def sums(
@@ -279,6 +260,9 @@ async def sums(
     return found
 
 
+Histograms = dict[tuple[str, str], dict[int, int]]
+
+
 async def bins(
     session: AsyncSession,
     start: date,
@@ -286,26 +270,23 @@ async def bins(
     commune: str | None,
     dimension: str,
     scoped: Scoped = None,
-) -> list[tuple[str, str, int, int]]:
-    """(value, measure, bin, count) of the duration histograms: whole years and months from
-    the histogram slices (scoped ones for a scope), the days at the edges from the daily
-    histograms."""
+) -> Histograms:
+    """(value, measure) -> bin -> count of the duration histograms: whole years and months
+    from the packed histogram slices (one row per value and measure and slice; scoped ones
+    for a scope), the days at the edges from the daily histograms."""
     spans = ranges(start, end)
-    found: list[tuple[str, str, int, int]] = []
-    table = _slice_durations if scoped is None else _scoped_durations
+    found: Histograms = {}
+    table = _slice_histograms if scoped is None else _scoped_histograms
     sliced = [s for s in spans if s[0] != "d"]
     if sliced:
-        statement = (
-            select(table.c.value, table.c.measure, table.c.bin, func.sum(table.c.count))
-            .where(
-                *_scope_conditions(table, scoped),
-                table.c.dimension == dimension,
-                table.c.commune_code == (commune or ALL),
-                _covering(table, sliced),
-            )
-            .group_by(table.c.value, table.c.measure, table.c.bin)
+        statement = select(table.c.value, table.c.measure, table.c.bins).where(
+            *_scope_conditions(table, scoped),
+            table.c.dimension == dimension,
+            table.c.commune_code == (commune or ALL),
+            _covering(table, sliced),
         )
-        found += [(v, m, int(b), int(n)) for v, m, b, n in (await _run(session, statement)).all()]
+        for value, measure, packed in (await _run(session, statement)).all():
+            add_packed(found.setdefault((value, measure), {}), packed)
     days = _daily_durations
     value = days.c[dimension] if dimension != ALL else literal(ALL)
     for _, low, high in (s for s in spans if s[0] == "d"):
@@ -319,5 +300,7 @@ async def bins(
             .where(*conditions)
             .group_by(value, days.c.measure, days.c.bin)
         )
-        found += [(v, m, int(b), int(n)) for v, m, b, n in (await _run(session, statement)).all()]
+        for v, m, b, n in (await _run(session, statement)).all():
+            target = found.setdefault((v, m), {})
+            target[int(b)] = target.get(int(b), 0) + int(n)
     return found

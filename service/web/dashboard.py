@@ -20,9 +20,10 @@ from service.i18n.translator import Translator
 from service.items.lifecycle import KIND_LABELS
 from service.trends import labels, rules
 from service.trends.anonymity import K
-from service.trends.charts import Bar, render
+from service.trends.charts import Bar, Chart
 from service.trends.endpoints import TOP_BARS, make_bar, make_chart, today_in_angers
 from service.trends.indicators import Indicators, not_public
+from service.trends.inline_charts import render_inline
 from service.trends.types import (
     TrendsBreakdown,
     TrendsDimension,
@@ -160,8 +161,8 @@ class Figure:
     csv: str | None
 
 
-def _inline(chart: Any, ident: str) -> Markup:
-    return Markup(render(chart, ident=ident, standalone=False).decode("utf-8"))
+def _inline(chart: Chart, ident: str) -> Markup:
+    return Markup(render_inline(chart, ident))
 
 
 def breakdown_chart(
@@ -188,6 +189,7 @@ def breakdown_chart(
         bars=bars,
         vertical=False,
         total=None if found.total.suppressed else found.total.label,
+        listed=False,
     )
     return _inline(chart, ident)
 
@@ -299,6 +301,7 @@ async def _figures(indicators: Indicators, page: Page) -> dict[str, Any]:
         vertical=True,
         total=None if any(p.count.suppressed for p in series) else labels.count(shown_total,
                                                                                  translator),
+        listed=False,
     )  # fmt: skip
     breakdowns: list[tuple[str, TrendsDimension, str, str, str | None]] = [
         ("kind", TrendsDimension.KIND, N_("Items by kind"), N_("Kind"), "items-by-kind"),
@@ -314,8 +317,9 @@ async def _figures(indicators: Indicators, page: Page) -> dict[str, Any]:
             ("body", TrendsDimension.BODY, N_("Items by handling body"), N_("Body"), None),
         ]
     tables = []
+    every = await indicators.breakdowns([dimension for _, dimension, *_ in breakdowns])
     for ident, dimension, title, categories, dataset in breakdowns:
-        found = await indicators.breakdown(dimension)
+        found = every[dimension]
         tables.append(
             {
                 "ident": ident,
@@ -365,6 +369,7 @@ def _resolution_chart(rows: list[TrendsResolutionRow], period: rules.Period, pag
         bars=bars,
         vertical=False,
         whole=False,
+        listed=False,
     )
     return _inline(chart, "resolution")
 
@@ -384,5 +389,6 @@ def _sensors_chart(rows: list[TrendsSensorRow], period: rules.Period, page: Page
         bars=bars,
         vertical=False,
         whole=False,
+        listed=False,
     )
     return _inline(chart, "sensors")

@@ -55,6 +55,7 @@ CHANNEL_WEIGHTS = [55, 25, 6, 5, 2, 2, 5]
 STATUSES = ["submitted", "acknowledged", "in_progress", "resolved", "rejected", "duplicate"]
 STATUS_WEIGHTS = [5, 10, 10, 60, 10, 5]
 BATCH = 100_000
+CHECKED_ITEMS = 2_000  # seeded both ways before a fast seeding is trusted
 
 
 def contributions(items: int, draw: random.Random) -> list[Contribution]:
@@ -140,14 +141,25 @@ def scenarios() -> dict[str, Call]:
 
 
 async def measure(db: Database, rounds: int) -> dict[str, list[float]]:
-    timings: dict[str, list[float]] = {name: [] for name in scenarios()}
+    """Wall-clock ms per call; the process's CPU ms per call under ``<name> cpu``."""
+    timings: dict[str, list[float]] = {}
     for _ in range(rounds):
         for name, call in scenarios().items():
             async with db.reading() as session:
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 await call(session)
-                timings[name].append((time.perf_counter() - start) * 1000)
+                timings.setdefault(name, []).append((time.perf_counter() - start) * 1000)
+                timings.setdefault(f"{name} cpu", []).append(
+                    (time.process_time() - start_cpu) * 1000
+                )
     return timings
+
+
+def report_scenarios(timings: dict[str, list[float]], rounds: int) -> None:
+    print(f"{'scenario':<44} {'p50':>8} {'p95':>8} {'CPU p50':>8}  (ms, {rounds} rounds)")
+    for name, values in timings.items():
+        if not name.endswith(" cpu"):
+            _report(name, values, f" {statistics.median(timings[name + ' cpu']):8.1f}")
 
 
 async def seed(db: Database, items: int) -> None:
@@ -164,12 +176,67 @@ async def seed(db: Database, items: int) -> None:
     print()
 
 
+def seed_fast(path: Path, items: int) -> None:
+    """The roll-ups summed in Python, the slices derived in SQL (see ``trends_seed``)."""
+    from tests.benchmarks import trends_seed
+
+    draw = random.Random(1)
+    done = 0
+
+    def drawn() -> Any:
+        nonlocal done
+        while done < items:
+            batch = min(BATCH, items - done)
+            yield from contributions(batch, draw)
+            done += batch
+            print(f"\rdrawn {done:,} items", end="", flush=True)
+
+    trends_seed.write_rollups(path, drawn())
+    print()
+    trends_seed.derive_slices(path)
+
+
+async def _seed_and_dispose(settings: Settings, items: int) -> None:
+    db = Database(settings.resolved_database_url)
+    try:
+        await seed(db, items)
+    finally:
+        await db.dispose()
+
+
+def check_fast_seeding(items: int) -> None:
+    """Seeds ``items`` both ways (the consumer's code, the fast path): every table must match."""
+    from tests.benchmarks import trends_seed
+
+    found = []
+    for fast in (False, True):
+        with tempfile.TemporaryDirectory() as folder:
+            settings = Settings(data_dir=Path(folder), secret_keys=("b" * 32,))
+            prepare_database(settings)
+            path = Path(folder) / "service.db"
+            if fast:
+                seed_fast(path, items)
+            else:
+                asyncio.run(_seed_and_dispose(settings, items))
+            found.append(trends_seed.contents(path))
+    for table in trends_seed.TABLES:
+        assert found[0][table] == found[1][table], f"fast seeding differs in {table}"
+    print(f"fast seeding checked against the consumer's code at {items:,} items: same rows")
+
+
 async def count_rows(db: Database) -> str:
     from sqlalchemy import text
 
     found = []
     async with db.reading() as session:
-        for table in ("trends_daily", "trends_duration", "trends_slice", "trends_slice_duration"):
+        for table in (
+            "trends_daily",
+            "trends_duration",
+            "trends_slice",
+            "trends_slice_histogram",
+            "trends_scoped_slice",
+            "trends_scoped_slice_histogram",
+        ):
             n = (await session.exec(text(f"SELECT count(*) FROM {table}"))).one()[0]  # type: ignore[call-overload]
             found.append(f"{table} {n:,}")
     return ", ".join(found)
@@ -190,43 +257,49 @@ PAGES = {
 }
 
 
-def _report(name: str, values: list[float]) -> None:
+def _report(name: str, values: list[float], more: str = "") -> None:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
-    print(f"{name:<44} {statistics.median(values):8.1f} {p95:8.1f}")
+    print(f"{name:<44} {statistics.median(values):8.1f} {p95:8.1f}{more}")
 
 
 async def measure_pages(settings: Settings, rounds: int) -> None:
     """The dashboard pages' server time (in-process ASGI: no network, no HTTP parsing), the
-    council's pages with a session cookie from the API's own log-in."""
+    council's pages with a session cookie from the API's own log-in; with the CPU time of the
+    process per page (what the page costs, whatever the machine's load) and its HTML size."""
     from service.staff import rules as staff_rules
     from service.staff.models import Role
     from tests.support import operation, running_service
 
+    email = f"bench-{time.time_ns()}@angers.fr"  # a kept database may have had one already
     async with running_service(settings) as (services, client):
         async with services.db.writing() as session:
             await staff_rules.create_staff(
-                session, email="bench@angers.fr", name="Élue", body_code="alm",
+                session, email=email, name="Élue", body_code="alm",
                 role=Role.COUNCIL, password="correct horse battery", now=services.clock(),
             )  # fmt: skip
         timings: dict[str, list[float]] = {name: [] for name in PAGES}
+        cpu: dict[str, list[float]] = {name: [] for name in PAGES}
+        sizes: dict[str, int] = {}
         for _ in range(rounds):
             for name, params in PAGES.items():
                 council = name.startswith("page (council)")
                 if council and not client.cookies:
                     await client.post("/graphql", json={
                         "query": operation("StaffLogin"),
-                        "variables": {"email": "bench@angers.fr",
-                                      "password": "correct horse battery"},
+                        "variables": {"email": email, "password": "correct horse battery"},
                     })  # fmt: skip
                 elif not council:
                     client.cookies.clear()
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 response = await client.get("/tableau-de-bord", params=params)
                 timings[name].append((time.perf_counter() - start) * 1000)
+                cpu[name].append((time.process_time() - start_cpu) * 1000)
                 assert response.status_code == 200, (name, response.text[-500:])
+                sizes[name] = len(response.content)
+        print(f"{'dashboard page':<44} {'p50':>8} {'p95':>8} {'CPU p50':>8} {'HTML':>9}")
         for name, values in timings.items():
-            _report(name, values)
+            _report(name, values, f" {statistics.median(cpu[name]):8.1f} {sizes[name]:>9,}")
 
 
 async def measure_transparency(settings: Settings, items: int, rounds: int) -> None:
@@ -250,21 +323,39 @@ async def measure_transparency(settings: Settings, items: int, rounds: int) -> N
         await db.dispose()
 
 
-async def run(items: int, rounds: int, folder: Path, transparency: bool) -> None:
+async def run(
+    items: int, rounds: int, folder: Path, transparency: bool, consumer: bool = False
+) -> None:
     settings = Settings(data_dir=folder, secret_keys=("b" * 32,))
     db = Database(settings.resolved_database_url)
     try:
         started = time.perf_counter()
-        await seed(db, items)
-        print(f"{items:,} items in {time.perf_counter() - started:.0f} s: {await count_rows(db)}")
-        print(f"{'scenario':<44} {'p50':>8} {'p95':>8}  (ms, {rounds} rounds)")
-        for name, values in (await measure(db, rounds)).items():
-            _report(name, values)
+        if consumer:
+            await seed(db, items)
+        else:
+            seed_fast(folder / "service.db", items)
+        way = "the consumer's code" if consumer else "fast seeding"
+        print(
+            f"{items:,} items in {time.perf_counter() - started:.0f} s ({way}): "
+            f"{await count_rows(db)}"
+        )
+        report_scenarios(await measure(db, rounds), rounds)
     finally:
         await db.dispose()
     await measure_pages(settings, rounds)
     if transparency:
         await measure_transparency(settings, items, max(3, rounds // 4))
+
+
+async def measure_again(folder: Path, rounds: int) -> None:
+    settings = Settings(data_dir=folder, secret_keys=("b" * 32,))
+    db = Database(settings.resolved_database_url)
+    try:
+        print(f"reusing {folder}: {await count_rows(db)}")
+        report_scenarios(await measure(db, rounds), rounds)
+    finally:
+        await db.dispose()
+    await measure_pages(settings, rounds)
 
 
 def main() -> None:
@@ -276,10 +367,29 @@ def main() -> None:
         action="store_true",
         help="also insert as many report rows and time the year's transparency report",
     )
+    parser.add_argument(
+        "--consumer",
+        action="store_true",
+        help="seed through the outbox consumer's code (slow: ~7 ms per item) instead of "
+        "summing the roll-ups and deriving the slices in SQL",
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="seed into this folder and keep it; if it already holds a seeded database, "
+        "measure that one again (e.g. after changing the pages)",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        prepare_database(Settings(data_dir=Path(folder)))
-        asyncio.run(run(args.items, args.rounds, Path(folder), args.transparency))
+    if args.keep is not None and (args.keep / "service.db").exists():
+        asyncio.run(measure_again(args.keep, args.rounds))
+        return
+    if not args.consumer:
+        check_fast_seeding(CHECKED_ITEMS)
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = args.keep or Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        prepare_database(Settings(data_dir=folder))
+        asyncio.run(run(args.items, args.rounds, folder, args.transparency, args.consumer))
 
 
 if __name__ == "__main__":

@@ -114,3 +114,50 @@ async def new_item(client: httpx.AsyncClient, **overrides: Any) -> str:
 
 def form_purposes(html: str) -> list[str]:
     return re.findall(r'<form method="post" action="([^"?]+)', html)
+
+
+async def provider_made(services: Services, body: str, role: Role) -> tuple[StaffUser, str]:
+    """An account made as an OpenID provider's first sign-in makes it (an administrator's
+    pre-authorisation, then ``oidc_accounts.sign_in`` with verified claims), and the session
+    token that sign-in opened."""
+    from service.staff import oidc_accounts
+    from service.staff.models import StaffOidcPreauthorisation
+    from service.staff.oidc_settings import OidcProvider
+
+    provider = OidcProvider(
+        id="matrix",
+        name="Matrix",
+        issuer="https://idp.example",
+        client_id="c",
+        client_secret="s",
+        bodies=(body,),
+    )
+    admin = await new_staff(services, body, Role.ADMIN, "Admin")
+    assert admin.id is not None
+    email = f"{uuid.uuid4().hex[:10]}@angers.fr"
+    now = services.clock()
+    async with services.db.writing() as session:
+        session.add(
+            StaffOidcPreauthorisation(
+                provider="matrix",
+                body_code=body,
+                role=role.value,
+                email=email,
+                created_by_id=admin.id,
+                created_at=now,
+            )
+        )
+        await session.flush()
+        claims = {"sub": uuid.uuid4().hex, "email": email, "email_verified": True, "name": "P"}
+        user, token = await oidc_accounts.sign_in(session, provider, body, claims, now)
+    return user, token
+
+
+async def provider_signed_in(
+    services: Services, client: httpx.AsyncClient, body: str, role: Role
+) -> Browser:
+    """A browser signed in by an OpenID provider (see ``provider_made``)."""
+    user, token = await provider_made(services, body, role)
+    assert user.id is not None
+    cookie = services.session_cookies.sign(token).decode()
+    return Browser(services, client, user.id, {rules.SESSION_COOKIE: cookie})

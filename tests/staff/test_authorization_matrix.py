@@ -14,7 +14,13 @@ from service.context import Services
 from service.integrations import rules as api_clients
 from service.staff import rules
 from service.staff.models import Role, StaffUser
-from tests.console.support import Browser, new_item, signed_in
+from tests.console.support import (
+    Browser,
+    new_item,
+    provider_made,
+    provider_signed_in,
+    signed_in,
+)
 from tests.support import report_input, submit_report
 
 pytestmark = pytest.mark.anyio
@@ -241,6 +247,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     # audit log, so each is refused before it runs; of trends, the public part only.
     "integrator": dict.fromkeys(OPERATIONS, SCOPE) | {"trends": NOT_PUBLIC},
 }
+EXPECTED["provider-made agent of A"] = EXPECTED["agent of A"]
+EXPECTED["provider-made admin of A"] = EXPECTED["admin of A"]
+
 WHO: dict[str, tuple[str, Role] | None] = {
     "anonymous": None,
     "resident with a tracking token": None,
@@ -249,13 +258,24 @@ WHO: dict[str, tuple[str, Role] | None] = {
     "ALM agent": ("alm", Role.AGENT),
     "supervisor of A": ("mairie-49007", Role.SUPERVISOR),
     "admin of A": ("mairie-49007", Role.ADMIN),
+    # Accounts an OpenID provider's first sign-in made get exactly what local ones get.
+    "provider-made agent of A": ("mairie-49007", Role.AGENT),
+    "provider-made admin of A": ("mairie-49007", Role.ADMIN),
     "ALM admin": ("alm", Role.ADMIN),
     "council member": ("alm", Role.COUNCIL),
     "integrator": None,
 }
 
 
-async def token_for(services: Services, body: str, role: Role) -> str:
+async def token_for(services: Services, body: str, role: Role, made: bool = False) -> str:
+    if made:  # an account an OpenID provider's first sign-in made
+        user, _ = await provider_made(services, body, role)
+        assert user.id is not None
+        async with services.db.writing() as session:
+            _, token = await rules.create_access_token(
+                session, user.id, "matrix", sorted(rules.TOKEN_SCOPES), services.clock()
+            )
+        return token
     async with services.db.writing() as session:
         # Callers here use access tokens: an unusable password hash keeps the test fast.
         user = StaffUser(
@@ -299,7 +319,12 @@ async def test_every_caller_gets_exactly_what_its_role_allows(
 ) -> None:
     # given
     member = WHO[who]
-    headers = {"authorization": f"Bearer {await token_for(services, *member)}"} if member else {}
+    made = who.startswith("provider-made")
+    headers = (
+        {"authorization": f"Bearer {await token_for(services, *member, made=made)}"}
+        if member
+        else {}
+    )
     if who == "resident with a tracking token":
         tracking = (await submit_report(client, categoryCode="graffiti"))["trackingToken"]
         headers = {"authorization": f"Bearer {tracking}"}
@@ -407,6 +432,20 @@ SUPERVISION_ROUTES: dict[str, tuple[str, str, dict[str, str], str]] = {
     "assisted": ("GET", "/console/guichet", {}, ""),
     "assisted report": ("GET", "/console/guichet/signalement", {}, ""),
     "export": ("GET", "/console/export.csv", {}, ""),
+    "sign-in security": ("GET", "/console/securite", {}, ""),
+    "sign-in providers": ("GET", "/console/equipe/connexion", {}, ""),
+    "preauthorise": (
+        "POST",
+        "/console/equipe/connexion",
+        {"provider": "none", "body": "mairie-49007", "role": "admin", "email": "x-{r}@angers.fr"},
+        "console-oidc-preauthorise",
+    ),
+    "withdraw": (
+        "POST",
+        "/console/equipe/connexion/retrait",
+        {"id": "999999"},
+        "console-oidc-withdraw",
+    ),
 }
 CONSOLE_ROUTES |= SUPERVISION_ROUTES
 ITEM_ROUTES = (
@@ -460,6 +499,10 @@ SIGNED_IN_B = {
     "assisted": SHOWN,
     "assisted report": SHOWN,
     "export": SHOWN,
+    "sign-in security": SHOWN,
+    "sign-in providers": REFUSED,
+    "preauthorise": REFUSED,
+    "withdraw": REFUSED,
 }
 SUPERVISOR_B = SIGNED_IN_B | {"escalations": SHOWN}
 ADMIN_B = SUPERVISOR_B | {
@@ -467,6 +510,9 @@ ADMIN_B = SUPERVISOR_B | {
     "staff accounts": SHOWN,
     "invite": SHOWN,  # the page with the new link
     "deactivate": NOT_FOUND,  # nobody's account 999999
+    "sign-in providers": SHOWN,
+    "preauthorise": 400,  # no such provider: the form again, with the refusal
+    "withdraw": NOT_FOUND,  # nobody's authorisation 999999
 }
 OUTSIDE_B = dict.fromkeys(SUPERVISION_ROUTES, SIGNED_OUT) | {"set password": NOT_FOUND}
 CONSOLE_EXPECTED: dict[str, dict[str, int]] = {
@@ -478,6 +524,8 @@ CONSOLE_EXPECTED: dict[str, dict[str, int]] = {
     "ALM agent": ANYONE_SIGNED_IN | dict.fromkeys(ITEM_ROUTES, NOT_FOUND) | SIGNED_IN_B,
     "supervisor of A": OF_A | SUPERVISOR_B,
     "admin of A": OF_A | ADMIN_B,
+    "provider-made agent of A": OF_A | {"reroute": REFUSED} | SIGNED_IN_B,
+    "provider-made admin of A": OF_A | ADMIN_B,
     "ALM admin": ANYONE_SIGNED_IN | dict.fromkeys(ITEM_ROUTES, NOT_FOUND) | ADMIN_B,
     # Council members read trends: no queue, no item, no contact; their own tokens only.
     "council member": ANYONE_SIGNED_IN
@@ -519,9 +567,14 @@ async def test_every_console_route_answers_each_caller_as_its_role_allows(
             reference = original = uuid.uuid4().hex[:12]
         else:
             reference, original = await new_item(client), await new_item(client)
-        browser = (
-            await signed_in(services, client, *member) if member else Browser(services, client, 0)
-        )
+        if who.startswith("provider-made") and member:
+            browser = await provider_signed_in(services, client, *member)
+        else:
+            browser = (
+                await signed_in(services, client, *member)
+                if member
+                else Browser(services, client, 0)
+            )
         url = path.format(r=reference)
         data = {k: v.format(o=original, r=reference) for k, v in form.items()}
         # when

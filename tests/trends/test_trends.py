@@ -21,12 +21,16 @@ from service.trends.bins import RELATIVE_ERROR, exact_percentile
 from service.trends.models import (
     DURATION_KEY,
     ROLLUP_KEY,
-    SLICE_DURATION_KEY,
+    SCOPED_SLICE_HISTOGRAM_KEY,
+    SCOPED_SLICE_KEY,
+    SLICE_HISTOGRAM_KEY,
     SLICE_KEY,
     TrendsDaily,
     TrendsDuration,
+    TrendsScopedSlice,
+    TrendsScopedSliceHistogram,
     TrendsSlice,
-    TrendsSliceDuration,
+    TrendsSliceHistogram,
 )
 from tests.support import graphql, operation
 from tests.trends.support import (
@@ -202,7 +206,9 @@ async def snapshot(services: Services) -> list[set[tuple[Any, ...]]]:
             (TrendsDaily, ROLLUP_KEY),
             (TrendsDuration, DURATION_KEY),
             (TrendsSlice, SLICE_KEY),
-            (TrendsSliceDuration, SLICE_DURATION_KEY),
+            (TrendsSliceHistogram, SLICE_HISTOGRAM_KEY),
+            (TrendsScopedSlice, SCOPED_SLICE_KEY),
+            (TrendsScopedSliceHistogram, SCOPED_SLICE_HISTOGRAM_KEY),
         ):
             table = model.__table__  # type: ignore[attr-defined]
             rows = (await session.exec(select(table))).mappings().all()  # type: ignore[call-overload]

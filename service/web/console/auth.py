@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -140,9 +141,26 @@ def sign_in_page(web: Web) -> Endpoint:
             "console/sign_in.html",
             values={NEXT: safe_next(request.query_params.get(NEXT))},
             signed_out=signed_out,
+            **providers_offered(web, request.query_params.get("corps", "")),
         )
 
     return endpoint
+
+
+def providers_offered(web: Web, body: str) -> dict[str, Any]:
+    """The sign-in page's choice of organisation: the bodies some provider serves, and the
+    providers of the body chosen (``?corps=``)."""
+    clients = web.services.oidc_clients
+    bodies = web.services.reference.bodies
+    served = sorted(
+        {code for c in clients.clients.values() for code in c.provider.bodies if code in bodies},
+        key=lambda code: bodies[code].name,
+    )
+    return {
+        "provider_bodies": [(code, bodies[code].name) for code in served],
+        "chosen_body": body if body in served else "",
+        "providers": clients.for_body(body) if body in served else [],
+    }
 
 
 def sign_in_post(web: Web) -> Endpoint:
@@ -158,15 +176,18 @@ def sign_in_post(web: Web) -> Endpoint:
         )
         try:
             async with services.db.writing() as session:
-                _, token = await rules.log_in(
+                user = await rules.check_password(
                     session,
                     services.login_throttle,
                     email=email,
                     password=password,
                     origin_key=origin_key,
                     account_key=account_key,
-                    now=services.clock(),
                 )
+                step = await rules.second_factor_step(session, user)
+                if step is None:
+                    services.login_throttle.succeeded(account_key, origin_key)
+                    token = rules.open_session(session, user, services.clock())
         except (DomainError, ValidationFailed) as refusal:
             found = refusal.errors if isinstance(refusal, ValidationFailed) else [refusal]
             errors = field_errors(found, page.translator, {"password": "password"})
@@ -178,20 +199,66 @@ def sign_in_post(web: Web) -> Endpoint:
                 values={"email": email, NEXT: safe_next(form.get(NEXT))},
                 errors=errors,
                 signed_out=False,
+                **providers_offered(web, ""),
             )
+        if step is not None:  # the password was right: the second factor's page next
+            assert user.id is not None
+            return second_factor_pending(web, page, user.id, step, safe_next(form.get(NEXT)))
         response = web.redirect(page, safe_next(form.get(NEXT)), private=True)
-        response.set_cookie(
-            SESSION_COOKIE,
-            services.session_cookies.sign(token).decode(),
-            max_age=int(rules.SESSION_LIFETIME.total_seconds()),
-            httponly=True,
-            samesite="lax",
-            secure=page.secure_cookies,
-            path="/",
-        )
+        set_session_cookie(web, page, response, token)
         return response
 
     return endpoint
+
+
+PENDING_COOKIE = "alm_2fa"
+PENDING_PATH = "/console/connexion"
+PENDING_SECONDS = 300
+CODE_PAGE = "/console/connexion/code"
+ENROL_PAGE = "/console/connexion/facteur"
+
+
+def pending_tokens(web: Web) -> URLSafeTimedSerializer:
+    """Signs the cookie of a sign-in whose password was right and whose second factor is
+    still to come: 5 minutes, for that account only."""
+    return URLSafeTimedSerializer(list(web.services.secret_keys), salt="console-second-factor")
+
+
+def second_factor_pending(web: Web, page: Page, staff_id: int, step: str, after: str) -> Response:
+    target = CODE_PAGE if step == "verify" else ENROL_PAGE
+    response = web.redirect(page, page.url(target), private=True)
+    response.set_cookie(
+        PENDING_COOKIE,
+        pending_tokens(web).dumps({"staff": staff_id, "step": step, "next": after}),
+        max_age=PENDING_SECONDS,
+        path=PENDING_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=page.secure_cookies,
+    )
+    return response
+
+
+def pending_sign_in(web: Web, request: Request, step: str) -> dict[str, Any] | None:
+    try:
+        pending = pending_tokens(web).loads(
+            request.cookies.get(PENDING_COOKIE, ""), max_age=PENDING_SECONDS
+        )
+    except BadSignature:
+        return None
+    return pending if isinstance(pending, dict) and pending.get("step") == step else None
+
+
+def set_session_cookie(web: Web, page: Page, response: Response, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        web.services.session_cookies.sign(token).decode(),
+        max_age=int(rules.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=page.secure_cookies,
+        path="/",
+    )
 
 
 def sign_out_post(web: Web) -> Endpoint:

@@ -29,6 +29,10 @@ NAV_ENTRIES: list[NavEntry] = [
     NavEntry("help_places", "/console/lieux-aide", N_("Help places"), ITEM_ROLES),
     NavEntry("staff", "/console/equipe", N_("Staff accounts"), ADMINISTRATION.roles),
     NavEntry("audit", "/console/journal", N_("Audit log"), ADMINISTRATION.roles),
+    NavEntry(
+        "providers", "/console/equipe/connexion", N_("Sign-in providers"), ADMINISTRATION.roles
+    ),
+    NavEntry("security", "/console/securite", N_("Sign-in security")),
     NavEntry("tokens", "/console/jetons", N_("My access tokens")),
 ]
 

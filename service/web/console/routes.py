@@ -16,8 +16,11 @@ from service.web.console import (
     help_places,
     item,
     moderation,
+    oidc,
+    oidc_admin,
     photos,
     queue,
+    second_factor,
     staff_accounts,
     tokens,
 )
@@ -29,6 +32,7 @@ def console_routes(web: Web) -> list[BaseRoute]:
         web.route(auth.SIGN_IN, auth.sign_in_page(web)),
         web.route(auth.SIGN_IN, auth.sign_in_post(web), "POST"),
         web.route(auth.SIGN_OUT, auth.sign_out_post(web), "POST"),
+        *sign_in_routes(web),
         web.route(auth.HOME, queue.queue_page(web)),
         web.route("/console/nouveaux", queue.live_rows(web)),
         web.route("/console/carte", queue.map_page(web)),
@@ -48,6 +52,25 @@ def console_routes(web: Web) -> list[BaseRoute]:
         web.route(tokens.PATH + "/revocation", tokens.revoke_post(web), "POST"),
         web.route(tokens.DIGEST_PATH, tokens.digest_post(web), "POST"),
         *part_b_routes(web),
+    ]
+
+
+def sign_in_routes(web: Web) -> list[BaseRoute]:
+    """OpenID providers, the second factor, the security page."""
+    return [
+        web.route(oidc.PATH, oidc.depart(web)),
+        web.route(oidc.RETURN, oidc.come_back(web)),
+        web.route(auth.CODE_PAGE, second_factor.code_page(web)),
+        web.route(auth.CODE_PAGE, second_factor.code_post(web), "POST"),
+        web.route(auth.ENROL_PAGE, second_factor.enrol_page(web)),
+        web.route(auth.ENROL_PAGE, second_factor.enrol_post(web), "POST"),
+        web.route(second_factor.SECURITY, second_factor.security_page(web)),
+        web.route(second_factor.SECURITY, second_factor.security_post(web), "POST"),
+        web.route(second_factor.POLICY, second_factor.policy_post(web), "POST"),
+        web.route(oidc_admin.PATH, oidc_admin.admin_page(web)),
+        web.route(oidc_admin.PATH, oidc_admin.preauthorise_post(web), "POST"),
+        web.route(oidc_admin.WITHDRAW, oidc_admin.withdraw_post(web), "POST"),
+        web.route(oidc_admin.UNLINK, oidc_admin.unlink_post(web), "POST"),
     ]
 
 

@@ -1,7 +1,7 @@
 """assisted help place: the help place an assisted submission was made at (optional)
 
-Revision ID: 0026_assisted_help_place
-Revises: 0025_device_items
+Revision ID: 0028_assisted_help_place
+Revises: 0027_packed_histograms
 Create Date: 2026-12-05 10:20:00.000000
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0026_assisted_help_place"
-down_revision: str | None = "0025_device_items"
+revision: str = "0028_assisted_help_place"
+down_revision: str | None = "0027_packed_histograms"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
