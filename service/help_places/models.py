@@ -65,3 +65,16 @@ class HelpPlace(SQLModel, table=True):
     example: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     updated_at: datetime = Field(sa_column=utc_datetime(nullable=False))
     updated_by_id: int | None = Field(default=None, foreign_key="staff_user.id")
+
+
+class ItemHelpPlace(SQLModel, table=True):
+    """The help place an assisted submission was made at (optional, one per item): how the
+    communes size the help they fund. Apart from the item, so the spine stays as it is.
+
+    ``place_id`` becomes null when the place leaves the directory: the item is still counted,
+    as made at a place no longer listed."""
+
+    __tablename__ = "item_help_place"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    place_id: int | None = Field(default=None, foreign_key="help_place.id", index=True)

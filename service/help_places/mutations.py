@@ -10,7 +10,7 @@ from strawberry.types import Info
 from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
-from service.help_places import national, rules
+from service.help_places import keeping, national, rules
 from service.help_places.hours import parse_hours
 from service.help_places.models import Offer, PlaceKind
 from service.help_places.queries import errors_of
@@ -105,13 +105,9 @@ class HelpPlaceMutation:
             body_code=input.kept_by,
         )
         try:
-            async with context.db.writing() as session:
-                place = await rules.save(
-                    session, context.caller.staff, entry, context.reference, context.now
-                )
-                identity = context.caller.staff
-                assert identity is not None  # narrowing: save() refused anyone else
-                triage.audit(session, identity, "help_place_saved", None, context.now, place.slug)
+            place = await keeping.save_audited(
+                context.db, context.caller.staff, entry, context.reference, context.now
+            )
         except ValidationFailed as failed:
             return HelpPlacePayload(place=None, errors=errors_of(failed.errors, info))
         except DomainError as error:
@@ -131,13 +127,9 @@ class HelpPlaceMutation:
     ) -> HelpPlacePayload:
         context = info.context
         try:
-            async with context.db.writing() as session:
-                place = await rules.delete(
-                    session, context.caller.staff, str(slug), context.reference
-                )
-                identity = context.caller.staff
-                assert identity is not None  # narrowing: the rule refused anyone else
-                triage.audit(session, identity, "help_place_deleted", None, context.now, place.slug)
+            await keeping.delete_audited(
+                context.db, context.caller.staff, str(slug), context.reference, context.now
+            )
         except DomainError as error:
             return HelpPlacePayload(place=None, errors=errors_of([error], info))
         return HelpPlacePayload(place=None, errors=[])

@@ -17,3 +17,8 @@ declare_not_personal(
     ["phone", "email"],
     why="a public service's professional contact, never a person's (checked by its keeper)",
 )
+declare_not_personal(
+    "item_help_place",
+    ["item_id", "place_id"],
+    why="which public help place an agent submitted an item at, counted k-anonymously",
+)

@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.errors import N_, DomainError, ValidationFailed
 from service.help_places.errors import HelpPlaceErrorCode
 from service.help_places.hours import OpeningHours, parse_hours
-from service.help_places.models import HelpPlace, Offer, PlaceKind
+from service.help_places.models import HelpPlace, ItemHelpPlace, Offer, PlaceKind
 from service.items import rules as items
 from service.reference import ReferenceData
 from service.settings import SUPPORTED_LOCALES
@@ -255,6 +256,10 @@ async def delete(
         raise not_found()
     if not may_keep(identity, place.body_code, reference):
         raise forbidden()
+    # The items made there stay counted, as made at a place no longer listed.
+    await session.exec(
+        update(ItemHelpPlace).where(col(ItemHelpPlace.place_id) == place.id).values(place_id=None)
+    )
     await session.delete(place)
     await session.flush()
     return place
@@ -338,3 +343,10 @@ async def places(session: AsyncSession, search: Search, reference: ReferenceData
                            communes else "", f.place.name)
         )  # fmt: skip
     return found[: max(search.first, 0)]
+
+
+async def directory_version(session: AsyncSession) -> tuple[str, int]:
+    """Changes whenever a place is added, changed or removed: for pages cached with places."""
+    statement = select(func.max(col(HelpPlace.updated_at)), func.count())
+    latest, count = (await session.exec(statement)).one()
+    return (latest.isoformat() if latest is not None else "", int(count))

@@ -30,6 +30,7 @@ described_enum(
         HelpPlaceErrorCode.TEXT_REQUIRED: "A required text is empty.",
         HelpPlaceErrorCode.TEXT_TOO_LONG: "A text is too long.",
         HelpPlaceErrorCode.INVALID_TEXT: "A text holds a refused character.",
+        HelpPlaceErrorCode.UNKNOWN_HELP_PLACE: "No help place of the directory has this slug.",
         HelpPlaceErrorCode.UNKNOWN_KIND: "The kind of place is not known.",
         HelpPlaceErrorCode.UNKNOWN_OFFER: "An offer is not known.",
         HelpPlaceErrorCode.UNSUPPORTED_LANGUAGE: "A language is not one of the service's.",

@@ -197,6 +197,10 @@ async def _prepare(
             "/courriel/desinscription?jeton="
             + mailer.unsubscribe.issue(item, rules.purpose_of(kind))
         ),
+        # Where to get help (web.help_pages), in the resident's commune and language.
+        "help_url": mailer.renderer.link(
+            f"/aide-numerique?commune={item.commune_code}&lang={item.language}"
+        ),
     }
     rendered = mailer.renderer.render("resident", item.language, SUBJECTS[kind], **values)
     email = mailer.renderer.message(

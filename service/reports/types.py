@@ -54,6 +54,7 @@ described_enum(
         ReportErrorCode.UNKNOWN_UPLOAD: "A photo upload id is unknown to this caller, or "
         "already attached to another item.",
         ReportErrorCode.TOO_MANY_PHOTOS: "More photos than an item may have (3 by default).",
+        ReportErrorCode.UNKNOWN_HELP_PLACE: "No help place of the directory has this slug.",
     },
 )
 
@@ -169,6 +170,11 @@ class ReportCreateInput(ReportFieldsInput):
 class AssistedReportCreateInput(ReportFieldsInput):
     channel: AssistedChannel = strawberry.field(
         default=AssistedChannel.COUNTER, description="How the resident reached the agent."
+    )
+    help_place: str | None = strawberry.field(
+        default=None,
+        description="The slug of the help place (`helpPlaces`) the agent works at, if any: "
+        "counted, k-anonymously, in the open data on the use of help places.",
     )
 
 

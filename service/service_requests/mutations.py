@@ -10,6 +10,7 @@ from strawberry.types import Info
 from service import field_access
 from service.context import Context
 from service.errors import DomainError, ValidationFailed
+from service.help_places import use as help_place_use
 from service.items.types import to_contact
 from service.photos import rules as photos
 from service.schema_support import payload_errors
@@ -120,6 +121,8 @@ class ServiceRequestMutation:
         context = info.context
         try:
             require_item_work(context.caller.staff, "items:write")
+            async with context.db.reading() as session:
+                help_place = await help_place_use.place_named(session, input.help_place)
             submitted, detail = await rules.submit_service_request(
                 context.db,
                 context.reference,
@@ -127,10 +130,13 @@ class ServiceRequestMutation:
                 scope=context.caller.kind,
                 now=context.now,
                 cipher=context.services.contact_cipher,
-                store_photos=photos.attacher(
-                    input.photo_upload_ids,
-                    scope=context.caller.kind,
-                    limits=context.services.photo_limits,
+                store_photos=help_place_use.recording(
+                    help_place,
+                    photos.attacher(
+                        input.photo_upload_ids,
+                        scope=context.caller.kind,
+                        limits=context.services.photo_limits,
+                    ),
                 ),
             )
         except (ValidationFailed, DomainError) as failure:

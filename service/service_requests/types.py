@@ -93,6 +93,7 @@ described_enum(
         "or already attached to another item.",
         ServiceRequestErrorCode.TOO_MANY_PHOTOS: "More photos than an item may have (3 by "
         "default).",
+        ServiceRequestErrorCode.UNKNOWN_HELP_PLACE: "No help place of the directory has this slug.",
     },
 )
 
@@ -363,6 +364,11 @@ class ServiceRequestCreateInput(ServiceRequestFieldsInput):
 class AssistedServiceRequestCreateInput(ServiceRequestFieldsInput):
     channel: AssistedChannel = strawberry.field(
         default=AssistedChannel.COUNTER, description="How the resident reached the agent."
+    )
+    help_place: str | None = strawberry.field(
+        default=None,
+        description="The slug of the help place (`helpPlaces`) the agent works at, if any: "
+        "counted, k-anonymously, in the open data on the use of help places.",
     )
 
 

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from service.errors import N_
 from service.i18n.translator import Translator
 from service.reference import ReferenceData
-from service.trends import labels, rules
+from service.trends import help_place_use, labels, rules
 from service.trends.anonymity import K, share_suppressed, suppressed_cells
 from service.trends.bins import percentile
 from service.trends.item_rows import item_rows
@@ -305,6 +305,30 @@ DATASETS: dict[str, Dataset] = {
             ),
             _items,
             title=N_("Reports and service requests, item by item"),
+        ),
+        Dataset(
+            "items-by-help-place",
+            N_(
+                "Items an agent submitted for a resident (at a counter, on the phone, from a "
+                "letter) in the year, per help place of the directory and channel, so that the "
+                "communes can size the help they fund."
+            ),
+            (
+                Column("year", "integer", "The year the items were submitted."),
+                Column(
+                    "help_place",
+                    "string",
+                    "The place's slug (as in /help-places.geojson); empty when the agent "
+                    "named none, or the place left the directory.",
+                ),
+                Column("commune", "string", "INSEE code of the place's commune (else the item's)."),
+                Column("commune_name", "string", "The commune's name."),
+                Column("channel", "string", "counter, phone or letter."),
+                ITEMS,
+                SUPPRESSED,
+            ),
+            help_place_use.items_by_help_place,
+            title=N_("Items submitted through an agent, per help place"),
         ),
     )
 }

@@ -18,6 +18,7 @@ from service.help_places import display, national, rules
 from service.help_places.hours import ANGERS
 from service.help_places.models import Offer
 from service.web.rendering import Endpoint, Page, Web
+from service.web.security import tiles_origin
 
 PATH = "/aide-numerique"
 GEOJSON_PATH = "/help-places.geojson"
@@ -143,6 +144,7 @@ def help_directory(web: Web) -> Endpoint:
             only_open=only_open,
             offer=offer,
             geojson=GEOJSON_PATH + (f"?commune={commune}" if commune else ""),
+            tiles_host=tiles_origin(web.tiles_url),
         )
 
     return endpoint

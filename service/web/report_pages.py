@@ -21,6 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.errors import DomainError, ValidationFailed
+from service.help_places import use as help_place_use
+from service.help_places.models import HelpPlace
 from service.items import rules as items
 from service.items.lifecycle import OPEN_STATUSES, Status
 from service.items.models import Item
@@ -294,6 +296,7 @@ async def check_and_submit(
     scope: str,
     place: FormPlace | None = None,
     problems: list[DomainError] | None = None,
+    help_place: HelpPlace | None = None,  # where an agent submits it (web.console.assisted)
 ) -> Submitted | Response:
     """The posted report checked (with ``problems`` found before), the reports nearby shown
     once, then submitted; or the form again with why not."""
@@ -317,8 +320,9 @@ async def check_and_submit(
             scope=scope,
             now=services.clock(),
             cipher=services.contact_cipher,
-            store_extra=photos.attacher(
-                wanted.photo_upload_ids, scope=scope, limits=services.photo_limits
+            store_extra=help_place_use.recording(
+                help_place,
+                photos.attacher(wanted.photo_upload_ids, scope=scope, limits=services.photo_limits),
             ),
         )
     except ValidationFailed as failed:

@@ -10,7 +10,7 @@ hourly opinion limits and the same per-origin submission limit.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.errors import DomainError, ValidationFailed
+from service.help_places import rules as help_rules
 from service.inputs import number
 from service.items.models import Item
 from service.items.rules import as_utc
@@ -39,6 +40,7 @@ from service.web.rendering import Endpoint, Holes, Page, Web
 
 LIST_PAGE_SIZE = 50
 NEAR_ME_RADIUS_M = 2_000
+SIGN_HELP_RADIUS = 10_000  # metres: the help places a sign names (the nearest two)
 # The rules' field names -> the form's (anything else is the whole form's).
 OPINION_FIELDS = {"acceptance": "acceptance", "understood": "understood", "comment": "comment"}
 QUESTION_FIELDS = {"question": "question"}
@@ -112,6 +114,7 @@ async def shared_sensor_page(
     page: Page,
     template: str,
     values: Callable[[SensorPageData, Holes], dict[str, Any]],
+    extra: Callable[[AsyncSession, Sensor], Awaitable[tuple[Any, dict[str, Any]]]] | None = None,
 ) -> Response:
     """A sensor's page or sign as every reader gets it: rendered once per version of the
     sensor (any edit, its DTPR sign included, moves its ``updated_at``) and of its opinions,
@@ -119,16 +122,18 @@ async def shared_sensor_page(
     slug = page.request.path_params["slug"]
     async with web.services.db.reading() as session:
         found = await opinions.sensor_with_opinions_version(session, slug)
-    if found is None:
-        return not_found(web, page)
+        if found is None:
+            return not_found(web, page)
+        # What else the page shows (the sign: help places nearby), and its version.
+        more = await extra(session, found[0]) if extra is not None else (None, {})
     sensor, version = found
 
     async def build(holes: Holes) -> dict[str, Any]:
         async with web.services.db.reading() as session:
             data = await sensor_data(web, page, session, sensor)
-        return values(data, holes)
+        return {**values(data, holes), **more[1]}
 
-    return await web.render_shared(page, template, (sensor.id, version), build)
+    return await web.render_shared(page, template, (sensor.id, version, more[0]), build)
 
 
 def summary_view(summary: OpinionSummary, page: Page) -> dict[str, Any]:
@@ -410,7 +415,19 @@ def sensor_sign(web: Web) -> Endpoint:
                 "paper": paper,
             }
 
-        return await shared_sensor_page(web, page, "sensor_sign.html", values)
+        async def help_nearby(session: AsyncSession, sensor: Sensor) -> tuple[Any, dict[str, Any]]:
+            # For a reader without a smartphone: where to get help, printed (no hours: they
+            # change, the sign stays); the sign is rendered again when the directory changes.
+            near = (sensor.latitude, sensor.longitude)
+            search = help_rules.Search(near=near, radius_meters=SIGN_HELP_RADIUS, first=2)
+            found = await help_rules.places(session, search, web.services.reference)
+            url = page.absolute(f"/aide-numerique?commune={sensor.commune_code}")
+            return await help_rules.directory_version(session), {
+                "help_places": [f.place for f in found],
+                "help_url": url,
+            }
+
+        return await shared_sensor_page(web, page, "sensor_sign.html", values, help_nearby)
 
     return endpoint
 

@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.errors import DomainError, ValidationFailed
+from service.help_places import use as help_place_use
+from service.help_places.models import HelpPlace
 from service.items.rules import outside_alm
 from service.items.submission import Submitted
 from service.service_requests import rules
@@ -257,6 +259,7 @@ async def check_and_submit(
     scope: str,
     place: FormPlace | None = None,
     problems: list[DomainError] | None = None,
+    help_place: HelpPlace | None = None,  # where an agent submits it (web.console.assisted)
 ) -> Submitted | Response:
     """The posted request checked (with ``problems`` found before) and submitted; or the
     form again with why not."""
@@ -278,6 +281,7 @@ async def check_and_submit(
             scope=scope,
             now=services.clock(),
             cipher=services.contact_cipher,
+            store_photos=help_place_use.recording(help_place),
         )
     except ValidationFailed as failed:
         shown = field_errors(failed.errors, page.translator, fields)

@@ -88,6 +88,26 @@ async def test_services_list_report_categories_and_services_with_metadata(
     assert len(names) == len(services)
 
 
+async def test_the_digital_services_name_the_help_places_in_their_description(
+    client: httpx.AsyncClient,
+) -> None:
+    # when
+    response = await client.get(f"{V2}/services.json", headers={"accept-language": "de"})
+    xml_services = parse_xml(await client.get(f"{V2}/services.xml?locale=de"))
+    # then: the digital mediator's service says where to get help, in the language asked for;
+    # the others are as they were, and every record keeps the fields of GeoReport v2
+    services = {s["service_code"]: s for s in response.json()}
+    mediator = services["digital_mediator_appointment"]["description"]
+    assert mediator.endswith("/aide-numerique?lang=de")
+    assert "Hilfe" in mediator or "helfen" in mediator
+    assert "aide-numerique" not in services["bulky_waste_pickup"]["description"]
+    fields = {"service_code", "service_name", "description", "metadata", "type", "keywords",
+              "group"}  # fmt: skip
+    assert all(set(s) == fields for s in services.values())
+    described = {s.findtext("service_code"): s.findtext("description") for s in xml_services}
+    assert described["digital_mediator_appointment"] == mediator
+
+
 async def test_a_service_definition_lists_its_typed_attributes(client: httpx.AsyncClient) -> None:
     # when
     definition = (await client.get(f"{V2}/services/bulky_waste_pickup.json")).json()

@@ -119,6 +119,29 @@ async def test_the_tracking_link_of_a_message_opens_the_item_and_stops_opening_i
     assert expired.status_code != 200 and reference not in expired.text
 
 
+async def test_a_message_says_where_to_get_help_in_the_residents_commune_and_language(
+    running: tuple[Services, httpx.AsyncClient], inbox: Inbox
+) -> None:
+    # given a resident writing in Spanish about Angers
+    services, client = running
+    email = address()
+    await report(client, email, language="es")
+    # when
+    await deliver(services)
+    # then both parts point to the directory of help places of the item's commune
+    [received] = inbox.to(email)
+    spanish = services.translator("es")
+    line = spanish.gettext(
+        "Need help? Places near you help with online procedures, free of charge:"
+    )
+    assert line in received.text
+    [link] = [link for link in received.links() if "/aide-numerique?" in link]
+    assert link == f"{PUBLIC_URL}/aide-numerique?commune=49007&lang=es"
+    assert link in received.text
+    page = await client.get(local(link))
+    assert page.status_code == 200 and 'lang="es"' in page.text
+
+
 async def test_status_changes_and_answers_reach_the_resident_with_the_reason_of_a_rejection(
     running: tuple[Services, httpx.AsyncClient], inbox: Inbox
 ) -> None:

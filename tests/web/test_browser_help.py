@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from service.help_places.hours import parse_hours
 from service.i18n.catalogs import load_translations
 from service.settings import PROJECT_ROOT, SUPPORTED_LOCALES
 from tests.web.support import shown
+from tests.web.test_browser_console import new_staff, sign_in
 from tests.web.test_browser_journeys import accessible, fill_report_without_a_pin, send_and_confirm
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -86,3 +88,51 @@ def test_the_directory_works_without_javascript(browser: Any, served: str, axe_s
         assert names and all("Avrillé" in name for name in names)
     finally:
         context.close()
+
+
+def test_the_map_shows_the_places_of_the_commune_and_leads_to_the_list(
+    page: Any, axe_source: str
+) -> None:
+    # given
+    page.goto(f"/aide-numerique?commune={AVRILLE}")
+    map_region = page.get_by_role(
+        "region", name="Carte des lieux d'aide (la liste donne les mêmes lieux)"
+    )
+    # when: the map has drawn the commune and its places
+    assert shown(map_region)
+    page.wait_for_selector("#map .leaflet-overlay-pane path.leaflet-interactive >> nth=1")
+    markers = page.locator("#map path.leaflet-interactive")
+    listed = page.locator(".help-place h3").all_inner_texts()
+    # then: one marker per place listed, plus the commune's outline; axe finds nothing
+    assert markers.count() == len(listed) + 1
+    accessible(page, axe_source, "help-map")
+    # when: a marker is opened
+    markers.last.click(force=True)
+    link = page.locator(".leaflet-popup-content a")
+    assert shown(link)
+    # then: its link leads to the place in the list
+    assert link.inner_text() in listed
+    href = link.get_attribute("href") or ""
+    assert f"commune={AVRILLE}" in href and "#lieu-" in href
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_an_agent_keeps_a_help_place_from_the_console(
+    page: Any, served_data_dir: Path, axe_source: str, language: str
+) -> None:
+    _ = TRANSLATIONS[language].gettext
+    # given: an agent of Avrillé, signed in
+    agent = new_staff(served_data_dir, f"mairie-{AVRILLE}", "agent", f"Agent {language}")
+    sign_in(page, agent, language)
+    page.goto(f"/console/lieux-aide?lang={language}")
+    assert shown(page.get_by_role("heading", level=1, name=_("Help places")))
+    accessible(page, axe_source, f"console-help-places-{language}")
+    # when: they open one of their places and save it with hours it cannot read
+    page.locator("main table a").first.click()
+    assert shown(page.get_by_label(_("Opening hours")))
+    accessible(page, axe_source, f"console-help-place-form-{language}")
+    page.get_by_label(_("Opening hours")).fill("du lundi au vendredi")
+    page.get_by_role("button", name=_("Save the place")).click()
+    # then: the error summary says why, and the page stays accessible
+    assert shown(page.locator(".error-summary, [role=alert]").first)
+    accessible(page, axe_source, f"console-help-place-error-{language}")

@@ -98,7 +98,8 @@ class Open311Endpoint:
         if parts == ["discovery"]:
             return 200, "discovery", None, self._discovery(request)
         if parts == ["services"]:
-            return 200, "services", "service", rules.service_list(reference, tr)
+            help_url = f"{self._media_base(request)}/aide-numerique?lang={tr.locale}"
+            return 200, "services", "service", rules.service_list(reference, tr, help_url)
         if len(parts) == 2 and parts[0] == "services":
             return (
                 200,

@@ -88,8 +88,15 @@ def check_jurisdiction(jurisdiction_id: str | None) -> None:
         )
 
 
-def service_list(reference: ReferenceData, tr: Translator) -> list[Record]:
-    """Report categories, then services (with metadata when they ask questions)."""
+# Services whose residents may need a hand: their description names the help places.
+HELP_GROUPS = frozenset({"digital"})
+
+
+def service_list(
+    reference: ReferenceData, tr: Translator, help_url: str | None = None
+) -> list[Record]:
+    """Report categories, then services (with metadata when they ask questions); where it
+    helps, a service's description ends with the address of the help places' directory."""
     records: list[Record] = []
     for category in reference.categories_in_order():
         group = reference.groups.get(category.group_code)
@@ -110,7 +117,9 @@ def service_list(reference: ReferenceData, tr: Translator) -> list[Record]:
             {
                 "service_code": spec.code,
                 "service_name": tr.gettext(spec.label),
-                "description": tr.gettext(spec.description),
+                "description": _with_help(
+                    tr.gettext(spec.description), spec.group_code, help_url, tr
+                ),
                 "metadata": bool(spec.questions),
                 "type": "realtime",
                 "keywords": "service_request",
@@ -118,6 +127,13 @@ def service_list(reference: ReferenceData, tr: Translator) -> list[Record]:
             }
         )
     return records
+
+
+def _with_help(description: str, group: str, help_url: str | None, tr: Translator) -> str:
+    if help_url is None or group not in HELP_GROUPS:
+        return description
+    places = tr.gettext("Places that help near you, without an appointment: %(url)s", url=help_url)
+    return f"{description} {places}"
 
 
 def service_definition(reference: ReferenceData, code: str, tr: Translator) -> Record:

@@ -18,12 +18,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from service.errors import N_, DomainError
+from service.help_places import use as help_place_use
+from service.help_places.models import HelpPlace
 from service.items.lifecycle import KIND_LABELS
 from service.items.models import Item, ItemKind
 from service.items.rules import Channel, as_utc
 from service.service_requests.catalogue import ServiceSpec
 from service.settings import SUPPORTED_LOCALES
-from service.staff.permissions import require_item_work
+from service.staff.permissions import covered_bodies, require_item_work
 from service.web import qr, report_pages, service_request_pages
 from service.web.console.auth import StaffPage, expired, posted_form, refused, render, require_staff
 from service.web.follow_pages import TOKEN, open_item, subject_and_answers, token_of
@@ -36,6 +38,7 @@ REPORT_PATH = PATH + "/signalement"
 REQUEST_PATH = PATH + "/demandes/{code}"
 RECEIPT_PATH = PATH + "/recu"
 REPORT_PURPOSE, REQUEST_PURPOSE = "console-assisted-report", "console-assisted-request"
+HELP_PLACE = "help_place"  # the form's field: the help place the agent works at (optional)
 ASSISTED_CHANNELS = (Channel.COUNTER, Channel.PHONE, Channel.LETTER)
 CHANNEL_LABELS = {
     Channel.COUNTER: N_("At the counter"),
@@ -44,7 +47,30 @@ CHANNEL_LABELS = {
 }
 
 
-def _place(web: Web, staff: StaffPage, action: str, purpose: str) -> FormPlace:
+async def _help_places(web: Web, staff: StaffPage) -> list[tuple[str, str]]:
+    """The directory's places an agent may be working at: their bodies' first."""
+    services = web.services
+    covered = covered_bodies(staff.identity, services.reference)
+    async with services.db.reading() as session:
+        found = await help_place_use.all_places(session)
+    communes = services.reference.communes
+
+    def commune(code: str) -> str:
+        return communes[code].name if code in communes else code
+
+    ordered = sorted(
+        found, key=lambda p: (p.body_code not in covered, commune(p.commune_code), p.name)
+    )
+    return [(p.slug, f"{p.name} — {commune(p.commune_code)}") for p in ordered]
+
+
+def _place(
+    web: Web,
+    staff: StaffPage,
+    action: str,
+    purpose: str,
+    help_places: list[tuple[str, str]] | None = None,
+) -> FormPlace:
     page = staff.page
 
     def renderer(template: str, status: int, values: dict[str, Any]) -> Response:
@@ -59,6 +85,7 @@ def _place(web: Web, staff: StaffPage, action: str, purpose: str) -> FormPlace:
         assisted={
             "channels": [(c.value, page.gettext(CHANNEL_LABELS[c])) for c in ASSISTED_CHANNELS],
             "languages": [(code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES],
+            "help_places": help_places or [],
         },
     )
 
@@ -71,6 +98,15 @@ def _channel_and_language(form: Form, page: Page) -> tuple[str | None, str]:
         channel if channel in channels else None,
         language if language in SUPPORTED_LOCALES else page.locale,
     )
+
+
+async def _help_place(web: Web, form: Form) -> tuple[HelpPlace | None, list[DomainError]]:
+    """The help place the agent named on the form (optional), or why it is refused."""
+    async with web.services.db.reading() as session:
+        try:
+            return await help_place_use.place_named(session, form.get(HELP_PLACE)), []
+        except DomainError as error:
+            return None, [error]
 
 
 def _working(staff: StaffPage, web: Web) -> Response | None:
@@ -103,7 +139,8 @@ def report_form(web: Web) -> Endpoint:
     async def endpoint(staff: StaffPage) -> Response:
         if (refusal := _working(staff, web)) is not None:
             return refusal
-        place = _place(web, staff, REPORT_PATH, REPORT_PURPOSE)
+        places = await _help_places(web, staff)
+        place = _place(web, staff, REPORT_PATH, REPORT_PURPOSE, places)
         return report_pages.render_form(web, staff.page, None, place=place)
 
     return require_staff(web, endpoint)
@@ -123,6 +160,7 @@ def report_post(web: Web) -> Endpoint:
             channel=channel or Channel.COUNTER.value,
             language=language,
         )
+        help_place, problems = await _help_place(web, form)
         outcome = await report_pages.check_and_submit(
             web,
             staff.request,
@@ -130,8 +168,9 @@ def report_post(web: Web) -> Endpoint:
             form,
             wanted,
             scope=staff.identity.actor,  # the agent's scope, as the API's ``caller.kind``
-            place=_place(web, staff, REPORT_PATH, REPORT_PURPOSE),
-            problems=[] if channel else [choice_required("channel")],
+            place=_place(web, staff, REPORT_PATH, REPORT_PURPOSE, await _help_places(web, staff)),
+            problems=problems + ([] if channel else [choice_required("channel")]),
+            help_place=help_place,
         )
         if isinstance(outcome, Response):
             return outcome
@@ -157,7 +196,8 @@ def request_form(web: Web) -> Endpoint:
         if service is None:
             return _no_service(web, staff)
         action = REQUEST_PATH.format(code=service.code)
-        place = _place(web, staff, action, REQUEST_PURPOSE)
+        places = await _help_places(web, staff)
+        place = _place(web, staff, action, REQUEST_PURPOSE, places)
         return service_request_pages.render_request_form(
             web, staff.page, service, None, place=place
         )
@@ -178,6 +218,7 @@ def request_post(web: Web) -> Endpoint:
             return expired(web, staff, action)
         page = staff.page
         channel, language = _channel_and_language(form, page)
+        help_place, problems = await _help_place(web, form)
         wanted = replace(
             service_request_pages.request_from(service, form, page),
             channel=channel or Channel.COUNTER.value,
@@ -191,8 +232,9 @@ def request_post(web: Web) -> Endpoint:
             service,
             wanted,
             scope=staff.identity.actor,
-            place=_place(web, staff, action, REQUEST_PURPOSE),
-            problems=[] if channel else [choice_required("channel")],
+            place=_place(web, staff, action, REQUEST_PURPOSE, await _help_places(web, staff)),
+            problems=problems + ([] if channel else [choice_required("channel")]),
+            help_place=help_place,
         )
         if isinstance(outcome, Response):
             return outcome

@@ -26,6 +26,7 @@ NAV_ENTRIES: list[NavEntry] = [
     NavEntry("moderation", "/console/moderation", N_("Moderation"), ITEM_ROLES),
     NavEntry("escalations", "/console/retards", N_("Overdue"), ASSIGNING_ROLES),
     NavEntry("assisted", "/console/guichet", N_("For a resident"), ITEM_ROLES),
+    NavEntry("help_places", "/console/lieux-aide", N_("Help places"), ITEM_ROLES),
     NavEntry("staff", "/console/equipe", N_("Staff accounts"), ADMINISTRATION.roles),
     NavEntry("audit", "/console/journal", N_("Audit log"), ADMINISTRATION.roles),
     NavEntry(

@@ -13,6 +13,7 @@ from service.web.console import (
     auth,
     escalations,
     export,
+    help_places,
     item,
     moderation,
     oidc,
@@ -92,4 +93,8 @@ def part_b_routes(web: Web) -> list[BaseRoute]:
         web.route(assisted.REQUEST_PATH, assisted.request_post(web), "POST"),
         web.route(assisted.RECEIPT_PATH, assisted.receipt_page(web)),
         web.route(export.PATH, export.export_csv(web)),
+        web.route(help_places.PATH, help_places.list_page(web)),
+        web.route(help_places.EDIT_PATH, help_places.edit_page(web)),
+        web.route(help_places.EDIT_PATH, help_places.save_post(web), "POST"),
+        web.route(help_places.DELETE_PATH, help_places.delete_post(web), "POST"),
     ]
