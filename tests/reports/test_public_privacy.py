@@ -91,12 +91,15 @@ async def test_contact_data_has_one_door_in_the_schema_and_it_is_closed_to_the_p
     }
     # then: only what the staff-only, logged `itemContact` mutation returns — and a staff
     # member's own work address (their login), which only administrators read
-    # (`staffDirectory`): staff identity, not a resident's contact
+    # (`staffDirectory`): staff identity, not a resident's contact — and a help place's
+    # switchboard (a public service's professional contact, published on purpose)
     assert holders == {
         ("ItemContactPayload", "contact"),
         ("ResidentContact", "email"),
         ("ResidentContact", "phone"),
         ("StaffMember", "email"),
+        ("HelpPlace", "email"),
+        ("HelpPlace", "phone"),
     }
     # and an anonymous caller knocking on it is refused
     refused = await data_of(client, operation("ItemContact"), {"reference": "ALM-2026-000001"})

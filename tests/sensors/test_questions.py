@@ -116,7 +116,13 @@ async def test_contact_details_in_a_question_stay_out_of_public_view(
         ({"question": "   "}, "TEXT_REQUIRED"),
         ({"idempotencyKey": "x"}, "INVALID_IDEMPOTENCY_KEY"),
         (
-            {"contact": {"email": "a@b.fr", "followUpConsent": False, "consentTextVersion": "v"}},
+            {
+                "contact": {
+                    "email": "a@b.fr",
+                    "followUpConsent": False,
+                    "consentTextVersion": "2026-01",  # a published text: only the consent is wrong
+                }
+            },
             "CONSENT_REQUIRED",
         ),
     ],

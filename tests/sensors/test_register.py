@@ -264,7 +264,7 @@ async def test_a_radius_too_large_is_refused(client: httpx.AsyncClient) -> None:
     # then
     errors = data["sensors"]["errors"]
     assert len(errors) == 1 and errors[0]["code"] == "RADIUS_OUT_OF_RANGE"
-    assert "5000" in errors[0]["message"]
+    assert "5,000" in errors[0]["message"]  # the limit, as an English reader writes it
 
 
 async def test_an_unknown_slug_reads_as_null(client: httpx.AsyncClient) -> None:
