@@ -64,7 +64,7 @@ def test_a_resident_opens_a_sensor_from_its_qr_code_gives_an_opinion_and_asks_a_
 ) -> None:
     # given: the address the printed sign's QR code holds
     page.goto(f"/capteurs/{SENSOR}/panneau")
-    address = page.locator(".sheet-url").inner_text()
+    address = page.locator(".sheet-url").first.inner_text()  # beside the QR code (then: help)
     # when: scanned, the sign opens the sensor's page
     page.goto(address)
     acceptance = page.get_by_role("group", name="Acceptez-vous ce capteur ?")

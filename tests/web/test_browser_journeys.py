@@ -366,7 +366,7 @@ def test_a_service_request_with_a_wrong_answer_then_a_right_one(page: Any, axe_s
     page.get_by_role("button", name="Envoyer ma demande").click()
     # then
     error = page.locator("#field-answer_garden_area_m2-error")
-    assert "entre 1 et 100000" in error.inner_text()
+    assert "entre 1 et 100\u202f000" in error.inner_text()  # French digit grouping (babel)
     accessible(page, axe_source, "service-request-errors-fr")
     # when: corrected
     page.get_by_label(re.compile("^Surface du jardin")).fill("50")
