@@ -81,13 +81,16 @@ def fill_report_without_a_pin(page: Any, description: str) -> None:
 def send_and_confirm(page: Any) -> str:
     """Send the form (past "already reported nearby?" if it shows); the confirmation's token."""
     page.locator("button[data-submit]").click()
-    page.wait_for_load_state("networkidle")
-    if "/suivi/confirmation" not in page.url:
-        page.get_by_role(
-            "button", name="Non, le mien est différent : envoyer mon signalement"
-        ).click()
+    thanks = page.get_by_role("heading", name="Envoyé : merci")
+    different = page.get_by_role(
+        "button", name="Non, le mien est différent : envoyer mon signalement"
+    )
+    # Whichever page comes (the address changes before the page is drawn: wait for either).
+    thanks.or_(different).first.wait_for(state="visible", timeout=30_000)
+    if different.is_visible():
+        different.click()
         page.wait_for_url(re.compile(r"/suivi/confirmation\?"))
-    assert shown(page.get_by_role("heading", name="Envoyé : merci"))
+    assert shown(thanks)
     return parse_qs(urlsplit(page.url).query)["jeton"][0]
 
 
