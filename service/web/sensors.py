@@ -10,7 +10,7 @@ hourly opinion limits and the same per-origin submission limit.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -109,31 +109,42 @@ async def sensor_data(
     )
 
 
+@dataclass(frozen=True)
+class Extra:
+    """What a sensor page shows beyond the sensor: its version (part of the shared page's
+    key, read on every request) and its values (read only when the page is rendered)."""
+
+    version: Callable[[AsyncSession], Awaitable[Hashable]]
+    values: Callable[[AsyncSession, Sensor], Awaitable[dict[str, Any]]]
+
+
 async def shared_sensor_page(
     web: Web,
     page: Page,
     template: str,
     values: Callable[[SensorPageData, Holes], dict[str, Any]],
-    extra: Callable[[AsyncSession, Sensor], Awaitable[tuple[Any, dict[str, Any]]]] | None = None,
+    extra: Extra | None = None,
 ) -> Response:
     """A sensor's page or sign as every reader gets it: rendered once per version of the
     sensor (any edit, its DTPR sign included, moves its ``updated_at``) and of its opinions,
-    read in one statement; the taxonomy and the names come with the reference snapshot."""
+    read in one statement; the taxonomy and the names come with the reference snapshot.
+    ``extra`` is what else the page shows (the sign: help places nearby): its version is read
+    on every request, its values only when the page is rendered."""
     slug = page.request.path_params["slug"]
     async with web.services.db.reading() as session:
         found = await opinions.sensor_with_opinions_version(session, slug)
         if found is None:
             return not_found(web, page)
-        # What else the page shows (the sign: help places nearby), and its version.
-        more = await extra(session, found[0]) if extra is not None else (None, {})
+        extra_version = await extra.version(session) if extra is not None else None
     sensor, version = found
 
     async def build(holes: Holes) -> dict[str, Any]:
         async with web.services.db.reading() as session:
             data = await sensor_data(web, page, session, sensor)
-        return {**values(data, holes), **more[1]}
+            more = await extra.values(session, sensor) if extra is not None else {}
+        return {**values(data, holes), **more}
 
-    return await web.render_shared(page, template, (sensor.id, version, more[0]), build)
+    return await web.render_shared(page, template, (sensor.id, version, extra_version), build)
 
 
 def summary_view(summary: OpinionSummary, page: Page) -> dict[str, Any]:
@@ -415,19 +426,17 @@ def sensor_sign(web: Web) -> Endpoint:
                 "paper": paper,
             }
 
-        async def help_nearby(session: AsyncSession, sensor: Sensor) -> tuple[Any, dict[str, Any]]:
+        async def help_nearby(session: AsyncSession, sensor: Sensor) -> dict[str, Any]:
             # For a reader without a smartphone: where to get help, printed (no hours: they
             # change, the sign stays); the sign is rendered again when the directory changes.
             near = (sensor.latitude, sensor.longitude)
             search = help_rules.Search(near=near, radius_meters=SIGN_HELP_RADIUS, first=2)
             found = await help_rules.places(session, search, web.services.reference)
             url = page.absolute(f"/aide-numerique?commune={sensor.commune_code}")
-            return await help_rules.directory_version(session), {
-                "help_places": [f.place for f in found],
-                "help_url": url,
-            }
+            return {"help_places": [f.place for f in found], "help_url": url}
 
-        return await shared_sensor_page(web, page, "sensor_sign.html", values, help_nearby)
+        extra = Extra(help_rules.directory_version, help_nearby)
+        return await shared_sensor_page(web, page, "sensor_sign.html", values, extra)
 
     return endpoint
 
